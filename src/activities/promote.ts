@@ -1,0 +1,54 @@
+/**
+ * promote: moves the alias to the registered version when evaluation blessed it. The move
+ * is compare-and-set against the champion the evaluation compared with, so a champion
+ * that changed in between is never overwritten on stale evidence.
+ */
+import type { ModelRegistry } from '../registry/model-registry';
+import { RegistryError } from '../errors';
+import type { PromoteParams } from '../pipeline/step-params';
+import type { StepOutput, StepRequest } from '../pipeline/types';
+import { stepKey } from './step-activity';
+import { findSummary } from './upstream';
+
+export interface PromoteDeps {
+  registry: ModelRegistry;
+}
+
+export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params: PromoteParams): Promise<StepOutput> {
+  const registered = findSummary(req.inputs, 'version');
+  const evaluation = findSummary(req.inputs, 'blessed');
+  if (!registered || !evaluation) {
+    throw new RegistryError('promote needs a register step and an evaluate step upstream (dependsOn)');
+  }
+  const version = Number(registered.version);
+  const comparedWith = (evaluation.champion as { version: number } | null)?.version ?? null;
+  if (evaluation.blessed !== true) {
+    return { artifacts: {}, summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, reasons: evaluation.reasons ?? [] } };
+  }
+  try {
+    const move = await deps.registry.setAlias({
+      model: req.ctx.model,
+      alias: params.alias,
+      version,
+      expectedVersion: comparedWith,
+      actor: `workflow:${req.ctx.workflowId}`,
+      reason: `blessed by evaluation in pipeline ${req.ctx.pipeline}`,
+      idempotencyKey: stepKey(req),
+      evidence: { workflowId: req.ctx.workflowId, runId: req.ctx.runId, report: evaluation.report },
+    });
+    return { artifacts: {}, summary: { outcome: 'promoted', version, alias: params.alias, previousVersion: move.fromVersion, reasons: [] } };
+  } catch (err) {
+    if (!(err instanceof RegistryError)) throw err;
+    const now = await deps.registry.getAlias(req.ctx.model, params.alias);
+    return {
+      artifacts: {},
+      summary: {
+        outcome: 'rejected',
+        version,
+        alias: params.alias,
+        championVersion: now?.version ?? null,
+        reasons: [`${params.alias} moved from v${comparedWith ?? 'none'} to v${now?.version ?? 'none'} while this run evaluated; re-run to compare with the new champion`],
+      },
+    };
+  }
+}

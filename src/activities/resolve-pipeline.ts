@@ -1,0 +1,66 @@
+/**
+ * Resolves a workflow input to a validated spec: reads the named pipeline file (or takes
+ * the inline spec), applies overrides, validates everything, and digests the result.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
+import YAML from 'yaml';
+import { InvalidPipelineInputError } from '../errors';
+import { canonicalJson } from '../pipeline/canonical-json';
+import { parsePipelineInput, parsePipelineSpec } from '../pipeline/parse-spec';
+import type { ResolvedPipeline } from '../pipeline/types';
+
+export interface ResolveDeps {
+  pipelinesDir: string;
+}
+
+export function createResolvePipeline(deps: ResolveDeps) {
+  return async function resolvePipeline(rawInput: unknown): Promise<ResolvedPipeline> {
+    try {
+      return await resolve(deps, rawInput);
+    } catch (err) {
+      if (err instanceof InvalidPipelineInputError) {
+        throw ApplicationFailure.create({
+          type: err.name,
+          message: err.message,
+          nonRetryable: true,
+          details: [{ problems: err.problems }],
+        });
+      }
+      throw err;
+    }
+  };
+}
+
+async function resolve(deps: ResolveDeps, rawInput: unknown): Promise<ResolvedPipeline> {
+  const input = parsePipelineInput(rawInput);
+  let rawSpec: unknown = input.spec;
+  let source = 'inline';
+  if (input.pipeline) {
+    source = path.join(path.basename(deps.pipelinesDir), `${input.pipeline}.yaml`);
+    rawSpec = await readPipelineFile(deps.pipelinesDir, input.pipeline);
+  }
+  const spec = parsePipelineSpec(rawSpec, input, input.pipeline ? source : 'input.spec');
+  const specDigest = createHash('sha256').update(canonicalJson(spec)).digest('hex');
+  return { spec, specDigest, source };
+}
+
+async function readPipelineFile(dir: string, name: string): Promise<unknown> {
+  const file = path.join(dir, `${name}.yaml`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new InvalidPipelineInputError([`input.pipeline: no pipeline named "${name}" (looked for ${file})`]);
+    }
+    throw err;
+  }
+  try {
+    return YAML.parse(text);
+  } catch (err) {
+    throw new InvalidPipelineInputError([`${file}: not valid YAML: ${(err as Error).message}`]);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Slipway's error hierarchy. Each class has a stable `name` that doubles as the
+ * Temporal `ApplicationFailure` type at the activity boundary, so callers and the UI
+ * can tell failures apart without reading messages.
+ */
+import { ERROR_CODES, type ErrorCode } from './error-codes';
+
+export interface SlipwayErrorOptions {
+  cause?: unknown;
+  /** Small JSON context (field, value, limit) attached to the failure's details. */
+  details?: Record<string, unknown>;
+}
+
+export abstract class SlipwayError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Permanent errors fail the step at once; transient ones are retried by Temporal. */
+  abstract readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(message: string, options: SlipwayErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.details = options.details ?? {};
+  }
+}
+
+/** The pipeline input or spec is invalid; `problems` lists each with its JSON path. */
+export class InvalidPipelineInputError extends SlipwayError {
+  override readonly name = 'InvalidPipelineInput';
+  readonly code = ERROR_CODES.InvalidPipelineInput;
+  readonly retryable = false;
+  constructor(readonly problems: string[], options: SlipwayErrorOptions = {}) {
+    super(`Invalid pipeline input:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
+  }
+}
+
+/** A data source is missing, unreadable or yields no usable rows. */
+export class DataSourceError extends SlipwayError {
+  override readonly name = 'DataSourceError';
+  readonly code = ERROR_CODES.DataSourceError;
+  readonly retryable = false;
+}
+
+/** Data failed validation checks; nothing downstream may run. */
+export class DataValidationError extends SlipwayError {
+  override readonly name = 'DataValidationFailed';
+  readonly code = ERROR_CODES.DataValidationFailed;
+  readonly retryable = false;
+}
+
+/** An artifact is missing, escapes the store, or its bytes do not match its sha256. */
+export class ArtifactIntegrityError extends SlipwayError {
+  override readonly name = 'ArtifactIntegrityError';
+  readonly code = ERROR_CODES.ArtifactIntegrityError;
+  readonly retryable = false;
+}
+
+/** The trainer failed or produced no model. */
+export class TrainingError extends SlipwayError {
+  override readonly name = 'TrainingFailed';
+  readonly code = ERROR_CODES.TrainingFailed;
+  readonly retryable = false;
+}
+
+/** A model could not be scored (incompatible inputs, corrupt ONNX). */
+export class EvaluationError extends SlipwayError {
+  override readonly name = 'EvaluationFailed';
+  readonly code = ERROR_CODES.EvaluationFailed;
+  readonly retryable = false;
+}
+
+/** A registry write conflicted with a concurrent one or referenced something unknown. */
+export class RegistryError extends SlipwayError {
+  override readonly name = 'RegistryError';
+  readonly code = ERROR_CODES.RegistryError;
+  readonly retryable = false;
+}
+
+/** Configuration from the environment is invalid. */
+export class ConfigError extends SlipwayError {
+  override readonly name = 'ConfigError';
+  readonly code = ERROR_CODES.ConfigError;
+  readonly retryable = false;
+}
+
+export const isSlipwayError = (err: unknown): err is SlipwayError => err instanceof SlipwayError;
+export const isInvalidPipelineInput = (err: unknown): err is InvalidPipelineInputError =>
+  err instanceof InvalidPipelineInputError;
+export const isArtifactIntegrityError = (err: unknown): err is ArtifactIntegrityError =>
+  err instanceof ArtifactIntegrityError;

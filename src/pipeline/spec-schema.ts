@@ -1,0 +1,68 @@
+/**
+ * The pipeline spec (a DAG of typed steps) and the workflow input (one JSON object,
+ * because the Temporal UI sends exactly one payload).
+ */
+import { z } from 'zod';
+import { STEP_KIND_NAMES } from './step-kinds';
+
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$/, 'expected a duration such as "30s" or "10 minutes"');
+
+export const stepIdSchema = z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase id such as "train-lr"');
+
+export const retrySchema = z
+  .object({
+    maximumAttempts: z.number().int().min(1).max(100).default(3),
+    initialInterval: duration.default('1s'),
+    backoffCoefficient: z.number().min(1).max(10).default(2),
+    maximumInterval: duration.default('1 minute'),
+  })
+  .strict();
+
+export const stepSchema = z
+  .object({
+    id: stepIdSchema,
+    kind: z.enum(STEP_KIND_NAMES as [string, ...string[]], {
+      error: (issue) => `unknown step kind ${JSON.stringify(issue.input)}; known kinds: ${STEP_KIND_NAMES.join(', ')}`,
+    }),
+    dependsOn: z.array(stepIdSchema).default([]),
+    with: z.record(z.string(), z.unknown()).default({}),
+    retry: retrySchema.optional(),
+    timeout: duration.optional(),
+  })
+  .strict();
+
+export const pipelineSpecSchema = z
+  .object({
+    name: stepIdSchema,
+    model: stepIdSchema,
+    description: z.string().max(2000).optional(),
+    /** Steps that may run at once when the DAG allows. */
+    maxParallel: z.number().int().min(1).max(16).default(4),
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict();
+
+/** Per-step parameter overrides, keyed by step id, deep-merged into that step's `with`. */
+export const overridesSchema = z.record(stepIdSchema, z.record(z.string(), z.unknown()));
+
+export const pipelineInputSchema = z
+  .object({
+    /** Name of a pipeline file under `pipelines/` (e.g. `flight-delay`). */
+    pipeline: stepIdSchema.optional(),
+    /** An inline spec, instead of a named pipeline. */
+    spec: z.unknown().optional(),
+    overrides: overridesSchema.optional(),
+    /** Register under this model name instead of the spec's. */
+    model: stepIdSchema.optional(),
+  })
+  .strict()
+  .refine((i) => (i.pipeline === undefined) !== (i.spec === undefined), {
+    message: 'give exactly one of "pipeline" (a named pipeline) or "spec" (an inline spec)',
+  });
+
+export type RetrySpec = z.infer<typeof retrySchema>;
+export type StepSpec = z.infer<typeof stepSchema>;
+export type PipelineSpec = z.infer<typeof pipelineSpecSchema>;
+export type PipelineInput = z.infer<typeof pipelineInputSchema>;

@@ -1,0 +1,34 @@
+/** {@link StepRecords} as one JSON file per key in a local folder. */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { StepOutput } from '../pipeline/types';
+import type { StepRecords } from './step-records';
+
+export class FileStepRecords implements StepRecords {
+  constructor(private readonly root: string) {}
+
+  async get(key: string): Promise<StepOutput | undefined> {
+    try {
+      const record = JSON.parse(await readFile(this.file(key), 'utf8')) as { key: string; output: StepOutput };
+      return record.key === key ? record.output : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async put(key: string, output: StepOutput): Promise<void> {
+    const file = this.file(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    // Write-then-rename: a reader sees the old record or the new one, never half of one.
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, JSON.stringify({ key, output }));
+    await rename(tmp, file);
+  }
+
+  private file(key: string): string {
+    const digest = createHash('sha256').update(key).digest('hex');
+    return path.join(this.root, digest.slice(0, 2), `${digest}.json`);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Finished step outputs by idempotency key. A retried activity (worker crash after the
+ * work but before Temporal heard of it) finds its earlier output here instead of doing
+ * the work, and so never creates a second artifact or registry version.
+ */
+import type { StepOutput } from '../pipeline/types';
+
+export interface StepRecords {
+  /** The output recorded under `key`, if the step finished before. */
+  get(key: string): Promise<StepOutput | undefined>;
+  /** Records a finished step's output; writing the same key again replaces it atomically. */
+  put(key: string, output: StepOutput): Promise<void>;
+}

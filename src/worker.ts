@@ -1,0 +1,84 @@
+/**
+ * Composition root: config → logger → backends → activities → Temporal worker.
+ * The only module that builds real backends.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from './activities';
+import { LocalArtifactStore } from './artifacts/local-artifact-store';
+import { loadConfig, type Config } from './config';
+import { createLogger, installTemporalLogger } from './logger';
+import { SqliteModelRegistry } from './registry/sqlite-registry';
+import { FileStepRecords } from './step-records/file-step-records';
+import { WORKFLOWS_PATH } from './workflows-path';
+
+export interface SlipwayWorker {
+  worker: Worker;
+  /** Releases the backends; call after `worker.run()` resolves. */
+  close(): Promise<void>;
+}
+
+export async function createWorker(
+  config: Readonly<Config>,
+  connection: NativeConnection,
+  logger: Logger,
+  options: Partial<WorkerOptions> = {},
+): Promise<SlipwayWorker> {
+  const registry = new SqliteModelRegistry({ path: config.registryPath });
+  const activities = createActivities({
+    logger,
+    store: new LocalArtifactStore({ root: config.artifactRoot }),
+    registry,
+    stepRecords: new FileStepRecords(path.join(config.dataDir, 'step-records')),
+    pipelinesDir: config.pipelinesDir,
+    duckdbThreads: config.duckdbThreads,
+    codeVersion: codeVersion(),
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities,
+    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+    ...options,
+  });
+  return { worker, close: async () => registry.close() };
+}
+
+/** The git commit of the running code, recorded in every model version's lineage. */
+function codeVersion(): string | undefined {
+  if (process.env.SLIPWAY_CODE_VERSION) return process.env.SLIPWAY_CODE_VERSION;
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  installTemporalLogger(logger);
+  const connection = await NativeConnection.connect(config.temporal.connection);
+  const { worker, close } = await createWorker(config, connection, logger);
+  logger.info({ taskQueue: config.taskQueue, namespace: config.temporal.namespace, dataDir: config.dataDir }, 'worker started');
+  // Worker.run() stops polling on SIGINT/SIGTERM and lets in-flight activities finish.
+  try {
+    await worker.run();
+  } finally {
+    await close();
+    await connection.close();
+    logger.info('worker stopped');
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    // eslint-disable-next-line no-console -- entry point: the logger may not exist yet
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * The state of one pipeline run and the rules that move it: which steps may start,
+ * what each step receives, and what the run reports. Deterministic: no I/O, no clocks
+ * but the workflow's own (passed in as `now`).
+ */
+import { ancestors } from '../pipeline/dag';
+import type { PipelineSpec, StepSpec } from '../pipeline/spec-schema';
+import type { ResolvedPipeline, StepOutput, StepRequest, StepResult } from '../pipeline/types';
+import type { PipelineOutcome, PipelineResult, PipelineStage, PipelineStatus, StepStatus } from './pipeline-status';
+
+export class PipelineRun {
+  private stage: PipelineStage = 'resolving';
+  private spec?: PipelineSpec;
+  private specDigest?: string;
+  private readonly steps = new Map<string, StepStatus>();
+  private readonly outputs: Record<string, StepOutput> = {};
+  private failed = false;
+
+  constructor(
+    private readonly workflowId: string,
+    private readonly runId: string,
+  ) {}
+
+  begin(resolved: ResolvedPipeline): void {
+    this.spec = resolved.spec;
+    this.specDigest = resolved.specDigest;
+    this.stage = 'running';
+    for (const step of resolved.spec.steps) {
+      this.steps.set(step.id, { id: step.id, kind: step.kind, state: 'pending', attempts: 0 });
+    }
+  }
+
+  get pipelineSpec(): PipelineSpec {
+    if (!this.spec) throw new Error('PipelineRun: begin() was not called');
+    return this.spec;
+  }
+
+  get hasFailed(): boolean {
+    return this.failed;
+  }
+
+  /** Steps whose dependencies all succeeded and that have not started, in spec order. */
+  readySteps(): StepSpec[] {
+    if (this.failed) return [];
+    return this.pipelineSpec.steps.filter(
+      (s) => this.steps.get(s.id)?.state === 'pending' && s.dependsOn.every((d) => this.steps.get(d)?.state === 'succeeded'),
+    );
+  }
+
+  runningCount(): number {
+    return [...this.steps.values()].filter((s) => s.state === 'running').length;
+  }
+
+  request(step: StepSpec): StepRequest {
+    const spec = this.pipelineSpec;
+    const inputs: Record<string, StepOutput> = {};
+    for (const id of ancestors(spec.steps, step.id)) inputs[id] = this.outputs[id];
+    return {
+      ctx: {
+        workflowId: this.workflowId,
+        runId: this.runId,
+        stepId: step.id,
+        pipeline: spec.name,
+        model: spec.model,
+        specDigest: this.specDigest ?? '',
+      },
+      params: step.with,
+      inputs,
+    };
+  }
+
+  started(stepId: string, now: number): void {
+    this.update(stepId, { state: 'running', startedAt: new Date(now).toISOString() });
+  }
+
+  succeeded(stepId: string, result: StepResult, now: number): void {
+    const { attempt, ...output } = result;
+    this.outputs[stepId] = output;
+    this.update(stepId, { state: 'succeeded', attempts: attempt, summary: output.summary, ...this.ended(stepId, now) });
+  }
+
+  failedStep(stepId: string, error: { type?: string; message: string; attempts: number }, now: number): void {
+    this.failed = true;
+    this.update(stepId, { state: 'failed', attempts: error.attempts, error: { type: error.type, message: error.message }, ...this.ended(stepId, now) });
+    for (const s of this.steps.values()) if (s.state === 'pending') s.state = 'skipped';
+  }
+
+  finish(): PipelineResult {
+    this.stage = this.failed ? 'failed' : 'completed';
+    return { ...this.status(), outcome: this.outcome(), outputs: { ...this.outputs } };
+  }
+
+  /** The last promote-like step's verdict wins; a pipeline without one simply completes. */
+  outcome(): PipelineOutcome {
+    if (this.failed) return 'failed';
+    const verdicts = Object.values(this.outputs)
+      .map((o) => o.summary.outcome)
+      .filter((o): o is PipelineOutcome => o === 'promoted' || o === 'rejected');
+    return verdicts.at(-1) ?? 'completed';
+  }
+
+  status(): PipelineStatus {
+    const steps = [...this.steps.values()].map((s) => ({ ...s }));
+    return {
+      workflowId: this.workflowId,
+      runId: this.runId,
+      pipeline: this.spec?.name,
+      model: this.spec?.model,
+      specDigest: this.specDigest,
+      stage: this.stage,
+      runningSteps: steps.filter((s) => s.state === 'running').map((s) => s.id),
+      steps,
+      outcome: this.stage === 'completed' || this.stage === 'failed' ? this.outcome() : undefined,
+    };
+  }
+
+  private ended(stepId: string, now: number): Partial<StepStatus> {
+    const startedAt = this.steps.get(stepId)?.startedAt;
+    return {
+      endedAt: new Date(now).toISOString(),
+      durationMs: startedAt ? now - Date.parse(startedAt) : undefined,
+    };
+  }
+
+  private update(stepId: string, patch: Partial<StepStatus>): void {
+    const current = this.steps.get(stepId);
+    if (current) this.steps.set(stepId, { ...current, ...patch });
+  }
+}

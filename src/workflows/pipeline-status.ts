@@ -1,0 +1,40 @@
+/** Shapes returned by the `status` query and by the pipeline workflow. Types only. */
+import type { StepOutput } from '../pipeline/types';
+
+export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export interface StepStatus {
+  id: string;
+  kind: string;
+  state: StepState;
+  /** Attempts the activity used (1 when it succeeded first time). */
+  attempts: number;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  summary?: Record<string, unknown>;
+  error?: { type?: string; message: string };
+}
+
+export type PipelineStage = 'resolving' | 'running' | 'completed' | 'failed';
+
+/** `promoted`/`rejected` come from a promote step; `completed` when the pipeline has none. */
+export type PipelineOutcome = 'promoted' | 'rejected' | 'completed' | 'failed';
+
+export interface PipelineStatus {
+  workflowId: string;
+  runId: string;
+  pipeline?: string;
+  model?: string;
+  specDigest?: string;
+  stage: PipelineStage;
+  runningSteps: string[];
+  steps: StepStatus[];
+  outcome?: PipelineOutcome;
+}
+
+export interface PipelineResult extends PipelineStatus {
+  outcome: PipelineOutcome;
+  /** Outputs of every step, by step id: artifact references and summaries. */
+  outputs: Record<string, StepOutput>;
+}

@@ -1,0 +1,114 @@
+/**
+ * `pipeline`: runs one ML pipeline spec as a DAG of activities. Input is one JSON object,
+ * e.g. `{"pipeline":"flight-delay"}`, so the Temporal UI and CLI can start it directly.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import type { StepSpec } from '../pipeline/spec-schema';
+import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
+import type { StepRequest, StepResult } from '../pipeline/types';
+import { statusQuery, statusQueryDescription } from './definitions';
+import type { PipelineResult } from './pipeline-status';
+import { PipelineRun } from './pipeline-run';
+import { RESOLVE_OPTIONS, retryPolicy } from './presets';
+import { modelKey, outcomeKey, pipelineKey, stageKey } from './search-attributes';
+
+type Activities = ReturnType<typeof createActivities>;
+type StepActivity = (req: StepRequest) => Promise<StepResult>;
+
+const { resolvePipeline } = proxyActivities<Activities>(RESOLVE_OPTIONS);
+
+export async function pipeline(input: unknown): Promise<PipelineResult> {
+  const { workflowId, runId } = workflowInfo();
+  const run = new PipelineRun(workflowId, runId);
+  setHandler(statusQuery, () => run.status(), { description: statusQueryDescription });
+
+  const resolved = await resolvePipeline.executeWithOptions(RESOLVE_OPTIONS, [input]).catch(rethrowCause);
+  run.begin(resolved);
+  const spec = resolved.spec;
+  upsertSearchAttributes([
+    { key: modelKey, value: spec.model },
+    { key: pipelineKey, value: spec.name },
+  ]);
+  log.info('pipeline resolved', { pipeline: spec.name, model: spec.model, specDigest: resolved.specDigest, source: resolved.source });
+
+  let firstFailure: unknown;
+  const running = new Map<string, Promise<void>>();
+  for (;;) {
+    for (const step of run.readySteps()) {
+      if (run.runningCount() >= spec.maxParallel) break;
+      run.started(step.id, Date.now());
+      upsertSearchAttributes([{ key: stageKey, value: step.id }]);
+      const done = runStep(step, run.request(step)).then(
+        (result) => run.succeeded(step.id, result, Date.now()),
+        (err: unknown) => {
+          firstFailure ??= err;
+          run.failedStep(step.id, describeFailure(err), Date.now());
+        },
+      );
+      running.set(step.id, done.finally(() => running.delete(step.id)));
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+
+  const result = run.finish();
+  upsertSearchAttributes([
+    { key: stageKey, value: result.stage },
+    { key: outcomeKey, value: result.outcome },
+  ]);
+  if (firstFailure !== undefined) rethrowCause(firstFailure);
+  log.info('pipeline finished', { outcome: result.outcome });
+  return result;
+}
+
+function runStep(step: StepSpec, request: StepRequest): Promise<StepResult> {
+  const kind = STEP_KINDS[step.kind as StepKindName];
+  const options = {
+    // The spec schema only admits ms-style durations, which is what Duration's string form is.
+    startToCloseTimeout: (step.timeout ?? kind.timeout) as Duration,
+    heartbeatTimeout: 'heartbeatTimeout' in kind ? kind.heartbeatTimeout : undefined,
+    retry: retryPolicy(step.retry),
+    summary: `${step.id} (${step.kind})`,
+  };
+  const activity = proxyActivities<Record<string, StepActivity>>(options)[kind.activity];
+  return activity.executeWithOptions(options, [request]);
+}
+
+function describeFailure(err: unknown): { type?: string; message: string; attempts: number } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const type = cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+  const attempts = cause instanceof ApplicationFailure && typeof cause.details?.[0] === 'object'
+    ? Number((cause.details[0] as { attempt?: number }).attempt ?? 1)
+    : 1;
+  return { type, message: cause instanceof Error ? cause.message : String(err), attempts };
+}
+
+/**
+ * Surfaces the activity's own failure (type and message) as the run's failure, so the UI
+ * shows "InvalidPipelineInput: ..." rather than a generic "Activity task failed".
+ */
+function rethrowCause(err: unknown): never {
+  if (isCancellation(err)) throw err;
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure) {
+    throw ApplicationFailure.create({
+      type: cause.type ?? 'StepFailed',
+      message: cause.message,
+      details: cause.details as unknown[] | undefined,
+      nonRetryable: true,
+      cause: err as Error,
+    });
+  }
+  throw err;
+}

@@ -1,0 +1,41 @@
+/**
+ * A Slipway worker over real backends in a fresh temp folder, on its own task queue,
+ * against a real dev server. Each test file gets its own data, registry and queue.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createWorker } from '../../src/worker';
+
+export interface Harness {
+  config: Readonly<Config>;
+  worker: Worker;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: TestWorkflowEnvironment, extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-test-'));
+  const config = loadConfig({
+    SLIPWAY_DATA_DIR: dataDir,
+    SLIPWAY_TASK_QUEUE: `test-${path.basename(dataDir)}`,
+    SLIPWAY_PIPELINES_DIR: path.join(__dirname, '..', '..', 'pipelines'),
+    SLIPWAY_LOG_LEVEL: 'warn',
+    ...extraEnv,
+  });
+  const logger = createLogger(config.logLevel);
+  const { worker, close } = await createWorker(config, env.nativeConnection, logger);
+  return {
+    config,
+    worker,
+    dataDir,
+    close: async () => {
+      await close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
