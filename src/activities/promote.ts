@@ -5,6 +5,7 @@
  */
 import type { ModelRegistry } from '../registry/model-registry';
 import { RegistryError } from '../errors';
+import { isRegistryError } from '../registry/registry-error';
 import type { PromoteParams } from '../pipeline/step-params';
 import type { StepOutput, StepRequest } from '../pipeline/types';
 import { stepKey } from './step-activity';
@@ -38,7 +39,7 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
     });
     return { artifacts: {}, summary: { outcome: 'promoted', version, alias: params.alias, previousVersion: move.fromVersion, reasons: [] } };
   } catch (err) {
-    if (!(err instanceof RegistryError)) throw err;
+    if (!isRegistryError(err, 'stale-alias')) throw err;
     const now = await deps.registry.getAlias(req.ctx.model, params.alias);
     return {
       artifacts: {},

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import YAML from 'yaml';
 import { InvalidPipelineInputError } from '../errors';
-import { canonicalJson } from '../pipeline/canonical-json';
+import { canonicalJson } from '../artifacts/canonical-json';
 import { parsePipelineInput, parsePipelineSpec } from '../pipeline/parse-spec';
 import type { ResolvedPipeline } from '../pipeline/types';
 

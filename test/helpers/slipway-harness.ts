@@ -29,11 +29,15 @@ export async function startHarness(env: TestWorkflowEnvironment, extraEnv: Recor
   });
   const logger = createLogger(config.logLevel);
   const { worker, close } = await createWorker(config, env.nativeConnection, logger);
+  // One worker for the whole file: a Worker can run only once, so tests must not use runUntil.
+  const running = worker.run();
   return {
     config,
     worker,
     dataDir,
     close: async () => {
+      worker.shutdown();
+      await running;
       await close();
       await rm(dataDir, { recursive: true, force: true });
     },

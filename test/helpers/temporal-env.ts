@@ -1,9 +1,12 @@
 /** A real Temporal dev server per test file, from the CLI binary global-setup found or built. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
+import { createLogger, installTemporalLogger } from '../../src/logger';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 
 export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+  // SDK logs go through pino at warn level, so test output shows problems, not chatter.
+  installTemporalLogger(createLogger(process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn'));
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: inject('temporalCli') },

@@ -1,0 +1,186 @@
+/**
+ * Scores a Parquet file with any ONNX model that follows the Slipway model contract
+ * (src/training/ARCHITECTURE.md): one input per column, `probabilities` [N,2] out. The
+ * model decides which columns are read, so built-in and scikit-learn models score alike.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import * as ort from 'onnxruntime-node';
+import { EvaluationError } from '../errors';
+import { sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
+import { readColumnBatches, type ColumnArray, type ColumnRead } from '../training/duckdb-columns';
+
+/** Options of {@link scoreModel}. */
+export interface ScoreOptions {
+  /** Label column of the Parquet file (0/1 or boolean). */
+  label: string;
+  /**
+   * Rows per `session.run`; bounds memory on large files.
+   * @default 65536
+   */
+  batchSize?: number;
+}
+
+/** Scores of every row, in file order, with the labels they are judged against. */
+export interface ScoreResult {
+  /** P(label = 1) per row. */
+  scores: Float32Array;
+  labels: Uint8Array;
+  rows: number;
+  /** Inference time only (excluding reads), averaged per row. */
+  msPerRow: number;
+  /** The model's inputs, i.e. the columns that were read. */
+  inputNames: string[];
+}
+
+/** A feature value as a client sends it; null/undefined means missing. */
+export type FeatureValue = number | string | boolean | null | undefined;
+
+type InputKind = 'float32' | 'string';
+
+const PROBABILITIES = 'probabilities';
+const NUMERIC_SQL_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*|BOOLEAN)$/;
+
+/**
+ * Runs the model at `modelPath` over every row of `parquetPath`.
+ * @throws EvaluationError when the model cannot be loaded, a column it needs is missing,
+ * or its outputs do not follow the contract.
+ */
+export async function scoreModel(modelPath: string, parquetPath: string, options: ScoreOptions): Promise<ScoreResult> {
+  const batchSize = options.batchSize ?? 65536;
+  const session = await openSession(modelPath);
+  try {
+    return await withDuckDb({}, async (connection) => {
+      const source = `read_parquet(${sqlString(parquetPath)})`;
+      const columnTypes = await describe(connection, parquetPath, source);
+      const inputNames = [...session.inputNames];
+      const missing = [...inputNames, options.label].filter((name) => !columnTypes.has(name));
+      if (missing.length > 0) {
+        throw new EvaluationError(
+          `${parquetPath} lacks column(s) ${missing.map((c) => `"${c}"`).join(', ')} that model ${modelPath} needs`,
+          { details: { missing, path: parquetPath, model: modelPath } },
+        );
+      }
+      const kinds = inputNames.map((name) => inputKind(session, name, columnTypes.get(name)!));
+      const count = Number((await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM ${source}`)).getRowsJson()[0][0]);
+
+      const select = [
+        ...inputNames.map((c, i) => `CAST(${sqlIdent(c)} AS ${kinds[i] === 'float32' ? 'FLOAT' : 'VARCHAR'})`),
+        `CAST(${sqlIdent(options.label)} AS INTEGER)`,
+      ];
+      const reads: ColumnRead[] = [
+        ...inputNames.map((name, i) => ({ name, kind: kinds[i] })),
+        { name: options.label, kind: 'int32' },
+      ];
+      // A plain projection streams in file order (DuckDB preserves insertion order), so no sort is needed.
+      const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${source}`);
+      const scores = new Float32Array(count);
+      const labels = new Uint8Array(count);
+      let offset = 0;
+      let inferenceMs = 0;
+      for await (const batch of readColumnBatches(result, reads, batchSize)) {
+        const feeds: Record<string, ort.Tensor> = {};
+        inputNames.forEach((name, i) => (feeds[name] = columnTensor(kinds[i], batch.columns[i], batch.rows)));
+        const started = performance.now();
+        const outputs = await session.run(feeds);
+        inferenceMs += performance.now() - started;
+        scores.set(positiveProbability(outputs, batch.rows), offset);
+        copyLabels(batch.columns[inputNames.length] as Int32Array, labels, offset, options.label);
+        offset += batch.rows;
+      }
+      if (offset !== count) throw new EvaluationError(`read ${offset} rows from ${parquetPath}, expected ${count}`);
+      return { scores, labels, rows: count, msPerRow: count > 0 ? inferenceMs / count : 0, inputNames };
+    });
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Scores rows given as plain objects (e.g. a JSON request body) with an open session and
+ * returns P(label = 1) per row. Missing numeric values become NaN, which the model imputes;
+ * missing categorical values become '' as in training.
+ */
+export async function scoreRows(session: ort.InferenceSession, rows: Record<string, FeatureValue>[]): Promise<Float32Array> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of session.inputNames) {
+    const kind = inputKind(session, name);
+    if (kind === 'float32') {
+      const values = Float32Array.from(rows, (row) => (row[name] == null ? NaN : Number(row[name])));
+      feeds[name] = columnTensor(kind, values, rows.length);
+    } else {
+      feeds[name] = columnTensor(kind, rows.map((row) => (row[name] == null ? '' : String(row[name]))), rows.length);
+    }
+  }
+  return positiveProbability(await session.run(feeds), rows.length);
+}
+
+async function openSession(modelPath: string): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(modelPath);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new EvaluationError(`could not load ONNX model ${modelPath}: ${message}`, { cause: err, details: { model: modelPath } });
+  }
+}
+
+async function describe(connection: DuckDBConnection, path: string, source: string): Promise<Map<string, string>> {
+  try {
+    const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    return new Map(reader.getRowObjectsJson().map((row) => [String(row.column_name), String(row.column_type)]));
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new EvaluationError(`could not read ${path}: ${message}`, { cause: err, details: { path } });
+  }
+}
+
+/**
+ * The tensor type the model wants for an input: from its metadata when the runtime
+ * exposes it, otherwise guessed from the Parquet column type (numbers → float, else string).
+ */
+function inputKind(session: ort.InferenceSession, name: string, sqlType?: string): InputKind {
+  const meta = session.inputMetadata?.find((m) => m.name === name);
+  if (meta?.isTensor) {
+    if (meta.type === 'float32' || meta.type === 'string') return meta.type;
+    throw new EvaluationError(
+      `model input "${name}" has type ${meta.type}; the Slipway model contract allows only float and string inputs`,
+      { details: { input: name, type: meta.type } },
+    );
+  }
+  if (sqlType === undefined) return 'string';
+  return NUMERIC_SQL_TYPE.test(sqlType) ? 'float32' : 'string';
+}
+
+function columnTensor(kind: InputKind, values: ColumnArray, rows: number): ort.Tensor {
+  return kind === 'float32'
+    ? new ort.Tensor('float32', values as Float32Array, [rows, 1])
+    : new ort.Tensor('string', values as string[], [rows, 1]);
+}
+
+/** Column 1 of `probabilities`; a single-column output is taken to be P(label = 1) already. */
+function positiveProbability(outputs: ort.InferenceSession.OnnxValueMapType, rows: number): Float32Array {
+  const tensor = outputs[PROBABILITIES];
+  if (!tensor || tensor.type !== 'float32') {
+    throw new EvaluationError(`model has no float "${PROBABILITIES}" output; the model contract requires one`);
+  }
+  const data = tensor.data as Float32Array;
+  const width = tensor.dims.length === 2 ? tensor.dims[1] : 1;
+  if (tensor.dims[0] !== rows || (width !== 1 && width !== 2)) {
+    throw new EvaluationError(`"${PROBABILITIES}" has shape [${tensor.dims.join(', ')}], expected [${rows}, 2]`);
+  }
+  if (width === 1) return Float32Array.from(data);
+  const scores = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) scores[i] = data[i * 2 + 1];
+  return scores;
+}
+
+function copyLabels(values: Int32Array, labels: Uint8Array, offset: number, column: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== 0 && v !== 1) {
+      throw new EvaluationError(`label column "${column}" must be 0 or 1, found ${v} at row ${offset + i}`, {
+        details: { column, value: v, row: offset + i },
+      });
+    }
+    labels[offset + i] = v;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Checks registry inputs before any backend touches storage. Inputs arrive as JSON from
+ * activities and the API, so TypeScript types alone do not guarantee their shape.
+ */
+import type { RegisterVersionInput, SetAliasInput } from './model-registry';
+import { registryError } from './registry-error';
+
+const MAX_NAME_LENGTH = 200;
+const REQUIRED_LINEAGE = ['dataDigest', 'specDigest', 'workflowId', 'runId', 'pipeline', 'trainer'] as const;
+
+export function assertRegisterVersionInput(input: RegisterVersionInput): void {
+  assertName('model', input.model);
+  assertText('idempotencyKey', input.idempotencyKey);
+  if (!isRecord(input.artifact)) invalid('artifact', input.artifact, 'an ArtifactRef');
+  assertText('artifact.uri', input.artifact.uri);
+  assertText('artifact.sha256', input.artifact.sha256);
+  if (!isRecord(input.metrics)) invalid('metrics', input.metrics, 'an object of numbers');
+  for (const [name, value] of Object.entries(input.metrics)) {
+    // JSON has no NaN or Infinity; storing one would silently turn it into null.
+    if (typeof value !== 'number' || !Number.isFinite(value)) invalid(`metrics.${name}`, value, 'a finite number');
+  }
+  if (!isRecord(input.params)) invalid('params', input.params, 'an object');
+  if (!isRecord(input.lineage)) invalid('lineage', input.lineage, 'an object');
+  for (const field of REQUIRED_LINEAGE) assertText(`lineage.${field}`, input.lineage[field]);
+  if (input.tags !== undefined) {
+    if (!isRecord(input.tags)) invalid('tags', input.tags, 'an object of strings');
+    for (const [name, value] of Object.entries(input.tags)) {
+      if (typeof value !== 'string') invalid(`tags.${name}`, value, 'a string');
+    }
+  }
+  if (input.description !== undefined && typeof input.description !== 'string') {
+    invalid('description', input.description, 'a string');
+  }
+}
+
+export function assertSetAliasInput(input: SetAliasInput): void {
+  assertName('model', input.model);
+  assertName('alias', input.alias);
+  assertVersion('version', input.version);
+  if (input.expectedVersion !== null && !(Number.isSafeInteger(input.expectedVersion) && input.expectedVersion >= 1)) {
+    invalid('expectedVersion', input.expectedVersion, 'an integer >= 1, or null if the alias should be unset');
+  }
+  assertText('actor', input.actor);
+  assertText('reason', input.reason);
+  if (input.idempotencyKey !== undefined) assertText('idempotencyKey', input.idempotencyKey);
+  if (input.evidence !== undefined && !isRecord(input.evidence)) invalid('evidence', input.evidence, 'an object');
+}
+
+export function assertVersion(field: string, value: unknown): asserts value is number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) invalid(field, value, 'an integer >= 1');
+}
+
+function assertName(field: string, value: unknown): void {
+  assertText(field, value);
+  if ((value as string).length > MAX_NAME_LENGTH) invalid(field, value, `at most ${MAX_NAME_LENGTH} characters`);
+}
+
+function assertText(field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '') invalid(field, value, 'a non-empty string');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(field: string, value: unknown, expected: string): never {
+  throw registryError('invalid-input', `Invalid registry input: ${field} must be ${expected}, got ${show(value)}`, {
+    field,
+  });
+}
+
+function show(value: unknown): string {
+  // String() keeps NaN and Infinity readable, which JSON.stringify would turn into null.
+  if (typeof value === 'number' || value === undefined) return String(value);
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 80 ? `${json.slice(0, 80)}...` : json;
+}

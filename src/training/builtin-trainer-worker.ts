@@ -1,0 +1,103 @@
+/**
+ * Body of the built-in trainer's worker thread: load → fit → export → write, reporting
+ * progress to the parent. Loaded by builtin-trainer-thread.js, never imported by the
+ * parent, so a long fit cannot block the activity worker's event loop.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { isSlipwayError } from '../errors';
+import type { TrainerThreadInput, TrainerThreadMessage } from './builtin-trainer-protocol';
+import { loadEncodedData } from './load-training-data';
+import { fitLogisticRegression } from './logistic-regression';
+import { exportLogisticRegressionOnnx } from './onnx-export';
+
+// Share of the progress bar each phase takes; fitting dominates the wall time.
+const LOADED_AT = 0.1;
+const FITTED_AT = 0.95;
+/** How often the loading phase looks at the cancel flag. */
+const CANCEL_POLL_MS = 20;
+
+async function train(input: TrainerThreadInput): Promise<void> {
+  const { features, params } = input;
+  const flag = new Int32Array(input.cancel);
+  const isCancelled = (): boolean => Atomics.load(flag, 0) === 1;
+  post({ type: 'progress', progress: { phase: 'loading', fraction: 0 } });
+  const data = await loadCancellably(input, isCancelled);
+  post({ type: 'progress', progress: { phase: 'fitting', fraction: LOADED_AT, epoch: 0, epochs: params.epochs } });
+
+  const fit = fitLogisticRegression(
+    { ...data, cardinalities: features.categorical.map((c) => data.encoding.vocab[c].length + 1) },
+    {
+      ...params,
+      isCancelled,
+      onEpoch: ({ epoch, epochs, loss }) =>
+        post({
+          type: 'progress',
+          progress: { phase: 'fitting', epoch, epochs, loss, fraction: LOADED_AT + ((FITTED_AT - LOADED_AT) * epoch) / epochs },
+        }),
+    },
+  );
+
+  post({ type: 'progress', progress: { phase: 'exporting', fraction: FITTED_AT, loss: fit.finalLoss } });
+  const bytes = exportLogisticRegressionOnnx({
+    features,
+    encoding: data.encoding,
+    model: fit.model,
+    producerVersion: input.trainerVersion,
+    // Only facts that are the same on every run with the same inputs, so the bytes are too.
+    metadata: {
+      'slipway.trainer': input.trainer,
+      'slipway.trainer_version': input.trainerVersion,
+      'slipway.params': JSON.stringify(params),
+      'slipway.features': JSON.stringify(features),
+      'slipway.train_rows': String(data.rows),
+    },
+  });
+  if (isCancelled()) throw abortError();
+  // Written under a temporary name first so a crash never leaves half a model behind.
+  const partial = `${input.modelPath}.partial`;
+  await writeFile(partial, bytes);
+  await rename(partial, input.modelPath);
+  post({ type: 'done', trainRows: data.rows, finalLoss: fit.finalLoss });
+}
+
+/**
+ * Loads the training data, interrupting DuckDB when the parent cancels. The thread is
+ * never terminated while DuckDB runs: node-bindings aborts the whole process when a
+ * thread dies under a running query.
+ */
+async function loadCancellably(input: TrainerThreadInput, isCancelled: () => boolean) {
+  const controller = new AbortController();
+  const poll = setInterval(() => {
+    if (isCancelled()) controller.abort(abortError());
+  }, CANCEL_POLL_MS);
+  try {
+    return await loadEncodedData(input.trainPath, input.features, {
+      maxCategories: input.params.maxCategories,
+      signal: controller.signal,
+    });
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+function abortError(): DOMException {
+  return new DOMException('training was cancelled', 'AbortError');
+}
+
+function post(message: TrainerThreadMessage): void {
+  parentPort!.postMessage(message);
+}
+
+train(workerData as TrainerThreadInput).catch((err: unknown) => {
+  const error = err instanceof Error ? err : new Error(String(err));
+  post({
+    type: 'error',
+    error: {
+      name: error.name,
+      message: error.message,
+      stack: error.stack,
+      details: isSlipwayError(error) ? error.details : undefined,
+    },
+  });
+});

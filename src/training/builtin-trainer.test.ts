@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSourceError, InvalidPipelineInputError } from '../errors';
+import { computeMetrics } from '../evaluation/metrics';
+import { scoreModel } from '../evaluation/score-model';
+import { BUILTIN_TRAINER, runBuiltinTrainer, type TrainingProgress } from './builtin-trainer';
+import { FLIGHTS_FEATURES, writeFlightsWindow } from './test-flights';
+
+let dir: string;
+let trainPath: string;
+let holdoutPath: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-trainer-'));
+  trainPath = join(dir, 'train.parquet');
+  holdoutPath = join(dir, 'holdout.parquet');
+  // One week to train on, the two days after it to judge.
+  await writeFlightsWindow(trainPath, '2001-03-01', '2001-03-08');
+  await writeFlightsWindow(holdoutPath, '2001-03-08', '2001-03-10');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('runBuiltinTrainer', () => {
+  it('trains on a week of flights a model that beats chance on the following days', async () => {
+    const progress: TrainingProgress[] = [];
+    const { modelPath, metadata } = await runBuiltinTrainer({
+      trainPath,
+      features: FLIGHTS_FEATURES,
+      outputDir: join(dir, 'run'),
+      onProgress: (p) => progress.push(p),
+    });
+
+    const scored = await scoreModel(modelPath, holdoutPath, { label: 'label' });
+    expect(computeMetrics(scored.scores, scored.labels).auc).toBeGreaterThan(0.6);
+
+    expect(metadata).toMatchObject({ trainer: BUILTIN_TRAINER, features: FLIGHTS_FEATURES, params: { epochs: 5, seed: 42 } });
+    expect(metadata.trainRows).toBeGreaterThan(100_000);
+    expect(metadata.finalLoss).toBeGreaterThan(0);
+    expect(metadata.seconds).toBeGreaterThan(0);
+
+    expect(progress.map((p) => p.phase)).toEqual(['loading', 'fitting', ...Array(5).fill('fitting'), 'exporting']);
+    expect(progress.filter((p) => p.phase === 'fitting' && p.epoch! > 0).map((p) => p.epoch)).toEqual([1, 2, 3, 4, 5]);
+    expect(progress.every((p, i) => i === 0 || p.fraction >= progress[i - 1].fraction)).toBe(true);
+    expect(progress.at(-1)?.loss).toBe(metadata.finalLoss);
+  });
+
+  it('writes byte-identical models for the same data, params and seed', async () => {
+    const run = (name: string, seed: number) =>
+      runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { epochs: 2, seed }, outputDir: join(dir, name) }).then(
+        (r) => readFile(r.modelPath),
+      );
+    const [first, second, otherSeed] = await Promise.all([run('a', 7), run('b', 7), run('c', 8)]);
+    expect(first.equals(second)).toBe(true);
+    expect(first.equals(otherSeed)).toBe(false);
+  });
+
+  it('terminates the thread and rejects with an AbortError when the signal aborts', async () => {
+    const controller = new AbortController();
+    const outputDir = join(dir, 'aborted');
+    const run = runBuiltinTrainer({
+      trainPath,
+      features: FLIGHTS_FEATURES,
+      outputDir,
+      signal: controller.signal,
+      // Aborts on the first report, while the thread is still loading.
+      onProgress: () => controller.abort(),
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(existsSync(join(outputDir, 'model.onnx'))).toBe(false);
+  });
+
+  it('rejects at once, without starting a thread, when the signal has already aborted', async () => {
+    const reason = new Error('activity cancelled');
+    await expect(
+      runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, outputDir: join(dir, 'never'), signal: AbortSignal.abort(reason) }),
+    ).rejects.toBe(reason);
+  });
+
+  it('refuses unknown or out-of-range params before training', async () => {
+    const err = await runBuiltinTrainer({
+      trainPath,
+      features: FLIGHTS_FEATURES,
+      outputDir: join(dir, 'bad'),
+      params: { epochs: 0, momentum: 0.9 },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidPipelineInputError);
+    expect((err as InvalidPipelineInputError).problems.join('\n')).toMatch(/params\.epochs[\s\S]*momentum/);
+  });
+
+  it('passes a data error from the thread through as a DataSourceError', async () => {
+    const err = await runBuiltinTrainer({
+      trainPath,
+      features: { ...FLIGHTS_FEATURES, numeric: ['altitude'] },
+      outputDir: join(dir, 'missing'),
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataSourceError);
+    expect((err as Error).message).toContain('"altitude"');
+  });
+});

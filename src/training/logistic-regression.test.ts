@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { fitLogisticRegression, meanLogLoss, mulberry32, predictRow, type DesignMatrix, type FitOptions } from './logistic-regression';
+
+/**
+ * A linearly separable problem: label = 1 exactly when x + shift(category) > 0, with
+ * shift +0.5 for category 0, -0.5 for category 1 and 0 for category 2 (code 3 is the
+ * unused out-of-vocabulary slot).
+ */
+function separable(rows: number, seed = 7): DesignMatrix {
+  const random = mulberry32(seed);
+  const x = new Float32Array(rows);
+  const category = new Int32Array(rows);
+  const label = new Uint8Array(rows);
+  const shift = [0.5, -0.5, 0];
+  for (let i = 0; i < rows; i++) {
+    x[i] = random() * 4 - 2;
+    category[i] = Math.floor(random() * 3);
+    label[i] = x[i] + shift[category[i]] > 0 ? 1 : 0;
+  }
+  return { rows, numeric: [x], categorical: [category], cardinalities: [4], label };
+}
+
+const options: FitOptions = { epochs: 30, learningRate: 0.1, l2: 1e-6, batchSize: 128, seed: 1 };
+
+describe('fitLogisticRegression', () => {
+  it('learns a separable toy problem', () => {
+    const data = separable(4000);
+    const { model, finalLoss } = fitLogisticRegression(data, options);
+    let correct = 0;
+    for (let i = 0; i < data.rows; i++) correct += (predictRow(model, data, i) >= 0.5 ? 1 : 0) === data.label[i] ? 1 : 0;
+    expect(correct / data.rows).toBeGreaterThan(0.99);
+    expect(finalLoss).toBeLessThan(0.1);
+    expect(model.numeric[0]).toBeGreaterThan(0);
+    // The category weights recover the order of the shifts.
+    const [w0, w1, w2] = model.categorical[0];
+    expect(w0).toBeGreaterThan(w2);
+    expect(w2).toBeGreaterThan(w1);
+  });
+
+  it('reports one decreasing-ish loss per epoch', () => {
+    const losses: number[] = [];
+    fitLogisticRegression(separable(1000), { ...options, epochs: 5, onEpoch: (p) => losses.push(p.loss) });
+    expect(losses).toHaveLength(5);
+    expect(losses[4]).toBeLessThan(losses[0]);
+  });
+
+  it('gives identical weights for the same seed and different ones for another seed', () => {
+    const data = separable(2000);
+    const a = fitLogisticRegression(data, { ...options, epochs: 3 });
+    const b = fitLogisticRegression(data, { ...options, epochs: 3 });
+    const c = fitLogisticRegression(data, { ...options, epochs: 3, seed: 2 });
+    expect(b.model).toEqual(a.model);
+    expect(c.model).not.toEqual(a.model);
+  });
+
+  it('reports the regularised loss of the weights it returns', () => {
+    const data = separable(1000);
+    const { model, finalLoss } = fitLogisticRegression(data, { ...options, l2: 0.01 });
+    expect(meanLogLoss(data, model, 0.01)).toBeCloseTo(finalLoss, 12);
+  });
+
+  it('stops with an AbortError when cancelled', () => {
+    let polls = 0;
+    expect(() => fitLogisticRegression(separable(1000), { ...options, isCancelled: () => ++polls > 3 })).toThrow(
+      expect.objectContaining({ name: 'AbortError' }),
+    );
+  });
+
+  it.each([
+    ['zero epochs', { epochs: 0 }, /epochs/],
+    ['a fractional batch size', { batchSize: 1.5 }, /batchSize/],
+    ['a zero learning rate', { learningRate: 0 }, /learningRate/],
+  ])('refuses %s', (_name, bad, message) => {
+    expect(() => fitLogisticRegression(separable(10), { ...options, ...bad })).toThrow(message);
+  });
+
+  it('refuses a category code outside its cardinality', () => {
+    const data = separable(10);
+    data.categorical[0][3] = 4;
+    expect(() => fitLogisticRegression(data, options)).toThrow(/code 4 at row 3/);
+  });
+});

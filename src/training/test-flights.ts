@@ -1,0 +1,41 @@
+/**
+ * Test fixture: windows of the real flights data in the shape the ingest step writes
+ * (hour, weekday, month, distance, origin, destination, label, event_time).
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { sqlString, withDuckDb } from '../data/duckdb';
+import type { FeatureSpec } from './feature-spec';
+
+export const FLIGHTS_FEATURES: FeatureSpec = {
+  numeric: ['hour', 'weekday', 'month', 'distance'],
+  categorical: ['origin', 'destination'],
+  label: 'label',
+};
+
+/** Writes flights with `from <= date < to` (ISO dates) to `path` as Parquet and returns the row count. */
+export async function writeFlightsWindow(path: string, from: string, to: string): Promise<number> {
+  const source = flightsParquetPath();
+  return withDuckDb({}, async (connection) => {
+    await connection.run(`COPY (
+      SELECT hour(date)::INTEGER AS hour, dayofweek(date)::INTEGER AS weekday, month(date)::INTEGER AS month,
+             distance::DOUBLE AS distance, origin, destination, (delay > 15)::INTEGER AS label, date AS event_time
+      FROM read_parquet(${sqlString(source)})
+      WHERE date >= ${sqlString(from)} AND date < ${sqlString(to)}
+    ) TO ${sqlString(path)} (FORMAT parquet)`);
+    const reader = await connection.runAndReadAll(`SELECT count(*)::INTEGER FROM read_parquet(${sqlString(path)})`);
+    return Number(reader.getRowsJson()[0][0]);
+  });
+}
+
+/** The 3-million-row flights file shipped in the vega-datasets package. */
+export function flightsParquetPath(): string {
+  // The package exports only its JS entry (build/index.js), not package.json, so resolve that and walk up.
+  const entry = createRequire(__filename).resolve('vega-datasets');
+  return join(dirname(entry), '..', 'data', 'flights-3m.parquet');
+}
+
+/** Writes literal rows to `path` as Parquet via a DuckDB `SELECT` (e.g. `SELECT * FROM (VALUES ...) t(a, b)`). */
+export async function writeParquet(path: string, select: string): Promise<void> {
+  await withDuckDb({}, (connection) => connection.run(`COPY (${select}) TO ${sqlString(path)} (FORMAT parquet)`).then(() => undefined));
+}
