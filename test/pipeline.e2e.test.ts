@@ -94,6 +94,7 @@ describe('flight-delay pipeline on the real dev server', () => {
     // Rejected candidates are still recorded, for lineage, but the alias does not move.
     expect(result.outputs.register.summary.version).toBe(2);
     expect((await registry.getAlias('flight-delay', 'champion'))?.version).toBe(1);
+    expect(result.outputs.promote.summary).toMatchObject({ outcome: 'rejected', version: 2, championVersion: 1, reasons: evaluation.reasons });
   });
 
   it('fails at once on invalid input, naming every problem, and changes nothing', async () => {

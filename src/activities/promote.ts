@@ -17,7 +17,8 @@ export interface PromoteDeps {
 
 export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params: PromoteParams): Promise<StepOutput> {
   const registered = findSummary(req.inputs, 'version');
-  const evaluation = findSummary(req.inputs, 'blessed');
+  // 'gates' is unique to an evaluate step's summary (register echoes 'blessed').
+  const evaluation = findSummary(req.inputs, 'gates');
   if (!registered || !evaluation) {
     throw new RegistryError('promote needs a register step and an evaluate step upstream (dependsOn)');
   }

@@ -17,7 +17,7 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
   const model = findArtifact(req.inputs, 'model');
   const ingest = findSummary(req.inputs, 'dataDigest') ?? {};
   const training = findSummary(req.inputs, 'trainer') ?? {};
-  const evaluation = findSummary(req.inputs, 'blessed') ?? {};
+  const evaluation = findSummary(req.inputs, 'gates') ?? {};
   const reports = ['validation-report', 'evaluation-report'].flatMap((name) => {
     const ref = Object.values(req.inputs).find((o) => o?.artifacts[name])?.artifacts[name];
     return ref ? [[name, ref.uri] as const] : [];

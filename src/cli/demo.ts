@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       .catch(() => undefined);
   }, 500);
   try {
-    const result: PipelineResult = await handle.result();
+    const result: PipelineResult = await handle.result().finally(() => clearInterval(poll));
     console.log(`\n${formatSummary(result, runUrl(config, workflowId, handle.firstExecutionRunId))}`);
   } catch (err) {
     if (err instanceof WorkflowFailedError) {

@@ -6,7 +6,7 @@ export function formatSummary(result: PipelineResult, url: string): string {
   const s = (id: string) => result.steps.find((x) => x.id === id)?.summary ?? {};
   const bySummary = (key: string) => result.steps.map((x) => x.summary ?? {}).find((x) => key in x) ?? {};
   const ingest = bySummary('dataDigest');
-  const evaluation = bySummary('blessed');
+  const evaluation = bySummary('gates');
   const registered = bySummary('version');
   out.push(`Pipeline ${result.pipeline} (model ${result.model}) — outcome: ${result.outcome.toUpperCase()}`);
   out.push(`  workflow id  ${result.workflowId}`);
