@@ -1,0 +1,42 @@
+/**
+ * Short-lived DuckDB sessions for activities: an in-memory database per call, so a
+ * crashed or cancelled activity leaves nothing behind and concurrent steps never share state.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+export interface DuckDbOptions {
+  /** @default 2 */
+  threads?: number;
+}
+
+export async function withDuckDb<T>(options: DuckDbOptions, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
+  const conn = await instance.connect();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** A SQL string literal; DuckDB escapes a quote by doubling it. */
+export const sqlString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+/** A quoted identifier; callers have validated names, the quoting guards keywords. */
+export const sqlIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** Runs a query and returns its rows as plain objects with bigints turned into numbers. */
+export async function queryRows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  const reader = await conn.runAndReadAll(sql);
+  return reader.getRowObjects().map((row) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toPlain(v)])),
+  );
+}
+
+function toPlain(value: unknown): unknown {
+  if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'bigint') return Number(value);
+  // Timestamps, decimals and other DuckDB value classes print in DuckDB's own format.
+  return String(value);
+}
