@@ -26,6 +26,13 @@ const envSchema = z.object({
   SLIPWAY_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(4),
   /** Base URL of the Temporal Web UI, for links in summaries. */
   SLIPWAY_UI_URL: z.string().url().default('http://localhost:8233'),
+  /** HTTP API listen address. */
+  SLIPWAY_API_HOST: z.string().default('127.0.0.1'),
+  SLIPWAY_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Bearer tokens of the HTTP API, `name:token,...`. Secret: never logged. */
+  SLIPWAY_API_TOKENS: z.string().optional(),
+  /** Run the API without authentication (local development only). */
+  SLIPWAY_API_INSECURE: z.enum(['true', 'false']).default('false'),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
@@ -41,6 +48,7 @@ export interface Config {
   duckdbThreads: number;
   maxConcurrentActivities: number;
   uiUrl: string;
+  api: { host: string; port: number; tokens?: string; insecure: boolean };
   temporal: { connection: NativeConnectionOptions; namespace: string };
 }
 
@@ -65,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     duckdbThreads: e.SLIPWAY_DUCKDB_THREADS,
     maxConcurrentActivities: e.SLIPWAY_MAX_CONCURRENT_ACTIVITIES,
     uiUrl: e.SLIPWAY_UI_URL.replace(/\/$/, ''),
+    api: Object.freeze({ host: e.SLIPWAY_API_HOST, port: e.SLIPWAY_API_PORT, tokens: e.SLIPWAY_API_TOKENS, insecure: e.SLIPWAY_API_INSECURE === 'true' }),
     temporal: Object.freeze({
       connection: temporal.connectionOptions,
       namespace: temporal.namespace ?? 'default',

@@ -19,7 +19,7 @@ export interface ResolveDeps {
 export function createResolvePipeline(deps: ResolveDeps) {
   return async function resolvePipeline(rawInput: unknown): Promise<ResolvedPipeline> {
     try {
-      return await resolve(deps, rawInput);
+      return await resolvePipelineInput(deps, rawInput);
     } catch (err) {
       if (err instanceof InvalidPipelineInputError) {
         throw ApplicationFailure.create({
@@ -34,7 +34,8 @@ export function createResolvePipeline(deps: ResolveDeps) {
   };
 }
 
-async function resolve(deps: ResolveDeps, rawInput: unknown): Promise<ResolvedPipeline> {
+/** Resolves and validates without Temporal; the HTTP API uses it to answer 400 before starting a run. */
+export async function resolvePipelineInput(deps: ResolveDeps, rawInput: unknown): Promise<ResolvedPipeline> {
   const input = parsePipelineInput(rawInput);
   let rawSpec: unknown = input.spec;
   let source = 'inline';

@@ -1,0 +1,162 @@
+/**
+ * The HTTP API on a real port, against a real dev server and a real worker: the path
+ * services in any language use to trigger and follow pipelines.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StaticTokenAuthenticator } from '../../src/api/authenticator';
+import { buildApi } from '../../src/api/server';
+import { PipelineSchedules } from '../../src/client/schedules';
+import { SlipwayClient } from '../../src/client/slipway-client';
+import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
+import { startHarness, type Harness } from '../helpers/slipway-harness';
+import { startDevServer } from '../helpers/temporal-env';
+
+const TOKEN = 'test-token-0123456789';
+const SMALL = { pipeline: 'flight-delay', overrides: { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } } };
+
+describe('HTTP API', () => {
+  let env: TestWorkflowEnvironment;
+  let h: Harness;
+  let registry: SqliteModelRegistry;
+  let app: Awaited<ReturnType<typeof buildApi>>;
+  let base: string;
+
+  beforeAll(async () => {
+    env = await startDevServer();
+    h = await startHarness(env);
+    registry = new SqliteModelRegistry({ path: h.config.registryPath });
+    app = await buildApi({
+      slipway: new SlipwayClient(env.client, { taskQueue: h.config.taskQueue, uiUrl: 'http://localhost:8233' }),
+      schedules: new PipelineSchedules(env.client, h.config.taskQueue),
+      registry,
+      pipelinesDir: h.config.pipelinesDir,
+      authenticator: new StaticTokenAuthenticator([{ name: 'ci', token: TOKEN }]),
+    });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await registry?.close();
+    await h?.close();
+    await env?.teardown();
+  });
+
+  const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  const waitFor = async <T>(fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error('timed out waiting');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  it('refuses requests without a valid bearer token', async () => {
+    expect((await call('GET', '/v1/runs', undefined, null)).status).toBe(401);
+    const wrong = await call('GET', '/v1/runs', undefined, 'nope');
+    expect(wrong).toEqual({ status: 401, body: expect.objectContaining({ message: 'Unknown bearer token' }) });
+  });
+
+  it('serves an OpenAPI document that lists the routes', async () => {
+    const { status, body } = await call('GET', '/openapi.json', undefined, null);
+    expect(status).toBe(200);
+    expect(body.openapi).toMatch(/^3\./);
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/v1/runs', '/v1/runs/{workflowId}', '/v1/schedules', '/v1/models']));
+  });
+
+  it('answers 400 with every problem for an invalid pipeline input, and starts nothing', async () => {
+    const { status, body } = await call('POST', '/v1/runs', {
+      input: { pipeline: 'flight-delay', overrides: { ingest: { window: { from: 'yesterday' } }, nosuchstep: {} } },
+      idempotencyKey: 'bad-input',
+    });
+    expect(status).toBe(400);
+    expect(body.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('input.overrides.nosuchstep: no step "nosuchstep"'),
+        expect.stringContaining('steps[0].with.window.from: expected an ISO date'),
+      ]),
+    );
+    expect(await new SlipwayClient(env.client, { taskQueue: h.config.taskQueue }).exists('flight-delay-bad-input')).toBe(false);
+  });
+
+  it('answers 400 for a malformed body', async () => {
+    const { status, body } = await call('POST', '/v1/runs', { inputs: {} });
+    expect(status).toBe(400);
+    expect(body.problems.join('\n')).toMatch(/body/);
+  });
+
+  it('starts a run once per idempotency key, reports its status and lists it', async () => {
+    const first = await call('POST', '/v1/runs', { input: SMALL, idempotencyKey: 'api-run-1' });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ workflowId: 'flight-delay-api-run-1', created: true });
+    const again = await call('POST', '/v1/runs', { input: SMALL, idempotencyKey: 'api-run-1' });
+    expect(again).toEqual({ status: 200, body: { ...first.body, created: false } });
+
+    const done = await waitFor(async () => {
+      const s = await call('GET', '/v1/runs/flight-delay-api-run-1');
+      return s.body?.stage === 'completed' ? s.body : undefined;
+    });
+    expect(done.steps.map((s: { state: string }) => s.state)).toEqual(Array(6).fill('succeeded'));
+    expect(['promoted', 'rejected']).toContain(done.outcome);
+
+    const listed = await waitFor(async () => {
+      const l = await call('GET', '/v1/runs?model=flight-delay');
+      return l.body.runs.find((r: { workflowId: string; outcome?: string }) => r.workflowId === 'flight-delay-api-run-1' && r.outcome);
+    });
+    expect(listed).toMatchObject({ status: 'COMPLETED', model: 'flight-delay', outcome: done.outcome });
+
+    const model = await call('GET', '/v1/models/flight-delay');
+    expect(model.status).toBe(200);
+    expect(model.body.versions).toHaveLength(1);
+  });
+
+  it('answers 404 for an unknown run or model', async () => {
+    expect((await call('GET', '/v1/runs/no-such-run')).status).toBe(404);
+    expect((await call('GET', '/v1/models/no-such-model')).status).toBe(404);
+  });
+
+  it('cancels a running pipeline', async () => {
+    const started = await call('POST', '/v1/runs', { input: { pipeline: 'flight-delay' }, idempotencyKey: 'to-cancel' });
+    expect(started.status).toBe(201);
+    const cancel = await call('POST', '/v1/runs/flight-delay-to-cancel/cancel');
+    expect(cancel.status).toBe(202);
+    const status = await waitFor(async () => {
+      const l = await call('GET', '/v1/runs?pipeline=flight-delay');
+      return l.body.runs.find((r: { workflowId: string; status: string }) => r.workflowId === 'flight-delay-to-cancel' && r.status !== 'RUNNING');
+    });
+    expect(status.status).toBe('CANCELLED');
+  });
+
+  it('creates an interval schedule whose run completes, then pauses and deletes it', async () => {
+    const created = await call('POST', '/v1/schedules', { model: 'sched-model', input: SMALL, every: '3s' });
+    expect(created.status).toBe(201);
+    expect(created.body.nextRuns.length).toBeGreaterThan(0);
+    const run = await waitFor(async () => {
+      const l = await call('GET', '/v1/runs?model=sched-model');
+      return l.body.runs.find((r: { status: string }) => r.status === 'COMPLETED');
+    }, 90_000);
+    expect(run.model).toBe('sched-model');
+    expect((await call('POST', '/v1/schedules/sched-model/pause')).status).toBe(202);
+    expect((await call('GET', '/v1/schedules/sched-model')).body.paused).toBe(true);
+    expect((await call('DELETE', '/v1/schedules/sched-model')).status).toBe(204);
+    expect((await call('GET', '/v1/schedules/sched-model')).status).toBe(404);
+  }, 120_000);
+
+  it('rejects a schedule without interval or cron', async () => {
+    const { status, body } = await call('POST', '/v1/schedules', { model: 'x', input: SMALL });
+    expect(status).toBe(400);
+    expect(body.problems).toContain('schedule: give "every" (an interval) or "cron" (one or more expressions)');
+  });
+});
