@@ -1,0 +1,64 @@
+/** `slipway models list | show | compare`. */
+import type { Command } from 'commander';
+import type { ModelVersion } from '../../registry/model-registry';
+import { CliError, print, withRegistry } from '../context';
+
+const METRICS = ['auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece'];
+
+export function registerModelCommands(program: Command): void {
+  const models = program.command('models').description('the model registry');
+  models
+    .command('list')
+    .option('--json')
+    .action(async (o: { json?: boolean }) =>
+      withRegistry(async (registry) => {
+        const all = await registry.listModels();
+        print(!!o.json, all, () =>
+          all.length === 0 ? 'no models' : all.map((m) => `${m.model.padEnd(24)} latest v${m.latestVersion}  ${Object.entries(m.aliases).map(([a, v]) => `${a}=v${v}`).join(' ')}`).join('\n'),
+        );
+      }),
+    );
+  models
+    .command('show')
+    .argument('<model>')
+    .argument('[version]')
+    .option('--json')
+    .action(async (model: string, version: string | undefined, o: { json?: boolean }) =>
+      withRegistry(async (registry) => {
+        if (version) {
+          const v = await registry.getVersion(model, Number(version.replace(/^v/, '')));
+          if (!v) throw new CliError(`no version ${version} of model "${model}"`);
+          print(!!o.json, v, () => JSON.stringify(v, null, 2));
+          return;
+        }
+        const versions = await registry.listVersions(model);
+        if (versions.length === 0) throw new CliError(`no model "${model}"`);
+        const champion = (await registry.getAlias(model, 'champion'))?.version;
+        print(!!o.json, { model, champion, versions }, () =>
+          versions
+            .map((v) => `v${String(v.version).padEnd(4)} ${v.version === champion ? 'champion ' : '         '} auc ${v.metrics.auc?.toFixed(4) ?? '-'}  ${v.createdAt}  ${v.lineage.workflowId}`)
+            .join('\n'),
+        );
+      }),
+    );
+  models
+    .command('compare')
+    .argument('<model>')
+    .argument('<versions...>', 'e.g. v3 v5 v7')
+    .option('--json')
+    .action(async (model: string, versions: string[], o: { json?: boolean }) =>
+      withRegistry(async (registry) => {
+        const rows: ModelVersion[] = [];
+        for (const label of versions) {
+          const v = await registry.getVersion(model, Number(label.replace(/^v/, '')));
+          if (!v) throw new CliError(`no version ${label} of model "${model}"`);
+          rows.push(v);
+        }
+        print(!!o.json, rows.map((v) => ({ version: v.version, metrics: v.metrics, dataDigest: v.lineage.dataDigest })), () => {
+          const header = ['metric'.padEnd(10), ...rows.map((v) => `v${v.version}`.padStart(10))].join(' ');
+          const lines = METRICS.map((m) => [m.padEnd(10), ...rows.map((v) => (typeof v.metrics[m] === 'number' ? v.metrics[m].toFixed(4) : '-').padStart(10))].join(' '));
+          return [header, ...lines].join('\n');
+        });
+      }),
+    );
+}

@@ -1,0 +1,98 @@
+/** `slipway run | status | runs | cancel`. */
+import type { Command } from 'commander';
+import { WorkflowFailedError } from '@temporalio/client';
+import { resolvePipelineInput } from '../../activities/resolve-pipeline';
+import { deepMerge } from '../../pipeline/parse-spec';
+import type { PipelineResult } from '../../workflows/pipeline-status';
+import { formatSummary } from '../print-summary';
+import { followRun, renderStep } from '../progress';
+import { CliError, parseSets, print, withClient } from '../context';
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command('run')
+    .description('start a pipeline and follow it step by step')
+    .argument('<pipeline>', 'named pipeline under pipelines/, e.g. flight-delay')
+    .option('--set <step.path=value...>', 'override a step parameter (repeatable), e.g. --set ingest.window.from=2001-03-01', [])
+    .option('--overrides <json>', 'overrides as one JSON object keyed by step id')
+    .option('--model <name>', 'register under this model name')
+    .option('--key <idempotency-key>', 'a retried command with the same key never starts a second run')
+    .option('--detach', 'start and return without waiting')
+    .option('--json', 'machine-readable output')
+    .action(async (pipeline: string, opts: { set: string[]; overrides?: string; model?: string; key?: string; detach?: boolean; json?: boolean }) => {
+      let overrides: Record<string, unknown> = {};
+      if (opts.overrides) {
+        try {
+          overrides = JSON.parse(opts.overrides);
+        } catch (err) {
+          throw new CliError(`--overrides: not valid JSON: ${(err as Error).message}`);
+        }
+      }
+      overrides = deepMerge(overrides, parseSets(opts.set)) as Record<string, unknown>;
+      const input = { pipeline, ...(Object.keys(overrides).length ? { overrides } : {}), ...(opts.model ? { model: opts.model } : {}) };
+      await withClient(async ({ slipway, config }) => {
+        // Resolve locally first: a typo is reported here, not as a failed run in the UI.
+        await resolvePipelineInput({ pipelinesDir: config.pipelinesDir }, input);
+        const run = await slipway.startPipeline(input, { idempotencyKey: opts.key });
+        if (!opts.json) console.log(`${run.created ? 'Started' : 'Already started'} ${run.workflowId}\n  ${run.url ?? ''}`);
+        if (opts.detach) {
+          if (opts.json) print(true, run, () => '');
+          return;
+        }
+        const handle = slipway.temporal.workflow.getHandle(run.workflowId);
+        if (!opts.json) await followRun(handle);
+        try {
+          const result: PipelineResult = await handle.result();
+          print(!!opts.json, result, () => `\n${formatSummary(result, run.url ?? '')}`);
+          if (result.outcome === 'rejected') process.exitCode = 3;
+        } catch (err) {
+          if (!(err instanceof WorkflowFailedError)) throw err;
+          throw new CliError(`Pipeline ${run.workflowId} failed: ${err.cause?.message ?? err.message}`);
+        }
+      });
+    });
+
+  program
+    .command('status')
+    .description('show the status of a run')
+    .argument('<workflow-id>')
+    .option('--json', 'machine-readable output')
+    .action(async (workflowId: string, opts: { json?: boolean }) =>
+      withClient(async ({ slipway }) => {
+        const status = await slipway.getStatus(workflowId);
+        print(!!opts.json, status, () =>
+          [`${status.workflowId}  ${status.pipeline ?? ''}  stage ${status.stage}${status.outcome ? `  outcome ${status.outcome}` : ''}`, ...status.steps.map((s) => `  ${renderStep(s, undefined)}`)].join('\n'),
+        );
+      }),
+    );
+
+  program
+    .command('runs')
+    .description('list pipeline runs, newest first')
+    .option('--model <name>')
+    .option('--pipeline <name>')
+    .option('--outcome <outcome>', 'promoted | rejected | completed | failed')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { model?: string; pipeline?: string; outcome?: string; limit: string; json?: boolean }) =>
+      withClient(async ({ slipway }) => {
+        const runs = await slipway.listRuns({ ...opts, limit: Number(opts.limit) });
+        print(!!opts.json, runs, () =>
+          runs.length === 0
+            ? 'no runs'
+            : runs.map((r) => `${r.startTime}  ${r.status.padEnd(10)} ${(r.outcome ?? '-').padEnd(9)} ${r.model ?? ''}  ${r.workflowId}`).join('\n'),
+        );
+      }),
+    );
+
+  program
+    .command('cancel')
+    .description('request cancellation of a run')
+    .argument('<workflow-id>')
+    .action(async (workflowId: string) =>
+      withClient(async ({ slipway }) => {
+        await slipway.cancel(workflowId);
+        console.log(`cancellation requested for ${workflowId}`);
+      }),
+    );
+}

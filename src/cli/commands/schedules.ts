@@ -1,0 +1,68 @@
+/** `slipway schedule create | list | pause | unpause | trigger | backfill | delete`. */
+import type { Command } from 'commander';
+import { print, withClient } from '../context';
+
+export function registerScheduleCommands(program: Command): void {
+  const schedule = program.command('schedule').description('continuous-training schedules (one per model)');
+  schedule
+    .command('create')
+    .argument('<model>')
+    .requiredOption('--pipeline <name>', 'named pipeline each run starts')
+    .option('--every <duration>', 'interval, e.g. 1h or "1 day"')
+    .option('--cron <expr...>', 'cron expression(s)')
+    .option('--jitter <duration>')
+    .option('--overlap <policy>', 'SKIP | BUFFER_ONE | BUFFER_ALL | CANCEL_OTHER | TERMINATE_OTHER | ALLOW_ALL', 'SKIP')
+    .option('--catchup-window <duration>', 'how far back missed runs are caught up', '1 day')
+    .option('--no-pause-on-failure', 'keep running after a failed run')
+    .option('--paused', 'create paused')
+    .option('--json')
+    .action(async (model: string, o: { pipeline: string; every?: string; cron?: string[]; jitter?: string; overlap: string; catchupWindow: string; pauseOnFailure: boolean; paused?: boolean; json?: boolean }) =>
+      withClient(async ({ schedules }) => {
+        const view = await schedules.create({
+          model,
+          input: { pipeline: o.pipeline },
+          every: o.every,
+          cron: o.cron ?? [],
+          jitter: o.jitter,
+          overlap: o.overlap as never,
+          catchupWindow: o.catchupWindow,
+          pauseOnFailure: o.pauseOnFailure,
+          paused: !!o.paused,
+        });
+        print(!!o.json, view, () => `created ${view.scheduleId}; next runs: ${view.nextRuns.slice(0, 3).join(', ')}`);
+      }),
+    );
+  schedule
+    .command('list')
+    .option('--json')
+    .action(async (o: { json?: boolean }) =>
+      withClient(async ({ schedules }) => {
+        const views = await schedules.list();
+        print(!!o.json, views, () =>
+          views.length === 0 ? 'no schedules' : views.map((v) => `${v.model.padEnd(20)} ${v.paused ? 'paused ' : 'active '} next ${v.nextRuns[0] ?? '-'}`).join('\n'),
+        );
+      }),
+    );
+  for (const action of ['pause', 'unpause', 'trigger', 'delete'] as const) {
+    schedule
+      .command(action)
+      .argument('<model>')
+      .action(async (model: string) =>
+        withClient(async ({ schedules }) => {
+          await schedules[action](model);
+          console.log(`${action}: ${model}`);
+        }),
+      );
+  }
+  schedule
+    .command('backfill')
+    .argument('<model>')
+    .requiredOption('--start <iso>')
+    .requiredOption('--end <iso>')
+    .action(async (model: string, o: { start: string; end: string }) =>
+      withClient(async ({ schedules }) => {
+        await schedules.backfill(model, new Date(o.start), new Date(o.end));
+        console.log(`backfill requested for ${model} from ${o.start} to ${o.end}`);
+      }),
+    );
+}

@@ -1,0 +1,84 @@
+/** What every CLI command needs: config, a connected client, output helpers. */
+import { PipelineSchedules } from '../client/schedules';
+import { connectClient } from '../client/connect';
+import { SlipwayClient } from '../client/slipway-client';
+import { loadConfig, type Config } from '../config';
+import { isSlipwayError } from '../errors';
+import { SqliteModelRegistry } from '../registry/sqlite-registry';
+import type { ModelRegistry } from '../registry/model-registry';
+
+export interface CliContext {
+  config: Readonly<Config>;
+  slipway: SlipwayClient;
+  schedules: PipelineSchedules;
+}
+
+/** Failures the user can act on: printed without a stack trace, exit code 2. */
+export class CliError extends Error {}
+
+export async function withClient<T>(fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  let temporal;
+  try {
+    temporal = await connectClient(config);
+  } catch (err) {
+    const address = String(config.temporal.connection.address ?? 'localhost:7233');
+    throw new CliError(
+      `Cannot reach Temporal at ${address} (namespace ${config.temporal.namespace}): ${(err as Error).message}\n` +
+        'Start the dev server with `make dev-server`, or point TEMPORAL_ADDRESS / TEMPORAL_PROFILE at your cluster.',
+    );
+  }
+  try {
+    return await fn({
+      config,
+      slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace }),
+      schedules: new PipelineSchedules(temporal, config.taskQueue),
+    });
+  } finally {
+    await temporal.connection.close();
+  }
+}
+
+export async function withRegistry<T>(fn: (registry: ModelRegistry) => Promise<T>): Promise<T> {
+  const registry = new SqliteModelRegistry({ path: loadConfig().registryPath });
+  try {
+    return await fn(registry);
+  } finally {
+    await registry.close();
+  }
+}
+
+/* eslint-disable no-console -- the CLI's output */
+export function print(json: boolean, value: unknown, human: () => string): void {
+  console.log(json ? JSON.stringify(value, null, 2) : human());
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof CliError) return err.message;
+  if (isSlipwayError(err)) return err.message;
+  const cause = (err as { cause?: { message?: string; type?: string } })?.cause;
+  if (cause?.message) return `${(err as Error).message}: ${cause.type ? `${cause.type}: ` : ''}${cause.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Parses `--set step.path=value` pairs into an overrides object; values are JSON when they parse. */
+export function parseSets(sets: string[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const set of sets) {
+    const eq = set.indexOf('=');
+    if (eq <= 0) throw new CliError(`--set ${set}: expected step.path=value, e.g. --set train.params.seed=11`);
+    const [step, ...pathParts] = set.slice(0, eq).split('.');
+    if (pathParts.length === 0) throw new CliError(`--set ${set}: name a parameter after the step id, e.g. ${step}.window.from`);
+    const raw = set.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // A bare word stays a string.
+    }
+    let node: Record<string, unknown> = (out[step] ??= {});
+    for (const key of pathParts.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[pathParts.at(-1)!] = value;
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+/** The `slipway` command line. */
+import { Command } from 'commander';
+import { registerModelCommands } from './commands/models';
+import { registerRunCommands } from './commands/runs';
+import { registerScheduleCommands } from './commands/schedules';
+import { describeError } from './context';
+
+const program = new Command('slipway')
+  .description('Slipway: ML pipelines on Temporal (connection from TEMPORAL_ADDRESS / TEMPORAL_PROFILE; see README)')
+  .showHelpAfterError();
+registerRunCommands(program);
+registerScheduleCommands(program);
+registerModelCommands(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // eslint-disable-next-line no-console -- entry point
+  console.error(`slipway: ${describeError(err)}`);
+  process.exit(2);
+});

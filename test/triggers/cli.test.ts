@@ -1,0 +1,77 @@
+/** The `slipway` command line as a user runs it: a real process against a real dev server. */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/slipway-harness';
+import { startDevServer } from '../helpers/temporal-env';
+
+const run = promisify(execFile);
+const BIN = path.join(__dirname, '..', '..', 'bin', 'slipway');
+
+describe('slipway CLI', () => {
+  let env: TestWorkflowEnvironment;
+  let h: Harness;
+  let cliEnv: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    env = await startDevServer();
+    h = await startHarness(env);
+    cliEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.address,
+      SLIPWAY_TASK_QUEUE: h.config.taskQueue,
+      SLIPWAY_DATA_DIR: h.dataDir,
+      SLIPWAY_PIPELINES_DIR: h.config.pipelinesDir,
+    };
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await env?.teardown();
+  });
+
+  const slipway = (args: string[], env = cliEnv) =>
+    run(BIN, args, { env, timeout: 120_000 }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+
+  it('runs a pipeline to completion and prints its result as JSON', async () => {
+    const r = await slipway(['run', 'flight-delay', '--set', 'ingest.window.from=2001-03-01', '--set', 'ingest.window.to=2001-03-10', '--key', 'cli-1', '--json']);
+    expect(r.stderr).not.toMatch(/slipway:/);
+    const result = JSON.parse(r.stdout);
+    expect(result.workflowId).toBe('flight-delay-cli-1');
+    expect(result.stage).toBe('completed');
+    expect(result.outputs.ingest.summary.window).toMatchObject({ from: expect.stringMatching(/^2001-03-01/), to: expect.stringMatching(/^2001-03-10/) });
+  }, 120_000);
+
+  it('shows the run in the list and its status', async () => {
+    const list = JSON.parse((await slipway(['runs', '--json'])).stdout);
+    expect(list.map((x: { workflowId: string }) => x.workflowId)).toContain('flight-delay-cli-1');
+    const status = await slipway(['status', 'flight-delay-cli-1']);
+    expect(status.stdout).toMatch(/stage completed/);
+    expect(status.stdout).toMatch(/ingest\s+\[#+\] succeeded/);
+  });
+
+  it('compares registered versions in a table', async () => {
+    const r = await slipway(['models', 'compare', 'flight-delay', 'v1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^auc\s+0\.\d{4}$/m);
+  });
+
+  it('rejects an invalid override before starting anything, naming the path', async () => {
+    const r = await slipway(['run', 'flight-delay', '--set', 'ingest.window.from=yesterday', '--key', 'cli-bad']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('steps[0].with.window.from: expected an ISO date');
+    const list = JSON.parse((await slipway(['runs', '--json'])).stdout);
+    expect(list.map((x: { workflowId: string }) => x.workflowId)).not.toContain('flight-delay-cli-bad');
+  });
+
+  it('says how to fix it when Temporal is not reachable', async () => {
+    const r = await slipway(['runs'], { ...cliEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Cannot reach Temporal at 127\.0\.0\.1:1 .*\n.*make dev-server/);
+  });
+});
