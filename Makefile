@@ -2,7 +2,7 @@
 #   make demo   set everything up, start Temporal + the worker, run the flight-delay pipeline
 #   make test   set everything up and run the whole test suite (what CI runs)
 SHELL := /bin/bash
-.PHONY: demo test setup deps temporal dev-server worker stop bench clean
+.PHONY: demo test setup deps temporal browser dev-server worker stop bench clean
 
 setup: deps temporal
 
@@ -15,6 +15,9 @@ node_modules/.install-stamp: package-lock.json
 temporal:
 	@./scripts/temporal-cli.sh >/dev/null
 
+browser:
+	@./scripts/browser.sh >/dev/null
+
 dev-server: temporal
 	@./scripts/dev-server.sh
 
@@ -24,7 +27,7 @@ worker: deps dev-server
 demo: worker
 	npm run --silent demo
 
-test: setup
+test: setup browser
 	npx tsc --noEmit -p .
 	npx vitest run
 
