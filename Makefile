@@ -6,8 +6,10 @@ SHELL := /bin/bash
 
 setup: deps temporal
 
-# npm ci only when the lock file changed since the last install.
+# npm ci only when the lock file changed since the last install; the Python trainers' .venv
+# (scripts/python-env.sh) only when their requirements changed.
 deps: node_modules/.install-stamp
+	@./scripts/python-env.sh >/dev/null || echo "warning: no Python environment for trainers/sklearn; the flight-delay pipeline's scikit-learn candidate will fail (run pipeline flight-delay-builtin instead)" >&2
 node_modules/.install-stamp: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
@@ -29,12 +31,13 @@ demo: worker
 
 test: setup browser
 	npx tsc --noEmit -p .
-	npx vitest run
+	url="$$(bash scripts/postgres.sh)" && SLIPWAY_TEST_POSTGRES_URL="$$url" npx vitest run
 
 bench: setup
 	npm run bench:pipeline
 
 stop:
+	@bash scripts/postgres.sh stop >/dev/null 2>&1 || true
 	@./scripts/worker.sh stop || true
 	@if [ -f data/run/temporal.pid ]; then kill $$(cat data/run/temporal.pid) 2>/dev/null || true; rm -f data/run/temporal.pid; echo "Temporal dev server stopped"; fi
 

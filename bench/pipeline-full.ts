@@ -1,5 +1,5 @@
 /**
- * Benchmark: the whole flight-delay pipeline on all 3,000,000 flights, with per-step wall
+ * Benchmark: a whole pipeline (default flight-delay-builtin) on all 3,000,000 flights, with per-step wall
  * time and the worker's peak RSS. Floors measured in the same run:
  *   - bare DuckDB: read the Parquet, derive the same features, write train/holdout Parquet
  *   - plain Temporal: a workflow with six no-op activities on the same dev server
@@ -37,6 +37,9 @@ async function bareDuckDb(dir: string): Promise<number> {
   return performance.now() - started;
 }
 
+/** The foundation pipeline by default; `npm run bench:pipeline -- flight-delay` adds the scikit-learn candidate. */
+const pipelineName = process.argv[2] ?? 'flight-delay-builtin';
+
 async function main(): Promise<void> {
   installTemporalLogger(createLogger('warn'));
   const cli = execFileSync('bash', [path.join(root, 'scripts/temporal-cli.sh')]).toString().trim();
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
     const result = (await worker.runUntil(
-      env.client.workflow.execute('pipeline', { taskQueue: 'bench', workflowId: 'bench-full', args: [{ pipeline: 'flight-delay' }] }),
+      env.client.workflow.execute('pipeline', { taskQueue: 'bench', workflowId: 'bench-full', args: [{ pipeline: pipelineName }] }),
     )) as PipelineResult;
     const totalMs = performance.now() - started;
     await close();
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
 
     const ingest = result.outputs.ingest.summary;
     const metrics = result.outputs.evaluate.summary.metrics as Record<string, number>;
-    console.log(`flight-delay pipeline on ${Number(ingest.trainRows) + Number(ingest.holdoutRows)} rows (train ${ingest.trainRows}, holdout ${ingest.holdoutRows})`);
+    console.log(`${pipelineName} pipeline on ${Number(ingest.trainRows) + Number(ingest.holdoutRows)} rows (train ${ingest.trainRows}, holdout ${ingest.holdoutRows})`);
     console.log(`outcome ${result.outcome}, holdout AUC ${metrics.auc.toFixed(4)}, log loss ${metrics.logLoss.toFixed(4)}`);
     console.log('\nstep         wall time');
     for (const step of result.steps) console.log(`${step.id.padEnd(12)} ${seconds(step.durationMs ?? 0).padStart(9)}`);

@@ -18,6 +18,8 @@ const envSchema = z.object({
   SLIPWAY_DATA_DIR: z.string().min(1).default('data'),
   SLIPWAY_ARTIFACT_ROOT: z.string().min(1).optional(),
   SLIPWAY_REGISTRY_PATH: z.string().min(1).optional(),
+  /** PostgreSQL registry (`postgres://user:password@host:5432/db`); when set, used instead of the SQLite file. Secret: never logged. */
+  SLIPWAY_REGISTRY_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL').optional(),
   /** Folder of named pipeline specs (`<name>.yaml`). */
   SLIPWAY_PIPELINES_DIR: z.string().min(1).default('pipelines'),
   SLIPWAY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -33,6 +35,26 @@ const envSchema = z.object({
   SLIPWAY_API_TOKENS: z.string().optional(),
   /** Run the API without authentication (local development only). */
   SLIPWAY_API_INSECURE: z.enum(['true', 'false']).default('false'),
+  /** Model server listen address (`npm run serve`). */
+  SLIPWAY_SERVE_HOST: z.string().default('127.0.0.1'),
+  SLIPWAY_SERVE_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  /** Bearer token of the model server's admin API. Secret: never logged. */
+  SLIPWAY_SERVE_ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Deployment state of the model server; default `$SLIPWAY_DATA_DIR/serving/deployments.json`. */
+  SLIPWAY_SERVE_STATE_PATH: z.string().min(1).optional(),
+  /** Predictions running at once; more wait in a queue of SLIPWAY_SERVE_MAX_QUEUE, beyond that 503. */
+  SLIPWAY_SERVE_MAX_CONCURRENCY: positiveInt.default(64),
+  SLIPWAY_SERVE_MAX_QUEUE: z.coerce.number().int().min(0).default(1024),
+  /** Requests per second per client (x-client-id header, else IP) on /v1 routes; 0 disables. */
+  SLIPWAY_SERVE_RATE_LIMIT: z.coerce.number().int().min(0).default(5000),
+  /** Most rows in one predict request. */
+  SLIPWAY_SERVE_MAX_BATCH: positiveInt.default(1000),
+  /** Request ids remembered for feedback (oldest forgotten first). */
+  SLIPWAY_SERVE_FEEDBACK_CAPACITY: positiveInt.default(200_000),
+  /** Labelled predictions kept per version for live accuracy and AUC. */
+  SLIPWAY_SERVE_LABEL_WINDOW: positiveInt.default(20_000),
+  /** Seconds of per-version stats kept for the admin stats API. */
+  SLIPWAY_SERVE_STATS_RETENTION_SECONDS: positiveInt.default(3600),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
@@ -43,13 +65,31 @@ export interface Config {
   dataDir: string;
   artifactRoot: string;
   registryPath: string;
+  /** PostgreSQL URL of the registry database; undefined: SQLite at `registryPath`. Contains the password. */
+  registryUrl?: string;
   pipelinesDir: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   duckdbThreads: number;
   maxConcurrentActivities: number;
   uiUrl: string;
   api: { host: string; port: number; tokens?: string; insecure: boolean };
+  serve: ServeConfig;
   temporal: { connection: NativeConnectionOptions; namespace: string };
+}
+
+/** The model server's settings (src/serving). */
+export interface ServeConfig {
+  host: string;
+  port: number;
+  adminToken?: string;
+  statePath: string;
+  maxConcurrency: number;
+  maxQueue: number;
+  rateLimitPerSecond: number;
+  maxBatch: number;
+  feedbackCapacity: number;
+  labelWindow: number;
+  statsRetentionSeconds: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -68,12 +108,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     artifactRoot: path.resolve(e.SLIPWAY_ARTIFACT_ROOT ?? path.join(dataDir, 'artifacts')),
     registryPath: path.resolve(e.SLIPWAY_REGISTRY_PATH ?? path.join(dataDir, 'registry.sqlite')),
+    registryUrl: e.SLIPWAY_REGISTRY_URL,
     pipelinesDir: path.resolve(e.SLIPWAY_PIPELINES_DIR),
     logLevel: e.SLIPWAY_LOG_LEVEL,
     duckdbThreads: e.SLIPWAY_DUCKDB_THREADS,
     maxConcurrentActivities: e.SLIPWAY_MAX_CONCURRENT_ACTIVITIES,
     uiUrl: e.SLIPWAY_UI_URL.replace(/\/$/, ''),
     api: Object.freeze({ host: e.SLIPWAY_API_HOST, port: e.SLIPWAY_API_PORT, tokens: e.SLIPWAY_API_TOKENS, insecure: e.SLIPWAY_API_INSECURE === 'true' }),
+    serve: Object.freeze({
+      host: e.SLIPWAY_SERVE_HOST,
+      port: e.SLIPWAY_SERVE_PORT,
+      adminToken: e.SLIPWAY_SERVE_ADMIN_TOKEN,
+      statePath: path.resolve(e.SLIPWAY_SERVE_STATE_PATH ?? path.join(dataDir, 'serving', 'deployments.json')),
+      maxConcurrency: e.SLIPWAY_SERVE_MAX_CONCURRENCY,
+      maxQueue: e.SLIPWAY_SERVE_MAX_QUEUE,
+      rateLimitPerSecond: e.SLIPWAY_SERVE_RATE_LIMIT,
+      maxBatch: e.SLIPWAY_SERVE_MAX_BATCH,
+      feedbackCapacity: e.SLIPWAY_SERVE_FEEDBACK_CAPACITY,
+      labelWindow: e.SLIPWAY_SERVE_LABEL_WINDOW,
+      statsRetentionSeconds: e.SLIPWAY_SERVE_STATS_RETENTION_SECONDS,
+    }),
     temporal: Object.freeze({
       connection: temporal.connectionOptions,
       namespace: temporal.namespace ?? 'default',

@@ -4,13 +4,17 @@
  */
 export const ERROR_DOCS = {
   InvalidPipelineInput: 'The pipeline input or spec failed validation; fix each listed JSON path.',
-  DataSourceError: 'A data source is missing, unreadable, empty or has no rows in the window.',
+  DataSourceError: 'A data source is missing, unreadable, empty, lacks a column the spec reads, or has no rows in the window.',
   DataValidationFailed: 'The data failed a validation check with severity "fail"; see the report.',
   ArtifactIntegrityError: 'An artifact is missing, outside the store, or its sha256 does not match.',
   TrainingFailed: 'The trainer failed or wrote no model; its last output is in the message.',
   EvaluationFailed: 'A model could not be scored on the holdout (incompatible inputs or corrupt file).',
   RegistryError: 'A registry write conflicted or referenced an unknown model, version or alias.',
   ConfigError: 'An environment variable has an invalid value; the message names it.',
+  Unauthenticated: 'No valid API token was presented (HTTP 401): send "Authorization: Bearer <token>" with a token an admin created.',
+  PermissionDenied: 'The token is valid but its principal lacks the role or model grant the action needs (HTTP 403); ask an admin.',
+  AccessControlError: 'A principal, token or grant request was invalid or named something unknown; the message names the field.',
+  AuditError: 'An audit entry was invalid (actor, action, target) or the audit log could not be written.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_DOCS;

@@ -82,8 +82,45 @@ export class ConfigError extends SlipwayError {
   readonly retryable = false;
 }
 
+/** No credentials, or credentials that are unknown, revoked or expired. HTTP 401. */
+export class AuthenticationError extends SlipwayError {
+  override readonly name = 'Unauthenticated';
+  readonly code = ERROR_CODES.Unauthenticated;
+  readonly retryable = false;
+  /** HTTP status; fastify's error handler uses it as the response status. */
+  readonly statusCode = 401;
+}
+
+/** An authenticated principal lacks the role or per-model grant an action requires. HTTP 403. */
+export class PermissionDeniedError extends SlipwayError {
+  override readonly name = 'PermissionDenied';
+  readonly code = ERROR_CODES.PermissionDenied;
+  readonly retryable = false;
+  /** HTTP status; fastify's error handler uses it as the response status. */
+  readonly statusCode = 403;
+}
+
+/**
+ * A request to manage principals, tokens or grants was invalid or named something unknown;
+ * `details.kind` says which (`invalid-input`, `unknown-principal`, `unknown-token`, `conflict`).
+ */
+export class AccessControlError extends SlipwayError {
+  override readonly name = 'AccessControlError';
+  readonly code = ERROR_CODES.AccessControlError;
+  readonly retryable = false;
+}
+
+/** An audit entry was invalid, so the action it records was not done either. */
+export class AuditError extends SlipwayError {
+  override readonly name = 'AuditError';
+  readonly code = ERROR_CODES.AuditError;
+  readonly retryable = false;
+}
+
 export const isSlipwayError = (err: unknown): err is SlipwayError => err instanceof SlipwayError;
 export const isInvalidPipelineInput = (err: unknown): err is InvalidPipelineInputError =>
   err instanceof InvalidPipelineInputError;
 export const isArtifactIntegrityError = (err: unknown): err is ArtifactIntegrityError =>
   err instanceof ArtifactIntegrityError;
+export const isAuthenticationError = (err: unknown): err is AuthenticationError => err instanceof AuthenticationError;
+export const isPermissionDeniedError = (err: unknown): err is PermissionDeniedError => err instanceof PermissionDeniedError;

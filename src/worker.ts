@@ -7,10 +7,11 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
+import { FileStepCache } from './cache/file-step-cache';
 import { LocalArtifactStore } from './artifacts/local-artifact-store';
 import { loadConfig, type Config } from './config';
 import { createLogger, installTemporalLogger } from './logger';
-import { SqliteModelRegistry } from './registry/sqlite-registry';
+import { createRegistry } from './registry/create-registry';
 import { FileStepRecords } from './step-records/file-step-records';
 import { WORKFLOWS_PATH } from './workflows-path';
 
@@ -26,12 +27,13 @@ export async function createWorker(
   logger: Logger,
   options: Partial<WorkerOptions> = {},
 ): Promise<SlipwayWorker> {
-  const registry = new SqliteModelRegistry({ path: config.registryPath });
+  const registry = await createRegistry(config);
   const activities = createActivities({
     logger,
     store: new LocalArtifactStore({ root: config.artifactRoot }),
     registry,
     stepRecords: new FileStepRecords(path.join(config.dataDir, 'step-records')),
+    stepCache: new FileStepCache(path.join(config.dataDir, 'step-cache')),
     pipelinesDir: config.pipelinesDir,
     duckdbThreads: config.duckdbThreads,
     codeVersion: codeVersion(),

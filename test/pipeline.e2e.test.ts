@@ -1,6 +1,8 @@
 /**
  * The flight-delay pipeline end to end: real dev server, real DuckDB on the real flights
- * file (a one-week window), the built-in trainer, onnxruntime, SQLite registry.
+ * file (a one-week window), the built-in trainer, onnxruntime, SQLite registry. Runs the
+ * built-in-only variant (flight-delay-builtin); the default two-candidate pipeline is
+ * covered by test/training/parallel-candidates.e2e.test.ts.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -41,7 +43,7 @@ describe('flight-delay pipeline on the real dev server', () => {
   let first: PipelineResult;
 
   it('ingests, validates, trains, evaluates, registers and promotes the first model', async () => {
-    const { result, status } = await run({ pipeline: 'flight-delay', overrides: WEEK });
+    const { result, status } = await run({ pipeline: 'flight-delay-builtin', overrides: WEEK });
     first = result;
     expect(result.outcome).toBe('promoted');
     expect(result.steps.map((s) => [s.id, s.state])).toEqual([
@@ -81,7 +83,7 @@ describe('flight-delay pipeline on the real dev server', () => {
   it('rejects a weaker challenger and leaves the champion where it was', async () => {
     expect(first).toBeDefined();
     const { result } = await run({
-      pipeline: 'flight-delay',
+      pipeline: 'flight-delay-builtin',
       overrides: { ...WEEK, train: { features: { numeric: ['distance'], categorical: [] } } },
     });
     expect(result.outcome).toBe('rejected');
@@ -100,21 +102,21 @@ describe('flight-delay pipeline on the real dev server', () => {
   it('fails at once on invalid input, naming every problem, and changes nothing', async () => {
     const before = await registry.listVersions('flight-delay');
     const err = await run({
-      pipeline: 'flight-delay',
+      pipeline: 'flight-delay-builtin',
       overrides: { ingest: { window: { from: 'last tuesday' } }, evaluate: { gates: [{ metric: 'auroc', min: 2 }] } },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const failure = (err as WorkflowFailedError).cause;
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect((failure as ApplicationFailure).type).toBe('InvalidPipelineInput');
-    expect(failure?.message).toContain('pipelines/flight-delay.yaml.steps[0].with.window.from: expected an ISO date');
-    expect(failure?.message).toContain('pipelines/flight-delay.yaml.steps[3].with.gates[0].metric');
+    expect(failure?.message).toContain('pipelines/flight-delay-builtin.yaml.steps[0].with.window.from: expected an ISO date');
+    expect(failure?.message).toContain('pipelines/flight-delay-builtin.yaml.steps[3].with.gates[0].metric');
     expect(await registry.listVersions('flight-delay')).toEqual(before);
   });
 
   it('stops before training when the window holds no rows', async () => {
     const before = await registry.listVersions('flight-delay');
-    const err = await run({ pipeline: 'flight-delay', overrides: { ingest: { window: { from: '2003-01-01', to: '2003-02-01' } } } }).catch((e: unknown) => e);
+    const err = await run({ pipeline: 'flight-delay-builtin', overrides: { ingest: { window: { from: '2003-01-01', to: '2003-02-01' } } } }).catch((e: unknown) => e);
     const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
     expect(failure.type).toBe('DataSourceError');
     expect(failure.message).toMatch(/window: no rows in ".*flights-3m\.parquet" from 2003-01-01 to 2003-02-01/);

@@ -1,17 +1,22 @@
 /**
- * evaluate: scores the candidate and the current champion on the same holdout rows with
- * onnxruntime, computes the metrics in one place, and applies the spec's gates.
+ * evaluate: the fan-in. Scores every upstream candidate model and the current champion on
+ * the same holdout rows with onnxruntime, computes all metrics (and per slice) in one
+ * place, carries the best candidate by the primary metric forward as this step's `model`,
+ * applies the gates to it, and stores the report as JSON and as an HTML page.
  */
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { EvaluationError } from '../errors';
+import { evaluateModel, sliceTable, type ModelEvaluation } from '../evaluation/evaluate-model';
+import { GATE_FORMULAS, type EvaluationReport, type ReportEntry } from '../evaluation/evaluation-report';
 import { applyGates } from '../evaluation/gates';
-import { computeMetrics } from '../evaluation/metrics';
-import { scoreModel } from '../evaluation/score-model';
+import { renderReportHtml } from '../evaluation/report-html';
+import { selectCandidate } from '../evaluation/select-candidate';
+import { readSliceKeys, type SliceKeys } from '../evaluation/slices';
 import type { EvaluateParams } from '../pipeline/step-params';
 import type { ArtifactRef, StepOutput, StepRequest } from '../pipeline/types';
 import type { ModelRegistry } from '../registry/model-registry';
-import { findArtifact } from './upstream';
+import { findAllArtifacts, findArtifact, type UpstreamArtifact } from './upstream';
 
 export interface EvaluateDeps {
   store: ArtifactStore;
@@ -19,56 +24,111 @@ export interface EvaluateDeps {
 }
 
 export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, params: EvaluateParams, log: Logger): Promise<StepOutput> {
-  const modelRef = findArtifact(req.inputs, 'model');
+  const candidates = distinct(findAllArtifacts(req.inputs, 'model', params.candidates));
   const holdoutRef = findArtifact(req.inputs, 'holdout');
   const label = String(holdoutRef.meta?.label ?? 'label');
   const holdoutPath = await deps.store.localPath(holdoutRef);
+  const slices = await readSliceKeys(holdoutPath, params.slices);
+  const judge = (ref: ArtifactRef) => score(deps, ref, holdoutPath, label, params.threshold, slices);
 
-  const candidate = await score(deps, modelRef, holdoutPath, label, params.threshold);
+  // One at a time: each scoring run already uses the cores, and memory stays at one model's scores.
+  const scored: ReportEntry[] = [];
+  for (const c of candidates) {
+    const evaluation = await judge(c.ref);
+    scored.push(entry(c.step, 'candidate', c.ref, evaluation, c.ref.meta));
+    log.info({ candidate: c.step, auc: evaluation.metrics.auc, logLoss: evaluation.metrics.logLoss }, 'candidate scored');
+  }
   const championVersion = await deps.registry.getAlias(req.ctx.model, 'champion');
-  let champion: Awaited<ReturnType<typeof score>> | undefined;
+  let champion: ReportEntry | null = null;
   if (championVersion) {
-    champion = await score(deps, championVersion.artifact, holdoutPath, label, params.threshold).catch((err: unknown) => {
+    const evaluation = await judge(championVersion.artifact).catch((err: unknown) => {
       // A champion that cannot read today's data cannot be compared; the candidate must not win by default.
       throw new EvaluationError(`champion v${championVersion.version} could not be scored on this holdout: ${(err as Error).message}`, { cause: err });
     });
+    champion = entry(`champion v${championVersion.version}`, 'champion', championVersion.artifact, evaluation, {
+      trainer: championVersion.lineage.trainer,
+      trainerVersion: championVersion.lineage.trainerVersion,
+    });
+    champion.version = championVersion.version;
   }
-  const verdict = applyGates(params, candidate.metrics, champion?.metrics);
-  log.info({ blessed: verdict.blessed, reasons: verdict.reasons, auc: candidate.metrics.auc, championAuc: champion?.metrics.auc }, 'evaluated');
 
-  const report = await deps.store.putJson(
-    {
-      kind: 'evaluation-report',
-      model: req.ctx.model,
-      candidate: { artifact: modelRef.uri, metrics: candidate.metrics, msPerRow: candidate.msPerRow },
-      champion: championVersion
-        ? { version: championVersion.version, artifact: championVersion.artifact.uri, metrics: champion?.metrics, msPerRow: champion?.msPerRow }
-        : null,
-      primaryMetric: params.primaryMetric,
-      threshold: params.threshold,
-      firstRun: params.firstRun,
-      ...verdict,
-    },
-    { name: 'evaluation-report', meta: { blessed: verdict.blessed } },
-  );
+  const selection = selectCandidate(scored, params.primaryMetric);
+  const chosen = scored[selection.index];
+  const chosenRef = candidates[selection.index].ref;
+  const verdict = applyGates(params, chosen.metrics, champion?.metrics, {
+    candidate: sliceTable(chosen.slices),
+    champion: champion ? sliceTable(champion.slices) : undefined,
+  });
+  log.info({ chosen: chosen.id, reason: selection.reason, blessed: verdict.blessed, reasons: verdict.reasons }, 'evaluated');
+
+  const report: EvaluationReport = {
+    kind: 'evaluation-report',
+    model: req.ctx.model,
+    pipeline: req.ctx.pipeline,
+    workflowId: req.ctx.workflowId,
+    runId: req.ctx.runId,
+    step: req.ctx.stepId,
+    holdout: { uri: holdoutRef.uri, sha256: holdoutRef.sha256, rows: chosen.rows, label },
+    threshold: params.threshold,
+    primaryMetric: params.primaryMetric,
+    firstRun: params.firstRun,
+    candidates: scored,
+    chosen: { id: chosen.id, reason: selection.reason },
+    champion,
+    ...verdict,
+    formulas: { ...GATE_FORMULAS },
+  };
+  const [reportRef, pageRef] = await Promise.all([
+    deps.store.putJson(report, { name: 'evaluation-report', meta: { blessed: verdict.blessed, chosen: chosen.id } }),
+    deps.store.putBytes(renderReportHtml(report), { name: 'evaluation-page', mediaType: 'text/html; charset=utf-8', meta: { blessed: verdict.blessed } }),
+  ]);
+  const model: ArtifactRef = { ...chosenRef, meta: { ...chosenRef.meta, chosenBy: req.ctx.stepId } };
   return {
-    artifacts: { 'evaluation-report': report },
+    artifacts: { model, 'evaluation-report': reportRef, 'evaluation-page': pageRef },
     summary: {
       blessed: verdict.blessed,
       reasons: verdict.reasons,
       primaryMetric: params.primaryMetric,
-      metrics: candidate.metrics,
-      msPerRow: candidate.msPerRow,
-      champion: championVersion ? { version: championVersion.version, metrics: champion?.metrics } : null,
+      chosen: { step: chosen.id, trainer: chosen.trainer, reason: selection.reason },
+      metrics: finiteOnly(chosen.metrics),
+      msPerRow: chosen.metrics.msPerRow,
+      candidates: scored.map((c) => ({ step: c.id, trainer: c.trainer, [params.primaryMetric]: finiteOr(c.metrics[params.primaryMetric]), modelBytes: c.artifact.bytes })),
+      champion: champion ? { version: champion.version, metrics: finiteOnly(champion.metrics) } : null,
       gates: verdict.gates,
-      report: report.uri,
+      report: reportRef.uri,
+      page: pageRef.uri,
     },
   };
 }
 
-async function score(deps: EvaluateDeps, ref: ArtifactRef, holdoutPath: string, label: string, threshold: number) {
+async function score(deps: EvaluateDeps, ref: ArtifactRef, holdoutPath: string, label: string, threshold: number, slices: SliceKeys[]): Promise<ModelEvaluation> {
   const modelPath = await deps.store.localPath(ref);
-  const scored = await scoreModel(modelPath, holdoutPath, { label });
-  const { rows, ...metrics } = computeMetrics(scored.scores, scored.labels, threshold);
-  return { metrics: { ...metrics } as Record<string, number>, rows, msPerRow: scored.msPerRow };
+  return evaluateModel(modelPath, holdoutPath, { label, threshold, slices, modelBytes: ref.bytes });
 }
+
+function entry(id: string, role: ReportEntry['role'], ref: ArtifactRef, e: ModelEvaluation, meta: Record<string, unknown> = {}): ReportEntry {
+  return {
+    id,
+    role,
+    artifact: { uri: ref.uri, sha256: ref.sha256, bytes: ref.bytes },
+    rows: e.rows,
+    trainer: typeof meta.trainer === 'string' ? meta.trainer : undefined,
+    trainerVersion: typeof meta.trainerVersion === 'string' ? meta.trainerVersion : undefined,
+    metrics: e.metrics,
+    slices: e.slices,
+    roc: e.roc,
+  };
+}
+
+/** The same model bytes reached twice (e.g. through an earlier evaluate step) compete once. */
+function distinct(found: UpstreamArtifact[]): UpstreamArtifact[] {
+  const seen = new Set<string>();
+  return found.filter((f) => !seen.has(f.ref.sha256) && seen.add(f.ref.sha256));
+}
+
+/** Registry metrics must be finite numbers; NaN (e.g. AUC on one class) is left out. */
+function finiteOnly(metrics: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
+}
+
+const finiteOr = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);

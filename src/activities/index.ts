@@ -4,6 +4,11 @@
  */
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
+import { createChampionFingerprint } from '../cache/champion-fingerprint';
+import { createFileDigests } from '../cache/file-digests';
+import { createSourceFingerprint } from '../cache/source-fingerprint';
+import type { StepCache } from '../cache/step-cache';
+import { createTrainerFingerprint } from '../cache/trainer-fingerprint';
 import {
   evaluateParamsSchema,
   ingestParamsSchema,
@@ -14,10 +19,12 @@ import {
 } from '../pipeline/step-params';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { StepRecords } from '../step-records/step-records';
+import { BUILTIN_TRAINER_VERSION } from '../training/builtin-trainer';
 import { evaluateCandidate } from './evaluate';
 import { ingestSnapshot } from './ingest';
 import { promoteVersion } from './promote';
 import { registerVersion } from './register';
+import { assessRetraining, type AssessRequest } from './assess-retraining';
 import { createResolvePipeline } from './resolve-pipeline';
 import { defineStep } from './step-activity';
 import { trainCandidate } from './train';
@@ -28,6 +35,11 @@ export interface ActivityDeps {
   store: ArtifactStore;
   registry: ModelRegistry;
   stepRecords: StepRecords;
+  /**
+   * Step outputs by content key (src/cache). Without it nothing is cached.
+   * @default undefined
+   */
+  stepCache?: StepCache;
   pipelinesDir: string;
   duckdbThreads: number;
   /** Git commit of the running code, recorded in lineage. */
@@ -36,19 +48,41 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const { store, registry, duckdbThreads } = deps;
+  // Inputs from outside the pipeline that cached kinds depend on (see STEP_KINDS[kind].cache).
+  const digests = createFileDigests();
+  const sourceFiles = { cacheInputs: createSourceFingerprint(digests) };
+  const trainerCode = { cacheInputs: createTrainerFingerprint({ builtinVersion: BUILTIN_TRAINER_VERSION, digest: digests }) };
+  const champion = { cacheInputs: createChampionFingerprint(registry) };
   return {
     resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir }),
-    ingest: defineStep(deps, 'ingest', (p) => ingestParamsSchema.parse(p), (req, params) =>
-      ingestSnapshot({ store, duckdbThreads }, params, req.ctx.stepId),
+    assessRetraining: (req: AssessRequest) => assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads }, req),
+    ingest: defineStep(
+      deps,
+      'ingest',
+      (p) => ingestParamsSchema.parse(p),
+      (req, params) => ingestSnapshot({ store, duckdbThreads }, params, req.ctx.stepId),
+      sourceFiles,
     ),
-    validate: defineStep(deps, 'validate', (p) => validateParamsSchema.parse(p), (req, params) =>
-      validateSnapshots({ store, duckdbThreads }, req, params),
+    validate: defineStep(
+      deps,
+      'validate',
+      (p) => validateParamsSchema.parse(p),
+      (req, params) => validateSnapshots({ store, duckdbThreads, registry }, req, params),
+      champion,
     ),
-    train: defineStep(deps, 'train', (p) => trainParamsSchema.parse(p), (req, params, log) =>
-      trainCandidate({ store }, req, params, log),
+    train: defineStep(
+      deps,
+      'train',
+      (p) => trainParamsSchema.parse(p),
+      (req, params, log) => trainCandidate({ store }, req, params, log),
+      trainerCode,
     ),
-    evaluate: defineStep(deps, 'evaluate', (p) => evaluateParamsSchema.parse(p), (req, params, log) =>
-      evaluateCandidate({ store, registry }, req, params, log),
+    evaluate: defineStep(
+      deps,
+      'evaluate',
+      (p) => evaluateParamsSchema.parse(p),
+      (req, params, log) => evaluateCandidate({ store, registry }, req, params, log),
+      champion,
     ),
     register: defineStep(deps, 'register', (p) => registerParamsSchema.parse(p), (req, params) =>
       registerVersion({ registry, codeVersion: deps.codeVersion }, req, params),

@@ -1,6 +1,11 @@
 /**
- * ingest: DuckDB reads the source within the time window, derives the features and the
- * label, splits train/holdout deterministically, and stores both as Parquet snapshots.
+ * ingest: DuckDB reads the source files within the time window (or replay window), derives the
+ * features and the label, splits train/holdout deterministically, and stores both as Parquet snapshots.
+ *
+ * It fails (DataSourceError) only when no snapshot can be made: no file, an unreadable or empty
+ * file, a column the spec reads is missing, no rows in the window. Everything else (values that
+ * do not convert, nulls, odd distributions) is recorded in the snapshots' meta and judged by the
+ * validate step, which knows the schema and the reference data.
  */
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -8,10 +13,12 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
-import { detectFormat, readerSql, resolveSourcePath } from '../data/source-path';
+import { detectFormat, effectiveWindow, listSourceFiles, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { DataSourceError } from '../errors';
 import type { IngestParams } from '../pipeline/step-params';
 import type { StepOutput } from '../pipeline/types';
+import { typeFamily, type ColumnType } from '../validation/column-types';
+import type { ConversionFailure, SnapshotMeta } from '../validation/snapshot-meta';
 
 export interface IngestDeps {
   store: ArtifactStore;
@@ -20,57 +27,58 @@ export interface IngestDeps {
 
 const PARQUET = 'application/vnd.apache.parquet';
 
-const TRANSFORMS: Record<IngestParams['features'][number]['transform'], (col: string) => string> = {
-  identity: (c) => c,
-  double: (c) => `CAST(${c} AS DOUBLE)`,
-  hour: (c) => `hour(CAST(${c} AS TIMESTAMP))`,
-  weekday: (c) => `dayofweek(CAST(${c} AS TIMESTAMP))`,
-  month: (c) => `month(CAST(${c} AS TIMESTAMP))`,
-  day: (c) => `day(CAST(${c} AS TIMESTAMP))`,
-};
-
+const TIME_PARTS = { hour: 'hour', weekday: 'dayofweek', month: 'month', day: 'day' } as const;
 const LABEL_OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' } as const;
 
+/** A derived snapshot column: its SQL, and the source value it converts (when conversion can fail). */
+interface Derived {
+  name: string;
+  sql: string;
+  /** Source expression whose non-null values must not turn null; absent when the cast cannot fail. */
+  raw?: string;
+  column: string;
+}
+
 export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, stepId: string): Promise<StepOutput> {
-  const file = resolveSourcePath(params.source.path);
-  const format = detectFormat(file, params.source.format);
+  const pattern = resolveSourcePath(params.source.path);
+  const format = detectFormat(pattern, params.source.format);
+  const window = effectiveWindow(params.window, params.source.replay);
   const scratch = await deps.store.scratchDir(`ingest-${stepId}`);
   try {
-    const stats = await withDuckDb({ threads: deps.duckdbThreads }, async (conn) => {
-      await loadRows(conn, params, file, format);
-      const trainPath = path.join(scratch, 'train.parquet');
-      const holdoutPath = path.join(scratch, 'holdout.parquet');
-      await conn.run(`COPY (SELECT * EXCLUDE (is_holdout) FROM rows WHERE NOT is_holdout) TO ${sqlString(trainPath)} (FORMAT parquet, COMPRESSION zstd)`);
-      await conn.run(`COPY (SELECT * EXCLUDE (is_holdout) FROM rows WHERE is_holdout) TO ${sqlString(holdoutPath)} (FORMAT parquet, COMPRESSION zstd)`);
-      return { trainPath, holdoutPath, ...(await describeRows(conn, params.label.name)) };
-    });
-    const schema = stats.schema;
+    const snap = await withDuckDb({ threads: deps.duckdbThreads }, (conn) => writeSnapshots(conn, params, { pattern, format, window, scratch }));
     const label = params.label.name;
     const features = params.features.map((f) => f.name);
-    const train = await deps.store.put(
-      stats.trainPath,
-      { name: 'train', mediaType: PARQUET, meta: { rows: stats.train.rows, positiveRate: stats.train.positiveRate, schema, label, features } },
-      { move: true },
-    );
-    const holdout = await deps.store.put(
-      stats.holdoutPath,
-      { name: 'holdout', mediaType: PARQUET, meta: { rows: stats.holdout.rows, positiveRate: stats.holdout.positiveRate, schema, label, features } },
-      { move: true },
-    );
+    const meta = (split: { rows: number; positiveRate: number | null }): SnapshotMeta => ({
+      ...split,
+      schema: snap.schema,
+      label,
+      features,
+      timeColumn: params.timeColumn,
+      transforms: Object.fromEntries(params.features.map((f) => [f.name, f.transform])),
+      source: { path: params.source.path, format, files: snap.files, columns: snap.sourceColumns },
+      conversionFailures: snap.conversionFailures,
+      rowsWithoutTime: snap.rowsWithoutTime,
+      sourceRows: snap.sourceRows,
+    });
+    const train = await deps.store.put(snap.trainPath, { name: 'train', mediaType: PARQUET, meta: { ...meta(snap.train) } }, { move: true });
+    const holdout = await deps.store.put(snap.holdoutPath, { name: 'holdout', mediaType: PARQUET, meta: { ...meta(snap.holdout) } }, { move: true });
     const dataDigest = createHash('sha256').update(`${train.sha256}:${holdout.sha256}`).digest('hex');
     return {
       artifacts: { train, holdout },
       summary: {
         source: params.source.path,
-        window: params.window,
+        sourceFiles: snap.files,
+        window,
+        ...(params.source.replay ? { replay: params.source.replay } : {}),
         dataDigest,
-        trainRows: stats.train.rows,
-        holdoutRows: stats.holdout.rows,
-        trainPositiveRate: stats.train.positiveRate,
-        holdoutPositiveRate: stats.holdout.positiveRate,
-        holdoutFrom: stats.holdoutFrom,
+        trainRows: snap.train.rows,
+        holdoutRows: snap.holdout.rows,
+        trainPositiveRate: snap.train.positiveRate,
+        holdoutPositiveRate: snap.holdout.positiveRate,
+        holdoutFrom: snap.holdoutFrom,
         label,
         features,
+        conversionFailures: Object.keys(snap.conversionFailures).length,
       },
     };
   } finally {
@@ -78,60 +86,172 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
   }
 }
 
-async function loadRows(conn: DuckDBConnection, params: IngestParams, file: string, format: ReturnType<typeof detectFormat>): Promise<void> {
-  const time = `CAST(${sqlIdent(params.timeColumn)} AS TIMESTAMP)`;
-  const where: string[] = [];
-  if (params.window.from) where.push(`${time} >= TIMESTAMP ${sqlString(params.window.from)}`);
-  if (params.window.to) where.push(`${time} < TIMESTAMP ${sqlString(params.window.to)}`);
-  const features = params.features.map((f) => `${TRANSFORMS[f.transform](sqlIdent(f.column))} AS ${sqlIdent(f.name)}`);
-  const l = params.label;
-  const labelExpr = `CAST(${sqlIdent(l.column)} ${LABEL_OPS[l.op]} ${l.value} AS INTEGER) AS ${sqlIdent(l.name)}`;
-  try {
-    await conn.run(`CREATE TEMP TABLE source_rows AS
-      SELECT ${features.join(', ')}, ${labelExpr}, ${time} AS event_time
-      FROM ${readerSql(file, format, sqlString)}
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`);
-  } catch (err) {
-    throw new DataSourceError(`source.path: cannot read ${format} source "${file}": ${firstLine(err)}`, { cause: err, details: { file } });
-  }
-  const [{ n }] = (await queryRows(conn, 'SELECT count(*) AS n FROM source_rows')) as [{ n: number }];
-  if (n === 0) {
-    const window = `${params.window.from ?? 'the beginning'} to ${params.window.to ?? 'the end'}`;
-    throw new DataSourceError(`window: no rows in "${file}" from ${window} (column ${params.timeColumn})`, { details: { file, window: params.window } });
-  }
-  const f = params.split.holdoutFraction;
-  const holdoutExpr =
-    params.split.strategy === 'time'
-      ? // The newest rows are held out, as they would be in production: train on the past, test on the future.
-        `event_time >= (SELECT quantile_disc(event_time, ${1 - f}) FROM source_rows)`
-      : // Hash of the whole row: the same row always lands on the same side, whatever else is in the file.
-        `(hash(${['event_time', ...params.features.map((x) => sqlIdent(x.name))].join(', ')}) % 10000) < ${Math.round(f * 10000)}`;
-  await conn.run(`CREATE TEMP TABLE rows AS SELECT *, ${holdoutExpr} AS is_holdout FROM source_rows`);
-  await conn.run('DROP TABLE source_rows');
+interface Where {
+  pattern: string;
+  format: SourceFormat;
+  window: TimeWindow;
+  scratch: string;
 }
 
-async function describeRows(conn: DuckDBConnection, label: string) {
-  const schema = (await queryRows(conn, 'DESCRIBE SELECT * EXCLUDE (is_holdout) FROM rows')).map((r) => ({
-    name: String(r.column_name),
-    type: String(r.column_type),
-  }));
+async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, where: Where) {
+  const files = await listSourceFiles(conn, where.pattern, params.source.path);
+  const reader = readerSql(files, where.format, sqlString);
+  const fail = (err: unknown): never => {
+    throw new DataSourceError(`source.path: cannot read ${where.format} source "${where.pattern}": ${duckdbMessage(err)}. ${HINTS[where.format]}`, {
+      cause: err,
+      details: { file: where.pattern },
+    });
+  };
+  const sourceColumns = await describe(conn, `SELECT * FROM ${reader}`).catch(fail);
+  requireColumns(params, sourceColumns, where.pattern);
+  const types = new Map(sourceColumns.map((c) => [c.name, c.type]));
+  const time = deriveTime(params.timeColumn, types.get(params.timeColumn)!);
+  const derived = [...params.features.map((f) => deriveFeature(f, types.get(f.column)!)), deriveLabel(params.label, types.get(params.label.column)!)];
+  const select = [...derived.map((d) => `${d.sql} AS ${sqlIdent(d.name)}`), `${time.sql} AS event_time`].join(', ');
+  const inWindow = [`${time.sql} IS NOT NULL`];
+  if (where.window.from) inWindow.push(`${time.sql} >= TIMESTAMP ${sqlString(where.window.from)}`);
+  if (where.window.to) inWindow.push(`${time.sql} < TIMESTAMP ${sqlString(where.window.to)}`);
+
+  // One scan for the counts, the time split's boundary and the values that did not convert.
+  const checked = [...derived, { ...time, name: 'event_time' }].filter((d) => d.raw !== undefined);
+  const f = params.split.holdoutFraction;
+  // Unparseable times are counted over the whole source: such rows cannot be placed in any window.
+  const scope = (d: Derived) => (d.name === 'event_time' ? 'true' : '__w');
+  const perCheck = checked.map((d, i) => {
+    const bad = `${scope(d)} AND __r${i} IS NOT NULL AND __d${i} IS NULL`;
+    return `, count(*) FILTER (WHERE ${scope(d)}) AS n${i}, count(*) FILTER (WHERE ${bad}) AS bad${i}, min(CAST(__r${i} AS VARCHAR)) FILTER (WHERE ${bad}) AS ex${i}`;
+  });
+  const [stats] = await queryRows(
+    conn,
+    `SELECT count(*) AS total, count(*) FILTER (WHERE __t IS NULL) AS no_time, min(__t) AS first, max(__t) AS last,
+       count(*) FILTER (WHERE __w) AS rows, quantile_disc(__t, ${1 - f}) FILTER (WHERE __w) AS boundary ${perCheck.join('')}
+     FROM (SELECT ${time.sql} AS __t, ${inWindow.join(' AND ')} AS __w${checked.map((d, i) => `, ${d.raw} AS __r${i}, ${d.sql} AS __d${i}`).join('')}
+           FROM ${reader})`,
+  ).catch(fail);
+  const rows = Number(stats.rows);
+  if (rows === 0) throw noRows(params, where, Number(stats.total), stats);
+  const conversionFailures: Record<string, ConversionFailure> = {};
+  checked.forEach((d, i) => {
+    const count = Number(stats[`bad${i}`]);
+    if (count > 0) conversionFailures[d.name] = { column: d.column, count, rows: Number(stats[`n${i}`]), example: String(stats[`ex${i}`]) };
+  });
+
+  const holdout =
+    params.split.strategy === 'time'
+      ? // The newest rows are held out, as they would be in production: train on the past, test on the future.
+        `event_time >= TIMESTAMP ${sqlString(String(stats.boundary))}`
+      : // Hash of the whole row: the same row always lands on the same side, whatever else is in the file.
+        `(hash(${['event_time', ...params.features.map((x) => sqlIdent(x.name))].join(', ')}) % 10000) < ${Math.round(f * 10000)}`;
+  const trainPath = path.join(where.scratch, 'train.parquet');
+  const holdoutPath = path.join(where.scratch, 'holdout.parquet');
+  // Straight from the reader to the file: no temp table, and rows keep the source's order.
+  const copy = (predicate: string, file: string) =>
+    conn.run(`COPY (SELECT * FROM (SELECT ${select} FROM ${reader} WHERE ${inWindow.join(' AND ')}) WHERE ${predicate})
+      TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+  await copy(`NOT (${holdout})`, trainPath).catch(fail);
+  await copy(holdout, holdoutPath).catch(fail);
+
+  const label = sqlIdent(params.label.name);
   const splits = await queryRows(
     conn,
-    `SELECT is_holdout, count(*) AS rows, avg(${sqlIdent(label)}) AS positive_rate, min(event_time) AS first
-     FROM rows GROUP BY is_holdout`,
+    `SELECT filename = ${sqlString(holdoutPath)} AS is_holdout, count(*) AS rows, avg(${label}) AS positive_rate, min(event_time) AS first
+     FROM read_parquet([${sqlString(trainPath)}, ${sqlString(holdoutPath)}], filename = true) GROUP BY ALL`,
   );
-  const split = (holdout: boolean) => {
-    const s = splits.find((r) => r.is_holdout === holdout);
+  const split = (isHoldout: boolean) => {
+    const s = splits.find((r) => r.is_holdout === isHoldout);
     return { rows: Number(s?.rows ?? 0), positiveRate: s?.positive_rate == null ? null : Number(s.positive_rate) };
   };
   return {
-    schema,
+    files: files.length,
+    sourceColumns,
+    schema: await describe(conn, `SELECT * FROM read_parquet(${sqlString(trainPath)})`),
+    conversionFailures,
+    rowsWithoutTime: Number(stats.no_time),
+    sourceRows: Number(stats.total),
+    trainPath,
+    holdoutPath,
     train: split(false),
     holdout: split(true),
     holdoutFrom: splits.find((r) => r.is_holdout === true)?.first ?? null,
   };
 }
 
-function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0];
+const HINTS: Record<SourceFormat, string> = {
+  parquet: 'Is the file complete Parquet (not truncated or still being written)? Re-export it',
+  csv: 'Check the delimiter, quoting and header line, or set source.format',
+  json: 'Check that the file is one JSON array of objects, or set source.format: ndjson',
+  ndjson: 'Check that every line is one JSON object',
+};
+
+async function describe(conn: DuckDBConnection, sql: string): Promise<ColumnType[]> {
+  return (await queryRows(conn, `DESCRIBE ${sql}`)).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+}
+
+/** Every column the spec reads must exist; the message says which field names it and what the source has. */
+function requireColumns(params: IngestParams, columns: ColumnType[], source: string): void {
+  const have = new Set(columns.map((c) => c.name));
+  const wanted: Array<[string, string]> = [
+    ['timeColumn', params.timeColumn],
+    ...params.features.map((f, i): [string, string] => [`features[${i}].column`, f.column]),
+    ['label.column', params.label.column],
+  ];
+  const missing = wanted.filter(([, column]) => !have.has(column));
+  if (missing.length === 0) return;
+  const list = missing.map(([field, column]) => `${field} "${column}"`).join(', ');
+  throw new DataSourceError(
+    `source.path: "${source}" has no column ${list}; its columns are ${columns.map((c) => c.name).join(', ')}. Fix the source or the spec`,
+    { details: { file: source, missing: missing.map(([, c]) => c) } },
+  );
+}
+
+function deriveTime(column: string, type: string): Derived {
+  const raw = sqlIdent(column);
+  if (typeFamily(type) === 'temporal') return { name: 'event_time', sql: `CAST(${raw} AS TIMESTAMP)`, column };
+  return { name: 'event_time', sql: `TRY_CAST(${raw} AS TIMESTAMP)`, raw, column };
+}
+
+function deriveFeature(f: IngestParams['features'][number], type: string): Derived {
+  const raw = sqlIdent(f.column);
+  const exact = { name: f.name, column: f.column };
+  const family = typeFamily(type);
+  if (f.transform === 'identity') return { ...exact, sql: raw };
+  if (f.transform === 'double') {
+    return family === 'numeric' ? { ...exact, sql: `CAST(${raw} AS DOUBLE)` } : { ...exact, sql: `TRY_CAST(${raw} AS DOUBLE)`, raw };
+  }
+  const part = TIME_PARTS[f.transform];
+  return family === 'temporal'
+    ? { ...exact, sql: `${part}(CAST(${raw} AS TIMESTAMP))` }
+    : { ...exact, sql: `${part}(TRY_CAST(${raw} AS TIMESTAMP))`, raw };
+}
+
+function deriveLabel(l: IngestParams['label'], type: string): Derived {
+  const raw = sqlIdent(l.column);
+  const family = typeFamily(type);
+  if (l.op !== undefined && l.value !== undefined) {
+    const cmp = (x: string) => `CAST(${x} ${LABEL_OPS[l.op!]} ${l.value} AS INTEGER)`;
+    return family === 'numeric' ? { name: l.name, sql: cmp(raw), column: l.column } : { name: l.name, sql: cmp(`TRY_CAST(${raw} AS DOUBLE)`), raw, column: l.column };
+  }
+  if (family === 'boolean') return { name: l.name, sql: `CAST(${raw} AS INTEGER)`, column: l.column };
+  // Anything but 0 and 1 becomes null and is counted, so validation can name the bad values.
+  const num = family === 'numeric' ? raw : `TRY_CAST(${raw} AS DOUBLE)`;
+  return { name: l.name, sql: `CASE WHEN ${num} IN (0, 1) THEN CAST(${num} AS INTEGER) END`, raw, column: l.column };
+}
+
+function noRows(params: IngestParams, where: Where, total: number, stats: Record<string, unknown>): DataSourceError {
+  if (total === 0) {
+    return new DataSourceError(`source.path: "${where.pattern}" has no rows (it is empty apart from its header or schema)`, { details: { file: where.pattern } });
+  }
+  const window = params.source.replay
+    ? `${where.window.from} to ${where.window.to} (replay now ${params.source.replay.now}, window ${params.source.replay.window})`
+    : `${params.window.from ?? 'the beginning'} to ${params.window.to ?? 'the end'}`;
+  const span = stats.first == null ? `none of its ${total} rows has a valid time` : `its times span ${stats.first} to ${stats.last}`;
+  return new DataSourceError(`window: no rows in "${where.pattern}" from ${window} (column ${params.timeColumn}); ${span}`, {
+    details: { file: where.pattern, window: where.window },
+  });
+}
+
+/** DuckDB's message without the SQL excerpt it appends. */
+function duckdbMessage(err: unknown): string {
+  const text = String((err as Error)?.message ?? err);
+  return text.split(/\n\s*\nLINE \d+:/)[0].split('\n').slice(0, 3).join(' ').trim().replace(/\.$/, '');
 }

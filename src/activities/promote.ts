@@ -27,18 +27,36 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
   if (evaluation.blessed !== true) {
     return { artifacts: {}, summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, reasons: evaluation.reasons ?? [] } };
   }
+  if (params.mode === 'manual' && !req.approval) {
+    // The workflow always decides before a manual promote runs; without a decision nothing moves.
+    throw new RegistryError('promote is in manual mode but the run carries no approval decision');
+  }
+  const approval = req.approval;
+  if (approval?.decision === 'rejected') {
+    return {
+      artifacts: {},
+      summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, approval, reasons: [`rejected by ${approval.approver}: ${approval.reason}`] },
+    };
+  }
   try {
     const move = await deps.registry.setAlias({
       model: req.ctx.model,
       alias: params.alias,
       version,
       expectedVersion: comparedWith,
-      actor: `workflow:${req.ctx.workflowId}`,
-      reason: `blessed by evaluation in pipeline ${req.ctx.pipeline}`,
+      actor: approval ? approval.approver : `workflow:${req.ctx.workflowId}`,
+      reason: approval
+        ? `approved by ${approval.approver}: ${approval.reason}`
+        : `blessed by evaluation in pipeline ${req.ctx.pipeline}`,
       idempotencyKey: stepKey(req),
-      evidence: { workflowId: req.ctx.workflowId, runId: req.ctx.runId, report: evaluation.report },
+      auditAction: 'model.promote',
+      origin: `temporal:${req.ctx.workflowId}/${req.ctx.runId}`,
+      evidence: { workflowId: req.ctx.workflowId, runId: req.ctx.runId, report: evaluation.report, ...(approval ? { approval } : {}) },
     });
-    return { artifacts: {}, summary: { outcome: 'promoted', version, alias: params.alias, previousVersion: move.fromVersion, reasons: [] } };
+    return {
+      artifacts: {},
+      summary: { outcome: 'promoted', version, alias: params.alias, previousVersion: move.fromVersion, reasons: [], ...(approval ? { approval } : {}) },
+    };
   } catch (err) {
     if (!isRegistryError(err, 'stale-alias')) throw err;
     const now = await deps.registry.getAlias(req.ctx.model, params.alias);

@@ -16,9 +16,11 @@ export interface RegisterDeps {
 export async function registerVersion(deps: RegisterDeps, req: StepRequest, params: RegisterParams): Promise<StepOutput> {
   const model = findArtifact(req.inputs, 'model');
   const ingest = findSummary(req.inputs, 'dataDigest') ?? {};
-  const training = findSummary(req.inputs, 'trainer') ?? {};
   const evaluation = findSummary(req.inputs, 'gates') ?? {};
-  const reports = ['validation-report', 'evaluation-report'].flatMap((name) => {
+  // With several candidates, the lineage is the one the evaluate step carried forward.
+  const chosenStep = (evaluation.chosen as { step?: string } | undefined)?.step;
+  const training = (chosenStep ? req.inputs[chosenStep]?.summary : undefined) ?? findSummary(req.inputs, 'trainer') ?? {};
+  const reports = ['validation-report', 'evaluation-report', 'evaluation-page'].flatMap((name) => {
     const ref = Object.values(req.inputs).find((o) => o?.artifacts[name])?.artifacts[name];
     return ref ? [[name, ref.uri] as const] : [];
   });
@@ -36,10 +38,18 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
       pipeline: req.ctx.pipeline,
       trainer: String(training.trainer ?? 'unknown'),
       trainerVersion: training.trainerVersion as string | undefined,
+      trainStep: chosenStep,
+      trainerCommand: training.command,
+      seed: training.seed,
+      features: training.features,
+      candidates: evaluation.candidates,
       codeVersion: deps.codeVersion,
       dataWindow: ingest.window,
       blessed: evaluation.blessed ?? null,
       ...Object.fromEntries(reports),
+      // Later runs validate against these: the training snapshot (drift reference) and the data schema.
+      trainData: Object.values(req.inputs).find((o) => o?.artifacts.train)?.artifacts.train,
+      schema: Object.values(req.inputs).find((o) => o?.artifacts.schema)?.artifacts.schema,
     },
     tags: params.tags,
     description: params.description,

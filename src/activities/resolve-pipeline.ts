@@ -45,7 +45,7 @@ export async function resolvePipelineInput(deps: ResolveDeps, rawInput: unknown)
   }
   const spec = parsePipelineSpec(rawSpec, input, input.pipeline ? source : 'input.spec');
   const specDigest = createHash('sha256').update(canonicalJson(spec)).digest('hex');
-  return { spec, specDigest, source };
+  return { spec, specDigest, source, rerun: input.rerun ?? [] };
 }
 
 async function readPipelineFile(dir: string, name: string): Promise<unknown> {

@@ -1,10 +1,14 @@
 /**
- * The wrapper every step activity goes through: idempotency by step key, the attempt
- * number in the result, structured logs, and the translation of Slipway errors into
+ * The wrapper every step activity goes through: idempotency by step key, the content cache,
+ * the attempt number in the result, structured logs, and the translation of Slipway errors into
  * Temporal failures (permanent → non-retryable with a stable type; others retry).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
+import type { ArtifactStore } from '../artifacts/artifact-store';
+import type { StepCache } from '../cache/step-cache';
+import { StepCacheSession } from '../cache/step-cache-session';
+import type { CacheInputs } from '../cache/uncacheable';
 import { isSlipwayError } from '../errors';
 import type { StepOutput, StepRequest, StepResult } from '../pipeline/types';
 import type { StepRecords } from '../step-records/step-records';
@@ -12,6 +16,18 @@ import type { StepRecords } from '../step-records/step-records';
 export interface StepActivityDeps {
   logger: Logger;
   stepRecords: StepRecords;
+  /**
+   * Step outputs by content key. Without it no step is cached, whatever the request asks.
+   * @default undefined
+   */
+  stepCache?: StepCache;
+  /** Verifies cached outputs' artifacts before reuse; needed with `stepCache`. */
+  store?: Pick<ArtifactStore, 'localPath'>;
+}
+
+export interface StepOptions<P> {
+  /** Facts outside params and upstream artifacts that the output depends on; part of the cache key. */
+  cacheInputs?: CacheInputs<P>;
 }
 
 /** The run-scoped key of a step: stable across retries of the same activity. */
@@ -22,6 +38,7 @@ export function defineStep<P>(
   kind: string,
   parse: (params: Record<string, unknown>) => P,
   run: (req: StepRequest, params: P, log: Logger) => Promise<StepOutput>,
+  options: StepOptions<P> = {},
 ): (req: StepRequest) => Promise<StepResult> {
   return async (req) => {
     const attempt = Context.current().info.attempt;
@@ -34,10 +51,22 @@ export function defineStep<P>(
     }
     const started = Date.now();
     try {
-      const output = await run(req, parse(req.params), log);
-      await deps.stepRecords.put(key, output);
-      log.info({ ms: Date.now() - started, summary: output.summary }, 'step finished');
-      return { ...output, attempt };
+      const params = parse(req.params);
+      const cache =
+        req.cache && deps.stepCache && deps.store
+          ? await StepCacheSession.open({ cache: deps.stepCache, store: deps.store, log, kind, req, params, cacheInputs: options.cacheInputs })
+          : undefined;
+      const hit = await cache?.lookup();
+      if (hit) {
+        log.info({ ms: Date.now() - started, key: hit.info.key, producedBy: hit.info.producedBy }, 'reused cached output');
+        return { ...hit.output, attempt, cache: hit.info };
+      }
+      const output = await run(cache ? cache.watch(req) : req, params, log);
+      const info = await cache?.record(output);
+      const recorded = info ? { ...output, cache: info } : output;
+      await deps.stepRecords.put(key, recorded);
+      log.info({ ms: Date.now() - started, summary: output.summary, cache: info }, 'step finished');
+      return { ...recorded, attempt };
     } catch (err) {
       throw toFailure(err, attempt, log);
     }

@@ -1,7 +1,7 @@
 /**
- * train: runs the configured trainer off the main thread, turns its progress into
- * heartbeats (visible in the UI as heartbeat details), honours cancellation, and stores
- * the ONNX model it exports.
+ * train: runs the configured trainer (built-in thread or contract-following command),
+ * turns its progress into heartbeats (visible in the UI as heartbeat details), honours
+ * cancellation, and stores the ONNX model it exports.
  */
 import { rm } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
@@ -10,15 +10,23 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import { TrainingError } from '../errors';
 import type { TrainParams } from '../pipeline/step-params';
 import type { StepOutput, StepRequest } from '../pipeline/types';
-import { runBuiltinTrainer } from '../training/builtin-trainer';
+import { runTrainer } from '../training/run-trainer';
+import type { TrainerProgress } from '../training/trainer-contract';
 import { findArtifact } from './upstream';
 
 export interface TrainDeps {
   store: ArtifactStore;
+  /**
+   * How often the last progress is re-sent while a trainer is silent, so a long fit that
+   * reports nothing (one scikit-learn `fit` call) does not look dead to the heartbeat timeout.
+   * @default 10000
+   */
+  heartbeatEveryMs?: number;
 }
 
 export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: TrainParams, log: Logger): Promise<StepOutput> {
   const trainRef = findArtifact(req.inputs, 'train');
+  const holdoutRef = findArtifact(req.inputs, 'holdout');
   const label = String(trainRef.meta?.label ?? 'label');
   const available = (trainRef.meta?.features as string[] | undefined) ?? [];
   const wanted = [...params.features.numeric, ...params.features.categorical];
@@ -26,43 +34,81 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
   if (unknown.length > 0) {
     throw new TrainingError(`features: ${unknown.join(', ')} not in the ingested data (available: ${available.join(', ')})`);
   }
-  const trainPath = await deps.store.localPath(trainRef);
-  const outputDir = await deps.store.scratchDir(`train-${req.ctx.stepId}`);
+  const [trainPath, holdoutPath] = await Promise.all([deps.store.localPath(trainRef), deps.store.localPath(holdoutRef)]);
+  const workDir = await deps.store.scratchDir(`train-${req.ctx.stepId}`);
   const ctx = Context.current();
+  const heartbeat = startHeartbeat(ctx, deps.heartbeatEveryMs ?? 10_000);
   try {
-    const result = await runBuiltinTrainer({
+    const result = await runTrainer({
+      trainer: params.trainer,
+      command: params.command,
+      env: params.env,
+      name: params.name,
       trainPath,
+      holdoutPath,
       features: { ...params.features, label },
       params: params.params,
-      outputDir,
+      workDir,
       signal: ctx.cancellationSignal,
       onProgress: (progress) => {
-        ctx.heartbeat(progress);
+        heartbeat.report(progress);
         log.debug({ progress }, 'training progress');
       },
+      onOutput: (stream, line) => log.debug({ stream, line }, 'trainer output'),
     });
     const model = await deps.store.put(
       result.modelPath,
       {
         name: 'model',
         mediaType: 'application/onnx',
-        meta: { trainer: result.metadata.trainer, trainerVersion: result.metadata.trainerVersion, label, features: params.features },
+        meta: {
+          trainer: result.trainer,
+          trainerVersion: result.trainerVersion,
+          step: req.ctx.stepId,
+          seed: result.seed,
+          label,
+          features: params.features,
+        },
       },
       { move: true },
     );
+    log.info({ trainer: result.trainer, seconds: result.seconds, modelBytes: model.bytes }, 'trained');
     return {
       artifacts: { model },
       summary: {
-        trainer: result.metadata.trainer,
-        trainerVersion: result.metadata.trainerVersion,
-        params: result.metadata.params,
-        trainRows: result.metadata.trainRows,
-        finalLoss: result.metadata.finalLoss,
-        trainSeconds: result.metadata.seconds,
+        trainer: result.trainer,
+        trainerVersion: result.trainerVersion,
+        trainerKind: params.trainer,
+        ...(result.command ? { command: result.command } : {}),
+        params: result.params,
+        seed: result.seed,
+        features: params.features,
+        trainMetrics: result.metrics,
+        trainRows: result.metrics.trainRows ?? undefined,
+        finalLoss: result.metrics.finalLoss ?? undefined,
+        trainSeconds: result.seconds,
         modelBytes: model.bytes,
       },
     };
   } finally {
-    await rm(outputDir, { recursive: true, force: true });
+    heartbeat.stop();
+    await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** Heartbeats every progress report, and repeats the last one on a timer while the trainer is quiet. */
+function startHeartbeat(ctx: Context, everyMs: number) {
+  const started = Date.now();
+  let last: TrainerProgress = { phase: 'starting' };
+  const send = (): void => ctx.heartbeat({ ...last, elapsedSeconds: Math.round((Date.now() - started) / 100) / 10 });
+  send();
+  const timer = setInterval(send, everyMs);
+  timer.unref();
+  return {
+    report(progress: TrainerProgress): void {
+      last = progress;
+      send();
+    },
+    stop: (): void => clearInterval(timer),
+  };
 }

@@ -31,3 +31,36 @@ export function findSummary(inputs: Record<string, StepOutput>, has: string): Re
     .filter((s): s is Record<string, unknown> => s !== undefined && has in s)
     .at(-1);
 }
+
+/** An upstream artifact with the id of the step that produced it. */
+export interface UpstreamArtifact {
+  step: string;
+  ref: ArtifactRef;
+}
+
+/**
+ * Every upstream artifact called `name`, in dependency order (e.g. the models of several
+ * train steps). `fromSteps` restricts and orders the search; a named step without one is an error.
+ */
+export function findAllArtifacts(inputs: Record<string, StepOutput>, name: string, fromSteps?: string[]): UpstreamArtifact[] {
+  if (fromSteps) {
+    const problems = fromSteps.filter((s) => !inputs[s]?.artifacts[name]).map((s) =>
+      s in inputs ? `step "${s}" produced no "${name}" artifact` : `step "${s}" is not upstream of this step; add it to dependsOn`,
+    );
+    if (problems.length > 0) throw new InvalidPipelineInputError(problems);
+    return fromSteps.map((step) => ({ step, ref: inputs[step].artifacts[name] }));
+  }
+  const found = Object.entries(inputs).flatMap(([step, o]) => (o?.artifacts[name] ? [{ step, ref: o.artifacts[name] }] : []));
+  if (found.length === 0) {
+    throw new InvalidPipelineInputError([`no upstream step produced a "${name}" artifact; add a step that does to this step's dependsOn`]);
+  }
+  return found;
+}
+
+/** Like {@link findSummary}, with the id of the step the summary belongs to. */
+export function findStepSummary(inputs: Record<string, StepOutput>, has: string): { step: string; summary: Record<string, unknown> } | undefined {
+  return Object.entries(inputs)
+    .filter(([, o]) => o?.summary !== undefined && has in o.summary)
+    .map(([step, o]) => ({ step, summary: o.summary }))
+    .at(-1);
+}

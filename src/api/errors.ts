@@ -1,5 +1,10 @@
 /** Maps Slipway, zod and Temporal errors to HTTP answers with the problems spelled out. */
-import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isInvalidPipelineInput, isSlipwayError } from '../errors';
@@ -23,6 +28,8 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err instanceof WorkflowNotFoundError) return send(404, 'Not Found', `No run with id "${err.workflowId}"`);
   if (err instanceof ScheduleNotFoundError) return send(404, 'Not Found', err.message);
   if (err instanceof WorkflowExecutionAlreadyStartedError) return send(409, 'Conflict', err.message);
+  // An update validator refused the request (e.g. nothing waits for approval): the run's state conflicts.
+  if (err instanceof WorkflowUpdateFailedError) return send(409, 'Conflict', err.cause?.message ?? err.message);
   if (isSlipwayError(err) && !err.retryable) return send(400, err.name, err.message);
   if (err.statusCode && err.statusCode < 500) return send(err.statusCode, err.name, err.message);
   request.log.error({ err }, 'request failed');

@@ -5,7 +5,7 @@ import { SlipwayClient } from '../client/slipway-client';
 import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
-import { SqliteModelRegistry } from '../registry/sqlite-registry';
+import { createRegistry } from '../registry/create-registry';
 import { parseTokenList, StaticTokenAuthenticator } from './authenticator';
 import { buildApi } from './server';
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     throw new ConfigError('SLIPWAY_API_TOKENS is empty: set name:token pairs, or SLIPWAY_API_INSECURE=true for local development');
   }
   const temporal = await connectClient(config);
-  const registry = new SqliteModelRegistry({ path: config.registryPath });
+  const registry = await createRegistry(config);
   const app = await buildApi({
     slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace }),
     schedules: new PipelineSchedules(temporal, config.taskQueue),

@@ -4,7 +4,7 @@ import { connectClient } from '../client/connect';
 import { SlipwayClient } from '../client/slipway-client';
 import { loadConfig, type Config } from '../config';
 import { isSlipwayError } from '../errors';
-import { SqliteModelRegistry } from '../registry/sqlite-registry';
+import { createRegistry } from '../registry/create-registry';
 import type { ModelRegistry } from '../registry/model-registry';
 
 export interface CliContext {
@@ -40,7 +40,7 @@ export async function withClient<T>(fn: (ctx: CliContext) => Promise<T>): Promis
 }
 
 export async function withRegistry<T>(fn: (registry: ModelRegistry) => Promise<T>): Promise<T> {
-  const registry = new SqliteModelRegistry({ path: loadConfig().registryPath });
+  const registry = await createRegistry(loadConfig());
   try {
     return await fn(registry);
   } finally {

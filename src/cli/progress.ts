@@ -33,7 +33,7 @@ export async function heartbeatProgress(handle: WorkflowHandle): Promise<Map<str
 }
 
 export function renderStep(step: StepStatus, progress: StepProgress | undefined, width = 24): string {
-  const done = step.state === 'succeeded' ? 1 : (progress?.fraction ?? (step.state === 'running' ? 0 : 0));
+  const done = step.state === 'succeeded' || step.state === 'cached' ? 1 : (progress?.fraction ?? (step.state === 'running' ? 0 : 0));
   const filled = Math.round(Math.max(0, Math.min(1, done)) * width);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
   const secs = step.durationMs !== undefined ? `${(step.durationMs / 1000).toFixed(1)}s` : '';

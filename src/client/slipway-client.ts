@@ -9,7 +9,8 @@ import {
   type Client,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
-import { statusQuery } from '../workflows/definitions';
+import type { ApprovalRequest, ApprovalState } from '../workflows/approval-gate';
+import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/definitions';
 import type { PipelineResult, PipelineStatus } from '../workflows/pipeline-status';
 
 export interface SlipwayClientOptions {
@@ -90,6 +91,16 @@ export class SlipwayClient {
   /** Waits for the run to finish; throws WorkflowFailedError when it failed. */
   async result(workflowId: string): Promise<PipelineResult> {
     return this.temporal.workflow.getHandle(workflowId).result();
+  }
+
+  /** Approves the promotion a run waits for; refused (WorkflowUpdateFailedError) when none waits. */
+  async approve(workflowId: string, request: ApprovalRequest): Promise<ApprovalState> {
+    return this.temporal.workflow.getHandle(workflowId).executeUpdate(approveUpdate, { args: [request] });
+  }
+
+  /** Rejects the promotion a run waits for; the alias does not move. */
+  async reject(workflowId: string, request: ApprovalRequest): Promise<ApprovalState> {
+    return this.temporal.workflow.getHandle(workflowId).executeUpdate(rejectUpdate, { args: [request] });
   }
 
   async cancel(workflowId: string): Promise<void> {

@@ -34,3 +34,36 @@ describe('applyGates', () => {
     expect(v.reasons[0]).toMatch(/no champion exists and the firstRun policy is "fail"/);
   });
 });
+
+describe('applyGates on slices', () => {
+  const slices = {
+    candidate: { origin: { ORD: { auc: 0.7 }, ATL: { auc: 0.52 }, SFO: null } },
+    champion: { origin: { ORD: { auc: 0.69 }, ATL: { auc: 0.6 }, SFO: null } },
+  };
+
+  it('applies an every-slice gate to each slice that has metrics, naming the failing slice', () => {
+    const v = applyGates({ gates: [gate({ metric: 'auc', min: 0.55, slice: { column: 'origin' } })], firstRun: 'pass' }, { auc: 0.7 }, undefined, slices);
+    expect(v.gates.map((g) => [g.slice?.value, g.passed])).toEqual([
+      ['ORD', true],
+      ['ATL', false],
+    ]);
+    expect(v.reasons).toEqual(['candidate.auc[origin=ATL] = 0.5200, required >= 0.55']);
+  });
+
+  it('compares a slice with the same slice of the champion', () => {
+    const g = gate({ metric: 'auc', compare: 'delta', min: -0.05, slice: { column: 'origin', value: 'ATL' } });
+    const v = applyGates({ gates: [g], firstRun: 'pass' }, { auc: 0.7 }, { auc: 0.69 }, slices);
+    expect(v.gates[0]).toMatchObject({ candidate: 0.52, champion: 0.6, formula: 'candidate.auc[origin=ATL] - champion.auc[origin=ATL]', passed: false });
+    expect(v.reasons).toEqual(['candidate.auc[origin=ATL] - champion.auc[origin=ATL] = -0.0800, required >= -0.05']);
+  });
+
+  it.each([
+    ['a named slice without metrics', { column: 'origin', value: 'SFO' }, 'auc[origin=SFO]: candidate metric is missing'],
+    ['a named slice that does not exist', { column: 'origin', value: 'JFK' }, 'auc[origin=JFK]: candidate metric is missing'],
+    ['a column with no slices', { column: 'dest' }, 'auc[dest]: the holdout has no slices of "dest"'],
+  ])('fails on %s', (_name, slice, reason) => {
+    const v = applyGates({ gates: [gate({ metric: 'auc', min: 0.5, slice })], firstRun: 'pass' }, { auc: 0.7 }, undefined, slices);
+    expect(v.blessed).toBe(false);
+    expect(v.reasons).toEqual([reason]);
+  });
+});

@@ -5,10 +5,16 @@
  *   relative: observed = (candidate[metric] - champion[metric]) / |champion[metric]|
  * A gate passes when min <= observed <= max (each bound optional). A missing metric fails.
  * Without a champion, delta/relative gates follow the spec's `firstRun` policy.
+ * A gate with `slice: { column }` is applied to every slice of that column that has metrics
+ * (at least `minRows` rows), each judged on its own (`candidate.auc[origin=ORD]`); with
+ * `slice: { column, value }` to that slice only, which fails if it has no metrics.
  */
 import type { EvaluateParams, Gate } from '../pipeline/step-params';
 
 export type MetricValues = Record<string, number | null | undefined>;
+
+/** Metrics per slice: column → slice value → metrics (null when the slice was too small). */
+export type SliceTable = Record<string, Record<string, MetricValues | null>>;
 
 export interface GateResult {
   metric: string;
@@ -19,6 +25,8 @@ export interface GateResult {
   observed: number | null;
   min?: number;
   max?: number;
+  /** Set for a gate applied to one slice. */
+  slice?: { column: string; value: string };
   passed: boolean;
   reason?: string;
 }
@@ -40,8 +48,23 @@ export function applyGates(
   params: Pick<EvaluateParams, 'gates' | 'firstRun'>,
   candidate: MetricValues,
   champion: MetricValues | undefined,
+  slices: { candidate?: SliceTable; champion?: SliceTable } = {},
 ): GateVerdict {
-  const gates = params.gates.map((gate) => applyGate(gate, candidate, champion, params.firstRun));
+  const gates = params.gates.flatMap((gate) => {
+    if (!gate.slice) return [applyGate(gate, gate.metric, candidate, champion, params.firstRun)];
+    const { column } = gate.slice;
+    // Slices too small to have metrics are left out of an every-slice gate; one named by value must have them.
+    const table = slices.candidate?.[column] ?? {};
+    const values = gate.slice.value !== undefined ? [gate.slice.value] : Object.keys(table).filter((v) => table[v] !== null);
+    if (values.length === 0) {
+      return [{ ...missing(gate, `${gate.metric}[${column}]`), reason: `${gate.metric}[${column}]: the holdout has no slices of "${column}"` }];
+    }
+    return values.map((value) => {
+      const sliceOf = (table: SliceTable | undefined): MetricValues => table?.[column]?.[value] ?? {};
+      const result = applyGate(gate, `${gate.metric}[${column}=${value}]`, sliceOf(slices.candidate), champion && sliceOf(slices.champion), params.firstRun);
+      return { ...result, slice: { column, value } };
+    });
+  });
   const reasons = gates.filter((g) => !g.passed).map((g) => g.reason ?? `${g.metric} gate failed`);
   if (!champion && params.firstRun === 'fail') {
     reasons.push('no champion exists and the firstRun policy is "fail": a first model must be promoted by hand');
@@ -49,33 +72,45 @@ export function applyGates(
   return { blessed: reasons.length === 0, gates, reasons };
 }
 
-function applyGate(gate: Gate, candidate: MetricValues, champion: MetricValues | undefined, firstRun: EvaluateParams['firstRun']): GateResult {
+/** `name` is the metric as written in formulas and reasons, e.g. `auc` or `auc[origin=ORD]`. */
+function applyGate(
+  gate: Gate,
+  name: string,
+  candidate: MetricValues,
+  champion: MetricValues | undefined,
+  firstRun: EvaluateParams['firstRun'],
+): GateResult {
   const c = finite(candidate[gate.metric]);
   const base = {
     metric: gate.metric,
     compare: gate.compare,
-    formula: FORMULAS[gate.compare](gate.metric),
+    formula: FORMULAS[gate.compare](name),
     min: gate.min,
     max: gate.max,
     candidate: c,
   };
   if (c === null) {
-    return { ...base, champion: null, observed: null, passed: false, reason: `${gate.metric}: candidate metric is missing` };
+    return { ...base, champion: null, observed: null, passed: false, reason: `${name}: candidate metric is missing` };
   }
   if (gate.compare === 'value') return judge({ ...base, champion: null }, c);
   if (!champion) {
     const passed = firstRun === 'pass';
-    return { ...base, champion: null, observed: null, passed, reason: passed ? undefined : `${gate.metric} ${gate.compare}: no champion to compare with` };
+    return { ...base, champion: null, observed: null, passed, reason: passed ? undefined : `${name} ${gate.compare}: no champion to compare with` };
   }
   const ch = finite(champion[gate.metric]);
   if (ch === null) {
-    return { ...base, champion: null, observed: null, passed: false, reason: `${gate.metric}: champion metric is missing` };
+    return { ...base, champion: null, observed: null, passed: false, reason: `${name}: champion metric is missing` };
   }
   if (gate.compare === 'relative' && ch === 0) {
-    return { ...base, champion: ch, observed: null, passed: false, reason: `${gate.metric} relative: champion value is 0` };
+    return { ...base, champion: ch, observed: null, passed: false, reason: `${name} relative: champion value is 0` };
   }
   const observed = gate.compare === 'delta' ? c - ch : (c - ch) / Math.abs(ch);
   return judge({ ...base, champion: ch }, observed);
+}
+
+function missing(gate: Gate, name: string): GateResult {
+  const formula = FORMULAS[gate.compare](name);
+  return { metric: gate.metric, compare: gate.compare, formula, min: gate.min, max: gate.max, candidate: null, champion: null, observed: null, passed: false };
 }
 
 function judge(base: Omit<GateResult, 'observed' | 'passed'>, observed: number): GateResult {

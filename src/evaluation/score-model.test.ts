@@ -48,6 +48,7 @@ describe('scoreModel', () => {
     expect(result.rows).toBe(1000);
     expect(Array.from(result.labels.subarray(0, 8))).toEqual([0, 0, 0, 0, 1, 1, 1, 0]);
     expect(result.msPerRow).toBeGreaterThan(0);
+    expect(result.singleRowMs).toBeGreaterThan(0);
 
     const session = await ort.InferenceSession.create(modelPath);
     const expected = await scoreRows(session, [

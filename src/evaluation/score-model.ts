@@ -18,6 +18,11 @@ export interface ScoreOptions {
    * @default 65536
    */
   batchSize?: number;
+  /**
+   * Single-row `session.run` calls timed on the first rows, for {@link ScoreResult.singleRowMs}.
+   * @default 200
+   */
+  singleRowSamples?: number;
 }
 
 /** Scores of every row, in file order, with the labels they are judged against. */
@@ -28,6 +33,8 @@ export interface ScoreResult {
   rows: number;
   /** Inference time only (excluding reads), averaged per row. */
   msPerRow: number;
+  /** Median time of one inference call on one row (NaN for an empty file): what a model server pays per request. */
+  singleRowMs: number;
   /** The model's inputs, i.e. the columns that were read. */
   inputNames: string[];
 }
@@ -77,7 +84,9 @@ export async function scoreModel(modelPath: string, parquetPath: string, options
       const labels = new Uint8Array(count);
       let offset = 0;
       let inferenceMs = 0;
+      let singleRowMs = NaN;
       for await (const batch of readColumnBatches(result, reads, batchSize)) {
+        if (offset === 0) singleRowMs = await timeSingleRows(session, inputNames, kinds, batch.columns, options.singleRowSamples ?? 200);
         const feeds: Record<string, ort.Tensor> = {};
         inputNames.forEach((name, i) => (feeds[name] = columnTensor(kinds[i], batch.columns[i], batch.rows)));
         const started = performance.now();
@@ -88,7 +97,7 @@ export async function scoreModel(modelPath: string, parquetPath: string, options
         offset += batch.rows;
       }
       if (offset !== count) throw new EvaluationError(`read ${offset} rows from ${parquetPath}, expected ${count}`);
-      return { scores, labels, rows: count, msPerRow: count > 0 ? inferenceMs / count : 0, inputNames };
+      return { scores, labels, rows: count, msPerRow: count > 0 ? inferenceMs / count : 0, singleRowMs, inputNames };
     });
   } finally {
     await session.release();
@@ -112,6 +121,29 @@ export async function scoreRows(session: ort.InferenceSession, rows: Record<stri
     }
   }
   return positiveProbability(await session.run(feeds), rows.length);
+}
+
+/** Median wall time of `session.run` on one row at a time, over the first `samples` rows; the first call warms up. */
+async function timeSingleRows(
+  session: ort.InferenceSession,
+  inputNames: string[],
+  kinds: InputKind[],
+  columns: ColumnArray[],
+  samples: number,
+): Promise<number> {
+  const rows = Math.min(samples, columns[0]?.length ?? 0);
+  const times: number[] = [];
+  for (let r = -1; r < rows; r++) {
+    const row = Math.max(r, 0);
+    const feeds: Record<string, ort.Tensor> = {};
+    inputNames.forEach((name, i) => (feeds[name] = columnTensor(kinds[i], columns[i].slice(row, row + 1) as ColumnArray, 1)));
+    const started = performance.now();
+    await session.run(feeds);
+    if (r >= 0) times.push(performance.now() - started);
+  }
+  if (times.length === 0) return NaN;
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
 }
 
 async function openSession(modelPath: string): Promise<ort.InferenceSession> {

@@ -3,7 +3,7 @@
  * Start Workflow form. Steps are described per kind, with each kind's parameters.
  */
 import { z } from 'zod';
-import { overridesSchema, pipelineSpecSchema, stepSchema, stepIdSchema } from './spec-schema';
+import { overridesSchema, pipelineSpecSchema, rerunSchema, stepSchema, stepIdSchema } from './spec-schema';
 import { STEP_KIND_NAMES, STEP_KINDS } from './step-kinds';
 
 export function pipelineInputJsonSchema(): Record<string, unknown> {
@@ -19,6 +19,9 @@ export function pipelineInputJsonSchema(): Record<string, unknown> {
       spec: spec.optional().describe('An inline pipeline spec, instead of a named one.'),
       overrides: overridesSchema.optional().describe('Per-step parameters, keyed by step id, deep-merged into `with`.'),
       model: stepIdSchema.optional().describe("Register under this model name instead of the spec's."),
+      rerun: rerunSchema
+        .optional()
+        .describe('Step ids to run even when a cached output exists (their new outputs replace it); "*" for every step.'),
     })
     .strict()
     .describe('Input of the Slipway `pipeline` workflow: give exactly one of `pipeline` or `spec`.');

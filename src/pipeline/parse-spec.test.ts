@@ -5,7 +5,9 @@ import YAML from 'yaml';
 import { InvalidPipelineInputError } from '../errors';
 import { parsePipelineInput, parsePipelineSpec } from './parse-spec';
 
-const flightDelay = YAML.parse(readFileSync(path.join(__dirname, '../../pipelines/flight-delay.yaml'), 'utf8'));
+const shipped = (name: string) => YAML.parse(readFileSync(path.join(__dirname, `../../pipelines/${name}.yaml`), 'utf8'));
+// The single-trainer variant has the plain six-step shape the tests below edit by index.
+const flightDelay = shipped('flight-delay-builtin');
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -23,6 +25,12 @@ describe('parsePipelineSpec', () => {
     expect(spec.steps.map((s) => s.id)).toEqual(['ingest', 'validate', 'train', 'evaluate', 'register', 'promote']);
     expect(spec.steps[0].with.split).toEqual({ strategy: 'time', holdoutFraction: 0.2 });
     expect(spec.steps[3].with.threshold).toBe(0.5);
+  });
+
+  it('accepts the shipped two-candidate flight-delay pipeline', () => {
+    const spec = parsePipelineSpec(shipped('flight-delay'));
+    expect(spec.steps.map((s) => s.id)).toEqual(['ingest', 'validate', 'train-builtin', 'train-gbm', 'evaluate', 'register', 'promote']);
+    expect(spec.steps[4].dependsOn).toEqual(['train-builtin', 'train-gbm']);
   });
 
   it('deep-merges overrides into the named step', () => {

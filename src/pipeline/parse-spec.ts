@@ -44,7 +44,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  */
 export function parsePipelineSpec(
   rawSpec: unknown,
-  input: Pick<PipelineInput, 'overrides' | 'model'> = {},
+  input: Pick<PipelineInput, 'overrides' | 'model' | 'rerun'> = {},
   specLabel = 'spec',
 ): PipelineSpec {
   const problems: string[] = [];
@@ -60,9 +60,20 @@ export function parsePipelineSpec(
     const params = kind.params.safeParse(step.with);
     if (params.success) step.with = params.data as Record<string, unknown>;
     else problems.push(...formatIssues(params.error.issues, `${specLabel}.steps[${i}].with`));
+    if (step.cache === true && kind.cache === 'never') {
+      problems.push(`${specLabel}.steps[${i}].cache: ${step.kind} steps are never cached (their side effects must happen in every run); remove "cache"`);
+    }
   });
+  problems.push(...rerunProblems(spec, input.rerun));
   if (problems.length > 0) throw new InvalidPipelineInputError(problems);
   return spec;
+}
+
+function rerunProblems(spec: PipelineSpec, rerun: readonly string[] = []): string[] {
+  const ids = spec.steps.map((s) => s.id);
+  return rerun.flatMap((id, i) =>
+    id === '*' || ids.includes(id) ? [] : [`input.rerun[${i}]: no step "${id}" in the pipeline (steps: ${ids.join(', ')})`],
+  );
 }
 
 function applyOverrides(rawSpec: unknown, input: Pick<PipelineInput, 'overrides' | 'model'>, problems: string[]): unknown {

@@ -3,7 +3,7 @@
  * because the Temporal UI sends exactly one payload).
  */
 import { z } from 'zod';
-import { STEP_KIND_NAMES } from './step-kinds';
+import { STEP_KIND_NAMES, STEP_KINDS } from './step-kinds';
 
 const duration = z
   .string()
@@ -20,6 +20,8 @@ export const retrySchema = z
   })
   .strict();
 
+const NEVER_CACHED = STEP_KIND_NAMES.filter((k) => STEP_KINDS[k].cache === 'never');
+
 export const stepSchema = z
   .object({
     id: stepIdSchema,
@@ -30,6 +32,10 @@ export const stepSchema = z
     with: z.record(z.string(), z.unknown()).default({}),
     retry: retrySchema.optional(),
     timeout: duration.optional(),
+    cache: z
+      .boolean()
+      .optional()
+      .describe(`false: always run, never reuse or store a cached output. Default: cached, except ${NEVER_CACHED.join(' and ')} steps, which never are.`),
   })
   .strict();
 
@@ -47,6 +53,9 @@ export const pipelineSpecSchema = z
 /** Per-step parameter overrides, keyed by step id, deep-merged into that step's `with`. */
 export const overridesSchema = z.record(stepIdSchema, z.record(z.string(), z.unknown()));
 
+/** Steps forced to run despite a cached output, by id, or `"*"` for all. */
+export const rerunSchema = z.array(z.string().regex(/^(\*|[a-z][a-z0-9-]*)$/, 'expected a step id such as "train", or "*" for every step'));
+
 export const pipelineInputSchema = z
   .object({
     /** Name of a pipeline file under `pipelines/` (e.g. `flight-delay`). */
@@ -56,6 +65,8 @@ export const pipelineInputSchema = z
     overrides: overridesSchema.optional(),
     /** Register under this model name instead of the spec's. */
     model: stepIdSchema.optional(),
+    /** Step ids to run even when a cached output exists (their new outputs replace it); `"*"` for every step. */
+    rerun: rerunSchema.optional(),
   })
   .strict()
   .refine((i) => (i.pipeline === undefined) !== (i.spec === undefined), {

@@ -1,6 +1,6 @@
 /**
  * The one registry of step kinds: which activity runs a kind, how its parameters are
- * validated, and the timeouts it gets unless the spec says otherwise.
+ * validated, the timeouts it gets unless the spec says otherwise, and how it is cached.
  * Pure data and zod only, so the workflow bundle may import it.
  */
 import type { z } from 'zod';
@@ -22,6 +22,22 @@ export interface StepKind {
   /** Heartbeat timeout for long-running kinds; absent for short ones. */
   heartbeatTimeout?: string;
   description: string;
+  /**
+   * Version of the kind's step code, part of every cache key. Bump it whenever the code would
+   * produce different outputs from the same parameters and inputs, so older cached outputs stop matching.
+   */
+  version: number;
+  /**
+   * Content caching (src/cache): `on` cached unless the step says `cache: false`; `off` cached only
+   * with `cache: true`; `never` for side effects that must happen in every run (registry writes).
+   */
+  cache: 'on' | 'off' | 'never';
+  /**
+   * Upstream artifact names whose bytes the kind reads; their sha256 digests enter the cache key.
+   * A cached step that reads any other upstream artifact is run but not cached (and logged), so a
+   * missing name costs a cache miss, never a stale output.
+   */
+  reads: readonly string[];
 }
 
 export const STEP_KINDS = {
@@ -30,12 +46,20 @@ export const STEP_KINDS = {
     params: ingestParamsSchema,
     timeout: '15 minutes',
     description: 'Read a source with DuckDB, derive features, split train/holdout into Parquet snapshots',
+    version: 1,
+    // The key also holds the sha256 of every source file (src/cache/source-fingerprint.ts).
+    cache: 'on',
+    reads: [],
   },
   validate: {
     activity: 'validate',
     params: validateParamsSchema,
     timeout: '10 minutes',
-    description: 'Check schema, row counts, nulls and labels of the snapshots',
+    description: 'Check schema, types, nulls, ranges, domains, duplicates, labels, label shift, outliers and drift against the champion\'s data',
+    version: 2,
+    // The key also holds the current champion: validation compares with its reference data.
+    cache: 'on',
+    reads: ['train', 'holdout'],
   },
   train: {
     activity: 'train',
@@ -43,24 +67,37 @@ export const STEP_KINDS = {
     timeout: '2 hours',
     heartbeatTimeout: '1 minute',
     description: 'Train a candidate model off the main thread and export it to ONNX',
+    version: 1,
+    cache: 'on',
+    reads: ['train', 'holdout'],
   },
   evaluate: {
     activity: 'evaluate',
     params: evaluateParamsSchema,
     timeout: '30 minutes',
     description: 'Score candidate and champion on the same holdout with onnxruntime and apply the gates',
+    version: 1,
+    // The key also holds the current champion, which the verdict compares with.
+    cache: 'on',
+    reads: ['model', 'holdout'],
   },
   register: {
     activity: 'register',
     params: registerParamsSchema,
     timeout: '2 minutes',
     description: 'Record an immutable model version with its lineage in the registry',
+    version: 1,
+    cache: 'never',
+    reads: [],
   },
   promote: {
     activity: 'promote',
     params: promoteParamsSchema,
     timeout: '2 minutes',
     description: 'Move the champion alias to the new version when the evaluation blessed it',
+    version: 1,
+    cache: 'never',
+    reads: [],
   },
 } as const satisfies Record<string, StepKind>;
 

@@ -13,13 +13,26 @@ const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a colu
 
 export const featureTransforms = ['identity', 'double', 'hour', 'weekday', 'month', 'day'] as const;
 
+/** A length of time for replay windows: `7 days`, `1 day`, `12 hours`, `2 weeks` (or `7d`, `12h`, `2w`). */
+export const durationSchema = z
+  .string()
+  .regex(/^\s*[1-9]\d*\s*(h|hours?|d|days?|w|weeks?)\s*$/i, 'expected a duration such as "7 days", "1 day" or "12 hours"');
+
 export const ingestParamsSchema = z
   .object({
     source: z
       .object({
-        /** File path or glob; `package:<npm-package>/<path>` resolves inside an installed package. */
+        /**
+         * File path or glob such as `data/flights-2001-*.parquet`; `package:<npm-package>/<path>` resolves
+         * inside an installed package. Every matching file is read, in name order.
+         */
         path: z.string().min(1),
         format: z.enum(['auto', 'parquet', 'csv', 'json', 'ndjson']).default('auto'),
+        /**
+         * Serve the source as if it were arriving over time: only rows with `now - window <= time < now`,
+         * so a fixed file replays as daily or weekly batches. Intersected with `window` when both are set.
+         */
+        replay: z.object({ now: isoDate, window: durationSchema }).strict().optional(),
       })
       .strict(),
     timeColumn: identifier,
@@ -38,14 +51,19 @@ export const ingestParamsSchema = z
           .strict(),
       )
       .min(1),
+    /**
+     * The label: `column op value` as 0/1 (e.g. delay gt 15), or, without `op` and `value`, the column itself,
+     * which must then hold 0/1 (validation checks it).
+     */
     label: z
       .object({
         name: identifier.default('label'),
         column: identifier,
-        op: z.enum(['gt', 'gte', 'lt', 'lte', 'eq']),
-        value: z.number(),
+        op: z.enum(['gt', 'gte', 'lt', 'lte', 'eq']).optional(),
+        value: z.number().optional(),
       })
-      .strict(),
+      .strict()
+      .refine((l) => (l.op === undefined) === (l.value === undefined), 'give op and value together, or neither'),
     split: z
       .object({
         strategy: z.enum(['time', 'hash']).default('time'),
@@ -56,27 +74,139 @@ export const ingestParamsSchema = z
   })
   .strict();
 
+/** Names of the validation checks, as they appear in reports and in `validate.with.severity`. */
+export const validationCheckNames = [
+  'requiredColumns',
+  'columnTypes',
+  'unexpectedColumns',
+  'typeConversion',
+  'rowCount',
+  'nullRate',
+  'numericRange',
+  'categoryDomain',
+  'duplicateRows',
+  'labelValues',
+  'positiveRate',
+  'labelRateShift',
+  'outliers',
+  'drift',
+] as const;
+
+/** `fail` stops the pipeline, `warn` records and continues, `off` skips the check. */
+export const checkSeverities = ['fail', 'warn', 'off'] as const;
+
+/** Facts about one snapshot column pinned in the spec; they override the inferred schema. */
+export const columnPinSchema = z
+  .object({
+    kind: z.enum(['numeric', 'categorical']).optional(),
+    /** Allowed range of a numeric column (both ends inclusive). */
+    min: z.number().optional(),
+    max: z.number().optional(),
+    /** Known values of a categorical column. */
+    domain: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+    /** Overrides `maxNullFraction` for this column. */
+    maxNullFraction: z.number().min(0).max(1).optional(),
+    /** `false` leaves the column out of drift detection (e.g. `month` in weekly batches). */
+    drift: z.boolean().optional(),
+  })
+  .strict()
+  .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, 'min must be <= max');
+
 export const validateParamsSchema = z
   .object({
+    /** rowCount: the batch (train + holdout) has at least this many rows. */
     minRows: z.number().int().nonnegative().default(100),
+    /** rowCount: and at most this many. */
+    maxRows: z.number().int().positive().optional(),
+    /** nullRate: largest share of nulls (and NaN) in any feature or label column. */
     maxNullFraction: z.number().min(0).max(1).default(0.05),
+    /** positiveRate: the label's positive rate must lie within these bounds. */
     minPositiveRate: z.number().min(0).max(1).default(0.001),
     maxPositiveRate: z.number().min(0).max(1).default(0.999),
+    /** labelRateShift: largest |positive rate - reference positive rate| (label flipping shows here). */
+    maxPositiveRateShift: z.number().min(0).max(1).default(0.15),
+    /** duplicateRows: largest share of rows that repeat an earlier row exactly. */
+    maxDuplicateFraction: z.number().min(0).max(1).default(0.05),
+    /** numericRange: largest share of values outside the schema's [min, max]. */
+    maxOutOfRangeFraction: z.number().min(0).max(1).default(0.001),
+    /** categoryDomain: largest share of values outside the schema's domain. */
+    maxUnknownCategoryFraction: z.number().min(0).max(1).default(0.05),
+    /** typeConversion: largest share of source values that could not be converted (text in a number column). */
+    maxConversionFailureFraction: z.number().min(0).max(1).default(0),
+    /** outliers: largest share of rows beyond the reference's IQR fences, in excess of the reference's own share. */
+    maxOutlierFraction: z.number().min(0).max(1).default(0.01),
+    /** outliers: fences at Q1 - k·IQR and Q3 + k·IQR of the reference (3 = Tukey's "far out"). */
+    outlierIqrMultiplier: z.number().positive().default(3),
+    drift: z
+      .object({
+        /** `auto`: Kolmogorov–Smirnov p-value for small samples, normed Wasserstein distance above. */
+        numeric: z.enum(['auto', 'ks', 'wasserstein', 'psi', 'jensenshannon']).default('auto'),
+        /** `auto`: chi-squared p-value for small samples, Jensen–Shannon distance above. */
+        categorical: z.enum(['auto', 'chisquare', 'jensenshannon', 'psi']).default('auto'),
+        /** Overrides the method's threshold (p-value 0.05 for tests; 0.1 for distances and PSI). */
+        threshold: z.number().positive().optional(),
+        /** With `auto`, tests are used while the smaller of the two samples has at most this many values. */
+        smallSampleRows: z.number().int().positive().default(1000),
+        /** Dataset drift when at least this share of the checked columns drifted. */
+        maxDriftedFraction: z.number().min(0).max(1).default(0.5),
+      })
+      .strict()
+      .prefault({}),
+    /** Severity per check, e.g. `{ drift: fail, duplicateRows: warn, unexpectedColumns: off }`. */
+    severity: z.partialRecord(z.enum(validationCheckNames), z.enum(checkSeverities)).default({}),
+    schema: z
+      .object({
+        /**
+         * Accept this batch's inferred schema (plus pins) as the new schema in force instead of checking against
+         * the current one. The change is recorded in the report and the model version's lineage.
+         */
+        update: z.boolean().default(false),
+        /** Facts pinned per snapshot column; a pin that differs from the schema in force is a recorded change. */
+        columns: z.record(identifier, columnPinSchema).default({}),
+      })
+      .strict()
+      .prefault({}),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.minPositiveRate <= p.maxPositiveRate, 'minPositiveRate must be <= maxPositiveRate')
+  .refine((p) => p.maxRows === undefined || p.minRows <= p.maxRows, 'minRows must be <= maxRows');
+
+export const trainerKinds = ['builtin', 'command'] as const;
 
 export const trainParamsSchema = z
   .object({
-    trainer: z.enum(['builtin']).default('builtin'),
+    /** `builtin`: the TypeScript logistic regression. `command`: any executable following the trainer contract. */
+    trainer: z.enum(trainerKinds).default('builtin'),
+    /**
+     * For `command`: executable and arguments. `{train}`, `{holdout}`, `{output}`, `{request}`, `{seed}` and
+     * `{label}` are replaced by the contract's values (also in SLIPWAY_* environment variables). A relative
+     * executable path resolves against the worker's working directory.
+     */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** For `command`: extra environment variables. */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string()).optional(),
+    /** For `command`: the trainer's name in lineage when its metadata.json names none. */
+    name: z.string().min(1).max(200).optional(),
     features: z
       .object({
         numeric: z.array(identifier).default([]),
         categorical: z.array(identifier).default([]),
       })
       .strict(),
+    /** Hyper-parameters, passed to the trainer as they are; `seed` (default 42) is the run's seed. */
     params: z.record(z.string(), z.unknown()).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.trainer === 'command' && !p.command) {
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'trainer "command" needs command: [executable, ...args]' });
+    }
+    if (p.trainer === 'builtin') {
+      for (const field of ['command', 'env', 'name'] as const) {
+        if (p[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies only to trainer "command"` });
+      }
+    }
+  });
 
 export const metricNames = [
   'auc',
@@ -87,7 +217,27 @@ export const metricNames = [
   'f1',
   'brier',
   'ece',
+  /** Inference time per row when scoring the holdout in batches, in ms. */
+  'msPerRow',
+  /** Median time of one single-row inference call, in ms (what a request to a model server costs). */
+  'singleRowMs',
+  /** Size of the ONNX file in bytes. */
+  'modelBytes',
 ] as const;
+
+export const sliceSchema = z
+  .object({
+    /** Holdout column whose values define the slices (need not be a model input). */
+    column: identifier,
+    /** The N most frequent values in the holdout (ties broken by value). Default 10 when `values` is absent. */
+    top: z.number().int().min(1).max(1000).optional(),
+    /** Exactly these values (compared as text). */
+    values: z.array(z.string()).min(1).max(1000).optional(),
+    /** Slices with fewer holdout rows are reported without metrics and left out of every-slice gates. */
+    minRows: z.number().int().min(1).default(1),
+  })
+  .strict()
+  .refine((s) => s.top === undefined || s.values === undefined, 'give top or values, not both');
 
 export const gateSchema = z
   .object({
@@ -96,19 +246,38 @@ export const gateSchema = z
     compare: z.enum(['value', 'delta', 'relative']).default('value'),
     min: z.number().optional(),
     max: z.number().optional(),
+    /** Apply the gate to every slice of this column (one of `slices`), or to one slice with `value`. */
+    slice: z.object({ column: identifier, value: z.string().optional() }).strict().optional(),
   })
   .strict()
   .refine((g) => g.min !== undefined || g.max !== undefined, 'a gate needs min, max or both');
 
 export const evaluateParamsSchema = z
   .object({
+    /** Picks the candidate carried forward (the best by it) and is the headline of the report. */
     primaryMetric: z.enum(metricNames).default('auc'),
     threshold: z.number().gt(0).lt(1).default(0.5),
     gates: z.array(gateSchema).default([]),
     /** What happens when no champion exists: `pass` blesses on value gates alone, `fail` never blesses. */
     firstRun: z.enum(['pass', 'fail']).default('pass'),
+    /** Train steps whose models compete; default: every upstream step that produced a `model`. */
+    candidates: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a step id')).min(1).optional(),
+    /** Columns to slice the holdout by; every candidate and the champion get metrics per slice. */
+    slices: z.array(sliceSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    const columns = new Set(p.slices.map((s) => s.column));
+    p.gates.forEach((g, i) => {
+      if (g.slice && !columns.has(g.slice.column)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gates', i, 'slice', 'column'],
+          message: `"${g.slice.column}" is not sliced; add { column: ${g.slice.column} } to slices`,
+        });
+      }
+    });
+  });
 
 export const registerParamsSchema = z
   .object({
@@ -120,13 +289,27 @@ export const registerParamsSchema = z
 export const promoteParamsSchema = z
   .object({
     alias: z.string().regex(/^[a-z][a-z0-9-]*$/).default('champion'),
+    /** `manual`: a blessed candidate waits for an `approve` or `reject` update before the alias moves. */
+    mode: z.enum(['auto', 'manual']).default('auto'),
+    /** How long a manual promotion waits for a decision. */
+    approvalTimeout: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'expected a duration such as "24 hours"')
+      .default('24 hours'),
+    /** What an unanswered approval becomes: rejection by default, so silence never ships a model. */
+    onTimeout: z.enum(['reject', 'approve']).default('reject'),
   })
   .strict();
 
 export type IngestParams = z.infer<typeof ingestParamsSchema>;
 export type ValidateParams = z.infer<typeof validateParamsSchema>;
+export type ValidationCheckName = (typeof validationCheckNames)[number];
+export type CheckSeverity = (typeof checkSeverities)[number];
+export type ColumnPin = z.infer<typeof columnPinSchema>;
 export type TrainParams = z.infer<typeof trainParamsSchema>;
 export type EvaluateParams = z.infer<typeof evaluateParamsSchema>;
 export type Gate = z.infer<typeof gateSchema>;
+export type SliceSpec = z.infer<typeof sliceSchema>;
+export type MetricName = (typeof metricNames)[number];
 export type RegisterParams = z.infer<typeof registerParamsSchema>;
 export type PromoteParams = z.infer<typeof promoteParamsSchema>;

@@ -37,18 +37,55 @@ export interface StepContext {
   specDigest: string;
 }
 
+/** A human decision on a manual promotion, made through the workflow's approve/reject updates. */
+export interface ApprovalDecision {
+  decision: 'approved' | 'rejected';
+  /** Who decided; `timeout` when nobody did in time. */
+  approver: string;
+  reason: string;
+  at: string;
+}
+
 /** What the workflow sends to every step activity. */
 export interface StepRequest {
+  /** Set by the workflow (never by a spec) on promote steps in manual mode. */
+  approval?: ApprovalDecision;
   ctx: StepContext;
   /** The step's parsed `with` parameters. */
   params: Record<string, unknown>;
   /** Outputs of every step this one depends on, directly or transitively, by step id. */
   inputs: Record<string, StepOutput>;
+  /** How to use the content cache; absent: not cached (opted out, a `never` kind, or a run from before caching). */
+  cache?: CacheDirective;
+}
+
+/**
+ * `use`: reuse the output cached under the step's content key when its artifacts still verify,
+ * otherwise run and cache. `rerun`: run even when a cached output exists (the run's `rerun` list), then cache.
+ */
+export interface CacheDirective {
+  mode: 'use' | 'rerun';
+}
+
+/** What the content cache did for one step; shown in the run's status. */
+export interface StepCacheInfo {
+  /**
+   * `hit`: the recorded output was reused and the step did not run. `miss`: it ran and its output
+   * was cached. `rerun`: it was forced to run, and its output replaced the cached one.
+   * `uncacheable`: it ran but could not be cached this time (see `reason`).
+   */
+  outcome: 'hit' | 'miss' | 'rerun' | 'uncacheable';
+  /** Hex sha256 content key: kind, step-code version, parameters, input artifact digests, external inputs. */
+  key?: string;
+  /** For a hit: the step run that produced the reused output. */
+  producedBy?: { workflowId: string; runId: string; stepId: string; at: string };
+  reason?: string;
 }
 
 /** A step activity's answer: its output plus the attempt that produced it. */
 export interface StepResult extends StepOutput {
   attempt: number;
+  cache?: StepCacheInfo;
 }
 
 /** The resolve activity's answer: the validated spec, where it came from, and its digest. */
@@ -57,4 +94,6 @@ export interface ResolvedPipeline {
   specDigest: string;
   /** `pipelines/flight-delay.yaml` or `inline`. */
   source: string;
+  /** Step ids the input forces to run despite a cached output (`*`: all); absent in runs from before caching. */
+  rerun?: string[];
 }

@@ -1,10 +1,17 @@
 /**
- * The registry's schema as an ordered list of migrations, shared by every SQL backend.
+ * The schema of the registry, access control and audit log (one database) as an ordered
+ * list of migrations, shared by the SQLite and PostgreSQL backends.
  *
  * Portable on purpose: only TEXT / INTEGER / BIGINT columns, JSON kept as TEXT, composite
  * keys instead of auto-increment (SQLite's `INTEGER PRIMARY KEY` and PostgreSQL's identity
- * columns are spelled differently). Append new migrations; never edit an applied one.
+ * columns are spelled differently). The few statements that cannot be portable (triggers)
+ * are given per dialect. Append new migrations; never edit an applied one.
  */
+import { registryError } from './registry-error';
+import type { SqlDialect } from './sql-database';
+
+/** A statement written once per dialect, for what has no common spelling (triggers). */
+export type DialectStatement = Readonly<Record<SqlDialect, string>>;
 
 export interface Migration {
   /** Strictly increasing, starting at 1; recorded in `schema_migrations` once applied. */
@@ -12,7 +19,24 @@ export interface Migration {
   /** Short description, recorded alongside the version. */
   name: string;
   /** Statements run in order, inside one transaction with the bookkeeping row. */
-  statements: readonly string[];
+  statements: readonly (string | DialectStatement)[];
+}
+
+/** The statement to run on `dialect`. */
+export const statementFor = (statement: string | DialectStatement, dialect: SqlDialect): string =>
+  typeof statement === 'string' ? statement : statement[dialect];
+
+/** Hash that the first audit entry chains from. */
+export const AUDIT_GENESIS_HASH = '0'.repeat(64);
+
+/** Refuses UPDATE and DELETE on an append-only table, on both dialects. */
+function appendOnly(table: string): DialectStatement[] {
+  return (['UPDATE', 'DELETE'] as const).map((op) => ({
+    sqlite: `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
+      BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END`,
+    postgres: `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table}
+      FOR EACH ROW EXECUTE FUNCTION slipway_refuse_change()`,
+  }));
 }
 
 /** Created before any migration runs; records which migrations a database has. */
@@ -73,4 +97,83 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX alias_moves_by_alias ON alias_moves (model, alias, seq)`,
     ],
   },
+  {
+    version: 2,
+    name: 'audit log, principals, API tokens, alias grants; append-only triggers',
+    statements: [
+      // seq is MAX+1 under the lock on audit_head's single row, which every append takes.
+      `CREATE TABLE audit_log (
+        seq BIGINT NOT NULL PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      )`,
+      `CREATE INDEX audit_log_by_target ON audit_log (target, seq)`,
+      `CREATE INDEX audit_log_by_actor ON audit_log (actor, seq)`,
+      // The chain's last link, so deleting the newest entries is detected too.
+      `CREATE TABLE audit_head (
+        id INTEGER NOT NULL PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL
+      )`,
+      `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${AUDIT_GENESIS_HASH}')`,
+      `CREATE TABLE principals (
+        name TEXT NOT NULL PRIMARY KEY,
+        roles TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        disabled_at TEXT
+      )`,
+      `CREATE TABLE api_tokens (
+        id TEXT NOT NULL PRIMARY KEY,
+        principal TEXT NOT NULL REFERENCES principals (name),
+        token_hash TEXT NOT NULL UNIQUE,
+        label TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT,
+        revoked_by TEXT
+      )`,
+      `CREATE TABLE alias_grants (
+        principal TEXT NOT NULL REFERENCES principals (name),
+        model TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        granted_at TEXT NOT NULL,
+        granted_by TEXT NOT NULL,
+        PRIMARY KEY (principal, model, alias)
+      )`,
+      {
+        sqlite: 'SELECT 1',
+        postgres: `CREATE FUNCTION slipway_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$`,
+      },
+      ...appendOnly('audit_log'),
+      ...appendOnly('alias_moves'),
+    ],
+  },
 ];
+
+/**
+ * The migrations a database with `applied` versions still needs, in order.
+ * @throws RegistryError `schema-too-new` when the database is ahead of this code: older code
+ * must not write to a schema it does not understand.
+ */
+export function pendingMigrations(applied: ReadonlySet<number>): Migration[] {
+  const latestKnown = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  const newest = Math.max(0, ...applied);
+  if (newest > latestKnown) {
+    throw registryError(
+      'schema-too-new',
+      `Registry database is at schema version ${newest} but this Slipway knows only up to ${latestKnown}; upgrade Slipway`,
+      { databaseVersion: newest, knownVersion: latestKnown },
+    );
+  }
+  return MIGRATIONS.filter((m) => !applied.has(m.version));
+}

@@ -46,6 +46,32 @@ export interface RegisterVersionInput {
   /** @default {} */
   tags?: Record<string, string>;
   description?: string;
+  /** Who registers, for the audit log. @default `workflow:<lineage.workflowId>` */
+  actor?: string;
+  /** Where the request came from, for the audit log. @default `workflow:<lineage.workflowId>` */
+  origin?: string;
+}
+
+/**
+ * Input of {@link ModelRegistry.annotateVersion}: a patch of the only mutable parts of a
+ * version, its tags and description. Tags not named are kept, so concurrent patches of
+ * different tags never overwrite each other.
+ */
+export interface AnnotateVersionInput {
+  model: string;
+  version: number;
+  /** Tags to add or overwrite. @default {} */
+  setTags?: Record<string, string>;
+  /** Tag names to remove; removing an absent tag is not an error. @default [] */
+  removeTags?: string[];
+  /** New description; `null` clears it; absent leaves it unchanged. */
+  description?: string | null;
+  /** Who edits, for the audit log. */
+  actor: string;
+  /** Why, for the audit log. @default '' */
+  reason?: string;
+  /** Where the request came from, for the audit log. @default 'unspecified' */
+  origin?: string;
 }
 
 /** One immutable, numbered version of a model. */
@@ -80,9 +106,16 @@ export interface SetAliasInput {
   reason: string;
   /** Makes the move retry-safe: a repeat with this key returns the recorded move. */
   idempotencyKey?: string;
-  /** JSON facts backing the decision (metric comparisons, canary results). @default {} */
+  /** JSON facts backing the decision (metric comparisons, canary results, report URIs, approval). @default {} */
   evidence?: Record<string, unknown>;
+  /** Where the request came from, for the audit log, e.g. `api 10.0.0.7`. @default 'unspecified' */
+  origin?: string;
+  /** How the audit log names the move. @default 'alias.move' */
+  auditAction?: AliasAuditAction;
 }
+
+/** Audit actions an alias move may be recorded as. */
+export type AliasAuditAction = 'alias.move' | 'model.promote' | 'model.rollback';
 
 /** One entry of an alias's append-only history. */
 export interface AliasMove {
@@ -122,7 +155,11 @@ export type RegistryErrorKind =
   | 'idempotency-conflict'
   | 'schema-too-new';
 
-/** Stores model versions and aliases. Implementations: `SqliteModelRegistry`. */
+/**
+ * Stores model versions and aliases. Implementations: `SqliteModelRegistry`,
+ * `PostgresModelRegistry` (both `SqlModelRegistry` over a different database). Every write is
+ * recorded in the audit log of the same database, in the same transaction.
+ */
 export interface ModelRegistry {
   /**
    * Registers the next version of `input.model`, creating the model if needed.
@@ -158,6 +195,13 @@ export interface ModelRegistry {
 
   /** Alias moves of `model` (only those of `alias`, if given), oldest first. */
   aliasHistory(model: string, alias?: string): Promise<AliasMove[]>;
+
+  /**
+   * Edits a version's tags and description (everything else about a version is immutable)
+   * and returns the version as it now is. Atomic against concurrent edits.
+   * @throws RegistryError `unknown-model` / `unknown-version`; `invalid-input`.
+   */
+  annotateVersion(input: AnnotateVersionInput): Promise<ModelVersion>;
 
   /** Releases the connection; the registry cannot be used afterwards. */
   close(): Promise<void>;

@@ -2,10 +2,12 @@
  * Checks registry inputs before any backend touches storage. Inputs arrive as JSON from
  * activities and the API, so TypeScript types alone do not guarantee their shape.
  */
-import type { RegisterVersionInput, SetAliasInput } from './model-registry';
+import type { AnnotateVersionInput, RegisterVersionInput, SetAliasInput } from './model-registry';
 import { registryError } from './registry-error';
 
 const MAX_NAME_LENGTH = 200;
+const MAX_DESCRIPTION_LENGTH = 10_000;
+const ALIAS_AUDIT_ACTIONS: readonly string[] = ['alias.move', 'model.promote', 'model.rollback'];
 const REQUIRED_LINEAGE = ['dataDigest', 'specDigest', 'workflowId', 'runId', 'pipeline', 'trainer'] as const;
 
 export function assertRegisterVersionInput(input: RegisterVersionInput): void {
@@ -31,6 +33,8 @@ export function assertRegisterVersionInput(input: RegisterVersionInput): void {
   if (input.description !== undefined && typeof input.description !== 'string') {
     invalid('description', input.description, 'a string');
   }
+  if (input.actor !== undefined) assertText('actor', input.actor);
+  if (input.origin !== undefined) assertText('origin', input.origin);
 }
 
 export function assertSetAliasInput(input: SetAliasInput): void {
@@ -44,6 +48,35 @@ export function assertSetAliasInput(input: SetAliasInput): void {
   assertText('reason', input.reason);
   if (input.idempotencyKey !== undefined) assertText('idempotencyKey', input.idempotencyKey);
   if (input.evidence !== undefined && !isRecord(input.evidence)) invalid('evidence', input.evidence, 'an object');
+  if (input.origin !== undefined) assertText('origin', input.origin);
+  if (input.auditAction !== undefined && !ALIAS_AUDIT_ACTIONS.includes(input.auditAction)) {
+    invalid('auditAction', input.auditAction, `one of ${ALIAS_AUDIT_ACTIONS.join(', ')}`);
+  }
+}
+
+export function assertAnnotateVersionInput(input: AnnotateVersionInput): void {
+  assertName('model', input.model);
+  assertVersion('version', input.version);
+  if (input.setTags !== undefined) {
+    if (!isRecord(input.setTags)) invalid('setTags', input.setTags, 'an object of strings');
+    for (const [name, value] of Object.entries(input.setTags)) {
+      assertName(`setTags key`, name);
+      if (typeof value !== 'string') invalid(`setTags.${name}`, value, 'a string');
+    }
+  }
+  if (input.removeTags !== undefined) {
+    if (!Array.isArray(input.removeTags)) invalid('removeTags', input.removeTags, 'an array of tag names');
+    input.removeTags.forEach((name, i) => assertText(`removeTags[${i}]`, name));
+  }
+  if (input.description !== undefined && input.description !== null) {
+    if (typeof input.description !== 'string') invalid('description', input.description, 'a string or null');
+    if (input.description.length > MAX_DESCRIPTION_LENGTH) {
+      invalid('description', input.description, `at most ${MAX_DESCRIPTION_LENGTH} characters`);
+    }
+  }
+  assertText('actor', input.actor);
+  if (input.reason !== undefined && typeof input.reason !== 'string') invalid('reason', input.reason, 'a string');
+  if (input.origin !== undefined) assertText('origin', input.origin);
 }
 
 export function assertVersion(field: string, value: unknown): asserts value is number {

@@ -2,15 +2,14 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { StepOutput } from '../pipeline/types';
-import type { StepRecords } from './step-records';
+import type { RecordedStep, StepRecords } from './step-records';
 
 export class FileStepRecords implements StepRecords {
   constructor(private readonly root: string) {}
 
-  async get(key: string): Promise<StepOutput | undefined> {
+  async get(key: string): Promise<RecordedStep | undefined> {
     try {
-      const record = JSON.parse(await readFile(this.file(key), 'utf8')) as { key: string; output: StepOutput };
+      const record = JSON.parse(await readFile(this.file(key), 'utf8')) as { key: string; output: RecordedStep };
       return record.key === key ? record.output : undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -18,7 +17,7 @@ export class FileStepRecords implements StepRecords {
     }
   }
 
-  async put(key: string, output: StepOutput): Promise<void> {
+  async put(key: string, output: RecordedStep): Promise<void> {
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
     // Write-then-rename: a reader sees the old record or the new one, never half of one.

@@ -3,11 +3,14 @@
  * work but before Temporal heard of it) finds its earlier output here instead of doing
  * the work, and so never creates a second artifact or registry version.
  */
-import type { StepOutput } from '../pipeline/types';
+import type { StepResult } from '../pipeline/types';
+
+/** A finished step's output, with what the content cache did for it. */
+export type RecordedStep = Omit<StepResult, 'attempt'>;
 
 export interface StepRecords {
   /** The output recorded under `key`, if the step finished before. */
-  get(key: string): Promise<StepOutput | undefined>;
+  get(key: string): Promise<RecordedStep | undefined>;
   /** Records a finished step's output; writing the same key again replaces it atomically. */
-  put(key: string, output: StepOutput): Promise<void>;
+  put(key: string, output: RecordedStep): Promise<void>;
 }

@@ -1,1 +1,2 @@
 export { pipeline } from './pipeline-workflow';
+export { continuousTraining } from './continuous-training-workflow';

@@ -5,8 +5,12 @@
  */
 import { ancestors } from '../pipeline/dag';
 import type { PipelineSpec, StepSpec } from '../pipeline/spec-schema';
-import type { ResolvedPipeline, StepOutput, StepRequest, StepResult } from '../pipeline/types';
-import type { PipelineOutcome, PipelineResult, PipelineStage, PipelineStatus, StepStatus } from './pipeline-status';
+import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
+import type { CacheDirective, ResolvedPipeline, StepOutput, StepRequest, StepResult } from '../pipeline/types';
+import type { PipelineOutcome, PipelineResult, PipelineStage, PipelineStatus, StepState, StepStatus } from './pipeline-status';
+
+/** States after which a step's output is available to the steps that depend on it. */
+const DONE: ReadonlySet<StepState> = new Set(['succeeded', 'cached']);
 
 export class PipelineRun {
   private stage: PipelineStage = 'resolving';
@@ -14,6 +18,7 @@ export class PipelineRun {
   private specDigest?: string;
   private readonly steps = new Map<string, StepStatus>();
   private readonly outputs: Record<string, StepOutput> = {};
+  private rerun: ReadonlySet<string> = new Set();
   private failed = false;
 
   constructor(
@@ -24,6 +29,7 @@ export class PipelineRun {
   begin(resolved: ResolvedPipeline): void {
     this.spec = resolved.spec;
     this.specDigest = resolved.specDigest;
+    this.rerun = new Set(resolved.rerun ?? []);
     this.stage = 'running';
     for (const step of resolved.spec.steps) {
       this.steps.set(step.id, { id: step.id, kind: step.kind, state: 'pending', attempts: 0 });
@@ -39,11 +45,11 @@ export class PipelineRun {
     return this.failed;
   }
 
-  /** Steps whose dependencies all succeeded and that have not started, in spec order. */
+  /** Steps whose dependencies all finished (ran or cached) and that have not started, in spec order. */
   readySteps(): StepSpec[] {
     if (this.failed) return [];
     return this.pipelineSpec.steps.filter(
-      (s) => this.steps.get(s.id)?.state === 'pending' && s.dependsOn.every((d) => this.steps.get(d)?.state === 'succeeded'),
+      (s) => this.steps.get(s.id)?.state === 'pending' && s.dependsOn.every((d) => DONE.has(this.steps.get(d)?.state ?? 'pending')),
     );
   }
 
@@ -55,6 +61,7 @@ export class PipelineRun {
     const spec = this.pipelineSpec;
     const inputs: Record<string, StepOutput> = {};
     for (const id of ancestors(spec.steps, step.id)) inputs[id] = this.outputs[id];
+    const cache = this.cacheDirective(step);
     return {
       ctx: {
         workflowId: this.workflowId,
@@ -66,6 +73,7 @@ export class PipelineRun {
       },
       params: step.with,
       inputs,
+      ...(cache && { cache }),
     };
   }
 
@@ -74,9 +82,15 @@ export class PipelineRun {
   }
 
   succeeded(stepId: string, result: StepResult, now: number): void {
-    const { attempt, ...output } = result;
+    const { attempt, cache, ...output } = result;
     this.outputs[stepId] = output;
-    this.update(stepId, { state: 'succeeded', attempts: attempt, summary: output.summary, ...this.ended(stepId, now) });
+    this.update(stepId, {
+      state: cache?.outcome === 'hit' ? 'cached' : 'succeeded',
+      attempts: attempt,
+      summary: output.summary,
+      ...(cache && { cache }),
+      ...this.ended(stepId, now),
+    });
   }
 
   failedStep(stepId: string, error: { type?: string; message: string; attempts: number }, now: number): void {
@@ -112,6 +126,13 @@ export class PipelineRun {
       steps,
       outcome: this.stage === 'completed' || this.stage === 'failed' ? this.outcome() : undefined,
     };
+  }
+
+  /** Whether and how the step uses the content cache: the step's `cache`, else its kind's default; `rerun` forces a run. */
+  private cacheDirective(step: StepSpec): CacheDirective | undefined {
+    const kindDefault = STEP_KINDS[step.kind as StepKindName].cache;
+    if (kindDefault === 'never' || !(step.cache ?? kindDefault === 'on')) return undefined;
+    return { mode: this.rerun.has(step.id) || this.rerun.has('*') ? 'rerun' : 'use' };
   }
 
   private ended(stepId: string, now: number): Partial<StepStatus> {

@@ -1,7 +1,8 @@
 /** Shapes returned by the `status` query and by the pipeline workflow. Types only. */
-import type { StepOutput } from '../pipeline/types';
+import type { StepCacheInfo, StepOutput } from '../pipeline/types';
 
-export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+/** `cached`: finished by reusing the output of an earlier run with the same content key. */
+export type StepState = 'pending' | 'running' | 'succeeded' | 'cached' | 'failed' | 'skipped';
 
 export interface StepStatus {
   id: string;
@@ -14,6 +15,8 @@ export interface StepStatus {
   durationMs?: number;
   summary?: Record<string, unknown>;
   error?: { type?: string; message: string };
+  /** What the content cache did: outcome, key and, when `cached`, the run that produced the output. */
+  cache?: StepCacheInfo;
 }
 
 export type PipelineStage = 'resolving' | 'running' | 'completed' | 'failed';
@@ -31,6 +34,8 @@ export interface PipelineStatus {
   runningSteps: string[];
   steps: StepStatus[];
   outcome?: PipelineOutcome;
+  /** The manual promotion of this run, when its promote step is in manual mode. */
+  approval?: import('./approval-gate').ApprovalState;
 }
 
 export interface PipelineResult extends PipelineStatus {

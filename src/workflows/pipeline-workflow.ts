@@ -5,6 +5,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   isCancellation,
   log,
   proxyActivities,
@@ -17,7 +18,15 @@ import type { createActivities } from '../activities';
 import type { StepSpec } from '../pipeline/spec-schema';
 import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
 import type { StepRequest, StepResult } from '../pipeline/types';
-import { statusQuery, statusQueryDescription } from './definitions';
+import { ApprovalGate } from './approval-gate';
+import {
+  approveUpdate,
+  approveUpdateDescription,
+  rejectUpdate,
+  rejectUpdateDescription,
+  statusQuery,
+  statusQueryDescription,
+} from './definitions';
 import type { PipelineResult } from './pipeline-status';
 import { PipelineRun } from './pipeline-run';
 import { RESOLVE_OPTIONS, retryPolicy } from './presets';
@@ -31,7 +40,16 @@ const { resolvePipeline } = proxyActivities<Activities>(RESOLVE_OPTIONS);
 export async function pipeline(input: unknown): Promise<PipelineResult> {
   const { workflowId, runId } = workflowInfo();
   const run = new PipelineRun(workflowId, runId);
-  setHandler(statusQuery, () => run.status(), { description: statusQueryDescription });
+  const gate = new ApprovalGate();
+  setHandler(statusQuery, () => ({ ...run.status(), approval: gate.snapshot() }), { description: statusQueryDescription });
+  setHandler(approveUpdate, (req) => gate.decide('approved', req, Date.now()), {
+    validator: (req) => gate.validate(req),
+    description: approveUpdateDescription,
+  });
+  setHandler(rejectUpdate, (req) => gate.decide('rejected', req, Date.now()), {
+    validator: (req) => gate.validate(req),
+    description: rejectUpdateDescription,
+  });
 
   const resolved = await resolvePipeline.executeWithOptions(RESOLVE_OPTIONS, [input]).catch(rethrowCause);
   run.begin(resolved);
@@ -49,7 +67,7 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
       if (run.runningCount() >= spec.maxParallel) break;
       run.started(step.id, Date.now());
       upsertSearchAttributes([{ key: stageKey, value: step.id }]);
-      const done = runStep(step, run.request(step)).then(
+      const done = withApproval(gate, step, run.request(step)).then((request) => runStep(step, request)).then(
         (result) => run.succeeded(step.id, result, Date.now()),
         (err: unknown) => {
           firstFailure ??= err;
@@ -62,7 +80,7 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
     await Promise.race(running.values());
   }
 
-  const result = run.finish();
+  const result = { ...run.finish(), approval: gate.snapshot() };
   upsertSearchAttributes([
     { key: stageKey, value: result.stage },
     { key: outcomeKey, value: result.outcome },
@@ -70,6 +88,28 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
   if (firstFailure !== undefined) rethrowCause(firstFailure);
   log.info('pipeline finished', { outcome: result.outcome });
   return result;
+}
+
+/**
+ * A promote step in manual mode whose candidate was blessed waits here for the approve or
+ * reject update (or the timeout and its documented default) before its activity runs.
+ */
+async function withApproval(gate: ApprovalGate, step: StepSpec, request: StepRequest): Promise<StepRequest> {
+  if (step.kind !== 'promote' || step.with.mode !== 'manual') return request;
+  const blessed = Object.values(request.inputs).some((o) => o?.summary && 'gates' in o.summary && o.summary.blessed === true);
+  if (!blessed) return request;
+  const timeoutMs = msFromDuration(String(step.with.approvalTimeout ?? '24 hours'));
+  gate.open(step.id, Date.now(), timeoutMs, step.with.onTimeout === 'approve' ? 'approve' : 'reject');
+  upsertSearchAttributes([{ key: stageKey, value: 'awaiting-approval' }]);
+  log.info('promotion waits for approval', { step: step.id, timeoutMs });
+  if (!(await condition(() => !gate.pending, timeoutMs))) gate.timeOut(Date.now());
+  return { ...request, approval: gate.decision };
+}
+
+const UNIT_MS: Record<string, number> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
+function msFromDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd])/.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2]] : 864e5;
 }
 
 function runStep(step: StepSpec, request: StepRequest): Promise<StepResult> {

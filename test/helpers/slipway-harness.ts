@@ -24,7 +24,7 @@ export async function startHarness(env: TestWorkflowEnvironment, extraEnv: Recor
     SLIPWAY_DATA_DIR: dataDir,
     SLIPWAY_TASK_QUEUE: `test-${path.basename(dataDir)}`,
     SLIPWAY_PIPELINES_DIR: path.join(__dirname, '..', '..', 'pipelines'),
-    SLIPWAY_LOG_LEVEL: 'warn',
+    SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'error',
     ...extraEnv,
   });
   const logger = createLogger(config.logLevel);

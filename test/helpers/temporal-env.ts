@@ -7,7 +7,7 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 /** @param ui serve the Web UI on this port (off by default: tests rarely need it). */
 export async function startDevServer(ui?: { ui: true; uiPort: number }): Promise<TestWorkflowEnvironment> {
   // SDK logs go through pino at warn level, so test output shows problems, not chatter.
-  installTemporalLogger(createLogger(process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn'));
+  installTemporalLogger(createLogger(process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'error'));
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: inject('temporalCli') },

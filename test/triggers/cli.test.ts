@@ -39,18 +39,18 @@ describe('slipway CLI', () => {
     );
 
   it('runs a pipeline to completion and prints its result as JSON', async () => {
-    const r = await slipway(['run', 'flight-delay', '--set', 'ingest.window.from=2001-03-01', '--set', 'ingest.window.to=2001-03-10', '--key', 'cli-1', '--json']);
+    const r = await slipway(['run', 'flight-delay-builtin', '--set', 'ingest.window.from=2001-03-01', '--set', 'ingest.window.to=2001-03-10', '--key', 'cli-1', '--json']);
     expect(r.stderr).not.toMatch(/slipway:/);
     const result = JSON.parse(r.stdout);
-    expect(result.workflowId).toBe('flight-delay-cli-1');
+    expect(result.workflowId).toBe('flight-delay-builtin-cli-1');
     expect(result.stage).toBe('completed');
     expect(result.outputs.ingest.summary.window).toMatchObject({ from: expect.stringMatching(/^2001-03-01/), to: expect.stringMatching(/^2001-03-10/) });
   }, 120_000);
 
   it('shows the run in the list and its status', async () => {
     const list = JSON.parse((await slipway(['runs', '--json'])).stdout);
-    expect(list.map((x: { workflowId: string }) => x.workflowId)).toContain('flight-delay-cli-1');
-    const status = await slipway(['status', 'flight-delay-cli-1']);
+    expect(list.map((x: { workflowId: string }) => x.workflowId)).toContain('flight-delay-builtin-cli-1');
+    const status = await slipway(['status', 'flight-delay-builtin-cli-1']);
     expect(status.stdout).toMatch(/stage completed/);
     expect(status.stdout).toMatch(/ingest\s+\[#+\] succeeded/);
   });
@@ -62,11 +62,11 @@ describe('slipway CLI', () => {
   });
 
   it('rejects an invalid override before starting anything, naming the path', async () => {
-    const r = await slipway(['run', 'flight-delay', '--set', 'ingest.window.from=yesterday', '--key', 'cli-bad']);
+    const r = await slipway(['run', 'flight-delay-builtin', '--set', 'ingest.window.from=yesterday', '--key', 'cli-bad']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('steps[0].with.window.from: expected an ISO date');
     const list = JSON.parse((await slipway(['runs', '--json'])).stdout);
-    expect(list.map((x: { workflowId: string }) => x.workflowId)).not.toContain('flight-delay-cli-bad');
+    expect(list.map((x: { workflowId: string }) => x.workflowId)).not.toContain('flight-delay-builtin-cli-bad');
   });
 
   it('says how to fix it when Temporal is not reachable', async () => {

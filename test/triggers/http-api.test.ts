@@ -13,7 +13,7 @@ import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 
 const TOKEN = 'test-token-0123456789';
-const SMALL = { pipeline: 'flight-delay', overrides: { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } } };
+const SMALL = { pipeline: 'flight-delay-builtin', overrides: { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } } };
 
 describe('HTTP API', () => {
   let env: TestWorkflowEnvironment;
@@ -78,7 +78,7 @@ describe('HTTP API', () => {
 
   it('answers 400 with every problem for an invalid pipeline input, and starts nothing', async () => {
     const { status, body } = await call('POST', '/v1/runs', {
-      input: { pipeline: 'flight-delay', overrides: { ingest: { window: { from: 'yesterday' } }, nosuchstep: {} } },
+      input: { pipeline: 'flight-delay-builtin', overrides: { ingest: { window: { from: 'yesterday' } }, nosuchstep: {} } },
       idempotencyKey: 'bad-input',
     });
     expect(status).toBe(400);
@@ -88,7 +88,7 @@ describe('HTTP API', () => {
         expect.stringContaining('steps[0].with.window.from: expected an ISO date'),
       ]),
     );
-    expect(await new SlipwayClient(env.client, { taskQueue: h.config.taskQueue }).exists('flight-delay-bad-input')).toBe(false);
+    expect(await new SlipwayClient(env.client, { taskQueue: h.config.taskQueue }).exists('flight-delay-builtin-bad-input')).toBe(false);
   });
 
   it('answers 400 for a malformed body', async () => {
@@ -100,20 +100,21 @@ describe('HTTP API', () => {
   it('starts a run once per idempotency key, reports its status and lists it', async () => {
     const first = await call('POST', '/v1/runs', { input: SMALL, idempotencyKey: 'api-run-1' });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ workflowId: 'flight-delay-api-run-1', created: true });
+    expect(first.body).toMatchObject({ workflowId: 'flight-delay-builtin-api-run-1', created: true });
     const again = await call('POST', '/v1/runs', { input: SMALL, idempotencyKey: 'api-run-1' });
     expect(again).toEqual({ status: 200, body: { ...first.body, created: false } });
 
     const done = await waitFor(async () => {
-      const s = await call('GET', '/v1/runs/flight-delay-api-run-1');
+      const s = await call('GET', '/v1/runs/flight-delay-builtin-api-run-1');
       return s.body?.stage === 'completed' ? s.body : undefined;
     });
-    expect(done.steps.map((s: { state: string }) => s.state)).toEqual(Array(6).fill('succeeded'));
+    expect(done.steps.length).toBeGreaterThanOrEqual(6);
+    for (const step of done.steps) expect(['succeeded', 'cached']).toContain(step.state);
     expect(['promoted', 'rejected']).toContain(done.outcome);
 
     const listed = await waitFor(async () => {
       const l = await call('GET', '/v1/runs?model=flight-delay');
-      return l.body.runs.find((r: { workflowId: string; outcome?: string }) => r.workflowId === 'flight-delay-api-run-1' && r.outcome);
+      return l.body.runs.find((r: { workflowId: string; outcome?: string }) => r.workflowId === 'flight-delay-builtin-api-run-1' && r.outcome);
     });
     expect(listed).toMatchObject({ status: 'COMPLETED', model: 'flight-delay', outcome: done.outcome });
 
@@ -128,13 +129,13 @@ describe('HTTP API', () => {
   });
 
   it('cancels a running pipeline', async () => {
-    const started = await call('POST', '/v1/runs', { input: { pipeline: 'flight-delay' }, idempotencyKey: 'to-cancel' });
+    const started = await call('POST', '/v1/runs', { input: { pipeline: 'flight-delay-builtin' }, idempotencyKey: 'to-cancel' });
     expect(started.status).toBe(201);
-    const cancel = await call('POST', '/v1/runs/flight-delay-to-cancel/cancel');
+    const cancel = await call('POST', '/v1/runs/flight-delay-builtin-to-cancel/cancel');
     expect(cancel.status).toBe(202);
     const status = await waitFor(async () => {
-      const l = await call('GET', '/v1/runs?pipeline=flight-delay');
-      return l.body.runs.find((r: { workflowId: string; status: string }) => r.workflowId === 'flight-delay-to-cancel' && r.status !== 'RUNNING');
+      const l = await call('GET', '/v1/runs?pipeline=flight-delay-builtin');
+      return l.body.runs.find((r: { workflowId: string; status: string }) => r.workflowId === 'flight-delay-builtin-to-cancel' && r.status !== 'RUNNING');
     });
     expect(status.status).toBe('CANCELLED');
   });

@@ -11,7 +11,7 @@ import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 
 const CHROMIUM = process.env.SLIPWAY_CHROMIUM ?? '/usr/bin/chromium';
-const INPUT = '{"pipeline":"flight-delay","overrides":{"ingest":{"window":{"from":"2001-03-01","to":"2001-03-10"}}}}';
+const INPUT = '{"pipeline":"flight-delay-builtin","overrides":{"ingest":{"window":{"from":"2001-03-01","to":"2001-03-10"}}}}';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -57,6 +57,26 @@ export const runRoutes =
       deps.slipway.getStatus(request.params.workflowId),
     );
 
+    for (const decision of ['approve', 'reject'] as const) {
+      app.post(
+        `/v1/runs/:workflowId/${decision}`,
+        {
+          schema: {
+            summary: `${decision} the promotion a run waits for (manual promotion)`,
+            params: runIdParams,
+            body: z.object({ reason: z.string().min(1).max(2000), approver: z.string().min(1).max(200).optional() }).strict(),
+          },
+        },
+        async (request) => {
+          // The authenticated principal is the approver; a body value only counts without authentication.
+          const approver = request.principal?.id ?? request.body.approver ?? 'anonymous';
+          const state = await deps.slipway[decision](request.params.workflowId, { approver, reason: request.body.reason });
+          request.log.info({ workflowId: request.params.workflowId, decision, approver }, 'promotion decision');
+          return state;
+        },
+      );
+    }
+
     app.post('/v1/runs/:workflowId/cancel', { schema: { summary: 'Request cancellation of a run', params: runIdParams } }, async (request, reply) => {
       await deps.slipway.cancel(request.params.workflowId);
       request.log.info({ workflowId: request.params.workflowId, actor: request.principal?.id }, 'pipeline cancel requested');

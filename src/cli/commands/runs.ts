@@ -85,6 +85,22 @@ export function registerRunCommands(program: Command): void {
       }),
     );
 
+  for (const decision of ['approve', 'reject'] as const) {
+    program
+      .command(decision)
+      .description(`${decision} the promotion a run waits for (promote mode: manual)`)
+      .argument('<workflow-id>')
+      .requiredOption('--reason <text>', 'recorded with the model version')
+      .option('--as <approver>', 'who decides', process.env.USER ?? 'cli')
+      .option('--json', 'machine-readable output')
+      .action(async (workflowId: string, opts: { reason: string; as: string; json?: boolean }) =>
+        withClient(async ({ slipway }) => {
+          const state = await slipway[decision](workflowId, { approver: opts.as, reason: opts.reason });
+          print(!!opts.json, state, () => `${workflowId}: promotion ${state.state} by ${state.decision?.approver}`);
+        }),
+      );
+  }
+
   program
     .command('cancel')
     .description('request cancellation of a run')

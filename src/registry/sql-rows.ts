@@ -1,5 +1,5 @@
 /**
- * Row shapes of the registry's tables as better-sqlite3 returns them, and their mapping to
+ * Row shapes of the registry's tables as both SQL backends return them, and their mapping to
  * the public types. JSON columns are TEXT, parsed here.
  */
 import type { ArtifactRef } from '../pipeline/types';

@@ -1,0 +1,50 @@
+/**
+ * Roles, actions, and the one table saying which role each action needs. The HTTP API, CLI
+ * and model server check requests against this table through `authorize`; add a row here
+ * when adding an endpoint that reads or changes something.
+ */
+
+/**
+ * - `viewer`: reads models, runs and the audit log.
+ * - `operator`: starts and cancels runs, edits version tags and descriptions.
+ * - `approver`: approves or rejects candidates, promotes and rolls back (alias moves also need
+ *   a per-model grant).
+ * - `admin`: everything, including tokens, principals, grants, schedules and schema pins.
+ *
+ * Every role can do what `viewer` can, and `admin` can do everything; otherwise roles are
+ * independent, so an approver who should also start runs holds both roles.
+ */
+export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What an action requires. */
+export interface ActionRule {
+  role: Role;
+  /** Moves an alias: non-admins also need a grant for the model (and alias) acted on. */
+  aliasGrant: boolean;
+  /** For docs and error messages. */
+  description: string;
+}
+
+export const ACTION_RULES = {
+  'model.read': { role: 'viewer', aliasGrant: false, description: 'list models and versions; read lineage, model cards, comparisons, alias history' },
+  'run.read': { role: 'viewer', aliasGrant: false, description: 'list runs and read their status' },
+  'audit.read': { role: 'viewer', aliasGrant: false, description: 'query and verify the audit log' },
+  'run.start': { role: 'operator', aliasGrant: false, description: 'start a pipeline run' },
+  'run.cancel': { role: 'operator', aliasGrant: false, description: 'cancel a pipeline run' },
+  'version.annotate': { role: 'operator', aliasGrant: false, description: "edit a version's tags and description" },
+  'run.approve': { role: 'approver', aliasGrant: true, description: 'approve a candidate waiting for sign-off, which promotes it' },
+  'run.reject': { role: 'approver', aliasGrant: false, description: 'reject a candidate waiting for sign-off' },
+  'model.promote': { role: 'approver', aliasGrant: true, description: 'point an alias at a newer version' },
+  'model.rollback': { role: 'approver', aliasGrant: true, description: 'point an alias back at an earlier version' },
+  'alias.move': { role: 'approver', aliasGrant: true, description: 'move any alias of a model' },
+  'schedule.manage': { role: 'admin', aliasGrant: false, description: 'create, change and delete schedules' },
+  'schema.pin': { role: 'admin', aliasGrant: false, description: 'pin or unpin a data schema' },
+  'token.manage': { role: 'admin', aliasGrant: false, description: 'create and revoke API tokens; manage principals and grants' },
+} as const satisfies Record<string, ActionRule>;
+
+export type Action = keyof typeof ACTION_RULES;
+export const ACTIONS = Object.keys(ACTION_RULES) as Action[];
+
+export const isRole = (value: unknown): value is Role => typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+export const isAction = (value: unknown): value is Action => typeof value === 'string' && Object.hasOwn(ACTION_RULES, value);

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { GATE_FORMULAS, type EvaluationReport, type ReportEntry } from './evaluation-report';
+import { renderReportHtml } from './report-html';
+
+const entry = (id: string, role: ReportEntry['role'], auc: number): ReportEntry => ({
+  id,
+  role,
+  artifact: { uri: `artifact://sha256/${id}`, sha256: 'ab'.repeat(32), bytes: 1234 },
+  rows: 100,
+  trainer: `<trainer ${id}>`,
+  metrics: { auc, logLoss: 0.5, msPerRow: 0.0004, modelBytes: 123456, positiveRate: 0.2 },
+  slices: { origin: [{ value: 'ORD', rows: 40, metrics: null }] },
+  roc: [
+    { fpr: 0, tpr: 0 },
+    { fpr: 0.5, tpr: auc },
+    { fpr: 1, tpr: 1 },
+  ],
+});
+
+const report: EvaluationReport = {
+  kind: 'evaluation-report',
+  model: 'flight-delay',
+  pipeline: 'flight-delay',
+  workflowId: 'wf-1',
+  runId: 'run-1',
+  step: 'evaluate',
+  holdout: { uri: 'artifact://sha256/h', sha256: 'cd'.repeat(32), rows: 100, label: 'label' },
+  threshold: 0.5,
+  primaryMetric: 'auc',
+  firstRun: 'pass',
+  candidates: [entry('train-builtin', 'candidate', 0.66), entry('train-gbm', 'candidate', 0.69)],
+  chosen: { id: 'train-gbm', reason: 'highest auc' },
+  champion: { ...entry('champion v1', 'champion', 0.67), version: 1 },
+  gates: [
+    { metric: 'auc', compare: 'delta', formula: 'candidate.auc - champion.auc', candidate: 0.69, champion: 0.67, observed: 0.02, min: -0.005, passed: true },
+    { metric: 'auc', compare: 'value', formula: 'candidate.auc[origin=ORD]', candidate: null, champion: null, observed: null, min: 0.55, slice: { column: 'origin', value: 'ORD' }, passed: false, reason: 'auc[origin=ORD]: candidate metric is missing' },
+  ],
+  blessed: false,
+  reasons: ['auc[origin=ORD]: candidate metric is missing'],
+  formulas: { ...GATE_FORMULAS },
+};
+
+describe('renderReportHtml', () => {
+  const html = renderReportHtml(report);
+
+  it('draws one ROC curve per candidate and one, dashed, for the champion', () => {
+    expect(html.match(/<polyline/g)).toHaveLength(3);
+    expect(html.match(/<polyline[^>]*stroke-dasharray/g)).toHaveLength(1);
+    expect(html).toContain('train-gbm (AUC 0.6900)');
+  });
+
+  it('shows the verdict, every gate with its formula and result, and the slices', () => {
+    expect(html).toContain('not blessed');
+    expect(html).toContain('<code>candidate.auc - champion.auc</code>');
+    expect(html).toMatch(/class="fail">fail<\/td>/);
+    expect(html).toContain('Slices by <code>origin</code>');
+    expect(html).toContain('123,456');
+  });
+
+  it('escapes text that comes from specs and trainers', () => {
+    expect(html).toContain('&lt;trainer train-gbm&gt;');
+    expect(html).not.toContain('<trainer');
+  });
+});

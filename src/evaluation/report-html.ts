@@ -1,0 +1,117 @@
+/**
+ * Renders an {@link EvaluationReport} as one self-contained HTML page: the verdict, ROC
+ * curves of every candidate and the champion (inline SVG), the metrics side by side, each
+ * gate with its formula, inputs and result, and the slices. No scripts, no external assets.
+ */
+import type { EvaluationReport, ReportEntry } from './evaluation-report';
+import type { RocPoint } from './metrics';
+
+const COLOURS = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+const CHAMPION_COLOUR = '#d62728';
+const METRIC_ORDER = ['auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece', 'positiveRate', 'msPerRow', 'singleRowMs', 'modelBytes'];
+
+export function renderReportHtml(r: EvaluationReport): string {
+  const entries = [...r.candidates, ...(r.champion ? [r.champion] : [])];
+  const colour = (e: ReportEntry, i: number): string => (e.role === 'champion' ? CHAMPION_COLOUR : COLOURS[i % COLOURS.length]);
+  const verdict = r.blessed ? 'blessed: may be promoted' : 'not blessed: stays a candidate';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Evaluation of ${esc(r.model)}: ${r.blessed ? 'blessed' : 'not blessed'}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#222}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
+th:first-child,td:first-child,.text{text-align:left}.pass{color:#17642b}.fail{color:#b00020;font-weight:600}
+.chosen{background:#eef6ff}.verdict{font-size:1.1rem;padding:.5rem 1rem;border-radius:4px;display:inline-block}
+.ok{background:#e3f4e7}.no{background:#fde7ea}code{font-size:.9em}small{color:#666}
+</style></head><body>
+<h1>Evaluation of <code>${esc(r.model)}</code></h1>
+<p class="verdict ${r.blessed ? 'ok' : 'no'}">${esc(verdict)}</p>
+<p>Pipeline <code>${esc(r.pipeline)}</code>, step <code>${esc(r.step)}</code>, workflow <code>${esc(r.workflowId)}</code>.
+Holdout: ${fmtInt(r.holdout.rows)} rows (<code>${esc(r.holdout.sha256.slice(0, 12))}</code>), label <code>${esc(r.holdout.label)}</code>,
+threshold ${r.threshold}. Carried forward: <strong>${esc(r.chosen.id)}</strong> (${esc(r.chosen.reason)}).</p>
+${r.reasons.length ? `<ul>${r.reasons.map((x) => `<li class="fail">${esc(x)}</li>`).join('')}</ul>` : ''}
+<h2>ROC curves</h2>
+${rocSvg(entries.map((e, i) => ({ label: `${e.id} (AUC ${fmt(e.metrics.auc)})`, colour: colour(e, i), points: e.roc, dashed: e.role === 'champion' })))}
+<h2>Metrics on the same holdout rows</h2>
+${metricsTable(entries, r)}
+<h2>Gates</h2>
+${gatesTable(r)}
+${slicesSection(entries, r)}
+<h2>Formulas</h2>
+<ul>${Object.entries(r.formulas).map(([k, v]) => `<li><strong>${esc(k)}</strong>: ${esc(v)}</li>`).join('')}</ul>
+<p><small>firstRun policy: ${esc(r.firstRun)}. Written by Slipway's evaluate step; the JSON report holds every figure on this page.</small></p>
+</body></html>
+`;
+}
+
+function metricsTable(entries: ReportEntry[], r: EvaluationReport): string {
+  const names = METRIC_ORDER.filter((m) => entries.some((e) => m in e.metrics));
+  const head = entries.map((e) => `<th class="${e.id === r.chosen.id ? 'chosen' : ''}">${esc(e.id)}<br><small>${esc(e.trainer ?? '')}</small></th>`).join('');
+  const rows = names.map((m) => {
+    const cells = entries.map((e) => `<td class="${e.id === r.chosen.id ? 'chosen' : ''}">${m === 'modelBytes' ? fmtInt(e.metrics[m]) : fmt(e.metrics[m])}</td>`);
+    return `<tr><td>${m === r.primaryMetric ? `<strong>${m}</strong> (primary)` : m}</td>${cells.join('')}</tr>`;
+  });
+  return `<table><tr><th>metric</th>${head}</tr>${rows.join('')}</table>`;
+}
+
+function gatesTable(r: EvaluationReport): string {
+  if (r.gates.length === 0) return '<p>No gates configured.</p>';
+  const rows = r.gates.map((g) => {
+    const bounds = [g.min !== undefined ? `&ge; ${g.min}` : '', g.max !== undefined ? `&le; ${g.max}` : ''].filter(Boolean).join(' and ');
+    return `<tr><td class="text"><code>${esc(g.formula)}</code></td><td>${fmt(g.candidate)}</td><td>${fmt(g.champion)}</td><td>${fmt(g.observed)}</td><td>${bounds}</td>
+<td class="${g.passed ? 'pass' : 'fail'}">${g.passed ? 'pass' : 'fail'}</td><td class="text">${esc(g.reason ?? '')}</td></tr>`;
+  });
+  return `<table><tr><th>formula</th><th>candidate</th><th>champion</th><th>observed</th><th>required</th><th>verdict</th><th>reason</th></tr>${rows.join('')}</table>`;
+}
+
+function slicesSection(entries: ReportEntry[], r: EvaluationReport): string {
+  const columns = Object.keys(entries[0]?.slices ?? {});
+  return columns
+    .map((column) => {
+      const values = entries[0].slices[column];
+      const head = entries.map((e) => `<th>${esc(e.id)}</th>`).join('');
+      const rows = values.map((s, k) => {
+        const cells = entries.map((e) => `<td>${fmt(e.slices[column]?.[k]?.metrics?.[r.primaryMetric as 'auc'])}</td>`);
+        return `<tr><td>${esc(s.value === '' ? '(missing)' : s.value)}</td><td>${fmtInt(s.rows)}</td><td>${fmt(s.metrics?.positiveRate)}</td>${cells.join('')}</tr>`;
+      });
+      return `<h2>Slices by <code>${esc(column)}</code>: ${esc(r.primaryMetric)}</h2>
+<table><tr><th>${esc(column)}</th><th>rows</th><th>positive rate</th>${head}</tr>${rows.join('')}</table>`;
+    })
+    .join('\n');
+}
+
+/** A square ROC plot with the chance diagonal and a legend; one polyline per model, the champion dashed. */
+function rocSvg(series: { label: string; colour: string; points: RocPoint[]; dashed: boolean }[]): string {
+  const size = 340;
+  const pad = 40;
+  const x = (fpr: number): string => (pad + fpr * size).toFixed(1);
+  const y = (tpr: number): string => (pad + (1 - tpr) * size).toFixed(1);
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map((t) => `<text x="${x(t)}" y="${pad + size + 16}" text-anchor="middle">${t}</text><text x="${pad - 6}" y="${Number(y(t)) + 4}" text-anchor="end">${t}</text>`)
+    .join('');
+  const lines = series
+    .map((s) => `<polyline fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${s.points.map((p) => `${x(p.fpr)},${y(p.tpr)}`).join(' ')}"/>`)
+    .join('');
+  const legend = series
+    .map((s, i) => `<line x1="${pad + size + 20}" x2="${pad + size + 44}" y1="${pad + 10 + i * 20}" y2="${pad + 10 + i * 20}" stroke="${s.colour}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text x="${pad + size + 50}" y="${pad + 14 + i * 20}">${esc(s.label)}</text>`)
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${pad + size + 320}" height="${pad * 2 + size}" font-size="12" role="img" aria-label="ROC curves">
+<rect x="${pad}" y="${pad}" width="${size}" height="${size}" fill="none" stroke="#999"/>
+<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#bbb" stroke-dasharray="3 3"/>${ticks}${lines}${legend}
+<text x="${pad + size / 2}" y="${pad * 2 + size - 4}" text-anchor="middle">false positive rate</text>
+<text transform="translate(12 ${pad + size / 2}) rotate(-90)" text-anchor="middle">true positive rate</text></svg>`;
+}
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  if (v !== 0 && Math.abs(v) < 0.001) return v.toExponential(2);
+  return Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
+
+function fmtInt(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : Math.round(v).toLocaleString('en-US');
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

@@ -1,0 +1,37 @@
+/**
+ * Where the model server keeps its deployments (which versions of which model get what
+ * share of traffic), so a restarted server comes back serving the same split.
+ */
+import { z } from 'zod';
+import type { WeightedVersion } from './routing';
+
+/** One model's deployment as persisted and as the admin API returns it (without load state). */
+export interface DeploymentRecord {
+  model: string;
+  /** Versions in routing order (champion first) with relative weights. */
+  versions: WeightedVersion[];
+  /** 1 for the first deployment of the model, +1 for every change of versions or weights. */
+  revision: number;
+  /** ISO 8601 time of the last change. */
+  updatedAt: string;
+}
+
+/** Persists all deployments of a server as one unit. Implementations: `FileDeploymentStore`. */
+export interface DeploymentStore {
+  /** Every persisted deployment; empty before the first save. */
+  load(): Promise<DeploymentRecord[]>;
+  /** Replaces the persisted state atomically: after a crash, either the old or the new state is read back. */
+  save(records: DeploymentRecord[]): Promise<void>;
+}
+
+export const weightedVersionSchema = z.object({
+  version: z.number().int().positive(),
+  weight: z.number().min(0).max(1_000_000),
+});
+
+export const deploymentRecordSchema = z.object({
+  model: z.string().min(1),
+  versions: z.array(weightedVersionSchema).min(1),
+  revision: z.number().int().positive(),
+  updatedAt: z.string(),
+});

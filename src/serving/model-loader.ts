@@ -1,0 +1,65 @@
+/**
+ * Turns a registered model version into a {@link LoadedModel}: registry → artifact ref →
+ * bytes verified against the ref's sha256 → onnxruntime session created from those very
+ * bytes (no second read of the file that could have changed in between).
+ */
+import * as ort from 'onnxruntime-node';
+import type { ArtifactStore } from '../artifacts/artifact-store';
+import { EvaluationError, RegistryError } from '../errors';
+import type { ModelRegistry } from '../registry/model-registry';
+import { LoadedModel } from './loaded-model';
+
+/** Loads model versions for the server; one implementation per source of models. */
+export interface ModelLoader {
+  /**
+   * Loads `model` version `version`, ready to predict.
+   * @throws RegistryError (`unknown-version`) when the registry has no such version;
+   * ArtifactIntegrityError when the stored bytes are missing or do not match the registered sha256;
+   * EvaluationError when the bytes are not a model that follows the contract.
+   */
+  load(model: string, version: number): Promise<LoadedModel>;
+}
+
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  // Single-row inference is microseconds of work; extra intra-op threads only spin and steal
+  // the CPU the event loop needs (the server runs on small machines next to other work).
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+};
+
+export class RegistryModelLoader implements ModelLoader {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly store: ArtifactStore,
+  ) {}
+
+  async load(model: string, version: number): Promise<LoadedModel> {
+    const registered = await this.registry.getVersion(model, version);
+    if (!registered) {
+      throw new RegistryError(`model "${model}" has no version ${version} in the registry; register it first or deploy an existing version`, {
+        details: { kind: 'unknown-version', model, version },
+      });
+    }
+    // readBytes hashes the bytes it returns, so the session is built from exactly what was verified.
+    const bytes = await this.store.readBytes(registered.artifact);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new EvaluationError(`model "${model}" version ${version} is not a loadable ONNX model: ${message}`, {
+        cause: err,
+        details: { model, version },
+      });
+    }
+    if (!session.outputNames.includes('probabilities')) {
+      await session.release();
+      throw new EvaluationError(`model "${model}" version ${version} has no "probabilities" output; the model contract requires one`, {
+        details: { model, version, outputs: session.outputNames },
+      });
+    }
+    return new LoadedModel(model, version, registered.artifact.sha256, session);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The model server: a Fastify app serving ONNX model versions with weighted (canary)
+ * traffic splits, feedback-based live quality, Prometheus metrics and an admin API.
+ * See ARCHITECTURE.md in this folder for how a switch avoids dropping requests.
+ */
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import pino, { type Logger } from 'pino';
+import type { Authenticator, Principal } from '../api/authenticator';
+import { Admission } from './admission';
+import { DeploymentManager } from './deployment-manager';
+import type { DeploymentStore } from './deployment-store';
+import { FeedbackLedger } from './feedback-ledger';
+import { LiveStats } from './live-stats';
+import type { ModelLoader } from './model-loader';
+import { adminRoutes } from './routes/admin';
+import { healthRoutes } from './routes/health';
+import { predictRoutes, problem } from './routes/predict';
+import { ServingMetrics } from './serving-metrics';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** Limits of the model server; every one has a default. */
+export interface ServingLimits {
+  /** Predictions running at once. @default 64 */
+  maxConcurrency: number;
+  /** Predictions waiting for a slot; beyond it 503 at once. @default 1024 */
+  maxQueue: number;
+  /** Longest wait for a slot before 503. @default 1000 */
+  maxQueueWaitMs: number;
+  /** Requests per second per client on /v1 routes; 0 disables. @default 5000 */
+  rateLimitPerSecond: number;
+  /** Rows per predict request. @default 1000 */
+  maxBatch: number;
+  /** Request ids remembered for feedback. @default 200000 */
+  feedbackCapacity: number;
+  /** Labelled predictions kept per version. @default 20000 */
+  labelWindow: number;
+  /** Seconds of per-version stats kept. @default 3600 */
+  statsRetentionSeconds: number;
+  /** Largest request body. @default 1 MiB */
+  bodyLimitBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ServingLimits> = Object.freeze({
+  maxConcurrency: 64,
+  maxQueue: 1024,
+  maxQueueWaitMs: 1000,
+  rateLimitPerSecond: 5000,
+  maxBatch: 1000,
+  feedbackCapacity: 200_000,
+  labelWindow: 20_000,
+  statsRetentionSeconds: 3600,
+  bodyLimitBytes: 1 << 20,
+});
+
+export interface ModelServerDeps {
+  loader: ModelLoader;
+  store: DeploymentStore;
+  /** Guards /admin routes. Absent: the admin API answers 503 (the server still serves its persisted deployments). */
+  adminAuthenticator?: Authenticator;
+  logger?: Logger;
+  limits?: Partial<ServingLimits>;
+  /** Epoch-millisecond clock of the stats. @default Date.now */
+  now?: () => number;
+  /** Collect Node process metrics too. @default true */
+  processMetrics?: boolean;
+}
+
+/**
+ * Builds the server and restores the persisted deployments (so it answers with the same
+ * split as before a restart as soon as it listens). The caller listens and closes.
+ */
+export async function buildModelServer(deps: ModelServerDeps) {
+  const limits: ServingLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const now = deps.now ?? Date.now;
+  const stats = new LiveStats({ retentionSeconds: limits.statsRetentionSeconds, labelWindow: limits.labelWindow });
+  const metrics = new ServingMetrics(stats, { defaultMetrics: deps.processMetrics });
+  const deployments = new DeploymentManager({
+    loader: deps.loader,
+    store: deps.store,
+    logger: logger.child({ component: 'deployments' }),
+    onLoadFailure: (f) => metrics.loadFailed(f),
+    onChange: (model, view) => {
+      metrics.deploymentChanged(model, view);
+      stats.prune(model, new Set(view?.versions.map((v) => v.version)), now());
+    },
+  });
+  await deployments.restore();
+
+  // Request logging is off: at thousands of predictions a second it would cost more than inference.
+  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: limits.bodyLimitBytes, return503OnClosing: true }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(servingErrorHandler);
+  await app.register(rateLimit, { global: false, addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false } });
+
+  await app.register(healthRoutes({ deployments, metrics }));
+  await app.register(
+    predictRoutes({
+      deployments,
+      admission: new Admission({ maxConcurrent: limits.maxConcurrency, maxQueue: limits.maxQueue, maxWaitMs: limits.maxQueueWaitMs }),
+      ledger: new FeedbackLedger(limits.feedbackCapacity),
+      stats,
+      metrics,
+      maxBatch: limits.maxBatch,
+      rateLimitPerSecond: limits.rateLimitPerSecond,
+      now,
+    }),
+  );
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', async (request, reply) => {
+      if (!deps.adminAuthenticator) {
+        return reply.status(503).send(problem(503, 'Service Unavailable', 'The admin API is disabled: start the server with SLIPWAY_SERVE_ADMIN_TOKEN set'));
+      }
+      const token = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      const principal = token ? await deps.adminAuthenticator.authenticate(token) : undefined;
+      if (!principal) {
+        return reply
+          .status(401)
+          .header('www-authenticate', 'Bearer')
+          .send(problem(401, 'Unauthorized', token ? 'Unknown bearer token' : 'Missing "Authorization: Bearer <token>" header'));
+      }
+      request.principal = principal;
+    });
+    await admin.register(adminRoutes({ deployments, stats, statsRetentionSeconds: limits.statsRetentionSeconds, now }));
+  });
+
+  app.addHook('onClose', async () => {
+    await deployments.close();
+  });
+  return { app, deployments, stats, metrics, limits };
+}
+
+export type ModelServer = Awaited<ReturnType<typeof buildModelServer>>;
+
+function servingErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const problems = err.validation.map((v) => `${err.validationContext ?? 'request'}${v.instancePath.replace(/\//g, '.')}: ${v.message}`);
+    return reply.status(400).send(problem(400, 'Bad Request', 'The request is invalid', { problems }));
+  }
+  const status = err.statusCode ?? 500;
+  if (status < 500) return reply.status(status).send(problem(status, err.name === 'Error' ? httpError(status) : err.name, err.message));
+  request.log.error({ err }, 'request failed');
+  return reply.status(500).send(problem(500, 'Internal Server Error', 'The request failed; see the server log'));
+}
+
+function httpError(status: number): string {
+  return status === 429 ? 'Too Many Requests' : status === 413 ? 'Payload Too Large' : 'Bad Request';
+}

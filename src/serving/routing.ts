@@ -1,0 +1,59 @@
+/**
+ * Picks the version that answers a request from a deployment's weights. Pure, so it is
+ * unit-tested without a server.
+ *
+ * Versions own consecutive slices of [0, 1) in list order, sized by weight. A request with a
+ * routing key lands at the key's stable hash, so the same key always gets the same version
+ * while the weights stay; one without a key lands at a random point. With the champion
+ * listed first, raising the canary's weight only moves callers from champion to canary.
+ */
+
+/** A version and its share of traffic; weights are relative (any non-negative numbers). */
+export interface WeightedVersion {
+  version: number;
+  weight: number;
+}
+
+export interface Router {
+  /** The version for `routingKey` (stable) or for a random draw when the key is absent. */
+  pick(routingKey?: string): number;
+}
+
+/**
+ * Builds a router; versions with weight 0 never get traffic.
+ * @throws RangeError when no version has a positive weight.
+ */
+export function createRouter(versions: readonly WeightedVersion[], random: () => number = Math.random): Router {
+  const live = versions.filter((v) => v.weight > 0);
+  const total = live.reduce((s, v) => s + v.weight, 0);
+  if (!(total > 0)) throw new RangeError('a deployment needs at least one version with a positive weight');
+  const bounds = new Float64Array(live.length);
+  let acc = 0;
+  live.forEach((v, i) => (bounds[i] = acc += v.weight / total));
+  const ids = live.map((v) => v.version);
+  const last = ids.length - 1;
+  return {
+    pick(routingKey) {
+      if (last === 0) return ids[0];
+      const point = routingKey === undefined || routingKey === '' ? random() : unitHash(routingKey);
+      for (let i = 0; i < last; i++) if (point < bounds[i]) return ids[i];
+      return ids[last];
+    },
+  };
+}
+
+/** FNV-1a (32-bit) of the UTF-16 code units, mixed and mapped to [0, 1). Stable across processes and releases. */
+export function unitHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  // FNV's low bits mix poorly for short keys; a murmur3 finaliser spreads them.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 0x1_0000_0000;
+}

@@ -1,0 +1,125 @@
+/**
+ * Live statistics of one model version, kept in one-second buckets so the canary analysis
+ * can ask "since the weight changed" or "over the last N seconds". Buckets hold fixed-bin
+ * histograms (histogram.ts), so any range of seconds sums into one latency and one score
+ * histogram. Memory is bounded by the retention, and proportional to seconds with traffic.
+ */
+import { latencyBin, LATENCY_BINS, latencyQuantileMs, SCORE_BINS, SCORE_EDGES, scoreBin } from './histogram';
+
+interface SecondBucket {
+  second: number;
+  requests: number;
+  errors: number;
+  rows: number;
+  latencySumMs: number;
+  latencyMaxMs: number;
+  scoreSum: number;
+  latency: Uint32Array;
+  scores: Uint32Array;
+}
+
+/** Request statistics of a version over a time range, as the admin stats API returns them. */
+export interface RequestStats {
+  /** Predict requests this version answered, failed ones included. */
+  requests: number;
+  /** Requests that failed inside the model (HTTP 500); bad input and rejected requests are not counted. */
+  errors: number;
+  /** errors / requests; null without requests. */
+  errorRate: number | null;
+  /** Rows predicted (a batch request counts its rows). */
+  rows: number;
+  /** Server-side request latency in milliseconds, from routing to the answer; nulls without requests. */
+  latencyMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null; mean: number | null };
+  /** Distribution of predicted P(label = 1) over `rows`: `counts[i]` scores fell in [edges[i], edges[i+1]). */
+  scores: { edges: number[]; counts: number[]; mean: number | null };
+}
+
+export class VersionStats {
+  // Map iteration follows insertion, i.e. time order, so pruning reads from the front.
+  private readonly buckets = new Map<number, SecondBucket>();
+  private current: SecondBucket | undefined;
+
+  /** @param retentionSeconds buckets older than this are dropped. */
+  constructor(private readonly retentionSeconds: number) {}
+
+  /** Records one answered request; `scores` is empty for a failed one. */
+  record(nowMs: number, latencyMs: number, scores: ArrayLike<number>, failed: boolean): void {
+    const b = this.bucket(Math.floor(nowMs / 1000));
+    b.requests++;
+    if (failed) b.errors++;
+    b.latencySumMs += latencyMs;
+    if (latencyMs > b.latencyMaxMs) b.latencyMaxMs = latencyMs;
+    b.latency[latencyBin(latencyMs)]++;
+    for (let i = 0; i < scores.length; i++) {
+      b.scores[scoreBin(scores[i])]++;
+      b.scoreSum += scores[i];
+    }
+    b.rows += scores.length;
+  }
+
+  /** Sums the buckets of seconds in [fromMs, toMs]. */
+  summarize(fromMs: number, toMs: number): RequestStats {
+    const from = Math.floor(fromMs / 1000);
+    const to = Math.floor(toMs / 1000);
+    const latency = new Uint32Array(LATENCY_BINS);
+    const scores = new Uint32Array(SCORE_BINS);
+    let requests = 0, errors = 0, rows = 0, latencySum = 0, latencyMax = 0, scoreSum = 0;
+    for (const b of this.buckets.values()) {
+      if (b.second < from || b.second > to) continue;
+      requests += b.requests;
+      errors += b.errors;
+      rows += b.rows;
+      latencySum += b.latencySumMs;
+      latencyMax = Math.max(latencyMax, b.latencyMaxMs);
+      scoreSum += b.scoreSum;
+      for (let i = 0; i < LATENCY_BINS; i++) latency[i] += b.latency[i];
+      for (let i = 0; i < SCORE_BINS; i++) scores[i] += b.scores[i];
+    }
+    const any = requests > 0;
+    // Interpolation inside a bin may overshoot the slowest request seen; never report beyond it.
+    const quantile = (q: number) => {
+      const v = latencyQuantileMs(latency, q);
+      return v === null ? null : Math.min(v, latencyMax);
+    };
+    return {
+      requests,
+      errors,
+      errorRate: any ? errors / requests : null,
+      rows,
+      latencyMs: {
+        p50: quantile(0.5),
+        p90: quantile(0.9),
+        p99: quantile(0.99),
+        max: any ? latencyMax : null,
+        mean: any ? latencySum / requests : null,
+      },
+      scores: { edges: [...SCORE_EDGES], counts: Array.from(scores), mean: rows > 0 ? scoreSum / rows : null },
+    };
+  }
+
+  /** Epoch second of the newest bucket, or undefined before any request. */
+  lastSecond(): number | undefined {
+    return this.current?.second;
+  }
+
+  private bucket(second: number): SecondBucket {
+    if (this.current?.second === second) return this.current;
+    let b = this.buckets.get(second);
+    if (!b) {
+      b = { second, requests: 0, errors: 0, rows: 0, latencySumMs: 0, latencyMaxMs: 0, scoreSum: 0, latency: new Uint32Array(LATENCY_BINS), scores: new Uint32Array(SCORE_BINS) };
+      this.buckets.set(second, b);
+      this.prune(second);
+    }
+    // A clock stepping back writes into an older bucket but never moves `current` backwards.
+    if (!this.current || second > this.current.second) this.current = b;
+    return b;
+  }
+
+  private prune(nowSecond: number): void {
+    const oldest = nowSecond - this.retentionSeconds;
+    for (const [second] of this.buckets) {
+      if (second >= oldest) break;
+      this.buckets.delete(second);
+    }
+  }
+}

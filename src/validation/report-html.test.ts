@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { validateParamsSchema } from '../pipeline/step-params';
+import { distribution } from './distributions';
+import { renderReportHtml } from './report-html';
+import { runChecks } from './run-checks';
+import { categoricalColumn, contextOf, numericColumn, profileOf, repeat } from './test-fixtures';
+import { countResults, failureMessage, type ValidationReport } from './validation-report';
+
+const reference = profileOf([numericColumn('distance', repeat([100, 200, 300, 400], 1200), 'DOUBLE'), categoricalColumn('origin', repeat(['ATL', 'ORD'], 1200)), categoricalColumn('label', repeat(['0', '0', '0', '1'], 1200), 'INTEGER')]);
+const current = profileOf([numericColumn('distance', repeat([100, 200, 300, 400], 1200), 'DOUBLE'), categoricalColumn('origin', repeat(['ATL', '<script>x</script>'], 1200)), categoricalColumn('label', repeat(['0', '0', '0', '1'], 1200), 'INTEGER')]);
+
+function report(): ValidationReport {
+  const ctx = contextOf(current, { reference });
+  const { checks, drift } = runChecks(ctx);
+  const counts = countResults(checks);
+  return {
+    kind: 'slipway.validation-report',
+    formatVersion: 1,
+    model: 'm',
+    pipeline: 'p',
+    workflowId: 'wf',
+    runId: 'run',
+    stepId: 'validate',
+    passed: counts.failed === 0,
+    counts,
+    checks,
+    drift: { columns: drift, drifted: drift.filter((d) => d.drifted).map((d) => d.column), share: 0.5, detected: true },
+    schema: { version: 1, origin: 'champion v1', changed: false, reason: 'test', changes: [], uri: 'artifact://sha256/x' },
+    reference: { description: 'champion v1 training data', uri: 'artifact://sha256/y', rows: 1200 },
+    current: { rows: 1200, train: { uri: 't', rows: 960 }, holdout: { uri: 'h', rows: 240 } },
+    notes: [],
+    distributions: Object.fromEntries(Object.values(current.columns).map((c) => [c.name, distribution(c, reference.columns[c.name])!])),
+    params: validateParamsSchema.parse({}),
+  };
+}
+
+describe('validation report', () => {
+  it('renders one self-contained page with a reference-vs-current chart per column', () => {
+    const html = renderReportHtml(report());
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html.match(/<svg /g)).toHaveLength(3);
+    expect(html).toContain('<rect class="ref"');
+    expect(html).not.toMatch(/<script|src=|href=/);
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).toContain('FAILED');
+  });
+
+  it('lists each failed check with its value and threshold in the failure message', () => {
+    const message = failureMessage(report(), '/tmp/report.html');
+    expect(message.split('\n')[0]).toBe('Data validation failed: 1 of 21 checks failed, nothing was trained (report: /tmp/report.html):');
+    expect(message).toContain('  - categoryDomain(origin): 50% of values are outside the 2 known values of schema v1 ("<script>x</script>" 50%), allowed <= 5%');
+    expect(message).toMatch(/Warnings \(\d\):\n {2}- drift\(origin\): Jensen–Shannon distance/);
+  });
+
+  it('bins numeric distributions over both sides and keeps categorical ones short', () => {
+    const d = distribution(numericColumn('x', repeat([1, 2, 3, 1000], 400)), numericColumn('x', repeat([1, 2, 3], 400)))!;
+    expect(d.labels).toHaveLength(32);
+    expect(d.current.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 10);
+    const c = distribution(categoricalColumn('c', repeat(Array.from({ length: 40 }, (_, i) => `v${i}`), 400)))!;
+    expect(c.labels).toHaveLength(16);
+    expect(c.reference).toBeNull();
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * The state of manual promotions in one run: which step waits, until when, and what was
+ * decided. Deterministic; the workflow wires it to the approve/reject updates.
+ */
+import type { ApprovalDecision } from '../pipeline/types';
+
+export interface ApprovalRequest {
+  /** Who approves or rejects (recorded with the model version). */
+  approver: string;
+  reason: string;
+}
+
+export interface ApprovalState {
+  stepId: string;
+  state: 'pending' | 'approved' | 'rejected';
+  requestedAt: string;
+  deadline: string;
+  onTimeout: 'reject' | 'approve';
+  decision?: ApprovalDecision;
+}
+
+export class ApprovalGate {
+  private current?: ApprovalState;
+
+  open(stepId: string, now: number, timeoutMs: number, onTimeout: 'reject' | 'approve'): void {
+    this.current = {
+      stepId,
+      state: 'pending',
+      requestedAt: new Date(now).toISOString(),
+      deadline: new Date(now + timeoutMs).toISOString(),
+      onTimeout,
+    };
+  }
+
+  get pending(): boolean {
+    return this.current?.state === 'pending';
+  }
+
+  get decision(): ApprovalDecision | undefined {
+    return this.current?.decision;
+  }
+
+  /** Throws when the request cannot be accepted; runs in the update validator, before history. */
+  validate(request: ApprovalRequest | undefined): void {
+    if (!this.pending) throw new Error('no promotion is waiting for approval in this run');
+    if (!request || typeof request.approver !== 'string' || request.approver.trim() === '') {
+      throw new Error('approver: say who decides, e.g. {"approver":"alice","reason":"reviewed the evaluation report"}');
+    }
+    if (typeof request.reason !== 'string' || request.reason.trim() === '') {
+      throw new Error('reason: give a reason; it is recorded with the model version');
+    }
+  }
+
+  decide(decision: 'approved' | 'rejected', request: ApprovalRequest, now: number): ApprovalState {
+    if (!this.current) throw new Error('no approval requested');
+    this.current = { ...this.current, state: decision, decision: { decision, approver: request.approver.trim(), reason: request.reason.trim(), at: new Date(now).toISOString() } };
+    return this.snapshot()!;
+  }
+
+  /** Applies the documented default when the deadline passed without a decision. */
+  timeOut(now: number): void {
+    if (!this.current || !this.pending) return;
+    const decision = this.current.onTimeout === 'approve' ? 'approved' : 'rejected';
+    this.decide(decision, { approver: 'timeout', reason: `no decision by ${this.current.deadline}; the default is to ${this.current.onTimeout}` }, now);
+  }
+
+  snapshot(): ApprovalState | undefined {
+    return this.current ? { ...this.current } : undefined;
+  }
+}

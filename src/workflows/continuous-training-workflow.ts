@@ -1,0 +1,84 @@
+/**
+ * `continuousTraining`: one long-running workflow per model. It checks the retrain
+ * triggers (no champion, model age, new data, drift) on a timer or on demand, starts one
+ * retraining pipeline at a time as a child (never two for the same model), and records why.
+ * History stays bounded through continue-as-new.
+ */
+import {
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  allHandlersFinished,
+} from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import type { PipelineResult } from './pipeline-status';
+import type { ContinuousTrainingInput, ContinuousTrainingStatus, RetrainDecision } from './continuous-training-status';
+
+type Activities = ReturnType<typeof createActivities>;
+
+export const continuousTrainingStatusQuery = defineQuery<ContinuousTrainingStatus>('ctStatus');
+export const checkNowSignal = defineSignal('checkNow');
+
+const { assessRetraining } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '5s' },
+  summary: 'assess retrain triggers',
+});
+
+/** Decisions kept in state; older ones remain in the workflow's history. */
+const KEEP_DECISIONS = 50;
+
+export async function continuousTraining(input: ContinuousTrainingInput): Promise<ContinuousTrainingStatus> {
+  const decisions: RetrainDecision[] = [...(input.history ?? [])];
+  let checksDone = input.checksDone ?? 0;
+  let running: string | undefined;
+  let checkRequested = false;
+  setHandler(continuousTrainingStatusQuery, () => ({ model: input.model, checksDone, running, decisions: [...decisions] }), {
+    description: 'Checks done, the retrain in progress, and every decision with its reasons.',
+  });
+  setHandler(checkNowSignal, () => void (checkRequested = true), { description: 'Check the retrain triggers now.' });
+
+  while (input.maxChecks === undefined || checksDone < input.maxChecks) {
+    const assessment = await assessRetraining({ model: input.model, pipeline: input.pipeline, overrides: input.overrides, policy: input.policy ?? {} });
+    checksDone++;
+    const decision: RetrainDecision = {
+      at: new Date().toISOString(),
+      retrain: assessment.retrain,
+      reasons: assessment.reasons,
+      championVersion: assessment.championVersion,
+    };
+    if (assessment.retrain) {
+      // The child id is derived from the check number, so a replayed or retried start cannot double up.
+      decision.workflowId = `${input.model}-retrain-${workflowInfo().workflowId}-${checksDone}`;
+      running = decision.workflowId;
+      try {
+        const result = await executeChild<(i: unknown) => Promise<PipelineResult>>('pipeline', {
+          workflowId: decision.workflowId,
+          args: [{ pipeline: input.pipeline, model: input.model, overrides: { ...input.overrides, ...assessment.overrides } }],
+        });
+        decision.outcome = result.outcome;
+      } catch (err) {
+        decision.outcome = 'failed';
+        decision.error = err instanceof Error ? err.message : String(err);
+      }
+      running = undefined;
+    }
+    decisions.push(decision);
+    if (decisions.length > KEEP_DECISIONS) decisions.splice(0, decisions.length - KEEP_DECISIONS);
+
+    if (input.maxChecks !== undefined && checksDone >= input.maxChecks) break;
+    checkRequested = false;
+    await condition(() => checkRequested, (input.checkEvery ?? '1 hour') as Duration);
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof continuousTraining>({ ...input, history: decisions, checksDone });
+    }
+  }
+  return { model: input.model, checksDone, decisions };
+}

@@ -1,0 +1,131 @@
+/**
+ * Fixtures of the model-server tests: a temporary registry and artifact store, tiny ONNX
+ * models over the flights features built straight from hand-set weights (no training, so
+ * they are instant and their scores predictable), and a server listening on a real port.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StaticTokenAuthenticator } from '../../src/api/authenticator';
+import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
+import type { ArtifactRef } from '../../src/pipeline/types';
+import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
+import { FileDeploymentStore } from '../../src/serving/file-deployment-store';
+import { RegistryModelLoader } from '../../src/serving/model-loader';
+import { buildModelServer, type ModelServer, type ServingLimits } from '../../src/serving/model-server';
+import { exportLogisticRegressionOnnx } from '../../src/training/onnx-export';
+import { FLIGHTS_FEATURES } from '../../src/training/test-flights';
+
+export const ADMIN_TOKEN = 'serve-admin-token-0123456789';
+
+/** Logit weights of a tiny flights model; omitted ones are 0. */
+export interface TinyWeights {
+  bias?: number;
+  /** Per standardised unit of distance (mean 1000 miles, std 500). */
+  distance?: number;
+  /** Extra logit for flights from ORD. */
+  ord?: number;
+}
+
+/** P(label = 1) of the tiny model for a row, computed in JavaScript. */
+export function tinyScore(w: TinyWeights, row: { distance: number; origin: string }): number {
+  const z = (w.bias ?? 0) + (w.distance ?? 0) * ((row.distance - 1000) / 500) + (row.origin === 'ORD' ? (w.ord ?? 0) : 0);
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** A model following the ONNX contract over hour, weekday, month, distance, origin, destination. */
+export function tinyFlightsModel(w: TinyWeights): Uint8Array {
+  return exportLogisticRegressionOnnx({
+    features: FLIGHTS_FEATURES,
+    encoding: {
+      numeric: { hour: { mean: 12, std: 6 }, weekday: { mean: 4, std: 2 }, month: { mean: 6, std: 3 }, distance: { mean: 1000, std: 500 } },
+      vocab: { origin: ['ORD', 'ATL'], destination: ['LAX', 'SFO'] },
+    },
+    model: { bias: w.bias ?? 0, numeric: [0, 0, 0, w.distance ?? 0], categorical: [[w.ord ?? 0, 0, 0], [0, 0, 0]] },
+  });
+}
+
+export interface ServingWorld {
+  dir: string;
+  registry: SqliteModelRegistry;
+  store: LocalArtifactStore;
+  registryPath: string;
+  artifactRoot: string;
+  statePath: string;
+  /** Registers the next version of `model` with these bytes; returns its number and artifact. */
+  register(model: string, bytes: Uint8Array): Promise<{ version: number; artifact: ArtifactRef }>;
+  close(): Promise<void>;
+}
+
+export async function createServingWorld(): Promise<ServingWorld> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-serving-'));
+  const registryPath = join(dir, 'registry.sqlite');
+  const artifactRoot = join(dir, 'artifacts');
+  const registry = new SqliteModelRegistry({ path: registryPath });
+  const store = new LocalArtifactStore({ root: artifactRoot });
+  let n = 0;
+  return {
+    dir,
+    registry,
+    store,
+    registryPath,
+    artifactRoot,
+    statePath: join(dir, 'serving', 'deployments.json'),
+    async register(model, bytes) {
+      const artifact = await store.putBytes(bytes, { name: 'model', mediaType: 'application/onnx' });
+      const v = await registry.registerVersion({
+        model,
+        idempotencyKey: `test/${++n}`,
+        artifact,
+        metrics: {},
+        params: {},
+        lineage: { dataDigest: 'd'.repeat(64), specDigest: 's'.repeat(64), workflowId: 'wf', runId: 'run', pipeline: 'test', trainer: 'hand-set' },
+      });
+      return { version: v.version, artifact };
+    },
+    async close() {
+      await registry.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A model server over `world`, listening on 127.0.0.1 at a free port. */
+export async function startServer(world: ServingWorld, limits: Partial<ServingLimits> = {}): Promise<{ server: ModelServer; base: string }> {
+  const server = await buildModelServer({
+    loader: new RegistryModelLoader(world.registry, world.store),
+    store: new FileDeploymentStore(world.statePath),
+    adminAuthenticator: new StaticTokenAuthenticator([{ name: 'test', token: ADMIN_TOKEN }]),
+    limits,
+    processMetrics: false,
+  });
+  const base = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  return { server, base };
+}
+
+/** A JSON HTTP call; `token` null sends no Authorization header. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { token?: string | null; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const token = options.token === undefined ? ADMIN_TOKEN : options.token;
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // /metrics answers text
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/** A flights row as the replay tool and clients send it. */
+export const flight = (distance: number, origin = 'ATL') => ({ hour: 9, weekday: 3, month: 3, distance, origin, destination: 'LAX' });
