@@ -6,6 +6,7 @@
 import { resolvePipelineInput } from './resolve-pipeline';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { detectFormat, readerSql, resolveSourcePath } from '../data/source-path';
+import type { PipelineSpec } from '../pipeline/spec-schema';
 import type { IngestParams } from '../pipeline/step-params';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { RetrainAssessment, RetrainPolicy } from '../workflows/continuous-training-status';
@@ -56,7 +57,19 @@ export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Pr
   } else {
     checked.push('new data: the champion records no data window to compare with');
   }
-  return { retrain: fired.length > 0, reasons: fired.length > 0 ? fired : checked, championVersion: champion.version };
+  const probe = fired.length === 0 && req.policy.onDrift ? driftProbe(resolved.spec) : undefined;
+  return { retrain: fired.length > 0, reasons: fired.length > 0 ? fired : checked, championVersion: champion.version, ...(probe && { probe }) };
+}
+
+/** The pipeline cut down to ingest and validate: what validation says about the newest data, without training. */
+function driftProbe(spec: PipelineSpec): RetrainAssessment['probe'] {
+  const ingest = spec.steps.find((s) => s.kind === 'ingest');
+  const validate = spec.steps.find((s) => s.kind === 'validate' && ingest && s.dependsOn.includes(ingest.id));
+  if (!ingest || !validate) return undefined;
+  return {
+    spec: { ...spec, name: `${spec.name}-drift-probe`, steps: [ingest, { ...validate, dependsOn: [ingest.id] }] },
+    validateStep: validate.id,
+  };
 }
 
 /** Rows in the pipeline's current window that are newer than `after`. */

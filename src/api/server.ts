@@ -34,7 +34,7 @@ export interface ApiDeps {
 const PUBLIC_PATHS = new Set(['/healthz', '/openapi.json']);
 
 export async function buildApi(deps: ApiDeps) {
-  const app = Fastify({ loggerInstance: deps.logger, disableRequestLogging: false }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ loggerInstance: deps.logger }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);

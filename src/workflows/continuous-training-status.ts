@@ -20,7 +20,11 @@ export interface RetrainPolicy {
   maxModelAge?: string;
   /** Retrain when at least this many rows arrived after the champion's data window. @default 1000 */
   minNewRows?: number;
-  /** Retrain when validation of the newest data warns of drift against the champion's training data. @default true */
+  /**
+   * Probe the newest data for drift when no other trigger fired: a child pipeline of just the
+   * ingest and validate steps; drift detected against the champion's training data triggers a retrain.
+   * @default false
+   */
   onDrift?: boolean;
 }
 
@@ -31,6 +35,8 @@ export interface RetrainAssessment {
   championVersion: number | null;
   /** Overrides for the retrain run, e.g. a window that ends at the newest data. */
   overrides?: Record<string, Record<string, unknown>>;
+  /** An inline spec with only the ingest and validate steps, to run as a drift probe. */
+  probe?: { spec: Record<string, unknown>; validateStep: string };
 }
 
 export interface RetrainDecision {

@@ -18,7 +18,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { PipelineResult } from './pipeline-status';
-import type { ContinuousTrainingInput, ContinuousTrainingStatus, RetrainDecision } from './continuous-training-status';
+import type { ContinuousTrainingInput, ContinuousTrainingStatus, RetrainAssessment, RetrainDecision } from './continuous-training-status';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -33,6 +33,22 @@ const { assessRetraining } = proxyActivities<Activities>({
 
 /** Decisions kept in state; older ones remain in the workflow's history. */
 const KEEP_DECISIONS = 50;
+
+/** Runs the ingest+validate probe as a child pipeline and reads its drift verdict. */
+async function probeDrift(probe: NonNullable<RetrainAssessment['probe']>, workflowId: string): Promise<{ detected: boolean; line: string }> {
+  try {
+    const result = await executeChild<(i: unknown) => Promise<PipelineResult>>('pipeline', { workflowId, args: [{ spec: probe.spec }] });
+    const drift = result.outputs[probe.validateStep]?.summary.drift as { detected?: boolean; share?: number; columns?: string[] } | undefined;
+    if (!drift) return { detected: false, line: 'drift probe: validation reported no drift section' };
+    const share = typeof drift.share === 'number' ? drift.share.toFixed(2) : '?';
+    return drift.detected
+      ? { detected: true, line: `drift detected against the champion's training data in ${drift.columns?.join(', ') || 'some columns'} (share ${share})` }
+      : { detected: false, line: `no drift against the champion's training data (drifted share ${share}${drift.columns?.length ? `: ${drift.columns.join(', ')}` : ''})` };
+  } catch (err) {
+    // Data that fails validation is not a reason to retrain on it; the failure is recorded.
+    return { detected: false, line: `drift probe ${workflowId} failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
 
 export async function continuousTraining(input: ContinuousTrainingInput): Promise<ContinuousTrainingStatus> {
   const decisions: RetrainDecision[] = [...(input.history ?? [])];
@@ -53,7 +69,15 @@ export async function continuousTraining(input: ContinuousTrainingInput): Promis
       reasons: assessment.reasons,
       championVersion: assessment.championVersion,
     };
-    if (assessment.retrain) {
+    if (!assessment.retrain && assessment.probe) {
+      const drift = await probeDrift(assessment.probe, `${input.model}-drift-probe-${workflowInfo().workflowId}-${checksDone}`);
+      decision.reasons = [...decision.reasons, drift.line];
+      if (drift.detected) {
+        decision.retrain = true;
+        decision.reasons = [drift.line];
+      }
+    }
+    if (decision.retrain) {
       // The child id is derived from the check number, so a replayed or retried start cannot double up.
       decision.workflowId = `${input.model}-retrain-${workflowInfo().workflowId}-${checksDone}`;
       running = decision.workflowId;
