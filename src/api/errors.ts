@@ -8,6 +8,7 @@ import {
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isInvalidPipelineInput, isSlipwayError } from '../errors';
+import { isRegistryError } from '../registry/registry-error';
 
 export interface ApiError {
   statusCode: number;
@@ -30,6 +31,8 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err instanceof WorkflowExecutionAlreadyStartedError) return send(409, 'Conflict', err.message);
   // An update validator refused the request (e.g. nothing waits for approval): the run's state conflicts.
   if (err instanceof WorkflowUpdateFailedError) return send(409, 'Conflict', err.cause?.message ?? err.message);
+  if (isRegistryError(err, 'unknown-model') || isRegistryError(err, 'unknown-version')) return send(404, 'Not Found', err.message);
+  if (isRegistryError(err, 'stale-alias')) return send(409, 'Conflict', err.message);
   if (isSlipwayError(err) && !err.retryable) return send(400, err.name, err.message);
   if (err.statusCode && err.statusCode < 500) return send(err.statusCode, err.name, err.message);
   request.log.error({ err }, 'request failed');

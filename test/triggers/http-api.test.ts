@@ -121,6 +121,9 @@ describe('HTTP API', () => {
     const model = await call('GET', '/v1/models/flight-delay');
     expect(model.status).toBe(200);
     expect(model.body.versions).toHaveLength(1);
+
+    const unknown = await call('POST', '/v1/models/flight-delay/rollback', { version: 9, reason: 'bad canary' });
+    expect(unknown).toEqual({ status: 404, body: expect.objectContaining({ message: 'model "flight-delay" has no version 9 (versions: v1)' }) });
   });
 
   it('answers 404 for an unknown run or model', async () => {

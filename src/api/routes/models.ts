@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ModelRegistry } from '../../registry/model-registry';
+import { rollbackAlias } from '../../registry/rollback';
 
 const modelParams = z.object({ model: z.string().min(1) });
 
@@ -25,6 +26,24 @@ export const modelRoutes =
         if (!v) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `No version ${request.params.version} of "${request.params.model}"` });
         return v;
       },
+    );
+    app.post(
+      '/v1/models/:model/rollback',
+      {
+        schema: {
+          summary: 'Move the champion back to an earlier version',
+          params: modelParams,
+          body: z.object({ version: z.number().int().positive(), reason: z.string().min(1).max(2000) }).strict(),
+        },
+      },
+      async (request) =>
+        rollbackAlias(registry, {
+          model: request.params.model,
+          toVersion: request.body.version,
+          actor: request.principal?.id ?? 'anonymous',
+          reason: request.body.reason,
+          origin: `http:${request.ip}`,
+        }),
     );
     app.get(
       '/v1/models/:model/aliases/:alias/history',

@@ -1,6 +1,7 @@
 /** `slipway models list | show | compare`. */
 import type { Command } from 'commander';
 import type { ModelVersion } from '../../registry/model-registry';
+import { rollbackAlias } from '../../registry/rollback';
 import { CliError, print, withRegistry } from '../context';
 
 const METRICS = ['auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece'];
@@ -41,6 +42,21 @@ export function registerModelCommands(program: Command): void {
         );
       }),
     );
+  program
+    .command('rollback')
+    .description('move the champion of a model back to an earlier version')
+    .argument('<model>')
+    .argument('<version>', 'e.g. v3')
+    .requiredOption('--reason <text>', 'recorded in the alias history and the audit log')
+    .option('--as <actor>', 'who rolls back', process.env.USER ?? 'cli')
+    .option('--json')
+    .action(async (model: string, version: string, o: { reason: string; as: string; json?: boolean }) =>
+      withRegistry(async (registry) => {
+        const move = await rollbackAlias(registry, { model, toVersion: Number(version.replace(/^v/, '')), actor: o.as, reason: o.reason, origin: 'cli' });
+        print(!!o.json, move, () => `${model}: champion v${move.fromVersion} -> v${move.toVersion}`);
+      }),
+    );
+
   models
     .command('compare')
     .argument('<model>')
