@@ -19,12 +19,26 @@ export function formatSummary(result: PipelineResult, url: string): string {
     const err = step.error ? `  ${step.error.type ?? ''} ${step.error.message.split('\n')[0]}` : '';
     out.push(`    ${step.id.padEnd(12)} ${step.state.padEnd(10)} ${ms.padStart(9)}  attempts ${step.attempts}${err}`);
   }
+  const validation = bySummary('warningMessages');
+  if ('checks' in validation) {
+    const drift = validation.drift as { columns?: string[] } | undefined;
+    const drifted = drift?.columns?.length ? `, drift in ${drift.columns.join(', ')}` : '';
+    out.push(`  validation   ${validation.checks} checks, ${validation.warnings ?? 0} warnings${drifted}  ${validation.reportPath ?? validation.report ?? ''}`);
+  }
+  const candidates = (evaluation.candidates ?? []) as Record<string, unknown>[];
+  const chosen = evaluation.chosen as { step?: string } | undefined;
+  const primary = String(evaluation.primaryMetric ?? 'auc');
+  if (candidates.length > 1) {
+    const list = candidates.map((c) => `${c.step} ${primary} ${typeof c[primary] === 'number' ? (c[primary] as number).toFixed(4) : '-'}${c.step === chosen?.step ? ' (chosen)' : ''}`);
+    out.push(`  candidates   ${list.join(', ')}`);
+  }
   const metrics = (evaluation.metrics ?? {}) as Record<string, number>;
   const fmt = (k: string) => (typeof metrics[k] === 'number' ? metrics[k].toFixed(4) : '-');
   out.push(`  metrics      auc ${fmt('auc')}  logLoss ${fmt('logLoss')}  accuracy ${fmt('accuracy')}  f1 ${fmt('f1')}`);
   const champion = evaluation.champion as { version: number; metrics?: Record<string, number> } | null | undefined;
   if (champion) out.push(`  compared to  champion v${champion.version} (auc ${champion.metrics?.auc?.toFixed(4) ?? '-'})`);
   out.push(`  version      ${registered.version !== undefined ? `v${registered.version}` : '-'}`);
+  if (evaluation.page) out.push(`  evaluation   ${evaluation.page}`);
   const promote = s('promote');
   const became = result.outcome === 'promoted' ? 'yes — now champion' : `no${(promote.reasons as string[] | undefined)?.length ? ` — ${(promote.reasons as string[]).join('; ')}` : ''}`;
   out.push(`  champion?    ${became}`);
