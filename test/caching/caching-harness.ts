@@ -19,6 +19,7 @@ import { FileStepRecords } from '../../src/step-records/file-step-records';
 import { statusQuery } from '../../src/workflows/definitions';
 import type { PipelineResult, PipelineStatus } from '../../src/workflows/pipeline-status';
 import { WORKFLOWS_PATH } from '../../src/workflows-path';
+import { ingestParams } from '../validation/flight-files';
 
 export interface PipelineRunReport {
   workflowId: string;
@@ -94,19 +95,7 @@ export async function startCachingHarness(env: TestWorkflowEnvironment): Promise
 }
 
 /** The flight-delay steps on nine days of March 2001, with the built-in trainer only. */
-export const INGEST_WEEK = {
-  source: { path: 'package:vega-datasets/data/flights-3m.parquet' },
-  timeColumn: 'date',
-  window: { from: '2001-03-01', to: '2001-03-10' },
-  features: [
-    { name: 'hour', column: 'date', transform: 'hour' },
-    { name: 'weekday', column: 'date', transform: 'weekday' },
-    { name: 'distance', column: 'distance', transform: 'double' },
-    { name: 'origin', column: 'origin' },
-    { name: 'destination', column: 'destination' },
-  ],
-  label: { name: 'label', column: 'delay', op: 'gt', value: 15 },
-};
+export const INGEST_WEEK = ingestParams('package:vega-datasets/data/flights-3m.parquet', { from: '2001-03-01', to: '2001-03-10' });
 
 export const builtinTrain = (id: string, epochs: number, extra: object = {}) => ({
   id,
