@@ -40,6 +40,8 @@ const envSchema = z.object({
   SLIPWAY_SERVE_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   /** Bearer token of the model server's admin API. Secret: never logged. */
   SLIPWAY_SERVE_ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Base URL of the model server's admin API for canary, promotion and rollback (e.g. http://127.0.0.1:8090); unset: no serving steps. */
+  SLIPWAY_SERVE_URL: z.string().url().optional(),
   /** Deployment state of the model server; default `$SLIPWAY_DATA_DIR/serving/deployments.json`. */
   SLIPWAY_SERVE_STATE_PATH: z.string().min(1).optional(),
   /** Predictions running at once; more wait in a queue of SLIPWAY_SERVE_MAX_QUEUE, beyond that 503. */
@@ -82,6 +84,8 @@ export interface ServeConfig {
   host: string;
   port: number;
   adminToken?: string;
+  /** Where workers reach the model server's admin API; undefined: canary steps fail with ServingNotConfigured. */
+  url?: string;
   statePath: string;
   maxConcurrency: number;
   maxQueue: number;
@@ -119,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.SLIPWAY_SERVE_HOST,
       port: e.SLIPWAY_SERVE_PORT,
       adminToken: e.SLIPWAY_SERVE_ADMIN_TOKEN,
+      url: e.SLIPWAY_SERVE_URL?.replace(/\/$/, ''),
       statePath: path.resolve(e.SLIPWAY_SERVE_STATE_PATH ?? path.join(dataDir, 'serving', 'deployments.json')),
       maxConcurrency: e.SLIPWAY_SERVE_MAX_CONCURRENCY,
       maxQueue: e.SLIPWAY_SERVE_MAX_QUEUE,

@@ -14,6 +14,10 @@ export const ERROR_DOCS = {
   Unauthenticated: 'No valid API token was presented (HTTP 401): send "Authorization: Bearer <token>" with a token an admin created.',
   PermissionDenied: 'The token is valid but its principal lacks the role or model grant the action needs (HTTP 403); ask an admin.',
   AccessControlError: 'A principal, token or grant request was invalid or named something unknown; the message names the field.',
+  ServingUnavailable: 'The model server did not answer or answered 5xx (retried: it may be restarting); check SLIPWAY_SERVE_URL and the server.',
+  DeploymentRefused: 'The model server refused a deployment (an artifact failed its sha256 check, an unknown version, a bad token); the running split is unchanged.',
+  ServingNotConfigured: 'A canary or serving step ran on a worker without SLIPWAY_SERVE_URL; set it to the model server\'s address.',
+  CanaryBusy: 'Another canary of the same model is running; only one canary per model runs at a time. Wait for it or abort it.',
   AuditError: 'An audit entry was invalid (actor, action, target) or the audit log could not be written.',
 } as const;
 

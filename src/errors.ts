@@ -124,3 +124,24 @@ export const isArtifactIntegrityError = (err: unknown): err is ArtifactIntegrity
   err instanceof ArtifactIntegrityError;
 export const isAuthenticationError = (err: unknown): err is AuthenticationError => err instanceof AuthenticationError;
 export const isPermissionDeniedError = (err: unknown): err is PermissionDeniedError => err instanceof PermissionDeniedError;
+
+/** The model server did not answer or failed; retried, since it may be restarting. */
+export class ServingUnavailableError extends SlipwayError {
+  override readonly name = 'ServingUnavailable';
+  readonly code = ERROR_CODES.ServingUnavailable;
+  readonly retryable = true;
+}
+
+/** The model server refused a deployment change (integrity, unknown version, auth); the running split stays. */
+export class DeploymentRefusedError extends SlipwayError {
+  override readonly name = 'DeploymentRefused';
+  readonly code = ERROR_CODES.DeploymentRefused;
+  readonly retryable = false;
+}
+
+/** A serving step ran on a worker that was not given the model server's address. */
+export class ServingNotConfiguredError extends SlipwayError {
+  override readonly name = 'ServingNotConfigured';
+  readonly code = ERROR_CODES.ServingNotConfigured;
+  readonly retryable = false;
+}

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
+import { HttpServingAdmin } from './canary/http-serving-admin';
 import { FileStepCache } from './cache/file-step-cache';
 import { LocalArtifactStore } from './artifacts/local-artifact-store';
 import { loadConfig, type Config } from './config';
@@ -37,6 +38,7 @@ export async function createWorker(
     pipelinesDir: config.pipelinesDir,
     duckdbThreads: config.duckdbThreads,
     codeVersion: codeVersion(),
+    serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken) : undefined,
   });
   const worker = await Worker.create({
     connection,

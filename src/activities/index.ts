@@ -20,7 +20,10 @@ import {
 import type { ModelRegistry } from '../registry/model-registry';
 import type { StepRecords } from '../step-records/step-records';
 import { BUILTIN_TRAINER_VERSION } from '../training/builtin-trainer';
+import type { ServingAdmin } from '../canary/serving-admin';
+import { createCanaryActivities } from './canary';
 import { evaluateCandidate } from './evaluate';
+import { rollbackChampion, type RollbackRequest } from './rollback';
 import { ingestSnapshot } from './ingest';
 import { promoteVersion } from './promote';
 import { registerVersion } from './register';
@@ -44,6 +47,8 @@ export interface ActivityDeps {
   duckdbThreads: number;
   /** Git commit of the running code, recorded in lineage. */
   codeVersion?: string;
+  /** The model server's admin API (canary steps, promotion, rollback); undefined without SLIPWAY_SERVE_URL. */
+  serving?: ServingAdmin;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -87,9 +92,11 @@ export function createActivities(deps: ActivityDeps) {
     register: defineStep(deps, 'register', (p) => registerParamsSchema.parse(p), (req, params) =>
       registerVersion({ registry, codeVersion: deps.codeVersion }, req, params),
     ),
-    promote: defineStep(deps, 'promote', (p) => promoteParamsSchema.parse(p), (req, params) =>
-      promoteVersion({ registry }, req, params),
+    promote: defineStep(deps, 'promote', (p) => promoteParamsSchema.parse(p), (req, params, log) =>
+      promoteVersion({ registry, serving: deps.serving }, req, params, log),
     ),
+    rollbackChampion: (req: RollbackRequest) => rollbackChampion({ registry, logger: deps.logger }, req),
+    ...createCanaryActivities({ logger: deps.logger, store, serving: deps.serving }),
   };
 }
 

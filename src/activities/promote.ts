@@ -3,6 +3,8 @@
  * is compare-and-set against the champion the evaluation compared with, so a champion
  * that changed in between is never overwritten on stale evidence.
  */
+import type { Logger } from 'pino';
+import type { ServingAdmin } from '../canary/serving-admin';
 import type { ModelRegistry } from '../registry/model-registry';
 import { RegistryError } from '../errors';
 import { isRegistryError } from '../registry/registry-error';
@@ -13,9 +15,11 @@ import { findSummary } from './upstream';
 
 export interface PromoteDeps {
   registry: ModelRegistry;
+  /** The model server, told to follow the new champion; undefined: no server configured. */
+  serving?: ServingAdmin;
 }
 
-export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params: PromoteParams): Promise<StepOutput> {
+export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params: PromoteParams, log?: Logger): Promise<StepOutput> {
   const registered = findSummary(req.inputs, 'version');
   // 'gates' is unique to an evaluate step's summary (register echoes 'blessed').
   const evaluation = findSummary(req.inputs, 'gates');
@@ -26,6 +30,15 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
   const comparedWith = (evaluation.champion as { version: number } | null)?.version ?? null;
   if (evaluation.blessed !== true) {
     return { artifacts: {}, summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, reasons: evaluation.reasons ?? [] } };
+  }
+  // 'canaryVerdict' marks a canary step's summary; a canary that did not pass blocks promotion.
+  const canary = findSummary(req.inputs, 'canaryVerdict');
+  if (canary && canary.canaryVerdict !== 'passed' && canary.canaryVerdict !== 'skipped') {
+    const reasons = (canary.reasons as string[] | undefined) ?? [];
+    return {
+      artifacts: {},
+      summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, canary: canary.canaryVerdict, reasons: [`canary ${String(canary.canaryVerdict)}`, ...reasons] },
+    };
   }
   if (params.mode === 'manual' && !req.approval) {
     // The workflow always decides before a manual promote runs; without a decision nothing moves.
@@ -53,9 +66,10 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
       origin: `temporal:${req.ctx.workflowId}/${req.ctx.runId}`,
       evidence: { workflowId: req.ctx.workflowId, runId: req.ctx.runId, report: evaluation.report, ...(approval ? { approval } : {}) },
     });
+    const serving = params.alias === 'champion' ? await followChampion(deps, req.ctx.model, version, move.fromVersion, log) : undefined;
     return {
       artifacts: {},
-      summary: { outcome: 'promoted', version, alias: params.alias, previousVersion: move.fromVersion, reasons: [], ...(approval ? { approval } : {}) },
+      summary: { outcome: 'promoted', version, alias: params.alias, previousVersion: move.fromVersion, reasons: [], ...(approval ? { approval } : {}), ...(serving && { serving }) },
     };
   } catch (err) {
     if (!isRegistryError(err, 'stale-alias')) throw err;
@@ -70,5 +84,22 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
         reasons: [`${params.alias} moved from v${comparedWith ?? 'none'} to v${now?.version ?? 'none'} while this run evaluated; re-run to compare with the new champion`],
       },
     };
+  }
+}
+
+/**
+ * Points the model server at the new champion (the previous one stays loaded at weight 0).
+ * Best effort: the alias has moved, which is the promotion; a server that cannot be told is
+ * reported in the summary and catches up on the next deployment change or rollback.
+ */
+async function followChampion(deps: PromoteDeps, model: string, version: number, previous: number | null, log?: Logger): Promise<Record<string, unknown> | undefined> {
+  if (!deps.serving) return undefined;
+  const versions = [{ version, weight: 100 }, ...(previous !== null && previous !== version ? [{ version: previous, weight: 0 }] : [])];
+  try {
+    const applied = await deps.serving.setDeployment(model, versions);
+    return { revision: applied.revision, changed: applied.changed, versions };
+  } catch (err) {
+    log?.warn({ err: (err as Error).message, model, version }, 'model server not updated after promotion');
+    return { error: (err as Error).message, versions };
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import {
+  canaryParamsSchema,
   evaluateParamsSchema,
   ingestParamsSchema,
   promoteParamsSchema,
@@ -14,8 +15,10 @@ import {
 } from './step-params';
 
 export interface StepKind {
-  /** Name of the activity that executes this kind. */
+  /** Name of the activity that executes this kind; or, for a kind that runs as a child workflow, that workflow's type. */
   activity: string;
+  /** `workflow`: the kind runs as a child workflow (long, interactive steps such as a canary). @default 'activity' */
+  runsAs?: 'activity' | 'workflow';
   params: z.ZodType;
   /** Default start-to-close timeout (ms-format string). */
   timeout: string;
@@ -90,11 +93,21 @@ export const STEP_KINDS = {
     cache: 'never',
     reads: [],
   },
+  canary: {
+    activity: 'canary',
+    runsAs: 'workflow',
+    params: canaryParamsSchema,
+    timeout: '7 days',
+    description: 'Shift live traffic to the registered version in steps on the model server, analyse it against the champion at each step, roll back on failure',
+    version: 1,
+    cache: 'never',
+    reads: [],
+  },
   promote: {
     activity: 'promote',
     params: promoteParamsSchema,
     timeout: '2 minutes',
-    description: 'Move the champion alias to the new version when the evaluation blessed it',
+    description: 'Move the champion alias to the new version when the evaluation blessed it (and its canary passed), and point the model server at it',
     version: 1,
     cache: 'never',
     reads: [],

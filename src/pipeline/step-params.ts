@@ -301,6 +301,56 @@ export const promoteParamsSchema = z
   })
   .strict();
 
+/** A wait such as `5s`, `30 seconds`, `10 minutes`, `1 hour`: canary holds and decision timeouts. */
+export const waitSchema = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'expected a duration such as "5s", "10 minutes" or "1 hour"');
+
+export const canaryAnalysisSchema = z
+  .object({
+    /** Minimum-sample guard: fewer canary requests in a step make its analysis inconclusive, never a pass. */
+    minRequests: z.number().int().min(1).default(50),
+    /** Fewer labelled canary predictions (from feedback) leave live quality unjudged; see `requireLabels`. */
+    minLabels: z.number().int().min(1).default(100),
+    /**
+     * `true`: the last traffic step is inconclusive unless live quality could be judged, so a canary
+     * that never got labels is never promoted without a human. `false`: quality is judged only when labels exist.
+     */
+    requireLabels: z.boolean().default(true),
+    /** Fail when canary error rate exceeds the champion's by more than this (absolute, 0.01 = 1 point). */
+    maxErrorRateIncrease: z.number().min(0).max(1).default(0.01),
+    /** Fail when canary p99 latency exceeds the champion's times this ratio ... */
+    maxP99Ratio: z.number().min(1).default(1.5),
+    /** ... and by more than this many milliseconds (sub-millisecond noise is not a regression). */
+    p99SlackMs: z.number().min(0).default(5),
+    /** Fail when the canary's prediction-score distribution is this far from the champion's (PSI; 0.25 = major shift). */
+    maxPsi: z.number().positive().default(0.25),
+    /** Fail when live AUC from feedback falls below the champion's by more than this. */
+    maxAucDrop: z.number().min(0).max(1).default(0.03),
+    /** Fail when live accuracy from feedback falls below the champion's by more than this. */
+    maxAccuracyDrop: z.number().min(0).max(1).default(0.03),
+  })
+  .strict();
+
+export const canaryParamsSchema = z
+  .object({
+    /** Canary traffic share per step, in percent, rising; the last is usually 100. */
+    steps: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .max(20)
+      .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'steps must rise, e.g. [10, 25, 50, 100]')
+      .default([10, 25, 50, 100]),
+    /** How long each step holds before its analysis. */
+    interval: waitSchema.default('5 minutes'),
+    analysis: canaryAnalysisSchema.prefault({}),
+    /** What an inconclusive analysis waits for: an `approve` or `reject` update on the canary workflow. */
+    decisionTimeout: waitSchema.default('1 hour'),
+    /** What an unanswered decision becomes: rollback by default, so silence never ships a model. */
+    onDecisionTimeout: z.enum(['rollback', 'continue']).default('rollback'),
+  })
+  .strict();
+
 export type IngestParams = z.infer<typeof ingestParamsSchema>;
 export type ValidateParams = z.infer<typeof validateParamsSchema>;
 export type ValidationCheckName = (typeof validationCheckNames)[number];
@@ -313,3 +363,5 @@ export type SliceSpec = z.infer<typeof sliceSchema>;
 export type MetricName = (typeof metricNames)[number];
 export type RegisterParams = z.infer<typeof registerParamsSchema>;
 export type PromoteParams = z.infer<typeof promoteParamsSchema>;
+export type CanaryParams = z.infer<typeof canaryParamsSchema>;
+export type CanaryAnalysisParams = z.infer<typeof canaryAnalysisSchema>;

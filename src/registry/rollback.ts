@@ -13,10 +13,16 @@ export interface RollbackInput {
   reason: string;
   alias?: string;
   origin?: string;
+  /** Makes a retried rollback (an activity attempt) return the move it already made instead of failing. */
+  idempotencyKey?: string;
 }
 
 export async function rollbackAlias(registry: ModelRegistry, input: RollbackInput): Promise<AliasMove> {
   const alias = input.alias ?? 'champion';
+  if (input.idempotencyKey !== undefined) {
+    const earlier = (await registry.aliasHistory(input.model, alias)).find((m) => m.idempotencyKey === input.idempotencyKey);
+    if (earlier) return earlier;
+  }
   const current = await registry.getAlias(input.model, alias);
   if (!current) throw registryError('unknown-model', `model "${input.model}" has no "${alias}" to roll back`);
   const target = await registry.getVersion(input.model, input.toVersion);
@@ -35,6 +41,7 @@ export async function rollbackAlias(registry: ModelRegistry, input: RollbackInpu
     actor: input.actor,
     reason: input.reason,
     auditAction: 'model.rollback',
+    idempotencyKey: input.idempotencyKey,
     origin: input.origin,
     evidence: { rolledBackFrom: current.version },
   });

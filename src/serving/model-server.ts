@@ -80,6 +80,8 @@ export async function buildModelServer(deps: ModelServerDeps) {
   const limits: ServingLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const logger = deps.logger ?? pino({ level: 'silent' });
   const now = deps.now ?? Date.now;
+  // Tells the canary analysis whether one process served a whole step (stats live in memory).
+  const startedAt = new Date(now()).toISOString();
   const stats = new LiveStats({ retentionSeconds: limits.statsRetentionSeconds, labelWindow: limits.labelWindow });
   const metrics = new ServingMetrics(stats, { defaultMetrics: deps.processMetrics });
   const deployments = new DeploymentManager({
@@ -129,13 +131,13 @@ export async function buildModelServer(deps: ModelServerDeps) {
       }
       request.principal = principal;
     });
-    await admin.register(adminRoutes({ deployments, stats, statsRetentionSeconds: limits.statsRetentionSeconds, now }));
+    await admin.register(adminRoutes({ deployments, stats, statsRetentionSeconds: limits.statsRetentionSeconds, now, startedAt }));
   });
 
   app.addHook('onClose', async () => {
     await deployments.close();
   });
-  return { app, deployments, stats, metrics, limits };
+  return { app, deployments, stats, metrics, limits, startedAt };
 }
 
 export type ModelServer = Awaited<ReturnType<typeof buildModelServer>>;

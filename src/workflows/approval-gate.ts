@@ -22,6 +22,9 @@ export interface ApprovalState {
 export class ApprovalGate {
   private current?: ApprovalState;
 
+  /** @param idleMessage the validator's answer when nothing waits for a decision. */
+  constructor(private readonly idleMessage = 'no promotion is waiting for approval in this run') {}
+
   open(stepId: string, now: number, timeoutMs: number, onTimeout: 'reject' | 'approve'): void {
     this.current = {
       stepId,
@@ -42,7 +45,7 @@ export class ApprovalGate {
 
   /** Throws when the request cannot be accepted; runs in the update validator, before history. */
   validate(request: ApprovalRequest | undefined): void {
-    if (!this.pending) throw new Error('no promotion is waiting for approval in this run');
+    if (!this.pending) throw new Error(this.idleMessage);
     if (!request || typeof request.approver !== 'string' || request.approver.trim() === '') {
       throw new Error('approver: say who decides, e.g. {"approver":"alice","reason":"reviewed the evaluation report"}');
     }

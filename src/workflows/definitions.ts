@@ -2,7 +2,8 @@
  * Message handles of the pipeline workflow. Clients import these to query a run; the
  * descriptions make the Temporal UI list them in its Queries dropdown.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CanaryStatus } from '../canary/canary-state';
 import type { ApprovalRequest, ApprovalState } from './approval-gate';
 import type { PipelineStatus } from './pipeline-status';
 
@@ -19,3 +20,20 @@ export const approveUpdateDescription =
 export const rejectUpdate = defineUpdate<ApprovalState, [ApprovalRequest]>('reject');
 export const rejectUpdateDescription =
   'Reject the promotion waiting in this run. Input: {"approver": "<who>", "reason": "<why>"}; the champion stays as it is.';
+
+/** The canary workflow's state: every step's measurements, thresholds, verdicts and decisions. */
+export const canaryStatusQuery = defineQuery<CanaryStatus & { decision?: ApprovalState }>('status');
+export const canaryStatusQueryDescription =
+  'Canary stage, traffic weight and, per step: measurements of canary and champion, each check with its threshold, the verdict and any human decision.';
+export const canaryApproveDescription =
+  'Continue a canary whose analysis was inconclusive (to its next traffic step). Input: {"approver": "<who>", "reason": "<why>"}.';
+export const canaryRejectDescription =
+  'Roll back a canary whose analysis was inconclusive: its traffic goes to 0 and the champion stays. Input: {"approver": "<who>", "reason": "<why>"}.';
+
+export interface AbortRequest {
+  by: string;
+  reason: string;
+}
+/** Stops a canary at once: its traffic goes to 0, the champion keeps serving. Input: `{"by":"alice","reason":"..."}`. */
+export const abortSignal = defineSignal<[AbortRequest]>('abort');
+export const abortSignalDescription = 'Abort the canary now and roll it back. Input: {"by": "<who>", "reason": "<why>"}.';

@@ -5,7 +5,9 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  ChildWorkflowFailure,
   condition,
+  executeChild,
   isCancellation,
   log,
   proxyActivities,
@@ -13,12 +15,15 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { StepSpec } from '../pipeline/spec-schema';
 import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
 import type { StepRequest, StepResult } from '../pipeline/types';
+import { planCanary } from '../canary/canary-plan';
 import { ApprovalGate } from './approval-gate';
+import { canary, canaryWorkflowId } from './canary-workflow';
+import { msFromDuration } from './durations';
 import {
   approveUpdate,
   approveUpdateDescription,
@@ -106,14 +111,9 @@ async function withApproval(gate: ApprovalGate, step: StepSpec, request: StepReq
   return { ...request, approval: gate.decision };
 }
 
-const UNIT_MS: Record<string, number> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
-function msFromDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhd])/.exec(text.trim());
-  return m ? Number(m[1]) * UNIT_MS[m[2]] : 864e5;
-}
-
 function runStep(step: StepSpec, request: StepRequest): Promise<StepResult> {
   const kind = STEP_KINDS[step.kind as StepKindName];
+  if ('runsAs' in kind && kind.runsAs === 'workflow') return runCanary(request);
   const options = {
     // The spec schema only admits ms-style durations, which is what Duration's string form is.
     startToCloseTimeout: (step.timeout ?? kind.timeout) as Duration,
@@ -123,6 +123,36 @@ function runStep(step: StepSpec, request: StepRequest): Promise<StepResult> {
   };
   const activity = proxyActivities<Record<string, StepActivity>>(options)[kind.activity];
   return activity.executeWithOptions(options, [request]);
+}
+
+/**
+ * The canary step runs as the `canary-<model>` child workflow: its id serialises canaries of
+ * one model, and it has its own status query, approve/reject updates and abort signal.
+ */
+async function runCanary(request: StepRequest): Promise<StepResult> {
+  const plan = planCanary(request);
+  if ('skip' in plan) return { artifacts: {}, summary: { canaryVerdict: 'skipped', reasons: [plan.skip] }, attempt: 1 };
+  const workflowId = canaryWorkflowId(request.ctx.model);
+  try {
+    return await executeChild(canary, {
+      workflowId,
+      args: [plan.input],
+      // Cancelling the pipeline asks the canary to roll back rather than killing it mid-shift.
+      parentClosePolicy: 'REQUEST_CANCEL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `canary of ${request.ctx.model} v${plan.input.candidate} against v${plan.input.champion ?? 'none'}`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw ApplicationFailure.create({
+        type: 'CanaryBusy',
+        message: `model "${request.ctx.model}" already has a canary running (workflow ${workflowId}); one canary per model at a time: wait for it to end or abort it, then re-run`,
+        nonRetryable: true,
+      });
+    }
+    if (err instanceof ChildWorkflowFailure && err.cause) throw err.cause;
+    throw err;
+  }
 }
 
 function describeFailure(err: unknown): { type?: string; message: string; attempts: number } {

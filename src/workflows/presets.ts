@@ -25,3 +25,29 @@ export function retryPolicy(spec: RetrySpec | undefined): RetryPolicy {
     maximumInterval: spec.maximumInterval as Duration,
   };
 }
+
+/** Setting a canary step's traffic: the server may be restarting, so a few tries over ~30 s. */
+export const TRAFFIC_OPTIONS = {
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 6, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+} as const satisfies ActivityOptions;
+
+/**
+ * Rolling a canary back must happen: retried until the server takes it (a refused candidate
+ * is handled inside the activity). The run's status shows `rolling-back` meanwhile.
+ */
+export const ROLLBACK_TRAFFIC_OPTIONS = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+} as const satisfies ActivityOptions;
+
+/** Reading a step's stats: bounded, so an unreachable server makes the step inconclusive rather than stalling it. */
+export const MEASURE_OPTIONS = {
+  startToCloseTimeout: '15s',
+  retry: { maximumAttempts: 4, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '4s' },
+} as const satisfies ActivityOptions;
+
+export const REPORT_OPTIONS = {
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1s' },
+} as const satisfies ActivityOptions;

@@ -14,6 +14,8 @@ export interface AdminRouteDeps {
   stats: LiveStats;
   statsRetentionSeconds: number;
   now: () => number;
+  /** ISO start time of this server process, in every answer that carries state or stats. */
+  startedAt: string;
 }
 
 /** Most versions one deployment may split traffic between. */
@@ -64,17 +66,19 @@ export interface ModelStatsView {
   to: string;
   /** Revision of the current deployment; null when the model is not deployed. */
   revision: number | null;
+  /** Start of this server process: stats before it are gone. */
+  serverStartedAt: string;
   versions: VersionStatsView[];
 }
 
 export const adminRoutes =
   (deps: AdminRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get('/admin/v1/deployments', async () => ({ deployments: deps.deployments.list() }));
+    app.get('/admin/v1/deployments', async () => ({ deployments: deps.deployments.list(), serverStartedAt: deps.startedAt }));
 
     app.get('/admin/v1/models/:name/deployment', { schema: { params: modelParams } }, async (request, reply) => {
       const view = deps.deployments.view(request.params.name);
-      return view ?? reply.status(404).send(problem(404, 'Not Found', `Model "${request.params.name}" is not deployed`));
+      return view ? { ...view, serverStartedAt: deps.startedAt } : reply.status(404).send(problem(404, 'Not Found', `Model "${request.params.name}" is not deployed`));
     });
 
     app.put('/admin/v1/models/:name/deployment', { schema: { params: modelParams, body: deploymentBody } }, async (request, reply) => {
@@ -91,7 +95,7 @@ export const adminRoutes =
           .status(422)
           .send(problem(422, 'DeploymentRefused', `Deployment of "${request.params.name}" refused, the running one is unchanged: ${list}`, { failures: result.failures }));
       }
-      return { changed: result.changed, deployment: result.deployment };
+      return { changed: result.changed, deployment: result.deployment, serverStartedAt: deps.startedAt };
     });
 
     app.delete('/admin/v1/models/:name/deployment', { schema: { params: modelParams } }, async (request, reply) => {
@@ -114,6 +118,7 @@ export const adminRoutes =
         from: new Date(Math.floor(from / 1000) * 1000).toISOString(),
         to: new Date(Math.floor(to / 1000) * 1000 + 999).toISOString(),
         revision: deployment?.revision ?? null,
+        serverStartedAt: deps.startedAt,
         versions: versions.map((v) => {
           const d = deployment?.versions.find((x) => x.version === v);
           return { ...deps.stats.summarize(name, v, from, to), weight: d?.weight ?? null, share: d?.share ?? 0, state: d?.state ?? 'undeployed' };

@@ -1,0 +1,219 @@
+/**
+ * The canary analysis: one step's measurements of canary and champion against the
+ * thresholds, as a verdict with every check's figures. Pure (no I/O, no clock), so the
+ * canary workflow runs it and its history holds every input and output.
+ *
+ * A missing figure is never read as good news: too few requests, a server that restarted
+ * in the step, or no labels where labels are required make the step inconclusive.
+ */
+import type { CanaryAnalysisParams } from '../pipeline/step-params';
+import { populationStabilityIndex } from '../serving/histogram';
+
+/** One version's figures over a range of time, as the canary measure activity reads them. */
+export interface VersionWindow {
+  version: number;
+  requests: number;
+  errors: number;
+  errorRate: number | null;
+  p99Ms: number | null;
+  /** Prediction-score histogram (20 equal bins over [0, 1]). */
+  scoreCounts: number[];
+  labels: number;
+  auc: number | null;
+  accuracy: number | null;
+}
+
+/** What the measure activity returns for one canary step. */
+export interface StepMeasurement {
+  /** ISO bounds of the step's range on the server. */
+  from: string;
+  to: string;
+  /** When the answering server process started: a change within a step means its stats were lost. */
+  serverStartedAt: string;
+  /** Figures of this step alone. */
+  step: { champion: VersionWindow; canary: VersionWindow };
+  /** Figures since the canary began (live quality needs labels from several steps). */
+  cumulative: { champion: VersionWindow; canary: VersionWindow };
+}
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
+export type CheckVerdict = Verdict | 'pending';
+
+export interface CheckResult {
+  name: 'samples' | 'serverContinuity' | 'errorRate' | 'latencyP99' | 'scoreShift' | 'liveAuc' | 'liveAccuracy';
+  verdict: CheckVerdict;
+  /** The canary's figure (null when unmeasured). */
+  canary: number | null;
+  /** What it was compared with (the champion's figure), when anything. */
+  baseline: number | null;
+  /** The limit the canary's figure had to respect. */
+  limit: number | null;
+  message: string;
+}
+
+export interface StepAnalysis {
+  verdict: Verdict;
+  checks: CheckResult[];
+  /** Messages of the checks that decided the verdict. */
+  reasons: string[];
+}
+
+/** The champion's figures the checks compare with, carried between steps (the champion gets no traffic at 100%). */
+export interface Baseline {
+  errorRate: number;
+  p99Ms: number | null;
+  scoreCounts: number[];
+  /** The step it was measured in (traffic weight of the canary then). */
+  measuredAtWeight: number;
+}
+
+export interface AnalysisInput {
+  measurement: StepMeasurement;
+  thresholds: CanaryAnalysisParams;
+  /** Champion figures from an earlier step, used when the champion got too few requests in this one. */
+  previousBaseline?: Baseline;
+  /** Server process start time seen when the step's traffic was set. */
+  serverStartedAtStepStart: string;
+  weight: number;
+  /** Whether this is the last traffic step (live quality is then required when `requireLabels`). */
+  lastStep: boolean;
+}
+
+const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/** The champion's figures of this step when it had enough requests, else the earlier baseline. */
+export function baselineFor(input: AnalysisInput): Baseline | undefined {
+  const { champion } = input.measurement.step;
+  if (champion.requests >= input.thresholds.minRequests) {
+    return { errorRate: champion.errorRate ?? 0, p99Ms: champion.p99Ms, scoreCounts: champion.scoreCounts, measuredAtWeight: input.weight };
+  }
+  return input.previousBaseline;
+}
+
+export function analyseStep(input: AnalysisInput): StepAnalysis {
+  const t = input.thresholds;
+  const { canary } = input.measurement.step;
+  const baseline = baselineFor(input);
+  const checks: CheckResult[] = [];
+
+  const restarted = input.measurement.serverStartedAt !== input.serverStartedAtStepStart;
+  checks.push({
+    name: 'serverContinuity',
+    verdict: restarted ? 'inconclusive' : 'pass',
+    canary: null,
+    baseline: null,
+    limit: null,
+    message: restarted
+      ? `the model server restarted during this step (started ${input.serverStartedAtStepStart}, now ${input.measurement.serverStartedAt}); the stats before the restart are lost`
+      : 'one server process served the whole step',
+  });
+
+  const enough = canary.requests >= t.minRequests;
+  checks.push({
+    name: 'samples',
+    verdict: enough ? 'pass' : 'inconclusive',
+    canary: canary.requests,
+    baseline: input.measurement.step.champion.requests,
+    limit: t.minRequests,
+    message: enough
+      ? `${canary.requests} canary requests (minimum ${t.minRequests})`
+      : `only ${canary.requests} canary requests in this step, ${t.minRequests} needed: not enough traffic to judge`,
+  });
+
+  if (enough) {
+    const baseRate = baseline?.errorRate ?? 0;
+    const rate = canary.errorRate ?? 0;
+    const limit = baseRate + t.maxErrorRateIncrease;
+    checks.push({
+      name: 'errorRate',
+      verdict: rate > limit ? 'fail' : 'pass',
+      canary: round(rate),
+      baseline: round(baseRate),
+      limit: round(limit),
+      message: `error rate ${pct(rate)} vs champion ${pct(baseRate)} (limit ${pct(limit)})`,
+    });
+
+    if (baseline?.p99Ms == null || canary.p99Ms === null) {
+      checks.push({ name: 'latencyP99', verdict: 'inconclusive', canary: round(canary.p99Ms, 3), baseline: null, limit: null, message: 'no champion latency to compare with' });
+    } else {
+      const limit = Math.max(baseline.p99Ms * t.maxP99Ratio, baseline.p99Ms + t.p99SlackMs);
+      checks.push({
+        name: 'latencyP99',
+        verdict: canary.p99Ms > limit ? 'fail' : 'pass',
+        canary: round(canary.p99Ms, 3),
+        baseline: round(baseline.p99Ms, 3),
+        limit: round(limit, 3),
+        message: `p99 latency ${canary.p99Ms.toFixed(2)} ms vs champion ${baseline.p99Ms.toFixed(2)} ms (limit ${limit.toFixed(2)} ms)`,
+      });
+    }
+
+    const shift = baseline ? scoreShift(baseline.scoreCounts, canary.scoreCounts, t.maxPsi) : undefined;
+    checks.push(
+      !shift
+        ? { name: 'scoreShift', verdict: 'inconclusive', canary: null, baseline: null, limit: t.maxPsi, message: 'no champion score distribution to compare with' }
+        : {
+            name: 'scoreShift',
+            verdict: shift.psi > shift.limit ? 'fail' : 'pass',
+            canary: round(shift.psi),
+            baseline: 0,
+            limit: round(shift.limit),
+            message: `prediction-score PSI ${shift.psi.toFixed(3)} against the champion (limit ${shift.limit.toFixed(3)}: ${t.maxPsi} + ${(shift.limit - t.maxPsi).toFixed(3)} sampling allowance)`,
+          },
+    );
+  }
+
+  checks.push(...qualityChecks(input));
+
+  const verdict: Verdict = checks.some((c) => c.verdict === 'fail') ? 'fail' : checks.some((c) => c.verdict === 'inconclusive') ? 'inconclusive' : 'pass';
+  const deciding = verdict === 'pass' ? [] : checks.filter((c) => c.verdict === (verdict === 'fail' ? 'fail' : 'inconclusive'));
+  return { verdict, checks, reasons: deciding.map((c) => `${c.name}: ${c.message}`) };
+}
+
+/** Bins the PSI is computed over: the server's 20 score bins merged in pairs, the usual 10. */
+const PSI_BINS = 10;
+
+/**
+ * PSI of the canary's scores against the champion's, made fit for small samples: a
+ * pseudo-count of 0.5 per bin (rather than a floor), so an empty bin in 50 requests does not
+ * read as a shift; and a limit raised by PSI's expected value between two samples of the same
+ * distribution, (k − 1)(1/n₁ + 1/n₂), which vanishes as traffic grows.
+ */
+export function scoreShift(champion: number[], canary: number[], maxPsi: number): { psi: number; limit: number } | undefined {
+  const merge = (h: number[]) => Array.from({ length: PSI_BINS }, (_, i) => h.slice((i * h.length) / PSI_BINS, ((i + 1) * h.length) / PSI_BINS).reduce((a, b) => a + b, 0) + 0.5);
+  const n1 = champion.reduce((a, b) => a + b, 0);
+  const n2 = canary.reduce((a, b) => a + b, 0);
+  if (n1 === 0 || n2 === 0 || champion.length % PSI_BINS !== 0 || champion.length !== canary.length) return undefined;
+  return { psi: populationStabilityIndex(merge(champion), merge(canary)), limit: maxPsi + (PSI_BINS - 1) * (1 / n1 + 1 / n2) };
+}
+
+/** Live AUC and accuracy since the canary began, once both versions have enough labels. */
+function qualityChecks(input: AnalysisInput): CheckResult[] {
+  const t = input.thresholds;
+  const { champion, canary } = input.measurement.cumulative;
+  const labelled = canary.labels >= t.minLabels && champion.labels >= t.minLabels;
+  if (!labelled) {
+    const required = t.requireLabels && input.lastStep;
+    const message = `${canary.labels} canary and ${champion.labels} champion labels so far, ${t.minLabels} each needed to judge live quality`;
+    return [{ name: 'liveAuc', verdict: required ? 'inconclusive' : 'pending', canary: round(canary.auc), baseline: round(champion.auc), limit: null, message }];
+  }
+  const results: CheckResult[] = [];
+  const compare = (name: 'liveAuc' | 'liveAccuracy', c: number | null, b: number | null, maxDrop: number, label: string) => {
+    if (c === null || b === null) {
+      results.push({ name, verdict: 'inconclusive', canary: round(c), baseline: round(b), limit: null, message: `live ${label} undefined (labels of one class only)` });
+      return;
+    }
+    const limit = b - maxDrop;
+    results.push({
+      name,
+      verdict: c < limit ? 'fail' : 'pass',
+      canary: round(c),
+      baseline: round(b),
+      limit: round(limit),
+      message: `live ${label} ${c.toFixed(3)} vs champion ${b.toFixed(3)} on ${canary.labels}/${champion.labels} labels (limit ${limit.toFixed(3)})`,
+    });
+  };
+  compare('liveAuc', canary.auc, champion.auc, t.maxAucDrop, 'AUC');
+  compare('liveAccuracy', canary.accuracy, champion.accuracy, t.maxAccuracyDrop, 'accuracy');
+  return results;
+}

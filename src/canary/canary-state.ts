@@ -1,0 +1,170 @@
+/**
+ * The state of one canary: its input, every traffic step with its measurement, analysis
+ * and decision, and the verdict. Deterministic (times come from the workflow); the
+ * `status` query and the canary report are snapshots of it.
+ */
+import { z } from 'zod';
+import { canaryParamsSchema, type CanaryParams } from '../pipeline/step-params';
+import type { Baseline, StepAnalysis, StepMeasurement } from './analysis';
+
+/** Input of the `canary` workflow; the pipeline's canary step fills it from register and evaluate. */
+export const canaryInputSchema = z
+  .object({
+    model: z.string().min(1).max(200),
+    /** The version under test. */
+    candidate: z.number().int().positive(),
+    /** The version it is compared with (the champion); null: nothing to compare with, the canary is skipped. */
+    champion: z.number().int().positive().nullable(),
+    params: canaryParamsSchema.prefault({}),
+    /** The pipeline run and step that started this canary, when one did. */
+    origin: z.object({ workflowId: z.string(), runId: z.string(), stepId: z.string() }).strict().optional(),
+  })
+  .strict()
+  .refine((i) => i.champion !== i.candidate, { message: 'candidate and champion must differ', path: ['candidate'] });
+
+export type CanaryInput = z.input<typeof canaryInputSchema>;
+export type ParsedCanaryInput = z.output<typeof canaryInputSchema>;
+
+/** `passed`: every step passed (or was approved); the pipeline's promote step may move the alias. */
+export type CanaryVerdict = 'passed' | 'rolled-back' | 'aborted' | 'skipped';
+
+export type CanaryStage = 'shifting-traffic' | 'holding' | 'analysing' | 'awaiting-decision' | 'rolling-back' | 'done';
+
+export interface CanaryDecision {
+  decision: 'approved' | 'rejected';
+  by: string;
+  reason: string;
+  at: string;
+}
+
+export interface CanaryStepRecord {
+  /** 1-based. */
+  step: number;
+  /** Canary traffic share, percent. */
+  weight: number;
+  startedAt: string;
+  /** When the hold ends and the analysis runs. */
+  holdUntil: string;
+  /** Start of the server process that took the step's traffic. */
+  serverStartedAt: string;
+  measurement?: StepMeasurement;
+  /** Why no measurement exists (server unreachable). */
+  measurementError?: string;
+  analysis?: StepAnalysis;
+  /** A human decision on an inconclusive analysis (or its timeout default). */
+  decision?: CanaryDecision;
+}
+
+export interface CanaryStatus {
+  model: string;
+  candidate: number;
+  champion: number | null;
+  stage: CanaryStage;
+  /** Canary share now in force on the server, percent. */
+  weight: number;
+  params: CanaryParams;
+  origin?: ParsedCanaryInput['origin'];
+  startedAt: string;
+  steps: CanaryStepRecord[];
+  /** The champion figures the checks compare with. */
+  baseline?: Baseline;
+  verdict?: CanaryVerdict;
+  reasons: string[];
+  endedAt?: string;
+}
+
+/** The canary report artifact: the final status. */
+export type CanaryReport = CanaryStatus & { verdict: CanaryVerdict; endedAt: string };
+
+export class CanaryState {
+  private stage: CanaryStage = 'shifting-traffic';
+  private weight = 0;
+  private readonly steps: CanaryStepRecord[] = [];
+  private verdictValue?: CanaryVerdict;
+  private reasons: string[] = [];
+  private endedAt?: string;
+  baseline?: Baseline;
+
+  constructor(
+    readonly input: ParsedCanaryInput,
+    readonly startedAtMs: number,
+  ) {}
+
+  get current(): CanaryStepRecord | undefined {
+    return this.steps.at(-1);
+  }
+
+  get verdict(): CanaryVerdict | undefined {
+    return this.verdictValue;
+  }
+
+  setStage(stage: CanaryStage): void {
+    this.stage = stage;
+  }
+
+  beginStep(weight: number, now: number, holdMs: number, serverStartedAt: string): void {
+    this.weight = weight;
+    this.stage = 'holding';
+    this.steps.push({ step: this.steps.length + 1, weight, startedAt: iso(now), holdUntil: iso(now + holdMs), serverStartedAt });
+  }
+
+  recordAnalysis(measurement: StepMeasurement | undefined, analysis: StepAnalysis, measurementError?: string, baseline?: Baseline): void {
+    const step = this.current;
+    if (!step) return;
+    Object.assign(step, { analysis, ...(measurement && { measurement }), ...(measurementError && { measurementError }) });
+    if (baseline) this.baseline = baseline;
+  }
+
+  recordDecision(decision: CanaryDecision): void {
+    if (this.current) this.current.decision = decision;
+  }
+
+  rolledBack(weight: number): void {
+    this.weight = weight;
+  }
+
+  finish(verdict: CanaryVerdict, reasons: string[], now: number): void {
+    this.verdictValue = verdict;
+    this.reasons = reasons;
+    this.stage = 'done';
+    this.endedAt = iso(now);
+  }
+
+  status(): CanaryStatus {
+    return {
+      model: this.input.model,
+      candidate: this.input.candidate,
+      champion: this.input.champion,
+      stage: this.stage,
+      weight: this.weight,
+      params: this.input.params,
+      ...(this.input.origin && { origin: this.input.origin }),
+      startedAt: iso(this.startedAtMs),
+      steps: this.steps.map((s) => ({ ...s })),
+      ...(this.baseline && { baseline: this.baseline }),
+      ...(this.verdictValue && { verdict: this.verdictValue }),
+      reasons: [...this.reasons],
+      ...(this.endedAt && { endedAt: this.endedAt }),
+    };
+  }
+
+  report(): CanaryReport {
+    if (!this.verdictValue || !this.endedAt) throw new Error('CanaryState: report() before finish()');
+    return { ...this.status(), verdict: this.verdictValue, endedAt: this.endedAt };
+  }
+
+  /** What the pipeline's promote step reads (`canaryVerdict` marks a canary summary upstream). */
+  summary(workflowId: string): Record<string, unknown> {
+    return {
+      canaryVerdict: this.verdictValue,
+      workflowId,
+      candidate: this.input.candidate,
+      champion: this.input.champion,
+      weight: this.weight,
+      steps: this.steps.map((s) => ({ weight: s.weight, verdict: s.analysis?.verdict ?? null, decision: s.decision?.decision ?? null })),
+      reasons: [...this.reasons],
+    };
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,0 +1,166 @@
+/**
+ * `canary`: moves live traffic to a candidate version in steps (e.g. 10 → 25 → 50 → 100 %),
+ * holds each step, and analyses canary against champion: error rate, p99 latency,
+ * prediction-score shift (PSI) and live AUC/accuracy from feedback.
+ *
+ * - fail → rollback at once (canary weight 0; the champion alias is never touched here);
+ * - inconclusive (too little traffic, no labels, a server restart) → waits for the
+ *   `approve` or `reject` update, with a timeout whose default is rollback;
+ * - `abort` signal or cancellation → rollback.
+ *
+ * Its id is `canary-<model>`, so a second canary of the same model cannot start while one
+ * runs. It never moves the alias: the pipeline's promote step does, after a `passed` verdict.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createCanaryActivities } from '../activities/canary';
+import { analyseStep, baselineFor, type StepAnalysis, type StepMeasurement } from '../canary/analysis';
+import { canaryInputSchema, CanaryState, type CanaryInput, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
+import type { StepResult } from '../pipeline/types';
+import { ApprovalGate } from './approval-gate';
+import {
+  abortSignal,
+  approveUpdate,
+  canaryApproveDescription,
+  canaryRejectDescription,
+  canaryStatusQuery,
+  canaryStatusQueryDescription,
+  rejectUpdate,
+  type AbortRequest,
+} from './definitions';
+import { msFromDuration } from './durations';
+import { MEASURE_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
+
+type CanaryActivities = ReturnType<typeof createCanaryActivities>;
+
+const { canarySetTraffic } = proxyActivities<CanaryActivities>(TRAFFIC_OPTIONS);
+const { canaryMeasure } = proxyActivities<CanaryActivities>(MEASURE_OPTIONS);
+const { canaryWriteReport } = proxyActivities<CanaryActivities>(REPORT_OPTIONS);
+const rollbackTraffic = proxyActivities<CanaryActivities>(ROLLBACK_TRAFFIC_OPTIONS).canarySetTraffic;
+
+/** The workflow id of a model's canary: one at a time per model. */
+export const canaryWorkflowId = (model: string): string => `canary-${model}`;
+
+export async function canary(rawInput: CanaryInput): Promise<StepResult> {
+  const input = parseInput(rawInput);
+  const state = new CanaryState(input, Date.now());
+  let gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
+  let abortRequest: AbortRequest | undefined;
+
+  setHandler(canaryStatusQuery, () => ({ ...state.status(), decision: gate.snapshot() }), { description: canaryStatusQueryDescription });
+  setHandler(approveUpdate, (req) => gate.decide('approved', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryApproveDescription });
+  setHandler(rejectUpdate, (req) => gate.decide('rejected', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryRejectDescription });
+  setHandler(
+    abortSignal,
+    (req) => {
+      abortRequest ??= { by: String(req?.by ?? 'unknown'), reason: String(req?.reason ?? 'no reason given') };
+    },
+  );
+
+  const { model, candidate, champion, params } = input;
+  const finish = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult> => {
+    state.finish(verdict, reasons, Date.now());
+    log.info('canary finished', { model, candidate, verdict, reasons });
+    const report = await CancellationScope.nonCancellable(() => canaryWriteReport(state.report()));
+    return { artifacts: { canaryReport: report }, summary: { ...state.summary(workflowInfo().workflowId), report: report.uri }, attempt: 1 };
+  };
+  const rollBack = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult> => {
+    state.setStage('rolling-back');
+    log.warn('canary rolls back', { model, candidate, reasons });
+    await CancellationScope.nonCancellable(() => rollbackTraffic({ model, champion: champion!, candidate, weight: 0 }));
+    state.rolledBack(0);
+    return finish(verdict, reasons);
+  };
+
+  if (champion === null) return finish('skipped', ['no champion to compare with: the first version is promoted without a canary']);
+
+  const holdMs = msFromDuration(params.interval);
+  const decisionMs = msFromDuration(params.decisionTimeout);
+  const aborted = () => abortRequest !== undefined;
+  const abortReasons = () => [`aborted by ${abortRequest!.by}: ${abortRequest!.reason}`];
+  try {
+    for (const [i, weight] of params.steps.entries()) {
+      if (aborted()) break;
+      state.setStage('shifting-traffic');
+      let applied;
+      try {
+        applied = await canarySetTraffic({ model, champion, candidate, weight });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        return await rollBack('rolled-back', [`the model server did not take the canary at ${weight}%: ${failureMessage(err)}`]);
+      }
+      const stepStart = Date.now();
+      state.beginStep(weight, stepStart, holdMs, applied.serverStartedAt);
+      log.info('canary step holds', { step: i + 1, weight, holdMs });
+      if (await condition(aborted, holdMs)) break;
+
+      state.setStage('analysing');
+      const { measurement, error } = await measure(model, champion, candidate, stepStart, state.startedAtMs);
+      const analysisInput = {
+        thresholds: params.analysis,
+        previousBaseline: state.baseline,
+        serverStartedAtStepStart: applied.serverStartedAt,
+        weight,
+        lastStep: i === params.steps.length - 1,
+      };
+      const analysis: StepAnalysis = measurement
+        ? analyseStep({ ...analysisInput, measurement })
+        : { verdict: 'inconclusive', checks: [], reasons: [`measurement: ${error}`] };
+      state.recordAnalysis(measurement, analysis, error, measurement ? baselineFor({ ...analysisInput, measurement }) : undefined);
+      log.info('canary step analysed', { step: i + 1, weight, verdict: analysis.verdict, reasons: analysis.reasons });
+
+      if (analysis.verdict === 'fail') return await rollBack('rolled-back', analysis.reasons);
+      if (analysis.verdict === 'inconclusive') {
+        gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
+        gate.open(`step-${i + 1}`, Date.now(), decisionMs, params.onDecisionTimeout === 'continue' ? 'approve' : 'reject');
+        state.setStage('awaiting-decision');
+        log.info('canary waits for a decision', { step: i + 1, reasons: analysis.reasons, timeoutMs: decisionMs });
+        const decided = await condition(() => !gate.pending || aborted(), decisionMs);
+        if (aborted()) break;
+        if (!decided) gate.timeOut(Date.now());
+        const d = gate.decision!;
+        state.recordDecision({ decision: d.decision, by: d.approver, reason: d.reason, at: d.at });
+        if (d.decision === 'rejected') return await rollBack('rolled-back', [...analysis.reasons, `rejected by ${d.approver}: ${d.reason}`]);
+      }
+    }
+    if (aborted()) return await rollBack('aborted', abortReasons());
+    return await finish('passed', []);
+  } catch (err) {
+    if (isCancellation(err)) {
+      // A cancelled pipeline must not leave a half-shifted split behind.
+      await rollBack('aborted', ['the canary was cancelled']);
+    }
+    throw err;
+  }
+}
+
+async function measure(model: string, champion: number, candidate: number, stepStartedAtMs: number, canaryStartedAtMs: number): Promise<{ measurement?: StepMeasurement; error?: string }> {
+  try {
+    return { measurement: await canaryMeasure({ model, champion, candidate, stepStartedAtMs, canaryStartedAtMs }) };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // Missing data is never a pass: the step becomes inconclusive and asks a human.
+    return { error: `model server unreachable, no figures for this step: ${failureMessage(err)}` };
+  }
+}
+
+function parseInput(raw: CanaryInput): ParsedCanaryInput {
+  const parsed = canaryInputSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `canary input.${i.path.join('.')}: ${i.message}`);
+  throw ApplicationFailure.create({ type: 'InvalidPipelineInput', message: `Invalid canary input:\n  - ${problems.join('\n  - ')}`, nonRetryable: true, details: [{ problems }] });
+}
+
+function failureMessage(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}

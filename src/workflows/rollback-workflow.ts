@@ -1,0 +1,46 @@
+/**
+ * `rollback`: moves a model's champion back to an earlier version (registry compare-and-set,
+ * audited as `model.rollback`) and points the model server at it, keeping the version it
+ * replaced loaded without traffic. Input: `{"model":"flight-delay","version":3,"reason":"...","actor":"alice"}`.
+ */
+import { ApplicationFailure, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { createCanaryActivities } from '../activities/canary';
+import type { RollbackRequest } from '../activities/rollback';
+import type { AliasMove } from '../registry/model-registry';
+import { ROLLBACK_TRAFFIC_OPTIONS } from './presets';
+
+type Activities = ReturnType<typeof createCanaryActivities> & { rollbackChampion(req: RollbackRequest): Promise<AliasMove> };
+
+const { rollbackChampion } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, initialInterval: '1s' } });
+const { deployChampion } = proxyActivities<Activities>(ROLLBACK_TRAFFIC_OPTIONS);
+
+export interface RollbackInput {
+  model: string;
+  /** The version that becomes champion again. */
+  version: number;
+  reason: string;
+  /** Who asked (recorded in the alias history and the audit log). */
+  actor: string;
+}
+
+export interface RollbackResult {
+  move: AliasMove;
+  /** What the model server did; `skipped` when the worker has no model server configured. */
+  serving: { revision: number; changed: boolean } | { skipped: string };
+}
+
+export async function rollback(input: RollbackInput): Promise<RollbackResult> {
+  const problems: string[] = [];
+  if (typeof input?.model !== 'string' || input.model === '') problems.push('model: give the model name');
+  if (!Number.isInteger(input?.version) || input.version < 1) problems.push('version: give the version number to roll back to, e.g. 3');
+  if (typeof input?.reason !== 'string' || input.reason.trim() === '') problems.push('reason: say why; it is recorded in the audit log');
+  if (typeof input?.actor !== 'string' || input.actor.trim() === '') problems.push('actor: say who asks');
+  if (problems.length) throw ApplicationFailure.create({ type: 'InvalidPipelineInput', message: `Invalid rollback input: ${problems.join('; ')}`, nonRetryable: true });
+
+  const { workflowId, runId } = workflowInfo();
+  const move = await rollbackChampion({ ...input, idempotencyKey: `${workflowId}/${runId}`, origin: `temporal:${workflowId}/${runId}` });
+  const applied = await deployChampion({ model: input.model, version: input.version, previous: move.fromVersion });
+  const serving = 'skipped' in applied ? applied : { revision: applied.revision, changed: applied.changed };
+  log.info('rolled back', { model: input.model, from: move.fromVersion, to: move.toVersion, serving });
+  return { move, serving };
+}

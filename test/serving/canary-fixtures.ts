@@ -1,0 +1,104 @@
+/**
+ * A canary world: a serving world (registry + artifact store), a real model server process
+ * on a fixed port (so a restarted one is found at the same address), a real Temporal dev
+ * server with a Slipway worker pointed at both, and synthetic flights traffic whose labels
+ * follow distance, so a model's live AUC depends on its distance weight.
+ */
+import { createServer } from 'node:net';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { replayTraffic, type FlightTraffic, type ReplayReport } from '../../src/serving/replay-traffic';
+import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
+import { startHarness, type Harness } from '../helpers/slipway-harness';
+import { startDevServer } from '../helpers/temporal-env';
+import { ADMIN_TOKEN, createServingWorld, flight, type ServingWorld } from './serving-fixtures';
+
+export interface CanaryWorld {
+  world: ServingWorld;
+  env: TestWorkflowEnvironment;
+  harness: Harness;
+  server: ServerProcess;
+  base: string;
+  /** Kills the model server with SIGKILL and starts it again on the same port and state. */
+  restartServer(options?: { downMs?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+export async function startCanaryWorld(): Promise<CanaryWorld> {
+  const world = await createServingWorld();
+  const port = await freePort();
+  const serverEnv = {
+    SLIPWAY_DATA_DIR: world.dir,
+    SLIPWAY_REGISTRY_PATH: world.registryPath,
+    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
+    SLIPWAY_SERVE_STATE_PATH: world.statePath,
+    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+    SLIPWAY_SERVE_PORT: String(port),
+  };
+  let server = await spawnServer(serverEnv);
+  const base = server.base;
+  const env = await startDevServer();
+  const harness = await startHarness(env, {
+    SLIPWAY_REGISTRY_PATH: world.registryPath,
+    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
+    SLIPWAY_SERVE_URL: base,
+    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+  });
+  const cw: CanaryWorld = {
+    world,
+    env,
+    harness,
+    server,
+    base,
+    async restartServer(options = {}) {
+      await killHard(server);
+      if (options.downMs) await new Promise((r) => setTimeout(r, options.downMs));
+      server = await spawnServer(serverEnv);
+      cw.server = server;
+    },
+    async close() {
+      await killHard(server);
+      await harness.close();
+      await env.teardown();
+      await world.close();
+    },
+  };
+  return cw;
+}
+
+/**
+ * Flights whose label is 1 for long flights (distance > 1000) with 10% of labels flipped, so
+ * a model with a positive distance weight has a live AUC near 0.9 and a negative one near 0.1.
+ */
+export function syntheticTraffic(n: number, seed = 1): FlightTraffic {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rows = [];
+  const labels: (0 | 1)[] = [];
+  for (let i = 0; i < n; i++) {
+    const distance = 200 + Math.floor(rand() * 1600);
+    rows.push(flight(distance));
+    const truth = distance > 1000 ? 1 : 0;
+    labels.push((rand() < 0.1 ? 1 - truth : truth) as 0 | 1);
+  }
+  return { rows, labels };
+}
+
+/** Sends traffic until stopped; `stop()` resolves with the replay report once pending feedback is posted. */
+export function startTraffic(base: string, model: string, rate = 100): { stop(): Promise<ReplayReport> } {
+  const controller = new AbortController();
+  const done = replayTraffic({ baseUrl: base, model, traffic: syntheticTraffic(100_000), rate, feedbackDelayMs: 200, signal: controller.signal });
+  return {
+    stop: async () => {
+      controller.abort();
+      return done;
+    },
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * The canary workflow against a real model server process and a real Temporal dev server:
+ * traffic moves in steps, each step is analysed on live requests and feedback, a good
+ * candidate passes, a bad one is rolled back automatically, missing data is never a pass.
+ */
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanaryInput, CanaryReport, CanaryStatus } from '../../src/canary/canary-state';
+import type { StepResult } from '../../src/pipeline/types';
+import { abortSignal, approveUpdate, canaryStatusQuery, rejectUpdate } from '../../src/workflows/definitions';
+import { startCanaryWorld, startTraffic, type CanaryWorld } from './canary-fixtures';
+import { call, tinyFlightsModel } from './serving-fixtures';
+
+let cw: CanaryWorld;
+
+beforeAll(async () => {
+  cw = await startCanaryWorld();
+}, 120_000);
+
+afterAll(async () => {
+  await cw?.close();
+});
+
+const FAST = { steps: [20, 50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, decisionTimeout: '2 minutes' };
+
+/** Registers a champion and a candidate for `model` and deploys the champion alone. */
+async function setUp(model: string, candidateWeights: Parameters<typeof tinyFlightsModel>[0]) {
+  const champion = await cw.world.register(model, tinyFlightsModel({ distance: 2 }));
+  const candidate = await cw.world.register(model, tinyFlightsModel(candidateWeights));
+  const put = await call(cw.base, 'PUT', `/admin/v1/models/${model}/deployment`, { versions: [{ version: champion.version, weight: 100 }] });
+  expect(put.status).toBe(200);
+  return { champion: champion.version, candidate: candidate.version, candidateArtifact: candidate.artifact };
+}
+
+function startCanary(input: CanaryInput) {
+  return cw.env.client.workflow.start('canary', { taskQueue: cw.harness.config.taskQueue, workflowId: `canary-${input.model}`, args: [input] });
+}
+
+const deployment = async (model: string) => (await call(cw.base, 'GET', `/admin/v1/models/${model}/deployment`)).body as { versions: { version: number; weight: number }[] };
+const weights = async (model: string) => Object.fromEntries((await deployment(model)).versions.map((v) => [v.version, v.weight]));
+
+async function waitForStage(handle: Awaited<ReturnType<typeof startCanary>>, stage: CanaryStatus['stage'], timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(canaryStatusQuery);
+    if (status.stage === stage) return status;
+    if (Date.now() > until) throw new Error(`canary did not reach ${stage}: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function readReport(result: StepResult): Promise<CanaryReport> {
+  return JSON.parse(await readFile(await cw.world.store.localPath(result.artifacts.canaryReport), 'utf8')) as CanaryReport;
+}
+
+describe('canary workflow', () => {
+  it('moves a good candidate through every traffic step on live traffic and reports each analysis', async () => {
+    const { champion, candidate } = await setUp('good', { distance: 2.2 });
+    const traffic = startTraffic(cw.base, 'good');
+    const handle = await startCanary({ model: 'good', champion, candidate, params: FAST });
+    const result = (await handle.result()) as StepResult;
+    const replay = await traffic.stop();
+
+    expect(result.summary).toMatchObject({ canaryVerdict: 'passed', weight: 100, candidate, champion });
+    const report = await readReport(result);
+    expect(report.steps.map((s) => s.weight)).toEqual([20, 50, 100]);
+    for (const step of report.steps) {
+      expect(step.analysis!.verdict).toBe('pass');
+      expect(step.measurement!.step.canary.requests).toBeGreaterThanOrEqual(20);
+      const names = step.analysis!.checks.map((c) => c.name);
+      expect(names).toEqual(expect.arrayContaining(['samples', 'errorRate', 'latencyP99', 'scoreShift']));
+    }
+    // Live quality was judged once enough labels had arrived, at the latest in the last step.
+    const auc = report.steps.at(-1)!.analysis!.checks.find((c) => c.name === 'liveAuc')!;
+    expect(auc.verdict).toBe('pass');
+    expect(auc.canary!).toBeGreaterThan(0.8);
+    // At 100% the champion got no traffic; the checks compared with its figures from the 50% step.
+    expect(report.baseline?.measuredAtWeight).toBe(50);
+    expect(await weights('good')).toEqual({ [champion]: 0, [candidate]: 100 });
+    expect(replay.statuses['200']).toBe(replay.sent);
+  }, 120_000);
+
+  it('rolls a bad candidate back at the first analysis, within two intervals, without touching the champion', async () => {
+    // Like a model trained on shuffled labels: the same score for every flight.
+    const { champion, candidate } = await setUp('bad', { bias: 1.5 });
+    const traffic = startTraffic(cw.base, 'bad');
+    const started = Date.now();
+    const handle = await startCanary({ model: 'bad', champion, candidate, params: FAST });
+    const result = (await handle.result()) as StepResult;
+    const elapsed = Date.now() - started;
+    await traffic.stop();
+
+    expect(result.summary.canaryVerdict).toBe('rolled-back');
+    expect((result.summary.reasons as string[]).join(' ')).toMatch(/scoreShift: prediction-score PSI/);
+    const report = await readReport(result);
+    expect(report.steps).toHaveLength(1);
+    const psi = report.steps[0].analysis!.checks.find((c) => c.name === 'scoreShift')!;
+    expect(psi.verdict).toBe('fail');
+    expect(psi.canary!).toBeGreaterThan(psi.limit!);
+    expect(elapsed).toBeLessThan(2 * 3000 + 3000);
+    expect(await weights('bad')).toEqual({ [champion]: 100, [candidate]: 0 });
+    expect(await cw.world.registry.getAlias('bad', 'champion')).toBeUndefined();
+  }, 120_000);
+
+  it('does not pass without traffic: each step is inconclusive and waits for a human, who approves it through', async () => {
+    const { champion, candidate } = await setUp('quiet', { distance: 2.2 });
+    const handle = await startCanary({ model: 'quiet', champion, candidate, params: { ...FAST, steps: [50, 100] } });
+    for (const weight of [50, 100]) {
+      const waiting = await waitForStage(handle, 'awaiting-decision');
+      expect(waiting.weight).toBe(weight);
+      expect(waiting.steps.at(-1)!.analysis!.verdict).toBe('inconclusive');
+      expect(waiting.steps.at(-1)!.analysis!.reasons.join(' ')).toMatch(/only 0 canary requests/);
+      expect(waiting.decision).toMatchObject({ state: 'pending', onTimeout: 'reject' });
+      await handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', reason: `checked offline metrics at ${weight}%` }] });
+    }
+    const result = (await handle.result()) as StepResult;
+    expect(result.summary.canaryVerdict).toBe('passed');
+    expect(result.summary.steps).toEqual([
+      { weight: 50, verdict: 'inconclusive', decision: 'approved' },
+      { weight: 100, verdict: 'inconclusive', decision: 'approved' },
+    ]);
+  }, 120_000);
+
+  it('rolls back when the human rejects an inconclusive step, and refuses decisions when none is pending', async () => {
+    const { champion, candidate } = await setUp('rejected', { distance: 2.2 });
+    const handle = await startCanary({ model: 'rejected', champion, candidate, params: FAST });
+    await expect(handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', reason: 'too early' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/no canary decision is pending/) },
+    });
+    await waitForStage(handle, 'awaiting-decision');
+    await expect(handle.executeUpdate(rejectUpdate, { args: [{ approver: 'bob', reason: '' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/reason: give a reason/) },
+    });
+    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'bob', reason: 'no traffic to judge it on' }] });
+    const result = (await handle.result()) as StepResult;
+    expect(result.summary.canaryVerdict).toBe('rolled-back');
+    expect((result.summary.reasons as string[]).at(-1)).toBe('rejected by bob: no traffic to judge it on');
+    expect(await weights('rejected')).toEqual({ [champion]: 100, [candidate]: 0 });
+  }, 120_000);
+
+  it('after the model server is killed mid-step it serves the same split again, and the step is not passed on lost data', async () => {
+    const { champion, candidate } = await setUp('crash', { distance: 2.2 });
+    const traffic = startTraffic(cw.base, 'crash');
+    const handle = await startCanary({ model: 'crash', champion, candidate, params: { ...FAST, interval: '6s' } });
+    await waitForStage(handle, 'holding');
+    await new Promise((r) => setTimeout(r, 1500));
+    await cw.restartServer();
+    expect(await weights('crash')).toEqual({ [champion]: 80, [candidate]: 20 });
+
+    const waiting = await waitForStage(handle, 'awaiting-decision');
+    const analysis = waiting.steps[0].analysis!;
+    expect(analysis.verdict).toBe('inconclusive');
+    expect(analysis.checks.find((c) => c.name === 'serverContinuity')!.verdict).toBe('inconclusive');
+    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'carol', reason: 'server crashed during the step' }] });
+    const result = (await handle.result()) as StepResult;
+    await traffic.stop();
+    expect(result.summary.canaryVerdict).toBe('rolled-back');
+    expect(await weights('crash')).toEqual({ [champion]: 100, [candidate]: 0 });
+  }, 120_000);
+
+  it('rolls back when the candidate artifact was tampered with: the server refuses it and keeps the champion alone', async () => {
+    const { champion, candidate, candidateArtifact } = await setUp('tampered', { distance: 2.2 });
+    const file = join(cw.world.artifactRoot, 'sha256', candidateArtifact.sha256.slice(0, 2), candidateArtifact.sha256);
+    const bytes = await readFile(file);
+    bytes[bytes.length - 3] ^= 0x01;
+    await chmod(file, 0o644);
+    await writeFile(file, bytes);
+    const handle = await startCanary({ model: 'tampered', champion, candidate, params: FAST });
+    const result = (await handle.result()) as StepResult;
+    expect(result.summary.canaryVerdict).toBe('rolled-back');
+    expect((result.summary.reasons as string[])[0]).toMatch(/did not take the canary at 20%.*sha256/);
+    expect(await weights('tampered')).toEqual({ [champion]: 100 });
+  }, 120_000);
+
+  it('aborts on the abort signal, and a second canary of the same model cannot start while one runs', async () => {
+    const { champion, candidate } = await setUp('aborted', { distance: 2.2 });
+    const handle = await startCanary({ model: 'aborted', champion, candidate, params: { ...FAST, interval: '1 minute' } });
+    await waitForStage(handle, 'holding');
+    await expect(startCanary({ model: 'aborted', champion, candidate, params: FAST })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await handle.signal(abortSignal, { by: 'dave', reason: 'pager went off' });
+    const result = (await handle.result()) as StepResult;
+    expect(result.summary).toMatchObject({ canaryVerdict: 'aborted', reasons: ['aborted by dave: pager went off'] });
+    expect(await weights('aborted')).toEqual({ [champion]: 100, [candidate]: 0 });
+  }, 120_000);
+
+  it('refuses an invalid input, naming the field', async () => {
+    const handle = await startCanary({ model: 'invalid', champion: 1, candidate: 2, params: { steps: [50, 10] } as never });
+    await expect(handle.result()).rejects.toMatchObject({ cause: { message: expect.stringMatching(/params\.steps: steps must rise/) } });
+  });
+});
