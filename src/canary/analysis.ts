@@ -19,6 +19,8 @@ export interface VersionWindow {
   /** Prediction-score histogram (20 equal bins over [0, 1]). */
   scoreCounts: number[];
   labels: number;
+  /** Labels equal to 1 among `labels`. */
+  positives: number;
   auc: number | null;
   accuracy: number | null;
 }
@@ -198,22 +200,40 @@ function qualityChecks(input: AnalysisInput): CheckResult[] {
     return [{ name: 'liveAuc', verdict: required ? 'inconclusive' : 'pending', canary: round(canary.auc), baseline: round(champion.auc), limit: null, message }];
   }
   const results: CheckResult[] = [];
-  const compare = (name: 'liveAuc' | 'liveAccuracy', c: number | null, b: number | null, maxDrop: number, label: string) => {
+  const compare = (name: 'liveAuc' | 'liveAccuracy', c: number | null, b: number | null, se: number, maxDrop: number, label: string) => {
     if (c === null || b === null) {
       results.push({ name, verdict: 'inconclusive', canary: round(c), baseline: round(b), limit: null, message: `live ${label} undefined (labels of one class only)` });
       return;
     }
-    const limit = b - maxDrop;
+    // Fails only when the drop beyond the allowed one is larger than sampling noise explains (one-sided 95%).
+    const limit = b - maxDrop - Z_ONE_SIDED_95 * se;
     results.push({
       name,
       verdict: c < limit ? 'fail' : 'pass',
       canary: round(c),
       baseline: round(b),
       limit: round(limit),
-      message: `live ${label} ${c.toFixed(3)} vs champion ${b.toFixed(3)} on ${canary.labels}/${champion.labels} labels (limit ${limit.toFixed(3)})`,
+      message: `live ${label} ${c.toFixed(3)} vs champion ${b.toFixed(3)} on ${canary.labels}/${champion.labels} labels (limit ${limit.toFixed(3)}: drop ${maxDrop} + ${(Z_ONE_SIDED_95 * se).toFixed(3)} sampling allowance)`,
     });
   };
-  compare('liveAuc', canary.auc, champion.auc, t.maxAucDrop, 'AUC');
-  compare('liveAccuracy', canary.accuracy, champion.accuracy, t.maxAccuracyDrop, 'accuracy');
+  compare('liveAuc', canary.auc, champion.auc, Math.hypot(aucStandardError(canary), aucStandardError(champion)), t.maxAucDrop, 'AUC');
+  compare('liveAccuracy', canary.accuracy, champion.accuracy, Math.hypot(proportionStandardError(canary.accuracy, canary.labels), proportionStandardError(champion.accuracy, champion.labels)), t.maxAccuracyDrop, 'accuracy');
   return results;
+}
+
+const Z_ONE_SIDED_95 = 1.645;
+
+/** Hanley & McNeil (1982) standard error of an AUC from its positive and negative counts. */
+export function aucStandardError(w: Pick<VersionWindow, 'auc' | 'labels' | 'positives'>): number {
+  const a = w.auc;
+  const p = w.positives;
+  const n = w.labels - w.positives;
+  if (a === null || p === 0 || n === 0) return 0;
+  const q1 = a / (2 - a);
+  const q2 = (2 * a * a) / (1 + a);
+  return Math.sqrt(Math.max(0, (a * (1 - a) + (p - 1) * (q1 - a * a) + (n - 1) * (q2 - a * a)) / (p * n)));
+}
+
+function proportionStandardError(p: number | null, n: number): number {
+  return p === null || n === 0 ? 0 : Math.sqrt((p * (1 - p)) / n);
 }

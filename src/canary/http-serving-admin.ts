@@ -19,7 +19,7 @@ interface StatsAnswer {
     errorRate: number | null;
     latencyMs: { p99: number | null };
     scores: { counts: number[] };
-    feedback: { labels: number; auc: number | null; accuracy: number | null };
+    feedback: { labels: number; positives: number; auc: number | null; accuracy: number | null };
   }[];
 }
 
@@ -64,6 +64,7 @@ export class HttpServingAdmin implements ServingAdmin {
         p99Ms: v?.latencyMs.p99 ?? null,
         scoreCounts: v?.scores.counts ?? [],
         labels: v?.feedback.labels ?? 0,
+        positives: v?.feedback.positives ?? 0,
         auc: v?.feedback.auc ?? null,
         accuracy: v?.feedback.accuracy ?? null,
       });

@@ -12,6 +12,7 @@ export interface BuiltinTrainerParams {
   batchSize: number;
   seed: number;
   maxCategories: number;
+  shuffleLabels: boolean;
 }
 
 /** Where a training run is; sent as Temporal heartbeat details, so keep it small. */

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isSlipwayError } from '../errors';
 import type { TrainerThreadInput, TrainerThreadMessage } from './builtin-trainer-protocol';
 import { loadEncodedData } from './load-training-data';
-import { fitLogisticRegression } from './logistic-regression';
+import { fitLogisticRegression, mulberry32 } from './logistic-regression';
 import { exportLogisticRegressionOnnx } from './onnx-export';
 
 // Share of the progress bar each phase takes; fitting dominates the wall time.
@@ -23,6 +23,7 @@ async function train(input: TrainerThreadInput): Promise<void> {
   const isCancelled = (): boolean => Atomics.load(flag, 0) === 1;
   post({ type: 'progress', progress: { phase: 'loading', fraction: 0 } });
   const data = await loadCancellably(input, isCancelled);
+  if (params.shuffleLabels) shuffleLabels(data.label, params.seed);
   post({ type: 'progress', progress: { phase: 'fitting', fraction: LOADED_AT, epoch: 0, epochs: params.epochs } });
 
   const fit = fitLogisticRegression(
@@ -78,6 +79,17 @@ async function loadCancellably(input: TrainerThreadInput, isCancelled: () => boo
     });
   } finally {
     clearInterval(poll);
+  }
+}
+
+/** Fisher–Yates with the run's seed: the same drill model every time. */
+function shuffleLabels(label: Uint8Array, seed: number): void {
+  const random = mulberry32((seed ^ 0x5f3759df) >>> 0);
+  for (let i = label.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = label[i];
+    label[i] = label[j];
+    label[j] = t;
   }
 }
 

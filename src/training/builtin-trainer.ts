@@ -22,7 +22,7 @@ export type { BuiltinTrainerParams, TrainingProgress } from './builtin-trainer-p
 
 export const BUILTIN_TRAINER = 'builtin-logistic-regression';
 /** Bump when the same inputs would produce different model bytes. */
-export const BUILTIN_TRAINER_VERSION = '1.0.0';
+export const BUILTIN_TRAINER_VERSION = '1.1.0';
 const MODEL_FILE = 'model.onnx';
 /** After this long without the cancelled thread exiting, the run rejects anyway and the thread is left to finish. */
 const ABORT_GRACE_MS = 30_000;
@@ -36,6 +36,11 @@ export const builtinTrainerParamsSchema: z.ZodType<BuiltinTrainerParams, Partial
     batchSize: z.number().int().min(1).max(1_000_000).default(4096),
     seed: z.number().int().min(0).max(0xffffffff).default(42),
     maxCategories: z.number().int().min(1).max(1_000_000).default(1000),
+    /**
+     * Train on the labels in a seeded random order, i.e. on noise: a model that scores every
+     * row near the base rate. For canary drills (pipelines/flight-delay-bad-canary.yaml), never for real use.
+     */
+    shuffleLabels: z.boolean().default(false),
   })
   .strict();
 

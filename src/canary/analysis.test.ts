@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { canaryAnalysisSchema } from '../pipeline/step-params';
+import { analyseStep, aucStandardError, scoreShift, type AnalysisInput, type VersionWindow } from './analysis';
+
+const thresholds = canaryAnalysisSchema.parse({ minRequests: 50, minLabels: 100 });
+const spread = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 10 ? 1 : 3)) / 40));
+
+function version(over: Partial<VersionWindow> = {}): VersionWindow {
+  return { version: 1, requests: 400, errors: 0, errorRate: 0, p99Ms: 4, scoreCounts: spread(400), labels: 300, positives: 60, auc: 0.7, accuracy: 0.8, ...over };
+}
+
+function input(canary: Partial<VersionWindow>, champion: Partial<VersionWindow> = {}, over: Partial<AnalysisInput> = {}): AnalysisInput {
+  const c = version({ version: 2, ...canary });
+  const b = version(champion);
+  return {
+    measurement: { from: 'a', to: 'b', serverStartedAt: 's1', step: { champion: b, canary: c }, cumulative: { champion: b, canary: c } },
+    thresholds,
+    serverStartedAtStepStart: 's1',
+    weight: 25,
+    lastStep: false,
+    ...over,
+  };
+}
+
+const check = (r: ReturnType<typeof analyseStep>, name: string) => r.checks.find((c) => c.name === name)!;
+
+describe('canary step analysis', () => {
+  it('passes a canary that matches the champion on every figure', () => {
+    const r = analyseStep(input({}));
+    expect(r.verdict).toBe('pass');
+    expect(r.checks.map((c) => [c.name, c.verdict])).toEqual([
+      ['serverContinuity', 'pass'],
+      ['samples', 'pass'],
+      ['errorRate', 'pass'],
+      ['latencyP99', 'pass'],
+      ['scoreShift', 'pass'],
+      ['liveAuc', 'pass'],
+      ['liveAccuracy', 'pass'],
+    ]);
+  });
+
+  it('is inconclusive, never a pass, with too few canary requests', () => {
+    const r = analyseStep(input({ requests: 10, scoreCounts: spread(10) }));
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.reasons).toEqual(['samples: only 10 canary requests in this step, 50 needed: not enough traffic to judge']);
+  });
+
+  it('fails on an error rate above the champion by more than the allowed increase', () => {
+    const r = analyseStep(input({ errors: 12, errorRate: 0.03 }, { errors: 4, errorRate: 0.01 }));
+    expect(r.verdict).toBe('fail');
+    expect(check(r, 'errorRate')).toMatchObject({ verdict: 'fail', canary: 0.03, baseline: 0.01, limit: 0.02 });
+  });
+
+  it('fails on p99 latency beyond both the ratio and the slack, not on sub-millisecond noise', () => {
+    expect(check(analyseStep(input({ p99Ms: 6.5 }, { p99Ms: 2 })), 'latencyP99')).toMatchObject({ verdict: 'pass', limit: 7 });
+    expect(check(analyseStep(input({ p99Ms: 30 }, { p99Ms: 10 })), 'latencyP99')).toMatchObject({ verdict: 'fail', limit: 15 });
+  });
+
+  it('fails on a collapsed score distribution; its PSI allowance shrinks as traffic grows', () => {
+    const collapsed = Array.from({ length: 20 }, (_, i) => (i === 4 ? 400 : 0));
+    expect(check(analyseStep(input({ scoreCounts: collapsed })), 'scoreShift').verdict).toBe('fail');
+    const small = scoreShift(spread(50), spread(50), 0.25)!;
+    const large = scoreShift(spread(5000), spread(5000), 0.25)!;
+    expect(small.limit).toBeGreaterThan(large.limit);
+    expect(large.limit).toBeCloseTo(0.25, 2);
+  });
+
+  it('compares with the champion figures of an earlier step when the champion got no traffic (100%)', () => {
+    const previousBaseline = { errorRate: 0, p99Ms: 2, scoreCounts: spread(400), measuredAtWeight: 50 };
+    const r = analyseStep(input({ p99Ms: 30 }, { requests: 0, p99Ms: null, scoreCounts: new Array(20).fill(0) }, { previousBaseline, weight: 100 }));
+    expect(check(r, 'latencyP99')).toMatchObject({ verdict: 'fail', baseline: 2 });
+  });
+
+  it('leaves live quality pending before the last step and inconclusive at it when labels are required', () => {
+    expect(analyseStep(input({ labels: 20 })).verdict).toBe('pass');
+    expect(check(analyseStep(input({ labels: 20 })), 'liveAuc').verdict).toBe('pending');
+    expect(analyseStep(input({ labels: 20 }, {}, { lastStep: true })).verdict).toBe('inconclusive');
+  });
+
+  it('fails live AUC only when the drop beyond the allowed one exceeds sampling noise', () => {
+    expect(check(analyseStep(input({ auc: 0.62 })), 'liveAuc').verdict).toBe('pass');
+    expect(check(analyseStep(input({ auc: 0.62, labels: 20_000, positives: 4000 }, { labels: 20_000, positives: 4000 })), 'liveAuc').verdict).toBe('fail');
+    expect(aucStandardError({ auc: 0.7, labels: 300, positives: 60 })).toBeGreaterThan(aucStandardError({ auc: 0.7, labels: 30_000, positives: 6000 }));
+  });
+
+  it('is inconclusive when the server restarted during the step, since its stats were lost', () => {
+    const r = analyseStep(input({}, {}, { serverStartedAtStepStart: 's0' }));
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.reasons[0]).toMatch(/^serverContinuity: the model server restarted/);
+  });
+});
