@@ -1,11 +1,15 @@
 /**
  * assessRetraining: checks a model's retrain triggers for the continuous-training
  * workflow — no champion yet, champion older than the policy allows, enough new rows
- * after the champion's data window — and says which fired, in words.
+ * after the champion's data window, the champion's live quality on the model server —
+ * and says which fired, in words and figures.
  */
+import type { ServingAdmin } from '../canary/serving-admin';
 import { resolvePipelineInput } from './resolve-pipeline';
+import { checkLiveQuality } from './live-quality';
+import { parseRetrainPolicy } from './retrain-policy';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
-import { detectFormat, readerSql, resolveSourcePath } from '../data/source-path';
+import { detectFormat, effectiveWindow, readerSql, resolveSourcePath } from '../data/source-path';
 import type { PipelineSpec } from '../pipeline/spec-schema';
 import type { IngestParams } from '../pipeline/step-params';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -15,6 +19,8 @@ export interface AssessDeps {
   registry: ModelRegistry;
   pipelinesDir: string;
   duckdbThreads: number;
+  /** The model server's admin API, for the live-quality trigger; undefined when the worker has none. */
+  serving?: ServingAdmin;
   now?: () => Date;
 }
 
@@ -22,6 +28,7 @@ export interface AssessRequest {
   model: string;
   pipeline: string;
   overrides?: Record<string, Record<string, unknown>>;
+  /** Validated here (see retrain-policy.ts); unknown or bad fields fail the check. */
   policy: RetrainPolicy;
 }
 
@@ -35,16 +42,17 @@ export function durationMs(text: string): number {
 }
 
 export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Promise<RetrainAssessment> {
+  const policy = parseRetrainPolicy(req.policy);
   const champion = await deps.registry.getAlias(req.model, 'champion');
   if (!champion) return { retrain: true, reasons: [`model "${req.model}" has no champion yet`], championVersion: null };
 
   const fired: string[] = [];
   const checked: string[] = [];
   const now = (deps.now ?? (() => new Date()))();
-  if (req.policy.maxModelAge) {
+  if (policy.maxModelAge) {
     const ageMs = now.getTime() - Date.parse(champion.createdAt);
-    const line = `champion v${champion.version} is ${(ageMs / 3_600_000).toFixed(1)} h old (limit ${req.policy.maxModelAge})`;
-    (ageMs > durationMs(req.policy.maxModelAge) ? fired : checked).push(line);
+    const line = `champion v${champion.version} is ${(ageMs / 3_600_000).toFixed(1)} h old (limit ${policy.maxModelAge})`;
+    (ageMs > durationMs(policy.maxModelAge) ? fired : checked).push(line);
   }
 
   const resolved = await resolvePipelineInput({ pipelinesDir: deps.pipelinesDir }, { pipeline: req.pipeline, overrides: req.overrides, model: req.model });
@@ -52,13 +60,25 @@ export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Pr
   const trainedUntil = (champion.lineage.dataWindow as { to?: string } | undefined)?.to;
   if (ingest && trainedUntil) {
     const newRows = await countRowsAfter(deps, ingest, trainedUntil);
-    const min = req.policy.minNewRows ?? 1000;
+    const min = policy.minNewRows ?? 1000;
     (newRows >= min ? fired : checked).push(`${newRows} rows arrived after the champion's data window (ends ${trainedUntil}; trigger at ${min})`);
   } else {
     checked.push('new data: the champion records no data window to compare with');
   }
-  const probe = fired.length === 0 && req.policy.onDrift ? driftProbe(resolved.spec) : undefined;
-  return { retrain: fired.length > 0, reasons: fired.length > 0 ? fired : checked, championVersion: champion.version, ...(probe && { probe }) };
+  let liveQuality: RetrainAssessment['liveQuality'];
+  if (policy.onLiveQuality) {
+    const offlineAuc = typeof champion.metrics.auc === 'number' && Number.isFinite(champion.metrics.auc) ? champion.metrics.auc : undefined;
+    liveQuality = await checkLiveQuality({ serving: deps.serving }, { model: req.model, version: champion.version, offlineAuc }, policy.onLiveQuality);
+    (liveQuality.fired ? fired : checked).push(liveQuality.line);
+  }
+  const probe = fired.length === 0 && policy.onDrift ? driftProbe(resolved.spec) : undefined;
+  return {
+    retrain: fired.length > 0,
+    reasons: fired.length > 0 ? fired : checked,
+    championVersion: champion.version,
+    ...(probe && { probe }),
+    ...(liveQuality && { liveQuality }),
+  };
 }
 
 /** The pipeline cut down to ingest and validate: what validation says about the newest data, without training. */
@@ -72,13 +92,14 @@ function driftProbe(spec: PipelineSpec): RetrainAssessment['probe'] {
   };
 }
 
-/** Rows in the pipeline's current window that are newer than `after`. */
+/** Rows in the pipeline's current window (a replay's `now` included) that are newer than `after`. */
 async function countRowsAfter(deps: AssessDeps, ingest: IngestParams, after: string): Promise<number> {
   const file = resolveSourcePath(ingest.source.path);
   const format = detectFormat(file, ingest.source.format);
   const time = `CAST(${sqlIdent(ingest.timeColumn)} AS TIMESTAMP)`;
   const where = [`${time} >= TIMESTAMP ${sqlString(after)}`];
-  if (ingest.window.to) where.push(`${time} < TIMESTAMP ${sqlString(ingest.window.to)}`);
+  const until = effectiveWindow(ingest.window, ingest.source.replay).to;
+  if (until) where.push(`${time} < TIMESTAMP ${sqlString(until)}`);
   return withDuckDb({ threads: deps.duckdbThreads }, async (conn) => {
     const [row] = await queryRows(conn, `SELECT count(*) AS n FROM ${readerSql(file, format, sqlString)} WHERE ${where.join(' AND ')}`);
     return Number(row.n);

@@ -60,7 +60,7 @@ export function createActivities(deps: ActivityDeps) {
   const champion = { cacheInputs: createChampionFingerprint(registry) };
   return {
     resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir }),
-    assessRetraining: (req: AssessRequest) => assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads }, req),
+    assessRetraining: (req: AssessRequest) => assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, serving: deps.serving }, req),
     ingest: defineStep(
       deps,
       'ingest',

@@ -26,6 +26,41 @@ export interface RetrainPolicy {
    * @default false
    */
   onDrift?: boolean;
+  /** Retrain when the champion's quality on labelled live traffic (the model server's feedback) falls below a limit. */
+  onLiveQuality?: LiveQualityPolicy;
+}
+
+/**
+ * Live-quality trigger: the champion's AUC and accuracy over the model server's feedback of the
+ * last `windowSeconds`. At least one threshold is required; with fewer than `minLabels` labels
+ * nothing is judged (recorded as such, never a retrain).
+ */
+export interface LiveQualityPolicy {
+  /** Retrain when live AUC is below this. */
+  minAuc?: number;
+  /** Retrain when live AUC is more than this below the champion's offline (evaluation) AUC. */
+  maxAucDrop?: number;
+  /** Retrain when live accuracy is below this. */
+  minAccuracy?: number;
+  /** Labels needed before live quality is judged. */
+  minLabels: number;
+  /** Feedback of predictions made in this many seconds before the check. */
+  windowSeconds: number;
+}
+
+/** What the live-quality trigger saw, with the figures it judged. */
+export interface LiveQualityCheck {
+  version: number;
+  /** `below`: a threshold failed (a retrain); `too-few-labels` and `unavailable` are never a retrain. */
+  verdict: 'ok' | 'below' | 'too-few-labels' | 'unavailable';
+  fired: boolean;
+  labels: number;
+  auc: number | null;
+  accuracy: number | null;
+  minLabels: number;
+  windowSeconds: number;
+  /** The same in words, as it appears in the decision's reasons. */
+  line: string;
 }
 
 export interface RetrainAssessment {
@@ -37,6 +72,8 @@ export interface RetrainAssessment {
   overrides?: Record<string, Record<string, unknown>>;
   /** An inline spec with only the ingest and validate steps, to run as a drift probe. */
   probe?: { spec: Record<string, unknown>; validateStep: string };
+  /** Present when the policy has `onLiveQuality` and there is a champion. */
+  liveQuality?: LiveQualityCheck;
 }
 
 export interface RetrainDecision {
@@ -44,6 +81,8 @@ export interface RetrainDecision {
   retrain: boolean;
   reasons: string[];
   championVersion: number | null;
+  /** The live-quality figures of this check, when the policy watches live quality. */
+  liveQuality?: LiveQualityCheck;
   workflowId?: string;
   outcome?: string;
   error?: string;

@@ -1,6 +1,6 @@
 /**
  * `continuousTraining`: one long-running workflow per model. It checks the retrain
- * triggers (no champion, model age, new data, drift) on a timer or on demand, starts one
+ * triggers (no champion, model age, new data, live quality, drift) on a timer or on demand, starts one
  * retraining pipeline at a time as a child (never two for the same model), and records why.
  * History stays bounded through continue-as-new.
  */
@@ -68,6 +68,7 @@ export async function continuousTraining(input: ContinuousTrainingInput): Promis
       retrain: assessment.retrain,
       reasons: assessment.reasons,
       championVersion: assessment.championVersion,
+      ...(assessment.liveQuality && { liveQuality: assessment.liveQuality }),
     };
     if (!assessment.retrain && assessment.probe) {
       const drift = await probeDrift(assessment.probe, `${input.model}-drift-probe-${workflowInfo().workflowId}-${checksDone}`);

@@ -1,17 +1,22 @@
 /**
  * Continuous training: the per-model workflow retrains when its triggers fire (no champion,
- * new data after the champion's window) and leaves the champion alone when nothing changed.
+ * new data after the champion's window, drift, the champion's live quality on a real model
+ * server) and leaves the champion alone when nothing changed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sqlString, withDuckDb } from '../../src/data/duckdb';
 import { resolveSourcePath } from '../../src/data/source-path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFlightTraffic, replayTraffic, type FlightTraffic } from '../../src/serving/replay-traffic';
 import type { ContinuousTrainingStatus } from '../../src/workflows/continuous-training-status';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
+import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
+import { call } from '../serving/serving-fixtures';
 
 const window = (to: string) => ({ ingest: { window: { from: '2001-03-01', to } } });
 
@@ -91,5 +96,102 @@ describe('continuous training', () => {
     expect(decision.reasons).toEqual([expect.stringMatching(/^drift detected against the champion's training data in .*distance/)]);
     expect(decision.retrain).toBe(true);
     expect(decision.workflowId).toBeDefined();
+  });
+
+  it('fails at the first check with every problem of an invalid policy, naming the field', async () => {
+    const failure = await watch('ct-bad-policy', window('2001-03-10'), { minNewRows: -1, onLiveQuality: { minAuc: 1.5, windowSeconds: 60 }, onDrfit: true }).catch(
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    // WorkflowFailedError → ActivityFailure → the activity's ApplicationFailure.
+    const activityFailure = (failure as WorkflowFailedError).cause as Error & { cause?: Error & { type?: string } };
+    expect(activityFailure.cause?.type).toBe('InvalidRetrainPolicy');
+    const message = String(activityFailure.cause?.message);
+    expect(message).toMatch(/^Invalid continuous-training policy/);
+    expect(message).toMatch(/policy\.minNewRows: /);
+    expect(message).toMatch(/policy\.onLiveQuality\.minAuc: /);
+    expect(message).toMatch(/policy\.onLiveQuality\.minLabels: /);
+    expect(message).toMatch(/onDrfit/);
+  });
+});
+
+describe('continuous training on the live quality of the champion', () => {
+  // A real model server process, a real dev server and a worker pointed at both (test/serving/canary-fixtures.ts).
+  let cw: CanaryWorld;
+  let flights: FlightTraffic;
+  const model = 'ct-live';
+
+  beforeAll(async () => {
+    cw = await startCanaryWorld();
+    // Real flights of the day after the champion's training window, with their true labels.
+    flights = await loadFlightTraffic({ from: '2001-03-10', to: '2001-03-11', limit: 800 });
+  });
+
+  afterAll(async () => {
+    await cw?.close();
+  });
+
+  const check = (workflowId: string, onLiveQuality: Record<string, unknown>) =>
+    cw.env.client.workflow.execute('continuousTraining', {
+      taskQueue: cw.harness.config.taskQueue,
+      workflowId,
+      args: [{ model, pipeline: 'flight-delay-builtin', overrides: window('2001-03-10'), maxChecks: 1, policy: { minNewRows: 1e9, onLiveQuality } }],
+    }) as Promise<ContinuousTrainingStatus>;
+
+  /** Replays `traffic` through the server (predictions, then each label as feedback) and waits for the last label. */
+  const replay = async (traffic: FlightTraffic) => {
+    const report = await replayTraffic({ baseUrl: cw.base, model, traffic, rate: 800, feedbackDelayMs: 20 });
+    expect(report.statuses['200']).toBe(traffic.rows.length);
+    expect(report.feedback.statuses['200']).toBe(traffic.rows.length);
+  };
+  const slice = (from: number, to: number, invert = false): FlightTraffic => ({
+    rows: flights.rows.slice(from, to),
+    labels: flights.labels.slice(from, to).map((l) => (invert ? 1 - l : l) as 0 | 1),
+  });
+
+  it('trains and deploys a first champion, then does not judge it on too few labels', async () => {
+    const first = await check('ct-live-first', { minAuc: 0.55, minLabels: 200, windowSeconds: 60 });
+    expect(first.decisions[0]).toMatchObject({ retrain: true, outcome: 'promoted' });
+    const deployed = await call(cw.base, 'GET', `/admin/v1/models/${model}/deployment`);
+    expect(deployed.body.versions).toEqual([expect.objectContaining({ version: 1, weight: 100 })]);
+
+    await replay(slice(0, 50));
+    const status = await check('ct-live-few', { minAuc: 0.55, minLabels: 200, windowSeconds: 60 });
+    const decision = status.decisions[0];
+    expect(decision.retrain).toBe(false);
+    expect(decision.liveQuality).toMatchObject({ version: 1, verdict: 'too-few-labels', fired: false, labels: 50, minLabels: 200 });
+    expect(decision.reasons).toContain('live quality of champion v1: only 50 labels in the last 60 s (need 200); not judged');
+    expect(decision.workflowId).toBeUndefined();
+  });
+
+  it('leaves the champion alone while its live AUC on true labels meets the limit', async () => {
+    await replay(slice(50, 650));
+    const status = await check('ct-live-good', { minAuc: 0.55, minLabels: 200, windowSeconds: 60 });
+    const decision = status.decisions[0];
+    expect(decision.retrain).toBe(false);
+    expect(decision.liveQuality).toMatchObject({ verdict: 'ok', labels: 650 });
+    expect(decision.liveQuality!.auc!).toBeGreaterThan(0.55);
+    expect(decision.reasons.join('\n')).toMatch(/live quality of champion v1 over 650 labels in the last 60 s within limits: AUC 0\.\d{3} meets minAuc 0\.55/);
+    expect(decision.workflowId).toBeUndefined();
+  });
+
+  it('retrains when the live AUC falls below the limit, recording the figures', async () => {
+    // The good traffic must fall out of the window: wait past it, then send flights whose labels are inverted.
+    const windowSeconds = 4;
+    await new Promise((r) => setTimeout(r, (windowSeconds + 1) * 1000));
+    await replay(slice(0, 400, true));
+    const status = await check('ct-live-bad', { minAuc: 0.55, maxAucDrop: 0.1, minLabels: 200, windowSeconds });
+    const decision = status.decisions[0];
+    expect(decision.liveQuality).toMatchObject({ verdict: 'below', fired: true, labels: 400, version: 1 });
+    expect(decision.liveQuality!.auc!).toBeLessThan(0.45);
+    expect(decision.reasons).toEqual([
+      expect.stringMatching(
+        /^live quality of champion v1 over 400 labels in the last 4 s: AUC 0\.\d{3} below minAuc 0\.55; AUC 0\.\d{3} is 0\.\d{3} below the offline AUC 0\.\d{3} \(maxAucDrop 0\.1\)$/,
+      ),
+    ]);
+    expect(decision.retrain).toBe(true);
+    expect(['promoted', 'rejected']).toContain(decision.outcome);
+    const child = await cw.env.client.workflow.getHandle(decision.workflowId!).result();
+    expect(child.model).toBe(model);
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * The continuous-training policy as a zod schema: the activity parses it before checking any
+ * trigger, so a typo or an out-of-range threshold fails the workflow at its first check with
+ * a message naming the field, instead of silently never firing.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import type { LiveQualityPolicy, RetrainPolicy } from '../workflows/continuous-training-status';
+
+/** Failure type of an invalid policy (non-retryable: no retry can fix the input). */
+export const INVALID_RETRAIN_POLICY = 'InvalidRetrainPolicy';
+
+const fraction = (what: string) => z.number({ error: `expected a number between 0 and 1 (${what})` }).min(0).max(1);
+
+const liveQualitySchema = z
+  .object({
+    minAuc: fraction('live AUC below it triggers a retrain').optional(),
+    maxAucDrop: fraction("how far live AUC may fall below the champion's offline AUC").optional(),
+    minAccuracy: fraction('live accuracy below it triggers a retrain').optional(),
+    minLabels: z.number().int().positive(),
+    windowSeconds: z.number().int().positive(),
+  })
+  .strict()
+  .refine((q) => q.minAuc !== undefined || q.maxAucDrop !== undefined || q.minAccuracy !== undefined, {
+    message: 'give at least one threshold: minAuc, maxAucDrop or minAccuracy',
+  });
+
+export const retrainPolicySchema = z
+  .object({
+    maxModelAge: z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)[a-z]*\s*$/, 'expected a duration such as "7 days", "12h" or "30 minutes"')
+      .optional(),
+    minNewRows: z.number().int().min(0).optional(),
+    onDrift: z.boolean().optional(),
+    onLiveQuality: liveQualitySchema.optional(),
+  })
+  .strict();
+
+// The workflow's hand-written types and the schema must describe the same object.
+type Parsed = z.infer<typeof retrainPolicySchema>;
+const _sameShape: [Parsed extends RetrainPolicy ? true : false, RetrainPolicy extends Parsed ? true : false] = [true, true];
+void _sameShape;
+const _liveShape: LiveQualityPolicy extends NonNullable<Parsed['onLiveQuality']> ? true : false = true;
+void _liveShape;
+
+/**
+ * Parses a policy; an invalid one throws a non-retryable {@link INVALID_RETRAIN_POLICY}
+ * failure listing each problem as `policy.<field>: <what is wrong>`.
+ */
+export function parseRetrainPolicy(policy: unknown): RetrainPolicy {
+  const parsed = retrainPolicySchema.safeParse(policy ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${['policy', ...i.path.map(String)].join('.')}: ${i.message}`);
+  throw ApplicationFailure.create({
+    message: `Invalid continuous-training policy:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    type: INVALID_RETRAIN_POLICY,
+    nonRetryable: true,
+    details: [{ problems }],
+  });
+}
