@@ -1,8 +1,9 @@
 # Slipway: the two commands a new user needs.
-#   make demo   set everything up, start Temporal + the worker, run the flight-delay pipeline
+#   make demo   set everything up, start Temporal, the model server and the worker, and run the
+#               demo: a champion, a canary analysed on replayed flights, a bad canary rolled back
 #   make test   set everything up and run the whole test suite (what CI runs)
 SHELL := /bin/bash
-.PHONY: demo test setup deps temporal browser dev-server worker stop bench clean
+.PHONY: demo test setup deps temporal browser dev-server model-server worker stop bench clean
 
 setup: deps temporal
 
@@ -23,11 +24,14 @@ browser:
 dev-server: temporal
 	@./scripts/dev-server.sh
 
-worker: deps dev-server
+model-server: deps
+	@./scripts/model-server.sh restart
+
+worker: deps dev-server model-server
 	@./scripts/worker.sh restart
 
 demo: worker
-	npm run --silent demo
+	@run="$$PWD/data/run" && source scripts/serving-env.sh && npm run --silent demo
 
 test: setup browser
 	npx tsc --noEmit -p .
@@ -39,6 +43,7 @@ bench: setup
 stop:
 	@bash scripts/postgres.sh stop >/dev/null 2>&1 || true
 	@./scripts/worker.sh stop || true
+	@./scripts/model-server.sh stop || true
 	@if [ -f data/run/temporal.pid ]; then kill $$(cat data/run/temporal.pid) 2>/dev/null || true; rm -f data/run/temporal.pid; echo "Temporal dev server stopped"; fi
 
 clean: stop

@@ -6,6 +6,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 run="$root/data/run"
 pidfile="$run/worker.pid"
 mkdir -p "$run"
+# The model server the canary, promote and rollback steps drive (scripts/model-server.sh).
+# shellcheck source=scripts/serving-env.sh
+source "$root/scripts/serving-env.sh"
 
 stop() {
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then

@@ -6,7 +6,7 @@ const thresholds = canaryAnalysisSchema.parse({ minRequests: 50, minLabels: 100 
 const spread = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 10 ? 1 : 3)) / 40));
 
 function version(over: Partial<VersionWindow> = {}): VersionWindow {
-  return { version: 1, requests: 400, errors: 0, errorRate: 0, p99Ms: 4, scoreCounts: spread(400), labels: 300, positives: 60, auc: 0.7, accuracy: 0.8, ...over };
+  return { version: 1, requests: 400, errors: 0, errorRate: 0, p99Ms: 4, p90Ms: 3, scoreCounts: spread(400), labels: 300, positives: 60, auc: 0.7, accuracy: 0.8, ...over };
 }
 
 function input(canary: Partial<VersionWindow>, champion: Partial<VersionWindow> = {}, over: Partial<AnalysisInput> = {}): AnalysisInput {
@@ -51,6 +51,12 @@ describe('canary step analysis', () => {
     expect(check(r, 'errorRate')).toMatchObject({ verdict: 'fail', canary: 0.03, baseline: 0.01, limit: 0.02 });
   });
 
+  it('judges p90 instead of p99 while either side has fewer than 200 requests', () => {
+    const r = analyseStep(input({ requests: 100, scoreCounts: spread(100), p99Ms: 40, p90Ms: 3 }));
+    expect(check(r, 'latencyP99')).toMatchObject({ verdict: 'pass', canary: 3, baseline: 3 });
+    expect(check(r, 'latencyP99').message).toMatch(/^p90 latency .*p99 needs 200 requests/);
+  });
+
   it('fails on p99 latency beyond both the ratio and the slack, not on sub-millisecond noise', () => {
     expect(check(analyseStep(input({ p99Ms: 6.5 }, { p99Ms: 2 })), 'latencyP99')).toMatchObject({ verdict: 'pass', limit: 7 });
     expect(check(analyseStep(input({ p99Ms: 30 }, { p99Ms: 10 })), 'latencyP99')).toMatchObject({ verdict: 'fail', limit: 15 });
@@ -66,8 +72,8 @@ describe('canary step analysis', () => {
   });
 
   it('compares with the champion figures of an earlier step when the champion got no traffic (100%)', () => {
-    const previousBaseline = { errorRate: 0, p99Ms: 2, scoreCounts: spread(400), measuredAtWeight: 50 };
-    const r = analyseStep(input({ p99Ms: 30 }, { requests: 0, p99Ms: null, scoreCounts: new Array(20).fill(0) }, { previousBaseline, weight: 100 }));
+    const previousBaseline = { errorRate: 0, p99Ms: 2, p90Ms: 1, requests: 400, scoreCounts: spread(400), measuredAtWeight: 50 };
+    const r = analyseStep(input({ p99Ms: 30 }, { requests: 0, p99Ms: null, p90Ms: null, scoreCounts: new Array(20).fill(0) }, { previousBaseline, weight: 100 }));
     expect(check(r, 'latencyP99')).toMatchObject({ verdict: 'fail', baseline: 2 });
   });
 

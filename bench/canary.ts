@@ -1,0 +1,158 @@
+/**
+ * Benchmark: the canary on real parts — a Temporal dev server, a Slipway worker, a model
+ * server process and real June 2001 flights replayed at 200 requests/s with their labels as
+ * feedback 1 s later. Built-in-trainer models: a champion trained on the first half of March,
+ * a good candidate on the second half of May (newer data), and a bad candidate trained on
+ * the March window with shuffled labels.
+ *   1. bad canary (steps 10/25/50/100 %, 5-s interval), three times: time from the canary's
+ *      first traffic to its rollback on the server, in analysis intervals (target ≤ 2)
+ *   2. good canary through every step: wall time
+ *      against the floor, the sum of its holds (4 × 5 s)
+ *   3. traffic statuses across all of it (every prediction must be 2xx)
+ * Usage: npm run bench:canary
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { CanaryStatus } from '../src/canary/canary-state';
+import { HttpServingAdmin } from '../src/canary/http-serving-admin';
+import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
+import { loadConfig } from '../src/config';
+import { createLogger, installTemporalLogger } from '../src/logger';
+import type { StepResult } from '../src/pipeline/types';
+import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
+import { loadFlightTraffic, replayTraffic } from '../src/serving/replay-traffic';
+import { spawnServer, stopServer } from '../src/serving/server-process';
+import { runBuiltinTrainer } from '../src/training/builtin-trainer';
+import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/training/test-flights';
+import { createWorker } from '../src/worker';
+import { canaryStatusQuery } from '../src/workflows/definitions';
+import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
+
+/* eslint-disable no-console -- benchmark output */
+const MODEL = 'flight-delay';
+const TOKEN = 'bench-admin-token-0123456789';
+const INTERVAL_MS = 5000;
+const PARAMS = { steps: [10, 25, 50, 100], interval: '5s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '1 minute' };
+
+async function main(): Promise<void> {
+  const root = path.join(__dirname, '..');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-canary-'));
+  installTemporalLogger(createLogger('warn'));
+  const registryPath = path.join(dir, 'registry.sqlite');
+  const artifactRoot = path.join(dir, 'artifacts');
+  const registry = new SqliteModelRegistry({ path: registryPath });
+  const store = new LocalArtifactStore({ root: artifactRoot });
+
+  console.log('training the champion (2001-03-01..15), a good candidate (2001-05-15..31) and a bad one (March, shuffled labels) ...');
+  const march = path.join(dir, 'march.parquet');
+  const may = path.join(dir, 'may.parquet');
+  await writeFlightsWindow(march, '2001-03-01', '2001-03-15');
+  await writeFlightsWindow(may, '2001-05-15', '2001-06-01');
+  const register = async (key: string, trainPath: string, params: Record<string, unknown>) => {
+    const { modelPath } = await runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params, outputDir: path.join(dir, key) });
+    const artifact = await store.put(modelPath, { name: 'model', mediaType: 'application/onnx' });
+    const lineage = { dataDigest: artifact.sha256, specDigest: 'bench', workflowId: 'bench', runId: 'bench', pipeline: 'bench', trainer: 'builtin' };
+    return (await registry.registerVersion({ model: MODEL, idempotencyKey: `bench/${key}`, artifact, metrics: {}, params, lineage })).version;
+  };
+  const champion = await register('champion', march, { epochs: 3, seed: 1 });
+  const good = await register('good', may, { epochs: 3, seed: 1 });
+  const bad = await register('bad', march, { epochs: 3, seed: 1, shuffleLabels: true });
+
+  const server = await spawnServer({
+    SLIPWAY_DATA_DIR: dir,
+    SLIPWAY_REGISTRY_PATH: registryPath,
+    SLIPWAY_ARTIFACT_ROOT: artifactRoot,
+    SLIPWAY_SERVE_STATE_PATH: path.join(dir, 'deployments.json'),
+    SLIPWAY_SERVE_ADMIN_TOKEN: TOKEN,
+  });
+  const admin = new HttpServingAdmin(server.base, TOKEN);
+  await admin.setDeployment(MODEL, [{ version: champion, weight: 100 }]);
+
+  const cli = execFileSync('bash', [path.join(root, 'scripts/temporal-cli.sh')]).toString().trim();
+  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli }, searchAttributes: SEARCH_ATTRIBUTE_KEYS } });
+  const config = loadConfig({
+    SLIPWAY_DATA_DIR: dir,
+    SLIPWAY_TASK_QUEUE: 'bench-canary',
+    SLIPWAY_REGISTRY_PATH: registryPath,
+    SLIPWAY_ARTIFACT_ROOT: artifactRoot,
+    SLIPWAY_SERVE_URL: server.base,
+    SLIPWAY_SERVE_ADMIN_TOKEN: TOKEN,
+    SLIPWAY_LOG_LEVEL: 'warn',
+  });
+  const { worker, close } = await createWorker(config, env.nativeConnection, createLogger('warn'));
+  const running = worker.run();
+
+  const traffic = await loadFlightTraffic({ from: '2001-06-01', to: '2001-07-01' });
+  const controller = new AbortController();
+  const replay = replayTraffic({ baseUrl: server.base, model: MODEL, traffic, rate: 200, feedbackDelayMs: 1000, callers: 50, signal: controller.signal });
+
+  const runCanary = async (candidate: number, n: number) => {
+    const handle = await env.client.workflow.start('canary', {
+      taskQueue: config.taskQueue,
+      workflowId: `canary-${MODEL}`,
+      args: [{ model: MODEL, champion, candidate, params: PARAMS }],
+    });
+    // Poll the server itself: the clock stops when the rollback is in force, not when the workflow says so.
+    let firstTraffic: number | undefined;
+    let rolledBack: number | undefined;
+    const poll = setInterval(() => {
+      void admin.getDeployment(MODEL).then((d) => {
+        const w = d?.versions.find((v) => v.version === candidate)?.weight ?? 0;
+        if (w > 0) firstTraffic ??= performance.now();
+        if (firstTraffic !== undefined && w === 0) rolledBack ??= performance.now();
+      });
+    }, 50);
+    const started = performance.now();
+    const result = (await handle.result()) as StepResult;
+    const ended = performance.now();
+    await new Promise((r) => setTimeout(r, 200));
+    clearInterval(poll);
+    const status = (await handle.query(canaryStatusQuery)) as CanaryStatus;
+    // Reset for the next run: the champion alone.
+    await admin.setDeployment(MODEL, [{ version: champion, weight: 100 }]);
+    return { n, verdict: result.summary.canaryVerdict as string, reasons: result.summary.reasons as string[], status, wallMs: ended - started, toRollbackMs: firstTraffic !== undefined && rolledBack !== undefined ? rolledBack - firstTraffic : undefined };
+  };
+
+  try {
+    // Let a few seconds of traffic reach the champion, so its figures exist before the first step.
+    await new Promise((r) => setTimeout(r, 3000));
+    const badRuns = [];
+    for (const n of [1, 2, 3]) {
+      const r = await runCanary(bad, n);
+      badRuns.push(r);
+      const secs = r.toRollbackMs !== undefined ? (r.toRollbackMs / 1000).toFixed(2) : 'n/a';
+      const intervals = r.toRollbackMs !== undefined ? (r.toRollbackMs / INTERVAL_MS).toFixed(2) : 'n/a';
+      console.log(`bad canary #${n}: ${r.verdict} after ${r.status.steps.length} step(s); first traffic → rollback ${secs} s = ${intervals} intervals; ${r.reasons[0]}`);
+    }
+    const goodRun = await runCanary(good, 1);
+    const holds = PARAMS.steps.length * INTERVAL_MS;
+    console.log(`good canary: ${goodRun.verdict}, ${goodRun.status.steps.length} steps, wall ${(goodRun.wallMs / 1000).toFixed(2)} s vs floor (sum of holds) ${(holds / 1000).toFixed(2)} s = ${(goodRun.wallMs / holds).toFixed(2)}×`);
+    for (const s of goodRun.status.steps) {
+      const m = s.measurement?.step;
+      const auc = s.analysis?.checks.find((c) => c.name === 'liveAuc');
+      console.log(`   ${String(s.weight).padStart(3)}%: ${s.analysis?.verdict} canary ${m?.canary.requests} req p99 ${m?.canary.p99Ms?.toFixed(2)} ms, champion ${m?.champion.requests} req; live AUC ${auc?.verdict} (${auc?.canary ?? 'n/a'} vs ${auc?.baseline ?? 'n/a'})`);
+    }
+    const worst = Math.max(...badRuns.map((r) => r.toRollbackMs ?? Infinity));
+    console.log(`\nworst bad canary first traffic → rollback: ${(worst / INTERVAL_MS).toFixed(2)} intervals (target ≤ 2: ${worst <= 2 * INTERVAL_MS ? 'met' : 'MISSED'})`);
+  } finally {
+    controller.abort();
+    const report = await replay;
+    const non2xx = Object.entries(report.statuses).filter(([s]) => !s.startsWith('2')).reduce((a, [, n]) => a + n, 0);
+    console.log(`traffic: ${report.sent} predictions at ${report.achievedRate.toFixed(0)}/s, statuses ${JSON.stringify(report.statuses)}, non-2xx ${non2xx}; by version ${JSON.stringify(report.versions)}`);
+    worker.shutdown();
+    await running;
+    await close();
+    await env.teardown();
+    await stopServer(server);
+    await registry.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
