@@ -33,6 +33,8 @@ const envSchema = z.object({
   SLIPWAY_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Bearer tokens of the HTTP API, `name:token,...`. Secret: never logged. */
   SLIPWAY_API_TOKENS: z.string().optional(),
+  /** The caller's API token (`slw_…`) for CLI commands that check roles (tokens, grants, rollback, audit). Secret: never logged. */
+  SLIPWAY_TOKEN: z.string().optional(),
   /** Run the API without authentication (local development only). */
   SLIPWAY_API_INSECURE: z.enum(['true', 'false']).default('false'),
   /** Model server listen address (`npm run serve`). */
@@ -74,7 +76,8 @@ export interface Config {
   duckdbThreads: number;
   maxConcurrentActivities: number;
   uiUrl: string;
-  api: { host: string; port: number; tokens?: string; insecure: boolean };
+  /** `tokens`: bootstrap admin tokens (`name:token,…`); `cliToken`: the CLI caller's own token. Both secret. */
+  api: { host: string; port: number; tokens?: string; cliToken?: string; insecure: boolean };
   serve: ServeConfig;
   temporal: { connection: NativeConnectionOptions; namespace: string };
 }
@@ -118,7 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     duckdbThreads: e.SLIPWAY_DUCKDB_THREADS,
     maxConcurrentActivities: e.SLIPWAY_MAX_CONCURRENT_ACTIVITIES,
     uiUrl: e.SLIPWAY_UI_URL.replace(/\/$/, ''),
-    api: Object.freeze({ host: e.SLIPWAY_API_HOST, port: e.SLIPWAY_API_PORT, tokens: e.SLIPWAY_API_TOKENS, insecure: e.SLIPWAY_API_INSECURE === 'true' }),
+    api: Object.freeze({ host: e.SLIPWAY_API_HOST, port: e.SLIPWAY_API_PORT, tokens: e.SLIPWAY_API_TOKENS, cliToken: e.SLIPWAY_TOKEN, insecure: e.SLIPWAY_API_INSECURE === 'true' }),
     serve: Object.freeze({
       host: e.SLIPWAY_SERVE_HOST,
       port: e.SLIPWAY_SERVE_PORT,

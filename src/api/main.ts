@@ -5,30 +5,42 @@ import { SlipwayClient } from '../client/slipway-client';
 import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
-import { createRegistry } from '../registry/create-registry';
-import { parseTokenList, StaticTokenAuthenticator } from './authenticator';
+import { openGovernance } from '../registry/create-registry';
+import { apiAuthenticator, parseTokenList } from './authenticator';
 import { buildApi } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const tokens = parseTokenList(config.api.tokens);
-  if (tokens.length === 0 && !config.api.insecure) {
-    throw new ConfigError('SLIPWAY_API_TOKENS is empty: set name:token pairs, or SLIPWAY_API_INSECURE=true for local development');
+  const governance = await openGovernance(config);
+  const bootstrapTokens = parseTokenList(config.api.tokens);
+  if (config.api.insecure) {
+    logger.warn('SLIPWAY_API_INSECURE=true: the API accepts every request as an admin; never expose it');
+  } else if (bootstrapTokens.length === 0 && (await governance.access.listPrincipals()).length === 0) {
+    await governance.close();
+    throw new ConfigError(
+      'No API principals yet: create the first admin with `slipway tokens bootstrap <name>` (against the same registry database), ' +
+        'or set SLIPWAY_API_TOKENS=name:token for bootstrap admin tokens, or SLIPWAY_API_INSECURE=true for local development',
+    );
+  }
+  if (bootstrapTokens.length > 0) {
+    logger.warn({ names: bootstrapTokens.map((t) => t.name) }, 'SLIPWAY_API_TOKENS: accepting bootstrap admin tokens; replace them with `slipway tokens create` and unset it');
   }
   const temporal = await connectClient(config);
-  const registry = await createRegistry(config);
   const app = await buildApi({
     slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace }),
     schedules: new PipelineSchedules(temporal, config.taskQueue),
-    registry,
+    registry: governance.registry,
+    access: governance.access,
+    audit: governance.audit,
+    taskQueue: config.taskQueue,
     pipelinesDir: config.pipelinesDir,
-    authenticator: tokens.length > 0 ? new StaticTokenAuthenticator(tokens) : undefined,
+    authenticator: config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens),
     logger,
   });
   const close = async () => {
     await app.close();
-    await registry.close();
+    await governance.close();
     await temporal.connection.close();
   };
   process.once('SIGTERM', () => void close());

@@ -3,8 +3,11 @@ import { PipelineSchedules } from '../client/schedules';
 import { connectClient } from '../client/connect';
 import { SlipwayClient } from '../client/slipway-client';
 import { loadConfig, type Config } from '../config';
-import { isSlipwayError } from '../errors';
-import { createRegistry } from '../registry/create-registry';
+import { authorize } from '../auth/authorize';
+import type { Principal, Resource } from '../auth/principal';
+import type { Action } from '../auth/roles';
+import { AuthenticationError, isSlipwayError } from '../errors';
+import { createRegistry, openGovernance, type Governance } from '../registry/create-registry';
 import type { ModelRegistry } from '../registry/model-registry';
 
 export interface CliContext {
@@ -46,6 +49,46 @@ export async function withRegistry<T>(fn: (registry: ModelRegistry) => Promise<T
   } finally {
     await registry.close();
   }
+}
+
+/** The registry, access control and audit log on the configured database. */
+export async function withGovernance<T>(fn: (governance: Governance, config: Readonly<Config>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const governance = await openGovernance(config);
+  try {
+    return await fn(governance, config);
+  } finally {
+    await governance.close();
+  }
+}
+
+/**
+ * Who runs a command. With SLIPWAY_TOKEN set, the principal of that token, checked against
+ * `action` like an API request. Without it, the local user as `local:<name>` (a name no stored
+ * principal can have), since whoever runs the CLI against the database and Temporal directly
+ * can act anyway; managing tokens, principals and grants always needs an admin token.
+ * @throws AuthenticationError for an invalid SLIPWAY_TOKEN; PermissionDeniedError without the role or grant.
+ */
+export async function cliPrincipal(
+  governance: Pick<Governance, 'access'>,
+  config: Readonly<Config>,
+  action: Action,
+  resource: Resource = {},
+  localName = process.env.USER ?? 'cli',
+): Promise<Principal> {
+  const token = config.api.cliToken;
+  if (!token) {
+    if (action === 'token.manage') {
+      throw new CliError(
+        'set SLIPWAY_TOKEN to an admin token to manage tokens, principals and grants; on a fresh install create the first admin with `slipway tokens bootstrap <name>`',
+      );
+    }
+    return { name: `local:${localName}`, roles: ['admin'], grants: [] };
+  }
+  const principal = await governance.access.authenticate(token);
+  if (!principal) throw new AuthenticationError('SLIPWAY_TOKEN is not a valid token (unknown, revoked or expired, or its principal is disabled)');
+  authorize(principal, action, resource);
+  return principal;
 }
 
 /* eslint-disable no-console -- the CLI's output */

@@ -1,5 +1,6 @@
 /** The `slipway` command line. */
 import { Command } from 'commander';
+import { registerGovernanceCommands } from './commands/governance';
 import { registerModelCommands } from './commands/models';
 import { registerRunCommands } from './commands/runs';
 import { registerScheduleCommands } from './commands/schedules';
@@ -11,6 +12,7 @@ const program = new Command('slipway')
 registerRunCommands(program);
 registerScheduleCommands(program);
 registerModelCommands(program);
+registerGovernanceCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // eslint-disable-next-line no-console -- entry point

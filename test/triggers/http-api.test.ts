@@ -4,46 +4,54 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StaticTokenAuthenticator } from '../../src/api/authenticator';
+import { apiAuthenticator } from '../../src/api/authenticator';
 import { buildApi } from '../../src/api/server';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
-import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
+import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 
-const TOKEN = 'test-token-0123456789';
+/** A bootstrap admin token, as SLIPWAY_API_TOKENS would configure it. */
+const ENV_TOKEN = 'test-token-0123456789';
 const SMALL = { pipeline: 'flight-delay-builtin', overrides: { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } } };
 
 describe('HTTP API', () => {
   let env: TestWorkflowEnvironment;
   let h: Harness;
-  let registry: SqliteModelRegistry;
+  let governance: Governance;
+  let TOKEN: string;
   let app: Awaited<ReturnType<typeof buildApi>>;
   let base: string;
 
   beforeAll(async () => {
     env = await startDevServer();
     h = await startHarness(env);
-    registry = new SqliteModelRegistry({ path: h.config.registryPath });
+    // The worker's registry database: the rollback workflow moves the alias there.
+    governance = await openGovernance(h.config);
+    TOKEN = (await governance.access.bootstrap({ admin: 'ci' })).token;
     app = await buildApi({
       slipway: new SlipwayClient(env.client, { taskQueue: h.config.taskQueue, uiUrl: 'http://localhost:8233' }),
       schedules: new PipelineSchedules(env.client, h.config.taskQueue),
-      registry,
+      registry: governance.registry,
+      access: governance.access,
+      audit: governance.audit,
+      taskQueue: h.config.taskQueue,
       pipelinesDir: h.config.pipelinesDir,
-      authenticator: new StaticTokenAuthenticator([{ name: 'ci', token: TOKEN }]),
+      authenticator: apiAuthenticator(governance.access, [{ name: 'bootstrap', token: ENV_TOKEN }]),
     });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   });
 
   afterAll(async () => {
     await app?.close();
-    await registry?.close();
+    await governance?.close();
     await h?.close();
     await env?.teardown();
   });
 
   const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
+    // `token` defaults to the bootstrapped admin's, read when called (it is set in beforeAll).
     const res = await fetch(`${base}${path}`, {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -66,7 +74,15 @@ describe('HTTP API', () => {
   it('refuses requests without a valid bearer token', async () => {
     expect((await call('GET', '/v1/runs', undefined, null)).status).toBe(401);
     const wrong = await call('GET', '/v1/runs', undefined, 'nope');
-    expect(wrong).toEqual({ status: 401, body: expect.objectContaining({ message: 'Unknown bearer token' }) });
+    expect(wrong).toEqual({
+      status: 401,
+      body: expect.objectContaining({ status: 401, title: 'Unauthorized', message: expect.stringContaining('no valid API token') }),
+    });
+  });
+
+  it('accepts a bootstrap admin token from SLIPWAY_API_TOKENS as the principal env:<name>', async () => {
+    expect(await call('GET', '/v1/whoami', undefined, ENV_TOKEN)).toEqual({ status: 200, body: { name: 'env:bootstrap', roles: ['admin'], grants: [] } });
+    expect((await call('GET', '/v1/whoami')).body).toMatchObject({ name: 'ci', roles: ['admin'] });
   });
 
   it('serves an OpenAPI document that lists the routes', async () => {

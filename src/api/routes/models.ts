@@ -1,53 +1,93 @@
-/** Read access to the model registry. */
+/** The model registry: reads, lineage, and rollback through the `rollback` workflow. */
+import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AuditLog } from '../../audit/audit-log';
+import { versionLineage } from '../../registry/lineage';
 import type { ModelRegistry } from '../../registry/model-registry';
-import { rollbackAlias } from '../../registry/rollback';
+import { notFound } from '../errors';
+import { auditRequest } from '../request-audit';
+import { startRollback } from '../run-rollback';
+
+export interface ModelRoutesDeps {
+  registry: ModelRegistry;
+  audit: AuditLog;
+  temporal: Client;
+  /** Task queue of the worker that runs `rollback`. */
+  taskQueue: string;
+}
 
 const modelParams = z.object({ model: z.string().min(1) });
+const versionParams = modelParams.extend({ version: z.coerce.number().int().positive() });
 
 export const modelRoutes =
-  (registry: ModelRegistry): FastifyPluginAsyncZod =>
+  ({ registry, audit, temporal, taskQueue }: ModelRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get('/v1/models', { schema: { summary: 'All models with their latest version and aliases' } }, async () => ({
+    const read = { action: 'model.read' } as const;
+    app.get('/v1/models', { config: read, schema: { summary: 'All models with their latest version and aliases' } }, async () => ({
       models: await registry.listModels(),
     }));
-    app.get('/v1/models/:model', { schema: { summary: 'Versions of a model', params: modelParams } }, async (request, reply) => {
+    app.get('/v1/models/:model', { config: read, schema: { summary: 'Versions of a model', params: modelParams } }, async (request, reply) => {
       const versions = await registry.listVersions(request.params.model);
-      if (versions.length === 0) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `No model "${request.params.model}"` });
+      if (versions.length === 0) return notFound(reply, `No model "${request.params.model}"`);
       const champion = await registry.getAlias(request.params.model, 'champion');
       return { model: request.params.model, champion: champion?.version ?? null, versions };
     });
     app.get(
       '/v1/models/:model/versions/:version',
-      { schema: { summary: 'One model version with lineage', params: modelParams.extend({ version: z.coerce.number().int().positive() }) } },
+      { config: read, schema: { summary: 'One model version with lineage', params: versionParams } },
       async (request, reply) => {
         const v = await registry.getVersion(request.params.model, request.params.version);
-        if (!v) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `No version ${request.params.version} of "${request.params.model}"` });
+        if (!v) return notFound(reply, `No version ${request.params.version} of "${request.params.model}"`);
         return v;
+      },
+    );
+    app.get(
+      '/v1/models/:model/versions/:version/lineage',
+      {
+        config: read,
+        schema: {
+          summary: 'Lineage of a version',
+          description: 'Data snapshot digest → validation report → training run → evaluation report → alias moves (deployments).',
+          params: versionParams,
+        },
+      },
+      async (request, reply) => {
+        const lineage = await versionLineage(registry, request.params.model, request.params.version);
+        if (!lineage) return notFound(reply, `No version ${request.params.version} of "${request.params.model}"`);
+        return lineage;
       },
     );
     app.post(
       '/v1/models/:model/rollback',
       {
+        config: { action: 'model.rollback', resource: (request) => ({ model: (request.params as { model: string }).model, alias: 'champion' }) },
         schema: {
-          summary: 'Move the champion back to an earlier version',
+          summary: 'Move the champion back to an earlier version (approver with a grant on the model)',
+          description: 'Runs the `rollback` workflow and waits for it: the registry move (audited as model.rollback) and the model server switch.',
           params: modelParams,
           body: z.object({ version: z.number().int().positive(), reason: z.string().min(1).max(2000) }).strict(),
         },
       },
-      async (request) =>
-        rollbackAlias(registry, {
-          model: request.params.model,
-          toVersion: request.body.version,
-          actor: request.principal?.id ?? 'anonymous',
+      async (request) => {
+        const { model } = request.params;
+        const started = await startRollback(temporal, taskQueue, { model, version: request.body.version, reason: request.body.reason, actor: request.principal!.name });
+        // The move itself is audited by the registry, with origin temporal:<workflowId>/<runId>; this
+        // entry ties that workflow to the request's address and user agent.
+        await auditRequest(audit, request, {
+          action: 'run.start',
+          target: `run:${started.workflowId}`,
           reason: request.body.reason,
-          origin: `http:${request.ip}`,
-        }),
+          details: { workflowType: 'rollback', runId: started.runId, model, version: request.body.version },
+        });
+        const result = await started.result;
+        request.log.info({ model, from: result.move.fromVersion, to: result.move.toVersion, workflowId: started.workflowId }, 'rolled back');
+        return { ...result.move, workflowId: started.workflowId, serving: result.serving };
+      },
     );
     app.get(
       '/v1/models/:model/aliases/:alias/history',
-      { schema: { summary: 'Every move of an alias', params: modelParams.extend({ alias: z.string().min(1) }) } },
+      { config: read, schema: { summary: 'Every move of an alias', params: modelParams.extend({ alias: z.string().min(1) }) } },
       async (request) => ({ history: await registry.aliasHistory(request.params.model, request.params.alias) }),
     );
   };

@@ -1,12 +1,18 @@
-/** Pipeline runs: start (idempotent), status, list, cancel. */
+/** Pipeline runs: start (idempotent), status, list, cancel, approve, reject. */
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { resolvePipelineInput } from '../../activities/resolve-pipeline';
+import type { AuditLog } from '../../audit/audit-log';
+import type { Resource } from '../../auth/principal';
 import type { SlipwayClient } from '../../client/slipway-client';
+import { INSECURE_PRINCIPAL } from '../authorization';
+import { auditRequest } from '../request-audit';
 
 export interface RunRoutesDeps {
   slipway: SlipwayClient;
   pipelinesDir: string;
+  audit: AuditLog;
 }
 
 const runIdParams = z.object({ workflowId: z.string().min(1).max(400) });
@@ -14,11 +20,19 @@ const runIdParams = z.object({ workflowId: z.string().min(1).max(400) });
 export const runRoutes =
   (deps: RunRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    /** Approving promotes: the approver needs a grant on the model the run promotes. */
+    const promotedModel = async (request: FastifyRequest): Promise<Resource> => {
+      const { workflowId } = request.params as { workflowId: string };
+      const status = await deps.slipway.getStatus(workflowId);
+      return { model: status.model, alias: 'champion' };
+    };
+
     app.post(
       '/v1/runs',
       {
+        config: { action: 'run.start' },
         schema: {
-          summary: 'Start a pipeline run',
+          summary: 'Start a pipeline run (operator)',
           description: 'Validates the input (as the workflow would) and starts the `pipeline` workflow. A repeated idempotencyKey returns the existing run with 200.',
           body: z
             .object({
@@ -32,7 +46,15 @@ export const runRoutes =
         // Same resolution as the workflow's first activity: a bad input is a 400 now, not a failed run later.
         await resolvePipelineInput({ pipelinesDir: deps.pipelinesDir }, request.body.input);
         const run = await deps.slipway.startPipeline(request.body.input, { idempotencyKey: request.body.idempotencyKey });
-        request.log.info({ workflowId: run.workflowId, created: run.created, actor: request.principal?.id }, 'pipeline start requested');
+        // A repeated key starts nothing, so it records nothing.
+        if (run.created) {
+          await auditRequest(deps.audit, request, {
+            action: 'run.start',
+            target: `run:${run.workflowId}`,
+            details: { workflowType: 'pipeline', runId: run.runId, input: request.body.input, idempotencyKey: request.body.idempotencyKey ?? null },
+          });
+        }
+        request.log.info({ workflowId: run.workflowId, created: run.created, actor: request.principal?.name }, 'pipeline start requested');
         return reply.status(run.created ? 201 : 200).send(run);
       },
     );
@@ -40,6 +62,7 @@ export const runRoutes =
     app.get(
       '/v1/runs',
       {
+        config: { action: 'run.read' },
         schema: {
           summary: 'List pipeline runs, newest first',
           querystring: z.object({
@@ -53,7 +76,7 @@ export const runRoutes =
       async (request) => ({ runs: await deps.slipway.listRuns(request.query) }),
     );
 
-    app.get('/v1/runs/:workflowId', { schema: { summary: 'Status of one run', params: runIdParams } }, async (request) =>
+    app.get('/v1/runs/:workflowId', { config: { action: 'run.read' }, schema: { summary: 'Status of one run', params: runIdParams } }, async (request) =>
       deps.slipway.getStatus(request.params.workflowId),
     );
 
@@ -61,25 +84,45 @@ export const runRoutes =
       app.post(
         `/v1/runs/:workflowId/${decision}`,
         {
+          config: decision === 'approve' ? { action: 'run.approve', resource: promotedModel } : { action: 'run.reject' },
           schema: {
-            summary: `${decision} the promotion a run waits for (manual promotion)`,
+            summary: `${decision} the promotion a run waits for (approver${decision === 'approve' ? ' with a grant on the model' : ''})`,
             params: runIdParams,
             body: z.object({ reason: z.string().min(1).max(2000), approver: z.string().min(1).max(200).optional() }).strict(),
           },
         },
         async (request) => {
-          // The authenticated principal is the approver; a body value only counts without authentication.
-          const approver = request.principal?.id ?? request.body.approver ?? 'anonymous';
+          // The authenticated principal is the approver; a body value only counts when the API runs without authentication.
+          const approver = request.principal === INSECURE_PRINCIPAL ? (request.body.approver ?? INSECURE_PRINCIPAL.name) : request.principal!.name;
           const state = await deps.slipway[decision](request.params.workflowId, { approver, reason: request.body.reason });
+          // The promotion an approval triggers is audited by the registry (model.promote); this records the decision.
+          await auditRequest(deps.audit, request, {
+            action: decision === 'approve' ? 'run.approve' : 'run.reject',
+            target: `run:${request.params.workflowId}`,
+            reason: request.body.reason,
+            details: { approver, state: state.state },
+          });
           request.log.info({ workflowId: request.params.workflowId, decision, approver }, 'promotion decision');
           return state;
         },
       );
     }
 
-    app.post('/v1/runs/:workflowId/cancel', { schema: { summary: 'Request cancellation of a run', params: runIdParams } }, async (request, reply) => {
-      await deps.slipway.cancel(request.params.workflowId);
-      request.log.info({ workflowId: request.params.workflowId, actor: request.principal?.id }, 'pipeline cancel requested');
-      return reply.status(202).send({ workflowId: request.params.workflowId, cancelRequested: true });
-    });
+    app.post(
+      '/v1/runs/:workflowId/cancel',
+      {
+        config: { action: 'run.cancel' },
+        schema: {
+          summary: 'Request cancellation of a run (operator)',
+          params: runIdParams,
+          body: z.object({ reason: z.string().max(2000).optional() }).strict().nullish(),
+        },
+      },
+      async (request, reply) => {
+        await deps.slipway.cancel(request.params.workflowId);
+        await auditRequest(deps.audit, request, { action: 'run.cancel', target: `run:${request.params.workflowId}`, reason: request.body?.reason });
+        request.log.info({ workflowId: request.params.workflowId, actor: request.principal?.name }, 'pipeline cancel requested');
+        return reply.status(202).send({ workflowId: request.params.workflowId, cancelRequested: true });
+      },
+    );
   };

@@ -1,8 +1,15 @@
-/** `slipway models list | show | compare`. */
+/** `slipway models list | show | compare | lineage` and `slipway rollback`. */
 import type { Command } from 'commander';
+import { startRollback } from '../../api/run-rollback';
+import { formatLineage, versionLineage } from '../../registry/lineage';
 import type { ModelVersion } from '../../registry/model-registry';
-import { rollbackAlias } from '../../registry/rollback';
-import { CliError, print, withRegistry } from '../context';
+import { cliPrincipal, CliError, print, withClient, withGovernance, withRegistry } from '../context';
+
+const versionNumber = (label: string): number => {
+  const n = Number(label.replace(/^v/, ''));
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`version ${JSON.stringify(label)}: give a version number such as v3 or 3`);
+  return n;
+};
 
 const METRICS = ['auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece'];
 
@@ -44,16 +51,46 @@ export function registerModelCommands(program: Command): void {
     );
   program
     .command('rollback')
-    .description('move the champion of a model back to an earlier version')
+    .description('move the champion of a model back to an earlier version (runs the rollback workflow and waits for it)')
     .argument('<model>')
     .argument('<version>', 'e.g. v3')
     .requiredOption('--reason <text>', 'recorded in the alias history and the audit log')
-    .option('--as <actor>', 'who rolls back', process.env.USER ?? 'cli')
+    .option('--as <name>', 'who rolls back, recorded as local:<name> when SLIPWAY_TOKEN is not set', process.env.USER ?? 'cli')
     .option('--json')
     .action(async (model: string, version: string, o: { reason: string; as: string; json?: boolean }) =>
+      withGovernance(async (governance, config) => {
+        const principal = await cliPrincipal(governance, config, 'model.rollback', { model, alias: 'champion' }, o.as);
+        const toVersion = versionNumber(version);
+        await withClient(async ({ slipway }) => {
+          const started = await startRollback(slipway.temporal, config.taskQueue, { model, version: toVersion, reason: o.reason, actor: principal.name });
+          // The registry audits the move itself (model.rollback); this ties the workflow to the command.
+          await governance.audit.append({
+            actor: principal.name,
+            action: 'run.start',
+            target: `run:${started.workflowId}`,
+            reason: o.reason,
+            origin: 'cli',
+            details: { workflowType: 'rollback', runId: started.runId, model, version: toVersion },
+          });
+          const { move, serving } = await started.result;
+          print(!!o.json, { ...move, workflowId: started.workflowId, serving }, () => {
+            const server = 'skipped' in serving ? `model server: skipped (${serving.skipped})` : `model server revision ${serving.revision}`;
+            return `${model}: champion v${move.fromVersion} -> v${move.toVersion} by ${move.actor}  (${started.workflowId}; ${server})`;
+          });
+        });
+      }),
+    );
+  models
+    .command('lineage')
+    .description('data snapshot → validation report → training run → evaluation report → alias moves')
+    .argument('<model>')
+    .argument('<version>', 'e.g. v3')
+    .option('--json')
+    .action(async (model: string, version: string, o: { json?: boolean }) =>
       withRegistry(async (registry) => {
-        const move = await rollbackAlias(registry, { model, toVersion: Number(version.replace(/^v/, '')), actor: o.as, reason: o.reason, origin: 'cli' });
-        print(!!o.json, move, () => `${model}: champion v${move.fromVersion} -> v${move.toVersion}`);
+        const lineage = await versionLineage(registry, model, versionNumber(version));
+        if (!lineage) throw new CliError(`no version ${version} of model "${model}"`);
+        print(!!o.json, lineage, () => formatLineage(lineage));
       }),
     );
 

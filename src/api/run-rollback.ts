@@ -1,0 +1,47 @@
+/**
+ * Starts the `rollback` workflow and waits for it, for the API and the CLI: the workflow moves
+ * the champion (audited by the registry as `model.rollback`) and points the model server at it.
+ * A registry refusal comes back as the RegistryError it was, so callers answer 404/409/400 as
+ * they did when they called the registry directly.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { RegistryErrorKind } from '../registry/model-registry';
+import { registryError } from '../registry/registry-error';
+import type { RollbackInput, RollbackResult } from '../workflows/rollback-workflow';
+
+export type { RollbackInput, RollbackResult };
+
+/** A started rollback; `result` settles when the workflow closes. */
+export interface StartedRollback {
+  workflowId: string;
+  runId: string;
+  result: Promise<RollbackResult>;
+}
+
+/** Workflow ids are `rollback-<model>-<uuid>`: readable in the UI, never reused. */
+export async function startRollback(temporal: Client, taskQueue: string, input: RollbackInput): Promise<StartedRollback> {
+  const workflowId = `rollback-${input.model}-${randomUUID()}`;
+  const handle = await temporal.workflow.start('rollback', {
+    taskQueue,
+    workflowId,
+    args: [input],
+    staticSummary: `rollback ${input.model} to v${input.version}`,
+  });
+  return { workflowId, runId: handle.firstExecutionRunId, result: handle.result().catch((err: unknown) => Promise.reject(unwrapFailure(err))) };
+}
+
+/** The RegistryError (or invalid input) behind a failed rollback workflow; other errors unchanged. */
+export function unwrapFailure(err: unknown): unknown {
+  if (!(err instanceof WorkflowFailedError)) return err;
+  for (let cause: unknown = err.cause; cause instanceof Error; cause = cause.cause) {
+    if (!(cause instanceof ApplicationFailure)) continue;
+    if (cause.type === 'RegistryError') {
+      const details = (cause.details?.[0] ?? {}) as Record<string, unknown>;
+      const kind = (typeof details.kind === 'string' ? details.kind : 'invalid-input') as RegistryErrorKind;
+      return registryError(kind, cause.message);
+    }
+    if (cause.type === 'InvalidPipelineInput') return registryError('invalid-input', cause.message);
+  }
+  return err;
+}
