@@ -40,7 +40,8 @@ export interface StepMeasurement {
 }
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
-export type CheckVerdict = Verdict | 'pending';
+/** `pending`: not judged yet, judged on a later step. `skipped`: does not apply to this step. Neither decides a verdict. */
+export type CheckVerdict = Verdict | 'pending' | 'skipped';
 
 export interface CheckResult {
   name: 'samples' | 'serverContinuity' | 'errorRate' | 'latencyP99' | 'scoreShift' | 'liveAuc' | 'liveAccuracy';
@@ -140,7 +141,7 @@ export function analyseStep(input: AnalysisInput): StepAnalysis {
       message: `error rate ${pct(rate)} vs champion ${pct(baseRate)} (limit ${pct(limit)})`,
     });
 
-    checks.push(latencyCheck(canary, baseline, t));
+    checks.push(latencyCheck(canary, input.measurement.step.champion, baseline, t));
 
     const shift = baseline ? scoreShift(baseline.scoreCounts, canary.scoreCounts, t.maxPsi) : undefined;
     checks.push(
@@ -171,7 +172,12 @@ export function analyseStep(input: AnalysisInput): StepAnalysis {
  */
 const P99_MIN_REQUESTS = 200;
 
-function latencyCheck(canary: VersionWindow, baseline: Baseline | undefined, t: CanaryAnalysisParams): CheckResult {
+function latencyCheck(canary: VersionWindow, champion: VersionWindow, baseline: Baseline | undefined, t: CanaryAnalysisParams): CheckResult {
+  // Latency depends on the machine's load at the moment, so it is compared only with champion
+  // traffic served at the same time (not at 100%, where the champion gets none).
+  if (champion.requests < t.minRequests) {
+    return { name: 'latencyP99', verdict: 'skipped', canary: round(canary.p99Ms, 3), baseline: null, limit: null, message: `the champion served ${champion.requests} requests in this step: latency is compared only with concurrent champion traffic` };
+  }
   const useP99 = canary.requests >= P99_MIN_REQUESTS && (baseline?.requests ?? 0) >= P99_MIN_REQUESTS;
   const q = useP99 ? 'p99' : 'p90';
   const c = useP99 ? canary.p99Ms : canary.p90Ms;

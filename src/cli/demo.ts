@@ -81,6 +81,18 @@ async function runPipeline(config: Readonly<Config>, client: Client, input: Reco
   console.log(`Started ${workflowId}\n  ${url}`);
   const seen = new Map<string, string>();
   let canarySteps = 0;
+  let canaryRan = false;
+  const printCanary = async () => {
+    const canary = await client.workflow.getHandle(canaryWorkflowId(MODEL)).query(canaryStatusQuery);
+    if (canary.origin?.workflowId !== workflowId) return;
+    for (const step of canary.steps.slice(canarySteps)) {
+      if (!step.analysis) break;
+      canarySteps++;
+      const figures = step.analysis.checks.filter((c) => c.verdict !== 'pass' || c.name === 'scoreShift' || c.name === 'liveAuc').map((c) => `${c.name} ${c.verdict}`);
+      console.log(`    canary ${String(step.weight).padStart(3)}%: ${step.analysis.verdict} (${step.measurement?.step.canary.requests ?? 0} canary requests; ${figures.join(', ')})`);
+      for (const reason of step.analysis.reasons) console.log(`      ${reason}`);
+    }
+  };
   const poll = setInterval(() => {
     void (async () => {
       const status = await handle.query(statusQuery);
@@ -91,19 +103,15 @@ async function runPipeline(config: Readonly<Config>, client: Client, input: Reco
         }
       }
       if (status.steps.some((s) => s.kind === 'canary' && s.state === 'running')) {
-        const canary = await client.workflow.getHandle(canaryWorkflowId(MODEL)).query(canaryStatusQuery);
-        for (const step of canary.steps.slice(canarySteps)) {
-          if (!step.analysis) break;
-          canarySteps++;
-          const figures = step.analysis.checks.filter((c) => c.verdict !== 'pass' || c.name === 'scoreShift' || c.name === 'liveAuc').map((c) => `${c.name} ${c.verdict}`);
-          console.log(`    canary ${String(step.weight).padStart(3)}%: ${step.analysis.verdict} (${step.measurement?.step.canary.requests ?? 0} canary requests; ${figures.join(', ')})`);
-          for (const reason of step.analysis.reasons) console.log(`      ${reason}`);
-        }
+        canaryRan = true;
+        await printCanary();
       }
     })().catch(() => undefined);
   }, 500);
   try {
     const result: PipelineResult = await handle.result();
+    clearInterval(poll);
+    if (canaryRan) await printCanary().catch(() => undefined);
     console.log(`\n${formatSummary(result, url)}`);
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;

@@ -39,6 +39,15 @@ export function formatSummary(result: PipelineResult, url: string): string {
   if (champion) out.push(`  compared to  champion v${champion.version} (auc ${champion.metrics?.auc?.toFixed(4) ?? '-'})`);
   out.push(`  version      ${registered.version !== undefined ? `v${registered.version}` : '-'}`);
   if (evaluation.page) out.push(`  evaluation   ${evaluation.page}`);
+  const canary = bySummary('canaryVerdict');
+  if ('canaryVerdict' in canary) {
+    const steps = ((canary.steps ?? []) as { weight: number; verdict: string | null; decision: string | null }[]).map(
+      (st) => `${st.weight}% ${st.verdict ?? '-'}${st.decision ? ` (${st.decision})` : ''}`,
+    );
+    const detail = steps.length ? steps.join(' → ') : ((canary.reasons as string[] | undefined) ?? []).join('; ');
+    out.push(`  canary       ${String(canary.canaryVerdict)}: ${detail}${canary.workflowId ? `  [${String(canary.workflowId)}]` : ''}`);
+    if (canary.report) out.push(`  canary report ${String(canary.report)}`);
+  }
   const promote = s('promote');
   const became = result.outcome === 'promoted' ? 'yes — now champion' : `no${(promote.reasons as string[] | undefined)?.length ? ` — ${(promote.reasons as string[]).join('; ')}` : ''}`;
   out.push(`  champion?    ${became}`);
