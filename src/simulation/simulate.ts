@@ -1,0 +1,100 @@
+/**
+ * `npm run simulate`: the week-by-week simulation on the real flights file, self-contained.
+ * Starts an in-memory Temporal dev server and a Slipway worker over a fresh registry and
+ * artifact store under `<data dir>/simulation/<stamp>` (so the demo's models are untouched),
+ * runs the weekly continuous-training cycles (src/simulation/run-simulation.ts) and writes
+ * the report to `<data dir>/reports/simulation-<stamp>/`.
+ *
+ *   npm run simulate -- [--weeks 8] [--start 2001-01-29] [--train-window "4 weeks"] [--pipeline-gates] [--keep]
+ */
+import { execFileSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Command, InvalidArgumentError } from 'commander';
+import { LocalArtifactStore } from '../artifacts/local-artifact-store';
+import { loadConfig } from '../config';
+import { createLogger, installTemporalLogger } from '../logger';
+import { createRegistry } from '../registry/create-registry';
+import { createWorker } from '../worker';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { reportDirFor, runSimulation } from './run-simulation';
+import { renderMarkdown, writeReport } from './simulation-report';
+
+/* eslint-disable no-console -- a command-line entry point */
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+};
+
+async function main(argv: string[]): Promise<void> {
+  const o = new Command('simulate')
+    .description('Replay the flights file week by week on a virtual clock: weekly retrain → evaluate → promote, champion vs a frozen model')
+    .option('--weeks <n>', 'weeks scored after the first training', positiveInt, 8)
+    .option('--start <date>', 'replay clock of the first training (a Monday)', '2001-01-29')
+    .option('--train-window <duration>', 'data each training sees, before its replay clock', '4 weeks')
+    .option('--model <name>', 'model name to register under (kept apart from real models)', 'flight-delay-sim')
+    .option('--pipeline <name>', 'pipeline of every retrain', 'flight-delay-builtin')
+    .option('--pipeline-gates', "keep the pipeline's own evaluate gates instead of SIMULATION_GATES (run-simulation.ts)", false)
+    .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
+    .parse(argv)
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; keep: boolean }>();
+
+  const base = loadConfig();
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const worldDir = path.join(base.dataDir, 'simulation', stamp);
+  const config = loadConfig({
+    ...process.env,
+    SLIPWAY_DATA_DIR: worldDir,
+    SLIPWAY_REGISTRY_PATH: path.join(worldDir, 'registry.sqlite'),
+    SLIPWAY_ARTIFACT_ROOT: path.join(worldDir, 'artifacts'),
+    SLIPWAY_REGISTRY_URL: undefined,
+    SLIPWAY_SERVE_URL: undefined,
+    SLIPWAY_TASK_QUEUE: `simulation-${stamp}`,
+    SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'warn',
+  });
+  const logger = createLogger(config.logLevel);
+  installTemporalLogger(logger);
+
+  const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
+  console.log(`Starting an in-memory Temporal dev server and a worker (data in ${worldDir})`);
+  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli }, searchAttributes: SEARCH_ATTRIBUTE_KEYS } });
+  const { worker, close } = await createWorker(config, env.nativeConnection, logger);
+  const running = worker.run();
+  const registry = await createRegistry(config);
+  try {
+    console.log(`Simulating ${o.weeks} weeks from ${o.start}, each training on the ${o.trainWindow} before its clock (pipeline ${o.pipeline}, model ${o.model})`);
+    const report = await runSimulation({
+      client: env.client,
+      taskQueue: config.taskQueue,
+      registry,
+      store: new LocalArtifactStore({ root: config.artifactRoot }),
+      runId: `sim-${stamp}`,
+      scratchDir: path.join(worldDir, 'weeks'),
+      model: o.model,
+      pipeline: o.pipeline,
+      start: o.start,
+      weeks: o.weeks,
+      trainWindow: o.trainWindow,
+      ...(o.pipelineGates && { overrides: {} }),
+      log: (line) => console.log(`  ${line}`),
+    });
+    const files = await writeReport(reportDirFor(base.dataDir, stamp), report);
+    console.log(`\n${renderMarkdown(report)}`);
+    console.log(`Report: ${files.html}\n        ${files.markdown}\n        ${files.svg}\n        ${files.json}`);
+  } finally {
+    await registry.close();
+    worker.shutdown();
+    await running;
+    await close();
+    await env.teardown();
+    if (!o.keep) await rm(worldDir, { recursive: true, force: true });
+  }
+}
+
+main(process.argv).catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

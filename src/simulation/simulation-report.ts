@@ -1,0 +1,168 @@
+/**
+ * The simulation's report: one row per simulated week with the AUC of the champion that
+ * served that week next to the model frozen after the first week, plus what the
+ * continuous-training check decided at the week's end. Written as JSON, Markdown, an SVG
+ * chart and one self-contained HTML page.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { escapeHtml } from '../validation/svg-chart';
+import { aucChart } from './auc-chart';
+import type { WeekScore } from './week-evaluation';
+
+/** What the continuous-training check at the end of a week decided. */
+export interface WeekCheck {
+  /** The replay clock of the check (the end of the week). */
+  now: string;
+  workflowId: string;
+  retrain: boolean;
+  reasons: string[];
+  /** `promoted`, `rejected` or `failed` when a retrain ran. */
+  outcome?: string;
+  /** The retrain's candidate AUC on its own holdout, and the champion's on the same rows. */
+  candidateAuc?: number;
+  championAuc?: number;
+  /** Why the evaluation did not bless the candidate (failed gates), when it did not. */
+  gateReasons?: string[];
+  /** Champion after the check. */
+  championAfter: number | null;
+  seconds: number;
+}
+
+/** One simulated week. */
+export interface SimulationWeek {
+  week: number;
+  from: string;
+  to: string;
+  champion: WeekScore & { version: number };
+  frozen: WeekScore & { version: number };
+  /** Absent after the last week (its model would never serve). */
+  check?: WeekCheck;
+}
+
+export interface SimulationReport {
+  model: string;
+  pipeline: string;
+  /** Per-step overrides every retrain ran with (e.g. the simulation's gates). */
+  overrides: Record<string, Record<string, unknown>>;
+  /** Replay clock of the first training. */
+  start: string;
+  /** Training window of every retrain (the replay window). */
+  trainWindow: string;
+  /** The first check, which trains the frozen model. */
+  first: WeekCheck;
+  weeks: SimulationWeek[];
+  /** Wall-clock seconds of the whole simulation. */
+  seconds: number;
+  generatedAt: string;
+}
+
+export interface ReportFiles {
+  dir: string;
+  json: string;
+  markdown: string;
+  html: string;
+  svg: string;
+}
+
+const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(4)}` : 'n/a');
+
+function decisionText(c: WeekCheck | undefined): string {
+  if (!c) return '— (last week)';
+  if (!c.retrain) return `no retrain: ${c.reasons[0] ?? ''}`;
+  const figures = c.candidateAuc !== undefined ? ` (candidate ${f4(c.candidateAuc)} vs champion ${c.championAuc !== undefined ? f4(c.championAuc) : 'none'} on its holdout)` : '';
+  const gates = c.outcome === 'rejected' && c.gateReasons?.length ? ` — ${c.gateReasons.join('; ')}` : '';
+  return `retrain → ${c.outcome ?? '?'}${figures}, champion v${c.championAfter ?? '?'}${gates}`;
+}
+
+function summaryLines(r: SimulationReport): string[] {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const champion = mean(r.weeks.map((w) => w.champion.auc));
+  const frozen = mean(r.weeks.map((w) => w.frozen.auc));
+  const promoted = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.outcome === 'promoted').length;
+  const retrains = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.retrain).length;
+  return [
+    `${r.weeks.length} weeks from ${r.weeks[0]?.from ?? r.start} to ${r.weeks.at(-1)?.to ?? r.start}; every model trained on the ${r.trainWindow} before its replay clock.`,
+    `${retrains} retrain cycles (${promoted} promoted) in ${r.seconds.toFixed(0)} s.`,
+    `Mean AUC over the weeks: champion ${f4(champion)}, frozen after week 0 ${f4(frozen)} (difference ${signed(champion - frozen)}).`,
+  ];
+}
+
+export function renderMarkdown(r: SimulationReport): string {
+  const rows = r.weeks.map(
+    (w) =>
+      `| ${w.week} | ${w.from} – ${w.to} | ${w.champion.rows} | ${(w.champion.positiveRate * 100).toFixed(1)}% | v${w.champion.version} | ${f4(w.champion.auc)} | v${w.frozen.version} | ${f4(w.frozen.auc)} | ${signed(w.champion.auc - w.frozen.auc)} | ${decisionText(w.check).replace(/\|/g, '\\|')} |`,
+  );
+  return [
+    `# Simulation: ${r.model} week by week`,
+    '',
+    ...summaryLines(r).map((l) => `- ${l}`),
+    `- First check (replay clock ${r.first.now}): ${decisionText(r.first)}.`,
+    '',
+    'AUC on every flight of the week, scored by the champion that served the week (trained before it) and by the model frozen after the first training.',
+    '',
+    '| week | flights of | rows | delayed | champion | champion AUC | frozen | frozen AUC | champion − frozen | check at the week\'s end |',
+    '|---:|---|---:|---:|---|---:|---|---:|---:|---|',
+    ...rows,
+    '',
+    '![AUC per week](auc-by-week.svg)',
+    '',
+    `Generated ${r.generatedAt} by \`npm run simulate\` (pipeline \`${r.pipeline}\`, overrides \`${JSON.stringify(r.overrides)}\`).`,
+    '',
+  ].join('\n');
+}
+
+export function renderSvg(r: SimulationReport): string {
+  return aucChart(
+    `${r.model}: AUC per week, champion vs frozen after the first week`,
+    r.weeks.map((w) => w.from),
+    [
+      { name: 'champion (retrained)', color: '#1f77b4', values: r.weeks.map((w) => w.champion.auc) },
+      { name: `frozen v${r.weeks[0]?.frozen.version ?? '?'}`, color: '#d62728', values: r.weeks.map((w) => w.frozen.auc), dashed: true },
+    ],
+  );
+}
+
+export function renderHtml(r: SimulationReport, svg: string): string {
+  const td = (s: string | number, num = false) => `<td${num ? ' class="num"' : ''}>${escapeHtml(String(s))}</td>`;
+  const rows = r.weeks
+    .map(
+      (w) =>
+        `<tr>${td(w.week, true)}${td(`${w.from} – ${w.to}`)}${td(w.champion.rows, true)}${td(`${(w.champion.positiveRate * 100).toFixed(1)}%`, true)}${td(`v${w.champion.version}`)}${td(f4(w.champion.auc), true)}${td(`v${w.frozen.version}`)}${td(f4(w.frozen.auc), true)}${td(signed(w.champion.auc - w.frozen.auc), true)}${td(decisionText(w.check))}</tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(`Simulation: ${r.model}`)}</title>
+<style>body{font:14px/1.4 sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top}.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f4}</style>
+</head><body>
+<h1>${escapeHtml(`Simulation: ${r.model} week by week`)}</h1>
+<ul>${summaryLines(r).map((l) => `<li>${escapeHtml(l)}</li>`).join('')}<li>${escapeHtml(`First check (replay clock ${r.first.now}): ${decisionText(r.first)}.`)}</li></ul>
+${svg}
+<p>AUC on every flight of the week, scored by the champion that served the week (trained before it) and by the model frozen after the first training.</p>
+<table><thead><tr><th>week</th><th>flights of</th><th>rows</th><th>delayed</th><th>champion</th><th>champion AUC</th><th>frozen</th><th>frozen AUC</th><th>champion − frozen</th><th>check at the week's end</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<p>Generated ${escapeHtml(r.generatedAt)} by <code>npm run simulate</code> (pipeline <code>${escapeHtml(r.pipeline)}</code>, overrides <code>${escapeHtml(JSON.stringify(r.overrides))}</code>).</p>
+</body></html>
+`;
+}
+
+/** Writes report.json, report.md, auc-by-week.svg and report.html into `dir`. */
+export async function writeReport(dir: string, r: SimulationReport): Promise<ReportFiles> {
+  await mkdir(dir, { recursive: true });
+  const files: ReportFiles = {
+    dir,
+    json: path.join(dir, 'report.json'),
+    markdown: path.join(dir, 'report.md'),
+    html: path.join(dir, 'report.html'),
+    svg: path.join(dir, 'auc-by-week.svg'),
+  };
+  const svg = renderSvg(r);
+  await writeFile(files.json, `${JSON.stringify(r, null, 2)}\n`);
+  await writeFile(files.markdown, renderMarkdown(r));
+  await writeFile(files.svg, `${svg}\n`);
+  await writeFile(files.html, renderHtml(r, svg));
+  return files;
+}

@@ -1,0 +1,40 @@
+/**
+ * Scores models on one simulated week: the week's real flights (features derived as the
+ * ingest step derives them, label delay > 15 min) written once to Parquet, then each model
+ * scored on every row with onnxruntime, as the evaluate step scores a holdout.
+ */
+import path from 'node:path';
+import { computeMetrics } from '../evaluation/metrics';
+import { scoreModel } from '../evaluation/score-model';
+import { writeFlightsWindow } from '../training/test-flights';
+
+/** A week of flights on disk. */
+export interface WeekData {
+  from: string;
+  to: string;
+  path: string;
+  rows: number;
+}
+
+/** A model's figures on one week. */
+export interface WeekScore {
+  auc: number;
+  logLoss: number;
+  accuracy: number;
+  rows: number;
+  /** Share of the week's flights delayed by more than 15 minutes. */
+  positiveRate: number;
+}
+
+/** Writes flights with `from <= date < to` under `dir`. */
+export async function writeWeek(dir: string, from: string, to: string): Promise<WeekData> {
+  const file = path.join(dir, `flights-${from}-${to}.parquet`);
+  return { from, to, path: file, rows: await writeFlightsWindow(file, from, to) };
+}
+
+/** Scores the ONNX model at `modelPath` on every flight of the week. */
+export async function scoreWeek(modelPath: string, week: WeekData): Promise<WeekScore> {
+  const scored = await scoreModel(modelPath, week.path, { label: 'label', singleRowSamples: 0 });
+  const m = computeMetrics(scored.scores, scored.labels);
+  return { auc: m.auc, logLoss: m.logLoss, accuracy: m.accuracy, rows: scored.rows, positiveRate: m.positiveRate };
+}

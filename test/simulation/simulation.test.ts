@@ -1,0 +1,98 @@
+/**
+ * The week-by-week simulation on the real flights file, shortened: one first training and
+ * three weeks on a real dev server and worker, each week's check a real continuous-training
+ * run with the replay clock at the week's end. The report must have one row per week with
+ * real AUC figures of both the champion and the frozen model.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
+import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
+import { runSimulation } from '../../src/simulation/run-simulation';
+import { writeReport, type SimulationReport } from '../../src/simulation/simulation-report';
+import { startHarness, type Harness } from '../helpers/slipway-harness';
+import { startDevServer } from '../helpers/temporal-env';
+
+describe('week-by-week simulation', () => {
+  let env: TestWorkflowEnvironment;
+  let h: Harness;
+  let registry: SqliteModelRegistry;
+  let dir: string;
+
+  beforeAll(async () => {
+    env = await startDevServer();
+    h = await startHarness(env);
+    registry = new SqliteModelRegistry({ path: h.config.registryPath });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-sim-'));
+  });
+
+  afterAll(async () => {
+    await registry?.close();
+    await h?.close();
+    await env?.teardown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('retrains week by week on the replay clock and reports the champion next to the frozen model', async () => {
+    const lines: string[] = [];
+    const report = await runSimulation({
+      client: env.client,
+      taskQueue: h.config.taskQueue,
+      registry,
+      store: new LocalArtifactStore({ root: h.config.artifactRoot }),
+      runId: 'sim-test',
+      scratchDir: path.join(dir, 'weeks'),
+      start: '2001-03-12',
+      weeks: 3,
+      trainWindow: '2 weeks',
+      log: (line) => lines.push(line),
+    });
+
+    // The first check trains the frozen model on the two weeks before the start.
+    expect(report.first).toMatchObject({ now: '2001-03-12', retrain: true, outcome: 'promoted', championAfter: 1 });
+    expect(report.weeks.map((w) => [w.week, w.from, w.to])).toEqual([
+      [1, '2001-03-12', '2001-03-19'],
+      [2, '2001-03-19', '2001-03-26'],
+      [3, '2001-03-26', '2001-04-02'],
+    ]);
+    for (const w of report.weeks) {
+      expect(w.frozen.version).toBe(1);
+      expect(w.champion.rows).toBeGreaterThan(100_000);
+      expect(w.frozen.rows).toBe(w.champion.rows);
+      for (const auc of [w.champion.auc, w.frozen.auc]) {
+        expect(auc).toBeGreaterThan(0.55);
+        expect(auc).toBeLessThan(0.75);
+      }
+    }
+    // Week 1 is served by the frozen model itself.
+    expect(report.weeks[0].champion).toEqual(report.weeks[0].frozen);
+    // Each week's end but the last is a real retrain on the week that just played out.
+    for (const w of report.weeks.slice(0, 2)) {
+      expect(w.check!.retrain).toBe(true);
+      // The champion's window ends where its training's replay clock stood: this week's start, or earlier after a rejection.
+      expect(w.check!.reasons[0]).toMatch(/^\d{5,} rows arrived after the champion's data window \(ends 2001-03-(12|19) 00:00:00; trigger at 1000\)$/);
+      expect(['promoted', 'rejected']).toContain(w.check!.outcome);
+      expect(w.check!.candidateAuc).toBeGreaterThan(0.5);
+    }
+    expect(report.weeks[2].check).toBeUndefined();
+    expect(lines.filter((l) => l.startsWith('week '))).toHaveLength(3);
+
+    const files = await writeReport(path.join(dir, 'report'), report);
+    const markdown = await readFile(files.markdown, 'utf8');
+    const rows = markdown.split('\n').filter((l) => /^\| \d+ \|/.test(l));
+    expect(rows).toHaveLength(3);
+    rows.forEach((row, i) => {
+      const w = report.weeks[i];
+      expect(row).toContain(`| ${w.champion.auc.toFixed(4)} |`);
+      expect(row).toContain(`| ${w.frozen.auc.toFixed(4)} |`);
+    });
+    const svg = await readFile(files.svg, 'utf8');
+    expect(svg.match(/<circle /g)).toHaveLength(6);
+    expect(await readFile(files.html, 'utf8')).toContain(svg);
+    const json = JSON.parse(await readFile(files.json, 'utf8')) as SimulationReport;
+    expect(json.weeks).toHaveLength(3);
+  });
+});
