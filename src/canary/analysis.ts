@@ -17,6 +17,7 @@ export interface VersionWindow {
   errorRate: number | null;
   p99Ms: number | null;
   p90Ms: number | null;
+  p50Ms: number | null;
   /** Prediction-score histogram (20 equal bins over [0, 1]). */
   scoreCounts: number[];
   labels: number;
@@ -65,10 +66,6 @@ export interface StepAnalysis {
 /** The champion's figures the checks compare with, carried between steps (the champion gets no traffic at 100%). */
 export interface Baseline {
   errorRate: number;
-  p99Ms: number | null;
-  p90Ms: number | null;
-  /** Requests behind the latency figures. */
-  requests: number;
   scoreCounts: number[];
   /** The step it was measured in (traffic weight of the canary then). */
   measuredAtWeight: number;
@@ -93,7 +90,7 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 export function baselineFor(input: AnalysisInput): Baseline | undefined {
   const { champion } = input.measurement.step;
   if (champion.requests >= input.thresholds.minRequests) {
-    return { errorRate: champion.errorRate ?? 0, p99Ms: champion.p99Ms, p90Ms: champion.p90Ms, requests: champion.requests, scoreCounts: champion.scoreCounts, measuredAtWeight: input.weight };
+    return { errorRate: champion.errorRate ?? 0, scoreCounts: champion.scoreCounts, measuredAtWeight: input.weight };
   }
   return input.previousBaseline;
 }
@@ -141,7 +138,7 @@ export function analyseStep(input: AnalysisInput): StepAnalysis {
       message: `error rate ${pct(rate)} vs champion ${pct(baseRate)} (limit ${pct(limit)})`,
     });
 
-    checks.push(latencyCheck(canary, input.measurement.step.champion, baseline, t));
+    checks.push(latencyCheck(canary, input.measurement.step.champion, t));
 
     const shift = baseline ? scoreShift(baseline.scoreCounts, canary.scoreCounts, t.maxPsi) : undefined;
     checks.push(
@@ -166,32 +163,39 @@ export function analyseStep(input: AnalysisInput): StepAnalysis {
 }
 
 /**
- * Tail latency against the champion's. The p99 of a few dozen requests is their slowest one,
- * which on a busy machine is noise; below {@link P99_MIN_REQUESTS} requests on either side the
- * check compares p90 instead, and says so.
+ * Tail latency against the champion's in the same step. The p99 of a few dozen requests is
+ * their slowest one, which on a busy machine is noise; below {@link P99_MIN_REQUESTS} requests
+ * on either side the check compares p90 instead, and says so. It fails only when the median
+ * is over its limit too.
  */
 const P99_MIN_REQUESTS = 200;
 
-function latencyCheck(canary: VersionWindow, champion: VersionWindow, baseline: Baseline | undefined, t: CanaryAnalysisParams): CheckResult {
+function latencyCheck(canary: VersionWindow, champion: VersionWindow, t: CanaryAnalysisParams): CheckResult {
   // Latency depends on the machine's load at the moment, so it is compared only with champion
   // traffic served at the same time (not at 100%, where the champion gets none).
   if (champion.requests < t.minRequests) {
     return { name: 'latencyP99', verdict: 'skipped', canary: round(canary.p99Ms, 3), baseline: null, limit: null, message: `the champion served ${champion.requests} requests in this step: latency is compared only with concurrent champion traffic` };
   }
-  const useP99 = canary.requests >= P99_MIN_REQUESTS && (baseline?.requests ?? 0) >= P99_MIN_REQUESTS;
+  const useP99 = canary.requests >= P99_MIN_REQUESTS && champion.requests >= P99_MIN_REQUESTS;
   const q = useP99 ? 'p99' : 'p90';
   const c = useP99 ? canary.p99Ms : canary.p90Ms;
-  const b = useP99 ? baseline?.p99Ms : baseline?.p90Ms;
-  if (b == null || c === null) return { name: 'latencyP99', verdict: 'inconclusive', canary: round(c, 3), baseline: null, limit: null, message: 'no champion latency to compare with' };
-  const limit = Math.max(b * t.maxP99Ratio, b + t.p99SlackMs);
+  const b = useP99 ? champion.p99Ms : champion.p90Ms;
+  if (b === null || c === null || canary.p50Ms === null || champion.p50Ms === null) {
+    return { name: 'latencyP99', verdict: 'inconclusive', canary: round(c, 3), baseline: round(b, 3), limit: null, message: 'no latency figures to compare' };
+  }
+  const limitOf = (x: number) => Math.max(x * t.maxP99Ratio, x + t.p99SlackMs);
+  const limit = limitOf(b);
+  const medianLimit = limitOf(champion.p50Ms);
+  // A slower model moves the whole distribution; a CPU stall on a busy machine only the tail of both.
+  const slower = c > limit && canary.p50Ms > medianLimit;
   const why = useP99 ? '' : ` (p90: p99 needs ${P99_MIN_REQUESTS} requests on each side)`;
   return {
     name: 'latencyP99',
-    verdict: c > limit ? 'fail' : 'pass',
+    verdict: slower ? 'fail' : 'pass',
     canary: round(c, 3),
     baseline: round(b, 3),
     limit: round(limit, 3),
-    message: `${q} latency ${c.toFixed(2)} ms vs champion ${b.toFixed(2)} ms (limit ${limit.toFixed(2)} ms)${why}`,
+    message: `${q} latency ${c.toFixed(2)} ms vs champion ${b.toFixed(2)} ms (limit ${limit.toFixed(2)} ms), median ${canary.p50Ms.toFixed(2)} vs ${champion.p50Ms.toFixed(2)} ms (limit ${medianLimit.toFixed(2)} ms)${why}`,
   };
 }
 

@@ -17,7 +17,7 @@ interface StatsAnswer {
     requests: number;
     errors: number;
     errorRate: number | null;
-    latencyMs: { p90: number | null; p99: number | null };
+    latencyMs: { p50: number | null; p90: number | null; p99: number | null };
     scores: { counts: number[] };
     feedback: { labels: number; positives: number; auc: number | null; accuracy: number | null };
   }[];
@@ -63,6 +63,7 @@ export class HttpServingAdmin implements ServingAdmin {
         errorRate: v?.errorRate ?? null,
         p99Ms: v?.latencyMs.p99 ?? null,
         p90Ms: v?.latencyMs.p90 ?? null,
+        p50Ms: v?.latencyMs.p50 ?? null,
         scoreCounts: v?.scores.counts ?? [],
         labels: v?.feedback.labels ?? 0,
         positives: v?.feedback.positives ?? 0,

@@ -319,10 +319,10 @@ export const canaryAnalysisSchema = z
     requireLabels: z.boolean().default(true),
     /** Fail when canary error rate exceeds the champion's by more than this (absolute, 0.01 = 1 point). */
     maxErrorRateIncrease: z.number().min(0).max(1).default(0.01),
-    /** Fail when canary p99 latency exceeds the champion's times this ratio ... */
-    maxP99Ratio: z.number().min(1).default(1.5),
-    /** ... and by more than this many milliseconds (sub-millisecond noise is not a regression). */
-    p99SlackMs: z.number().min(0).default(5),
+    /** Fail when canary p99 latency exceeds the champion's (same step) times this ratio and by more than `p99SlackMs`, and its median does too. */
+    maxP99Ratio: z.number().min(1).default(2),
+    /** Milliseconds of latency difference that never count as a regression (scheduling noise on a busy machine). */
+    p99SlackMs: z.number().min(0).default(10),
     /** Fail when the canary's prediction-score distribution is this far from the champion's (PSI; 0.25 = major shift). */
     maxPsi: z.number().positive().default(0.25),
     /** Fail when live AUC from feedback falls below the champion's by more than this. */

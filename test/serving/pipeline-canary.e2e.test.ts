@@ -1,0 +1,88 @@
+/**
+ * The `flight-delay-canary` pipeline end to end on real parts: real March 2001 flights trained
+ * by the built-in trainer, a real model server process, real replayed traffic with labels as
+ * feedback, a real Temporal dev server. The first version has nothing to canary against and
+ * is promoted and deployed; the next is canaried on live traffic and promoted, and the server
+ * follows; while a canary of the model runs, another pipeline's canary step refuses to start.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traffic';
+import type { PipelineResult } from '../../src/workflows/pipeline-status';
+import { abortSignal } from '../../src/workflows/definitions';
+import { startCanaryWorld, type CanaryWorld } from './canary-fixtures';
+import { call } from './serving-fixtures';
+
+const MODEL = 'flight-delay';
+const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
+const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 } } };
+
+let cw: CanaryWorld;
+
+beforeAll(async () => {
+  cw = await startCanaryWorld();
+}, 120_000);
+
+afterAll(async () => {
+  await cw?.close();
+});
+
+function run(overrides: Record<string, unknown>, id: string): Promise<PipelineResult> {
+  return cw.env.client.workflow.execute('pipeline', {
+    taskQueue: cw.harness.config.taskQueue,
+    workflowId: id,
+    args: [{ pipeline: 'flight-delay-canary', overrides: { ...WINDOW, ...FAST_CANARY, ...overrides } }],
+  });
+}
+
+const weights = async () =>
+  Object.fromEntries(((await call(cw.base, 'GET', `/admin/v1/models/${MODEL}/deployment`)).body.versions as { version: number; weight: number }[]).map((v) => [v.version, v.weight]));
+
+describe('flight-delay-canary pipeline', () => {
+  it('promotes and deploys a first version without a canary, then canaries the next on live flights and promotes it', async () => {
+    const first = await run({}, 'canary-e2e-1');
+    const canaryStep = first.steps.find((s) => s.id === 'canary')!;
+    expect(canaryStep.summary).toMatchObject({ canaryVerdict: 'skipped', reasons: ['no champion to compare with: the first version is promoted without a canary'] });
+    expect(first.outcome).toBe('promoted');
+    expect(await weights()).toEqual({ 1: 100 });
+
+    const traffic = await loadFlightTraffic({ from: '2001-03-10', to: '2001-03-12' });
+    const controller = new AbortController();
+    const replay = replayTraffic({ baseUrl: cw.base, model: MODEL, traffic, rate: 100, feedbackDelayMs: 300, callers: 20, signal: controller.signal });
+    const second = await run({ train: { params: { epochs: 3, seed: 11 } } }, 'canary-e2e-2').finally(() => controller.abort());
+    const report = await replay;
+
+    const canary = second.steps.find((s) => s.id === 'canary')!.summary!;
+    expect(canary).toMatchObject({ canaryVerdict: 'passed', candidate: 2, champion: 1, workflowId: `canary-${MODEL}` });
+    expect(canary.steps).toEqual([
+      { weight: 50, verdict: 'pass', decision: null },
+      { weight: 100, verdict: 'pass', decision: null },
+    ]);
+    expect(second.outcome).toBe('promoted');
+    expect((await cw.world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
+    // The server follows the champion; the previous one stays loaded without traffic.
+    expect(await weights()).toEqual({ 2: 100, 1: 0 });
+    expect(second.steps.find((s) => s.id === 'promote')!.summary).toMatchObject({ serving: { versions: [{ version: 2, weight: 100 }, { version: 1, weight: 0 }] } });
+    expect(report.statuses).toEqual({ 200: report.sent });
+    expect(Number(report.versions['2'])).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('fails the canary step with CanaryBusy while another canary of the model runs, and changes nothing', async () => {
+    const blocker = await cw.env.client.workflow.start('canary', {
+      taskQueue: cw.harness.config.taskQueue,
+      workflowId: `canary-${MODEL}`,
+      args: [{ model: MODEL, champion: 2, candidate: 1, params: { steps: [10], interval: '5 minutes' } }],
+    });
+    const err = await run({ train: { params: { epochs: 3, seed: 12 } } }, 'canary-e2e-3').catch((e: unknown) => e);
+    await blocker.signal(abortSignal, { by: 'test', reason: 'done blocking' });
+    await blocker.result();
+
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toMatchObject({
+      type: 'CanaryBusy',
+      message: expect.stringMatching(/model "flight-delay" already has a canary running \(workflow canary-flight-delay\)/),
+    });
+    expect((await cw.world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
+    expect(await weights()).toEqual({ 2: 100, 1: 0 });
+  }, 300_000);
+});
