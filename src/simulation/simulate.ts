@@ -5,7 +5,7 @@
  * runs the weekly continuous-training cycles (src/simulation/run-simulation.ts) and writes
  * the report to `<data dir>/reports/simulation-<stamp>/`.
  *
- *   npm run simulate -- [--weeks 8] [--start 2001-01-29] [--train-window "4 weeks"] [--pipeline-gates] [--keep]
+ *   npm run simulate -- [--weeks 8] [--start 2001-02-26] [--train-window "8 weeks"] [--pipeline-gates] [--keep]
  */
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -33,8 +33,8 @@ async function main(argv: string[]): Promise<void> {
   const o = new Command('simulate')
     .description('Replay the flights file week by week on a virtual clock: weekly retrain → evaluate → promote, champion vs a frozen model')
     .option('--weeks <n>', 'weeks scored after the first training', positiveInt, 8)
-    .option('--start <date>', 'replay clock of the first training (a Monday)', '2001-01-29')
-    .option('--train-window <duration>', 'data each training sees, before its replay clock', '4 weeks')
+    .option('--start <date>', 'replay clock of the first training (a Monday)', '2001-02-26')
+    .option('--train-window <duration>', 'data each training sees, before its replay clock', '8 weeks')
     .option('--model <name>', 'model name to register under (kept apart from real models)', 'flight-delay-sim')
     .option('--pipeline <name>', 'pipeline of every retrain', 'flight-delay-builtin')
     .option('--pipeline-gates', "keep the pipeline's own evaluate gates instead of SIMULATION_GATES (run-simulation.ts)", false)

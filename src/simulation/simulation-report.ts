@@ -85,7 +85,7 @@ function summaryLines(r: SimulationReport): string[] {
   return [
     `${r.weeks.length} weeks from ${r.weeks[0]?.from ?? r.start} to ${r.weeks.at(-1)?.to ?? r.start}; every model trained on the ${r.trainWindow} before its replay clock.`,
     `${retrains} retrain cycles (${promoted} promoted) in ${r.seconds.toFixed(0)} s.`,
-    `Mean AUC over the weeks: champion ${f4(champion)}, frozen after week 0 ${f4(frozen)} (difference ${signed(champion - frozen)}).`,
+    `Mean AUC over the weeks: champion ${f4(champion)}, frozen after the first training ${f4(frozen)} (difference ${signed(champion - frozen)}).`,
   ];
 }
 
@@ -115,7 +115,7 @@ export function renderMarkdown(r: SimulationReport): string {
 
 export function renderSvg(r: SimulationReport): string {
   return aucChart(
-    `${r.model}: AUC per week, champion vs frozen after the first week`,
+    `${r.model}: AUC per week, champion vs the model frozen after the first training`,
     r.weeks.map((w) => w.from),
     [
       { name: 'champion (retrained)', color: '#1f77b4', values: r.weeks.map((w) => w.champion.auc) },

@@ -1,0 +1,85 @@
+/** The live-quality trigger's judgement and the policy schema, over a stand-in model server. */
+import { describe, expect, it } from 'vitest';
+import type { VersionWindow } from '../canary/analysis';
+import type { ServingAdmin } from '../canary/serving-admin';
+import { ServingUnavailableError } from '../errors';
+import type { LiveQualityPolicy } from '../workflows/continuous-training-status';
+import { checkLiveQuality } from './live-quality';
+import { parseRetrainPolicy } from './retrain-policy';
+
+/** A server whose stats for every version are `figures`; records the `since` it was asked for. */
+function serverWith(figures: { labels: number; auc: number | null; accuracy: number | null } | Error) {
+  const asked: number[] = [];
+  const serving = {
+    baseUrl: 'http://stand-in',
+    setDeployment: async () => {
+      throw new Error('not used');
+    },
+    getDeployment: async () => undefined,
+    stats: async (_model: string, versions: number[], sinceMs: number) => {
+      asked.push(sinceMs);
+      if (figures instanceof Error) throw figures;
+      const windows = new Map(versions.map((version) => [version, { version, requests: figures.labels, ...figures } as unknown as VersionWindow]));
+      return { from: '', to: '', serverStartedAt: '', versions: windows };
+    },
+  } satisfies ServingAdmin;
+  return { serving, asked };
+}
+
+const champion = { model: 'm', version: 4, offlineAuc: 0.68 };
+const policy = (p: Partial<LiveQualityPolicy>): LiveQualityPolicy => ({ minLabels: 100, windowSeconds: 600, ...p });
+
+describe('live-quality trigger', () => {
+  it.each([
+    ['AUC below minAuc', { labels: 500, auc: 0.52, accuracy: 0.8 }, { minAuc: 0.6 }, 'below', /over 500 labels in the last 600 s: AUC 0\.520 below minAuc 0\.6$/],
+    ['AUC meets minAuc', { labels: 500, auc: 0.66, accuracy: 0.8 }, { minAuc: 0.6 }, 'ok', /within limits: AUC 0\.660 meets minAuc 0\.6$/],
+    ['AUC dropped too far below the offline AUC', { labels: 500, auc: 0.6, accuracy: 0.8 }, { maxAucDrop: 0.05 }, 'below', /AUC 0\.600 is 0\.080 below the offline AUC 0\.680 \(maxAucDrop 0\.05\)$/],
+    ['AUC within maxAucDrop', { labels: 500, auc: 0.65, accuracy: 0.8 }, { maxAucDrop: 0.05 }, 'ok', /AUC 0\.650 is 0\.030 below the offline AUC/],
+    ['accuracy below minAccuracy', { labels: 500, auc: 0.7, accuracy: 0.7 }, { minAuc: 0.6, minAccuracy: 0.75 }, 'below', /: accuracy 0\.700 below minAccuracy 0\.75$/],
+    ['too few labels, however bad', { labels: 99, auc: 0.1, accuracy: 0.1 }, { minAuc: 0.6 }, 'too-few-labels', /only 99 labels in the last 600 s \(need 100\); not judged$/],
+    ['labels of one class', { labels: 500, auc: null, accuracy: 0.9 }, { minAuc: 0.6 }, 'ok', /AUC undefined \(labels of one class\), minAuc 0\.6 not judged/],
+  ] as const)('%s', async (_name, figures, thresholds, verdict, line) => {
+    const { serving, asked } = serverWith(figures);
+    const check = await checkLiveQuality({ serving, nowMs: () => 1_000_000 }, champion, policy(thresholds));
+    expect(check).toMatchObject({ verdict, fired: verdict === 'below', labels: figures.labels, auc: figures.auc, version: 4, windowSeconds: 600 });
+    expect(check.line).toMatch(line);
+    expect(asked).toEqual([1_000_000 - 600_000]);
+  });
+
+  it('is not judged, and never a retrain, without a model server or when it does not answer', async () => {
+    const none = await checkLiveQuality({}, champion, policy({ minAuc: 0.6 }));
+    expect(none).toMatchObject({ verdict: 'unavailable', fired: false });
+    expect(none.line).toMatch(/no model server \(set SLIPWAY_SERVE_URL\)/);
+    const down = await checkLiveQuality({ serving: serverWith(new ServingUnavailableError('model server at http://x did not answer')).serving }, champion, policy({ minAuc: 0.6 }));
+    expect(down).toMatchObject({ verdict: 'unavailable', fired: false });
+    expect(down.line).toMatch(/not checked, model server at http:\/\/x did not answer/);
+  });
+});
+
+describe('retrain policy', () => {
+  it('accepts a full policy', () => {
+    const p = { maxModelAge: '7 days', minNewRows: 0, onDrift: true, onLiveQuality: { minAuc: 0.6, maxAucDrop: 0.05, minAccuracy: 0.7, minLabels: 200, windowSeconds: 3600 } };
+    expect(parseRetrainPolicy(p)).toEqual(p);
+    expect(parseRetrainPolicy(undefined)).toEqual({});
+  });
+
+  it.each([
+    [{ maxModelAge: 'a week' }, /policy\.maxModelAge: expected a duration/],
+    [{ minNewRows: 1.5 }, /policy\.minNewRows: /],
+    [{ onLiveQuality: { minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality: give at least one threshold: minAuc, maxAucDrop or minAccuracy/],
+    [{ onLiveQuality: { minAuc: 2, minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality\.minAuc: /],
+    [{ onLiveQuality: { minAuc: 0.6, minLabels: 10 } }, /policy\.onLiveQuality\.windowSeconds: /],
+    [{ onLiveQuality: { minAuc: 0.6, minLabels: 0, windowSeconds: 60 } }, /policy\.onLiveQuality\.minLabels: /],
+    [{ onLiveQuality: { minAuc: 0.6, minLabels: 10, windowSeconds: 60, window: 5 } }, /policy\.onLiveQuality: .*"window"/],
+    [{ onDrfit: true }, /policy: .*"onDrfit"/],
+  ])('rejects %j naming the field', (policy, message) => {
+    let thrown: unknown;
+    try {
+      parseRetrainPolicy(policy);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ type: 'InvalidRetrainPolicy', nonRetryable: true });
+    expect((thrown as Error).message).toMatch(message);
+  });
+});
