@@ -80,13 +80,15 @@ async function runPipeline(config: Readonly<Config>, client: Client, input: Reco
   const url = runUrl(config, workflowId, handle.firstExecutionRunId);
   console.log(`Started ${workflowId}\n  ${url}`);
   const seen = new Map<string, string>();
+  // Set once the run ended: a poll still in flight must not print after the summary.
+  let ended = false;
   let canarySteps = 0;
   let canaryRan = false;
-  const printCanary = async () => {
+  const printCanary = async (final = false) => {
     const canary = await client.workflow.getHandle(canaryWorkflowId(MODEL)).query(canaryStatusQuery);
     if (canary.origin?.workflowId !== workflowId) return;
     for (const step of canary.steps.slice(canarySteps)) {
-      if (!step.analysis) break;
+      if (!step.analysis || (ended && !final)) break;
       canarySteps++;
       const figures = step.analysis.checks.filter((c) => c.verdict !== 'pass' || c.name === 'scoreShift' || c.name === 'liveAuc').map((c) => `${c.name} ${c.verdict}`);
       console.log(`    canary ${String(step.weight).padStart(3)}%: ${step.analysis.verdict} (${step.measurement?.step.canary.requests ?? 0} canary requests; ${figures.join(', ')})`);
@@ -96,6 +98,7 @@ async function runPipeline(config: Readonly<Config>, client: Client, input: Reco
   const poll = setInterval(() => {
     void (async () => {
       const status = await handle.query(statusQuery);
+      if (ended) return;
       for (const step of status.steps) {
         if (seen.get(step.id) !== step.state && step.state !== 'pending') {
           seen.set(step.id, step.state);
@@ -110,8 +113,9 @@ async function runPipeline(config: Readonly<Config>, client: Client, input: Reco
   }, 500);
   try {
     const result: PipelineResult = await handle.result();
+    ended = true;
     clearInterval(poll);
-    if (canaryRan) await printCanary().catch(() => undefined);
+    if (canaryRan) await printCanary(true).catch(() => undefined);
     console.log(`\n${formatSummary(result, url)}`);
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
