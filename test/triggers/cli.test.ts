@@ -4,6 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openGovernance } from '../../src/registry/create-registry';
+import { move, registration } from '../../src/registry/registry-test-fixtures';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 
@@ -67,6 +69,48 @@ describe('slipway CLI', () => {
     expect(r.stderr).toContain('steps[0].with.window.from: expected an ISO date');
     const list = JSON.parse((await slipway(['runs', '--json'])).stdout);
     expect(list.map((x: { workflowId: string }) => x.workflowId)).not.toContain('flight-delay-builtin-cli-bad');
+  });
+
+  it('rolls back through the rollback workflow as the principal of SLIPWAY_TOKEN, and refuses one without the model grant', async () => {
+    const governance = await openGovernance(h.config);
+    try {
+      const { access, registry } = governance;
+      for (const i of [1, 2]) await registry.registerVersion(registration({ model: 'cli-rb', idempotencyKey: `cli-rb-${i}/register` }));
+      await registry.setAlias(move({ model: 'cli-rb', version: 2, actor: 'workflow:cli-rb-2', reason: 'blessed' }));
+      const root = (await access.authenticate((await access.bootstrap({ admin: 'root' })).token))!;
+      await access.setPrincipal({ name: 'ann', roles: ['approver'] }, root);
+      await access.setPrincipal({ name: 'noah', roles: ['approver'] }, root);
+      await access.grant({ principal: 'ann', model: 'cli-rb' }, root);
+      const as = async (name: string) => ({ ...cliEnv, SLIPWAY_TOKEN: (await access.createToken({ principal: name, label: 'cli' }, root)).token });
+
+      const done = await slipway(['rollback', 'cli-rb', 'v1', '--reason', 'v2 degraded', '--json'], await as('ann'));
+      expect(done.stderr).toBe('');
+      expect(JSON.parse(done.stdout)).toMatchObject({
+        fromVersion: 2,
+        toVersion: 1,
+        actor: 'ann',
+        reason: 'v2 degraded',
+        workflowId: expect.stringMatching(/^rollback-cli-rb-[0-9a-f-]{36}$/),
+        serving: { skipped: expect.any(String) },
+      });
+      expect((await registry.getAlias('cli-rb', 'champion'))?.version).toBe(1);
+
+      const unknown = await slipway(['rollback', 'cli-rb', 'v9', '--reason', 'typo'], await as('ann'));
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('model "cli-rb" has no version 9 (versions: v1, v2)');
+
+      const denied = await slipway(['rollback', 'cli-rb', 'v2', '--reason', 'not mine'], await as('noah'));
+      expect(denied.code).toBe(2);
+      expect(denied.stderr).toMatch(/Permission denied: noah has the approver role but no grant to move aliases of cli-rb@champion/);
+      expect((await registry.getAlias('cli-rb', 'champion'))?.version).toBe(1);
+
+      const audit = await governance.audit.list({ targetPrefix: 'model:cli-rb', action: 'model.rollback' });
+      expect(audit.map((e) => [e.actor, e.reason, e.details.toVersion])).toEqual([['ann', 'v2 degraded', 1]]);
+      const listed = await slipway(['audit', 'list', '--target', 'model:cli-rb', '--json']);
+      expect(JSON.parse(listed.stdout).map((e: { action: string }) => e.action)).toEqual(['model.rollback', 'alias.move', 'version.register', 'version.register']);
+    } finally {
+      await governance.close();
+    }
   });
 
   it('says how to fix it when Temporal is not reachable', async () => {
