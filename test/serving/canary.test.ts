@@ -11,7 +11,7 @@ import type { CanaryInput, CanaryReport, CanaryStatus } from '../../src/canary/c
 import type { StepResult } from '../../src/pipeline/types';
 import { abortSignal, approveUpdate, canaryStatusQuery, rejectUpdate } from '../../src/workflows/definitions';
 import { startCanaryWorld, startTraffic, type CanaryWorld } from './canary-fixtures';
-import { call, tinyFlightsModel } from './serving-fixtures';
+import { call, flight, tinyFlightsModel } from './serving-fixtures';
 
 let cw: CanaryWorld;
 
@@ -180,6 +180,37 @@ describe('canary workflow', () => {
     const result = (await handle.result()) as StepResult;
     expect(result.summary).toMatchObject({ canaryVerdict: 'aborted', reasons: ['aborted by dave: pager went off'] });
     expect(await weights('aborted')).toEqual({ [champion]: 100, [candidate]: 0 });
+  }, 120_000);
+
+  it('rolls the champion back to any earlier version with the rollback workflow, and the server follows in the same run', async () => {
+    const versions = [];
+    for (const bias of [-1, 0, 1]) versions.push((await cw.world.register('rb', tinyFlightsModel({ bias }))).version);
+    let expected: number | null = null;
+    for (const version of versions) {
+      await cw.world.registry.setAlias({ model: 'rb', alias: 'champion', version, expectedVersion: expected, actor: 'test', reason: 'promoted' });
+      expected = version;
+    }
+    await call(cw.base, 'PUT', '/admin/v1/models/rb/deployment', { versions: [{ version: versions[2], weight: 100 }] });
+
+    const result = await cw.env.client.workflow.execute('rollback', {
+      taskQueue: cw.harness.config.taskQueue,
+      workflowId: 'rollback-rb-1',
+      args: [{ model: 'rb', version: versions[0], reason: 'v3 degraded live AUC', actor: 'erin' }],
+    });
+    expect(result.move).toMatchObject({ fromVersion: versions[2], toVersion: versions[0], actor: 'erin', reason: 'v3 degraded live AUC' });
+    expect(result.serving).toMatchObject({ changed: true });
+    expect(await weights('rb')).toEqual({ [versions[0]]: 100, [versions[2]]: 0 });
+    expect((await cw.world.registry.getAlias('rb', 'champion'))?.version).toBe(versions[0]);
+    const predicted = await call(cw.base, 'POST', '/v1/models/rb/predict', { row: flight(900) }, { token: null });
+    expect(predicted.body.version).toBe(versions[0]);
+
+    const unknown = cw.env.client.workflow.execute('rollback', {
+      taskQueue: cw.harness.config.taskQueue,
+      workflowId: 'rollback-rb-2',
+      args: [{ model: 'rb', version: 9, reason: 'typo', actor: 'erin' }],
+    });
+    await expect(unknown).rejects.toMatchObject({ cause: { cause: { message: expect.stringMatching(/model "rb" has no version 9 \(versions: v1, v2, v3\)/) } } });
+    expect(await weights('rb')).toEqual({ [versions[0]]: 100, [versions[2]]: 0 });
   }, 120_000);
 
   it('refuses an invalid input, naming the field', async () => {
