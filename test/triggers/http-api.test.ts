@@ -9,6 +9,7 @@ import { buildApi } from '../../src/api/server';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
+import { move, registration } from '../../src/registry/registry-test-fixtures';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 
@@ -173,6 +174,40 @@ describe('HTTP API', () => {
     expect((await call('DELETE', '/v1/schedules/sched-model')).status).toBe(204);
     expect((await call('GET', '/v1/schedules/sched-model')).status).toBe(404);
   }, 120_000);
+
+  it('lets a viewer read a version lineage and query and verify the audit log, but not change anything', async () => {
+    const root = (await governance.access.authenticate(TOKEN))!;
+    await governance.access.setPrincipal({ name: 'vera', roles: ['viewer'] }, root);
+    const viewer = (await governance.access.createToken({ principal: 'vera', label: 'dashboard' }, root)).token;
+    await governance.registry.registerVersion(registration({ model: 'lineage-model', idempotencyKey: 'lm-1/register', lineage: { ...registration().lineage, 'evaluation-report': `artifact://sha256/${'e'.repeat(64)}` } }));
+    await governance.registry.setAlias(move({ model: 'lineage-model', actor: 'workflow:lm-1', reason: 'first model' }));
+
+    const lineage = await call('GET', '/v1/models/lineage-model/versions/1/lineage', undefined, viewer);
+    expect(lineage).toMatchObject({
+      status: 200,
+      body: {
+        model: 'lineage-model',
+        version: 1,
+        data: { digest: 'd'.repeat(64) },
+        training: { workflowId: 'wf-1', trainer: 'builtin.logistic' },
+        evaluation: { report: `artifact://sha256/${'e'.repeat(64)}` },
+        deployments: [{ alias: 'champion', until: null, actor: 'workflow:lm-1' }],
+      },
+    });
+    expect((await call('GET', '/v1/models/lineage-model/versions/7/lineage', undefined, viewer)).status).toBe(404);
+
+    const audit = await call('GET', '/v1/audit?targetPrefix=model:lineage-model&newestFirst=true', undefined, viewer);
+    expect(audit.status).toBe(200);
+    expect(audit.body.entries.map((e: { action: string; target: string }) => [e.action, e.target])).toEqual([
+      ['alias.move', 'model:lineage-model@champion'],
+      ['version.register', 'model:lineage-model/v1'],
+    ]);
+    expect((await call('GET', '/v1/audit?actor=vera', undefined, viewer)).body.entries).toEqual([]);
+    expect((await call('GET', '/v1/audit/verify', undefined, viewer)).body).toMatchObject({ ok: true });
+
+    const refused = await call('POST', '/v1/models/lineage-model/rollback', { version: 1, reason: 'nope' }, viewer);
+    expect(refused).toMatchObject({ status: 403, body: { requiredRole: 'approver', action: 'model.rollback' } });
+  });
 
   it('rejects a schedule without interval or cron', async () => {
     const { status, body } = await call('POST', '/v1/schedules', { model: 'x', input: SMALL });
