@@ -20,6 +20,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  getExternalWorkflowHandle,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createCanaryActivities } from '../activities/canary';
@@ -30,6 +31,7 @@ import { ApprovalGate } from './approval-gate';
 import {
   abortSignal,
   approveUpdate,
+  canaryProgressSignal,
   canaryApproveDescription,
   canaryRejectDescription,
   canaryStatusQuery,
@@ -67,6 +69,15 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
   );
 
   const { model, candidate, champion, params } = input;
+  // The pipeline that started this canary shows its progress in its own status query.
+  const report = () => {
+    if (!input.origin) return;
+    const summary = state.summary(workflowInfo().workflowId);
+    const progress = { stepId: input.origin.stepId, workflowId: workflowInfo().workflowId, stage: state.status().stage, weight: Number(summary.weight), steps: summary.steps as never, reasons: summary.reasons as string[] };
+    getExternalWorkflowHandle(input.origin.workflowId, input.origin.runId)
+      .signal(canaryProgressSignal, progress)
+      .catch((err: unknown) => log.warn('could not report canary progress to the pipeline', { error: String(err) }));
+  };
   const finish = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult> => {
     state.finish(verdict, reasons, Date.now());
     log.info('canary finished', { model, candidate, verdict, reasons });
@@ -100,6 +111,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
       }
       const stepStart = Date.now();
       state.beginStep(weight, stepStart, holdMs, applied.serverStartedAt);
+      report();
       log.info('canary step holds', { step: i + 1, weight, holdMs });
       if (await condition(aborted, holdMs)) break;
 
@@ -117,12 +129,14 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
         : { verdict: 'inconclusive', checks: [], reasons: [`measurement: ${error}`] };
       state.recordAnalysis(measurement, analysis, error, measurement ? baselineFor({ ...analysisInput, measurement }) : undefined);
       log.info('canary step analysed', { step: i + 1, weight, verdict: analysis.verdict, reasons: analysis.reasons });
+      report();
 
       if (analysis.verdict === 'fail') return await rollBack('rolled-back', analysis.reasons);
       if (analysis.verdict === 'inconclusive') {
         gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
         gate.open(`step-${i + 1}`, Date.now(), decisionMs, params.onDecisionTimeout === 'continue' ? 'approve' : 'reject');
         state.setStage('awaiting-decision');
+        report();
         log.info('canary waits for a decision', { step: i + 1, reasons: analysis.reasons, timeoutMs: decisionMs });
         const decided = await condition(() => !gate.pending || aborted(), decisionMs);
         if (aborted()) break;

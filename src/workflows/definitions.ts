@@ -37,3 +37,15 @@ export interface AbortRequest {
 /** Stops a canary at once: its traffic goes to 0, the champion keeps serving. Input: `{"by":"alice","reason":"..."}`. */
 export const abortSignal = defineSignal<[AbortRequest]>('abort');
 export const abortSignalDescription = 'Abort the canary now and roll it back. Input: {"by": "<who>", "reason": "<why>"}.';
+
+/** A canary's progress, sent by the `canary` child to the pipeline that started it (shown in that run's status). */
+export interface CanaryProgress {
+  stepId: string;
+  workflowId: string;
+  stage: string;
+  weight: number;
+  /** Verdict per analysed traffic step. */
+  steps: { weight: number; verdict: string | null; decision: string | null }[];
+  reasons: string[];
+}
+export const canaryProgressSignal = defineSignal<[CanaryProgress]>('canaryProgress');

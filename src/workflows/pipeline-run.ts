@@ -93,6 +93,11 @@ export class PipelineRun {
     });
   }
 
+  /** Live facts of a running step (a canary's stage and verdicts so far); replaced by the output when it ends. */
+  progress(stepId: string, summary: Record<string, unknown>): void {
+    if (this.steps.get(stepId)?.state === 'running') this.update(stepId, { summary });
+  }
+
   failedStep(stepId: string, error: { type?: string; message: string; attempts: number }, now: number): void {
     this.failed = true;
     this.update(stepId, { state: 'failed', attempts: error.attempts, error: { type: error.type, message: error.message }, ...this.ended(stepId, now) });

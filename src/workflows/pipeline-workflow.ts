@@ -26,6 +26,7 @@ import { canary, canaryWorkflowId } from './canary-workflow';
 import { msFromDuration } from './durations';
 import {
   approveUpdate,
+  canaryProgressSignal,
   approveUpdateDescription,
   rejectUpdate,
   rejectUpdateDescription,
@@ -55,6 +56,8 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
     validator: (req) => gate.validate(req),
     description: rejectUpdateDescription,
   });
+
+  setHandler(canaryProgressSignal, (p) => run.progress(p.stepId, { canary: p }));
 
   const resolved = await resolvePipeline.executeWithOptions(RESOLVE_OPTIONS, [input]).catch(rethrowCause);
   run.begin(resolved);

@@ -9,7 +9,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traffic';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
-import { abortSignal } from '../../src/workflows/definitions';
+import { abortSignal, statusQuery } from '../../src/workflows/definitions';
 import { startCanaryWorld, type CanaryWorld } from './canary-fixtures';
 import { call } from './serving-fixtures';
 
@@ -49,8 +49,26 @@ describe('flight-delay-canary pipeline', () => {
     const traffic = await loadFlightTraffic({ from: '2001-03-10', to: '2001-03-12' });
     const controller = new AbortController();
     const replay = replayTraffic({ baseUrl: cw.base, model: MODEL, traffic, rate: 100, feedbackDelayMs: 300, callers: 20, signal: controller.signal });
-    const second = await run({ train: { params: { epochs: 3, seed: 11 } } }, 'canary-e2e-2').finally(() => controller.abort());
+    const handle = await cw.env.client.workflow.start('pipeline', {
+      taskQueue: cw.harness.config.taskQueue,
+      workflowId: 'canary-e2e-2',
+      args: [{ pipeline: 'flight-delay-canary', overrides: { ...WINDOW, ...FAST_CANARY, train: { params: { epochs: 3, seed: 11 } } } }],
+    });
+    // The pipeline's own status shows the canary's progress while it runs.
+    const seen = new Set<string>();
+    const poll = setInterval(() => {
+      void handle.query(statusQuery).then((st) => {
+        const progress = st.steps.find((x) => x.id === 'canary')?.summary?.canary as { stage: string; weight: number } | undefined;
+        if (progress) seen.add(`${progress.stage}@${progress.weight}`);
+      }, () => undefined);
+    }, 200);
+    const second: PipelineResult = await handle.result().finally(() => {
+      clearInterval(poll);
+      controller.abort();
+    });
     const report = await replay;
+    expect(seen).toContain('holding@50');
+    expect(seen).toContain('holding@100');
 
     const canary = second.steps.find((s) => s.id === 'canary')!.summary!;
     expect(canary).toMatchObject({ canaryVerdict: 'passed', candidate: 2, champion: 1, workflowId: `canary-${MODEL}` });
