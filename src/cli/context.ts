@@ -3,6 +3,7 @@ import { PipelineSchedules } from '../client/schedules';
 import { connectClient } from '../client/connect';
 import { SlipwayClient } from '../client/slipway-client';
 import { loadConfig, type Config } from '../config';
+import type { AuditLog } from '../audit/audit-log';
 import { authorize } from '../auth/authorize';
 import type { Principal, Resource } from '../auth/principal';
 import type { Action } from '../auth/roles';
@@ -89,6 +90,31 @@ export async function cliPrincipal(
   if (!principal) throw new AuthenticationError('SLIPWAY_TOKEN is not a valid token (unknown, revoked or expired, or its principal is disabled)');
   authorize(principal, action, resource);
   return principal;
+}
+
+/** A connected client, acting as a principal that may do the command's action, and the audit log. */
+export interface ActingContext extends CliContext {
+  principal: Principal;
+  audit: AuditLog;
+}
+
+/**
+ * {@link withClient} for a command that changes something: checks {@link cliPrincipal} for
+ * `action` (on the resource `resource` looks up, e.g. the model a run promotes) and hands over
+ * the audit log, where the command records what it did with origin `cli`.
+ */
+export async function withClientActing<T>(
+  action: Action,
+  fn: (ctx: ActingContext) => Promise<T>,
+  options: { resource?: (ctx: CliContext) => Promise<Resource>; localName?: string } = {},
+): Promise<T> {
+  return withGovernance((governance, config) =>
+    withClient(async (ctx) => {
+      const resource = options.resource ? await options.resource(ctx) : {};
+      const principal = await cliPrincipal(governance, config, action, resource, options.localName);
+      return fn({ ...ctx, principal, audit: governance.audit });
+    }),
+  );
 }
 
 /* eslint-disable no-console -- the CLI's output */

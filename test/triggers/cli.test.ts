@@ -47,6 +47,10 @@ describe('slipway CLI', () => {
     expect(result.workflowId).toBe('flight-delay-builtin-cli-1');
     expect(result.stage).toBe('completed');
     expect(result.outputs.ingest.summary.window).toMatchObject({ from: expect.stringMatching(/^2001-03-01/), to: expect.stringMatching(/^2001-03-10/) });
+
+    // Without SLIPWAY_TOKEN the CLI acts as the local user, and says so in the audit log.
+    const audit = JSON.parse((await slipway(['audit', 'list', '--target', 'run:flight-delay-builtin-cli-1', '--json'])).stdout);
+    expect(audit).toMatchObject([{ action: 'run.start', actor: `local:${cliEnv.USER ?? 'cli'}`, origin: 'cli', details: { workflowType: 'pipeline' } }]);
   }, 120_000);
 
   it('shows the run in the list and its status', async () => {

@@ -6,7 +6,7 @@ import { deepMerge } from '../../pipeline/parse-spec';
 import type { PipelineResult } from '../../workflows/pipeline-status';
 import { formatSummary } from '../print-summary';
 import { followRun, renderStep } from '../progress';
-import { CliError, parseSets, print, withClient } from '../context';
+import { CliError, parseSets, print, withClient, withClientActing } from '../context';
 
 export function registerRunCommands(program: Command): void {
   program
@@ -30,10 +30,19 @@ export function registerRunCommands(program: Command): void {
       }
       overrides = deepMerge(overrides, parseSets(opts.set)) as Record<string, unknown>;
       const input = { pipeline, ...(Object.keys(overrides).length ? { overrides } : {}), ...(opts.model ? { model: opts.model } : {}) };
-      await withClient(async ({ slipway, config }) => {
+      await withClientActing('run.start', async ({ slipway, config, principal, audit }) => {
         // Resolve locally first: a typo is reported here, not as a failed run in the UI.
         await resolvePipelineInput({ pipelinesDir: config.pipelinesDir }, input);
         const run = await slipway.startPipeline(input, { idempotencyKey: opts.key });
+        if (run.created) {
+          await audit.append({
+            actor: principal.name,
+            action: 'run.start',
+            target: `run:${run.workflowId}`,
+            origin: 'cli',
+            details: { workflowType: 'pipeline', runId: run.runId, input, idempotencyKey: opts.key ?? null },
+          });
+        }
         if (!opts.json) console.log(`${run.created ? 'Started' : 'Already started'} ${run.workflowId}\n  ${run.url ?? ''}`);
         if (opts.detach) {
           if (opts.json) print(true, run, () => '');
@@ -91,13 +100,29 @@ export function registerRunCommands(program: Command): void {
       .description(`${decision} the promotion a run waits for (promote mode: manual)`)
       .argument('<workflow-id>')
       .requiredOption('--reason <text>', 'recorded with the model version')
-      .option('--as <approver>', 'who decides', process.env.USER ?? 'cli')
+      .option('--as <approver>', 'who decides, recorded as local:<name> when SLIPWAY_TOKEN is not set', process.env.USER ?? 'cli')
       .option('--json', 'machine-readable output')
       .action(async (workflowId: string, opts: { reason: string; as: string; json?: boolean }) =>
-        withClient(async ({ slipway }) => {
-          const state = await slipway[decision](workflowId, { approver: opts.as, reason: opts.reason });
-          print(!!opts.json, state, () => `${workflowId}: promotion ${state.state} by ${state.decision?.approver}`);
-        }),
+        withClientActing(
+          decision === 'approve' ? 'run.approve' : 'run.reject',
+          async ({ slipway, principal, audit }) => {
+            const state = await slipway[decision](workflowId, { approver: principal.name, reason: opts.reason });
+            await audit.append({
+              actor: principal.name,
+              action: decision === 'approve' ? 'run.approve' : 'run.reject',
+              target: `run:${workflowId}`,
+              reason: opts.reason,
+              origin: 'cli',
+              details: { approver: principal.name, state: state.state },
+            });
+            print(!!opts.json, state, () => `${workflowId}: promotion ${state.state} by ${state.decision?.approver}`);
+          },
+          {
+            localName: opts.as,
+            // Approving promotes: it needs a grant on the model the run promotes.
+            resource: async ({ slipway }) => (decision === 'approve' ? { model: (await slipway.getStatus(workflowId)).model, alias: 'champion' } : {}),
+          },
+        ),
       );
   }
 
@@ -105,9 +130,11 @@ export function registerRunCommands(program: Command): void {
     .command('cancel')
     .description('request cancellation of a run')
     .argument('<workflow-id>')
-    .action(async (workflowId: string) =>
-      withClient(async ({ slipway }) => {
+    .option('--reason <text>', 'recorded in the audit log')
+    .action(async (workflowId: string, opts: { reason?: string }) =>
+      withClientActing('run.cancel', async ({ slipway, principal, audit }) => {
         await slipway.cancel(workflowId);
+        await audit.append({ actor: principal.name, action: 'run.cancel', target: `run:${workflowId}`, reason: opts.reason, origin: 'cli' });
         console.log(`cancellation requested for ${workflowId}`);
       }),
     );

@@ -1,6 +1,12 @@
 /** `slipway schedule create | list | pause | unpause | trigger | backfill | delete`. */
 import type { Command } from 'commander';
-import { print, withClient } from '../context';
+import type { AuditLog } from '../../audit/audit-log';
+import type { Principal } from '../../auth/principal';
+import { print, withClient, withClientActing } from '../context';
+
+/** One `schedule.change` audit entry per change; `operation` says which. */
+const audited = (audit: AuditLog, principal: Principal, model: string, operation: string, details: Record<string, unknown> = {}) =>
+  audit.append({ actor: principal.name, action: 'schedule.change', target: `schedule:${model}`, origin: 'cli', details: { operation, ...details } });
 
 export function registerScheduleCommands(program: Command): void {
   const schedule = program.command('schedule').description('continuous-training schedules (one per model)');
@@ -17,7 +23,7 @@ export function registerScheduleCommands(program: Command): void {
     .option('--paused', 'create paused')
     .option('--json')
     .action(async (model: string, o: { pipeline: string; every?: string; cron?: string[]; jitter?: string; overlap: string; catchupWindow: string; pauseOnFailure: boolean; paused?: boolean; json?: boolean }) =>
-      withClient(async ({ schedules }) => {
+      withClientActing('schedule.manage', async ({ schedules, principal, audit }) => {
         const view = await schedules.create({
           model,
           input: { pipeline: o.pipeline },
@@ -29,6 +35,7 @@ export function registerScheduleCommands(program: Command): void {
           pauseOnFailure: o.pauseOnFailure,
           paused: !!o.paused,
         });
+        await audited(audit, principal, model, 'create', { scheduleId: view.scheduleId, pipeline: o.pipeline, every: o.every ?? null, cron: o.cron ?? [] });
         print(!!o.json, view, () => `created ${view.scheduleId}; next runs: ${view.nextRuns.slice(0, 3).join(', ')}`);
       }),
     );
@@ -48,8 +55,9 @@ export function registerScheduleCommands(program: Command): void {
       .command(action)
       .argument('<model>')
       .action(async (model: string) =>
-        withClient(async ({ schedules }) => {
+        withClientActing('schedule.manage', async ({ schedules, principal, audit }) => {
           await schedules[action](model);
+          await audited(audit, principal, model, action);
           console.log(`${action}: ${model}`);
         }),
       );
@@ -60,8 +68,9 @@ export function registerScheduleCommands(program: Command): void {
     .requiredOption('--start <iso>')
     .requiredOption('--end <iso>')
     .action(async (model: string, o: { start: string; end: string }) =>
-      withClient(async ({ schedules }) => {
+      withClientActing('schedule.manage', async ({ schedules, principal, audit }) => {
         await schedules.backfill(model, new Date(o.start), new Date(o.end));
+        await audited(audit, principal, model, 'backfill', { start: o.start, end: o.end });
         console.log(`backfill requested for ${model} from ${o.start} to ${o.end}`);
       }),
     );
