@@ -9,7 +9,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traffic';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
-import { abortSignal, statusQuery } from '../../src/workflows/definitions';
+import { abortSignal, canaryStatusQuery, statusQuery } from '../../src/workflows/definitions';
 import { startCanaryWorld, type CanaryWorld } from './canary-fixtures';
 import { call } from './serving-fixtures';
 
@@ -102,5 +102,28 @@ describe('flight-delay-canary pipeline', () => {
     });
     expect((await cw.world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
     expect(await weights()).toEqual({ 2: 100, 1: 0 });
+  }, 300_000);
+
+  it('rolls the canary back when its pipeline is cancelled mid-canary', async () => {
+    const handle = await cw.env.client.workflow.start('pipeline', {
+      taskQueue: cw.harness.config.taskQueue,
+      workflowId: 'canary-e2e-4',
+      args: [{ pipeline: 'flight-delay-canary', overrides: { ...WINDOW, canary: { steps: [25, 100], interval: '5 minutes' }, train: { params: { epochs: 3, seed: 13 } } } }],
+    });
+    for (let i = 0; ; i++) {
+      const st = await handle.query(statusQuery);
+      if ((st.steps.find((x) => x.id === 'canary')?.summary?.canary as { stage?: string } | undefined)?.stage === 'holding') break;
+      if (i > 600) throw new Error(`canary never started holding: ${JSON.stringify(st.steps)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const candidate = Number(Object.keys(await weights()).find((v) => v !== '2'));
+    expect(await weights()).toEqual({ 2: 75, [candidate]: 25 });
+
+    await handle.cancel();
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const canary = await cw.env.client.workflow.getHandle(`canary-${MODEL}`).query(canaryStatusQuery);
+    expect(canary).toMatchObject({ candidate, verdict: 'aborted', reasons: ['the canary was cancelled'], weight: 0 });
+    expect(await weights()).toEqual({ 2: 100, [candidate]: 0 });
+    expect((await cw.world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
   }, 300_000);
 });
