@@ -46,6 +46,8 @@ function expectedStatus(action: Action, caller: Caller, ok: number): number {
 
 interface Endpoint {
   name: string;
+  /** As the OpenAPI document lists it. */
+  route: string;
   action: Action;
   method: 'POST' | 'PUT' | 'DELETE';
   path: (caller: Caller) => string;
@@ -84,12 +86,13 @@ for (const backend of BACKENDS) {
     const waiting: Record<string, string> = {};
     let spareTokenId = '';
     const outcomes: Outcome[] = [];
+    let documentedRoutes: string[] = [];
 
     const endpoints: Endpoint[] = [
-      { name: 'start run', action: 'run.start', method: 'POST', path: () => '/v1/runs', body: (c) => ({ input: small(m('started')), idempotencyKey: `${tag}-start-${c}` }), ok: 201 },
-      { name: 'cancel run', action: 'run.cancel', method: 'POST', path: (c) => `/v1/runs/flight-delay-builtin-${tag}-start-${c}/cancel`, ok: 202 },
+      { name: 'start run', route: 'POST /v1/runs', action: 'run.start', method: 'POST', path: () => '/v1/runs', body: (c) => ({ input: small(m('started')), idempotencyKey: `${tag}-start-${c}` }), ok: 201 },
+      { name: 'cancel run', route: 'POST /v1/runs/{workflowId}/cancel', action: 'run.cancel', method: 'POST', path: (c) => `/v1/runs/flight-delay-builtin-${tag}-start-${c}/cancel`, ok: 202 },
       {
-        name: 'approve run',
+        name: 'approve run', route: 'POST /v1/runs/{workflowId}/approve',
         action: 'run.approve',
         method: 'POST',
         path: (c) => `/v1/runs/${waiting[c === 'admin' ? 'appr-root' : 'appr-ann']}/approve`,
@@ -97,7 +100,7 @@ for (const backend of BACKENDS) {
         ok: 200,
       },
       {
-        name: 'reject run',
+        name: 'reject run', route: 'POST /v1/runs/{workflowId}/reject',
         action: 'run.reject',
         method: 'POST',
         path: (c) => `/v1/runs/${waiting[{ admin: 'rej-root', 'approver-no-grant': 'rej-noah' }[c as string] ?? 'rej-ann']}/reject`,
@@ -105,7 +108,7 @@ for (const backend of BACKENDS) {
         ok: 200,
       },
       {
-        name: 'rollback',
+        name: 'rollback', route: 'POST /v1/models/{model}/rollback',
         action: 'model.rollback',
         method: 'POST',
         path: () => `/v1/models/${m('rb')}/rollback`,
@@ -113,25 +116,25 @@ for (const backend of BACKENDS) {
         body: (c) => ({ version: c === 'approver' ? 2 : 1, reason: `rollback by ${c}` }),
         ok: 200,
       },
-      { name: 'create schedule', action: 'schedule.manage', method: 'POST', path: () => '/v1/schedules', body: () => ({ model: m('sched'), input: small(m('sched')), every: '1 day', paused: true }), ok: 201 },
-      { name: 'pause schedule', action: 'schedule.manage', method: 'POST', path: () => `/v1/schedules/${m('sched')}/pause`, ok: 202 },
-      { name: 'unpause schedule', action: 'schedule.manage', method: 'POST', path: () => `/v1/schedules/${m('sched')}/unpause`, ok: 202 },
-      { name: 'trigger schedule', action: 'schedule.manage', method: 'POST', path: () => `/v1/schedules/${m('sched')}/trigger`, ok: 202 },
+      { name: 'create schedule', route: 'POST /v1/schedules', action: 'schedule.manage', method: 'POST', path: () => '/v1/schedules', body: () => ({ model: m('sched'), input: small(m('sched')), every: '1 day', paused: true }), ok: 201 },
+      { name: 'pause schedule', route: 'POST /v1/schedules/{model}/pause', action: 'schedule.manage', method: 'POST', path: () => `/v1/schedules/${m('sched')}/pause`, ok: 202 },
+      { name: 'unpause schedule', route: 'POST /v1/schedules/{model}/unpause', action: 'schedule.manage', method: 'POST', path: () => `/v1/schedules/${m('sched')}/unpause`, ok: 202 },
+      { name: 'trigger schedule', route: 'POST /v1/schedules/{model}/trigger', action: 'schedule.manage', method: 'POST', path: () => `/v1/schedules/${m('sched')}/trigger`, ok: 202 },
       {
-        name: 'backfill schedule',
+        name: 'backfill schedule', route: 'POST /v1/schedules/{model}/backfill',
         action: 'schedule.manage',
         method: 'POST',
         path: () => `/v1/schedules/${m('sched')}/backfill`,
         body: () => ({ start: '2001-01-01T00:00:10Z', end: '2001-01-01T00:00:20Z' }),
         ok: 202,
       },
-      { name: 'delete schedule', action: 'schedule.manage', method: 'DELETE', path: () => `/v1/schedules/${m('sched')}`, ok: 204 },
-      { name: 'set principal', action: 'token.manage', method: 'PUT', path: (c) => `/v1/principals/new-${c}`, body: () => ({ roles: ['viewer'], reason: 'new hire' }), ok: 200 },
-      { name: 'disable principal', action: 'token.manage', method: 'POST', path: () => '/v1/principals/victim/disable', ok: 200 },
-      { name: 'create token', action: 'token.manage', method: 'POST', path: () => '/v1/tokens', body: (c) => ({ principal: 'vic', label: `by ${c}` }), ok: 201 },
-      { name: 'revoke token', action: 'token.manage', method: 'POST', path: () => `/v1/tokens/${spareTokenId}/revoke`, body: () => ({ reason: 'rotated' }), ok: 200 },
-      { name: 'grant', action: 'token.manage', method: 'POST', path: () => '/v1/grants', body: () => ({ principal: 'vic', model: m('granted') }), ok: 201 },
-      { name: 'revoke grant', action: 'token.manage', method: 'POST', path: () => '/v1/grants/revoke', body: () => ({ principal: 'vic', model: m('granted') }), ok: 200 },
+      { name: 'delete schedule', route: 'DELETE /v1/schedules/{model}', action: 'schedule.manage', method: 'DELETE', path: () => `/v1/schedules/${m('sched')}`, ok: 204 },
+      { name: 'set principal', route: 'PUT /v1/principals/{name}', action: 'token.manage', method: 'PUT', path: (c) => `/v1/principals/new-${c}`, body: () => ({ roles: ['viewer'], reason: 'new hire' }), ok: 200 },
+      { name: 'disable principal', route: 'POST /v1/principals/{name}/disable', action: 'token.manage', method: 'POST', path: () => '/v1/principals/victim/disable', ok: 200 },
+      { name: 'create token', route: 'POST /v1/tokens', action: 'token.manage', method: 'POST', path: () => '/v1/tokens', body: (c) => ({ principal: 'vic', label: `by ${c}` }), ok: 201 },
+      { name: 'revoke token', route: 'POST /v1/tokens/{id}/revoke', action: 'token.manage', method: 'POST', path: () => `/v1/tokens/${spareTokenId}/revoke`, body: () => ({ reason: 'rotated' }), ok: 200 },
+      { name: 'grant', route: 'POST /v1/grants', action: 'token.manage', method: 'POST', path: () => '/v1/grants', body: () => ({ principal: 'vic', model: m('granted') }), ok: 201 },
+      { name: 'revoke grant', route: 'POST /v1/grants/revoke', action: 'token.manage', method: 'POST', path: () => '/v1/grants/revoke', body: () => ({ principal: 'vic', model: m('granted') }), ok: 200 },
     ];
 
     beforeAll(async () => {
@@ -179,6 +182,8 @@ for (const backend of BACKENDS) {
         authenticator: apiAuthenticator(access),
       });
       const base = await app.listen({ host: '127.0.0.1', port: 0 });
+      const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+      documentedRoutes = Object.entries(openapi.paths).flatMap(([route, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${route}`));
 
       for (const endpoint of endpoints) {
         for (const caller of CALLERS) {
@@ -200,6 +205,10 @@ for (const backend of BACKENDS) {
       await governance?.close();
       await h?.close();
       await store?.cleanup();
+    });
+
+    it('covers every mutating route the API serves', () => {
+      expect(documentedRoutes.filter((r) => !r.startsWith('GET ')).sort()).toEqual(endpoints.map((e) => e.route).sort());
     });
 
     it('answers every mutating endpoint × caller with the expected 2xx / 401 / 403', () => {
