@@ -50,8 +50,9 @@ export function installAuthorization(app: FastifyInstance<any, any, any, any, an
       return;
     }
     const principal = await options.authenticator.authenticate(bearerToken(request.headers.authorization));
-    // authorize() throws the 401 with its problem body when there is no principal.
-    if (!principal) authorize(undefined, requestAction(request));
+    // authorize() throws the 401 with its problem body when there is no principal; an unknown
+    // path (no action) answers 401 too, so callers without a token learn nothing about routes.
+    if (!principal) authorize(undefined, request.routeOptions.config.action ?? 'model.read');
     request.principal = principal;
   });
 
@@ -70,8 +71,3 @@ export function installAuthorization(app: FastifyInstance<any, any, any, any, an
     authorize(principal, action, resolve ? await resolve(request) : {});
   });
 }
-
-const requestAction = (request: FastifyRequest): Action => {
-  const action = request.routeOptions.config.action;
-  return action === 'public' || action === undefined ? 'model.read' : action;
-};
