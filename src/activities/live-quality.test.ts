@@ -35,6 +35,7 @@ describe('live-quality trigger', () => {
     ['AUC meets minAuc', { labels: 500, auc: 0.66, accuracy: 0.8 }, { minAuc: 0.6 }, 'ok', /within limits: AUC 0\.660 meets minAuc 0\.6$/],
     ['AUC dropped too far below the offline AUC', { labels: 500, auc: 0.6, accuracy: 0.8 }, { maxAucDrop: 0.05 }, 'below', /AUC 0\.600 is 0\.080 below the offline AUC 0\.680 \(maxAucDrop 0\.05\)$/],
     ['AUC within maxAucDrop', { labels: 500, auc: 0.65, accuracy: 0.8 }, { maxAucDrop: 0.05 }, 'ok', /AUC 0\.650 is 0\.030 below the offline AUC/],
+    ['AUC above the offline AUC', { labels: 500, auc: 0.7, accuracy: 0.8 }, { maxAucDrop: 0.05 }, 'ok', /AUC 0\.700 is 0\.020 above the offline AUC 0\.680/],
     ['accuracy below minAccuracy', { labels: 500, auc: 0.7, accuracy: 0.7 }, { minAuc: 0.6, minAccuracy: 0.75 }, 'below', /: accuracy 0\.700 below minAccuracy 0\.75$/],
     ['too few labels, however bad', { labels: 99, auc: 0.1, accuracy: 0.1 }, { minAuc: 0.6 }, 'too-few-labels', /only 99 labels in the last 600 s \(need 100\); not judged$/],
     ['labels of one class', { labels: 500, auc: null, accuracy: 0.9 }, { minAuc: 0.6 }, 'ok', /AUC undefined \(labels of one class\), minAuc 0\.6 not judged/],

@@ -57,7 +57,8 @@ export async function checkLiveQuality(deps: LiveQualityDeps, champion: Champion
       passed.push(`maxAucDrop not judged (${auc === null ? 'live AUC undefined' : 'the champion records no offline AUC'})`);
     } else {
       const drop = champion.offlineAuc - auc;
-      const line = `AUC ${f3(auc)} is ${f3(drop)} below the offline AUC ${f3(champion.offlineAuc)} (maxAucDrop ${policy.maxAucDrop})`;
+      const gap = drop >= 0 ? `${f3(drop)} below` : `${f3(-drop)} above`;
+      const line = `AUC ${f3(auc)} is ${gap} the offline AUC ${f3(champion.offlineAuc)} (maxAucDrop ${policy.maxAucDrop})`;
       (drop > policy.maxAucDrop ? failed : passed).push(line);
     }
   }

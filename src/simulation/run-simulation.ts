@@ -13,6 +13,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { ContinuousTrainingStatus, RetrainPolicy } from '../workflows/continuous-training-status';
 import type { PipelineResult } from '../workflows/pipeline-status';
+import { replayWeek, type LiveOptions } from './live-week';
 import type { SimulationReport, SimulationWeek, WeekCheck } from './simulation-report';
 import { scoreWeek, writeWeek, type WeekData, type WeekScore } from './week-evaluation';
 
@@ -48,6 +49,11 @@ export interface SimulationOptions {
    * @default { evaluate: { gates: SIMULATION_GATES } }
    */
   overrides?: Record<string, Record<string, unknown>>;
+  /**
+   * Live mode: each week an even sample of its flights goes through the model server with its
+   * labels as feedback, and the checks retrain on the champion's live quality only (no row trigger).
+   */
+  live?: LiveOptions;
   /** Told one line per event. */
   log?: (line: string) => void;
 }
@@ -79,7 +85,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   await mkdir(o.scratchDir, { recursive: true });
 
   /** One continuous-training check with the replay clock at `now`; waits for the retrain it starts. */
-  const check = async (k: number, now: string): Promise<WeekCheck> => {
+  const check = async (k: number, now: string, policy: RetrainPolicy = o.policy ?? { minNewRows: 1000 }): Promise<WeekCheck> => {
     const t = performance.now();
     const workflowId = `${o.runId}-ct-${k}`;
     const ingest = overrides.ingest ?? {};
@@ -92,12 +98,13 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
           pipeline,
           overrides: { ...overrides, ingest: { ...ingest, source: { ...(ingest.source as object), replay: { now, window: trainWindow } } } },
           maxChecks: 1,
-          policy: o.policy ?? { minNewRows: 1000 },
+          policy,
         },
       ],
     })) as ContinuousTrainingStatus;
     const d = status.decisions[0];
     const result: WeekCheck = { now, workflowId, retrain: d.retrain, reasons: d.reasons, outcome: d.outcome, championAfter: null, seconds: 0 };
+    if (d.liveQuality) result.liveQuality = d.liveQuality;
     if (d.workflowId && d.outcome !== 'failed') {
       const child = (await o.client.workflow.getHandle(d.workflowId).result()) as PipelineResult;
       const evaluation = Object.values(child.outputs).find((out) => out?.summary && 'blessed' in out.summary)?.summary as
@@ -109,7 +116,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
     }
     result.championAfter = (await o.registry.getAlias(model, 'champion'))?.version ?? null;
     result.seconds = (performance.now() - t) / 1000;
-    const why = [d.reasons[0], d.error, ...(result.gateReasons ?? [])].filter(Boolean).join('; ');
+    const why = [d.liveQuality?.line ?? d.reasons[0], d.error, ...(result.gateReasons ?? [])].filter(Boolean).join('; ');
     log(`check at ${now}: ${d.retrain ? `retrain → ${d.outcome}` : 'no retrain'}; champion v${result.championAfter ?? '-'} (${result.seconds.toFixed(1)} s) — ${why}`);
     return result;
   };
@@ -150,8 +157,19 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
       };
       await rm(week.path, { force: true });
       log(`week ${k} (${from} – ${to}, ${week.rows} flights): champion v${champion} AUC ${row.champion.auc.toFixed(4)}, frozen v${frozen} AUC ${row.frozen.auc.toFixed(4)}`);
+      let policy: RetrainPolicy | undefined;
+      if (o.live) {
+        row.live = await replayWeek(o.live, model, champion, from, to);
+        const l = row.live;
+        const other = Object.entries(l.statuses).filter(([status]) => status !== '200');
+        const unanswered = other.length ? `; not answered: ${other.map(([status, n]) => `${status} ×${n}`).join(', ')}` : '';
+        log(`  live: ${l.answered}/${l.sent} answered (${Object.entries(l.servedBy).map(([v, n]) => `v${v}: ${n}`).join(', ')}${unanswered}), ${l.labels} labels, champion live AUC ${l.auc?.toFixed(4) ?? 'n/a'} (${l.seconds.toFixed(1)} s)`);
+        // The window covers exactly this week's traffic (plus the time the check takes to start).
+        const windowSeconds = Math.ceil((Date.now() - l.startedAtMs) / 1000) + 1;
+        policy = { minNewRows: 1e12, onLiveQuality: { ...o.live.policy, windowSeconds } };
+      }
       // The last week's check would train a model that never serves in the simulation.
-      if (k < weeks) row.check = await check(k, to);
+      if (k < weeks) row.check = await check(k, to, policy);
       rows.push(row);
     }
     return { model, pipeline, overrides, start, trainWindow, first, weeks: rows, seconds: (performance.now() - began) / 1000, generatedAt: new Date().toISOString() };

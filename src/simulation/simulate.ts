@@ -6,16 +6,24 @@
  * the report to `<data dir>/reports/simulation-<stamp>/`.
  *
  *   npm run simulate -- [--weeks 8] [--start 2001-02-26] [--train-window "8 weeks"] [--pipeline-gates] [--keep]
+ *   npm run simulate -- --live [--live-flights 3000] [--max-auc-drop 0.02] [--min-labels 1000]
+ *
+ * `--live` also starts a model server process; promotions point it at the champion, each week
+ * an even sample of the week's flights goes through it with labels as feedback, and the
+ * checks retrain on the champion's live quality instead of on new rows.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Command, InvalidArgumentError } from 'commander';
 import { LocalArtifactStore } from '../artifacts/local-artifact-store';
+import { HttpServingAdmin } from '../canary/http-serving-admin';
 import { loadConfig } from '../config';
 import { createLogger, installTemporalLogger } from '../logger';
 import { createRegistry } from '../registry/create-registry';
+import { spawnServer, stopServer, type ServerProcess } from '../serving/server-process';
 import { createWorker } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { reportDirFor, runSimulation } from './run-simulation';
@@ -38,58 +46,80 @@ async function main(argv: string[]): Promise<void> {
     .option('--model <name>', 'model name to register under (kept apart from real models)', 'flight-delay-sim')
     .option('--pipeline <name>', 'pipeline of every retrain', 'flight-delay-builtin')
     .option('--pipeline-gates', "keep the pipeline's own evaluate gates instead of SIMULATION_GATES (run-simulation.ts)", false)
+    .option('--live', 'send each week\'s flights through a model server and retrain on live quality', false)
+    .option('--live-flights <n>', 'flights sent per week in live mode', positiveInt, 3000)
+    .option('--max-auc-drop <x>', 'live mode: retrain when live AUC is this far below the champion\'s offline AUC', Number, 0.02)
+    .option('--min-labels <n>', 'live mode: labels needed to judge live quality', positiveInt, 1000)
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; keep: boolean }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number }>();
 
   const base = loadConfig();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const worldDir = path.join(base.dataDir, 'simulation', stamp);
-  const config = loadConfig({
-    ...process.env,
-    SLIPWAY_DATA_DIR: worldDir,
-    SLIPWAY_REGISTRY_PATH: path.join(worldDir, 'registry.sqlite'),
-    SLIPWAY_ARTIFACT_ROOT: path.join(worldDir, 'artifacts'),
-    SLIPWAY_REGISTRY_URL: undefined,
-    SLIPWAY_SERVE_URL: undefined,
-    SLIPWAY_TASK_QUEUE: `simulation-${stamp}`,
-    SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'warn',
-  });
-  const logger = createLogger(config.logLevel);
-  installTemporalLogger(logger);
-
-  const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
-  console.log(`Starting an in-memory Temporal dev server and a worker (data in ${worldDir})`);
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli }, searchAttributes: SEARCH_ATTRIBUTE_KEYS } });
-  const { worker, close } = await createWorker(config, env.nativeConnection, logger);
-  const running = worker.run();
-  const registry = await createRegistry(config);
+  const world = { SLIPWAY_DATA_DIR: worldDir, SLIPWAY_REGISTRY_PATH: path.join(worldDir, 'registry.sqlite'), SLIPWAY_ARTIFACT_ROOT: path.join(worldDir, 'artifacts') };
+  const adminToken = randomBytes(18).toString('hex');
+  let server: ServerProcess | undefined;
+  if (o.live) {
+    server = await spawnServer({ ...world, SLIPWAY_SERVE_ADMIN_TOKEN: adminToken, SLIPWAY_SERVE_STATE_PATH: path.join(worldDir, 'serving', 'deployments.json') });
+    console.log(`Model server listening on ${server.base}`);
+  }
   try {
-    console.log(`Simulating ${o.weeks} weeks from ${o.start}, each training on the ${o.trainWindow} before its clock (pipeline ${o.pipeline}, model ${o.model})`);
-    const report = await runSimulation({
-      client: env.client,
-      taskQueue: config.taskQueue,
-      registry,
-      store: new LocalArtifactStore({ root: config.artifactRoot }),
-      runId: `sim-${stamp}`,
-      scratchDir: path.join(worldDir, 'weeks'),
-      model: o.model,
-      pipeline: o.pipeline,
-      start: o.start,
-      weeks: o.weeks,
-      trainWindow: o.trainWindow,
-      ...(o.pipelineGates && { overrides: {} }),
-      log: (line) => console.log(`  ${line}`),
+    const config = loadConfig({
+      ...process.env,
+      ...world,
+      SLIPWAY_REGISTRY_URL: undefined,
+      SLIPWAY_SERVE_URL: server?.base,
+      SLIPWAY_SERVE_ADMIN_TOKEN: server ? adminToken : undefined,
+      SLIPWAY_TASK_QUEUE: `simulation-${stamp}`,
+      SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'warn',
     });
-    const files = await writeReport(reportDirFor(base.dataDir, stamp), report);
-    console.log(`\n${renderMarkdown(report)}`);
-    console.log(`Report: ${files.html}\n        ${files.markdown}\n        ${files.svg}\n        ${files.json}`);
+    const logger = createLogger(config.logLevel);
+    installTemporalLogger(logger);
+
+    const cli = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
+    console.log(`Starting an in-memory Temporal dev server and a worker (data in ${worldDir})`);
+    const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: cli }, searchAttributes: SEARCH_ATTRIBUTE_KEYS } });
+    const { worker, close } = await createWorker(config, env.nativeConnection, logger);
+    const running = worker.run();
+    const registry = await createRegistry(config);
+    try {
+      console.log(`Simulating ${o.weeks} weeks from ${o.start}, each training on the ${o.trainWindow} before its clock (pipeline ${o.pipeline}, model ${o.model})`);
+      const report = await runSimulation({
+        client: env.client,
+        taskQueue: config.taskQueue,
+        registry,
+        store: new LocalArtifactStore({ root: config.artifactRoot }),
+        runId: `sim-${stamp}`,
+        scratchDir: path.join(worldDir, 'weeks'),
+        model: o.model,
+        pipeline: o.pipeline,
+        start: o.start,
+        weeks: o.weeks,
+        trainWindow: o.trainWindow,
+        ...(o.pipelineGates && { overrides: {} }),
+        ...(server && {
+          live: {
+            admin: new HttpServingAdmin(server.base, adminToken),
+            flightsPerWeek: o.liveFlights,
+            policy: { maxAucDrop: o.maxAucDrop, minLabels: o.minLabels },
+          },
+        }),
+        log: (line) => console.log(`  ${line}`),
+      });
+      const files = await writeReport(reportDirFor(base.dataDir, stamp), report);
+      console.log(`\n${renderMarkdown(report)}`);
+      console.log(`Report: ${files.html}\n        ${files.markdown}\n        ${files.svg}\n        ${files.json}`);
+    } finally {
+      await registry.close();
+      worker.shutdown();
+      await running;
+      await close();
+      await env.teardown();
+    }
   } finally {
-    await registry.close();
-    worker.shutdown();
-    await running;
-    await close();
-    await env.teardown();
+    // The model server is a child process: it must not outlive a failed start either.
+    if (server) await stopServer(server);
     if (!o.keep) await rm(worldDir, { recursive: true, force: true });
   }
 }

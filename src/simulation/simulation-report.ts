@@ -7,7 +7,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { escapeHtml } from '../validation/svg-chart';
-import { aucChart } from './auc-chart';
+import type { LiveQualityCheck } from '../workflows/continuous-training-status';
+import { aucChart, type ChartSeries } from './auc-chart';
+import type { WeekLive } from './live-week';
 import type { WeekScore } from './week-evaluation';
 
 /** What the continuous-training check at the end of a week decided. */
@@ -24,6 +26,8 @@ export interface WeekCheck {
   championAuc?: number;
   /** Why the evaluation did not bless the candidate (failed gates), when it did not. */
   gateReasons?: string[];
+  /** The live-quality figures the check judged (live mode). */
+  liveQuality?: LiveQualityCheck;
   /** Champion after the check. */
   championAfter: number | null;
   seconds: number;
@@ -36,6 +40,8 @@ export interface SimulationWeek {
   to: string;
   champion: WeekScore & { version: number };
   frozen: WeekScore & { version: number };
+  /** The week's sampled live traffic through the model server (live mode). */
+  live?: WeekLive;
   /** Absent after the last week (its model would never serve). */
   check?: WeekCheck;
 }
@@ -70,10 +76,11 @@ const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toF
 
 function decisionText(c: WeekCheck | undefined): string {
   if (!c) return '— (last week)';
-  if (!c.retrain) return `no retrain: ${c.reasons[0] ?? ''}`;
+  if (!c.retrain) return `no retrain: ${c.liveQuality?.line ?? c.reasons[0] ?? ''}`;
   const figures = c.candidateAuc !== undefined ? ` (candidate ${f4(c.candidateAuc)} vs champion ${c.championAuc !== undefined ? f4(c.championAuc) : 'none'} on its holdout)` : '';
   const gates = c.outcome === 'rejected' && c.gateReasons?.length ? ` — ${c.gateReasons.join('; ')}` : '';
-  return `retrain → ${c.outcome ?? '?'}${figures}, champion v${c.championAfter ?? '?'}${gates}`;
+  const trigger = c.liveQuality?.fired ? ` — ${c.liveQuality.line}` : '';
+  return `retrain → ${c.outcome ?? '?'}${figures}, champion v${c.championAfter ?? '?'}${gates}${trigger}`;
 }
 
 function summaryLines(r: SimulationReport): string[] {
@@ -89,10 +96,14 @@ function summaryLines(r: SimulationReport): string[] {
   ];
 }
 
+const hasLive = (r: SimulationReport) => r.weeks.some((w) => w.live);
+const liveText = (w: SimulationWeek) => (w.live ? `${w.live.auc !== null ? f4(w.live.auc) : 'n/a'} (${w.live.labels})` : '');
+
 export function renderMarkdown(r: SimulationReport): string {
+  const live = hasLive(r);
   const rows = r.weeks.map(
     (w) =>
-      `| ${w.week} | ${w.from} – ${w.to} | ${w.champion.rows} | ${(w.champion.positiveRate * 100).toFixed(1)}% | v${w.champion.version} | ${f4(w.champion.auc)} | v${w.frozen.version} | ${f4(w.frozen.auc)} | ${signed(w.champion.auc - w.frozen.auc)} | ${decisionText(w.check).replace(/\|/g, '\\|')} |`,
+      `| ${w.week} | ${w.from} – ${w.to} | ${w.champion.rows} | ${(w.champion.positiveRate * 100).toFixed(1)}% | v${w.champion.version} | ${f4(w.champion.auc)} | v${w.frozen.version} | ${f4(w.frozen.auc)} | ${signed(w.champion.auc - w.frozen.auc)} |${live ? ` ${liveText(w)} |` : ''} ${decisionText(w.check).replace(/\|/g, '\\|')} |`,
   );
   return [
     `# Simulation: ${r.model} week by week`,
@@ -101,9 +112,10 @@ export function renderMarkdown(r: SimulationReport): string {
     `- First check (replay clock ${r.first.now}): ${decisionText(r.first)}.`,
     '',
     'AUC on every flight of the week, scored by the champion that served the week (trained before it) and by the model frozen after the first training.',
+    ...(live ? ['Live AUC: the champion on an even sample of the week\'s flights sent through the model server, judged on the labels posted as feedback; in live mode only it triggers retrains.'] : []),
     '',
-    '| week | flights of | rows | delayed | champion | champion AUC | frozen | frozen AUC | champion − frozen | check at the week\'s end |',
-    '|---:|---|---:|---:|---|---:|---|---:|---:|---|',
+    `| week | flights of | rows | delayed | champion | champion AUC | frozen | frozen AUC | champion − frozen |${live ? ' live AUC (labels) |' : ''} check at the week's end |`,
+    `|---:|---|---:|---:|---|---:|---|---:|---:|${live ? '---:|' : ''}---|`,
     ...rows,
     '',
     '![AUC per week](auc-by-week.svg)',
@@ -114,22 +126,21 @@ export function renderMarkdown(r: SimulationReport): string {
 }
 
 export function renderSvg(r: SimulationReport): string {
-  return aucChart(
-    `${r.model}: AUC per week, champion vs the model frozen after the first training`,
-    r.weeks.map((w) => w.from),
-    [
-      { name: 'champion (retrained)', color: '#1f77b4', values: r.weeks.map((w) => w.champion.auc) },
-      { name: `frozen v${r.weeks[0]?.frozen.version ?? '?'}`, color: '#d62728', values: r.weeks.map((w) => w.frozen.auc), dashed: true },
-    ],
-  );
+  const series: ChartSeries[] = [
+    { name: 'champion (retrained)', color: '#1f77b4', values: r.weeks.map((w) => w.champion.auc) },
+    { name: `frozen v${r.weeks[0]?.frozen.version ?? '?'}`, color: '#d62728', values: r.weeks.map((w) => w.frozen.auc), dashed: true },
+  ];
+  if (hasLive(r)) series.push({ name: 'champion, live sample', color: '#2ca02c', values: r.weeks.map((w) => w.live?.auc ?? null), dashed: true });
+  return aucChart(`${r.model}: AUC per week, champion vs the model frozen after the first training`, r.weeks.map((w) => w.from), series);
 }
 
 export function renderHtml(r: SimulationReport, svg: string): string {
+  const live = hasLive(r);
   const td = (s: string | number, num = false) => `<td${num ? ' class="num"' : ''}>${escapeHtml(String(s))}</td>`;
   const rows = r.weeks
     .map(
       (w) =>
-        `<tr>${td(w.week, true)}${td(`${w.from} – ${w.to}`)}${td(w.champion.rows, true)}${td(`${(w.champion.positiveRate * 100).toFixed(1)}%`, true)}${td(`v${w.champion.version}`)}${td(f4(w.champion.auc), true)}${td(`v${w.frozen.version}`)}${td(f4(w.frozen.auc), true)}${td(signed(w.champion.auc - w.frozen.auc), true)}${td(decisionText(w.check))}</tr>`,
+        `<tr>${td(w.week, true)}${td(`${w.from} – ${w.to}`)}${td(w.champion.rows, true)}${td(`${(w.champion.positiveRate * 100).toFixed(1)}%`, true)}${td(`v${w.champion.version}`)}${td(f4(w.champion.auc), true)}${td(`v${w.frozen.version}`)}${td(f4(w.frozen.auc), true)}${td(signed(w.champion.auc - w.frozen.auc), true)}${live ? td(liveText(w), true) : ''}${td(decisionText(w.check))}</tr>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -140,7 +151,7 @@ export function renderHtml(r: SimulationReport, svg: string): string {
 <ul>${summaryLines(r).map((l) => `<li>${escapeHtml(l)}</li>`).join('')}<li>${escapeHtml(`First check (replay clock ${r.first.now}): ${decisionText(r.first)}.`)}</li></ul>
 ${svg}
 <p>AUC on every flight of the week, scored by the champion that served the week (trained before it) and by the model frozen after the first training.</p>
-<table><thead><tr><th>week</th><th>flights of</th><th>rows</th><th>delayed</th><th>champion</th><th>champion AUC</th><th>frozen</th><th>frozen AUC</th><th>champion − frozen</th><th>check at the week's end</th></tr></thead>
+<table><thead><tr><th>week</th><th>flights of</th><th>rows</th><th>delayed</th><th>champion</th><th>champion AUC</th><th>frozen</th><th>frozen AUC</th><th>champion − frozen</th>${live ? '<th>live AUC (labels)</th>' : ''}<th>check at the week's end</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

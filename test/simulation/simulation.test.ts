@@ -2,7 +2,8 @@
  * The week-by-week simulation on the real flights file, shortened: one first training and
  * three weeks on a real dev server and worker, each week's check a real continuous-training
  * run with the replay clock at the week's end. The report must have one row per week with
- * real AUC figures of both the champion and the frozen model.
+ * real AUC figures of both the champion and the frozen model. In live mode the weeks' flights
+ * also go through a real model server process and the checks retrain on live quality.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,11 +11,14 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
+import { HttpServingAdmin } from '../../src/canary/http-serving-admin';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import { runSimulation } from '../../src/simulation/run-simulation';
 import { writeReport, type SimulationReport } from '../../src/simulation/simulation-report';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
+import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
+import { ADMIN_TOKEN } from '../serving/serving-fixtures';
 
 describe('week-by-week simulation', () => {
   let env: TestWorkflowEnvironment;
@@ -94,5 +98,60 @@ describe('week-by-week simulation', () => {
     expect(await readFile(files.html, 'utf8')).toContain(svg);
     const json = JSON.parse(await readFile(files.json, 'utf8')) as SimulationReport;
     expect(json.weeks).toHaveLength(3);
+  });
+});
+
+describe('week-by-week simulation with live traffic', () => {
+  let cw: CanaryWorld;
+  let dir: string;
+
+  beforeAll(async () => {
+    cw = await startCanaryWorld();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-sim-live-'));
+  });
+
+  afterAll(async () => {
+    await cw?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves each week through the model server and retrains when the live quality is below the limit', async () => {
+    const report = await runSimulation({
+      client: cw.env.client,
+      taskQueue: cw.harness.config.taskQueue,
+      registry: cw.world.registry,
+      store: cw.world.store,
+      runId: 'sim-live-test',
+      scratchDir: path.join(dir, 'weeks'),
+      start: '2001-03-12',
+      weeks: 2,
+      trainWindow: '2 weeks',
+      // A limit no flights model meets, so the first week's check must retrain on live quality alone.
+      live: { admin: new HttpServingAdmin(cw.base, ADMIN_TOKEN), flightsPerWeek: 1500, rate: 750, policy: { minAuc: 0.99, minLabels: 500 } },
+    });
+
+    expect(report.weeks).toHaveLength(2);
+    for (const w of report.weeks) {
+      const live = w.live!;
+      expect(live.sent).toBeGreaterThanOrEqual(1500);
+      // A loaded machine may drop a few requests; the figures must still be this week's and complete.
+      expect(live.answered).toBeGreaterThan(live.sent * 0.9);
+      // Promotion pointed the server at the champion, and the stats window holds exactly this week's labels.
+      expect(live.servedBy).toEqual({ [w.champion.version]: live.answered });
+      expect(live.labelled).toBe(live.answered);
+      expect(live.labels).toBe(live.labelled);
+      expect(live.auc!).toBeGreaterThan(0.55);
+      expect(live.auc!).toBeLessThan(0.8);
+    }
+    const check = report.weeks[0].check!;
+    expect(check.liveQuality).toMatchObject({ verdict: 'below', fired: true, labels: report.weeks[0].live!.labels, version: 1 });
+    expect(check.reasons).toEqual([expect.stringMatching(/^live quality of champion v1 over \d+ labels in the last \d+ s: AUC 0\.\d{3} below minAuc 0\.99$/)]);
+    expect(check.retrain).toBe(true);
+    expect(['promoted', 'rejected']).toContain(check.outcome);
+
+    const files = await writeReport(path.join(dir, 'report'), report);
+    const markdown = await readFile(files.markdown, 'utf8');
+    expect(markdown).toContain('live AUC (labels)');
+    expect(markdown.split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(2);
   });
 });
