@@ -2,7 +2,7 @@
  * `continuousTraining`: one long-running workflow per model. It checks the retrain
  * triggers (no champion, model age, new data, live quality, drift) on a timer or on demand, starts one
  * retraining pipeline at a time as a child (never two for the same model), and records why.
- * History stays bounded through continue-as-new.
+ * History stays bounded through continue-as-new. Triggers, reasons and the simulation: docs/continuous-training.md.
  */
 import {
   condition,
