@@ -8,12 +8,26 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { deriveTaskQueues, parseWorkerQueues, type TaskQueues, type WorkKind } from './topology/task-queues';
 
 const positiveInt = z.coerce.number().int().positive();
 
 const envSchema = z.object({
   /** Task queue the worker polls and clients start pipelines on. */
   SLIPWAY_TASK_QUEUE: z.string().min(1).default('slipway'),
+  /**
+   * Kinds of work this worker process serves: `all` (default: one process serves every queue) or a
+   * comma-separated list of orchestration, data, training, deployment. See docs/topology.md.
+   */
+  SLIPWAY_WORKER_QUEUES: z.string().default('all').refine((v) => typeof parseWorkerQueues(v) !== 'string', {
+    error: (issue) => String(parseWorkerQueues(String(issue.input))),
+  }),
+  /** Queue of ingest and validate; default `<SLIPWAY_TASK_QUEUE>-data`. */
+  SLIPWAY_DATA_TASK_QUEUE: z.string().min(1).optional(),
+  /** Queue of train and evaluate; default `<SLIPWAY_TASK_QUEUE>-training`. */
+  SLIPWAY_TRAINING_TASK_QUEUE: z.string().min(1).optional(),
+  /** Queue of promote, canary traffic and rollback; default `<SLIPWAY_TASK_QUEUE>-deployment`. */
+  SLIPWAY_DEPLOYMENT_TASK_QUEUE: z.string().min(1).optional(),
   /** Root of local state: artifacts, registry database, Temporal's dev database. */
   SLIPWAY_DATA_DIR: z.string().min(1).default('data'),
   SLIPWAY_ARTIFACT_ROOT: z.string().min(1).optional(),
@@ -65,7 +79,12 @@ const envSchema = z.object({
 });
 
 export interface Config {
+  /** The orchestration queue: workflows run here, and clients start them here. */
   taskQueue: string;
+  /** Queue name per kind of work (`taskQueues.orchestration === taskQueue`). */
+  taskQueues: TaskQueues;
+  /** Kinds of work this process serves (SLIPWAY_WORKER_QUEUES). */
+  workerQueues: readonly WorkKind[];
   dataDir: string;
   artifactRoot: string;
   registryPath: string;
@@ -112,6 +131,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   });
   return Object.freeze({
     taskQueue: e.SLIPWAY_TASK_QUEUE,
+    taskQueues: deriveTaskQueues(e.SLIPWAY_TASK_QUEUE, {
+      data: e.SLIPWAY_DATA_TASK_QUEUE,
+      training: e.SLIPWAY_TRAINING_TASK_QUEUE,
+      deployment: e.SLIPWAY_DEPLOYMENT_TASK_QUEUE,
+    }),
+    workerQueues: Object.freeze(parseWorkerQueues(e.SLIPWAY_WORKER_QUEUES) as WorkKind[]),
     dataDir,
     artifactRoot: path.resolve(e.SLIPWAY_ARTIFACT_ROOT ?? path.join(dataDir, 'artifacts')),
     registryPath: path.resolve(e.SLIPWAY_REGISTRY_PATH ?? path.join(dataDir, 'registry.sqlite')),

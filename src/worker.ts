@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
 import { HttpServingAdmin } from './canary/http-serving-admin';
@@ -14,10 +14,13 @@ import { loadConfig, type Config } from './config';
 import { createLogger, installTemporalLogger } from './logger';
 import { createRegistry } from './registry/create-registry';
 import { FileStepRecords } from './step-records/file-step-records';
+import { createQueueWorkers } from './topology/queue-workers';
+import type { WorkerGroup } from './topology/worker-group';
 import { WORKFLOWS_PATH } from './workflows-path';
 
 export interface SlipwayWorker {
-  worker: Worker;
+  /** One Temporal Worker per task queue this process serves (SLIPWAY_WORKER_QUEUES), run and stopped together. */
+  worker: WorkerGroup;
   /** Releases the backends; call after `worker.run()` resolves. */
   close(): Promise<void>;
 }
@@ -39,15 +42,19 @@ export async function createWorker(
     duckdbThreads: config.duckdbThreads,
     codeVersion: codeVersion(),
     serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken) : undefined,
+    taskQueues: config.taskQueues,
   });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+  const worker = await createQueueWorkers({
+    queues: config.taskQueues,
+    serve: config.workerQueues,
     activities,
-    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
-    ...options,
+    workerOptions: {
+      connection,
+      namespace: config.temporal.namespace,
+      workflowsPath: WORKFLOWS_PATH,
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      ...options,
+    },
   });
   return { worker, close: async () => registry.close() };
 }
@@ -68,8 +75,9 @@ async function main(): Promise<void> {
   installTemporalLogger(logger);
   const connection = await NativeConnection.connect(config.temporal.connection);
   const { worker, close } = await createWorker(config, connection, logger);
-  logger.info({ taskQueue: config.taskQueue, namespace: config.temporal.namespace, dataDir: config.dataDir }, 'worker started');
-  // Worker.run() stops polling on SIGINT/SIGTERM and lets in-flight activities finish.
+  const queues = worker.members.map((m) => `${m.taskQueue} (${m.kinds.join(', ')})`);
+  logger.info({ taskQueue: config.taskQueue, queues, namespace: config.temporal.namespace, dataDir: config.dataDir }, 'worker started');
+  // Every Worker stops polling on SIGINT/SIGTERM and lets in-flight activities finish.
   try {
     await worker.run();
   } finally {

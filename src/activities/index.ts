@@ -12,6 +12,7 @@ import { createTrainerFingerprint } from '../cache/trainer-fingerprint';
 import {
   evaluateParamsSchema,
   ingestParamsSchema,
+  noopParamsSchema,
   promoteParamsSchema,
   registerParamsSchema,
   trainParamsSchema,
@@ -19,12 +20,15 @@ import {
 } from '../pipeline/step-params';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { StepRecords } from '../step-records/step-records';
+import { createTaskQueuesActivity } from '../topology/task-queues-activity';
+import type { TaskQueues } from '../topology/task-queues';
 import { BUILTIN_TRAINER_VERSION } from '../training/builtin-trainer';
 import type { ServingAdmin } from '../canary/serving-admin';
 import { createCanaryActivities } from './canary';
 import { evaluateCandidate } from './evaluate';
 import { rollbackChampion, type RollbackRequest } from './rollback';
 import { ingestSnapshot } from './ingest';
+import { passReferences } from './noop';
 import { promoteVersion } from './promote';
 import { registerVersion } from './register';
 import { assessRetraining, type AssessRequest } from './assess-retraining';
@@ -49,6 +53,11 @@ export interface ActivityDeps {
   codeVersion?: string;
   /** The model server's admin API (canary steps, promotion, rollback); undefined without SLIPWAY_SERVE_URL. */
   serving?: ServingAdmin;
+  /**
+   * Task queue per kind of work, answered to workflows by the `taskQueues` local activity.
+   * @default undefined: every activity runs on the workflow's own queue
+   */
+  taskQueues?: TaskQueues;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -95,6 +104,8 @@ export function createActivities(deps: ActivityDeps) {
     promote: defineStep(deps, 'promote', (p) => promoteParamsSchema.parse(p), (req, params, log) =>
       promoteVersion({ registry, serving: deps.serving }, req, params, log),
     ),
+    noop: defineStep(deps, 'noop', (p) => noopParamsSchema.parse(p), async (req) => passReferences(req)),
+    taskQueues: createTaskQueuesActivity(deps.taskQueues),
     rollbackChampion: (req: RollbackRequest) => rollbackChampion({ registry, logger: deps.logger }, req),
     ...createCanaryActivities({ logger: deps.logger, store, serving: deps.serving }),
   };

@@ -4,10 +4,12 @@
  * Pure data and zod only, so the workflow bundle may import it.
  */
 import type { z } from 'zod';
+import type { WorkKind } from '../topology/task-queues';
 import {
   canaryParamsSchema,
   evaluateParamsSchema,
   ingestParamsSchema,
+  noopParamsSchema,
   promoteParamsSchema,
   registerParamsSchema,
   trainParamsSchema,
@@ -19,6 +21,11 @@ export interface StepKind {
   activity: string;
   /** `workflow`: the kind runs as a child workflow (long, interactive steps such as a canary). @default 'activity' */
   runsAs?: 'activity' | 'workflow';
+  /**
+   * The kind of work, hence the task queue its activity is scheduled on (docs/topology.md). A kind
+   * that runs as a child workflow names the queue of the activities that workflow schedules.
+   */
+  queue: WorkKind;
   params: z.ZodType;
   /** Default start-to-close timeout (ms-format string). */
   timeout: string;
@@ -46,6 +53,7 @@ export interface StepKind {
 export const STEP_KINDS = {
   ingest: {
     activity: 'ingest',
+    queue: 'data',
     params: ingestParamsSchema,
     timeout: '15 minutes',
     description: 'Read a source with DuckDB, derive features, split train/holdout into Parquet snapshots',
@@ -56,6 +64,7 @@ export const STEP_KINDS = {
   },
   validate: {
     activity: 'validate',
+    queue: 'data',
     params: validateParamsSchema,
     timeout: '10 minutes',
     description: 'Check schema, types, nulls, ranges, domains, duplicates, labels, label shift, outliers and drift against the champion\'s data',
@@ -66,6 +75,7 @@ export const STEP_KINDS = {
   },
   train: {
     activity: 'train',
+    queue: 'training',
     params: trainParamsSchema,
     timeout: '2 hours',
     heartbeatTimeout: '1 minute',
@@ -76,6 +86,7 @@ export const STEP_KINDS = {
   },
   evaluate: {
     activity: 'evaluate',
+    queue: 'training',
     params: evaluateParamsSchema,
     timeout: '30 minutes',
     description: 'Score candidate and champion on the same holdout with onnxruntime and apply the gates',
@@ -86,6 +97,7 @@ export const STEP_KINDS = {
   },
   register: {
     activity: 'register',
+    queue: 'orchestration',
     params: registerParamsSchema,
     timeout: '2 minutes',
     description: 'Record an immutable model version with its lineage in the registry',
@@ -95,6 +107,7 @@ export const STEP_KINDS = {
   },
   canary: {
     activity: 'canary',
+    queue: 'deployment',
     runsAs: 'workflow',
     params: canaryParamsSchema,
     timeout: '7 days',
@@ -105,9 +118,20 @@ export const STEP_KINDS = {
   },
   promote: {
     activity: 'promote',
+    queue: 'deployment',
     params: promoteParamsSchema,
     timeout: '2 minutes',
     description: 'Move the champion alias to the new version when the evaluation blessed it (and its canary passed), and point the model server at it',
+    version: 1,
+    cache: 'never',
+    reads: [],
+  },
+  noop: {
+    activity: 'noop',
+    queue: 'orchestration',
+    params: noopParamsSchema,
+    timeout: '1 minute',
+    description: 'Test and benchmark kind: does no work and hands its upstream artifact references on unchanged (bench/load.ts measures the engine with it)',
     version: 1,
     cache: 'never',
     reads: [],

@@ -351,6 +351,9 @@ export const canaryParamsSchema = z
   })
   .strict();
 
+/** The `noop` kind (tests and benchmarks) takes no parameters. */
+export const noopParamsSchema = z.object({}).strict();
+
 export type IngestParams = z.infer<typeof ingestParamsSchema>;
 export type ValidateParams = z.infer<typeof validateParamsSchema>;
 export type ValidationCheckName = (typeof validationCheckNames)[number];

@@ -22,6 +22,7 @@ import {
   setHandler,
   getExternalWorkflowHandle,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createCanaryActivities } from '../activities/canary';
 import { analyseStep, baselineFor, type StepAnalysis, type StepMeasurement } from '../canary/analysis';
@@ -41,18 +42,27 @@ import {
 } from './definitions';
 import { msFromDuration } from './durations';
 import { MEASURE_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
+import { loadTaskQueues, onQueue } from './task-queues';
+import type { TaskQueues } from '../topology/task-queues';
 
 type CanaryActivities = ReturnType<typeof createCanaryActivities>;
 
-const { canarySetTraffic } = proxyActivities<CanaryActivities>(TRAFFIC_OPTIONS);
-const { canaryMeasure } = proxyActivities<CanaryActivities>(MEASURE_OPTIONS);
-const { canaryWriteReport } = proxyActivities<CanaryActivities>(REPORT_OPTIONS);
-const rollbackTraffic = proxyActivities<CanaryActivities>(ROLLBACK_TRAFFIC_OPTIONS).canarySetTraffic;
+/** The canary's activities, on the deployment queue when the run has a topology. */
+function canaryActivities(queues: TaskQueues | undefined) {
+  const on = (o: ActivityOptions) => proxyActivities<CanaryActivities>(onQueue(o, queues, 'deployment'));
+  return {
+    canarySetTraffic: on(TRAFFIC_OPTIONS).canarySetTraffic,
+    canaryMeasure: on(MEASURE_OPTIONS).canaryMeasure,
+    canaryWriteReport: on(REPORT_OPTIONS).canaryWriteReport,
+    rollbackTraffic: on(ROLLBACK_TRAFFIC_OPTIONS).canarySetTraffic,
+  };
+}
 
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
 
 export async function canary(rawInput: CanaryInput): Promise<StepResult> {
+  const { canarySetTraffic, canaryMeasure, canaryWriteReport, rollbackTraffic } = canaryActivities(await loadTaskQueues());
   const input = parseInput(rawInput);
   const state = new CanaryState(input, Date.now());
   let gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
@@ -116,7 +126,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
       if (await condition(aborted, holdMs)) break;
 
       state.setStage('analysing');
-      const { measurement, error } = await measure(model, champion, candidate, stepStart, state.startedAtMs);
+      const { measurement, error } = await measure(canaryMeasure, model, champion, candidate, stepStart, state.startedAtMs);
       const analysisInput = {
         thresholds: params.analysis,
         previousBaseline: state.baseline,
@@ -157,7 +167,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
   }
 }
 
-async function measure(model: string, champion: number, candidate: number, stepStartedAtMs: number, canaryStartedAtMs: number): Promise<{ measurement?: StepMeasurement; error?: string }> {
+async function measure(canaryMeasure: CanaryActivities['canaryMeasure'], model: string, champion: number, candidate: number, stepStartedAtMs: number, canaryStartedAtMs: number): Promise<{ measurement?: StepMeasurement; error?: string }> {
   try {
     return { measurement: await canaryMeasure({ model, champion, candidate, stepStartedAtMs, canaryStartedAtMs }) };
   } catch (err) {

@@ -37,6 +37,8 @@ import type { PipelineResult } from './pipeline-status';
 import { PipelineRun } from './pipeline-run';
 import { RESOLVE_OPTIONS, retryPolicy } from './presets';
 import { modelKey, outcomeKey, pipelineKey, stageKey } from './search-attributes';
+import { loadTaskQueues, onQueue } from './task-queues';
+import type { TaskQueues } from '../topology/task-queues';
 
 type Activities = ReturnType<typeof createActivities>;
 type StepActivity = (req: StepRequest) => Promise<StepResult>;
@@ -59,6 +61,7 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
 
   setHandler(canaryProgressSignal, (p) => run.progress(p.stepId, { canary: p }));
 
+  const queues = await loadTaskQueues();
   const resolved = await resolvePipeline.executeWithOptions(RESOLVE_OPTIONS, [input]).catch(rethrowCause);
   run.begin(resolved);
   const spec = resolved.spec;
@@ -75,7 +78,7 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
       if (run.runningCount() >= spec.maxParallel) break;
       run.started(step.id, Date.now());
       upsertSearchAttributes([{ key: stageKey, value: step.id }]);
-      const done = withApproval(gate, step, run.request(step)).then((request) => runStep(step, request)).then(
+      const done = withApproval(gate, step, run.request(step)).then((request) => runStep(step, request, queues)).then(
         (result) => run.succeeded(step.id, result, Date.now()),
         (err: unknown) => {
           firstFailure ??= err;
@@ -114,16 +117,16 @@ async function withApproval(gate: ApprovalGate, step: StepSpec, request: StepReq
   return { ...request, approval: gate.decision };
 }
 
-function runStep(step: StepSpec, request: StepRequest): Promise<StepResult> {
+function runStep(step: StepSpec, request: StepRequest, queues: TaskQueues | undefined): Promise<StepResult> {
   const kind = STEP_KINDS[step.kind as StepKindName];
   if ('runsAs' in kind && kind.runsAs === 'workflow') return runCanary(request);
-  const options = {
+  const options = onQueue({
     // The spec schema only admits ms-style durations, which is what Duration's string form is.
     startToCloseTimeout: (step.timeout ?? kind.timeout) as Duration,
     heartbeatTimeout: 'heartbeatTimeout' in kind ? kind.heartbeatTimeout : undefined,
     retry: retryPolicy(step.retry),
     summary: `${step.id} (${step.kind})`,
-  };
+  }, queues, kind.queue);
   const activity = proxyActivities<Record<string, StepActivity>>(options)[kind.activity];
   return activity.executeWithOptions(options, [request]);
 }

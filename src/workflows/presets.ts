@@ -1,6 +1,6 @@
 /** Named timeout and retry presets; call sites pick one instead of repeating literals. */
 import type { Duration } from '@temporalio/common';
-import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import type { RetrySpec } from '../pipeline/spec-schema';
 
 export const DEFAULT_STEP_RETRY = {
@@ -17,6 +17,13 @@ export const RESOLVE_OPTIONS = {
   summary: 'resolve pipeline spec',
 } as const satisfies ActivityOptions;
 
+/** Asking the local worker for the task-queue topology: answered from memory. */
+export const TASK_QUEUES_OPTIONS = {
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3, initialInterval: '100ms' },
+  summary: 'task queues',
+} as const satisfies LocalActivityOptions;
+
 export function retryPolicy(spec: RetrySpec | undefined): RetryPolicy {
   if (!spec) return { ...DEFAULT_STEP_RETRY };
   return {
@@ -25,6 +32,12 @@ export function retryPolicy(spec: RetrySpec | undefined): RetryPolicy {
     maximumInterval: spec.maximumInterval as Duration,
   };
 }
+
+/** The rollback workflow's registry move (compare-and-set on the champion alias). */
+export const ROLLBACK_CHAMPION_OPTIONS = {
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1s' },
+} as const satisfies ActivityOptions;
 
 /** Setting a canary step's traffic: the server may be restarting, so a few tries over ~30 s. */
 export const TRAFFIC_OPTIONS = {

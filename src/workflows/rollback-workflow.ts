@@ -7,12 +7,10 @@ import { ApplicationFailure, log, proxyActivities, workflowInfo } from '@tempora
 import type { createCanaryActivities } from '../activities/canary';
 import type { RollbackRequest } from '../activities/rollback';
 import type { AliasMove } from '../registry/model-registry';
-import { ROLLBACK_TRAFFIC_OPTIONS } from './presets';
+import { ROLLBACK_CHAMPION_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS } from './presets';
+import { loadTaskQueues, onQueue } from './task-queues';
 
 type Activities = ReturnType<typeof createCanaryActivities> & { rollbackChampion(req: RollbackRequest): Promise<AliasMove> };
-
-const { rollbackChampion } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5, initialInterval: '1s' } });
-const { deployChampion } = proxyActivities<Activities>(ROLLBACK_TRAFFIC_OPTIONS);
 
 export interface RollbackInput {
   model: string;
@@ -37,6 +35,9 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   if (typeof input?.actor !== 'string' || input.actor.trim() === '') problems.push('actor: say who asks');
   if (problems.length) throw ApplicationFailure.create({ type: 'InvalidPipelineInput', message: `Invalid rollback input: ${problems.join('; ')}`, nonRetryable: true });
 
+  const queues = await loadTaskQueues();
+  const { rollbackChampion } = proxyActivities<Activities>(onQueue(ROLLBACK_CHAMPION_OPTIONS, queues, 'deployment'));
+  const { deployChampion } = proxyActivities<Activities>(onQueue(ROLLBACK_TRAFFIC_OPTIONS, queues, 'deployment'));
   const { workflowId, runId } = workflowInfo();
   const move = await rollbackChampion({ ...input, idempotencyKey: `${workflowId}/${runId}`, origin: `temporal:${workflowId}/${runId}` });
   const applied = await deployChampion({ model: input.model, version: input.version, previous: move.fromVersion });

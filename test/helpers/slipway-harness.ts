@@ -6,14 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createWorker } from '../../src/worker';
+import { createWorker, type SlipwayWorker } from '../../src/worker';
 
 export interface Harness {
   config: Readonly<Config>;
-  worker: Worker;
+  /** Serves every task queue of the topology (embedded mode). */
+  worker: SlipwayWorker['worker'];
   dataDir: string;
   close(): Promise<void>;
 }
