@@ -76,6 +76,28 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
+  /** Shared artifact store for multi-machine setups, `s3://bucket/prefix`; unset: the local folder SLIPWAY_ARTIFACT_ROOT, which with S3 becomes the verified local cache. */
+  SLIPWAY_ARTIFACT_URL: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/, 'expected s3://<bucket>[/<prefix>]').optional(),
+  /** Endpoint of an S3-compatible server (MinIO, Ceph, …); unset: AWS S3 in AWS_REGION. */
+  SLIPWAY_S3_ENDPOINT: z.string().url().optional(),
+  /** Path-style requests (`<endpoint>/<bucket>/<key>`), which most S3-compatible servers need. */
+  SLIPWAY_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  /** Read by the AWS SDK's default credential chain; named here so every variable Slipway depends on is in this schema. Secrets: never logged. */
+  AWS_REGION: z.string().optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
+  AWS_PROFILE: z.string().optional(),
+  /** Worker Prometheus endpoint (`/metrics`: Slipway's pipeline metrics plus the Temporal SDK's); unset: no endpoint. */
+  SLIPWAY_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SLIPWAY_WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  /** OpenTelemetry tracing, off unless OTEL_TRACES_EXPORTER is `otlp` or `console`, or an OTLP endpoint is set; read by the OTel exporter as usual. */
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().default('slipway'),
 });
 
 export interface Config {
@@ -99,6 +121,13 @@ export interface Config {
   api: { host: string; port: number; tokens?: string; cliToken?: string; insecure: boolean };
   serve: ServeConfig;
   temporal: { connection: NativeConnectionOptions; namespace: string };
+  /** Where artifacts live beyond `artifactRoot` (src/artifacts/create-artifact-store.ts). */
+  artifacts: { s3?: { bucket: string; prefix: string; endpoint?: string; forcePathStyle: boolean; region?: string } };
+  /** Metrics endpoint and tracing (src/observability). */
+  observability: {
+    metrics?: { host: string; port: number };
+    tracing?: { exporter: 'otlp' | 'console'; serviceName: string };
+  };
 }
 
 /** The model server's settings (src/serving). */
@@ -161,9 +190,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       labelWindow: e.SLIPWAY_SERVE_LABEL_WINDOW,
       statsRetentionSeconds: e.SLIPWAY_SERVE_STATS_RETENTION_SECONDS,
     }),
+    artifacts: Object.freeze({ s3: e.SLIPWAY_ARTIFACT_URL ? s3Settings(e.SLIPWAY_ARTIFACT_URL, e) : undefined }),
+    observability: Object.freeze({
+      metrics: e.SLIPWAY_WORKER_METRICS_PORT === undefined ? undefined : { host: e.SLIPWAY_WORKER_METRICS_HOST, port: e.SLIPWAY_WORKER_METRICS_PORT },
+      tracing: tracingExporter(e) && { exporter: tracingExporter(e)!, serviceName: e.OTEL_SERVICE_NAME },
+    }),
     temporal: Object.freeze({
       connection: temporal.connectionOptions,
       namespace: temporal.namespace ?? 'default',
     }),
   });
+}
+
+function s3Settings(url: string, e: z.infer<typeof envSchema>): NonNullable<Config['artifacts']['s3']> {
+  const [, bucket, prefix = ''] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url)!;
+  return {
+    bucket,
+    prefix: prefix.replace(/^\/+|\/+$/g, ''),
+    endpoint: e.SLIPWAY_S3_ENDPOINT,
+    forcePathStyle: e.SLIPWAY_S3_FORCE_PATH_STYLE === 'true',
+    region: e.AWS_REGION,
+  };
+}
+
+/** The standard OTel switches: OTEL_SDK_DISABLED wins, then OTEL_TRACES_EXPORTER, then an OTLP endpoint turns tracing on. */
+function tracingExporter(e: z.infer<typeof envSchema>): 'otlp' | 'console' | undefined {
+  if (e.OTEL_SDK_DISABLED === 'true' || e.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  if (e.OTEL_TRACES_EXPORTER) return e.OTEL_TRACES_EXPORTER;
+  return e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : undefined;
 }

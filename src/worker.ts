@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { createActivities } from './activities';
 import { HttpServingAdmin } from './canary/http-serving-admin';
 import { FileStepCache } from './cache/file-step-cache';
-import { LocalArtifactStore } from './artifacts/local-artifact-store';
+import { createArtifactStore } from './artifacts/create-artifact-store';
 import { loadConfig, type Config } from './config';
 import { createLogger, installTemporalLogger } from './logger';
 import { createRegistry } from './registry/create-registry';
@@ -34,7 +34,7 @@ export async function createWorker(
   const registry = await createRegistry(config);
   const activities = createActivities({
     logger,
-    store: new LocalArtifactStore({ root: config.artifactRoot }),
+    store: createArtifactStore(config),
     registry,
     stepRecords: new FileStepRecords(path.join(config.dataDir, 'step-records')),
     stepCache: new FileStepCache(path.join(config.dataDir, 'step-cache')),

@@ -1,6 +1,6 @@
 /** Entry point of the model server: `npm run serve`. */
 import { StaticTokenAuthenticator } from '../api/authenticator';
-import { LocalArtifactStore } from '../artifacts/local-artifact-store';
+import { createArtifactStore } from '../artifacts/create-artifact-store';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createRegistry } from '../registry/create-registry';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   // SQLite or PostgreSQL (SLIPWAY_REGISTRY_URL), the same database the worker registers into.
   const registry = await createRegistry(config);
   const server = await buildModelServer({
-    loader: new RegistryModelLoader(registry, new LocalArtifactStore({ root: config.artifactRoot })),
+    loader: new RegistryModelLoader(registry, createArtifactStore(config)),
     store: new FileDeploymentStore(s.statePath),
     adminAuthenticator: s.adminToken ? new StaticTokenAuthenticator([{ name: 'serve-admin', token: s.adminToken }]) : undefined,
     logger,
