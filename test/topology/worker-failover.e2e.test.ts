@@ -1,0 +1,139 @@
+/**
+ * Scale-out on the task-queue topology: two worker processes serving every queue and one
+ * serving only the training queue, one dev server, one shared data folder. One of the general
+ * workers is killed with SIGKILL while a step of the pipeline runs on it; the pipeline still
+ * completes, with one model version and no artifact left behind by the lost attempt.
+ */
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
+import type { PipelineResult } from '../../src/workflows/pipeline-status';
+import { startDevServer } from '../helpers/temporal-env';
+import { killHard, spawnWorker, stopWorker, type WorkerProcess } from './worker-process';
+
+const PIPELINES = path.join(__dirname, '..', '..', 'pipelines');
+const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+
+/** flight-delay-builtin on nine days, with step timeouts short enough that a lost attempt is retried within seconds. */
+async function failoverSpec(): Promise<Record<string, unknown>> {
+  const spec = YAML.parse(await readFile(path.join(PIPELINES, 'flight-delay-builtin.yaml'), 'utf8')) as { steps: Record<string, unknown>[] };
+  for (const step of spec.steps) {
+    if (step.id === 'ingest') (step.with as Record<string, unknown>).window = { from: '2001-03-01', to: '2001-03-10' };
+    // A SIGKILLed worker never reports back: the attempt is retried when its start-to-close timeout expires.
+    step.timeout = '30s';
+    step.retry = { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '2s' };
+  }
+  return spec;
+}
+
+/** Every sha256 stored under the artifact root. */
+async function storedDigests(root: string): Promise<string[]> {
+  const dir = path.join(root, 'sha256');
+  const prefixes = await readdir(dir).catch(() => [] as string[]);
+  const files = await Promise.all(prefixes.map((p) => readdir(path.join(dir, p))));
+  return files.flat().sort();
+}
+
+describe('workers spread over task queues', () => {
+  let env: TestWorkflowEnvironment;
+  let dataDir: string;
+  let queue: string;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    env = await startDevServer();
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-topology-'));
+    queue = `topo-${path.basename(dataDir)}`;
+    const common = { TEMPORAL_ADDRESS: env.address, SLIPWAY_TASK_QUEUE: queue, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PIPELINES_DIR: PIPELINES };
+    workers.push(
+      ...(await Promise.all([
+        spawnWorker('general-a', { ...common, SLIPWAY_WORKER_QUEUES: 'all' }),
+        spawnWorker('general-b', { ...common, SLIPWAY_WORKER_QUEUES: 'all' }),
+        spawnWorker('training-only', { ...common, SLIPWAY_WORKER_QUEUES: 'training' }),
+      ])),
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map(stopWorker));
+    await env?.teardown();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /**
+   * Waits for a step to run on a general worker and kills that worker: train or evaluate when
+   * one of them lands there; register or promote, which only general workers serve, when the
+   * training-only worker took both (it competes for the training queue).
+   */
+  async function killWhereAStepRuns(handle: WorkflowHandle): Promise<{ activity: string; victim: WorkerProcess }> {
+    const general = workers.filter((w) => w.name.startsWith('general'));
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const described = await handle.describe();
+      for (const pending of described.raw.pendingActivities ?? []) {
+        const activity = pending.activityType?.name ?? '';
+        const victim = general.find((w) => w.identity === pending.lastWorkerIdentity);
+        if (pending.state === STARTED && victim && ['train', 'evaluate', 'register', 'promote'].includes(activity)) {
+          await killHard(victim);
+          return { activity, victim };
+        }
+      }
+      if (described.status.name !== 'RUNNING') throw new Error(`the pipeline ended (${described.status.name}) before a step ran on a general worker`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('no step ran on a general worker within 3 minutes');
+  }
+
+  it('completes the pipeline after a general worker is SIGKILLed mid-step, with one registry version and no stray artifact', async ({ annotate }) => {
+    const workflowId = `topology-failover-${Date.now()}`;
+    const handle = await env.client.workflow.start('pipeline', { taskQueue: queue, workflowId, args: [{ spec: await failoverSpec() }] });
+    const { activity, victim } = await killWhereAStepRuns(handle);
+    expect(victim.child.signalCode).toBe('SIGKILL');
+    await annotate(`SIGKILLed ${victim.name} while it ran ${activity}`);
+
+    const result = (await handle.result()) as PipelineResult;
+    expect(result.outcome).toBe('promoted');
+    expect(result.steps.map((s) => [s.id, s.state])).toEqual([
+      ['ingest', 'succeeded'],
+      ['validate', 'succeeded'],
+      ['train', 'succeeded'],
+      ['evaluate', 'succeeded'],
+      ['register', 'succeeded'],
+      ['promote', 'succeeded'],
+    ]);
+    // The killed attempt was lost; a later attempt on a live worker finished the step.
+    expect(result.steps.find((s) => s.id === activity)?.attempts).toBeGreaterThanOrEqual(2);
+
+    const registry = new SqliteModelRegistry({ path: path.join(dataDir, 'registry.sqlite') });
+    try {
+      const versions = await registry.listVersions('flight-delay');
+      expect(versions.map((v) => [v.version, v.lineage.workflowId])).toEqual([[1, workflowId]]);
+      expect((await registry.getAlias('flight-delay', 'champion'))?.version).toBe(1);
+    } finally {
+      await registry.close();
+    }
+
+    // Every stored artifact is one the run's outputs name: the lost attempt left no second copy behind.
+    const referenced = new Set(Object.values(result.outputs).flatMap((o) => Object.values(o.artifacts).map((a) => a.sha256)));
+    expect(await storedDigests(path.join(dataDir, 'artifacts'))).toEqual([...referenced].sort());
+  }, 300_000);
+
+  it('lets the training-only worker poll the training queue and nothing else', async () => {
+    const trainingOnly = workers.find((w) => w.name === 'training-only')!;
+    const pollers = async (name: string, type: temporal.api.enums.v1.TaskQueueType) =>
+      (
+        await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name }, taskQueueType: type })
+      ).pollers?.map((p) => p.identity) ?? [];
+    const { TASK_QUEUE_TYPE_ACTIVITY: ACTIVITY, TASK_QUEUE_TYPE_WORKFLOW: WORKFLOW } = temporal.api.enums.v1.TaskQueueType;
+    expect(await pollers(`${queue}-training`, ACTIVITY)).toContain(trainingOnly.identity);
+    for (const [name, type] of [[`${queue}-data`, ACTIVITY], [`${queue}-deployment`, ACTIVITY], [queue, ACTIVITY], [queue, WORKFLOW]] as const) {
+      expect(await pollers(name, type)).not.toContain(trainingOnly.identity);
+    }
+  });
+});
