@@ -42,7 +42,7 @@ describe('authorize', () => {
   });
 
   describe('per-model grants on alias moves', () => {
-    const moves: Action[] = ['model.promote', 'model.rollback', 'alias.move', 'run.approve'];
+    const moves: Action[] = ['model.promote', 'model.rollback', 'alias.move', 'run.approve', 'deployment.change'];
 
     it.each(moves)('lets an approver %s only where a grant covers the model and alias', (action) => {
       const approver = who(['approver'], [{ model: 'churn', alias: 'champion' }, { model: 'fraud', alias: '*' }]);

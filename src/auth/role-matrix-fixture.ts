@@ -17,6 +17,7 @@ export const EXPECTED_ROLES: Record<Action, readonly Role[]> = {
   'model.promote': ['approver', 'admin'],
   'model.rollback': ['approver', 'admin'],
   'alias.move': ['approver', 'admin'],
+  'deployment.change': ['approver', 'admin'],
   'schedule.manage': ['admin'],
   'schema.pin': ['admin'],
   'token.manage': ['admin'],

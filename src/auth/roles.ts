@@ -38,6 +38,7 @@ export const ACTION_RULES = {
   'model.promote': { role: 'approver', aliasGrant: true, description: 'point an alias at a newer version' },
   'model.rollback': { role: 'approver', aliasGrant: true, description: 'point an alias back at an earlier version' },
   'alias.move': { role: 'approver', aliasGrant: true, description: 'move any alias of a model' },
+  'deployment.change': { role: 'approver', aliasGrant: true, description: "set or remove a model's traffic split on the model server (granted like its champion alias)" },
   'schedule.manage': { role: 'admin', aliasGrant: false, description: 'create, change and delete schedules' },
   'schema.pin': { role: 'admin', aliasGrant: false, description: 'pin or unpin a data schema' },
   'token.manage': { role: 'admin', aliasGrant: false, description: 'create and revoke API tokens; manage principals and grants' },

@@ -95,10 +95,16 @@ export class HttpServingAdmin implements ServingAdmin {
       throw new ServingUnavailableError(`model server at ${this.baseUrl} did not answer ${method} ${path}: ${cause}`);
     }
     const text = await res.text();
-    const parsed = text ? (JSON.parse(text) as { detail?: string }) : undefined;
+    let parsed: { message?: string } | undefined;
+    try {
+      parsed = text ? (JSON.parse(text) as { message?: string }) : undefined;
+    } catch {
+      // not JSON (a proxy's error page): the text is the message
+    }
     if (res.status === 404 && allowNotFound) return undefined;
-    if (res.status >= 500) throw new ServingUnavailableError(`model server at ${this.baseUrl} answered ${res.status} to ${method} ${path}: ${parsed?.detail ?? text}`);
-    if (res.status >= 400) throw new DeploymentRefusedError(`model server at ${this.baseUrl} refused ${method} ${path} (${res.status}): ${parsed?.detail ?? text}`);
+    const why = parsed?.message ?? text;
+    if (res.status >= 500) throw new ServingUnavailableError(`model server at ${this.baseUrl} answered ${res.status} to ${method} ${path}: ${why}`);
+    if (res.status >= 400) throw new DeploymentRefusedError(`model server at ${this.baseUrl} refused ${method} ${path} (${res.status}): ${why}`);
     return parsed;
   }
 }

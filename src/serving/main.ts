@@ -1,9 +1,9 @@
 /** Entry point of the model server: `npm run serve`. */
-import { StaticTokenAuthenticator } from '../api/authenticator';
+import { apiAuthenticator } from '../api/authenticator';
 import { createArtifactStore } from '../artifacts/create-artifact-store';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { createRegistry } from '../registry/create-registry';
+import { openGovernance } from '../registry/create-registry';
 import { FileDeploymentStore } from './file-deployment-store';
 import { RegistryModelLoader } from './model-loader';
 import { buildModelServer } from './model-server';
@@ -12,13 +12,15 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel).child({ component: 'model-server' });
   const s = config.serve;
-  if (!s.adminToken) logger.warn('SLIPWAY_SERVE_ADMIN_TOKEN is not set: the admin API is disabled, persisted deployments are served as they are');
-  // SQLite or PostgreSQL (SLIPWAY_REGISTRY_URL), the same database the worker registers into.
-  const registry = await createRegistry(config);
+  // SQLite or PostgreSQL (SLIPWAY_REGISTRY_URL), the same database the worker registers into; its
+  // principals' tokens open the admin API too (reads: any role; deployment changes: approver with a
+  // grant on the model, or admin). SLIPWAY_SERVE_ADMIN_TOKEN is the workers' service token (admin).
+  const governance = await openGovernance(config);
+  const { registry } = governance;
   const server = await buildModelServer({
     loader: new RegistryModelLoader(registry, createArtifactStore(config)),
     store: new FileDeploymentStore(s.statePath),
-    adminAuthenticator: s.adminToken ? new StaticTokenAuthenticator([{ name: 'serve-admin', token: s.adminToken }]) : undefined,
+    adminAuthenticator: apiAuthenticator(governance.access, s.adminToken ? [{ name: 'serve-admin', token: s.adminToken }] : []),
     logger,
     limits: {
       maxConcurrency: s.maxConcurrency,
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
     closing = true;
     // app.close() stops accepting, lets in-flight requests finish, then releases the sessions.
     await server.app.close();
-    await registry.close();
+    await governance.close();
   };
   process.once('SIGTERM', () => void close());
   process.once('SIGINT', () => void close());

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyError, type FastifyReply, type Fast
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import pino, { type Logger } from 'pino';
 import type { Authenticator, Principal } from '../api/authenticator';
+import { decide } from '../auth/authorize';
 import { Admission } from './admission';
 import { DeploymentManager } from './deployment-manager';
 import type { DeploymentStore } from './deployment-store';
@@ -62,7 +63,11 @@ export const DEFAULT_LIMITS: Readonly<ServingLimits> = Object.freeze({
 export interface ModelServerDeps {
   loader: ModelLoader;
   store: DeploymentStore;
-  /** Guards /admin routes. Absent: the admin API answers 503 (the server still serves its persisted deployments). */
+  /**
+   * Guards /admin routes: reads need any role, deployment changes `deployment.change` (approver with a
+   * grant on the model's champion, or admin). Absent: the admin API answers 503 (the server still serves
+   * its persisted deployments).
+   */
   adminAuthenticator?: Authenticator;
   logger?: Logger;
   limits?: Partial<ServingLimits>;
@@ -123,11 +128,14 @@ export async function buildModelServer(deps: ModelServerDeps) {
       }
       const token = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
       const principal = token ? await deps.adminAuthenticator.authenticate(token) : undefined;
-      if (!principal) {
-        return reply
-          .status(401)
-          .header('www-authenticate', 'Bearer')
-          .send(problem(401, 'Unauthorized', token ? 'Unknown bearer token' : 'Missing "Authorization: Bearer <token>" header'));
+      // Reads need any role; changing a model's split is granted like moving its champion alias.
+      const model = (request.params as { name?: string } | undefined)?.name;
+      const decision = decide(principal, request.method === 'GET' ? 'model.read' : 'deployment.change', { model, alias: 'champion' });
+      if (!decision.allowed) {
+        const reply401 = decision.status === 401 ? reply.header('www-authenticate', 'Bearer') : reply;
+        return reply401
+          .status(decision.status)
+          .send(problem(decision.status, decision.status === 401 ? 'Unauthorized' : 'Forbidden', decision.status === 403 ? decision.reason : token ? 'Unknown bearer token' : 'Missing "Authorization: Bearer <token>" header'));
       }
       request.principal = principal;
     });
