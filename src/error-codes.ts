@@ -17,6 +17,7 @@ export const ERROR_DOCS = {
   ServingUnavailable: 'The model server did not answer or answered 5xx (retried: it may be restarting); check SLIPWAY_SERVE_URL and the server.',
   DeploymentRefused: 'The model server refused a deployment (an artifact failed its sha256 check, an unknown version, a bad token); the running split is unchanged.',
   ServingNotConfigured: 'A canary or serving step ran on a worker without SLIPWAY_SERVE_URL; set it to the model server\'s address.',
+  InvalidRetrainPolicy: 'A continuousTraining policy failed validation at its check; each line names the field (e.g. policy.onLiveQuality.minLabels).',
   CanaryBusy: 'Another canary of the same model is running; only one canary per model runs at a time. Wait for it or abort it.',
   AuditError: 'An audit entry was invalid (actor, action, target) or the audit log could not be written.',
 } as const;
