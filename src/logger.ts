@@ -2,7 +2,7 @@
  * One pino logger for the process, and the adapter that routes the Temporal SDK's logs
  * (including replay-aware workflow `log` calls) into it.
  */
-import { Runtime, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/worker';
+import { Runtime, type LogLevel, type LogMetadata, type Logger as TemporalLogger, type RuntimeOptions } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
@@ -32,9 +32,14 @@ class PinoTemporalLogger implements TemporalLogger {
 
 let installed = false;
 
-/** Routes SDK logs to `logger`. The Runtime is process-wide and can be installed once. */
-export function installTemporalLogger(logger: Logger): void {
-  if (installed) return;
-  Runtime.install({ logger: new PinoTemporalLogger(logger.child({ component: 'temporal' })) });
+/**
+ * Routes SDK logs to `logger`. The Runtime is process-wide and can be installed once.
+ * @param runtime further Runtime options, e.g. `telemetryOptions` (src/observability/sdk-telemetry.ts).
+ * @returns true when this call installed the Runtime, false when it already was.
+ */
+export function installTemporalLogger(logger: Logger, runtime: Omit<RuntimeOptions, 'logger'> = {}): boolean {
+  if (installed) return false;
+  Runtime.install({ ...runtime, logger: new PinoTemporalLogger(logger.child({ component: 'temporal' })) });
   installed = true;
+  return true;
 }

@@ -13,6 +13,9 @@ import { createArtifactStore } from './artifacts/create-artifact-store';
 import { loadConfig, type Config } from './config';
 import { createLogger, installTemporalLogger } from './logger';
 import { createRegistry } from './registry/create-registry';
+import { installSdkMetrics } from './observability/sdk-telemetry';
+import { tracingFromConfig } from './observability/tracing';
+import { startWorkerObservability } from './observability/worker-observability';
 import { FileStepRecords } from './step-records/file-step-records';
 import { createQueueWorkers } from './topology/queue-workers';
 import type { WorkerGroup } from './topology/worker-group';
@@ -23,6 +26,8 @@ export interface SlipwayWorker {
   worker: WorkerGroup;
   /** Releases the backends; call after `worker.run()` resolves. */
   close(): Promise<void>;
+  /** `http://host:port` serving `/metrics` when SLIPWAY_WORKER_METRICS_PORT is set. */
+  metricsUrl?: string;
 }
 
 export async function createWorker(
@@ -32,8 +37,10 @@ export async function createWorker(
   options: Partial<WorkerOptions> = {},
 ): Promise<SlipwayWorker> {
   const registry = await createRegistry(config);
+  const observability = await startWorkerObservability(config, logger);
   const activities = createActivities({
     logger,
+    metrics: observability.metrics,
     store: createArtifactStore(config),
     registry,
     stepRecords: new FileStepRecords(path.join(config.dataDir, 'step-records')),
@@ -53,10 +60,18 @@ export async function createWorker(
       namespace: config.temporal.namespace,
       workflowsPath: WORKFLOWS_PATH,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      ...observability.workerOptions,
       ...options,
     },
   });
-  return { worker, close: async () => registry.close() };
+  return {
+    worker,
+    metricsUrl: observability.metricsUrl,
+    close: async () => {
+      await observability.close();
+      await registry.close();
+    },
+  };
 }
 
 /** The git commit of the running code, recorded in every model version's lineage. */
@@ -72,6 +87,8 @@ function codeVersion(): string | undefined {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // The SDK's metrics exporter is a Runtime option: install it before the first connection.
+  if (config.observability.metrics) await installSdkMetrics(logger);
   installTemporalLogger(logger);
   const connection = await NativeConnection.connect(config.temporal.connection);
   const { worker, close } = await createWorker(config, connection, logger);
@@ -83,6 +100,7 @@ async function main(): Promise<void> {
   } finally {
     await close();
     await connection.close();
+    await tracingFromConfig(config)?.shutdown();
     logger.info('worker stopped');
   }
 }

@@ -24,6 +24,7 @@ import { createTaskQueuesActivity } from '../topology/task-queues-activity';
 import type { TaskQueues } from '../topology/task-queues';
 import { BUILTIN_TRAINER_VERSION } from '../training/builtin-trainer';
 import type { ServingAdmin } from '../canary/serving-admin';
+import type { PipelineMetrics } from '../observability/pipeline-metrics';
 import { createCanaryActivities } from './canary';
 import { evaluateCandidate } from './evaluate';
 import { rollbackChampion, type RollbackRequest } from './rollback';
@@ -58,6 +59,11 @@ export interface ActivityDeps {
    * @default undefined: every activity runs on the workflow's own queue
    */
   taskQueues?: TaskQueues;
+  /**
+   * Pipeline, step and canary metrics (src/observability); `src/worker.ts` passes them when the metrics endpoint is on.
+   * @default undefined: nothing recorded
+   */
+  metrics?: PipelineMetrics;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -107,8 +113,23 @@ export function createActivities(deps: ActivityDeps) {
     noop: defineStep(deps, 'noop', (p) => noopParamsSchema.parse(p), async (req) => passReferences(req)),
     taskQueues: createTaskQueuesActivity(deps.taskQueues),
     rollbackChampion: (req: RollbackRequest) => rollbackChampion({ registry, logger: deps.logger }, req),
-    ...createCanaryActivities({ logger: deps.logger, store, serving: deps.serving }),
+    ...withCanaryMetrics(createCanaryActivities({ logger: deps.logger, store, serving: deps.serving }), deps.metrics),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Counts each canary's verdict and its step analyses when its report is written (the canary workflow's last act). */
+function withCanaryMetrics<A extends ReturnType<typeof createCanaryActivities>>(activities: A, metrics?: PipelineMetrics): A {
+  if (!metrics) return activities;
+  const write = activities.canaryWriteReport;
+  return {
+    ...activities,
+    canaryWriteReport: async (report: Parameters<typeof write>[0]) => {
+      const ref = await write(report);
+      const analyses = report.steps.flatMap((s) => (s.analysis ? [s.analysis.verdict] : []));
+      metrics.canaryFinished({ model: report.model, verdict: report.verdict, analyses });
+      return ref;
+    },
+  };
+}

@@ -10,6 +10,7 @@ import type { StepCache } from '../cache/step-cache';
 import { StepCacheSession } from '../cache/step-cache-session';
 import type { CacheInputs } from '../cache/uncacheable';
 import { isSlipwayError } from '../errors';
+import type { PipelineMetrics, StepOutcome } from '../observability/pipeline-metrics';
 import type { StepOutput, StepRequest, StepResult } from '../pipeline/types';
 import type { StepRecords } from '../step-records/step-records';
 
@@ -23,6 +24,11 @@ export interface StepActivityDeps {
   stepCache?: StepCache;
   /** Verifies cached outputs' artifacts before reuse; needed with `stepCache`. */
   store?: Pick<ArtifactStore, 'localPath'>;
+  /**
+   * Step outcomes, durations and cache lookups (src/observability).
+   * @default undefined: nothing recorded
+   */
+  metrics?: Pick<PipelineMetrics, 'stepFinished' | 'cacheLookup'>;
 }
 
 export interface StepOptions<P> {
@@ -44,12 +50,15 @@ export function defineStep<P>(
     const attempt = Context.current().info.attempt;
     const log = deps.logger.child({ kind, step: req.ctx.stepId, workflowId: req.ctx.workflowId, attempt });
     const key = stepKey(req);
+    const started = Date.now();
+    const record = (outcome: StepOutcome) =>
+      deps.metrics?.stepFinished({ pipeline: req.ctx.pipeline, kind, outcome, seconds: (Date.now() - started) / 1000 });
     const earlier = await deps.stepRecords.get(key);
     if (earlier) {
       log.info('step already finished in an earlier attempt; returning its output');
+      record('resumed');
       return { ...earlier, attempt };
     }
-    const started = Date.now();
     try {
       const params = parse(req.params);
       const cache =
@@ -57,7 +66,9 @@ export function defineStep<P>(
           ? await StepCacheSession.open({ cache: deps.stepCache, store: deps.store, log, kind, req, params, cacheInputs: options.cacheInputs })
           : undefined;
       const hit = await cache?.lookup();
+      if (cache && req.cache?.mode === 'use') deps.metrics?.cacheLookup({ pipeline: req.ctx.pipeline, kind, hit: hit !== undefined });
       if (hit) {
+        record('cached');
         log.info({ ms: Date.now() - started, key: hit.info.key, producedBy: hit.info.producedBy }, 'reused cached output');
         return { ...hit.output, attempt, cache: hit.info };
       }
@@ -66,8 +77,10 @@ export function defineStep<P>(
       const recorded = info ? { ...output, cache: info } : output;
       await deps.stepRecords.put(key, recorded);
       log.info({ ms: Date.now() - started, summary: output.summary, cache: info }, 'step finished');
+      record('succeeded');
       return { ...recorded, attempt };
     } catch (err) {
+      record('failed');
       throw toFailure(err, attempt, log);
     }
   };
