@@ -100,6 +100,9 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().default('slipway'),
 });
 
+/** Every SLIPWAY_*, AWS_*, OTEL_* (and basic TEMPORAL_*) variable the schema names; the compose test checks deployments against it. */
+export const ENV_VAR_NAMES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
 export interface Config {
   /** The orchestration queue: workflows run here, and clients start them here. */
   taskQueue: string;
