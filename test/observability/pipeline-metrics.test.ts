@@ -1,0 +1,60 @@
+/** Pipeline metrics as Prometheus text, and the canary verdicts the activities record. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createActivities } from '../../src/activities';
+import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
+import type { CanaryReport } from '../../src/canary/canary-state';
+import { createLogger } from '../../src/logger';
+import { PrometheusPipelineMetrics } from '../../src/observability/pipeline-metrics';
+import type { ModelRegistry } from '../../src/registry/model-registry';
+import type { StepRecords } from '../../src/step-records/step-records';
+
+describe('PrometheusPipelineMetrics', () => {
+  it.each([
+    ['succeeded', 2.5],
+    ['failed', 0.2],
+    ['cached', 0.01],
+    ['resumed', 0.003],
+  ] as const)('counts a %s step attempt and its duration by pipeline and kind', async (outcome, seconds) => {
+    const m = new PrometheusPipelineMetrics(false);
+    m.stepFinished({ pipeline: 'p', kind: 'train', outcome, seconds });
+    const text = await m.registry.metrics();
+    expect(text).toContain(`slipway_step_attempts_total{pipeline="p",kind="train",outcome="${outcome}"} 1`);
+    expect(text).toContain(`slipway_step_duration_seconds_sum{pipeline="p",kind="train",outcome="${outcome}"} ${seconds}`);
+  });
+});
+
+describe('canary metrics', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-canary-metrics-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('records the verdict and every step analysis when the canary report is written', async () => {
+    const metrics = new PrometheusPipelineMetrics(false);
+    const activities = createActivities({
+      logger: createLogger('error'),
+      store: new LocalArtifactStore({ root: dir }),
+      registry: {} as ModelRegistry,
+      stepRecords: {} as StepRecords,
+      pipelinesDir: dir,
+      duckdbThreads: 1,
+      metrics,
+    });
+    const report = {
+      model: 'flight-delay',
+      verdict: 'rolled-back',
+      steps: [{ analysis: { verdict: 'pass' } }, { analysis: { verdict: 'fail' } }, {}],
+    } as unknown as CanaryReport;
+    const ref = (await new MockActivityEnvironment().run(activities.canaryWriteReport, report)) as { name: string };
+    expect(ref.name).toBe('canaryReport');
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('slipway_canary_verdicts_total{model="flight-delay",verdict="rolled-back"} 1');
+    expect(text).toContain('slipway_canary_analyses_total{model="flight-delay",verdict="pass"} 1');
+    expect(text).toContain('slipway_canary_analyses_total{model="flight-delay",verdict="fail"} 1');
+  });
+});
