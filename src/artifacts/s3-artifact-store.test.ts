@@ -222,6 +222,13 @@ describe('S3ArtifactStore on an S3-compatible server', () => {
       expect(err.details).toMatchObject({ reason: 'missing', key: store.keyFor(ref.sha256) });
     });
 
+    it('names the bucket when it does not exist', async () => {
+      const lost = new S3ArtifactStore({ client: s3, bucket: 'no-such-bucket-here', cacheRoot: join(dir, 'lost') });
+      const err = await integrityError(lost.putBytes('x', { name: 'x', mediaType: 'text/plain' }));
+      expect(err.message).toContain('S3 bucket no-such-bucket-here does not exist');
+      expect(err.details).toMatchObject({ reason: 'no-bucket', operation: 'PutObject' });
+    });
+
     it('refuses a malformed or self-contradicting ref without asking S3', async () => {
       const ref = await store.putBytes('x', { name: 'x', mediaType: 'text/plain' });
       sent = [];
