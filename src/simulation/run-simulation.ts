@@ -8,9 +8,10 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { ModelRegistry } from '../registry/model-registry';
+import { loadFlightTraffic, replayTraffic, type ReplayReport } from '../serving/replay-traffic';
 import type { ContinuousTrainingStatus, RetrainPolicy } from '../workflows/continuous-training-status';
 import type { PipelineResult } from '../workflows/pipeline-status';
 import { replayWeek, type LiveOptions } from './live-week';
@@ -54,6 +55,13 @@ export interface SimulationOptions {
    * labels as feedback, and the checks retrain on the champion's live quality only (no row trigger).
    */
   live?: LiveOptions;
+  /**
+   * With a pipeline that has a canary step (live mode): while a retrain runs, the flights of the
+   * week after its clock go to the model server with their labels, so the new version's canary is
+   * analysed on the traffic it would serve. Started only once the check has decided, so the live
+   * quality it judged holds no later flight.
+   */
+  canaryTraffic?: { rate: number };
   /** Told one line per event. */
   log?: (line: string) => void;
 }
@@ -89,7 +97,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
     const t = performance.now();
     const workflowId = `${o.runId}-ct-${k}`;
     const ingest = overrides.ingest ?? {};
-    const status = (await o.client.workflow.execute('continuousTraining', {
+    const handle = await o.client.workflow.start('continuousTraining', {
       taskQueue: o.taskQueue,
       workflowId,
       args: [
@@ -101,7 +109,13 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
           policy,
         },
       ],
-    })) as ContinuousTrainingStatus;
+    });
+    // Before the first champion there is nothing to serve the traffic and no canary to run.
+    const serving = o.canaryTraffic && o.live && (await o.registry.getAlias(model, 'champion')) !== undefined;
+    const traffic = serving ? await canaryTrafficDuring(handle, o.live!.admin.baseUrl, model, now, o.canaryTraffic!.rate) : undefined;
+    const status = (await handle.result()) as ContinuousTrainingStatus;
+    const sent = await traffic?.stop();
+    if (sent) log(`  canary traffic: ${sent.sent} flights of the following week (${Object.entries(sent.versions).map(([v, n]) => `v${v}: ${n}`).join(', ')})`);
     const d = status.decisions[0];
     const result: WeekCheck = { now, workflowId, retrain: d.retrain, reasons: d.reasons, outcome: d.outcome, championAfter: null, seconds: 0 };
     if (d.liveQuality) result.liveQuality = d.liveQuality;
@@ -113,10 +127,15 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
       result.candidateAuc = evaluation?.metrics?.auc;
       result.championAuc = evaluation?.champion?.metrics?.auc;
       if (evaluation?.reasons?.length) result.gateReasons = evaluation.reasons;
+      const canary = child.steps.find((st) => st.kind === 'canary')?.summary as { canaryVerdict?: string; steps?: { weight: number; verdict: string | null }[]; reasons?: string[] } | undefined;
+      if (canary?.canaryVerdict) {
+        const steps = (canary.steps ?? []).map((st) => `${st.weight}% ${st.verdict ?? '-'}`).join(' → ');
+        result.canary = `${canary.canaryVerdict}${steps ? ` (${steps})` : ''}${canary.canaryVerdict === 'rolled-back' ? `: ${(canary.reasons ?? []).join('; ')}` : ''}`;
+      }
     }
     result.championAfter = (await o.registry.getAlias(model, 'champion'))?.version ?? null;
     result.seconds = (performance.now() - t) / 1000;
-    const why = [d.liveQuality?.line ?? d.reasons[0], d.error, ...(result.gateReasons ?? [])].filter(Boolean).join('; ');
+    const why = [d.liveQuality?.line ?? d.reasons[0], d.error, ...(result.gateReasons ?? []), result.canary && `canary ${result.canary}`].filter(Boolean).join('; ');
     log(`check at ${now}: ${d.retrain ? `retrain → ${d.outcome}` : 'no retrain'}; champion v${result.championAfter ?? '-'} (${result.seconds.toFixed(1)} s) — ${why}`);
     return result;
   };
@@ -166,7 +185,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
         log(`  live: ${l.answered}/${l.sent} answered (${Object.entries(l.servedBy).map(([v, n]) => `v${v}: ${n}`).join(', ')}${unanswered}), ${l.labels} labels, champion live AUC ${l.auc?.toFixed(4) ?? 'n/a'} (${l.seconds.toFixed(1)} s)`);
         // The window covers exactly this week's traffic (plus the time the check takes to start).
         const windowSeconds = Math.ceil((Date.now() - l.startedAtMs) / 1000) + 1;
-        policy = { minNewRows: 1e12, onLiveQuality: { ...o.live.policy, windowSeconds } };
+        // With canaries every week's new rows retrain too (each candidate then has to pass its canary).
+        policy = { minNewRows: o.canaryTraffic ? (o.policy?.minNewRows ?? 1000) : 1e12, onLiveQuality: { ...o.live.policy, windowSeconds } };
       }
       // The last week's check would train a model that never serves in the simulation.
       if (k < weeks) row.check = await check(k, to, policy);
@@ -176,6 +196,30 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   } finally {
     await rm(o.scratchDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Once the check has started a retrain (its `running` child), replays the week after `now` to
+ * the model server until stopped, so a canary step in that retrain sees live traffic and labels.
+ */
+async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, model: string, now: string, rate: number): Promise<{ stop(): Promise<ReplayReport | undefined> }> {
+  const traffic = await loadFlightTraffic({ from: now, to: addDays(now, 7) });
+  const controller = new AbortController();
+  let replay: Promise<ReplayReport> | undefined;
+  let ended = false;
+  const done = handle.result().finally(() => (ended = true));
+  void done.catch(() => undefined);
+  while (!ended && !replay) {
+    const st = await handle.query<ContinuousTrainingStatus>('ctStatus').catch(() => undefined);
+    if (st?.running) replay = replayTraffic({ baseUrl, model, traffic, rate, feedbackDelayMs: 300, callers: 50, signal: controller.signal });
+    else await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    stop: async () => {
+      controller.abort();
+      return replay;
+    },
+  };
 }
 
 /** Where a simulation writes its report: `<dataDir>/reports/simulation-<stamp>`. */

@@ -26,7 +26,7 @@ import { createRegistry } from '../registry/create-registry';
 import { spawnServer, stopServer, type ServerProcess } from '../serving/server-process';
 import { createWorker } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
-import { reportDirFor, runSimulation } from './run-simulation';
+import { reportDirFor, runSimulation, SIMULATION_GATES } from './run-simulation';
 import { renderMarkdown, writeReport } from './simulation-report';
 
 /* eslint-disable no-console -- a command-line entry point */
@@ -50,9 +50,14 @@ async function main(argv: string[]): Promise<void> {
     .option('--live-flights <n>', 'flights sent per week in live mode', positiveInt, 3000)
     .option('--max-auc-drop <x>', 'live mode: retrain when live AUC is this far below the champion\'s offline AUC', Number, 0.02)
     .option('--min-labels <n>', 'live mode: labels needed to judge live quality', positiveInt, 1000)
+    .option('--canary', 'live mode with pipeline flight-delay-canary: each retrain is canaried on the following week\'s flights before promotion', false)
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean }>();
+  if (o.canary) {
+    o.live = true;
+    if (o.pipeline === 'flight-delay-builtin') o.pipeline = 'flight-delay-canary';
+  }
 
   const base = loadConfig();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -98,6 +103,13 @@ async function main(argv: string[]): Promise<void> {
         weeks: o.weeks,
         trainWindow: o.trainWindow,
         ...(o.pipelineGates && { overrides: {} }),
+        ...(o.canary && {
+          overrides: {
+            ...(o.pipelineGates ? {} : { evaluate: { gates: SIMULATION_GATES } }),
+            canary: { steps: [25, 100], interval: '4s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '2 minutes' },
+          },
+          canaryTraffic: { rate: 200 },
+        }),
         ...(server && {
           live: {
             admin: new HttpServingAdmin(server.base, adminToken),

@@ -26,6 +26,8 @@ export interface WeekCheck {
   championAuc?: number;
   /** Why the evaluation did not bless the candidate (failed gates), when it did not. */
   gateReasons?: string[];
+  /** The retrain's canary, when its pipeline has one: verdict and per-step verdicts, e.g. `passed (25% pass → 100% pass)`. */
+  canary?: string;
   /** The live-quality figures the check judged (live mode). */
   liveQuality?: LiveQualityCheck;
   /** Champion after the check. */
@@ -80,7 +82,8 @@ function decisionText(c: WeekCheck | undefined): string {
   const figures = c.candidateAuc !== undefined ? ` (candidate ${f4(c.candidateAuc)} vs champion ${c.championAuc !== undefined ? f4(c.championAuc) : 'none'} on its holdout)` : '';
   const gates = c.outcome === 'rejected' && c.gateReasons?.length ? ` — ${c.gateReasons.join('; ')}` : '';
   const trigger = c.liveQuality?.fired ? ` — ${c.liveQuality.line}` : '';
-  return `retrain → ${c.outcome ?? '?'}${figures}, champion v${c.championAfter ?? '?'}${gates}${trigger}`;
+  const canary = c.canary ? `; canary ${c.canary}` : '';
+  return `retrain → ${c.outcome ?? '?'}${figures}${canary}, champion v${c.championAfter ?? '?'}${gates}${trigger}`;
 }
 
 function summaryLines(r: SimulationReport): string[] {
