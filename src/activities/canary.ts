@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { StepMeasurement } from '../canary/analysis';
+import { parseCanaryInput, type ParsedCanaryInput } from '../canary/canary-input';
 import type { CanaryReport } from '../canary/canary-state';
 import type { AppliedDeployment, DeploymentWeights, ServingAdmin } from '../canary/serving-admin';
 import { DeploymentRefusedError, ServingNotConfiguredError } from '../errors';
@@ -63,6 +64,9 @@ export function createCanaryActivities(deps: CanaryActivityDeps) {
     };
 
   return {
+    /** Local activity of the canary workflow: its input with defaults, or a failure naming each bad field. */
+    parseCanaryInput: guarded('parseCanaryInput', async (raw: unknown): Promise<ParsedCanaryInput> => parseCanaryInput(raw)),
+
     canarySetTraffic: guarded('canarySetTraffic', async (req: TrafficRequest, log): Promise<AppliedDeployment> => {
       const versions: DeploymentWeights[] = [
         { version: req.champion, weight: 100 - req.weight },

@@ -1,29 +1,14 @@
 /**
  * The state of one canary: its input, every traffic step with its measurement, analysis
  * and decision, and the verdict. Deterministic (times come from the workflow); the
- * `status` query and the canary report are snapshots of it.
+ * `status` query and the canary report are snapshots of it. No zod here: the workflow bundle
+ * imports this module (the input schema is in canary-input.ts, run by an activity).
  */
-import { z } from 'zod';
-import { canaryParamsSchema, type CanaryParams } from '../pipeline/step-params';
+import type { CanaryParams } from '../pipeline/step-params';
 import type { Baseline, StepAnalysis, StepMeasurement } from './analysis';
+import type { ParsedCanaryInput } from './canary-input';
 
-/** Input of the `canary` workflow; the pipeline's canary step fills it from register and evaluate. */
-export const canaryInputSchema = z
-  .object({
-    model: z.string().min(1).max(200),
-    /** The version under test. */
-    candidate: z.number().int().positive(),
-    /** The version it is compared with (the champion); null: nothing to compare with, the canary is skipped. */
-    champion: z.number().int().positive().nullable(),
-    params: canaryParamsSchema.prefault({}),
-    /** The pipeline run and step that started this canary, when one did. */
-    origin: z.object({ workflowId: z.string(), runId: z.string(), stepId: z.string() }).strict().optional(),
-  })
-  .strict()
-  .refine((i) => i.champion !== i.candidate, { message: 'candidate and champion must differ', path: ['candidate'] });
-
-export type CanaryInput = z.input<typeof canaryInputSchema>;
-export type ParsedCanaryInput = z.output<typeof canaryInputSchema>;
+export type { CanaryInput, ParsedCanaryInput } from './canary-input';
 
 /** `passed`: every step passed (or was approved); the pipeline's promote step may move the alias. */
 export type CanaryVerdict = 'passed' | 'rolled-back' | 'aborted' | 'skipped';

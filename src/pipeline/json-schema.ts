@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { overridesSchema, pipelineSpecSchema, rerunSchema, stepSchema, stepIdSchema } from './spec-schema';
 import { STEP_KIND_NAMES, STEP_KINDS } from './step-kinds';
+import { STEP_PARAMS } from './step-params-by-kind';
 
 export function pipelineInputJsonSchema(): Record<string, unknown> {
   const steps = STEP_KIND_NAMES.map((kind) =>
-    stepSchema.extend({ kind: z.literal(kind), with: STEP_KINDS[kind].params.optional() }).describe(STEP_KINDS[kind].description),
+    stepSchema.extend({ kind: z.literal(kind), with: STEP_PARAMS[kind].optional() }).describe(STEP_KINDS[kind].description),
   );
   const spec = pipelineSpecSchema.extend({
     steps: z.array(z.union(steps as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]])).min(1),

@@ -8,6 +8,7 @@ import { InvalidPipelineInputError } from '../errors';
 import { dagProblems } from './dag';
 import { pipelineInputSchema, pipelineSpecSchema, type PipelineInput, type PipelineSpec } from './spec-schema';
 import { STEP_KINDS, type StepKindName } from './step-kinds';
+import { STEP_PARAMS } from './step-params-by-kind';
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string): string[] {
   return issues.map((issue) => {
@@ -57,7 +58,7 @@ export function parsePipelineSpec(
   problems.push(...dagProblems(spec.steps, `${specLabel}.steps`));
   spec.steps.forEach((step, i) => {
     const kind = STEP_KINDS[step.kind as StepKindName];
-    const params = kind.params.safeParse(step.with);
+    const params = STEP_PARAMS[step.kind as StepKindName].safeParse(step.with);
     if (params.success) step.with = params.data as Record<string, unknown>;
     else problems.push(...formatIssues(params.error.issues, `${specLabel}.steps[${i}].with`));
     if (step.cache === true && kind.cache === 'never') {

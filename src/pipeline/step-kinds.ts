@@ -1,20 +1,11 @@
 /**
- * The one registry of step kinds: which activity runs a kind, how its parameters are
- * validated, the timeouts it gets unless the spec says otherwise, and how it is cached.
- * Pure data and zod only, so the workflow bundle may import it.
+ * The one registry of step kinds: which activity runs a kind, the timeouts it gets unless the
+ * spec says otherwise, and how it is cached. Pure data without zod, so the workflow bundle may
+ * import it: every module a workflow imports is evaluated again for each run, and zod with the
+ * parameter schemas cost more CPU per run than the workflow's own code (bench:load profile).
+ * Each kind's parameter schema is in step-params-by-kind.ts.
  */
-import type { z } from 'zod';
 import type { WorkKind } from '../topology/task-queues';
-import {
-  canaryParamsSchema,
-  evaluateParamsSchema,
-  ingestParamsSchema,
-  noopParamsSchema,
-  promoteParamsSchema,
-  registerParamsSchema,
-  trainParamsSchema,
-  validateParamsSchema,
-} from './step-params';
 
 export interface StepKind {
   /** Name of the activity that executes this kind; or, for a kind that runs as a child workflow, that workflow's type. */
@@ -26,7 +17,6 @@ export interface StepKind {
    * that runs as a child workflow names the queue of the activities that workflow schedules.
    */
   queue: WorkKind;
-  params: z.ZodType;
   /** Default start-to-close timeout (ms-format string). */
   timeout: string;
   /** Heartbeat timeout for long-running kinds; absent for short ones. */
@@ -54,7 +44,6 @@ export const STEP_KINDS = {
   ingest: {
     activity: 'ingest',
     queue: 'data',
-    params: ingestParamsSchema,
     timeout: '15 minutes',
     description: 'Read a source with DuckDB, derive features, split train/holdout into Parquet snapshots',
     version: 1,
@@ -65,7 +54,6 @@ export const STEP_KINDS = {
   validate: {
     activity: 'validate',
     queue: 'data',
-    params: validateParamsSchema,
     timeout: '10 minutes',
     description: 'Check schema, types, nulls, ranges, domains, duplicates, labels, label shift, outliers and drift against the champion\'s data',
     version: 2,
@@ -76,7 +64,6 @@ export const STEP_KINDS = {
   train: {
     activity: 'train',
     queue: 'training',
-    params: trainParamsSchema,
     timeout: '2 hours',
     heartbeatTimeout: '1 minute',
     description: 'Train a candidate model off the main thread and export it to ONNX',
@@ -87,7 +74,6 @@ export const STEP_KINDS = {
   evaluate: {
     activity: 'evaluate',
     queue: 'training',
-    params: evaluateParamsSchema,
     timeout: '30 minutes',
     description: 'Score candidate and champion on the same holdout with onnxruntime and apply the gates',
     version: 1,
@@ -98,7 +84,6 @@ export const STEP_KINDS = {
   register: {
     activity: 'register',
     queue: 'orchestration',
-    params: registerParamsSchema,
     timeout: '2 minutes',
     description: 'Record an immutable model version with its lineage in the registry',
     version: 1,
@@ -109,7 +94,6 @@ export const STEP_KINDS = {
     activity: 'canary',
     queue: 'deployment',
     runsAs: 'workflow',
-    params: canaryParamsSchema,
     timeout: '7 days',
     description: 'Shift live traffic to the registered version in steps on the model server, analyse it against the champion at each step, roll back on failure',
     version: 1,
@@ -119,7 +103,6 @@ export const STEP_KINDS = {
   promote: {
     activity: 'promote',
     queue: 'deployment',
-    params: promoteParamsSchema,
     timeout: '2 minutes',
     description: 'Move the champion alias to the new version when the evaluation blessed it (and its canary passed), and point the model server at it',
     version: 1,
@@ -129,7 +112,6 @@ export const STEP_KINDS = {
   noop: {
     activity: 'noop',
     queue: 'orchestration',
-    params: noopParamsSchema,
     timeout: '1 minute',
     description: 'Test and benchmark kind: does no work and hands its upstream artifact references on unchanged (bench/load.ts measures the engine with it)',
     version: 1,

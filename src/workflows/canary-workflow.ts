@@ -19,6 +19,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   getExternalWorkflowHandle,
   workflowInfo,
@@ -26,7 +27,7 @@ import {
 } from '@temporalio/workflow';
 import type { createCanaryActivities } from '../activities/canary';
 import { analyseStep, baselineFor, type StepAnalysis, type StepMeasurement } from '../canary/analysis';
-import { canaryInputSchema, CanaryState, type CanaryInput, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
+import { CanaryState, type CanaryInput, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
 import type { StepResult } from '../pipeline/types';
 import { ApprovalGate } from './approval-gate';
 import {
@@ -58,12 +59,14 @@ function canaryActivities(queues: TaskQueues | undefined) {
   };
 }
 
+const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
 
 export async function canary(rawInput: CanaryInput): Promise<StepResult> {
   const { canarySetTraffic, canaryMeasure, canaryWriteReport, rollbackTraffic } = canaryActivities(await loadTaskQueues());
-  const input = parseInput(rawInput);
+  const input = await parseInput(rawInput);
   const state = new CanaryState(input, Date.now());
   let gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
   let abortRequest: AbortRequest | undefined;
@@ -177,11 +180,17 @@ async function measure(canaryMeasure: CanaryActivities['canaryMeasure'], model: 
   }
 }
 
-function parseInput(raw: CanaryInput): ParsedCanaryInput {
-  const parsed = canaryInputSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `canary input.${i.path.join('.')}: ${i.message}`);
-  throw ApplicationFailure.create({ type: 'InvalidPipelineInput', message: `Invalid canary input:\n  - ${problems.join('\n  - ')}`, nonRetryable: true, details: [{ problems }] });
+/** Validated by a local activity, so zod stays out of the bundle; a bad input fails the run naming each field. */
+async function parseInput(raw: CanaryInput): Promise<ParsedCanaryInput> {
+  try {
+    return await parseCanaryInput(raw);
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure) {
+      throw ApplicationFailure.create({ type: cause.type ?? 'InvalidPipelineInput', message: cause.message, details: cause.details as unknown[] | undefined, nonRetryable: true });
+    }
+    throw err;
+  }
 }
 
 function failureMessage(err: unknown): string {

@@ -1,0 +1,27 @@
+/**
+ * The parameter schema of every step kind, kept apart from STEP_KINDS so the workflow bundle,
+ * which imports STEP_KINDS, stays free of zod. Used where specs are parsed (activities, API, CLI).
+ */
+import type { z } from 'zod';
+import type { StepKindName } from './step-kinds';
+import {
+  canaryParamsSchema,
+  evaluateParamsSchema,
+  ingestParamsSchema,
+  noopParamsSchema,
+  promoteParamsSchema,
+  registerParamsSchema,
+  trainParamsSchema,
+  validateParamsSchema,
+} from './step-params';
+
+export const STEP_PARAMS: Readonly<Record<StepKindName, z.ZodType>> = Object.freeze({
+  ingest: ingestParamsSchema,
+  validate: validateParamsSchema,
+  train: trainParamsSchema,
+  evaluate: evaluateParamsSchema,
+  register: registerParamsSchema,
+  canary: canaryParamsSchema,
+  promote: promoteParamsSchema,
+  noop: noopParamsSchema,
+});
