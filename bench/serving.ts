@@ -148,10 +148,18 @@ async function main(): Promise<void> {
     };
 
     // 2. Peak throughput, floor first, then the model server, then the floor again to bracket drift.
-    const bareA = await peak(bare.base, traffic, 8);
-    const modelPeak = await peak(server.base, traffic, 8);
-    const bareB = await peak(bare.base, traffic, 8);
-    const bareRps = (bareA.rps + bareB.rps) / 2;
+    //    Twice: 16 connections, then 64 (under more concurrency the model server's micro-batches
+    //    grow); each side's peak is its better result.
+    const levels = [];
+    for (const connections of [16, 64]) {
+      const a = await peak(bare.base, traffic, 8, connections);
+      const m = await peak(server.base, traffic, 8, connections);
+      const b = await peak(bare.base, traffic, 8, connections);
+      levels.push({ connections, bareA: a, bareB: b, bareRps: (a.rps + b.rps) / 2, modelPeak: m });
+    }
+    const best = levels.reduce((x, y) => (y.modelPeak.rps > x.modelPeak.rps ? y : x));
+    const { bareA, bareB, modelPeak } = best;
+    const bareRps = Math.max(...levels.map((l) => l.bareRps));
 
     // 3. 500 requests/s across weight changes, a promotion, a rollback and a version switch.
     const changes: { what: string; ms: number; revision: number }[] = [];
@@ -169,7 +177,7 @@ async function main(): Promise<void> {
     }
     const switched = await switching;
 
-    printReport({ cpuPerRequestUs: { model: (modelCpu / 15_000) * 1e6, bare: (bareCpu / 15_000) * 1e6 }, steady, modelLatency: percentiles(modelLatencies), bareLatency: percentiles(bareLatencies), stats: stats.body, bareA, bareB, bareRps, modelPeak, switched, changes });
+    printReport({ cpuPerRequestUs: { model: (modelCpu / 15_000) * 1e6, bare: (bareCpu / 15_000) * 1e6 }, steady, modelLatency: percentiles(modelLatencies), bareLatency: percentiles(bareLatencies), stats: stats.body, bareA, bareB, bareRps, modelPeak, levels, switched, changes });
   } finally {
     agent.destroy();
     if (server) await stopServer(server);
@@ -210,6 +218,7 @@ function printReport(r: {
   bareB: { rps: number };
   bareRps: number;
   modelPeak: { rps: number; p99: number; non2xx: number; errors: number };
+  levels: { connections: number; bareRps: number; modelPeak: { rps: number; p99: number; non2xx: number } }[];
   switched: ReplayReport;
   changes: { what: string; ms: number; revision: number }[];
 }): void {
@@ -229,9 +238,11 @@ function printReport(r: {
   for (const v of r.stats?.versions ?? []) {
     console.log(`   server v${v.version}: ${v.requests} requests, p50 ${ms(v.latencyMs.p50)}, p99 ${ms(v.latencyMs.p99)} (routing → answer, in the server)`);
   }
-  console.log('\n2. peak throughput (autocannon, 16 connections, 8 s each)');
-  console.log(`   bare Fastify (floor)   ${r.bareA.rps.toFixed(0)} and ${r.bareB.rps.toFixed(0)} req/s (before/after) → ${r.bareRps.toFixed(0)} req/s`);
-  console.log(`   model server           ${r.modelPeak.rps.toFixed(0)} req/s, p99 ${ms(r.modelPeak.p99)}, non-2xx ${r.modelPeak.non2xx}, errors ${r.modelPeak.errors}`);
+  console.log('\n2. peak throughput (autocannon, 16 and 64 connections, 8 s each, floor before and after)');
+  for (const l of r.levels) {
+    console.log(`   ${String(l.connections).padStart(2)} connections: bare Fastify ${l.bareRps.toFixed(0)} req/s, model server ${l.modelPeak.rps.toFixed(0)} req/s (p99 ${ms(l.modelPeak.p99)}, non-2xx ${l.modelPeak.non2xx}) = ${((l.modelPeak.rps / l.bareRps) * 100).toFixed(1)}%`);
+  }
+  console.log(`   peaks                  model server ${r.modelPeak.rps.toFixed(0)} req/s, bare Fastify ${r.bareRps.toFixed(0)} req/s (each its best level)`);
   console.log(`   ratio                  ${(ratio * 100).toFixed(1)}% of bare Fastify   (target ≥ ${TARGET_RATIO * 100}%: ${verdict(ratio >= TARGET_RATIO)})`);
   console.log('\n3. 500 requests/s across admin changes (6,000 requests)');
   for (const c of r.changes) console.log(`   ${c.what.padEnd(34)} PUT took ${ms(c.ms)} → revision ${c.revision}`);
