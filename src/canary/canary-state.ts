@@ -13,7 +13,7 @@ export type { CanaryInput, ParsedCanaryInput } from './canary-input';
 /** `passed`: every step passed (or was approved); the pipeline's promote step may move the alias. */
 export type CanaryVerdict = 'passed' | 'rolled-back' | 'aborted' | 'skipped';
 
-export type CanaryStage = 'shifting-traffic' | 'holding' | 'analysing' | 'awaiting-decision' | 'rolling-back' | 'done';
+export type CanaryStage = 'starting' | 'shifting-traffic' | 'holding' | 'analysing' | 'awaiting-decision' | 'rolling-back' | 'done';
 
 export interface CanaryDecision {
   decision: 'approved' | 'rejected';

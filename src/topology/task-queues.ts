@@ -30,6 +30,8 @@ export const ACTIVITY_WORK = {
   resolvePipeline: 'orchestration',
   assessRetraining: 'orchestration',
   taskQueues: 'orchestration',
+  // A local activity of the canary workflow: it runs on the worker that runs the workflow.
+  parseCanaryInput: 'orchestration',
   canarySetTraffic: 'deployment',
   canaryMeasure: 'deployment',
   canaryWriteReport: 'deployment',

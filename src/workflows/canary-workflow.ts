@@ -27,7 +27,7 @@ import {
 } from '@temporalio/workflow';
 import type { createCanaryActivities } from '../activities/canary';
 import { analyseStep, baselineFor, type StepAnalysis, type StepMeasurement } from '../canary/analysis';
-import { CanaryState, type CanaryInput, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
+import { CanaryState, type CanaryInput, type CanaryStatus, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
 import type { StepResult } from '../pipeline/types';
 import { ApprovalGate } from './approval-gate';
 import {
@@ -65,21 +65,22 @@ const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>({ startToClo
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
 
 export async function canary(rawInput: CanaryInput): Promise<StepResult> {
+  // Handlers first: a query, decision or abort that arrives while the input is still being
+  // checked must find them (an update without a handler would be rejected outright).
+  let live: CanaryState | undefined;
+  let gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
+  let abortRequest: AbortRequest | undefined;
+  setHandler(canaryStatusQuery, () => ({ ...(live?.status() ?? startingStatus(rawInput)), decision: gate.snapshot() }), { description: canaryStatusQueryDescription });
+  setHandler(approveUpdate, (req) => gate.decide('approved', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryApproveDescription });
+  setHandler(rejectUpdate, (req) => gate.decide('rejected', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryRejectDescription });
+  setHandler(abortSignal, (req) => {
+    abortRequest ??= { by: String(req?.by ?? 'unknown'), reason: String(req?.reason ?? 'no reason given') };
+  });
+
   const { canarySetTraffic, canaryMeasure, canaryWriteReport, rollbackTraffic } = canaryActivities(await loadTaskQueues());
   const input = await parseInput(rawInput);
   const state = new CanaryState(input, Date.now());
-  let gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
-  let abortRequest: AbortRequest | undefined;
-
-  setHandler(canaryStatusQuery, () => ({ ...state.status(), decision: gate.snapshot() }), { description: canaryStatusQueryDescription });
-  setHandler(approveUpdate, (req) => gate.decide('approved', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryApproveDescription });
-  setHandler(rejectUpdate, (req) => gate.decide('rejected', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryRejectDescription });
-  setHandler(
-    abortSignal,
-    (req) => {
-      abortRequest ??= { by: String(req?.by ?? 'unknown'), reason: String(req?.reason ?? 'no reason given') };
-    },
-  );
+  live = state;
 
   const { model, candidate, champion, params } = input;
   // The pipeline that started this canary shows its progress in its own status query.
@@ -178,6 +179,21 @@ async function measure(canaryMeasure: CanaryActivities['canaryMeasure'], model: 
     // Missing data is never a pass: the step becomes inconclusive and asks a human.
     return { error: `model server unreachable, no figures for this step: ${failureMessage(err)}` };
   }
+}
+
+/** What the status query answers before the input has been checked. */
+function startingStatus(raw: CanaryInput): CanaryStatus {
+  return {
+    model: String(raw?.model ?? ''),
+    candidate: Number(raw?.candidate),
+    champion: raw?.champion ?? null,
+    stage: 'starting',
+    weight: 0,
+    params: raw?.params as CanaryStatus['params'],
+    startedAt: new Date(workflowInfo().startTime).toISOString(),
+    steps: [],
+    reasons: [],
+  };
 }
 
 /** Validated by a local activity, so zod stays out of the bundle; a bad input fails the run naming each field. */

@@ -38,7 +38,7 @@ describe('where each activity runs', () => {
     const names = Object.keys(createActivities({ pipelinesDir: '.', duckdbThreads: 1 } as never));
     const byKind = Object.fromEntries(WORK_KINDS.map((k) => [k, names.filter((n) => workOfActivity(n) === k).sort()]));
     expect(byKind).toEqual({
-      orchestration: ['assessRetraining', 'noop', 'register', 'resolvePipeline', 'taskQueues'],
+      orchestration: ['assessRetraining', 'noop', 'parseCanaryInput', 'register', 'resolvePipeline', 'taskQueues'],
       data: ['ingest', 'validate'],
       training: ['evaluate', 'train'],
       deployment: ['canaryMeasure', 'canarySetTraffic', 'canaryWriteReport', 'deployChampion', 'promote', 'rollbackChampion'],
