@@ -9,15 +9,7 @@ import { createFileDigests } from '../cache/file-digests';
 import { createSourceFingerprint } from '../cache/source-fingerprint';
 import type { StepCache } from '../cache/step-cache';
 import { createTrainerFingerprint } from '../cache/trainer-fingerprint';
-import {
-  evaluateParamsSchema,
-  ingestParamsSchema,
-  noopParamsSchema,
-  promoteParamsSchema,
-  registerParamsSchema,
-  trainParamsSchema,
-  validateParamsSchema,
-} from '../pipeline/step-params';
+import { STEP_PARAMS } from '../pipeline/step-params-by-kind';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { StepRecords } from '../step-records/step-records';
 import { createTaskQueuesActivity } from '../topology/task-queues-activity';
@@ -79,38 +71,38 @@ export function createActivities(deps: ActivityDeps) {
     ingest: defineStep(
       deps,
       'ingest',
-      (p) => ingestParamsSchema.parse(p),
+      (p) => STEP_PARAMS.ingest.parse(p),
       (req, params) => ingestSnapshot({ store, duckdbThreads }, params, req.ctx.stepId),
       sourceFiles,
     ),
     validate: defineStep(
       deps,
       'validate',
-      (p) => validateParamsSchema.parse(p),
+      (p) => STEP_PARAMS.validate.parse(p),
       (req, params) => validateSnapshots({ store, duckdbThreads, registry }, req, params),
       champion,
     ),
     train: defineStep(
       deps,
       'train',
-      (p) => trainParamsSchema.parse(p),
+      (p) => STEP_PARAMS.train.parse(p),
       (req, params, log) => trainCandidate({ store }, req, params, log),
       trainerCode,
     ),
     evaluate: defineStep(
       deps,
       'evaluate',
-      (p) => evaluateParamsSchema.parse(p),
+      (p) => STEP_PARAMS.evaluate.parse(p),
       (req, params, log) => evaluateCandidate({ store, registry }, req, params, log),
       champion,
     ),
-    register: defineStep(deps, 'register', (p) => registerParamsSchema.parse(p), (req, params) =>
+    register: defineStep(deps, 'register', (p) => STEP_PARAMS.register.parse(p), (req, params) =>
       registerVersion({ registry, codeVersion: deps.codeVersion }, req, params),
     ),
-    promote: defineStep(deps, 'promote', (p) => promoteParamsSchema.parse(p), (req, params, log) =>
+    promote: defineStep(deps, 'promote', (p) => STEP_PARAMS.promote.parse(p), (req, params, log) =>
       promoteVersion({ registry, serving: deps.serving }, req, params, log),
     ),
-    noop: defineStep(deps, 'noop', (p) => noopParamsSchema.parse(p), async (req) => passReferences(req)),
+    noop: defineStep(deps, 'noop', (p) => STEP_PARAMS.noop.parse(p), async (req) => passReferences(req)),
     taskQueues: createTaskQueuesActivity(deps.taskQueues),
     rollbackChampion: (req: RollbackRequest) => rollbackChampion({ registry, logger: deps.logger }, req),
     ...withCanaryMetrics(createCanaryActivities({ logger: deps.logger, store, serving: deps.serving }), deps.metrics),

@@ -15,7 +15,7 @@ import {
   validateParamsSchema,
 } from './step-params';
 
-export const STEP_PARAMS: Readonly<Record<StepKindName, z.ZodType>> = Object.freeze({
+export const STEP_PARAMS = Object.freeze({
   ingest: ingestParamsSchema,
   validate: validateParamsSchema,
   train: trainParamsSchema,
@@ -24,4 +24,4 @@ export const STEP_PARAMS: Readonly<Record<StepKindName, z.ZodType>> = Object.fre
   canary: canaryParamsSchema,
   promote: promoteParamsSchema,
   noop: noopParamsSchema,
-});
+}) satisfies Readonly<Record<StepKindName, z.ZodType>>;
