@@ -159,11 +159,12 @@ async function main(): Promise<void> {
         // One at a time: the per-run latency without queueing behind 199 others.
         const floorSolo = await sequential(10, (i) => plainBatch(1, `solo-${i}`));
         const slipSolo = await sequential(10, (i) => slipwayBatch(env.client, config.taskQueue, 1, `solo-${i}`));
-        // Alternate, so a change in the machine's load hits both sides.
+        // Floor, Slipway, Slipway, floor: a drift in the machine's load, or the dev server slowing
+        // as its store fills, weighs on both sides alike instead of always on the one that goes second.
         const floorA = await plainBatch(PIPELINES, 'a');
         const slipA = await slipwayBatch(env.client, config.taskQueue, PIPELINES, 'a');
-        const floorB = await plainBatch(PIPELINES, 'b');
         const slipB = await slipwayBatch(env.client, config.taskQueue, PIPELINES, 'b');
+        const floorB = await plainBatch(PIPELINES, 'b');
         return { floorA, slipA, floorB, slipB, floorSolo, slipSolo };
       }),
     );
@@ -181,7 +182,12 @@ async function main(): Promise<void> {
       const s = summarise(`one at a time, Slipway (10 runs)`, results.slipSolo);
       console.log(`one at a time ratios: median latency ${(s.p50 / f.p50).toFixed(2)}x, p95 ${(s.p95 / f.p95).toFixed(2)}x\n`);
     }
-    for (const [round, floor, slip] of rows) {
+    const pooled = (a: Batch, b: Batch): Batch => ({
+      latenciesMs: [...a.latenciesMs, ...b.latenciesMs],
+      wallMs: a.wallMs + b.wallMs,
+      cpuMs: { bench: a.cpuMs.bench + b.cpuMs.bench, server: a.cpuMs.server + b.cpuMs.server },
+    });
+    for (const [round, floor, slip] of [...rows, ['both rounds', pooled(results.floorA, results.floorB), pooled(results.slipA, results.slipB)] as const]) {
       const f = summarise(`${round} floor: plain, ${activities} activities`, floor);
       const s = summarise(`${round} Slipway pipeline, ${STEPS} noop steps`, slip);
       console.log(

@@ -1,21 +1,29 @@
 /**
- * Determinism guard: a history recorded from a real run must replay against today's
- * workflow code. If this fails, a change would break pipelines already in flight; version
- * the change with `patched()` instead of re-recording.
+ * Determinism guard: every history recorded from a real run (test/histories) must replay
+ * against today's workflow code. If one fails, a change would break pipelines already in
+ * flight; version the change with `patched()` instead of re-recording, and record the new
+ * code path with `npx tsx scripts/record-history.ts <name>`.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../src/workflows-path';
 
+const dir = path.join(__dirname, 'histories');
+const recordings = readdirSync(dir).filter((f) => f.endsWith('.history.pb')).sort();
+
 describe('replay of recorded histories', () => {
-  it('replays the recorded flight-delay run without nondeterminism', async () => {
-    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(__dirname, 'histories', 'flight-delay.history.pb')));
+  it('has the recordings of each code path: the original run, the task-queue local activity, the lean run', () => {
+    expect(recordings).toEqual(
+      expect.arrayContaining(['flight-delay.history.pb', 'pipeline-task-queues-local-activity.history.pb', 'pipeline-lean-run.history.pb', 'flight-delay-lean-run.history.pb']),
+    );
+  });
+
+  it.each(recordings)('replays %s without nondeterminism', async (file) => {
+    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
     expect(history.events.length).toBeGreaterThan(20);
-    await expect(
-      Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, replayName: 'flight-delay' }, history),
-    ).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, replayName: file }, history)).resolves.toBeUndefined();
   }, 120_000);
 });

@@ -47,7 +47,8 @@ export interface ActivityDeps {
   /** The model server's admin API (canary steps, promotion, rollback); undefined without SLIPWAY_SERVE_URL. */
   serving?: ServingAdmin;
   /**
-   * Task queue per kind of work, answered to workflows by the `taskQueues` local activity.
+   * Task queue per kind of work, handed to pipeline runs with their resolved spec and answered
+   * to the canary and rollback workflows by the `taskQueues` local activity.
    * @default undefined: every activity runs on the workflow's own queue
    */
   taskQueues?: TaskQueues;
@@ -66,7 +67,7 @@ export function createActivities(deps: ActivityDeps) {
   const trainerCode = { cacheInputs: createTrainerFingerprint({ builtinVersion: BUILTIN_TRAINER_VERSION, digest: digests }) };
   const champion = { cacheInputs: createChampionFingerprint(registry) };
   return {
-    resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir }),
+    resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir, taskQueues: deps.taskQueues }),
     assessRetraining: (req: AssessRequest) => assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, serving: deps.serving }, req),
     ingest: defineStep(
       deps,

@@ -11,15 +11,21 @@ import { InvalidPipelineInputError } from '../errors';
 import { canonicalJson } from '../artifacts/canonical-json';
 import { parsePipelineInput, parsePipelineSpec } from '../pipeline/parse-spec';
 import type { ResolvedPipeline } from '../pipeline/types';
+import type { TaskQueues } from '../topology/task-queues';
 
 export interface ResolveDeps {
   pipelinesDir: string;
 }
 
-export function createResolvePipeline(deps: ResolveDeps) {
+/**
+ * `taskQueues`: this worker's topology, handed to the run with its spec (it is an orchestration
+ * worker: resolvePipeline runs on the workflow's own queue); undefined: everything on that queue.
+ */
+export function createResolvePipeline(deps: ResolveDeps & { taskQueues?: TaskQueues }) {
   return async function resolvePipeline(rawInput: unknown): Promise<ResolvedPipeline> {
     try {
-      return await resolvePipelineInput(deps, rawInput);
+      const resolved = await resolvePipelineInput(deps, rawInput);
+      return deps.taskQueues ? { ...resolved, taskQueues: deps.taskQueues } : resolved;
     } catch (err) {
       if (err instanceof InvalidPipelineInputError) {
         throw ApplicationFailure.create({

@@ -53,7 +53,8 @@ export function defineStep<P>(
     const started = Date.now();
     const record = (outcome: StepOutcome) =>
       deps.metrics?.stepFinished({ pipeline: req.ctx.pipeline, kind, outcome, seconds: (Date.now() - started) / 1000 });
-    const earlier = await deps.stepRecords.get(key);
+    // Only a retry can find a record: the key is per run and step, and the workflow schedules each step once.
+    const earlier = attempt > 1 ? await deps.stepRecords.get(key) : undefined;
     if (earlier) {
       log.info('step already finished in an earlier attempt; returning its output');
       record('resumed');

@@ -96,4 +96,9 @@ export interface ResolvedPipeline {
   source: string;
   /** Step ids the input forces to run despite a cached output (`*`: all); absent in runs from before caching. */
   rerun?: string[];
+  /**
+   * Where each kind of work runs, as configured on the orchestration worker that resolved the
+   * spec (absent: everything on the workflow's own queue; runs before `slipway-lean-run` asked a local activity).
+   */
+  taskQueues?: import('../topology/task-queues').TaskQueues;
 }

@@ -54,7 +54,13 @@ export class PipelineRun {
   }
 
   runningCount(): number {
-    return [...this.steps.values()].filter((s) => s.state === 'running').length;
+    return this.runningStepIds().length;
+  }
+
+  runningStepIds(): string[] {
+    const ids: string[] = [];
+    for (const s of this.steps.values()) if (s.state === 'running') ids.push(s.id);
+    return ids;
   }
 
   request(step: StepSpec): StepRequest {

@@ -10,9 +10,9 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
@@ -36,7 +36,7 @@ import {
 import type { PipelineResult } from './pipeline-status';
 import { PipelineRun } from './pipeline-run';
 import { RESOLVE_OPTIONS, retryPolicy } from './presets';
-import { modelKey, outcomeKey, pipelineKey, stageKey } from './search-attributes';
+import { StageReporter } from './stage-reporter';
 import { loadTaskQueues, onQueue } from './task-queues';
 import type { TaskQueues } from '../topology/task-queues';
 
@@ -44,6 +44,12 @@ type Activities = ReturnType<typeof createActivities>;
 type StepActivity = (req: StepRequest) => Promise<StepResult>;
 
 const { resolvePipeline } = proxyActivities<Activities>(RESOLVE_OPTIONS);
+
+/**
+ * Runs from this patch on take the task-queue topology from resolvePipeline's answer (no local
+ * activity) and report lifecycle stages rather than step ids (src/workflows/stage-reporter.ts).
+ */
+export const LEAN_RUN_PATCH = 'slipway-lean-run';
 
 export async function pipeline(input: unknown): Promise<PipelineResult> {
   const { workflowId, runId } = workflowInfo();
@@ -61,65 +67,109 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
 
   setHandler(canaryProgressSignal, (p) => run.progress(p.stepId, { canary: p }));
 
-  const queues = await loadTaskQueues();
+  const lean = patched(LEAN_RUN_PATCH);
+  const legacyQueues = lean ? undefined : await loadTaskQueues();
   const resolved = await resolvePipeline.executeWithOptions(RESOLVE_OPTIONS, [input]).catch(rethrowCause);
+  const queues = lean ? resolved.taskQueues : legacyQueues;
+  const stage = new StageReporter(lean);
   run.begin(resolved);
   const spec = resolved.spec;
-  upsertSearchAttributes([
-    { key: modelKey, value: spec.model },
-    { key: pipelineKey, value: spec.name },
-  ]);
+  stage.resolved(spec.model, spec.name);
   log.info('pipeline resolved', { pipeline: spec.name, model: spec.model, specDigest: resolved.specDigest, source: resolved.source });
 
-  let firstFailure: unknown;
-  const running = new Map<string, Promise<void>>();
-  for (;;) {
-    for (const step of run.readySteps()) {
-      if (run.runningCount() >= spec.maxParallel) break;
-      run.started(step.id, Date.now());
-      upsertSearchAttributes([{ key: stageKey, value: step.id }]);
-      const done = withApproval(gate, step, run.request(step)).then((request) => runStep(step, request, queues)).then(
-        (result) => run.succeeded(step.id, result, Date.now()),
-        (err: unknown) => {
-          firstFailure ??= err;
-          run.failedStep(step.id, describeFailure(err), Date.now());
-        },
-      );
-      running.set(step.id, done.finally(() => running.delete(step.id)));
-    }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
-  }
+  const { failure } = await runSteps({ run, gate, stage, queues, maxParallel: spec.maxParallel });
 
   const result = { ...run.finish(), approval: gate.snapshot() };
-  upsertSearchAttributes([
-    { key: stageKey, value: result.stage },
-    { key: outcomeKey, value: result.outcome },
-  ]);
-  if (firstFailure !== undefined) rethrowCause(firstFailure);
+  stage.finished(result.stage === 'failed' ? 'failed' : 'completed', result.outcome);
+  if (failure) rethrowCause(failure.error);
   log.info('pipeline finished', { outcome: result.outcome });
   return result;
 }
 
-/**
- * A promote step in manual mode whose candidate was blessed waits here for the approve or
- * reject update (or the timeout and its documented default) before its activity runs.
- */
-async function withApproval(gate: ApprovalGate, step: StepSpec, request: StepRequest): Promise<StepRequest> {
-  if (step.kind !== 'promote' || step.with.mode !== 'manual') return request;
-  const blessed = Object.values(request.inputs).some((o) => o?.summary && 'gates' in o.summary && o.summary.blessed === true);
-  if (!blessed) return request;
-  const timeoutMs = msFromDuration(String(step.with.approvalTimeout ?? '24 hours'));
-  gate.open(step.id, Date.now(), timeoutMs, step.with.onTimeout === 'approve' ? 'approve' : 'reject');
-  upsertSearchAttributes([{ key: stageKey, value: 'awaiting-approval' }]);
-  log.info('promotion waits for approval', { step: step.id, timeoutMs });
-  if (!(await condition(() => !gate.pending, timeoutMs))) gate.timeOut(Date.now());
-  return { ...request, approval: gate.decision };
+interface StepsContext {
+  run: PipelineRun;
+  gate: ApprovalGate;
+  stage: StageReporter;
+  queues: TaskQueues | undefined;
+  maxParallel: number;
 }
 
-function runStep(step: StepSpec, request: StepRequest, queues: TaskQueues | undefined): Promise<StepResult> {
+/**
+ * Starts every ready step (up to `maxParallel` at once) and, as each ends, the steps it made
+ * ready, until none runs; resolves with the first failure. Callback-driven rather than a loop
+ * over `Promise.race`: the SDK records a source-mapped stack trace for every promise workflow
+ * code creates (for the stack-trace query), and that bookkeeping was the largest cost of a
+ * no-op step in bench:load, so each step costs one promise besides its activity's.
+ * Command order per batch, which replay depends on: each step's start (and, for a step awaiting
+ * approval, its wait), then the activities in spec order.
+ */
+function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> {
+  const { run } = ctx;
+  let failure: { error: unknown } | undefined;
+  return new Promise((resolve) => {
+    const ended = (): void => {
+      startReady();
+      if (run.runningCount() === 0) resolve({ failure });
+    };
+    const execute = (step: StepSpec, request: StepRequest): void => {
+      let result: Promise<StepResult>;
+      try {
+        result = runStep(step, request, ctx.queues, ctx.stage);
+      } catch (err) {
+        // A step that cannot even be scheduled (e.g. options the SDK refuses) fails like any other.
+        result = Promise.reject(err);
+      }
+      void result.then(
+        (result) => {
+          run.succeeded(step.id, result, Date.now());
+          ended();
+        },
+        (err: unknown) => {
+          failure ??= { error: err };
+          run.failedStep(step.id, describeFailure(err), Date.now());
+          ended();
+        },
+      );
+    };
+    const startReady = (): void => {
+      const now: Array<{ step: StepSpec; request: StepRequest }> = [];
+      for (const step of run.readySteps()) {
+        if (run.runningCount() >= ctx.maxParallel) break;
+        run.started(step.id, Date.now());
+        ctx.stage.stepStarted(step.id, run.runningStepIds());
+        const request = run.request(step);
+        const approval = awaitApproval(ctx.gate, ctx.stage, step, request);
+        if (approval) void approval.then((approved) => execute(step, approved));
+        else now.push({ step, request });
+      }
+      for (const { step, request } of now) execute(step, request);
+    };
+    ended();
+  });
+}
+
+/**
+ * A promote step in manual mode whose candidate was blessed waits for the approve or reject
+ * update (or the timeout and its documented default) before its activity runs; undefined: no wait.
+ */
+function awaitApproval(gate: ApprovalGate, stage: StageReporter, step: StepSpec, request: StepRequest): Promise<StepRequest> | undefined {
+  if (step.kind !== 'promote' || step.with.mode !== 'manual') return undefined;
+  const blessed = Object.values(request.inputs).some((o) => o?.summary && 'gates' in o.summary && o.summary.blessed === true);
+  if (!blessed) return undefined;
+  const timeoutMs = msFromDuration(String(step.with.approvalTimeout ?? '24 hours'));
+  gate.open(step.id, Date.now(), timeoutMs, step.with.onTimeout === 'approve' ? 'approve' : 'reject');
+  stage.lifecycle('awaiting-approval');
+  log.info('promotion waits for approval', { step: step.id, timeoutMs });
+  return condition(() => !gate.pending, timeoutMs).then((decided) => {
+    if (!decided) gate.timeOut(Date.now());
+    stage.lifecycle('running');
+    return { ...request, approval: gate.decision };
+  });
+}
+
+function runStep(step: StepSpec, request: StepRequest, queues: TaskQueues | undefined, stage: StageReporter): Promise<StepResult> {
   const kind = STEP_KINDS[step.kind as StepKindName];
-  if ('runsAs' in kind && kind.runsAs === 'workflow') return runCanary(request);
+  if ('runsAs' in kind && kind.runsAs === 'workflow') return runCanary(request, stage);
   const options = onQueue({
     // The spec schema only admits ms-style durations, which is what Duration's string form is.
     startToCloseTimeout: (step.timeout ?? kind.timeout) as Duration,
@@ -135,12 +185,13 @@ function runStep(step: StepSpec, request: StepRequest, queues: TaskQueues | unde
  * The canary step runs as the `canary-<model>` child workflow: its id serialises canaries of
  * one model, and it has its own status query, approve/reject updates and abort signal.
  */
-async function runCanary(request: StepRequest): Promise<StepResult> {
+async function runCanary(request: StepRequest, stage: StageReporter): Promise<StepResult> {
   const plan = planCanary(request);
   if ('skip' in plan) return { artifacts: {}, summary: { canaryVerdict: 'skipped', reasons: [plan.skip] }, attempt: 1 };
   const workflowId = canaryWorkflowId(request.ctx.model);
+  stage.lifecycle('canary');
   try {
-    return await executeChild(canary, {
+    const result = await executeChild(canary, {
       workflowId,
       args: [plan.input],
       // Cancelling the pipeline asks the canary to roll back rather than killing it mid-shift.
@@ -148,6 +199,8 @@ async function runCanary(request: StepRequest): Promise<StepResult> {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `canary of ${request.ctx.model} v${plan.input.candidate} against v${plan.input.champion ?? 'none'}`,
     });
+    stage.lifecycle('running');
+    return result;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw ApplicationFailure.create({

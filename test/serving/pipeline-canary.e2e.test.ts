@@ -55,11 +55,17 @@ describe('flight-delay-canary pipeline', () => {
       args: [{ pipeline: 'flight-delay-canary', overrides: { ...WINDOW, ...FAST_CANARY, train: { params: { epochs: 3, seed: 11 } } } }],
     });
     // The pipeline's own status shows the canary's progress while it runs.
+    // So does its SlipwayStage search attribute, for list filters.
     const seen = new Set<string>();
+    const stages = new Set<string>();
     const poll = setInterval(() => {
       void handle.query(statusQuery).then((st) => {
         const progress = st.steps.find((x) => x.id === 'canary')?.summary?.canary as { stage: string; weight: number } | undefined;
         if (progress) seen.add(`${progress.stage}@${progress.weight}`);
+      }, () => undefined);
+      void handle.describe().then((d) => {
+        const stage = d.typedSearchAttributes.getAll().find((p) => p.key.name === 'SlipwayStage');
+        if (stage) stages.add(String(stage.value));
       }, () => undefined);
     }, 200);
     const second: PipelineResult = await handle.result().finally(() => {
@@ -69,6 +75,7 @@ describe('flight-delay-canary pipeline', () => {
     const report = await replay;
     expect(seen).toContain('holding@50');
     expect(seen).toContain('holding@100');
+    expect(stages).toContain('canary');
 
     const canary = second.steps.find((s) => s.id === 'canary')!.summary!;
     expect(canary).toMatchObject({ canaryVerdict: 'passed', candidate: 2, champion: 1, workflowId: `canary-${MODEL}` });

@@ -37,6 +37,13 @@ describe('manual promotion', () => {
     await env?.teardown();
   });
 
+  /** The run's stage, model and outcome search attributes, as list filters see them. */
+  const stageOf = async (workflowId: string) => {
+    const { typedSearchAttributes } = await env.client.workflow.getHandle(workflowId).describe();
+    const wanted = ['SlipwayStage', 'SlipwayModel', 'SlipwayOutcome'];
+    return Object.fromEntries(typedSearchAttributes.getAll().filter((p) => wanted.includes(p.key.name)).map((p) => [p.key.name, p.value]));
+  };
+
   const waitingForApproval = async (workflowId: string) => {
     await expect
       .poll(async () => (await slipway.getStatus(workflowId).catch(() => undefined))?.approval?.state, { timeout: 120_000, interval: 250 })
@@ -47,6 +54,10 @@ describe('manual promotion', () => {
     const run = await slipway.startPipeline(manual('approve-me'), { idempotencyKey: 'approve-1' });
     await waitingForApproval(run.workflowId);
     expect(await registry.getAlias('approve-me', 'champion')).toBeUndefined();
+    // The list filter and the UI show the wait: a lifecycle stage, and the step in the current details.
+    const handle = env.client.workflow.getHandle(run.workflowId);
+    expect(await stageOf(run.workflowId)).toEqual({ SlipwayStage: 'awaiting-approval', SlipwayModel: 'approve-me' });
+    expect((await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails).toBe('running: promote');
 
     await expect(slipway.approve(run.workflowId, { approver: 'alice', reason: '' })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     expect((await slipway.getStatus(run.workflowId)).approval?.state).toBe('pending');
@@ -55,6 +66,7 @@ describe('manual promotion', () => {
     expect(state).toMatchObject({ state: 'approved', decision: { approver: 'alice', reason: 'evaluation report reviewed' } });
     const result: PipelineResult = await slipway.result(run.workflowId);
     expect(result.outcome).toBe('promoted');
+    expect(await stageOf(run.workflowId)).toEqual({ SlipwayStage: 'completed', SlipwayModel: 'approve-me', SlipwayOutcome: 'promoted' });
     const [move] = await registry.aliasHistory('approve-me', 'champion');
     expect(move).toMatchObject({ actor: 'alice', reason: 'approved by alice: evaluation report reviewed', toVersion: 1 });
     expect(move.evidence).toMatchObject({ approval: { decision: 'approved', approver: 'alice' } });
