@@ -90,6 +90,8 @@ let bucket: string;
 let store: S3ArtifactStore;
 /** Requests sent through `s3` by command name, to see what the store actually does. */
 let sent: string[];
+/** The sha256 header of each UploadPart request sent through `s3`. */
+let partChecksums: Array<string | undefined>;
 
 beforeAll(async () => {
   // Installs moto into .tools/s3-venv on first use (about two minutes, once per machine).
@@ -103,6 +105,15 @@ beforeAll(async () => {
     },
     { step: 'initialize' },
   );
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'UploadPartCommand') {
+        partChecksums.push((args.request as { headers: Record<string, string> }).headers['x-amz-checksum-sha256']);
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest' },
+  );
 });
 
 afterAll(async () => {
@@ -111,6 +122,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   sent = [];
+  partChecksums = [];
   dir = await mkdtemp(join(tmpdir(), 'slipway-s3-'));
   bucket = `slipway-${randomBytes(4).toString('hex')}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -160,6 +172,34 @@ describe('S3ArtifactStore on an S3-compatible server', () => {
       const ref = await store.put(source, { name: 'big', mediaType: 'application/octet-stream' }, { move: true });
       expect(ref.sha256).toBe(sha256(content));
       expect(Buffer.compare(await readFile(await elsewhere().localPath(ref)), content)).toBe(0);
+    });
+
+    it('sends an artifact over the multipart threshold in parts, each checked by S3, and reads it back whole', async () => {
+      const MiB = 1024 * 1024;
+      const parts = new S3ArtifactStore({ client: s3, bucket, prefix: 'team/a', cacheRoot: join(dir, 'parts'), multipartThreshold: 8 * MiB, partSize: 5 * MiB });
+      const content = randomBytes(11 * MiB + 5);
+      sent = [];
+      const ref = await parts.putBytes(content, { name: 'snapshot', mediaType: 'application/vnd.apache.parquet' });
+      expect(sent.filter((c) => c !== 'HeadObjectCommand')).toEqual([
+        'CreateMultipartUploadCommand',
+        'UploadPartCommand',
+        'UploadPartCommand',
+        'UploadPartCommand',
+        'CompleteMultipartUploadCommand',
+      ]);
+      // Each part went with its own sha256, which S3 checks against the bytes it received.
+      expect(partChecksums).toHaveLength(3);
+      expect(partChecksums.every((c) => typeof c === 'string' && Buffer.from(c, 'base64').length === 32)).toBe(true);
+      expect(new Set(partChecksums).size).toBe(3);
+      expect(Buffer.compare(await readFile(await elsewhere().localPath(ref)), content)).toBe(0);
+      // Already there (its sha256 is in the object's metadata): not sent again.
+      sent = [];
+      await parts.putBytes(content, { name: 'snapshot', mediaType: 'application/vnd.apache.parquet' });
+      expect(sent).toEqual(['HeadObjectCommand']);
+      // Below the threshold: one PutObject carrying the whole object's sha256.
+      sent = [];
+      await parts.putBytes(randomBytes(MiB), { name: 'small', mediaType: 'application/octet-stream' });
+      expect(sent).toEqual(['HeadObjectCommand', 'PutObjectCommand']);
     });
 
     it('stores JSON canonically and reads it back parsed', async () => {

@@ -18,6 +18,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { ArtifactIntegrityError, isArtifactIntegrityError } from '../errors';
 import type { ArtifactRef } from '../pipeline/types';
 import type { ArtifactInfo, ArtifactStore, JsonArtifactInfo, PutOptions } from './artifact-store';
@@ -37,16 +38,35 @@ export interface S3ArtifactStoreOptions {
   prefix?: string;
   /** Folder of the local verified cache (a LocalArtifactStore root); created on first use. */
   cacheRoot: string;
+  /**
+   * Artifacts of this many bytes or more go up as a multipart upload (S3 takes at most 5 GiB in
+   * one PutObject); S3 checks each part's sha256, and a failed upload is aborted, never visible.
+   * @default 64 MiB
+   */
+  multipartThreshold?: number;
+  /**
+   * Part size of multipart uploads, raised when needed to stay within S3's 10,000 parts.
+   * @default 16 MiB (S3's minimum is 5 MiB)
+   */
+  partSize?: number;
 }
+
+const MiB = 1024 * 1024;
+/** S3's limit on the parts of one multipart upload. */
+const MAX_PARTS = 10_000;
 
 export class S3ArtifactStore implements ArtifactStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly cache: LocalArtifactStore;
+  private readonly multipartThreshold: number;
+  private readonly partSize: number;
 
   constructor(options: S3ArtifactStoreOptions) {
     this.client = options.client;
+    this.multipartThreshold = options.multipartThreshold ?? 64 * MiB;
+    this.partSize = Math.max(options.partSize ?? 16 * MiB, 5 * MiB);
     this.bucket = options.bucket;
     this.prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.cache = new LocalArtifactStore({ root: options.cacheRoot });
@@ -103,6 +123,26 @@ export class S3ArtifactStore implements ArtifactStore {
     );
     if (head && head.ContentLength === ref.bytes && (head.ChecksumSHA256 === checksum || head.Metadata?.sha256 === ref.sha256)) return;
     const path = await this.cache.localPath(ref);
+    if (ref.bytes >= this.multipartThreshold) {
+      await this.call('PutObject', key, ref.uri, false, () =>
+        new Upload({
+          client: this.client,
+          params: {
+            Bucket: this.bucket,
+            Key: key,
+            Body: createReadStream(path),
+            ContentType: ref.mediaType,
+            // The whole object's sha256 cannot be sent with a multipart upload: S3 checks each part's instead.
+            ChecksumAlgorithm: 'SHA256',
+            Metadata: { sha256: ref.sha256 },
+          },
+          partSize: Math.max(this.partSize, Math.ceil(ref.bytes / MAX_PARTS)),
+          queueSize: 4,
+          leavePartsOnError: false,
+        }).done(),
+      );
+      return;
+    }
     await this.call('PutObject', key, ref.uri, false, () =>
       this.client.send(
         new PutObjectCommand({
