@@ -10,6 +10,7 @@ import { createActivities } from './activities';
 import { HttpServingAdmin } from './canary/http-serving-admin';
 import { FileStepCache } from './cache/file-step-cache';
 import { createArtifactStore } from './artifacts/create-artifact-store';
+import { sweepOrphans } from './artifacts/orphan-sweep';
 import { loadConfig, type Config } from './config';
 import { createLogger, installTemporalLogger } from './logger';
 import { createRegistry } from './registry/create-registry';
@@ -36,6 +37,9 @@ export async function createWorker(
   logger: Logger,
   options: Partial<WorkerOptions> = {},
 ): Promise<SlipwayWorker> {
+  // Scratch folders and partial writes of processes on this host that died (SIGKILL, OOM) before cleaning up.
+  const swept = await sweepOrphans(config.artifactRoot);
+  if (swept.length > 0) logger.info({ removed: swept }, 'removed what ended processes left in the artifact root');
   const registry = await createRegistry(config);
   const observability = await startWorkerObservability(config, logger);
   const activities = createActivities({

@@ -17,6 +17,7 @@ import type { ArtifactRef } from '../pipeline/types';
 import type { ArtifactInfo, ArtifactStore, JsonArtifactInfo, PutOptions } from './artifact-store';
 import { artifactUri, parseArtifactUri } from './artifact-uri';
 import { canonicalJson } from './canonical-json';
+import { ownerTag } from './orphan-sweep';
 import { copyHashing, sha256OfBytes, sha256OfFile, writeNewFile, type Digest } from './file-hashing';
 import { VerifiedDigestCache } from './verified-digest-cache';
 
@@ -113,8 +114,9 @@ export class LocalArtifactStore implements ArtifactStore {
   async scratchDir(prefix: string): Promise<string> {
     await this.ready();
     const label = prefix.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'scratch';
-    // The trailing '-' keeps the random suffix in the same path segment, so even '..' stays inside.
-    return mkdtemp(join(this.root, 'scratch', `${label}-`));
+    // The owner tag lets a later worker remove it if this process dies (orphan-sweep.ts); the
+    // trailing '-' keeps the random suffix in the same path segment, so even '..' stays inside.
+    return mkdtemp(join(this.root, 'scratch', `${label}${ownerTag()}-`));
   }
 
   /** Copies an outside file in, writing nothing when its content is already stored. */
@@ -225,7 +227,7 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   private tempPath(): string {
-    return join(this.root, 'tmp', `${randomUUID()}.partial`);
+    return join(this.root, 'tmp', `${randomUUID()}${ownerTag()}.partial`);
   }
 }
 

@@ -4,7 +4,7 @@
  * workers is killed with SIGKILL while a step of the pipeline runs on it; the pipeline still
  * completes, with one model version and no artifact left behind by the lost attempt.
  */
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -12,6 +12,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { ownerTag } from '../../src/artifacts/orphan-sweep';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { startDevServer } from '../helpers/temporal-env';
@@ -45,12 +46,13 @@ describe('workers spread over task queues', () => {
   let dataDir: string;
   let queue: string;
   const workers: WorkerProcess[] = [];
+  let common: Record<string, string>;
 
   beforeAll(async () => {
     env = await startDevServer();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-topology-'));
     queue = `topo-${path.basename(dataDir)}`;
-    const common = { TEMPORAL_ADDRESS: env.address, SLIPWAY_TASK_QUEUE: queue, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PIPELINES_DIR: PIPELINES };
+    common = { TEMPORAL_ADDRESS: env.address, SLIPWAY_TASK_QUEUE: queue, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PIPELINES_DIR: PIPELINES };
     workers.push(
       ...(await Promise.all([
         spawnWorker('general-a', { ...common, SLIPWAY_WORKER_QUEUES: 'all' }),
@@ -122,6 +124,21 @@ describe('workers spread over task queues', () => {
     // Every stored artifact is one the run's outputs name: the lost attempt left no second copy behind.
     const referenced = new Set(Object.values(result.outputs).flatMap((o) => Object.values(o.artifacts).map((a) => a.sha256)));
     expect(await storedDigests(path.join(dataDir, 'artifacts'))).toEqual([...referenced].sort());
+
+    // What the killed worker had in scratch goes when a worker starts on this host again; a live
+    // worker's stays. One folder of each is planted, should the kill have hit a step without one.
+    const scratch = path.join(dataDir, 'artifacts', 'scratch');
+    const live = workers.find((w) => w.name.startsWith('general') && w !== victim)!;
+    await mkdir(path.join(scratch, `train-train${ownerTag(os.hostname(), victim.child.pid)}-e2eAAA`), { recursive: true });
+    await mkdir(path.join(scratch, `train-train${ownerTag(os.hostname(), live.child.pid)}-e2eBBB`), { recursive: true });
+    const owned = async (pid: number | undefined) => (await readdir(scratch)).filter((name) => name.includes(`.${pid}-`));
+    const left = await owned(victim.child.pid);
+    const restarted = await spawnWorker('general-restarted', { ...common, SLIPWAY_WORKER_QUEUES: 'all' });
+    workers.push(restarted);
+    expect(await owned(victim.child.pid)).toEqual([]);
+    expect(restarted.logs.find((l) => l.includes('removed what ended processes left'))).toContain('e2eAAA');
+    expect(await owned(live.child.pid)).toContain(`train-train${ownerTag(os.hostname(), live.child.pid)}-e2eBBB`);
+    await annotate(`the restarted worker removed the killed one's scratch: ${left.join(', ')}`);
   }, 300_000);
 
   it('lets the training-only worker poll the training queue and nothing else', async () => {
