@@ -4,8 +4,11 @@
  * resolution, the task-queue lookup, step records, status and search attributes. Floor in the
  * same run: a plain Temporal workflow scheduling the same number of activities in sequence
  * (the pipeline's steps plus its resolvePipeline activity), on a plain Worker with the same
- * activity concurrency, started and awaited the same way.
- * Usage: npm run bench:load [-- <pipelines> <steps>]   (default 200 pipelines of 6 steps)
+ * activity concurrency, started and awaited the same way. Batches run in pairs, floor-Slipway
+ * then Slipway-floor, so drift in the machine's load (or the dev server slowing as its store
+ * fills) weighs on both sides alike; on this 2-core machine one batch's wall time varies by a
+ * third between identical batches, so the verdict is on all pairs pooled.
+ * Usage: npm run bench:load [-- <pipelines> <steps> <pairs>]   (default 200 pipelines of 6 steps, 4 pairs)
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
 const root = path.join(__dirname, '..');
 const PIPELINES = Number(process.argv[2] ?? 200);
 const STEPS = Number(process.argv[3] ?? 6);
+const PAIRS = Number(process.argv[4] ?? 4);
 /** Same for both workers, so neither is held back by a lower limit. */
 const ACTIVITY_CONCURRENCY = 100;
 
@@ -159,39 +163,37 @@ async function main(): Promise<void> {
         // One at a time: the per-run latency without queueing behind 199 others.
         const floorSolo = await sequential(10, (i) => plainBatch(1, `solo-${i}`));
         const slipSolo = await sequential(10, (i) => slipwayBatch(env.client, config.taskQueue, 1, `solo-${i}`));
-        // Floor, Slipway, Slipway, floor: a drift in the machine's load, or the dev server slowing
-        // as its store fills, weighs on both sides alike instead of always on the one that goes second.
-        const floorA = await plainBatch(PIPELINES, 'a');
-        const slipA = await slipwayBatch(env.client, config.taskQueue, PIPELINES, 'a');
-        const slipB = await slipwayBatch(env.client, config.taskQueue, PIPELINES, 'b');
-        const floorB = await plainBatch(PIPELINES, 'b');
-        return { floorA, slipA, floorB, slipB, floorSolo, slipSolo };
+        const rounds: Array<{ floor: Batch; slip: Batch }> = [];
+        for (let r = 0; r < PAIRS; r++) {
+          const floorFirst = r % 2 === 0;
+          const first = floorFirst ? await plainBatch(PIPELINES, `r${r}`) : await slipwayBatch(env.client, config.taskQueue, PIPELINES, `r${r}`);
+          const second = floorFirst ? await slipwayBatch(env.client, config.taskQueue, PIPELINES, `r${r}`) : await plainBatch(PIPELINES, `r${r}`);
+          rounds.push(floorFirst ? { floor: first, slip: second } : { floor: second, slip: first });
+        }
+        return { rounds, floorSolo, slipSolo };
       }),
     );
     await slipway.close();
 
     console.log(`${PIPELINES} workflows started at once, ${STEPS} no-op steps each; one worker process; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
-    const rows = [
-      ['round 1', results.floorA, results.slipA],
-      ['round 2', results.floorB, results.slipB],
-    ] as const;
     const events = async (workflowId: string) => (await env.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
-    console.log(`history events per run: plain ${await events('plain-a-0')}, Slipway ${await events('load-a-0')}\n`);
+    console.log(`history events per run: plain ${await events('plain-r0-0')}, Slipway ${await events('load-r0-0')}\n`);
     {
       const f = summarise(`one at a time, floor (10 runs)`, results.floorSolo);
       const s = summarise(`one at a time, Slipway (10 runs)`, results.slipSolo);
       console.log(`one at a time ratios: median latency ${(s.p50 / f.p50).toFixed(2)}x, p95 ${(s.p95 / f.p95).toFixed(2)}x\n`);
     }
-    const pooled = (a: Batch, b: Batch): Batch => ({
-      latenciesMs: [...a.latenciesMs, ...b.latenciesMs],
-      wallMs: a.wallMs + b.wallMs,
-      cpuMs: { bench: a.cpuMs.bench + b.cpuMs.bench, server: a.cpuMs.server + b.cpuMs.server },
+    const pooled = (batches: Batch[]): Batch => ({
+      latenciesMs: batches.flatMap((b) => b.latenciesMs),
+      wallMs: batches.reduce((sum, b) => sum + b.wallMs, 0),
+      cpuMs: { bench: batches.reduce((sum, b) => sum + b.cpuMs.bench, 0), server: batches.reduce((sum, b) => sum + b.cpuMs.server, 0) },
     });
-    for (const [round, floor, slip] of [...rows, ['both rounds', pooled(results.floorA, results.floorB), pooled(results.slipA, results.slipB)] as const]) {
-      const f = summarise(`${round} floor: plain, ${activities} activities`, floor);
-      const s = summarise(`${round} Slipway pipeline, ${STEPS} noop steps`, slip);
+    const all = { label: `all ${PAIRS} pairs`, floor: pooled(results.rounds.map((r) => r.floor)), slip: pooled(results.rounds.map((r) => r.slip)) };
+    for (const { label, floor, slip } of [...results.rounds.map((r, i) => ({ label: `pair ${i + 1}`, ...r })), all]) {
+      const f = summarise(`${label} floor: plain, ${activities} activities`, floor);
+      const s = summarise(`${label} Slipway, ${STEPS} noop steps`, slip);
       console.log(
-        `${round} ratios: median latency ${(s.p50 / f.p50).toFixed(2)}x (target <= 1.15x), p95 ${(s.p95 / f.p95).toFixed(2)}x, throughput ${(s.perSecond / f.perSecond).toFixed(2)}x (target >= 0.8x)\n`,
+        `${label} ratios: median latency ${(s.p50 / f.p50).toFixed(2)}x (target <= 1.15x), p95 ${(s.p95 / f.p95).toFixed(2)}x, throughput ${(s.perSecond / f.perSecond).toFixed(2)}x (target >= 0.8x)\n`,
       );
     }
   } finally {
