@@ -1,10 +1,12 @@
 /**
- * Temporal Cloud's mTLS path, end to end: the worker and the client connect with nothing but
- * Temporal's own TEMPORAL_TLS_* variables (read by src/config.ts through envconfig), through a
- * TLS endpoint that demands a client certificate signed by our CA, as Temporal Cloud does. The
- * dev server has no TLS, so a Node TLS terminator (ALPN h2) sits in front of it; the certificates
- * are made by openssl for this test.
+ * Temporal Cloud's two ways in, end to end: the worker and the client connect with nothing but
+ * Temporal's own variables (TEMPORAL_TLS_* or TEMPORAL_API_KEY, read by src/config.ts through
+ * envconfig) to an endpoint that checks them as Temporal Cloud does: a TLS terminator demanding
+ * a client certificate signed by our CA, and an HTTP/2 gateway demanding `authorization: Bearer
+ * <key>` on every gRPC call. The dev server has neither, so they sit in front of it; the
+ * certificates are made by openssl for this test.
  */
+import http2 from 'node:http2';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -22,6 +24,13 @@ import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { startDevServer } from '../helpers/temporal-env';
 
 const SERVER_NAME = 'temporal.slipway.test';
+
+/** An error's message with those of its causes. */
+const messages = (err: unknown): string => {
+  const parts: string[] = [];
+  for (let e = err as { message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) parts.push(String(e.message ?? e));
+  return parts.join(' <- ');
+};
 
 /** A CA, a server certificate for SERVER_NAME and a client certificate, all signed by the CA (P-256 keys). */
 async function makeCertificates(dir: string): Promise<void> {
@@ -80,6 +89,64 @@ async function startTerminator(dir: string, upstream: { host: string; port: numb
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
+      }),
+  };
+}
+
+interface Gateway {
+  port: number;
+  /** gRPC methods let through, and refused for a missing or wrong key. */
+  passed: string[];
+  refused: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A gRPC gateway over TLS (ALPN h2) that lets a call through to the dev server only with
+ * `authorization: Bearer <apiKey>`, answering UNAUTHENTICATED (gRPC status 16) otherwise.
+ */
+async function startApiKeyGateway(dir: string, apiKey: string, upstream: string): Promise<Gateway> {
+  const [key, cert] = await Promise.all(['server.key', 'server.pem'].map((f) => readFile(path.join(dir, f))));
+  const backend = http2.connect(`http://${upstream}`);
+  const passed: string[] = [];
+  const refused: string[] = [];
+  const server = http2.createSecureServer({ key, cert, allowHTTP1: false });
+  server.on('stream', (stream, headers) => {
+    const method = String(headers[':path']);
+    if (headers.authorization !== `Bearer ${apiKey}`) {
+      refused.push(method);
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'API key missing or not valid' }, { endStream: true });
+      return;
+    }
+    passed.push(method);
+    const forwarded = Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith(':') || name === ':path' || name === ':method'));
+    const call = backend.request({ ...forwarded, ':authority': upstream, ':scheme': 'http' });
+    call.on('response', (responseHeaders) => {
+      const { ':status': status, ...rest } = responseHeaders;
+      stream.respond({ ':status': status, ...rest }, { waitForTrailers: true });
+      call.pipe(stream);
+    });
+    let trailers: http2.OutgoingHttpHeaders = {};
+    call.on('trailers', (t) => {
+      trailers = t;
+    });
+    stream.on('wantTrailers', () => stream.sendTrailers(trailers));
+    stream.pipe(call);
+    call.on('error', () => stream.destroy());
+    stream.on('error', () => call.destroy());
+    stream.on('close', () => call.close());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    passed,
+    refused,
+    close: () =>
+      new Promise<void>((resolve) => {
+        backend.destroy();
+        server.close(() => resolve());
+        // Open sessions would hold close() forever.
+        setTimeout(resolve, 1000).unref();
       }),
   };
 }
@@ -144,5 +211,81 @@ describe('connecting to Temporal over mTLS with TEMPORAL_TLS_* variables', () =>
 
     const wrongName = loadConfig({ ...tlsEnv, TEMPORAL_TLS_SERVER_NAME: 'elsewhere.example' });
     await expect(NativeConnection.connect(wrongName.temporal.connection)).rejects.toThrow();
+  }, 120_000);
+});
+
+describe('connecting to Temporal with TEMPORAL_API_KEY', () => {
+  const API_KEY = 'slipway-test-key-7f3a';
+  let env: TestWorkflowEnvironment;
+  let dir: string;
+  let gateway: Gateway;
+  let keyEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    env = await startDevServer();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-apikey-'));
+    await makeCertificates(dir);
+    const [host, port] = env.address.split(':');
+    gateway = await startApiKeyGateway(dir, API_KEY, `${host === 'localhost' ? '127.0.0.1' : host}:${port}`);
+    keyEnv = {
+      TEMPORAL_ADDRESS: `127.0.0.1:${gateway.port}`,
+      TEMPORAL_API_KEY: API_KEY,
+      // Temporal Cloud's certificate is signed by a public CA; ours needs naming.
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'ca.pem'),
+      TEMPORAL_TLS_SERVER_NAME: SERVER_NAME,
+      SLIPWAY_DATA_DIR: path.join(dir, 'data'),
+      SLIPWAY_TASK_QUEUE: 'apikey',
+      SLIPWAY_LOG_LEVEL: 'error',
+    };
+  }, 120_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    await env?.teardown();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs a pipeline with the worker and the client sending the key on every call', async () => {
+    const config = loadConfig(keyEnv);
+    expect(config.temporal.connection).toMatchObject({ apiKey: API_KEY });
+    const connection = await NativeConnection.connect(config.temporal.connection);
+    const slipway = await createWorker(config, connection, createLogger('error'));
+    const client = await connectClient(config);
+    try {
+      const spec = { name: 'apikey', model: 'apikey', steps: [{ id: 'a', kind: 'noop' }] };
+      const result = (await slipway.worker.runUntil(
+        client.workflow.execute('pipeline', { taskQueue: config.taskQueue, workflowId: `apikey-${Date.now()}`, args: [{ spec }] }),
+      )) as PipelineResult;
+      expect(result.steps.map((s) => s.state)).toEqual(['succeeded']);
+    } finally {
+      await client.connection.close();
+      await slipway.close();
+      await connection.close();
+    }
+    expect(gateway.passed).toEqual(expect.arrayContaining([
+      '/temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution',
+      '/temporal.api.workflowservice.v1.WorkflowService/PollWorkflowTaskQueue',
+      '/temporal.api.workflowservice.v1.WorkflowService/RespondActivityTaskCompleted',
+    ]));
+    expect(gateway.refused).toEqual([]);
+  }, 120_000);
+
+  it('is refused with a wrong key, naming the reason', async () => {
+    const wrong = loadConfig({ ...keyEnv, TEMPORAL_API_KEY: 'not-the-key' });
+    const refusedBefore = gateway.refused.length;
+    const attempt = async () => {
+      const client = await connectClient(wrong);
+      try {
+        await client.workflow.start('pipeline', { taskQueue: 'apikey', workflowId: 'never', args: [{ pipeline: 'x' }] });
+      } finally {
+        await client.connection.close();
+      }
+    };
+    // The error says it could not connect, and why: the server's UNAUTHENTICATED answer.
+    const clientErr = await attempt().then(() => undefined, (e: unknown) => e);
+    expect(messages(clientErr)).toMatch(/Failed to connect[\s\S]*API key missing or not valid/);
+    expect(gateway.refused.length).toBeGreaterThan(refusedBefore);
+    const workerErr = await NativeConnection.connect(wrong.temporal.connection).then(() => undefined, (e: unknown) => e);
+    expect(messages(workerErr)).toMatch(/API key missing or not valid/);
   }, 120_000);
 });
