@@ -49,6 +49,37 @@ async function makeCertificates(dir: string): Promise<void> {
   }
 }
 
+/** The dev server's gRPC address as host and port (IPv4 loopback for `localhost`), for the endpoints in front of it. */
+function upstreamOf(env: TestWorkflowEnvironment): { host: string; port: number } {
+  const [host, port] = env.address.split(':');
+  return { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(port) };
+}
+
+/**
+ * Connects a Slipway worker and a client with `config` alone, runs a pipeline of `steps`
+ * no-op steps through them and answers each step's state.
+ */
+async function runNoopPipeline(config: ReturnType<typeof loadConfig>, steps: number): Promise<string[]> {
+  const connection = await NativeConnection.connect(config.temporal.connection);
+  const slipway = await createWorker(config, connection, createLogger('error'));
+  const client = await connectClient(config);
+  try {
+    const spec = {
+      name: config.taskQueue,
+      model: config.taskQueue,
+      steps: Array.from({ length: steps }, (_, i) => ({ id: `s${i}`, kind: 'noop', ...(i > 0 && { dependsOn: [`s${i - 1}`] }) })),
+    };
+    const result = (await slipway.worker.runUntil(
+      client.workflow.execute('pipeline', { taskQueue: config.taskQueue, workflowId: `${config.taskQueue}-${Date.now()}`, args: [{ spec }] }),
+    )) as PipelineResult;
+    return result.steps.map((s) => s.state);
+  } finally {
+    await client.connection.close();
+    await slipway.close();
+    await connection.close();
+  }
+}
+
 interface Terminator {
   port: number;
   /** Common names of the client certificates of connections that got through. */
@@ -161,8 +192,7 @@ describe('connecting to Temporal over mTLS with TEMPORAL_TLS_* variables', () =>
     env = await startDevServer();
     dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-mtls-'));
     await makeCertificates(dir);
-    const [host, port] = env.address.split(':');
-    terminator = await startTerminator(dir, { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(port) });
+    terminator = await startTerminator(dir, upstreamOf(env));
     tlsEnv = {
       TEMPORAL_ADDRESS: `127.0.0.1:${terminator.port}`,
       TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'client.pem'),
@@ -184,20 +214,7 @@ describe('connecting to Temporal over mTLS with TEMPORAL_TLS_* variables', () =>
   it('runs a pipeline with the worker and the client both on the mTLS endpoint', async () => {
     const config = loadConfig(tlsEnv);
     expect(config.temporal.connection).toMatchObject({ address: `127.0.0.1:${terminator.port}`, tls: { serverNameOverride: SERVER_NAME } });
-    const connection = await NativeConnection.connect(config.temporal.connection);
-    const slipway = await createWorker(config, connection, createLogger('error'));
-    const client = await connectClient(config);
-    try {
-      const spec = { name: 'mtls', model: 'mtls', steps: [{ id: 'a', kind: 'noop' }, { id: 'b', kind: 'noop', dependsOn: ['a'] }] };
-      const result = (await slipway.worker.runUntil(
-        client.workflow.execute('pipeline', { taskQueue: config.taskQueue, workflowId: `mtls-${Date.now()}`, args: [{ spec }] }),
-      )) as PipelineResult;
-      expect(result.steps.map((s) => s.state)).toEqual(['succeeded', 'succeeded']);
-    } finally {
-      await client.connection.close();
-      await slipway.close();
-      await connection.close();
-    }
+    expect(await runNoopPipeline(config, 2)).toEqual(['succeeded', 'succeeded']);
     // Both the worker's native connection and the client's came through with our client certificate.
     expect(terminator.clients.length).toBeGreaterThanOrEqual(2);
     expect(new Set(terminator.clients)).toEqual(new Set(['slipway-worker']));
@@ -225,8 +242,8 @@ describe('connecting to Temporal with TEMPORAL_API_KEY', () => {
     env = await startDevServer();
     dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-apikey-'));
     await makeCertificates(dir);
-    const [host, port] = env.address.split(':');
-    gateway = await startApiKeyGateway(dir, API_KEY, `${host === 'localhost' ? '127.0.0.1' : host}:${port}`);
+    const { host, port } = upstreamOf(env);
+    gateway = await startApiKeyGateway(dir, API_KEY, `${host}:${port}`);
     keyEnv = {
       TEMPORAL_ADDRESS: `127.0.0.1:${gateway.port}`,
       TEMPORAL_API_KEY: API_KEY,
@@ -248,20 +265,7 @@ describe('connecting to Temporal with TEMPORAL_API_KEY', () => {
   it('runs a pipeline with the worker and the client sending the key on every call', async () => {
     const config = loadConfig(keyEnv);
     expect(config.temporal.connection).toMatchObject({ apiKey: API_KEY });
-    const connection = await NativeConnection.connect(config.temporal.connection);
-    const slipway = await createWorker(config, connection, createLogger('error'));
-    const client = await connectClient(config);
-    try {
-      const spec = { name: 'apikey', model: 'apikey', steps: [{ id: 'a', kind: 'noop' }] };
-      const result = (await slipway.worker.runUntil(
-        client.workflow.execute('pipeline', { taskQueue: config.taskQueue, workflowId: `apikey-${Date.now()}`, args: [{ spec }] }),
-      )) as PipelineResult;
-      expect(result.steps.map((s) => s.state)).toEqual(['succeeded']);
-    } finally {
-      await client.connection.close();
-      await slipway.close();
-      await connection.close();
-    }
+    expect(await runNoopPipeline(config, 1)).toEqual(['succeeded']);
     expect(gateway.passed).toEqual(expect.arrayContaining([
       '/temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution',
       '/temporal.api.workflowservice.v1.WorkflowService/PollWorkflowTaskQueue',
