@@ -112,14 +112,14 @@ function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> 
       if (run.runningCount() === 0) resolve({ failure });
     };
     const execute = (step: StepSpec, request: StepRequest): void => {
-      let result: Promise<StepResult>;
+      let pending: Promise<StepResult>;
       try {
-        result = runStep(step, request, ctx.queues, ctx.stage);
+        pending = runStep(step, request, ctx.queues, ctx.stage);
       } catch (err) {
         // A step that cannot even be scheduled (e.g. options the SDK refuses) fails like any other.
-        result = Promise.reject(err);
+        pending = Promise.reject(err);
       }
-      void result.then(
+      void pending.then(
         (result) => {
           run.succeeded(step.id, result, Date.now());
           ended();
