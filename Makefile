@@ -31,7 +31,7 @@ worker: deps dev-server model-server
 	@./scripts/worker.sh restart
 
 demo: worker
-	@run="$$PWD/data/run" && source scripts/serving-env.sh && npm run --silent demo
+	@run="$$PWD/data/run" && source scripts/serving-env.sh && source scripts/dev-identity.sh && npm run --silent demo
 
 test: setup browser
 	npx tsc --noEmit -p .

@@ -10,6 +10,9 @@ mkdir -p "$run"
 # shellcheck source=scripts/serving-env.sh
 source "$root/scripts/serving-env.sh"
 
+# shellcheck source=scripts/dev-identity.sh
+source "$root/scripts/dev-identity.sh"
+
 # shellcheck source=scripts/lib/background.sh
 source "$root/scripts/lib/background.sh"
 

@@ -73,6 +73,20 @@ const envSchema = z.object({
   SLIPWAY_SERVE_LABEL_WINDOW: positiveInt.default(20_000),
   /** Seconds of per-version stats kept for the admin stats API. */
   SLIPWAY_SERVE_STATS_RETENTION_SECONDS: positiveInt.default(3600),
+  /**
+   * HMAC key shared by the API, CLI and workers: run tickets and approval decisions are signed with it so the
+   * worker can verify who started or decided (src/auth/ARCHITECTURE.md). At least 32 characters.
+   */
+  SLIPWAY_RUN_SIGNING_KEY: z.string().min(32, 'at least 32 characters; generate one with `openssl rand -base64 48`').optional(),
+  /**
+   * Local development only: runs and approvals without a verifiable identity (Temporal Web UI, `temporal` CLI)
+   * act as the admin `dev:<name>`. Unset in production: they get the minimal policy (docs/trust-boundary.md).
+   */
+  SLIPWAY_DEV_PRINCIPAL: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a short name such as "local"').optional(),
+  /** Admin-registered command trainers (name → command, params, env); relative to the working directory. */
+  SLIPWAY_TRAINERS_FILE: z.string().min(1).default('trainers/registry.yaml'),
+  /** Principals (comma-separated names) an admin allows to run inline `trainer: command` specs; empty: nobody. */
+  SLIPWAY_INLINE_COMMAND_PRINCIPALS: z.string().default(''),
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
@@ -126,11 +140,23 @@ export interface Config {
   temporal: { connection: NativeConnectionOptions; namespace: string };
   /** Where artifacts live beyond `artifactRoot` (src/artifacts/create-artifact-store.ts). */
   artifacts: { s3?: { bucket: string; prefix: string; endpoint?: string; forcePathStyle: boolean; region?: string } };
+  /** Who may do what through the spec and Temporal (src/auth/ARCHITECTURE.md, docs/trust-boundary.md). */
+  trust: TrustConfig;
   /** Metrics endpoint and tracing (src/observability). */
   observability: {
     metrics?: { host: string; port: number };
     tracing?: { exporter: 'otlp' | 'console'; serviceName: string };
   };
+}
+
+/** Run identity and spec policy settings. */
+export interface TrustConfig {
+  /** Secret: HMAC key of run tickets and decision tokens; undefined: nothing is signed or verifiable. */
+  signingKey?: string;
+  /** `dev:<name>` when SLIPWAY_DEV_PRINCIPAL is set (local development); undefined in production. */
+  devPrincipal?: string;
+  trainersFile: string;
+  inlineCommandPrincipals: readonly string[];
 }
 
 /** The model server's settings (src/serving). */
@@ -192,6 +218,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       feedbackCapacity: e.SLIPWAY_SERVE_FEEDBACK_CAPACITY,
       labelWindow: e.SLIPWAY_SERVE_LABEL_WINDOW,
       statsRetentionSeconds: e.SLIPWAY_SERVE_STATS_RETENTION_SECONDS,
+    }),
+    trust: Object.freeze({
+      signingKey: e.SLIPWAY_RUN_SIGNING_KEY,
+      devPrincipal: e.SLIPWAY_DEV_PRINCIPAL ? `dev:${e.SLIPWAY_DEV_PRINCIPAL}` : undefined,
+      trainersFile: path.resolve(e.SLIPWAY_TRAINERS_FILE),
+      inlineCommandPrincipals: Object.freeze(e.SLIPWAY_INLINE_COMMAND_PRINCIPALS.split(',').map((n) => n.trim()).filter(Boolean)),
     }),
     artifacts: Object.freeze({ s3: e.SLIPWAY_ARTIFACT_URL ? s3Settings(e.SLIPWAY_ARTIFACT_URL, e) : undefined }),
     observability: Object.freeze({

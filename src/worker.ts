@@ -13,7 +13,8 @@ import { createArtifactStore } from './artifacts/create-artifact-store';
 import { sweepOrphans } from './artifacts/orphan-sweep';
 import { loadConfig, type Config } from './config';
 import { createLogger, installTemporalLogger } from './logger';
-import { createRegistry } from './registry/create-registry';
+import { openGovernance } from './registry/create-registry';
+import { loadTrainerRegistry } from './training/trainer-registry';
 import { installSdkMetrics } from './observability/sdk-telemetry';
 import { tracingFromConfig } from './observability/tracing';
 import { startWorkerObservability } from './observability/worker-observability';
@@ -40,7 +41,9 @@ export async function createWorker(
   // Scratch folders and partial writes of processes on this host that died (SIGKILL, OOM) before cleaning up.
   const swept = await sweepOrphans(config.artifactRoot);
   if (swept.length > 0) logger.info({ removed: swept }, 'removed what ended processes left in the artifact root');
-  const registry = await createRegistry(config);
+  // The access-control store shares the registry's database: verified principals' rights are read fresh from it.
+  const governance = await openGovernance(config);
+  const registry = governance.registry;
   const observability = await startWorkerObservability(config, logger);
   const activities = createActivities({
     logger,
@@ -54,6 +57,9 @@ export async function createWorker(
     codeVersion: codeVersion(),
     serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken) : undefined,
     taskQueues: config.taskQueues,
+    trust: config.trust,
+    access: governance.access,
+    trainers: loadTrainerRegistry(config.trust.trainersFile),
   });
   const worker = await createQueueWorkers({
     queues: config.taskQueues,
@@ -73,7 +79,7 @@ export async function createWorker(
     metricsUrl: observability.metricsUrl,
     close: async () => {
       await observability.close();
-      await registry.close();
+      await governance.close();
     },
   };
 }

@@ -29,6 +29,11 @@ import { createResolvePipeline } from './resolve-pipeline';
 import { defineStep } from './step-activity';
 import { trainCandidate } from './train';
 import { validateSnapshots } from './validate';
+import type { AccessControl } from '../auth/access-control';
+import type { TrustSettings } from '../auth/run-authority';
+import type { TrainerRegistry } from '../training/trainer-registry';
+import { assertTrainerAllowed, expandRegisteredTrainer } from './train-policy';
+import { createDecisionActivities } from './verify-decision';
 
 export interface ActivityDeps {
   logger: Logger;
@@ -57,17 +62,28 @@ export interface ActivityDeps {
    * @default undefined: nothing recorded
    */
   metrics?: PipelineMetrics;
+  /**
+   * Run tickets, decision tokens, the dev principal and who may run inline commands (Config.trust).
+   * @default nothing verifiable, no dev principal, no inline commands
+   */
+  trust?: TrustSettings;
+  /** Principals and grants, to refresh a verified principal's rights. @default undefined: the signed snapshot counts */
+  access?: AccessControl;
+  /** Admin-registered command trainers. @default undefined: only `builtin` */
+  trainers?: TrainerRegistry;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const { store, registry, duckdbThreads } = deps;
+  const trust: TrustSettings = deps.trust ?? { inlineCommandPrincipals: [] };
   // Inputs from outside the pipeline that cached kinds depend on (see STEP_KINDS[kind].cache).
   const digests = createFileDigests();
   const sourceFiles = { cacheInputs: createSourceFingerprint(digests) };
   const trainerCode = { cacheInputs: createTrainerFingerprint({ builtinVersion: BUILTIN_TRAINER_VERSION, digest: digests }) };
   const champion = { cacheInputs: createChampionFingerprint(registry) };
   return {
-    resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir, taskQueues: deps.taskQueues }),
+    resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir, taskQueues: deps.taskQueues, trust, access: deps.access, trainers: deps.trainers }),
+    ...createDecisionActivities({ trust, access: deps.access }),
     assessRetraining: (req: AssessRequest) => assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, serving: deps.serving }, req),
     ingest: defineStep(
       deps,
@@ -86,8 +102,11 @@ export function createActivities(deps: ActivityDeps) {
     train: defineStep(
       deps,
       'train',
-      (p) => STEP_PARAMS.train.parse(p),
-      (req, params, log) => trainCandidate({ store }, req, params, log),
+      (p) => expandRegisteredTrainer(STEP_PARAMS.train.parse(p), deps.trainers),
+      (req, params, log) => {
+        assertTrainerAllowed(req, params, trust.inlineCommandPrincipals);
+        return trainCandidate({ store }, req, params, log);
+      },
       trainerCode,
     ),
     evaluate: defineStep(
@@ -101,11 +120,11 @@ export function createActivities(deps: ActivityDeps) {
       registerVersion({ registry, codeVersion: deps.codeVersion }, req, params),
     ),
     promote: defineStep(deps, 'promote', (p) => STEP_PARAMS.promote.parse(p), (req, params, log) =>
-      promoteVersion({ registry, serving: deps.serving }, req, params, log),
+      promoteVersion({ registry, serving: deps.serving, trust, access: deps.access }, req, params, log),
     ),
     noop: defineStep(deps, 'noop', (p) => STEP_PARAMS.noop.parse(p), async (req) => passReferences(req)),
     taskQueues: createTaskQueuesActivity(deps.taskQueues),
-    rollbackChampion: (req: RollbackRequest) => rollbackChampion({ registry, logger: deps.logger }, req),
+    rollbackChampion: (req: RollbackRequest) => rollbackChampion({ registry, logger: deps.logger, trust, access: deps.access }, req),
     ...withCanaryMetrics(createCanaryActivities({ logger: deps.logger, store, serving: deps.serving }), deps.metrics),
   };
 }

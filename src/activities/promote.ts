@@ -12,9 +12,15 @@ import type { PromoteParams } from '../pipeline/step-params';
 import type { StepOutput, StepRequest } from '../pipeline/types';
 import { stepKey } from './step-activity';
 import { findSummary } from './upstream';
+import type { AccessControl } from '../auth/access-control';
+import type { TrustSettings } from '../auth/run-authority';
+import { promotionActor } from './promotion-authority';
 
 export interface PromoteDeps {
   registry: ModelRegistry;
+  /** Run identity settings; the promotion's actor is checked against them (promotion-authority.ts). */
+  trust?: TrustSettings;
+  access?: AccessControl;
   /** The model server, told to follow the new champion; undefined: no server configured. */
   serving?: ServingAdmin;
 }
@@ -48,28 +54,27 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
   if (approval?.decision === 'rejected') {
     return {
       artifacts: {},
-      summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, approval, reasons: [`rejected by ${approval.approver}: ${approval.reason}`] },
+      summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, approval: withoutToken(approval), reasons: [`rejected by ${approval.approver}: ${approval.reason}`] },
     };
   }
+  const who = await promotionActor(deps, req, params.alias);
   try {
     const move = await deps.registry.setAlias({
       model: req.ctx.model,
       alias: params.alias,
       version,
       expectedVersion: comparedWith,
-      actor: approval ? approval.approver : `workflow:${req.ctx.workflowId}`,
-      reason: approval
-        ? `approved by ${approval.approver}: ${approval.reason}`
-        : `blessed by evaluation in pipeline ${req.ctx.pipeline}`,
+      actor: who.actor,
+      reason: who.reason,
       idempotencyKey: stepKey(req),
       auditAction: 'model.promote',
       origin: `temporal:${req.ctx.workflowId}/${req.ctx.runId}`,
-      evidence: { workflowId: req.ctx.workflowId, runId: req.ctx.runId, report: evaluation.report, ...(approval ? { approval } : {}) },
+      evidence: { workflowId: req.ctx.workflowId, runId: req.ctx.runId, report: evaluation.report, ...(req.authority ? { startedBy: req.authority } : {}), ...(approval ? { approval: withoutToken(approval) } : {}) },
     });
     const serving = params.alias === 'champion' ? await followChampion(deps, req.ctx.model, version, move.fromVersion, log) : undefined;
     return {
       artifacts: {},
-      summary: { outcome: 'promoted', version, alias: params.alias, previousVersion: move.fromVersion, reasons: [], ...(approval ? { approval } : {}), ...(serving && { serving }) },
+      summary: { outcome: 'promoted', version, alias: params.alias, previousVersion: move.fromVersion, reasons: [], ...(approval ? { approval: withoutToken(approval) } : {}), ...(serving && { serving }) },
     };
   } catch (err) {
     if (!isRegistryError(err, 'stale-alias')) throw err;
@@ -85,6 +90,12 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
       },
     };
   }
+}
+
+/** Decision tokens are credentials (short-lived, bound to one run): they stay out of summaries and lineage. */
+function withoutToken<T extends { token?: string }>(approval: T): Omit<T, 'token'> {
+  const { token: _token, ...rest } = approval;
+  return rest;
 }
 
 /**

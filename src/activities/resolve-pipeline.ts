@@ -1,47 +1,75 @@
 /**
  * Resolves a workflow input to a validated spec: reads the named pipeline file (or takes
- * the inline spec), applies overrides, validates everything, and digests the result.
+ * the inline spec), applies overrides, validates everything, checks the spec policy for the
+ * principal the run acts for (src/auth/spec-policy.ts), and digests the result.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import YAML from 'yaml';
-import { InvalidPipelineInputError } from '../errors';
+import { InvalidPipelineInputError, PermissionDeniedError } from '../errors';
 import { canonicalJson } from '../artifacts/canonical-json';
+import type { AccessControl } from '../auth/access-control';
+import type { Principal } from '../auth/principal';
+import { runPrincipal, UnverifiableIdentityError, type TrustSettings } from '../auth/run-authority';
+import { movesAliases, ownsModel, promotedAlias, specPolicyProblems } from '../auth/spec-policy';
 import { parsePipelineInput, parsePipelineSpec } from '../pipeline/parse-spec';
-import type { ResolvedPipeline } from '../pipeline/types';
+import type { PipelineSpec } from '../pipeline/spec-schema';
+import type { ResolvedPipeline, RunAuthority } from '../pipeline/types';
 import type { TaskQueues } from '../topology/task-queues';
+import { registeredTrainerProblems, type TrainerRegistry } from '../training/trainer-registry';
 
 export interface ResolveDeps {
   pipelinesDir: string;
+  /** Registered command trainers; absent: only `builtin` (and allowed inline commands) resolve. */
+  trainers?: TrainerRegistry;
+  /** Principals allowed inline command trainers. @default [] */
+  inlineCommandPrincipals?: readonly string[];
+}
+
+/** Who the resolution is for: absent `principal` means no verifiable identity. */
+export interface ResolveFor {
+  principal?: Principal;
+  via: RunAuthority['via'];
+}
+
+export interface ResolveActivityDeps extends ResolveDeps {
+  taskQueues?: TaskQueues;
+  trust?: TrustSettings;
+  access?: AccessControl;
 }
 
 /**
  * `taskQueues`: this worker's topology, handed to the run with its spec (it is an orchestration
  * worker: resolvePipeline runs on the workflow's own queue); undefined: everything on that queue.
  */
-export function createResolvePipeline(deps: ResolveDeps & { taskQueues?: TaskQueues }) {
+export function createResolvePipeline(deps: ResolveActivityDeps) {
+  const trust: TrustSettings = deps.trust ?? { inlineCommandPrincipals: [] };
   return async function resolvePipeline(rawInput: unknown): Promise<ResolvedPipeline> {
     try {
-      const resolved = await resolvePipelineInput(deps, rawInput);
+      const input = (typeof rawInput === 'object' && rawInput !== null ? rawInput : {}) as Record<string, unknown>;
+      const who = await runPrincipal(trust, deps.access, input, Context.current().info.workflowExecution?.workflowId ?? "");
+      const resolved = await resolvePipelineInput({ ...deps, inlineCommandPrincipals: trust.inlineCommandPrincipals }, rawInput, who ? { principal: who.principal, via: who.via === 'dev' ? 'dev' : 'ticket' } : { via: 'none' });
       return deps.taskQueues ? { ...resolved, taskQueues: deps.taskQueues } : resolved;
     } catch (err) {
       if (err instanceof InvalidPipelineInputError) {
-        throw ApplicationFailure.create({
-          type: err.name,
-          message: err.message,
-          nonRetryable: true,
-          details: [{ problems: err.problems }],
-        });
+        throw ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true, details: [{ problems: err.problems }] });
+      }
+      if (err instanceof PermissionDeniedError || err instanceof UnverifiableIdentityError) {
+        throw ApplicationFailure.create({ type: err instanceof PermissionDeniedError ? 'SpecPolicyViolation' : err.name, message: err.message, nonRetryable: true });
       }
       throw err;
     }
   };
 }
 
-/** Resolves and validates without Temporal; the HTTP API uses it to answer 400 before starting a run. */
-export async function resolvePipelineInput(deps: ResolveDeps, rawInput: unknown): Promise<ResolvedPipeline> {
+/**
+ * Resolves and validates without Temporal; the HTTP API uses it to answer 400 (bad input) or
+ * 403 (a field the caller may not set) before starting a run.
+ * @throws InvalidPipelineInputError; PermissionDeniedError listing each field the principal may not set.
+ */
+export async function resolvePipelineInput(deps: ResolveDeps, rawInput: unknown, runFor: ResolveFor = { via: 'none' }): Promise<ResolvedPipeline> {
   const input = parsePipelineInput(rawInput);
   let rawSpec: unknown = input.spec;
   let source = 'inline';
@@ -49,9 +77,43 @@ export async function resolvePipelineInput(deps: ResolveDeps, rawInput: unknown)
     source = path.join(path.basename(deps.pipelinesDir), `${input.pipeline}.yaml`);
     rawSpec = await readPipelineFile(deps.pipelinesDir, input.pipeline);
   }
-  const spec = parsePipelineSpec(rawSpec, input, input.pipeline ? source : 'input.spec');
-  const specDigest = createHash('sha256').update(canonicalJson(spec)).digest('hex');
-  return { spec, specDigest, source, rerun: input.rerun ?? [] };
+  const label = input.pipeline ? source : 'input.spec';
+  const spec = parsePipelineSpec(rawSpec, input, label);
+  const trainerProblems = spec.steps.flatMap((s, i) =>
+    s.kind === 'train' && s.with.trainer !== 'builtin' && s.with.trainer !== 'command'
+      ? deps.trainers
+        ? registeredTrainerProblems(deps.trainers, String(s.with.trainer), (s.with.params ?? {}) as Record<string, unknown>, `${label}.steps[${i}].with`)
+        : [`${label}.steps[${i}].with.trainer: no trainer registry is configured, so "${String(s.with.trainer)}" is unknown`]
+      : [],
+  );
+  if (trainerProblems.length > 0) throw new InvalidPipelineInputError(trainerProblems);
+  const baseline = input.pipeline ? parsePipelineSpec(rawSpec, {}, label) : undefined;
+  const problems = specPolicyProblems({ principal: runFor.principal, spec, baseline, inlineCommandPrincipals: deps.inlineCommandPrincipals ?? [] });
+  if (problems.length > 0) {
+    throw new PermissionDeniedError(`Permission denied by the spec policy (docs/trust-boundary.md): ${problems.join('; ')}`, {
+      details: { principal: runFor.principal?.name ?? null, problems },
+    });
+  }
+  const authority = authorityOf(runFor, spec, input.pipeline !== undefined);
+  const final = authority.promotion === 'approval-only' ? requireApproval(spec) : spec;
+  const specDigest = createHash('sha256').update(canonicalJson(final)).digest('hex');
+  return { spec: final, specDigest, source, rerun: input.rerun ?? [], authority };
+}
+
+function authorityOf(runFor: ResolveFor, spec: PipelineSpec, named: boolean): RunAuthority {
+  const principal = runFor.principal?.name ?? 'unverified';
+  if (!runFor.principal || runFor.via === 'none') return { principal, via: 'none', promotion: 'approval-only' };
+  if (ownsModel(runFor.principal, spec.model, promotedAlias(spec))) return { principal, via: runFor.via, promotion: 'owner' };
+  // The policy check passed without ownership: a named pipeline unchanged in owner fields, or a spec that moves nothing.
+  return { principal, via: runFor.via, promotion: named || !movesAliases(spec) ? 'pipeline' : 'approval-only' };
+}
+
+/** A run nobody can vouch for promotes only after an approval through the API (docs/trust-boundary.md). */
+function requireApproval(spec: PipelineSpec): PipelineSpec {
+  return {
+    ...spec,
+    steps: spec.steps.map((s) => (s.kind === 'promote' && s.with.mode !== 'manual' ? { ...s, with: { ...s.with, mode: 'manual', onTimeout: 'reject' } } : s)),
+  };
 }
 
 async function readPipelineFile(dir: string, name: string): Promise<unknown> {

@@ -24,7 +24,10 @@ export interface TrainDeps {
   heartbeatEveryMs?: number;
 }
 
-export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: TrainParams, log: Logger): Promise<StepOutput> {
+/** Train params after a registered trainer's name was replaced by its registration (src/training/trainer-registry.ts). */
+export type ResolvedTrainParams = TrainParams & { passEnv?: readonly string[]; registered?: string };
+
+export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: ResolvedTrainParams, log: Logger): Promise<StepOutput> {
   const trainRef = findArtifact(req.inputs, 'train');
   const holdoutRef = findArtifact(req.inputs, 'holdout');
   const label = String(trainRef.meta?.label ?? 'label');
@@ -40,9 +43,10 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
   const heartbeat = startHeartbeat(ctx, deps.heartbeatEveryMs ?? 10_000);
   try {
     const result = await runTrainer({
-      trainer: params.trainer,
+      trainer: params.trainer === 'builtin' ? 'builtin' : 'command',
       command: params.command,
       env: params.env,
+      passEnv: params.passEnv,
       name: params.name,
       trainPath,
       holdoutPath,
@@ -79,6 +83,7 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
         trainer: result.trainer,
         trainerVersion: result.trainerVersion,
         trainerKind: params.trainer,
+        ...(params.registered ? { registeredTrainer: params.registered } : {}),
         ...(result.command ? { command: result.command } : {}),
         params: result.params,
         seed: result.seed,

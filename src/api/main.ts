@@ -1,5 +1,6 @@
 /** Entry point of the HTTP API: `npm run api`. */
 import { PipelineSchedules } from '../client/schedules';
+import { loadTrainerRegistry } from '../training/trainer-registry';
 import { connectClient } from '../client/connect';
 import { SlipwayClient } from '../client/slipway-client';
 import { loadConfig } from '../config';
@@ -28,13 +29,15 @@ async function main(): Promise<void> {
   }
   const temporal = await connectClient(config);
   const app = await buildApi({
-    slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace }),
+    slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace, signingKey: config.trust.signingKey }),
     schedules: new PipelineSchedules(temporal, config.taskQueue),
     registry: governance.registry,
     access: governance.access,
     audit: governance.audit,
     taskQueue: config.taskQueue,
     pipelinesDir: config.pipelinesDir,
+    trainers: loadTrainerRegistry(config.trust.trainersFile),
+    inlineCommandPrincipals: config.trust.inlineCommandPrincipals,
     authenticator: config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens),
     logger,
   });

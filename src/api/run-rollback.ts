@@ -6,8 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Principal } from '../auth/principal';
+import { decisionToken } from '../auth/signed-claims';
 import type { RegistryErrorKind } from '../registry/model-registry';
 import { registryError } from '../registry/registry-error';
+import { PermissionDeniedError } from '../errors';
 import type { RollbackInput, RollbackResult } from '../workflows/rollback-workflow';
 
 export type { RollbackInput, RollbackResult };
@@ -20,12 +23,18 @@ export interface StartedRollback {
 }
 
 /** Workflow ids are `rollback-<model>-<uuid>`: readable in the UI, never reused. */
-export async function startRollback(temporal: Client, taskQueue: string, input: RollbackInput): Promise<StartedRollback> {
+/**
+ * `signing`: the caller's principal and SLIPWAY_RUN_SIGNING_KEY; the rollback activity moves the
+ * champion only for a verified principal with the grant (or the dev principal in local development).
+ */
+export async function startRollback(temporal: Client, taskQueue: string, input: RollbackInput, signing?: { key?: string; principal: Principal }): Promise<StartedRollback> {
   const workflowId = `rollback-${input.model}-${randomUUID()}`;
+  const { token: _ignored, ...unsigned } = input;
+  const args = signing?.key ? { ...unsigned, token: decisionToken(signing.key, signing.principal, workflowId, 'rollback', `${input.model}@${input.version}`) } : unsigned;
   const handle = await temporal.workflow.start('rollback', {
     taskQueue,
     workflowId,
-    args: [input],
+    args: [args],
     staticSummary: `rollback ${input.model} to v${input.version}`,
   });
   return { workflowId, runId: handle.firstExecutionRunId, result: handle.result().catch((err: unknown) => Promise.reject(unwrapFailure(err))) };
@@ -42,6 +51,7 @@ export function unwrapFailure(err: unknown): unknown {
       return registryError(kind, cause.message);
     }
     if (cause.type === 'InvalidPipelineInput') return registryError('invalid-input', cause.message);
+    if (cause.type === 'PermissionDenied' || cause.type === 'UnverifiableIdentity') return new PermissionDeniedError(cause.message);
   }
   return err;
 }

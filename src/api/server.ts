@@ -12,6 +12,7 @@ import type { AccessControl } from '../auth/access-control';
 import type { AuditLog } from '../audit/audit-log';
 import type { PipelineSchedules } from '../client/schedules';
 import type { SlipwayClient } from '../client/slipway-client';
+import type { TrainerRegistry } from '../training/trainer-registry';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { Authenticator } from './authenticator';
 import { installAuthorization } from './authorization';
@@ -23,6 +24,10 @@ import { scheduleRoutes } from './routes/schedules';
 
 export interface ApiDeps {
   slipway: SlipwayClient;
+  /** Registered command trainers, for checking specs before a start. @default trainers/registry.yaml under the working directory */
+  trainers?: TrainerRegistry;
+  /** Principals allowed inline command trainers (SLIPWAY_INLINE_COMMAND_PRINCIPALS). @default [] */
+  inlineCommandPrincipals?: readonly string[];
   schedules: PipelineSchedules;
   registry: ModelRegistry;
   access: AccessControl;
@@ -56,9 +61,9 @@ export async function buildApi(deps: ApiDeps) {
 
   app.get('/healthz', { config: { action: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { config: { action: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  await app.register(runRoutes({ slipway: deps.slipway, pipelinesDir: deps.pipelinesDir, audit: deps.audit }));
+  await app.register(runRoutes({ slipway: deps.slipway, pipelinesDir: deps.pipelinesDir, audit: deps.audit, trainers: deps.trainers, inlineCommandPrincipals: deps.inlineCommandPrincipals }));
   await app.register(scheduleRoutes({ schedules: deps.schedules, pipelinesDir: deps.pipelinesDir, audit: deps.audit }));
-  await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue }));
+  await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue, signingKey: deps.slipway.signingKey }));
   await app.register(governanceRoutes({ access: deps.access, audit: deps.audit }));
   return app;
 }

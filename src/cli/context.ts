@@ -35,7 +35,7 @@ export async function withClient<T>(fn: (ctx: CliContext) => Promise<T>): Promis
   try {
     return await fn({
       config,
-      slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace }),
+      slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace, signingKey: config.trust.signingKey }),
       schedules: new PipelineSchedules(temporal, config.taskQueue),
     });
   } finally {

@@ -9,6 +9,8 @@ import {
   type Client,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
+import type { Principal } from '../auth/principal';
+import { decisionToken, runTicket } from '../auth/signed-claims';
 import type { ApprovalRequest, ApprovalState } from '../workflows/approval-gate';
 import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/definitions';
 import type { PipelineResult, PipelineStatus } from '../workflows/pipeline-status';
@@ -18,6 +20,11 @@ export interface SlipwayClientOptions {
   /** Base URL of the Temporal Web UI, for links. */
   uiUrl?: string;
   namespace?: string;
+  /**
+   * SLIPWAY_RUN_SIGNING_KEY: with it, runs started and decisions made for a principal carry a
+   * claim the worker verifies (src/auth/signed-claims.ts). Without it nothing is signed.
+   */
+  signingKey?: string;
 }
 
 export interface StartOptions {
@@ -27,6 +34,8 @@ export interface StartOptions {
    */
   idempotencyKey?: string;
   workflowId?: string;
+  /** Who starts the run (authenticated by the caller): signed into the input's `ticket`. */
+  principal?: Principal;
 }
 
 export interface StartedRun {
@@ -64,8 +73,11 @@ export class SlipwayClient {
     private readonly options: SlipwayClientOptions,
   ) {}
 
-  async startPipeline(input: Record<string, unknown>, opts: StartOptions = {}): Promise<StartedRun> {
-    const workflowId = opts.workflowId ?? workflowIdFor(input, opts.idempotencyKey);
+  async startPipeline(rawInput: Record<string, unknown>, opts: StartOptions = {}): Promise<StartedRun> {
+    // A ticket in the caller's input is never trusted, only one signed here for this run.
+    const { ticket: _ignored, ...unsigned } = rawInput;
+    const workflowId = opts.workflowId ?? workflowIdFor(unsigned, opts.idempotencyKey);
+    const input = this.options.signingKey && opts.principal ? { ...unsigned, ticket: runTicket(this.options.signingKey, opts.principal, workflowId, unsigned) } : unsigned;
     try {
       const handle = await this.temporal.workflow.start('pipeline', {
         taskQueue: this.options.taskQueue,
@@ -93,14 +105,36 @@ export class SlipwayClient {
     return this.temporal.workflow.getHandle(workflowId).result();
   }
 
-  /** Approves the promotion a run waits for; refused (WorkflowUpdateFailedError) when none waits. */
-  async approve(workflowId: string, request: ApprovalRequest): Promise<ApprovalState> {
-    return this.temporal.workflow.getHandle(workflowId).executeUpdate(approveUpdate, { args: [request] });
+  /**
+   * Approves the promotion a run waits for; refused (WorkflowUpdateFailedError) when none waits,
+   * or when the worker cannot verify `principal`'s decision token and grant.
+   */
+  async approve(workflowId: string, request: ApprovalRequest, principal?: Principal): Promise<ApprovalState> {
+    return this.temporal.workflow.getHandle(workflowId).executeUpdate(approveUpdate, { args: [this.signed(workflowId, 'approve', request, principal)] });
   }
 
   /** Rejects the promotion a run waits for; the alias does not move. */
-  async reject(workflowId: string, request: ApprovalRequest): Promise<ApprovalState> {
-    return this.temporal.workflow.getHandle(workflowId).executeUpdate(rejectUpdate, { args: [request] });
+  async reject(workflowId: string, request: ApprovalRequest, principal?: Principal): Promise<ApprovalState> {
+    return this.temporal.workflow.getHandle(workflowId).executeUpdate(rejectUpdate, { args: [this.signed(workflowId, 'reject', request, principal)] });
+  }
+
+  /** The decision with a token for `principal` when this client signs; a name alone proves nothing. */
+  private signed(workflowId: string, decision: 'approve' | 'reject', request: ApprovalRequest, principal?: Principal): ApprovalRequest {
+    const { token: _ignored, ...rest } = request;
+    if (!this.options.signingKey || !principal) return rest;
+    return { ...rest, approver: principal.name, token: decisionToken(this.options.signingKey, principal, workflowId, decision) };
+  }
+
+  /** The workflow's type and whether a schedule started it, or undefined when there is no such workflow. */
+  async describeRun(workflowId: string): Promise<{ type: string; taskQueue: string; scheduled: boolean; running: boolean } | undefined> {
+    try {
+      const d = await this.temporal.workflow.getHandle(workflowId).describe();
+      const scheduledBy = d.searchAttributes?.TemporalScheduledById;
+      return { type: d.type, taskQueue: d.taskQueue, scheduled: Array.isArray(scheduledBy) ? scheduledBy.length > 0 : scheduledBy !== undefined, running: d.status.name === 'RUNNING' };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
   }
 
   async cancel(workflowId: string): Promise<void> {
@@ -129,6 +163,16 @@ export class SlipwayClient {
       if (runs.length >= (filter.limit ?? 50)) break;
     }
     return runs;
+  }
+
+  /** The orchestration task queue this client starts pipelines on. */
+  get taskQueue(): string {
+    return this.options.taskQueue;
+  }
+
+  /** The key decisions and run tickets are signed with (for rollbacks started beside this client). */
+  get signingKey(): string | undefined {
+    return this.options.signingKey;
   }
 
   url(workflowId: string, runId: string): string | undefined {

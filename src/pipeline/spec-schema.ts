@@ -67,6 +67,11 @@ export const pipelineInputSchema = z
     model: stepIdSchema.optional(),
     /** Step ids to run even when a cached output exists (their new outputs replace it); `"*"` for every step. */
     rerun: rerunSchema.optional(),
+    /**
+     * Who starts the run, signed by the API or CLI (SLIPWAY_RUN_SIGNING_KEY) and verified by the worker;
+     * set by clients, never by hand. Without one the run gets the policy of docs/trust-boundary.md.
+     */
+    ticket: z.string().max(20_000).optional(),
   })
   .strict()
   .refine((i) => (i.pipeline === undefined) !== (i.spec === undefined), {

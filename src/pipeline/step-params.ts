@@ -171,19 +171,27 @@ export const validateParamsSchema = z
   .refine((p) => p.minPositiveRate <= p.maxPositiveRate, 'minPositiveRate must be <= maxPositiveRate')
   .refine((p) => p.maxRows === undefined || p.minRows <= p.maxRows, 'minRows must be <= maxRows');
 
+/** Trainer kinds; any other `trainer` value names a registered trainer. */
 export const trainerKinds = ['builtin', 'command'] as const;
 
 export const trainParamsSchema = z
   .object({
-    /** `builtin`: the TypeScript logistic regression. `command`: any executable following the trainer contract. */
-    trainer: z.enum(trainerKinds).default('builtin'),
+    /**
+     * `builtin`: the TypeScript logistic regression. A name such as `sklearn-hgb`: a command trainer an admin
+     * registered (SLIPWAY_TRAINERS_FILE, default trainers/registry.yaml). `command`: an inline command, refused
+     * unless an admin allows it for the principal starting the run (SLIPWAY_INLINE_COMMAND_PRINCIPALS).
+     */
+    trainer: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, 'expected "builtin", a registered trainer name such as "sklearn-hgb", or "command"')
+      .default('builtin'),
     /**
      * For `command`: executable and arguments. `{train}`, `{holdout}`, `{output}`, `{request}`, `{seed}` and
      * `{label}` are replaced by the contract's values (also in SLIPWAY_* environment variables). A relative
      * executable path resolves against the worker's working directory.
      */
     command: z.array(z.string().min(1)).min(1).optional(),
-    /** For `command`: extra environment variables. */
+    /** For `command`: extra environment variables. Never secrets: specs are stored in run histories; registered trainers take secrets from the worker's environment by name (`passEnv`). */
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string()).optional(),
     /** For `command`: the trainer's name in lineage when its metadata.json names none. */
     name: z.string().min(1).max(200).optional(),
@@ -201,9 +209,9 @@ export const trainParamsSchema = z
     if (p.trainer === 'command' && !p.command) {
       ctx.addIssue({ code: 'custom', path: ['command'], message: 'trainer "command" needs command: [executable, ...args]' });
     }
-    if (p.trainer === 'builtin') {
+    if (p.trainer !== 'command') {
       for (const field of ['command', 'env', 'name'] as const) {
-        if (p[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies only to trainer "command"` });
+        if (p[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies only to trainer "command"${p.trainer === 'builtin' ? '' : `; a registered trainer's command and environment come from its registration`}` });
       }
     }
   });

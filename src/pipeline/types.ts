@@ -40,16 +40,37 @@ export interface StepContext {
 /** A human decision on a manual promotion, made through the workflow's approve/reject updates. */
 export interface ApprovalDecision {
   decision: 'approved' | 'rejected';
-  /** Who decided; `timeout` when nobody did in time. */
+  /** Who decided, as verified (a signed decision token, or the dev principal); `timeout` when nobody did in time. */
   approver: string;
   reason: string;
   at: string;
+  /** How `approver` was established: `token` (signed by the API/CLI), `dev` (SLIPWAY_DEV_PRINCIPAL), absent in runs from before verification. */
+  verifiedBy?: 'token' | 'dev';
+  /** The name the request claimed, when it was not verifiable and the dev principal stood in. */
+  claimed?: string;
+  /** The signed decision token, re-checked by the promote activity before the alias moves. */
+  token?: string;
+}
+
+/** The principal a run acts for, as the resolve activity established it (src/auth/run-authority.ts). */
+export interface RunAuthority {
+  /** A principal name, `dev:<name>`, or `unverified`. */
+  principal: string;
+  /** `ticket`: a signed run ticket; `dev`: the dev principal stood in; `none`: nothing verifiable. */
+  via: 'ticket' | 'dev' | 'none';
+  /**
+   * Who allowed an automatic promotion: `owner` (the principal owns the model), `pipeline` (the
+   * owner's named pipeline, unchanged in owner fields), or `approval-only` (promotion waits for an approval).
+   */
+  promotion: 'owner' | 'pipeline' | 'approval-only';
 }
 
 /** What the workflow sends to every step activity. */
 export interface StepRequest {
   /** Set by the workflow (never by a spec) on promote steps in manual mode. */
   approval?: ApprovalDecision;
+  /** Who the run acts for, from its resolution; absent in runs from before run tickets. */
+  authority?: RunAuthority;
   ctx: StepContext;
   /** The step's parsed `with` parameters. */
   params: Record<string, unknown>;
@@ -101,4 +122,6 @@ export interface ResolvedPipeline {
    * spec (absent: everything on the workflow's own queue; runs before `slipway-lean-run` asked a local activity).
    */
   taskQueues?: import('../topology/task-queues').TaskQueues;
+  /** Who the run acts for (absent in runs from before run tickets). */
+  authority?: RunAuthority;
 }

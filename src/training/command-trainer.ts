@@ -24,8 +24,10 @@ import {
 export interface CommandTrainerOptions {
   /** Executable and arguments; `{train}`, `{holdout}`, `{output}`, `{request}`, `{seed}`, `{label}` are filled in. */
   command: string[];
-  /** Extra environment variables, on top of the worker's own and the `SLIPWAY_*` contract ones. */
+  /** Extra environment variables, on top of the minimal base (see {@link trainerBaseEnv}) and the `SLIPWAY_*` contract ones. */
   env?: Record<string, string>;
+  /** Names of the worker's own variables the trainer may see (a registered trainer's `passEnv`, e.g. AWS_* for S3). */
+  passEnv?: readonly string[];
   /**
    * Working directory; a relative executable path resolves against it.
    * @default process.cwd()
@@ -91,7 +93,7 @@ export async function runCommandTrainer(options: CommandTrainerOptions): Promise
   const started = performance.now();
   await runProcess(executable, args, {
     cwd,
-    env: { ...inheritedEnv(), ...options.env, ...contractEnv(values) },
+    env: { ...trainerBaseEnv(process.env, options.passEnv), ...options.env, ...contractEnv(values) },
     onProgress: options.onProgress,
     onOutput: options.onOutput,
     signal: options.signal,
@@ -188,12 +190,19 @@ function runProcess(executable: string, args: string[], o: ProcessOptions): Prom
   });
 }
 
+/** What every trainer gets of the worker's environment: where programs, home and temp files are, and the locale. */
+export const TRAINER_BASE_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'TMP', 'TEMP'] as const;
+
 /**
- * The worker's environment minus its own settings and Temporal credentials: a trainer needs
- * PATH, HOME and the like, never the worker's API key, and SLIPWAY_* belongs to the contract.
+ * An allow-list, not a deny-list: the worker holds secrets a trainer must never see (the registry
+ * URL with its password, the model server's admin token, Temporal's API key, cloud credentials),
+ * and new ones appear with every deployment. A trainer gets {@link TRAINER_BASE_ENV} plus the
+ * names its registration declares in `passEnv`.
  */
-function inheritedEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLIPWAY|TEMPORAL)_/.test(k)));
+export function trainerBaseEnv(env: NodeJS.ProcessEnv, passEnv: readonly string[] = []): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const name of [...TRAINER_BASE_ENV, ...passEnv]) if (env[name] !== undefined) out[name] = env[name];
+  return out;
 }
 
 function startError(executable: string, cwd: string, err: NodeJS.ErrnoException): TrainingError {

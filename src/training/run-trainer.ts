@@ -13,6 +13,8 @@ export interface RunTrainerOptions {
   /** For `command`: executable and arguments (see {@link runCommandTrainer}). */
   command?: string[];
   env?: Record<string, string>;
+  /** For `command`: names of the worker's variables passed through (registered trainers only). */
+  passEnv?: readonly string[];
   /** For `command`: name in lineage when the trainer names none. */
   name?: string;
   /** For `command`: working directory. @default process.cwd() */
@@ -68,6 +70,7 @@ export async function runTrainer(o: RunTrainerOptions): Promise<TrainedModel> {
   const result = await runCommandTrainer({
     command: o.command ?? [],
     env: o.env,
+    passEnv: o.passEnv,
     name: o.name,
     cwd: o.cwd,
     trainPath: o.trainPath,

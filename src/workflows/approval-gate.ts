@@ -5,10 +5,15 @@
 import type { ApprovalDecision } from '../pipeline/types';
 
 export interface ApprovalRequest {
-  /** Who approves or rejects (recorded with the model version). */
+  /** Who approves or rejects; recorded only once verified (the token's principal), see `token`. */
   approver: string;
   reason: string;
+  /** Decision token signed by the API or CLI (src/auth/signed-claims.ts); required unless a dev principal is configured. */
+  token?: string;
 }
+
+/** How the decider was verified, attached by the update handler (src/workflows/verified-decisions.ts). */
+export type DecisionProof = Pick<ApprovalDecision, 'verifiedBy' | 'claimed' | 'token'>;
 
 export interface ApprovalState {
   stepId: string;
@@ -16,6 +21,8 @@ export interface ApprovalState {
   requestedAt: string;
   deadline: string;
   onTimeout: 'reject' | 'approve';
+  /** The alias a decision moves (pipeline runs); absent in runs from before verified decisions. */
+  alias?: string;
   decision?: ApprovalDecision;
 }
 
@@ -25,13 +32,14 @@ export class ApprovalGate {
   /** @param idleMessage the validator's answer when nothing waits for a decision. */
   constructor(private readonly idleMessage = 'no promotion is waiting for approval in this run') {}
 
-  open(stepId: string, now: number, timeoutMs: number, onTimeout: 'reject' | 'approve'): void {
+  open(stepId: string, now: number, timeoutMs: number, onTimeout: 'reject' | 'approve', alias?: string): void {
     this.current = {
       stepId,
       state: 'pending',
       requestedAt: new Date(now).toISOString(),
       deadline: new Date(now + timeoutMs).toISOString(),
       onTimeout,
+      ...(alias !== undefined && { alias }),
     };
   }
 
@@ -54,9 +62,10 @@ export class ApprovalGate {
     }
   }
 
-  decide(decision: 'approved' | 'rejected', request: ApprovalRequest, now: number): ApprovalState {
+  decide(decision: 'approved' | 'rejected', request: ApprovalRequest, now: number, proof?: DecisionProof): ApprovalState {
     if (!this.current) throw new Error('no approval requested');
-    this.current = { ...this.current, state: decision, decision: { decision, approver: request.approver.trim(), reason: request.reason.trim(), at: new Date(now).toISOString() } };
+    const made: ApprovalDecision = { decision, approver: request.approver.trim(), reason: request.reason.trim(), at: new Date(now).toISOString(), ...proof };
+    this.current = { ...this.current, state: decision, decision: made };
     return this.snapshot()!;
   }
 
@@ -67,7 +76,11 @@ export class ApprovalGate {
     this.decide(decision, { approver: 'timeout', reason: `no decision by ${this.current.deadline}; the default is to ${this.current.onTimeout}` }, now);
   }
 
+  /** The state as queries show it: never the decision token (a credential, if a spent one). */
   snapshot(): ApprovalState | undefined {
-    return this.current ? { ...this.current } : undefined;
+    if (!this.current) return undefined;
+    if (!this.current.decision?.token) return { ...this.current };
+    const { token: _token, ...decision } = this.current.decision;
+    return { ...this.current, decision };
   }
 }

@@ -19,6 +19,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  patched,
   proxyLocalActivities,
   setHandler,
   getExternalWorkflowHandle,
@@ -42,6 +43,7 @@ import {
   type AbortRequest,
 } from './definitions';
 import { msFromDuration } from './durations';
+import { decisionHandler, verifyDecisionMaker, VERIFIED_DECISIONS_PATCH } from './verified-decisions';
 import { MEASURE_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
 import { loadTaskQueues, onQueue } from './task-queues';
 import type { TaskQueues } from '../topology/task-queues';
@@ -71,10 +73,22 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
   let gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
   let abortRequest: AbortRequest | undefined;
   setHandler(canaryStatusQuery, () => ({ ...(live?.status() ?? startingStatus(rawInput)), decision: gate.snapshot() }), { description: canaryStatusQueryDescription });
-  setHandler(approveUpdate, (req) => gate.decide('approved', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryApproveDescription });
-  setHandler(rejectUpdate, (req) => gate.decide('rejected', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryRejectDescription });
-  setHandler(abortSignal, (req) => {
-    abortRequest ??= { by: String(req?.by ?? 'unknown'), reason: String(req?.reason ?? 'no reason given') };
+  // A canary shifts the champion's traffic: deciding it needs the grant on the model's champion.
+  const target = () => ({ model: String(rawInput?.model ?? ''), alias: 'champion' });
+  setHandler(approveUpdate, decisionHandler(gate, 'approved', target), { validator: (req) => gate.validate(req), description: canaryApproveDescription });
+  setHandler(rejectUpdate, decisionHandler(gate, 'rejected', target), { validator: (req) => gate.validate(req), description: canaryRejectDescription });
+  setHandler(abortSignal, async (req) => {
+    let by = String(req?.by ?? 'unknown');
+    if (patched(VERIFIED_DECISIONS_PATCH)) {
+      // A signal cannot answer with an error: an unverifiable abort is logged and ignored.
+      const verified = await verifyDecisionMaker('abort', (req as { token?: unknown } | undefined)?.token, req?.by, target()).catch((err: unknown) => {
+        log.warn('abort refused: the sender is not verifiable', { error: String((err as Error)?.message ?? err) });
+        return undefined;
+      });
+      if (!verified) return;
+      by = verified.principal;
+    }
+    abortRequest ??= { by, reason: String(req?.reason ?? 'no reason given') };
   });
 
   const { canarySetTraffic, canaryMeasure, canaryWriteReport, rollbackTraffic } = canaryActivities(await loadTaskQueues());

@@ -19,6 +19,7 @@ export class PipelineRun {
   private readonly steps = new Map<string, StepStatus>();
   private readonly outputs: Record<string, StepOutput> = {};
   private rerun: ReadonlySet<string> = new Set();
+  private authority?: ResolvedPipeline['authority'];
   private failed = false;
 
   constructor(
@@ -30,6 +31,8 @@ export class PipelineRun {
     this.spec = resolved.spec;
     this.specDigest = resolved.specDigest;
     this.rerun = new Set(resolved.rerun ?? []);
+    // Runs resolved before run tickets have none, and their requests stay as they were.
+    this.authority = resolved.authority;
     this.stage = 'running';
     for (const step of resolved.spec.steps) {
       this.steps.set(step.id, { id: step.id, kind: step.kind, state: 'pending', attempts: 0 });
@@ -80,6 +83,7 @@ export class PipelineRun {
       params: step.with,
       inputs,
       ...(cache && { cache }),
+      ...(this.authority && { authority: this.authority }),
     };
   }
 

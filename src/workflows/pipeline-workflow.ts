@@ -37,6 +37,7 @@ import type { PipelineResult } from './pipeline-status';
 import { PipelineRun } from './pipeline-run';
 import { RESOLVE_OPTIONS, retryPolicy } from './presets';
 import { StageReporter } from './stage-reporter';
+import { decisionHandler } from './verified-decisions';
 import { loadTaskQueues, onQueue } from './task-queues';
 import type { TaskQueues } from '../topology/task-queues';
 
@@ -56,11 +57,13 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
   const run = new PipelineRun(workflowId, runId);
   const gate = new ApprovalGate();
   setHandler(statusQuery, () => ({ ...run.status(), approval: gate.snapshot() }), { description: statusQueryDescription });
-  setHandler(approveUpdate, (req) => gate.decide('approved', req, Date.now()), {
+  // The decision moves this run's model at the alias its promote step names (gate.open records it).
+  const target = () => ({ model: run.pipelineSpec.model, alias: gate.snapshot()?.alias ?? 'champion' });
+  setHandler(approveUpdate, decisionHandler(gate, 'approved', target), {
     validator: (req) => gate.validate(req),
     description: approveUpdateDescription,
   });
-  setHandler(rejectUpdate, (req) => gate.decide('rejected', req, Date.now()), {
+  setHandler(rejectUpdate, decisionHandler(gate, 'rejected', target), {
     validator: (req) => gate.validate(req),
     description: rejectUpdateDescription,
   });
@@ -157,7 +160,7 @@ function awaitApproval(gate: ApprovalGate, stage: StageReporter, step: StepSpec,
   const blessed = Object.values(request.inputs).some((o) => o?.summary && 'gates' in o.summary && o.summary.blessed === true);
   if (!blessed) return undefined;
   const timeoutMs = msFromDuration(String(step.with.approvalTimeout ?? '24 hours'));
-  gate.open(step.id, Date.now(), timeoutMs, step.with.onTimeout === 'approve' ? 'approve' : 'reject');
+  gate.open(step.id, Date.now(), timeoutMs, step.with.onTimeout === 'approve' ? 'approve' : 'reject', String(step.with.alias ?? 'champion'));
   stage.lifecycle('awaiting-approval');
   log.info('promotion waits for approval', { step: step.id, timeoutMs });
   return condition(() => !gate.pending, timeoutMs).then((decided) => {

@@ -17,8 +17,10 @@ export interface RollbackInput {
   /** The version that becomes champion again. */
   version: number;
   reason: string;
-  /** Who asked (recorded in the alias history and the audit log). */
+  /** Who asked (recorded in the alias history and the audit log once the token verifies it). */
   actor: string;
+  /** Decision token signed by the API or CLI (src/auth/signed-claims.ts); the activity verifies it. */
+  token?: string;
 }
 
 export interface RollbackResult {

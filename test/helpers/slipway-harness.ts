@@ -10,6 +10,9 @@ import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createWorker, type SlipwayWorker } from '../../src/worker';
 
+/** The run-signing key test workers share with the test's API and clients. */
+export const TEST_SIGNING_KEY = 'test-signing-key-0123456789abcdef0123456789';
+
 export interface Harness {
   config: Readonly<Config>;
   /** Serves every task queue of the topology (embedded mode). */
@@ -20,13 +23,17 @@ export interface Harness {
 
 export async function startHarness(env: TestWorkflowEnvironment, extraEnv: Record<string, string> = {}): Promise<Harness> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-test-'));
-  const config = loadConfig({
+  const config = loadConfig(Object.fromEntries(Object.entries({
     SLIPWAY_DATA_DIR: dataDir,
     SLIPWAY_TASK_QUEUE: `test-${path.basename(dataDir)}`,
     SLIPWAY_PIPELINES_DIR: path.join(__dirname, '..', '..', 'pipelines'),
     SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'error',
+    // As in the local dev setup (scripts/worker.sh): unsigned runs and approvals act as dev:local,
+    // and clients given this key sign who starts and decides. Tests of production set '' to unset.
+    SLIPWAY_DEV_PRINCIPAL: 'local',
+    SLIPWAY_RUN_SIGNING_KEY: TEST_SIGNING_KEY,
     ...extraEnv,
-  });
+  }).filter(([, v]) => v !== '')));
   const logger = createLogger(config.logLevel);
   const { worker, close } = await createWorker(config, env.nativeConnection, logger);
   // One worker for the whole file: a Worker can run only once, so tests must not use runUntil.

@@ -15,13 +15,15 @@ export interface ModelRoutesDeps {
   temporal: Client;
   /** Task queue of the worker that runs `rollback`. */
   taskQueue: string;
+  /** SLIPWAY_RUN_SIGNING_KEY: rollbacks carry a decision token the worker verifies. */
+  signingKey?: string;
 }
 
 const modelParams = z.object({ model: z.string().min(1) });
 const versionParams = modelParams.extend({ version: z.coerce.number().int().positive() });
 
 export const modelRoutes =
-  ({ registry, audit, temporal, taskQueue }: ModelRoutesDeps): FastifyPluginAsyncZod =>
+  ({ registry, audit, temporal, taskQueue, signingKey }: ModelRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const read = { action: 'model.read' } as const;
     app.get('/v1/models', { config: read, schema: { summary: 'All models with their latest version and aliases' } }, async () => ({
@@ -71,7 +73,7 @@ export const modelRoutes =
       },
       async (request) => {
         const { model } = request.params;
-        const started = await startRollback(temporal, taskQueue, { model, version: request.body.version, reason: request.body.reason, actor: request.principal!.name });
+        const started = await startRollback(temporal, taskQueue, { model, version: request.body.version, reason: request.body.reason, actor: request.principal!.name }, { key: signingKey, principal: request.principal! });
         // The move itself is audited by the registry, with origin temporal:<workflowId>/<runId>; this
         // entry ties that workflow to the request's address and user agent.
         await auditRequest(audit, request, {

@@ -8,11 +8,38 @@ import type { Resource } from '../../auth/principal';
 import type { SlipwayClient } from '../../client/slipway-client';
 import { INSECURE_PRINCIPAL } from '../authorization';
 import { auditRequest } from '../request-audit';
+import path from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { authorize } from '../../auth/authorize';
+import { PermissionDeniedError } from '../../errors';
+import { redactInput, withoutTicket } from '../../pipeline/redact-input';
+import { loadTrainerRegistry, type TrainerRegistry } from '../../training/trainer-registry';
+
+/** 404: the id names no pipeline run this API may act on (fastify answers with `statusCode`). */
+class RunNotFoundError extends Error {
+  override readonly name = 'Not Found';
+  readonly statusCode = 404;
+  constructor(message: string, readonly details: Record<string, unknown>) {
+    super(message);
+  }
+}
+
+/** A decision the workflow refused because the worker could not verify it is a 403, not a 500. */
+function updateRefusal(err: unknown): never {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && ['PermissionDenied', 'UnverifiableIdentity'].includes(err.cause.type ?? '')) {
+    throw new PermissionDeniedError(err.cause.message);
+  }
+  throw err;
+}
 
 export interface RunRoutesDeps {
   slipway: SlipwayClient;
   pipelinesDir: string;
   audit: AuditLog;
+  /** @default trainers/registry.yaml under the working directory */
+  trainers?: TrainerRegistry;
+  inlineCommandPrincipals?: readonly string[];
 }
 
 const runIdParams = z.object({ workflowId: z.string().min(1).max(400) });
@@ -20,11 +47,25 @@ const runIdParams = z.object({ workflowId: z.string().min(1).max(400) });
 export const runRoutes =
   (deps: RunRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    /** Approving promotes: the approver needs a grant on the model the run promotes. */
+    const trainers = deps.trainers ?? loadTrainerRegistry(path.resolve('trainers/registry.yaml'));
+    /**
+     * Approving promotes and rejecting keeps a candidate out: both need a grant on the model at the
+     * alias the waiting promote step moves. Only pipeline runs of this API's task queue are decided here.
+     */
     const promotedModel = async (request: FastifyRequest): Promise<Resource> => {
       const { workflowId } = request.params as { workflowId: string };
+      await pipelineRun(workflowId);
       const status = await deps.slipway.getStatus(workflowId);
-      return { model: status.model, alias: 'champion' };
+      // Runs from before the gate recorded its alias: only a grant on every alias of the model covers them.
+      return { model: status.model, alias: status.approval?.alias };
+    };
+    /** @throws NotFoundError unless `workflowId` is a pipeline run on this API's task queue. */
+    const pipelineRun = async (workflowId: string) => {
+      const run = await deps.slipway.describeRun(workflowId);
+      if (!run || run.type !== 'pipeline' || run.taskQueue !== deps.slipway.taskQueue) {
+        throw new RunNotFoundError(`no pipeline run "${workflowId}": only pipeline runs can be cancelled, approved or rejected here (rollbacks and canaries have their own routes)`, { details: { workflowId } });
+      }
+      return run;
     };
 
     app.post(
@@ -44,14 +85,19 @@ export const runRoutes =
       },
       async (request, reply) => {
         // Same resolution as the workflow's first activity: a bad input is a 400 now, not a failed run later.
-        await resolvePipelineInput({ pipelinesDir: deps.pipelinesDir }, request.body.input);
-        const run = await deps.slipway.startPipeline(request.body.input, { idempotencyKey: request.body.idempotencyKey });
+        await resolvePipelineInput(
+          { pipelinesDir: deps.pipelinesDir, trainers, inlineCommandPrincipals: deps.inlineCommandPrincipals },
+          withoutTicket(request.body.input),
+          { principal: request.principal, via: 'ticket' },
+        );
+        // The ticket signs who starts the run, so the worker can check it wherever it matters.
+        const run = await deps.slipway.startPipeline(request.body.input, { idempotencyKey: request.body.idempotencyKey, principal: request.principal });
         // A repeated key starts nothing, so it records nothing.
         if (run.created) {
           await auditRequest(deps.audit, request, {
             action: 'run.start',
             target: `run:${run.workflowId}`,
-            details: { workflowType: 'pipeline', runId: run.runId, input: request.body.input, idempotencyKey: request.body.idempotencyKey ?? null },
+            details: { workflowType: 'pipeline', runId: run.runId, input: redactInput(request.body.input), idempotencyKey: request.body.idempotencyKey ?? null },
           });
         }
         request.log.info({ workflowId: run.workflowId, created: run.created, actor: request.principal?.name }, 'pipeline start requested');
@@ -84,7 +130,7 @@ export const runRoutes =
       app.post(
         `/v1/runs/:workflowId/${decision}`,
         {
-          config: decision === 'approve' ? { action: 'run.approve', resource: promotedModel } : { action: 'run.reject' },
+          config: { action: decision === 'approve' ? 'run.approve' : 'run.reject', resource: promotedModel },
           schema: {
             summary: `${decision} the promotion a run waits for (approver${decision === 'approve' ? ' with a grant on the model' : ''})`,
             params: runIdParams,
@@ -94,7 +140,8 @@ export const runRoutes =
         async (request) => {
           // The authenticated principal is the approver; a body value only counts when the API runs without authentication.
           const approver = request.principal === INSECURE_PRINCIPAL ? (request.body.approver ?? INSECURE_PRINCIPAL.name) : request.principal!.name;
-          const state = await deps.slipway[decision](request.params.workflowId, { approver, reason: request.body.reason });
+          await pipelineRun(request.params.workflowId);
+          const state = await deps.slipway[decision](request.params.workflowId, { approver, reason: request.body.reason }, request.principal).catch(updateRefusal);
           // The promotion an approval triggers is audited by the registry (model.promote); this records the decision.
           await auditRequest(deps.audit, request, {
             action: decision === 'approve' ? 'run.approve' : 'run.reject',
@@ -119,6 +166,9 @@ export const runRoutes =
         },
       },
       async (request, reply) => {
+        const run = await pipelineRun(request.params.workflowId);
+        // A schedule's run belongs to the schedule's owner: an admin pauses or cancels those.
+        if (run.scheduled) authorize(request.principal, 'schedule.manage');
         await deps.slipway.cancel(request.params.workflowId);
         await auditRequest(deps.audit, request, { action: 'run.cancel', target: `run:${request.params.workflowId}`, reason: request.body?.reason });
         request.log.info({ workflowId: request.params.workflowId, actor: request.principal?.name }, 'pipeline cancel requested');

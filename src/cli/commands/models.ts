@@ -62,7 +62,7 @@ export function registerModelCommands(program: Command): void {
         const principal = await cliPrincipal(governance, config, 'model.rollback', { model, alias: 'champion' }, o.as);
         const toVersion = versionNumber(version);
         await withClient(async ({ slipway }) => {
-          const started = await startRollback(slipway.temporal, config.taskQueue, { model, version: toVersion, reason: o.reason, actor: principal.name });
+          const started = await startRollback(slipway.temporal, config.taskQueue, { model, version: toVersion, reason: o.reason, actor: principal.name }, { key: config.trust.signingKey, principal });
           // The registry audits the move itself (model.rollback); this ties the workflow to the command.
           await governance.audit.append({
             actor: principal.name,

@@ -1,8 +1,10 @@
 /** `slipway run | status | runs | cancel`. */
 import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
+import { loadTrainerRegistry } from '../../training/trainer-registry';
 import { resolvePipelineInput } from '../../activities/resolve-pipeline';
 import { deepMerge } from '../../pipeline/parse-spec';
+import { redactInput } from '../../pipeline/redact-input';
 import type { PipelineResult } from '../../workflows/pipeline-status';
 import { formatSummary } from '../print-summary';
 import { followRun, renderStep } from '../progress';
@@ -32,15 +34,19 @@ export function registerRunCommands(program: Command): void {
       const input = { pipeline, ...(Object.keys(overrides).length ? { overrides } : {}), ...(opts.model ? { model: opts.model } : {}) };
       await withClientActing('run.start', async ({ slipway, config, principal, audit }) => {
         // Resolve locally first: a typo is reported here, not as a failed run in the UI.
-        await resolvePipelineInput({ pipelinesDir: config.pipelinesDir }, input);
-        const run = await slipway.startPipeline(input, { idempotencyKey: opts.key });
+        await resolvePipelineInput(
+          { pipelinesDir: config.pipelinesDir, trainers: loadTrainerRegistry(config.trust.trainersFile), inlineCommandPrincipals: config.trust.inlineCommandPrincipals },
+          input,
+          { principal, via: 'ticket' },
+        );
+        const run = await slipway.startPipeline(input, { idempotencyKey: opts.key, principal });
         if (run.created) {
           await audit.append({
             actor: principal.name,
             action: 'run.start',
             target: `run:${run.workflowId}`,
             origin: 'cli',
-            details: { workflowType: 'pipeline', runId: run.runId, input, idempotencyKey: opts.key ?? null },
+            details: { workflowType: 'pipeline', runId: run.runId, input: redactInput(input), idempotencyKey: opts.key ?? null },
           });
         }
         if (!opts.json) console.log(`${run.created ? 'Started' : 'Already started'} ${run.workflowId}\n  ${run.url ?? ''}`);
@@ -106,7 +112,7 @@ export function registerRunCommands(program: Command): void {
         withClientActing(
           decision === 'approve' ? 'run.approve' : 'run.reject',
           async ({ slipway, principal, audit }) => {
-            const state = await slipway[decision](workflowId, { approver: principal.name, reason: opts.reason });
+            const state = await slipway[decision](workflowId, { approver: principal.name, reason: opts.reason }, principal);
             await audit.append({
               actor: principal.name,
               action: decision === 'approve' ? 'run.approve' : 'run.reject',
