@@ -58,8 +58,9 @@ describe('authorize', () => {
       expect(decide(who(['operator'], EVERYTHING), 'model.promote', churn)).toMatchObject({ allowed: false, status: 403 });
     });
 
-    it('does not need a grant to reject', () => {
-      expect(decide(who(['approver'], []), 'run.reject', churn).allowed).toBe(true);
+    it('needs a grant to reject as to approve: keeping a candidate out is the model owner\'s decision too', () => {
+      expect(decide(who(['approver'], []), 'run.reject', churn).allowed).toBe(false);
+      expect(decide(who(['approver'], [{ model: churn.model!, alias: '*' }]), 'run.reject', churn).allowed).toBe(true);
     });
 
     it('explains the refusal and carries the context on the error', () => {

@@ -34,7 +34,7 @@ export const ACTION_RULES = {
   'run.cancel': { role: 'operator', aliasGrant: false, description: 'cancel a pipeline run' },
   'version.annotate': { role: 'operator', aliasGrant: false, description: "edit a version's tags and description" },
   'run.approve': { role: 'approver', aliasGrant: true, description: 'approve a candidate waiting for sign-off, which promotes it' },
-  'run.reject': { role: 'approver', aliasGrant: false, description: 'reject a candidate waiting for sign-off' },
+  'run.reject': { role: 'approver', aliasGrant: true, description: 'reject a candidate waiting for sign-off (granted like approving: on the model and the alias the run promotes)' },
   'model.promote': { role: 'approver', aliasGrant: true, description: 'point an alias at a newer version' },
   'model.rollback': { role: 'approver', aliasGrant: true, description: 'point an alias back at an earlier version' },
   'alias.move': { role: 'approver', aliasGrant: true, description: 'move any alias of a model' },
