@@ -18,7 +18,7 @@ import { createGovernanceStore, type GovernanceStore } from '../../governance/go
 import { startHarness, TEST_SIGNING_KEY, type Harness } from '../../helpers/slipway-harness';
 import { startDevServer } from '../../helpers/temporal-env';
 
-export const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-06' } } };
+export const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
 export const WHO = ['root', 'otto', 'ann', 'noah', 'vic'] as const;
 export type Who = (typeof WHO)[number];
 
