@@ -1,7 +1,10 @@
 /**
  * Roles, actions, and the one table saying which role each action needs. The HTTP API, CLI
  * and model server check requests against this table through `authorize`; add a row here
- * when adding an endpoint that reads or changes something.
+ * when adding an endpoint that reads or changes something. Which spec fields each role may set
+ * (a model's owner sets its promotion policy; inline commands need an admin's allowance) is the
+ * sibling table in `spec-policy.ts`; Temporal updates are checked by the same rules
+ * (`run.approve`/`run.reject` with the grant) in the worker's `verifyDecision` activity.
  */
 
 /**
