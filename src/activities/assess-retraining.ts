@@ -5,7 +5,7 @@
  * and says which fired, in words and figures.
  */
 import type { ServingAdmin } from '../canary/serving-admin';
-import { resolvePipelineInput } from './resolve-pipeline';
+import { readPipelineSpec } from './resolve-pipeline';
 import { checkLiveQuality } from './live-quality';
 import { parseRetrainPolicy } from './retrain-policy';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
@@ -55,7 +55,8 @@ export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Pr
     (ageMs > durationMs(policy.maxModelAge) ? fired : checked).push(line);
   }
 
-  const resolved = await resolvePipelineInput({ pipelinesDir: deps.pipelinesDir }, { pipeline: req.pipeline, overrides: req.overrides, model: req.model });
+  // Planning only: reads the pipeline's ingest parameters; the retraining run is authorised when it resolves.
+  const resolved = await readPipelineSpec({ pipelinesDir: deps.pipelinesDir }, { pipeline: req.pipeline, overrides: req.overrides, model: req.model });
   const ingest = resolved.spec.steps.find((s) => s.kind === 'ingest')?.with as IngestParams | undefined;
   const trainedUntil = (champion.lineage.dataWindow as { to?: string } | undefined)?.to;
   if (ingest && trainedUntil) {

@@ -70,23 +70,7 @@ export function createResolvePipeline(deps: ResolveActivityDeps) {
  * @throws InvalidPipelineInputError; PermissionDeniedError listing each field the principal may not set.
  */
 export async function resolvePipelineInput(deps: ResolveDeps, rawInput: unknown, runFor: ResolveFor = { via: 'none' }): Promise<ResolvedPipeline> {
-  const input = parsePipelineInput(rawInput);
-  let rawSpec: unknown = input.spec;
-  let source = 'inline';
-  if (input.pipeline) {
-    source = path.join(path.basename(deps.pipelinesDir), `${input.pipeline}.yaml`);
-    rawSpec = await readPipelineFile(deps.pipelinesDir, input.pipeline);
-  }
-  const label = input.pipeline ? source : 'input.spec';
-  const spec = parsePipelineSpec(rawSpec, input, label);
-  const trainerProblems = spec.steps.flatMap((s, i) =>
-    s.kind === 'train' && s.with.trainer !== 'builtin' && s.with.trainer !== 'command'
-      ? deps.trainers
-        ? registeredTrainerProblems(deps.trainers, String(s.with.trainer), (s.with.params ?? {}) as Record<string, unknown>, `${label}.steps[${i}].with`)
-        : [`${label}.steps[${i}].with.trainer: no trainer registry is configured, so "${String(s.with.trainer)}" is unknown`]
-      : [],
-  );
-  if (trainerProblems.length > 0) throw new InvalidPipelineInputError(trainerProblems);
+  const { input, rawSpec, spec, source, label } = await readPipelineSpec(deps, rawInput);
   const baseline = input.pipeline ? parsePipelineSpec(rawSpec, {}, label) : undefined;
   const problems = specPolicyProblems({ principal: runFor.principal, spec, baseline, inlineCommandPrincipals: deps.inlineCommandPrincipals ?? [] });
   if (problems.length > 0) {
@@ -98,6 +82,32 @@ export async function resolvePipelineInput(deps: ResolveDeps, rawInput: unknown,
   const final = authority.promotion === 'approval-only' ? requireApproval(spec) : spec;
   const specDigest = createHash('sha256').update(canonicalJson(final)).digest('hex');
   return { spec: final, specDigest, source, rerun: input.rerun ?? [], authority };
+}
+
+/**
+ * The validated spec an input names, with registered trainers checked, but no policy: for reading
+ * a pipeline's parameters (continuous training's planning), never for authorising a run.
+ */
+export async function readPipelineSpec(deps: Pick<ResolveDeps, 'pipelinesDir' | 'trainers'>, rawInput: unknown) {
+  const input = parsePipelineInput(rawInput);
+  let rawSpec: unknown = input.spec;
+  let source = 'inline';
+  if (input.pipeline) {
+    source = path.join(path.basename(deps.pipelinesDir), `${input.pipeline}.yaml`);
+    rawSpec = await readPipelineFile(deps.pipelinesDir, input.pipeline);
+  }
+  const label = input.pipeline ? source : 'input.spec';
+  const spec = parsePipelineSpec(rawSpec, input, label);
+  // Without a registry (planning-only callers) trainer names are left to the train step to check.
+  const trainerProblems = deps.trainers
+    ? spec.steps.flatMap((s, i) =>
+        s.kind === 'train' && s.with.trainer !== 'builtin' && s.with.trainer !== 'command'
+          ? registeredTrainerProblems(deps.trainers!, String(s.with.trainer), (s.with.params ?? {}) as Record<string, unknown>, `${label}.steps[${i}].with`)
+          : [],
+      )
+    : [];
+  if (trainerProblems.length > 0) throw new InvalidPipelineInputError(trainerProblems);
+  return { input, rawSpec, spec, source, label };
 }
 
 function authorityOf(runFor: ResolveFor, spec: PipelineSpec, named: boolean): RunAuthority {

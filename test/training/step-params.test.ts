@@ -22,7 +22,8 @@ describe('train params', () => {
     [{ name: 'mine', features }, 'name: name applies only to trainer "command"'],
     [{ trainer: 'command', command: [], features }, 'command: Too small: expected array to have >=1 items'],
     [{ trainer: 'command', command: ['x'], env: { 'BAD-NAME': '1' }, features }, 'env.BAD-NAME: Invalid key in record'],
-    [{ trainer: 'python', features }, 'trainer: Invalid option: expected one of "builtin"|"command"'],
+    [{ trainer: 'Python 3', features }, 'trainer: expected "builtin", a registered trainer name such as "sklearn-hgb", or "command"'],
+    [{ trainer: 'sklearn-hgb', command: ['sh'], features }, 'command: command applies only to trainer "command"; a registered trainer\'s command and environment come from its registration'],
   ])('refuses %j', (value, problem) => {
     expect(problems(trainParamsSchema, value)).toContain(problem);
   });

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayClient } from '../../src/client/slipway-client';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
-import { startHarness, type Harness } from '../helpers/slipway-harness';
+import type { Principal } from '../../src/auth/principal';
+import { startHarness, TEST_SIGNING_KEY, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 
 const manual = (model: string, approvalTimeout = '10 minutes') => ({
@@ -17,6 +18,9 @@ const manual = (model: string, approvalTimeout = '10 minutes') => ({
   model,
   overrides: { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } }, promote: { mode: 'manual', approvalTimeout } },
 });
+
+/** Approvers as the API authenticated them: the approver role and a grant on every model. */
+const approver = (name: string): Principal => ({ name, roles: ['approver'], grants: [{ model: '*', alias: '*' }] });
 
 describe('manual promotion', () => {
   let env: TestWorkflowEnvironment;
@@ -27,7 +31,8 @@ describe('manual promotion', () => {
   beforeAll(async () => {
     env = await startDevServer();
     h = await startHarness(env);
-    slipway = new SlipwayClient(env.client, { taskQueue: h.config.taskQueue });
+    // Decisions are signed as the API and CLI sign them (docs/trust-boundary.md); the worker records the signer.
+    slipway = new SlipwayClient(env.client, { taskQueue: h.config.taskQueue, signingKey: TEST_SIGNING_KEY });
     registry = new SqliteModelRegistry({ path: h.config.registryPath });
   });
 
@@ -59,10 +64,10 @@ describe('manual promotion', () => {
     expect(await stageOf(run.workflowId)).toEqual({ SlipwayStage: 'awaiting-approval', SlipwayModel: 'approve-me' });
     expect((await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails).toBe('running: promote');
 
-    await expect(slipway.approve(run.workflowId, { approver: 'alice', reason: '' })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(slipway.approve(run.workflowId, { approver: 'alice', reason: '' }, approver('alice'))).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     expect((await slipway.getStatus(run.workflowId)).approval?.state).toBe('pending');
 
-    const state = await slipway.approve(run.workflowId, { approver: 'alice', reason: 'evaluation report reviewed' });
+    const state = await slipway.approve(run.workflowId, { approver: 'alice', reason: 'evaluation report reviewed' }, approver('alice'));
     expect(state).toMatchObject({ state: 'approved', decision: { approver: 'alice', reason: 'evaluation report reviewed' } });
     const result: PipelineResult = await slipway.result(run.workflowId);
     expect(result.outcome).toBe('promoted');
@@ -75,7 +80,7 @@ describe('manual promotion', () => {
   it('rejects on request and leaves the alias where it was', async () => {
     const run = await slipway.startPipeline(manual('reject-me'), { idempotencyKey: 'reject-1' });
     await waitingForApproval(run.workflowId);
-    await slipway.reject(run.workflowId, { approver: 'bob', reason: 'latency budget not met' });
+    await slipway.reject(run.workflowId, { approver: 'bob', reason: 'latency budget not met' }, approver('bob'));
     const result: PipelineResult = await slipway.result(run.workflowId);
     expect(result.outcome).toBe('rejected');
     expect(result.outputs.promote.summary.reasons).toEqual(['rejected by bob: latency budget not met']);

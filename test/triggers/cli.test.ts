@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGovernance } from '../../src/registry/create-registry';
 import { move, registration } from '../../src/registry/registry-test-fixtures';
-import { startHarness, type Harness } from '../helpers/slipway-harness';
+import { startHarness, TEST_SIGNING_KEY, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 
 const run = promisify(execFile);
@@ -26,6 +26,8 @@ describe('slipway CLI', () => {
       SLIPWAY_TASK_QUEUE: h.config.taskQueue,
       SLIPWAY_DATA_DIR: h.dataDir,
       SLIPWAY_PIPELINES_DIR: h.config.pipelinesDir,
+      // The CLI host shares the workers' run-signing key, so the worker can verify who acts.
+      SLIPWAY_RUN_SIGNING_KEY: TEST_SIGNING_KEY,
     };
   });
 
