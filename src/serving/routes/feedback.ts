@@ -89,7 +89,7 @@ export const feedbackRoutes =
           return reply
             .status(429)
             .header('retry-after', String(retryAfter))
-            .send(problem(429, 'Too Many Requests', `Label source ${source} used its quota of ${deps.quota.perMinute} labels a minute; retry in ${retryAfter} s`));
+            .send(problem(429, 'Too Many Requests', `Label source ${source} used its quota of ${deps.quota.perMinute} labels a minute; retry in ${retryAfter} s (a request may carry at most that many)`));
         }
         record.labelled = true;
         labels.forEach((y, i) => deps.stats.recordLabel(name, record.version, record.predictedAt, record.scores[i], y, now));
