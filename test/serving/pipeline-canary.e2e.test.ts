@@ -78,6 +78,7 @@ describe('flight-delay-canary pipeline', () => {
     expect(stages).toContain('canary');
 
     const canary = second.steps.find((s) => s.id === 'canary')!.summary!;
+    if (canary.canaryVerdict !== 'passed') console.error('DEBUG canary', JSON.stringify(canary), JSON.stringify(report));
     expect(canary).toMatchObject({ canaryVerdict: 'passed', candidate: 2, champion: 1, workflowId: `canary-${MODEL}` });
     expect(canary.steps).toEqual([
       { weight: 50, verdict: 'pass', decision: null },
