@@ -45,7 +45,7 @@ export class LiveStats {
   constructor(private readonly options: LiveStatsOptions) {
     const perEntry = versionStatsBytes(options);
     this.maxEntries = Math.floor((options.maxBytes ?? Infinity) / perEntry);
-    if (this.maxEntries < 1) {
+    if (!(this.maxEntries >= 1)) {
       throw new RangeError(
         `stats of one version take up to ${perEntry} bytes (retention ${options.retentionSeconds} s, label window ${options.labelWindow}), more than the stats budget of ${options.maxBytes} bytes`,
       );
