@@ -1,0 +1,146 @@
+/**
+ * Benchmark: what the model server's trust boundary costs on the hot path. Peak `/predict`
+ * throughput (autocannon, closed loop, single-row requests with routing keys over a 90/10
+ * canary split of two real models) of
+ *   - this server, with authenticated feedback (a labeler token configured, labels refused
+ *     without one), salted routing, address-keyed rate limits and byte-bounded memory, against
+ *   - the floor: the model server as it was before (`--baseline <git ref>`, default d100f3e,
+ *     the commit before this work), extracted with `git archive` and run from the same
+ *     node_modules, on the same registry, models and requests, in the same run,
+ * alternating rounds so both see the same machine. Also, for information: this server with
+ * SLIPWAY_SERVE_PREDICT_AUTH on (a registry token on every prediction).
+ * Usage: npm run bench:serving-trust [-- --baseline <ref>] [-- --rounds <n>]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
+import { openGovernance } from '../src/registry/create-registry';
+import { createAgent, sendJson } from '../src/serving/http-json';
+import { loadFlightTraffic, type FlightTraffic } from '../src/serving/replay-traffic';
+import { spawnServer, stopServer, type ServerProcess } from '../src/serving/server-process';
+import { runBuiltinTrainer } from '../src/training/builtin-trainer';
+import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/training/test-flights';
+
+/* eslint-disable no-console -- benchmark output */
+const MODEL = 'flight-delay';
+const ADMIN = 'bench-admin-token-0123456789';
+const LABELER = 'bench-labeler-token-0123456789abcdef';
+const TARGET_RATIO = 0.95;
+const ROOT = path.join(__dirname, '..');
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+};
+
+/** The server code at `ref`, runnable: src, package.json and tsconfig from git, node_modules linked. */
+async function checkoutBaseline(ref: string, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'src', 'package.json', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  await writeFile(path.join(dir, 'src.tar'), tar);
+  execFileSync('tar', ['-xf', 'src.tar'], { cwd: dir });
+  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return path.join(dir, 'src', 'serving', 'main.ts');
+}
+
+async function peak(base: string, traffic: FlightTraffic, seconds: number, headers: Record<string, string> = {}): Promise<{ rps: number; non2xx: number; errors: number }> {
+  const requests = traffic.rows.slice(0, 500).map((row, i) => ({
+    method: 'POST' as const,
+    path: `/v1/models/${MODEL}/predict`,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ row, routingKey: `caller-${i % 200}` }),
+  }));
+  const result = await autocannon({ url: base, connections: 16, duration: seconds, requests });
+  return { rps: result.requests.average, non2xx: result.non2xx, errors: result.errors };
+}
+
+async function main(): Promise<void> {
+  const baselineRef = arg('baseline', 'd100f3e');
+  const rounds = Number(arg('rounds', '4'));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-trust-'));
+  const servers: ServerProcess[] = [];
+  const agent = createAgent(4);
+  try {
+    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    const registryPath = path.join(dir, 'registry.sqlite');
+    const artifactRoot = path.join(dir, 'artifacts');
+    const governance = await openGovernance({ registryPath });
+    const store = new LocalArtifactStore({ root: artifactRoot });
+    const trainPath = path.join(dir, 'train.parquet');
+    await writeFlightsWindow(trainPath, '2001-03-01', '2001-03-08');
+    const versions: number[] = [];
+    for (const seed of [1, 2]) {
+      const { modelPath } = await runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { epochs: 2, seed }, outputDir: path.join(dir, `model-${seed}`) });
+      const artifact = await store.put(modelPath, { name: 'model', mediaType: 'application/onnx' });
+      const lineage = { dataDigest: artifact.sha256, specDigest: 'bench', workflowId: 'bench', runId: 'bench', pipeline: 'bench', trainer: 'builtin' };
+      versions.push((await governance.registry.registerVersion({ model: MODEL, idempotencyKey: `bench/${seed}`, artifact, metrics: {}, params: { epochs: 2, seed }, lineage })).version);
+    }
+    // A registry principal for the predict-auth variant: its token is looked up like any client's.
+    const root = await governance.access.bootstrap({ admin: 'root' });
+    const admin = (await governance.access.authenticate(root.token))!;
+    await governance.access.setPrincipal({ name: 'client', roles: ['viewer'] }, admin);
+    const clientToken = (await governance.access.createToken({ principal: 'client', label: 'bench' }, admin)).token;
+    await governance.close();
+    const traffic = await loadFlightTraffic({ from: '2001-03-08', to: '2001-03-10', limit: 500 });
+
+    const common = { SLIPWAY_DATA_DIR: dir, SLIPWAY_REGISTRY_PATH: registryPath, SLIPWAY_ARTIFACT_ROOT: artifactRoot, SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN, SLIPWAY_SERVE_RATE_LIMIT: '1000000', SLIPWAY_LOG_LEVEL: 'warn' };
+    const start = async (name: string, env: Record<string, string>, entry?: string) => {
+      const s = await spawnServer({ ...common, SLIPWAY_LOG_LEVEL: 'info', SLIPWAY_SERVE_STATE_PATH: path.join(dir, `${name}.json`), ...env }, 120_000, entry);
+      servers.push(s);
+      const res = await sendJson(agent, new URL(`/admin/v1/models/${MODEL}/deployment`, s.base), { versions: [{ version: versions[0], weight: 90 }, { version: versions[1], weight: 10 }] }, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      if (res.status !== 200) throw new Error(`${name}: PUT deployment answered ${res.status}`);
+      return s;
+    };
+    const baselineEntry = await checkoutBaseline(baselineRef, path.join(dir, 'baseline'));
+    const before = await start('baseline', {}, baselineEntry);
+    const trusted = await start('trusted', { SLIPWAY_SERVE_LABELER_TOKEN: LABELER });
+    const predictAuth = await start('predict-auth', { SLIPWAY_SERVE_LABELER_TOKEN: LABELER, SLIPWAY_SERVE_PREDICT_AUTH: 'true' });
+
+    // The trusted server really refuses anonymous labels (else the comparison would be moot).
+    const answer = await sendJson(agent, new URL(`/v1/models/${MODEL}/predict`, trusted.base), { row: traffic.rows[0] });
+    const anonymous = await sendJson(agent, new URL(`/v1/models/${MODEL}/feedback`, trusted.base), { requestId: (answer.body as { requestId: string }).requestId, label: 1 });
+    console.log(`trusted server: anonymous label answered ${anonymous.status}`);
+    if (anonymous.status !== 401) throw new Error('the trusted server took an anonymous label');
+
+    for (const s of [before, trusted, predictAuth]) await peak(s.base, traffic, 2, s === predictAuth ? { authorization: `Bearer ${clientToken}` } : {}); // warm-up
+    const sums = { baseline: 0, trusted: 0, predictAuth: 0 };
+    let bad = 0;
+    for (let r = 0; r < rounds; r++) {
+      // Alternate which side goes first, so drift in the machine's load favours neither.
+      const order = r % 2 === 0 ? (['baseline', 'trusted'] as const) : (['trusted', 'baseline'] as const);
+      const line: string[] = [];
+      for (const side of order) {
+        const p = await peak(side === 'baseline' ? before.base : trusted.base, traffic, 6);
+        sums[side] += p.rps;
+        bad += p.non2xx + p.errors;
+        line.push(`${side} ${p.rps.toFixed(0)} req/s`);
+      }
+      const pa = await peak(predictAuth.base, traffic, 6, { authorization: `Bearer ${clientToken}` });
+      sums.predictAuth += pa.rps;
+      bad += pa.non2xx + pa.errors;
+      console.log(`round ${r + 1}: ${line.join(', ')}, predict-auth ${pa.rps.toFixed(0)} req/s`);
+    }
+    const ratio = sums.trusted / sums.baseline;
+    console.log(`\npeak /predict throughput, mean of ${rounds} rounds of 6 s, 16 connections, single rows, routing keys, 90/10 split:`);
+    console.log(`  floor (baseline ${baselineRef}, open feedback):  ${(sums.baseline / rounds).toFixed(0)} req/s`);
+    console.log(`  authenticated feedback (this tree):             ${(sums.trusted / rounds).toFixed(0)} req/s  ratio ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO})`);
+    console.log(`  + SLIPWAY_SERVE_PREDICT_AUTH (registry token):  ${(sums.predictAuth / rounds).toFixed(0)} req/s  ratio ${(sums.predictAuth / sums.baseline).toFixed(3)} (information)`);
+    console.log(`non-2xx or errors: ${bad}`);
+    console.log(ratio >= TARGET_RATIO ? 'PASS' : 'BELOW TARGET');
+  } finally {
+    agent.destroy();
+    for (const s of servers) await stopServer(s).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
