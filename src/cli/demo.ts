@@ -75,7 +75,7 @@ async function ensureChampion(config: Readonly<Config>, client: Client): Promise
     // A model server started on fresh state does not serve the champion yet: point it there.
     const admin = new HttpServingAdmin(config.serve.url!, config.serve.adminToken);
     const deployed = await admin.getDeployment(MODEL);
-    if (!deployed) await admin.setDeployment(MODEL, [{ version: champion.version, weight: 100 }]);
+    if (!deployed) await admin.setDeployment(MODEL, [{ version: champion.version, weight: 100 }], 'demo: serve the champion');
     console.log(`== ${MODEL} champion: v${champion.version}${deployed ? '' : ' (now deployed on the model server)'}`);
     return;
   }
