@@ -81,7 +81,7 @@ const envSchema = z.object({
   /** Labels one source may post a minute (0: no quota). */
   SLIPWAY_SERVE_LABEL_QUOTA: z.coerce.number().int().min(0).default(120_000),
   /** Bytes the remembered predictions (for feedback) may retain, oldest forgotten first. */
-  SLIPWAY_SERVE_FEEDBACK_MAX_BYTES: positiveInt.default(64 << 20),
+  SLIPWAY_SERVE_FEEDBACK_MAX_BYTES: positiveInt.default(128 << 20),
   /** Bytes all versions' live stats may take (worst case); the least recently active version goes first. */
   SLIPWAY_SERVE_STATS_MAX_BYTES: positiveInt.default(256 << 20),
   /** Most rows in one predict request. */

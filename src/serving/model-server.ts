@@ -44,7 +44,7 @@ export interface ServingLimits {
   maxBatch: number;
   /** Request ids remembered for feedback. @default 200000 */
   feedbackCapacity: number;
-  /** Bytes the remembered predictions may retain (oldest forgotten first). @default 64 MiB */
+  /** Bytes the remembered predictions may retain (oldest forgotten first). @default 128 MiB (≈ 160,000 single-row predictions) */
   feedbackMaxBytes: number;
   /** Labels one source may post a minute; 0 disables the quota. @default 120000 */
   labelQuotaPerMinute: number;
@@ -65,7 +65,7 @@ export const DEFAULT_LIMITS: Readonly<ServingLimits> = Object.freeze({
   rateLimitPerSecond: 5000,
   maxBatch: 1000,
   feedbackCapacity: 200_000,
-  feedbackMaxBytes: 64 << 20,
+  feedbackMaxBytes: 128 << 20,
   labelQuotaPerMinute: 120_000,
   labelWindow: 20_000,
   statsRetentionSeconds: 3600,
