@@ -12,7 +12,7 @@
  * A second phase builds both servers in this one process and drives them with Fastify's
  * `inject` in alternating blocks: no sockets and no other process in the loop, so the CPU per
  * request it reports is far less sensitive to a busy machine than peak throughput.
- * Usage: npm run bench:serving-trust [-- --baseline <ref>] [-- --rounds <n>]
+ * Usage: npm run bench:serving-trust [-- --baseline <ref>] [--rounds <n>] [--phase inject]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
     const sides = { baseline: before, trusted, predictAuth } as const;
     const runs: Record<keyof typeof sides, { rps: number; cpuUs: number }[]> = { baseline: [], trusted: [], predictAuth: [] };
     let bad = 0;
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < (arg('phase', 'all') === 'inject' ? 0 : rounds); r++) {
       // Rotate which side goes first, so drift in the machine's load favours none.
       const order = (['baseline', 'trusted', 'predictAuth'] as const).map((_, i, all) => all[(i + r) % all.length]);
       const line: string[] = [];
@@ -213,6 +213,7 @@ async function main(): Promise<void> {
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    if (runs.baseline.length === 0) runs.baseline.push({ rps: NaN, cpuUs: NaN }), runs.trusted.push({ rps: NaN, cpuUs: NaN }), runs.predictAuth.push({ rps: NaN, cpuUs: NaN });
     const rps = (side: keyof typeof sides) => mean(runs[side].map((p) => p.rps));
     const cpu = (side: keyof typeof sides) => median(runs[side].map((p) => p.cpuUs));
     // Throughput on a shared 2-core machine swings with other processes; the server's own CPU per

@@ -43,8 +43,10 @@ export class FeedbackLedger {
   ) {}
 
   remember(requestId: string, record: PredictionRecord): void {
-    // A view would keep its whole (batch) buffer alive: keep a copy of just these scores.
-    const own = record.scores.byteOffset === 0 && record.scores.buffer.byteLength === record.scores.byteLength ? record : { ...record, scores: record.scores.slice() };
+    // A view would keep its whole (batch) buffer alive: keep a copy of just these scores. Always
+    // copying is cheaper than asking whether it is a view: reading `.buffer` of a small typed
+    // array makes V8 materialise an ArrayBuffer for it.
+    const own = { ...record, scores: record.scores.slice() };
     this.records.set(requestId, own);
     this.retained += ledgerEntryBytes(own);
     while (this.records.size > 0 && (this.records.size > this.capacity || this.retained > this.maxBytes)) {

@@ -103,9 +103,9 @@ export class LoadedModel {
     }
     let offset = 0;
     for (const p of batch) {
-      // A copy, not a view: a view would keep the whole batch's buffer alive as long as any one
-      // request's scores are remembered (the feedback ledger keeps them for minutes).
-      p.resolve(scores.slice(offset, offset + p.rows.length));
+      // A view, answered and then dropped; the feedback ledger keeps a copy of its own, so no
+      // remembered request keeps the whole batch's buffer alive.
+      p.resolve(scores.subarray(offset, offset + p.rows.length));
       offset += p.rows.length;
     }
   }
