@@ -34,6 +34,7 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
 /* eslint-disable no-console -- benchmark output */
 const MODEL = 'flight-delay';
 const TOKEN = 'bench-admin-token-0123456789';
+const LABELER_TOKEN = 'bench-labeler-token-0123456789abcdef';
 const INTERVAL_MS = 5000;
 const PARAMS = { steps: [10, 25, 50, 100], interval: '5s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '1 minute' };
 
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     SLIPWAY_ARTIFACT_ROOT: artifactRoot,
     SLIPWAY_SERVE_STATE_PATH: path.join(dir, 'deployments.json'),
     SLIPWAY_SERVE_ADMIN_TOKEN: TOKEN,
+    SLIPWAY_SERVE_LABELER_TOKEN: LABELER_TOKEN,
   });
   const admin = new HttpServingAdmin(server.base, TOKEN);
   await admin.setDeployment(MODEL, [{ version: champion, weight: 100 }]);
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
 
   const traffic = await loadFlightTraffic({ from: '2001-06-01', to: '2001-07-01' });
   const controller = new AbortController();
-  const replay = replayTraffic({ baseUrl: server.base, model: MODEL, traffic, rate: 200, feedbackDelayMs: 1000, callers: 50, signal: controller.signal });
+  const replay = replayTraffic({ baseUrl: server.base, model: MODEL, traffic, rate: 200, feedbackDelayMs: 1000, labelerToken: LABELER_TOKEN, callers: 50, signal: controller.signal });
 
   const runCanary = async (candidate: number, n: number) => {
     const handle = await env.client.workflow.start('canary', {

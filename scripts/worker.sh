@@ -9,6 +9,8 @@ mkdir -p "$run"
 # The model server the canary, promote and rollback steps drive (scripts/model-server.sh).
 # shellcheck source=scripts/serving-env.sh
 source "$root/scripts/serving-env.sh"
+# The worker never posts labels: keep the label-source token out of its (and its trainers') environment.
+unset SLIPWAY_SERVE_LABELER_TOKEN
 
 # shellcheck source=scripts/dev-identity.sh
 source "$root/scripts/dev-identity.sh"

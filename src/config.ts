@@ -63,8 +63,27 @@ const envSchema = z.object({
   /** Predictions running at once; more wait in a queue of SLIPWAY_SERVE_MAX_QUEUE, beyond that 503. */
   SLIPWAY_SERVE_MAX_CONCURRENCY: positiveInt.default(64),
   SLIPWAY_SERVE_MAX_QUEUE: z.coerce.number().int().min(0).default(1024),
-  /** Requests per second per client (x-client-id header, else IP) on /v1 routes; 0 disables. */
+  /** Requests per second per connection address (see SLIPWAY_SERVE_TRUST_PROXY) on /v1 routes; 0 disables. */
   SLIPWAY_SERVE_RATE_LIMIT: z.coerce.number().int().min(0).default(5000),
+  /**
+   * Whose X-Forwarded-For the model server believes for the client address rate limits key on:
+   * `false` (default: the TCP peer), `true` (anyone: only behind a proxy that overwrites the
+   * header), or a comma list of proxy addresses/CIDRs (recommended behind a proxy). docs/serving-trust.md.
+   */
+  SLIPWAY_SERVE_TRUST_PROXY: z.string().default('false'),
+  /** Require a token (any role but labeler) for predictions too; labels always need one (labeler role + grant). */
+  SLIPWAY_SERVE_PREDICT_AUTH: z.enum(['true', 'false']).default('false'),
+  /**
+   * A static label-source token for local setups (principal `env:serve-labeler`, role labeler, every
+   * model). Secret: never logged. In production create labeler principals with per-model grants instead.
+   */
+  SLIPWAY_SERVE_LABELER_TOKEN: z.string().min(32).optional(),
+  /** Labels one source may post a minute (0: no quota). */
+  SLIPWAY_SERVE_LABEL_QUOTA: z.coerce.number().int().min(0).default(120_000),
+  /** Bytes the remembered predictions (for feedback) may retain, oldest forgotten first. */
+  SLIPWAY_SERVE_FEEDBACK_MAX_BYTES: positiveInt.default(128 << 20),
+  /** Bytes all versions' live stats may take (worst case); the least recently active version goes first. */
+  SLIPWAY_SERVE_STATS_MAX_BYTES: positiveInt.default(256 << 20),
   /** Most rows in one predict request. */
   SLIPWAY_SERVE_MAX_BATCH: positiveInt.default(1000),
   /** Request ids remembered for feedback (oldest forgotten first). */
@@ -170,10 +189,25 @@ export interface ServeConfig {
   maxConcurrency: number;
   maxQueue: number;
   rateLimitPerSecond: number;
+  /** Fastify `trustProxy`: false, true, or proxy addresses/CIDRs. */
+  trustProxy: boolean | string[];
+  predictAuth: boolean;
+  labelerToken?: string;
+  labelQuotaPerMinute: number;
   maxBatch: number;
   feedbackCapacity: number;
+  feedbackMaxBytes: number;
   labelWindow: number;
   statsRetentionSeconds: number;
+  statsMaxBytes: number;
+}
+
+/** `false`, `true`, or a comma list of proxy addresses/CIDRs (kept as given; Fastify checks them). */
+function parseTrustProxy(value: string): boolean | string[] {
+  const v = value.trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
@@ -214,10 +248,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrency: e.SLIPWAY_SERVE_MAX_CONCURRENCY,
       maxQueue: e.SLIPWAY_SERVE_MAX_QUEUE,
       rateLimitPerSecond: e.SLIPWAY_SERVE_RATE_LIMIT,
+      trustProxy: parseTrustProxy(e.SLIPWAY_SERVE_TRUST_PROXY),
+      predictAuth: e.SLIPWAY_SERVE_PREDICT_AUTH === 'true',
+      labelerToken: e.SLIPWAY_SERVE_LABELER_TOKEN,
+      labelQuotaPerMinute: e.SLIPWAY_SERVE_LABEL_QUOTA,
       maxBatch: e.SLIPWAY_SERVE_MAX_BATCH,
       feedbackCapacity: e.SLIPWAY_SERVE_FEEDBACK_CAPACITY,
+      feedbackMaxBytes: e.SLIPWAY_SERVE_FEEDBACK_MAX_BYTES,
       labelWindow: e.SLIPWAY_SERVE_LABEL_WINDOW,
       statsRetentionSeconds: e.SLIPWAY_SERVE_STATS_RETENTION_SECONDS,
+      statsMaxBytes: e.SLIPWAY_SERVE_STATS_MAX_BYTES,
     }),
     trust: Object.freeze({
       signingKey: e.SLIPWAY_RUN_SIGNING_KEY,

@@ -73,7 +73,7 @@ export function createCanaryActivities(deps: CanaryActivityDeps) {
         { version: req.candidate, weight: req.weight },
       ];
       try {
-        const applied = await serving().setDeployment(req.model, versions);
+        const applied = await serving().setDeployment(req.model, versions, `canary of version ${req.candidate} at ${req.weight}% (${workflowOf()})`);
         log.info({ model: req.model, versions, changed: applied.changed, revision: applied.revision }, 'canary traffic set');
         return applied;
       } catch (err) {
@@ -81,7 +81,7 @@ export function createCanaryActivities(deps: CanaryActivityDeps) {
         // the sha256 check): then the champion alone is deployed.
         if (req.weight !== 0 || !(err instanceof DeploymentRefusedError)) throw err;
         log.warn({ err: err.message }, 'candidate refused by the model server; rolling back to the champion alone');
-        return serving().setDeployment(req.model, [{ version: req.champion, weight: 100 }]);
+        return serving().setDeployment(req.model, [{ version: req.champion, weight: 100 }], `canary rolled back to the champion alone, candidate refused by the server (${workflowOf()})`);
       }
     }),
 
@@ -105,9 +105,18 @@ export function createCanaryActivities(deps: CanaryActivityDeps) {
       if (!deps.serving) return { skipped: 'no model server configured (SLIPWAY_SERVE_URL)' };
       const versions: DeploymentWeights[] = [{ version: req.version, weight: 100 }];
       if (req.previous != null && req.previous !== req.version) versions.push({ version: req.previous, weight: 0 });
-      const applied = await deps.serving.setDeployment(req.model, versions);
+      const applied = await deps.serving.setDeployment(req.model, versions, `follow champion version ${req.version} (${workflowOf()})`);
       log.info({ model: req.model, versions, changed: applied.changed }, 'model server follows the champion');
       return applied;
     }),
   };
+}
+
+/** `workflow <id>` of the running activity, for the audit reason of a deployment change. */
+function workflowOf(): string {
+  try {
+    return `workflow ${Context.current().info.workflowExecution?.workflowId ?? '?'}`;
+  } catch {
+    return 'outside a workflow';
+  }
 }

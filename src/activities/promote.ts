@@ -107,7 +107,7 @@ async function followChampion(deps: PromoteDeps, model: string, version: number,
   if (!deps.serving) return undefined;
   const versions = [{ version, weight: 100 }, ...(previous !== null && previous !== version ? [{ version: previous, weight: 0 }] : [])];
   try {
-    const applied = await deps.serving.setDeployment(model, versions);
+    const applied = await deps.serving.setDeployment(model, versions, `promoted version ${version} of ${model}`);
     return { revision: applied.revision, changed: applied.changed, versions };
   } catch (err) {
     log?.warn({ err: (err as Error).message, model, version }, 'model server not updated after promotion');

@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AccessControl } from '../auth/access-control';
-import type { Principal } from '../auth/principal';
+import type { AliasGrant, Principal } from '../auth/principal';
 import type { Role } from '../auth/roles';
 
 export type { Principal } from '../auth/principal';
@@ -25,9 +25,9 @@ export interface Authenticator {
 export class StaticTokenAuthenticator implements Authenticator {
   private readonly byDigest: { digest: Buffer; principal: Principal }[];
 
-  /** @param tokens each with its roles; @default roles ['admin'] */
-  constructor(tokens: { name: string; token: string; roles?: Role[] }[]) {
-    this.byDigest = tokens.map((t) => ({ digest: sha256(t.token), principal: { name: `env:${t.name}`, roles: t.roles ?? ['admin'], grants: [] } }));
+  /** @param tokens each with its roles and grants; @default roles ['admin'], grants [] */
+  constructor(tokens: { name: string; token: string; roles?: Role[]; grants?: AliasGrant[] }[]) {
+    this.byDigest = tokens.map((t) => ({ digest: sha256(t.token), principal: { name: `env:${t.name}`, roles: t.roles ?? ['admin'], grants: t.grants ?? [] } }));
   }
 
   async authenticate(token: string | undefined): Promise<Principal | undefined> {
@@ -38,7 +38,7 @@ export class StaticTokenAuthenticator implements Authenticator {
 }
 
 /** Tokens from the access-control store first (`slw_…`), then the configured bootstrap tokens. */
-export function apiAuthenticator(access: AccessControl, bootstrapTokens: { name: string; token: string }[] = []): Authenticator {
+export function apiAuthenticator(access: AccessControl, bootstrapTokens: { name: string; token: string; roles?: Role[]; grants?: AliasGrant[] }[] = []): Authenticator {
   const env = new StaticTokenAuthenticator(bootstrapTokens);
   return {
     async authenticate(token) {

@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'token.revoke',
   'principal.change',
   'grant.change',
+  'deployment.change',
+  'deployment.remove',
 ] as const;
 
 export type KnownAuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -53,6 +53,15 @@ describe('authorize', () => {
       expect(decide(approver, action, {})).toMatchObject({ allowed: false, status: 403 });
     });
 
+    it('lets a labeler post feedback only for a model a grant names, and nothing else', () => {
+      const labeler = who(['labeler'], [{ model: 'churn', alias: '*' }]);
+      expect(decide(labeler, 'feedback', { model: 'churn' }).allowed).toBe(true);
+      expect(decide(labeler, 'feedback', { model: 'fraud' })).toMatchObject({ allowed: false, status: 403 });
+      expect(decide(labeler, 'feedback', {})).toMatchObject({ allowed: false, status: 403 });
+      expect(decide(who(['labeler'], []), 'feedback', { model: 'churn' })).toMatchObject({ allowed: false, status: 403 });
+      expect(ACTIONS.filter((a) => decide(labeler, a, churn).allowed)).toEqual(['feedback']);
+    });
+
     it('lets an admin move any alias without a grant, and never lets a grant replace the role', () => {
       expect(decide(who(['admin'], []), 'model.promote', churn).allowed).toBe(true);
       expect(decide(who(['operator'], EVERYTHING), 'model.promote', churn)).toMatchObject({ allowed: false, status: 403 });

@@ -19,7 +19,8 @@ export function decide(principal: Principal | undefined, action: Action, resourc
   }
   const roles = principal.roles;
   if (roles.includes('admin')) return { allowed: true };
-  const hasRole = roles.includes(rule.role) || (rule.role === 'viewer' && roles.length > 0);
+  // A labeler is a narrow machine credential: it does not inherit reads.
+  const hasRole = roles.includes(rule.role) || (rule.role === 'viewer' && roles.some((r) => r !== 'labeler'));
   if (!hasRole) {
     return {
       allowed: false,
@@ -41,6 +42,12 @@ export function decide(principal: Principal | undefined, action: Action, resourc
         status: 403,
         reason: `${principal.name} has the ${rule.role} role but no grant to move aliases of ${target}; an admin can grant it`,
       };
+    }
+  }
+  if ('modelGrant' in rule && rule.modelGrant) {
+    if (resource.model === undefined) return { allowed: false, status: 403, reason: `${action} is granted per model, but the request names no model` };
+    if (!principal.grants.some((g) => g.model === '*' || g.model === resource.model)) {
+      return { allowed: false, status: 403, reason: `${principal.name} has the ${rule.role} role but no grant on model ${resource.model}; an admin can grant it` };
     }
   }
   return { allowed: true };

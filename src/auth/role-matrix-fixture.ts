@@ -18,6 +18,8 @@ export const EXPECTED_ROLES: Record<Action, readonly Role[]> = {
   'model.rollback': ['approver', 'admin'],
   'alias.move': ['approver', 'admin'],
   'deployment.change': ['approver', 'admin'],
+  predict: ['viewer', 'operator', 'approver', 'admin'],
+  feedback: ['labeler', 'admin'],
   'schedule.manage': ['admin'],
   'schema.pin': ['admin'],
   'token.manage': ['admin'],

@@ -13,11 +13,13 @@
  * - `approver`: approves or rejects candidates, promotes and rolls back (alias moves also need
  *   a per-model grant).
  * - `admin`: everything, including tokens, principals, grants, schedules and schema pins.
+ * - `labeler`: a label source (a machine, usually): posts ground truth to the model server's
+ *   feedback route of the models it has a grant on, and nothing else, not even reads.
  *
- * Every role can do what `viewer` can, and `admin` can do everything; otherwise roles are
- * independent, so an approver who should also start runs holds both roles.
+ * Every role but `labeler` can do what `viewer` can, and `admin` can do everything; otherwise
+ * roles are independent, so an approver who should also start runs holds both roles.
  */
-export const ROLES = ['viewer', 'operator', 'approver', 'admin'] as const;
+export const ROLES = ['viewer', 'operator', 'approver', 'admin', 'labeler'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What an action requires. */
@@ -25,6 +27,8 @@ export interface ActionRule {
   role: Role;
   /** Moves an alias: non-admins also need a grant for the model (and alias) acted on. */
   aliasGrant: boolean;
+  /** Acts on one model's data: non-admins also need a grant naming the model (any alias). */
+  modelGrant?: boolean;
   /** For docs and error messages. */
   description: string;
 }
@@ -42,6 +46,10 @@ export const ACTION_RULES = {
   'model.rollback': { role: 'approver', aliasGrant: true, description: 'point an alias back at an earlier version' },
   'alias.move': { role: 'approver', aliasGrant: true, description: 'move any alias of a model' },
   'deployment.change': { role: 'approver', aliasGrant: true, description: "set or remove a model's traffic split on the model server (granted like its champion alias)" },
+  // Off unless the model server enables it (SLIPWAY_SERVE_PREDICT_AUTH): then any role but labeler may predict.
+  predict: { role: 'viewer', aliasGrant: false, description: "ask the model server for predictions (only when it requires a token for them)" },
+  // Labels decide canaries and retraining, so only authenticated sources granted the model may post them.
+  feedback: { role: 'labeler', aliasGrant: false, modelGrant: true, description: "post ground-truth labels for a model's predictions to the model server" },
   'schedule.manage': { role: 'admin', aliasGrant: false, description: 'create, change and delete schedules' },
   'schema.pin': { role: 'admin', aliasGrant: false, description: 'pin or unpin a data schema' },
   'token.manage': { role: 'admin', aliasGrant: false, description: 'create and revoke API tokens; manage principals and grants' },

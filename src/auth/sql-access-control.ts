@@ -19,7 +19,7 @@ import type {
 } from './access-control';
 import { authorize } from './authorize';
 import type { Principal } from './principal';
-import { isRole, type Role } from './roles';
+import { isRole, ROLES, type Role } from './roles';
 import { generateToken, hashToken, looksLikeToken } from './tokens';
 
 /** Options for {@link SqlAccessControl}. */
@@ -107,7 +107,7 @@ export class SqlAccessControl implements AccessControl {
     authorize(by, 'token.manage');
     assertPrincipalName(input.name);
     if (!Array.isArray(input.roles) || !input.roles.every(isRole)) {
-      throw accessError('invalid-input', `roles must be a list of viewer, operator, approver, admin; got ${JSON.stringify(input.roles)}`, { field: 'roles' });
+      throw accessError('invalid-input', `roles must be a list of ${ROLES.join(', ')}; got ${JSON.stringify(input.roles)}`, { field: 'roles' });
     }
     const roles = [...new Set(input.roles)];
     return this.change(async (tx, at) => {

@@ -30,7 +30,8 @@ export interface VersionStatsWindow {
 export interface ServingAdmin {
   /** Base URL, for messages. */
   readonly baseUrl: string;
-  setDeployment(model: string, versions: DeploymentWeights[]): Promise<AppliedDeployment>;
+  /** @param reason why, recorded with the change in the audit log (the server records the actor). */
+  setDeployment(model: string, versions: DeploymentWeights[], reason?: string): Promise<AppliedDeployment>;
   /** The current deployment, or undefined when the model is not deployed. */
   getDeployment(model: string): Promise<{ revision: number; versions: DeploymentWeights[] } | undefined>;
   /** Stats of `versions` from `sinceMs` (epoch ms) until now. */

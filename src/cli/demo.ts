@@ -38,7 +38,17 @@ async function main(): Promise<void> {
     console.log('\n== Replaying June 2001 flights to the model server (200 requests/s, labels 1 s later)');
     const traffic = await loadFlightTraffic({ from: '2001-06-01', to: '2001-07-01' });
     const controller = new AbortController();
-    const replay = replayTraffic({ baseUrl: config.serve.url, model: MODEL, traffic, rate: 200, feedbackDelayMs: 1000, callers: 50, signal: controller.signal });
+    if (!config.serve.labelerToken) throw new Error('the demo posts labels as a label source: run it with `make demo` (SLIPWAY_SERVE_LABELER_TOKEN is not set)');
+    const replay = replayTraffic({
+      baseUrl: config.serve.url,
+      model: MODEL,
+      traffic,
+      rate: 200,
+      feedbackDelayMs: 1000,
+      labelerToken: config.serve.labelerToken,
+      callers: 50,
+      signal: controller.signal,
+    });
     let report: ReplayReport | undefined;
     try {
       console.log('\n== A good candidate (January–June) canaried on that traffic');
@@ -65,7 +75,7 @@ async function ensureChampion(config: Readonly<Config>, client: Client): Promise
     // A model server started on fresh state does not serve the champion yet: point it there.
     const admin = new HttpServingAdmin(config.serve.url!, config.serve.adminToken);
     const deployed = await admin.getDeployment(MODEL);
-    if (!deployed) await admin.setDeployment(MODEL, [{ version: champion.version, weight: 100 }]);
+    if (!deployed) await admin.setDeployment(MODEL, [{ version: champion.version, weight: 100 }], 'demo: serve the champion');
     console.log(`== ${MODEL} champion: v${champion.version}${deployed ? '' : ' (now deployed on the model server)'}`);
     return;
   }

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { DeploymentRecord, DeploymentStore } from './deployment-store';
 import type { LoadedModel } from './loaded-model';
 import type { ModelLoader } from './model-loader';
-import { createRouter, type Router, type WeightedVersion } from './routing';
+import { createRouter, newRoutingSalt, type Router, type WeightedVersion } from './routing';
 
 /** Why a version could not be loaded (sha256 mismatch, unknown version, bad ONNX). */
 export interface LoadFailure {
@@ -39,8 +39,8 @@ export interface DeployedVersion extends WeightedVersion {
   failure?: LoadFailure;
 }
 
-/** A deployment as the admin API returns it. */
-export interface DeploymentView extends Omit<DeploymentRecord, 'versions'> {
+/** A deployment as the admin API returns it (never its routing salt). */
+export interface DeploymentView extends Omit<DeploymentRecord, 'versions' | 'routingSalt'> {
   versions: DeployedVersion[];
   /** False when no version with a positive weight could be loaded: predictions answer 503. */
   serving: boolean;
@@ -85,7 +85,9 @@ export class DeploymentManager {
   /** Loads the persisted deployments. Versions that fail to load are reported, and traffic goes to the others. */
   restore(): Promise<void> {
     return this.serialised(async () => {
-      for (const record of await this.deps.store.load()) {
+      for (const stored of await this.deps.store.load()) {
+        // A state file from before salted routing gets a salt now (callers move once) and keeps it at the next save.
+        const record = stored.routingSalt ? stored : { ...stored, routingSalt: newRoutingSalt() };
         const models = new Map<number, LoadedModel>();
         const failures = new Map<number, LoadFailure>();
         for (const v of record.versions) {
@@ -131,7 +133,13 @@ export class DeploymentManager {
 
       const record: DeploymentRecord = same
         ? current.record
-        : { model, versions: versions.map(({ version, weight }) => ({ version, weight })), revision: (current?.record.revision ?? 0) + 1, updatedAt: this.now().toISOString() };
+        : {
+            model,
+            versions: versions.map(({ version, weight }) => ({ version, weight })),
+            revision: (current?.record.revision ?? 0) + 1,
+            updatedAt: this.now().toISOString(),
+            routingSalt: current?.record.routingSalt ?? newRoutingSalt(),
+          };
       if (!same) {
         try {
           await this.deps.store.save([...this.records().filter((r) => r.model !== model), record]);
@@ -188,7 +196,8 @@ export class DeploymentManager {
       if (!m) return { ...v, share: 0, state: 'failed', failure: a.failures.get(v.version) };
       return { ...v, share: total > 0 ? v.weight / total : 0, state: 'serving', sha256: m.sha256, loadedAt: new Date(m.loadedAt).toISOString(), inFlight: m.inFlight };
     });
-    return { ...a.record, versions, serving: a.router !== undefined };
+    const { routingSalt: _secret, ...record } = a.record;
+    return { ...record, versions, serving: a.router !== undefined };
   }
 
   list(): DeploymentView[] {
@@ -210,7 +219,7 @@ export class DeploymentManager {
 
   private install(record: DeploymentRecord, models: Map<number, LoadedModel>, failures: Map<number, LoadFailure>): void {
     const loaded = record.versions.filter((v) => models.has(v.version));
-    const router = loaded.some((v) => v.weight > 0) ? createRouter(loaded) : undefined;
+    const router = loaded.some((v) => v.weight > 0) ? createRouter(loaded, Math.random, record.routingSalt) : undefined;
     this.active.set(record.model, { record, models, failures, router });
     this.deps.onChange?.(record.model, this.view(record.model));
   }

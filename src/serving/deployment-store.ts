@@ -14,6 +14,11 @@ export interface DeploymentRecord {
   revision: number;
   /** ISO 8601 time of the last change. */
   updatedAt: string;
+  /**
+   * Secret salt of the routing hash, made at the model's first deployment and kept across its
+   * revisions (so callers stay put as weights change). Never returned by the admin API.
+   */
+  routingSalt?: string;
 }
 
 /** Persists all deployments of a server as one unit. Implementations: `FileDeploymentStore`. */
@@ -34,4 +39,5 @@ export const deploymentRecordSchema = z.object({
   versions: z.array(weightedVersionSchema).min(1),
   revision: z.number().int().positive(),
   updatedAt: z.string(),
+  routingSalt: z.string().regex(/^[0-9a-f]{32}$/).optional(),
 });

@@ -42,7 +42,8 @@ export class FileDeploymentStore implements DeploymentStore {
     const tmp = join(dir, `.${basename(this.path)}.${randomUUID()}.tmp`);
     const body = JSON.stringify({ format: 1, deployments: records }, null, 2) + '\n';
     try {
-      const file = await open(tmp, 'wx');
+      // 0600: the file holds the deployments' secret routing salts.
+      const file = await open(tmp, 'wx', 0o600);
       try {
         await file.writeFile(body, 'utf8');
         await file.sync();

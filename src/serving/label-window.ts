@@ -16,6 +16,9 @@ export interface FeedbackStats {
   auc: number | null;
 }
 
+/** Bytes per kept label: time (8), score (4), label (1). */
+export const LABEL_BYTES = 13;
+
 export class LabelWindow {
   private readonly predictedAt: Float64Array;
   private readonly scores: Float32Array;

@@ -1,9 +1,13 @@
 /**
  * Per-version live statistics of the model server: request stats (version-stats.ts) and
  * live quality from feedback (label-window.ts), keyed by model and version.
+ *
+ * Memory is bounded in bytes: each version's entry can grow to a known worst case (a full
+ * stats retention plus its label window), so at most `maxBytes / worst case` entries are
+ * kept, and a new version evicts the least recently active one.
  */
-import { LabelWindow, type FeedbackStats } from './label-window';
-import { VersionStats, type RequestStats } from './version-stats';
+import { LABEL_BYTES, LabelWindow, type FeedbackStats } from './label-window';
+import { SECOND_BUCKET_BYTES, VersionStats, type RequestStats } from './version-stats';
 
 /** One version's live stats over a time range: the shape the canary analysis reads. */
 export interface VersionLiveStats extends RequestStats {
@@ -16,24 +20,54 @@ export interface LiveStatsOptions {
   retentionSeconds: number;
   /** Labelled rows kept per version. */
   labelWindow: number;
+  /** Bytes all versions' stats may take at most. @default Infinity */
+  maxBytes?: number;
 }
 
 interface Entry {
   requests: VersionStats;
   labels: LabelWindow;
+  /** Epoch ms of the last request or label: the eviction order. */
+  lastActive: number;
 }
+
+/** Worst-case bytes of one version's stats under these options. */
+export const versionStatsBytes = (o: Pick<LiveStatsOptions, 'retentionSeconds' | 'labelWindow'>): number =>
+  (o.retentionSeconds + 1) * SECOND_BUCKET_BYTES + o.labelWindow * LABEL_BYTES;
 
 export class LiveStats {
   private readonly entries = new Map<string, Map<number, Entry>>();
+  private count = 0;
+  /** Versions whose stats fit in `maxBytes`. */
+  readonly maxEntries: number;
 
-  constructor(private readonly options: LiveStatsOptions) {}
-
-  recordRequest(model: string, version: number, nowMs: number, latencyMs: number, scores: ArrayLike<number>, failed: boolean): void {
-    this.entry(model, version).requests.record(nowMs, latencyMs, scores, failed);
+  /** @throws RangeError when not even one version's stats fit in `maxBytes`. */
+  constructor(private readonly options: LiveStatsOptions) {
+    const perEntry = versionStatsBytes(options);
+    this.maxEntries = Math.floor((options.maxBytes ?? Infinity) / perEntry);
+    if (!(this.maxEntries >= 1)) {
+      throw new RangeError(
+        `stats of one version take up to ${perEntry} bytes (retention ${options.retentionSeconds} s, label window ${options.labelWindow}), more than the stats budget of ${options.maxBytes} bytes`,
+      );
+    }
   }
 
-  recordLabel(model: string, version: number, predictedAtMs: number, score: number, label: 0 | 1): void {
-    this.entry(model, version).labels.add(predictedAtMs, score, label);
+  recordRequest(model: string, version: number, nowMs: number, latencyMs: number, scores: ArrayLike<number>, failed: boolean): void {
+    this.entry(model, version, nowMs).requests.record(nowMs, latencyMs, scores, failed);
+  }
+
+  recordLabel(model: string, version: number, predictedAtMs: number, score: number, label: 0 | 1, nowMs: number = predictedAtMs): void {
+    this.entry(model, version, nowMs).labels.add(predictedAtMs, score, label);
+  }
+
+  /** Versions with stats kept. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Worst-case bytes the kept stats can take (what the budget is checked against). */
+  get reservedBytes(): number {
+    return this.count * versionStatsBytes(this.options);
   }
 
   /** Versions of `model` with any recorded stats, ascending. */
@@ -63,19 +97,39 @@ export class LiveStats {
     if (!versions) return;
     const horizon = Math.floor(nowMs / 1000) - this.options.retentionSeconds;
     for (const [version, entry] of versions) {
-      if (!keep.has(version) && (entry.requests.lastSecond() ?? -Infinity) < horizon) versions.delete(version);
+      if (!keep.has(version) && (entry.requests.lastSecond() ?? -Infinity) < horizon) this.drop(model, version);
     }
   }
 
-  private entry(model: string, version: number): Entry {
+  private entry(model: string, version: number, nowMs: number): Entry {
     let versions = this.entries.get(model);
-    if (!versions) this.entries.set(model, (versions = new Map()));
-    let entry = versions.get(version);
-    if (!entry) versions.set(version, (entry = this.emptyEntry()));
+    let entry = versions?.get(version);
+    if (!entry) {
+      if (this.count >= this.maxEntries) this.evictLeastActive();
+      if (!versions) this.entries.set(model, (versions = new Map()));
+      versions.set(version, (entry = this.emptyEntry(nowMs)));
+      this.count++;
+    }
+    if (nowMs > entry.lastActive) entry.lastActive = nowMs;
     return entry;
   }
 
-  private emptyEntry(): Entry {
-    return { requests: new VersionStats(this.options.retentionSeconds), labels: new LabelWindow(this.options.labelWindow) };
+  private evictLeastActive(): void {
+    let oldest: { model: string; version: number; at: number } | undefined;
+    for (const [model, versions] of this.entries) {
+      for (const [version, e] of versions) if (!oldest || e.lastActive < oldest.at) oldest = { model, version, at: e.lastActive };
+    }
+    if (oldest) this.drop(oldest.model, oldest.version);
+  }
+
+  private drop(model: string, version: number): void {
+    const versions = this.entries.get(model);
+    if (!versions?.delete(version)) return;
+    this.count--;
+    if (versions.size === 0) this.entries.delete(model);
+  }
+
+  private emptyEntry(nowMs: number): Entry {
+    return { requests: new VersionStats(this.options.retentionSeconds), labels: new LabelWindow(this.options.labelWindow), lastActive: nowMs };
   }
 }

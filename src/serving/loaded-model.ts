@@ -103,6 +103,8 @@ export class LoadedModel {
     }
     let offset = 0;
     for (const p of batch) {
+      // A view, answered and then dropped; the feedback ledger keeps a copy of its own, so no
+      // remembered request keeps the whole batch's buffer alive.
       p.resolve(scores.subarray(offset, offset + p.rows.length));
       offset += p.rows.length;
     }

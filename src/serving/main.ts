@@ -15,12 +15,22 @@ async function main(): Promise<void> {
   // SQLite or PostgreSQL (SLIPWAY_REGISTRY_URL), the same database the worker registers into; its
   // principals' tokens open the admin API too (reads: any role; deployment changes: approver with a
   // grant on the model, or admin). SLIPWAY_SERVE_ADMIN_TOKEN is the workers' service token (admin).
+  // The same tokens authenticate label sources (feedback: labeler role with a grant on the model);
+  // SLIPWAY_SERVE_LABELER_TOKEN is the local setups' static labeler (every model). Admin changes
+  // are recorded in the registry's audit log.
   const governance = await openGovernance(config);
   const { registry } = governance;
+  const staticTokens = [
+    ...(s.adminToken ? [{ name: 'serve-admin', token: s.adminToken }] : []),
+    ...(s.labelerToken ? [{ name: 'serve-labeler', token: s.labelerToken, roles: ['labeler' as const], grants: [{ model: '*', alias: '*' }] }] : []),
+  ];
   const server = await buildModelServer({
     loader: new RegistryModelLoader(registry, createArtifactStore(config)),
     store: new FileDeploymentStore(s.statePath),
-    adminAuthenticator: apiAuthenticator(governance.access, s.adminToken ? [{ name: 'serve-admin', token: s.adminToken }] : []),
+    adminAuthenticator: apiAuthenticator(governance.access, staticTokens),
+    audit: governance.audit,
+    predictAuth: s.predictAuth,
+    trustProxy: s.trustProxy,
     logger,
     limits: {
       maxConcurrency: s.maxConcurrency,
@@ -28,8 +38,11 @@ async function main(): Promise<void> {
       rateLimitPerSecond: s.rateLimitPerSecond,
       maxBatch: s.maxBatch,
       feedbackCapacity: s.feedbackCapacity,
+      feedbackMaxBytes: s.feedbackMaxBytes,
+      labelQuotaPerMinute: s.labelQuotaPerMinute,
       labelWindow: s.labelWindow,
       statsRetentionSeconds: s.statsRetentionSeconds,
+      statsMaxBytes: s.statsMaxBytes,
     },
   });
   let closing = false;

@@ -8,16 +8,20 @@ import Fastify, { LogController, type FastifyError, type FastifyReply, type Fast
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import pino, { type Logger } from 'pino';
 import type { Authenticator, Principal } from '../api/authenticator';
+import type { AuditLog } from '../audit/audit-log';
 import { decide } from '../auth/authorize';
 import { Admission } from './admission';
 import { DeploymentManager } from './deployment-manager';
 import type { DeploymentStore } from './deployment-store';
 import { FeedbackLedger } from './feedback-ledger';
+import { LabelQuota } from './label-quota';
 import { LiveStats } from './live-stats';
 import type { ModelLoader } from './model-loader';
 import { adminRoutes } from './routes/admin';
+import { feedbackRoutes } from './routes/feedback';
 import { healthRoutes } from './routes/health';
-import { predictRoutes, problem } from './routes/predict';
+import { predictRoutes, rateLimitConfig } from './routes/predict';
+import { problem } from './routes/problem';
 import { ServingMetrics } from './serving-metrics';
 
 declare module 'fastify' {
@@ -34,16 +38,22 @@ export interface ServingLimits {
   maxQueue: number;
   /** Longest wait for a slot before 503. @default 1000 */
   maxQueueWaitMs: number;
-  /** Requests per second per client on /v1 routes; 0 disables. @default 5000 */
+  /** Requests per second per connection address on /v1 routes; 0 disables. @default 5000 */
   rateLimitPerSecond: number;
   /** Rows per predict request. @default 1000 */
   maxBatch: number;
   /** Request ids remembered for feedback. @default 200000 */
   feedbackCapacity: number;
+  /** Bytes the remembered predictions may retain (oldest forgotten first). @default 128 MiB (≈ 160,000 single-row predictions) */
+  feedbackMaxBytes: number;
+  /** Labels one source may post a minute; 0 disables the quota. @default 120000 */
+  labelQuotaPerMinute: number;
   /** Labelled predictions kept per version. @default 20000 */
   labelWindow: number;
   /** Seconds of per-version stats kept. @default 3600 */
   statsRetentionSeconds: number;
+  /** Bytes all versions' stats may take (worst case); the least recently active version goes first. @default 256 MiB */
+  statsMaxBytes: number;
   /** Largest request body. @default 1 MiB */
   bodyLimitBytes: number;
 }
@@ -55,8 +65,11 @@ export const DEFAULT_LIMITS: Readonly<ServingLimits> = Object.freeze({
   rateLimitPerSecond: 5000,
   maxBatch: 1000,
   feedbackCapacity: 200_000,
+  feedbackMaxBytes: 128 << 20,
+  labelQuotaPerMinute: 120_000,
   labelWindow: 20_000,
   statsRetentionSeconds: 3600,
+  statsMaxBytes: 256 << 20,
   bodyLimitBytes: 1 << 20,
 });
 
@@ -69,6 +82,21 @@ export interface ModelServerDeps {
    * its persisted deployments).
    */
   adminAuthenticator?: Authenticator;
+  /**
+   * Where admin changes (deployment set/remove) are recorded with actor, target, reason and
+   * origin. Absent: changes are logged only (tests of other concerns).
+   */
+  audit?: AuditLog;
+  /**
+   * Require a token for predictions too (action `predict`, any role but labeler), checked with
+   * `adminAuthenticator`. @default false: labels are always authenticated, predictions not.
+   */
+  predictAuth?: boolean;
+  /**
+   * Fastify's `trustProxy`: whose `X-Forwarded-For` to believe for the client address that
+   * rate limits key on. @default false (the TCP peer address)
+   */
+  trustProxy?: boolean | string | string[];
   logger?: Logger;
   limits?: Partial<ServingLimits>;
   /** Epoch-millisecond clock of the stats. @default Date.now */
@@ -87,7 +115,8 @@ export async function buildModelServer(deps: ModelServerDeps) {
   const now = deps.now ?? Date.now;
   // Tells the canary analysis whether one process served a whole step (stats live in memory).
   const startedAt = new Date(now()).toISOString();
-  const stats = new LiveStats({ retentionSeconds: limits.statsRetentionSeconds, labelWindow: limits.labelWindow });
+  const stats = new LiveStats({ retentionSeconds: limits.statsRetentionSeconds, labelWindow: limits.labelWindow, maxBytes: limits.statsMaxBytes });
+  const ledger = new FeedbackLedger(limits.feedbackCapacity, limits.feedbackMaxBytes);
   const metrics = new ServingMetrics(stats, { defaultMetrics: deps.processMetrics });
   const deployments = new DeploymentManager({
     loader: deps.loader,
@@ -102,22 +131,42 @@ export async function buildModelServer(deps: ModelServerDeps) {
   await deployments.restore();
 
   // Request logging is off: at thousands of predictions a second it would cost more than inference.
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: limits.bodyLimitBytes, return503OnClosing: true }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.bodyLimitBytes,
+    return503OnClosing: true,
+    trustProxy: deps.trustProxy ?? false,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(servingErrorHandler);
   await app.register(rateLimit, { global: false, addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false } });
 
+  const rateLimited = rateLimitConfig(limits.rateLimitPerSecond, () => metrics.reject('rate_limited'));
   await app.register(healthRoutes({ deployments, metrics }));
   await app.register(
     predictRoutes({
       deployments,
       admission: new Admission({ maxConcurrent: limits.maxConcurrency, maxQueue: limits.maxQueue, maxWaitMs: limits.maxQueueWaitMs }),
-      ledger: new FeedbackLedger(limits.feedbackCapacity),
+      ledger,
       stats,
       metrics,
       maxBatch: limits.maxBatch,
-      rateLimitPerSecond: limits.rateLimitPerSecond,
+      rateLimit: rateLimited,
+      predictAuthenticator: deps.predictAuth ? (deps.adminAuthenticator ?? { authenticate: async () => undefined }) : undefined,
+      now,
+    }),
+  );
+  await app.register(
+    feedbackRoutes({
+      authenticator: deps.adminAuthenticator,
+      ledger,
+      quota: new LabelQuota(limits.labelQuotaPerMinute),
+      stats,
+      metrics,
+      maxBatch: limits.maxBatch,
+      rateLimit: rateLimited,
       now,
     }),
   );
@@ -139,13 +188,13 @@ export async function buildModelServer(deps: ModelServerDeps) {
       }
       request.principal = principal;
     });
-    await admin.register(adminRoutes({ deployments, stats, statsRetentionSeconds: limits.statsRetentionSeconds, now, startedAt }));
+    await admin.register(adminRoutes({ deployments, stats, statsRetentionSeconds: limits.statsRetentionSeconds, now, startedAt, audit: deps.audit, logger }));
   });
 
   app.addHook('onClose', async () => {
     await deployments.close();
   });
-  return { app, deployments, stats, metrics, limits, startedAt };
+  return { app, deployments, stats, ledger, metrics, limits, startedAt };
 }
 
 export type ModelServer = Awaited<ReturnType<typeof buildModelServer>>;

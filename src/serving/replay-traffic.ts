@@ -32,6 +32,14 @@ export interface ReplayOptions {
    */
   feedbackDelayMs?: number;
   /**
+   * Bearer token of a label source (labeler role with a grant on the model, or admin): the
+   * server takes labels only from authenticated sources. Absent: labels are sent without one
+   * and answered 401 (counted in `feedback.statuses`).
+   */
+  labelerToken?: string;
+  /** Bearer token for predictions, when the server requires one (SLIPWAY_SERVE_PREDICT_AUTH). */
+  predictToken?: string;
+  /**
    * Spread requests over this many sticky callers (routing keys `caller-<i>`); 0 sends no key.
    * @default 0
    */
@@ -95,6 +103,8 @@ export async function replayTraffic(options: ReplayOptions): Promise<ReplayRepor
   const statuses: Record<string, number> = {};
   const versions: Record<string, number> = {};
   const feedbackStatuses: Record<string, number> = {};
+  const feedbackHeaders = options.labelerToken ? { authorization: `Bearer ${options.labelerToken}` } : undefined;
+  const predictHeaders = options.predictToken ? { authorization: `Bearer ${options.predictToken}` } : undefined;
   const latencies: number[] = [];
   const pending = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
@@ -109,7 +119,7 @@ export async function replayTraffic(options: ReplayOptions): Promise<ReplayRepor
     const key = options.callers ? `caller-${i % options.callers}` : undefined;
     const started = performance.now();
     try {
-      const res = await sendJson(agent, predictUrl, key ? { row: rows[i], routingKey: key } : { row: rows[i] });
+      const res = await sendJson(agent, predictUrl, key ? { row: rows[i], routingKey: key } : { row: rows[i] }, { headers: predictHeaders });
       const latency = performance.now() - started;
       latencies.push(latency);
       options.onAnswer?.(latency, res.status);
@@ -125,7 +135,7 @@ export async function replayTraffic(options: ReplayOptions): Promise<ReplayRepor
   const sendFeedback = async (requestId: string, label: 0 | 1) => {
     await new Promise((resolve) => setTimeout(resolve, feedbackDelayMs));
     feedbackSent++;
-    const fb = await sendJson(agent, feedbackUrl, { requestId, label }).catch(() => ({ status: 'error' as const }));
+    const fb = await sendJson(agent, feedbackUrl, { requestId, label }, { headers: feedbackHeaders }).catch(() => ({ status: 'error' as const }));
     feedbackStatuses[fb.status] = (feedbackStatuses[fb.status] ?? 0) + 1;
   };
 
@@ -195,7 +205,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--feedback-delay <ms>', 'post each label this many ms after its answer; -1 disables', Number, 1000)
     .option('--callers <n>', 'sticky callers (routing keys); 0 sends none', Number, 0)
     .option('--max-seconds <n>', 'stop sending after this long', positiveNumber)
-    .option('--source <path>', 'flights Parquet file (default: vega-datasets flights-3m)');
+    .option('--source <path>', 'flights Parquet file (default: vega-datasets flights-3m)')
+    .addHelpText('after', '\nLabels are posted with SLIPWAY_SERVE_LABELER_TOKEN (a labeler token; the model server takes no unauthenticated labels).');
   const o = program.parse(argv).opts<{ model: string; url?: string; from: string; to: string; rate: number; limit?: number; feedbackDelay: number; callers: number; maxSeconds?: number; source?: string }>();
   const { serve } = loadConfig();
   const url = o.url ?? `http://${serve.host}:${serve.port}`;
@@ -210,6 +221,7 @@ async function main(argv: string[]): Promise<void> {
     traffic,
     rate: o.rate,
     feedbackDelayMs: o.feedbackDelay,
+    labelerToken: serve.labelerToken,
     callers: o.callers,
     maxDurationMs: o.maxSeconds !== undefined ? o.maxSeconds * 1000 : undefined,
     signal: controller.signal,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRouter, unitHash } from './routing';
+import { createRouter, newRoutingSalt, saltedUnitHash, unitHash } from './routing';
 
 const keys = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
 
@@ -50,5 +50,23 @@ describe('unitHash', () => {
         "0.974013",
       ]
     `);
+  });
+});
+
+describe('salted routing', () => {
+  it('places keys by a secret salt: the same salt agrees, another salt (or none) disagrees, and the split holds', () => {
+    const weights = [{ version: 1, weight: 90 }, { version: 2, weight: 10 }];
+    const salt = newRoutingSalt();
+    const salted = createRouter(weights, Math.random, salt);
+    const again = createRouter(weights, Math.random, salt);
+    const other = createRouter(weights, Math.random, newRoutingSalt());
+    const onCanary = keys.filter((k) => salted.pick(k) === 2);
+    expect(keys.every((k) => salted.pick(k) === again.pick(k))).toBe(true);
+    expect(Math.abs(onCanary.length / keys.length - 0.1)).toBeLessThan(0.01);
+    // A key chosen from the public hash (or another deployment) lands on the canary only at the base rate.
+    const publicCanaryKeys = keys.filter((k) => createRouter(weights).pick(k) === 2);
+    expect(publicCanaryKeys.filter((k) => salted.pick(k) === 2).length / publicCanaryKeys.length).toBeLessThan(0.2);
+    expect(onCanary.filter((k) => other.pick(k) === 2).length / onCanary.length).toBeLessThan(0.2);
+    expect(keys.every((k) => saltedUnitHash(salt, k) >= 0 && saltedUnitHash(salt, k) < 1)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const ROOT = join(__dirname, '..', '..');
@@ -18,10 +18,13 @@ export interface ServerProcess {
   logs: string[];
 }
 
-/** Starts the server with `env` added to this process's environment and waits until it listens. */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    cwd: ROOT,
+/**
+ * Starts the server with `env` added to this process's environment and waits until it listens.
+ * @param entry another build's `src/serving/main.ts` (a benchmark's baseline); @default this one
+ */
+export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000, entry = ENTRY): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: entry === ENTRY ? ROOT : join(dirname(entry), '..', '..'),
     env: { ...process.env, SLIPWAY_SERVE_HOST: '127.0.0.1', SLIPWAY_SERVE_PORT: '0', SLIPWAY_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -17,7 +17,7 @@ export interface VersionSeries {
   feedback: Counter.Internal;
 }
 
-export type RejectReason = 'rate_limited' | 'overloaded' | 'unavailable';
+export type RejectReason = 'rate_limited' | 'overloaded' | 'unavailable' | 'unauthenticated' | 'forbidden' | 'label_quota';
 
 export class ServingMetrics {
   readonly registry = new Registry();

@@ -12,6 +12,8 @@ import type { LiveQualityPolicy } from '../workflows/continuous-training-status'
 export interface LiveOptions {
   /** The model server the worker promotes to. */
   admin: ServingAdmin;
+  /** A label source's token (labeler role): the server takes no unauthenticated labels. */
+  labelerToken: string;
   /** Flights sent per week, spread evenly over the week. @default 3000 */
   flightsPerWeek?: number;
   /** Requests per second. @default 500 */
@@ -48,7 +50,7 @@ export async function replayWeek(o: LiveOptions, model: string, champion: number
   const traffic = { rows: pick(all.rows), labels: pick(all.labels) };
   await new Promise((resolve) => setTimeout(resolve, SEPARATION_MS));
   const startedAtMs = Date.now();
-  const report = await replayTraffic({ baseUrl: o.admin.baseUrl, model, traffic, rate: o.rate ?? 500, feedbackDelayMs: 20 });
+  const report = await replayTraffic({ baseUrl: o.admin.baseUrl, model, traffic, rate: o.rate ?? 500, feedbackDelayMs: 20, labelerToken: o.labelerToken });
   const stats = (await o.admin.stats(model, [champion], startedAtMs)).versions.get(champion);
   return {
     sent: report.sent,

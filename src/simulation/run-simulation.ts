@@ -112,7 +112,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
     });
     // Before the first champion there is nothing to serve the traffic and no canary to run.
     const serving = o.canaryTraffic && o.live && (await o.registry.getAlias(model, 'champion')) !== undefined;
-    const traffic = serving ? await canaryTrafficDuring(handle, o.live!.admin.baseUrl, model, now, o.canaryTraffic!.rate) : undefined;
+    const traffic = serving ? await canaryTrafficDuring(handle, o.live!.admin.baseUrl, o.live!.labelerToken, model, now, o.canaryTraffic!.rate) : undefined;
     const status = (await handle.result()) as ContinuousTrainingStatus;
     const sent = await traffic?.stop();
     if (sent) log(`  canary traffic: ${sent.sent} flights of the following week (${Object.entries(sent.versions).map(([v, n]) => `v${v}: ${n}`).join(', ')})`);
@@ -202,7 +202,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
  * Once the check has started a retrain (its `running` child), replays the week after `now` to
  * the model server until stopped, so a canary step in that retrain sees live traffic and labels.
  */
-async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, model: string, now: string, rate: number): Promise<{ stop(): Promise<ReplayReport | undefined> }> {
+async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, labelerToken: string, model: string, now: string, rate: number): Promise<{ stop(): Promise<ReplayReport | undefined> }> {
   const traffic = await loadFlightTraffic({ from: now, to: addDays(now, 7) });
   const controller = new AbortController();
   let replay: Promise<ReplayReport> | undefined;
@@ -211,7 +211,7 @@ async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, mode
   void done.catch(() => undefined);
   while (!ended && !replay) {
     const st = await handle.query<ContinuousTrainingStatus>('ctStatus').catch(() => undefined);
-    if (st?.running) replay = replayTraffic({ baseUrl, model, traffic, rate, feedbackDelayMs: 300, callers: 50, signal: controller.signal });
+    if (st?.running) replay = replayTraffic({ baseUrl, model, traffic, rate, feedbackDelayMs: 300, labelerToken, callers: 50, signal: controller.signal });
     else await new Promise((r) => setTimeout(r, 250));
   }
   return {

@@ -64,9 +64,10 @@ async function main(argv: string[]): Promise<void> {
   const worldDir = path.join(base.dataDir, 'simulation', stamp);
   const world = { SLIPWAY_DATA_DIR: worldDir, SLIPWAY_REGISTRY_PATH: path.join(worldDir, 'registry.sqlite'), SLIPWAY_ARTIFACT_ROOT: path.join(worldDir, 'artifacts') };
   const adminToken = randomBytes(18).toString('hex');
+  const labelerToken = randomBytes(24).toString('hex');
   let server: ServerProcess | undefined;
   if (o.live) {
-    server = await spawnServer({ ...world, SLIPWAY_SERVE_ADMIN_TOKEN: adminToken, SLIPWAY_SERVE_STATE_PATH: path.join(worldDir, 'serving', 'deployments.json') });
+    server = await spawnServer({ ...world, SLIPWAY_SERVE_ADMIN_TOKEN: adminToken, SLIPWAY_SERVE_LABELER_TOKEN: labelerToken, SLIPWAY_SERVE_STATE_PATH: path.join(worldDir, 'serving', 'deployments.json') });
     console.log(`Model server listening on ${server.base}`);
   }
   try {
@@ -113,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
         ...(server && {
           live: {
             admin: new HttpServingAdmin(server.base, adminToken),
+            labelerToken,
             flightsPerWeek: o.liveFlights,
             policy: { maxAucDrop: o.maxAucDrop, minLabels: o.minLabels },
           },

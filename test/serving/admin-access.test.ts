@@ -1,12 +1,15 @@
 /**
  * The model server process checks its admin API against the registry's principals: any role
  * reads, changing a model's traffic split needs the approver role with a grant on that model
- * (or admin); the workers' service token (SLIPWAY_SERVE_ADMIN_TOKEN) is admin. Predictions
- * need no token.
+ * (or admin); the workers' service token (SLIPWAY_SERVE_ADMIN_TOKEN) is admin. Labels
+ * (feedback) need the labeler role with a grant on the model (or admin). Predictions need no
+ * token unless SLIPWAY_SERVE_PREDICT_AUTH is on; then any role but labeler.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessControl } from '../../src/auth/access-control';
 import type { Principal } from '../../src/auth/principal';
+import { EXPECTED_ROLES } from '../../src/auth/role-matrix-fixture';
+import type { Role } from '../../src/auth/roles';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
 import { ADMIN_TOKEN, call, createServingWorld, flight, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
@@ -17,9 +20,9 @@ let server: ServerProcess;
 const tokens: Record<string, string> = {};
 let version: number;
 
-async function principal(access: AccessControl, root: Principal, name: string, roles: ('viewer' | 'approver')[], grant?: string): Promise<void> {
+async function principal(access: AccessControl, root: Principal, name: string, roles: Role[], grant?: string): Promise<void> {
   await access.setPrincipal({ name, roles }, root);
-  if (grant) await access.grant({ principal: name, model: grant, alias: 'champion' }, root);
+  if (grant) await access.grant({ principal: name, model: grant, alias: roles.includes('labeler') ? '*' : 'champion' }, root);
   tokens[name] = (await access.createToken({ principal: name, label: 'test' }, root)).token;
 }
 
@@ -32,6 +35,9 @@ beforeAll(async () => {
   await principal(governance.access, root, 'vera', ['viewer']);
   await principal(governance.access, root, 'abe', ['approver'], 'guarded');
   await principal(governance.access, root, 'noah', ['approver'], 'other-model');
+  await principal(governance.access, root, 'otto', ['operator']);
+  await principal(governance.access, root, 'lara', ['labeler'], 'guarded');
+  await principal(governance.access, root, 'lio', ['labeler'], 'other-model');
   version = (await world.register('guarded', tinyFlightsModel({ bias: 0 }))).version;
   server = await spawnServer({
     SLIPWAY_DATA_DIR: world.dir,
@@ -77,4 +83,60 @@ describe('model server admin API access', () => {
     const predicted = await call(server.base, 'POST', '/v1/models/guarded/predict', { row: flight(900) }, { token: null });
     expect(predicted).toMatchObject({ status: 200, body: { version } });
   });
+});
+
+describe('model server feedback route access (the feedback row of the role matrix)', () => {
+  // Who posts a label for a fresh prediction of "guarded", their roles, and whether a grant names "guarded".
+  const cases: [string, Role[], boolean][] = [
+    ['vera', ['viewer'], false],
+    ['otto', ['operator'], false],
+    ['abe', ['approver'], true],
+    ['root', ['admin'], false],
+    ['lara', ['labeler'], true],
+    ['lio', ['labeler'], false],
+  ];
+
+  it.each(cases)('%s (%s) gets what the role matrix and grants say, and a refusal takes no label', async (name, roles, granted) => {
+    await put(ADMIN_TOKEN);
+    const predicted = await call(server.base, 'POST', '/v1/models/guarded/predict', { row: flight(1200) }, { token: null });
+    expect(predicted.status).toBe(200);
+    const labels = async () => (await call(server.base, 'GET', '/admin/v1/models/guarded/stats')).body.versions[0].feedback.labels as number;
+    const before = await labels();
+    const res = await call(server.base, 'POST', '/v1/models/guarded/feedback', { requestId: predicted.body.requestId, label: 1 }, { token: tokens[name] });
+    const roleAllows = roles.some((r) => EXPECTED_ROLES.feedback.includes(r));
+    const expected = roleAllows && (granted || roles.includes('admin')) ? 200 : 403;
+    expect(res.status).toBe(expected);
+    expect(await labels()).toBe(before + (expected === 200 ? 1 : 0));
+  });
+
+  it('answers 401 to a label without a token or with an unknown one', async () => {
+    const predicted = await call(server.base, 'POST', '/v1/models/guarded/predict', { row: flight(1200) }, { token: null });
+    for (const token of [null, 'slw_' + 'B'.repeat(43)]) {
+      expect((await call(server.base, 'POST', '/v1/models/guarded/feedback', { requestId: predicted.body.requestId, label: 1 }, { token })).status).toBe(401);
+    }
+  });
+});
+
+describe('model server with SLIPWAY_SERVE_PREDICT_AUTH=true', () => {
+  it('answers predictions only to a principal allowed predict (any role but labeler)', async () => {
+    const guarded = await spawnServer({
+      SLIPWAY_DATA_DIR: world.dir,
+      SLIPWAY_REGISTRY_PATH: world.registryPath,
+      SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
+      SLIPWAY_SERVE_STATE_PATH: `${world.statePath}.predict-auth`,
+      SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+      SLIPWAY_SERVE_PREDICT_AUTH: 'true',
+    });
+    try {
+      expect((await call(guarded.base, 'PUT', '/admin/v1/models/guarded/deployment', { versions: [{ version, weight: 1 }] })).status).toBe(200);
+      const predict = (token: string | null) => call(guarded.base, 'POST', '/v1/models/guarded/predict', { row: flight(900) }, { token });
+      expect((await predict(null)).status).toBe(401);
+      expect((await predict(tokens.lara)).status).toBe(403);
+      expect((await predict(tokens.vera)).status).toBe(200);
+      const stats = (await call(guarded.base, 'GET', '/admin/v1/models/guarded/stats')).body;
+      expect(stats.versions[0].requests).toBe(1);
+    } finally {
+      await killHard(guarded);
+    }
+  }, 60_000);
 });

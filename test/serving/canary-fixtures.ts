@@ -10,7 +10,7 @@ import { replayTraffic, type FlightTraffic, type ReplayReport } from '../../src/
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
-import { ADMIN_TOKEN, createServingWorld, flight, type ServingWorld } from './serving-fixtures';
+import { ADMIN_TOKEN, createServingWorld, flight, LABELER_TOKEN, type ServingWorld } from './serving-fixtures';
 
 export interface CanaryWorld {
   world: ServingWorld;
@@ -40,6 +40,7 @@ export async function startCanaryWorld(): Promise<CanaryWorld> {
     SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
     SLIPWAY_SERVE_STATE_PATH: world.statePath,
     SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+    SLIPWAY_SERVE_LABELER_TOKEN: LABELER_TOKEN,
     SLIPWAY_SERVE_PORT: String(port),
   };
   let server = await spawnServer(serverEnv);
@@ -94,7 +95,7 @@ export function syntheticTraffic(n: number, seed = 1): FlightTraffic {
 /** Sends traffic until stopped; `stop()` resolves with the replay report once pending feedback is posted. */
 export function startTraffic(base: string, model: string, rate = 100): { stop(): Promise<ReplayReport> } {
   const controller = new AbortController();
-  const done = replayTraffic({ baseUrl: base, model, traffic: syntheticTraffic(100_000), rate, feedbackDelayMs: 200, signal: controller.signal });
+  const done = replayTraffic({ baseUrl: base, model, traffic: syntheticTraffic(100_000), rate, feedbackDelayMs: 200, labelerToken: LABELER_TOKEN, signal: controller.signal });
   return {
     stop: async () => {
       controller.abort();

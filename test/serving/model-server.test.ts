@@ -7,7 +7,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelServer } from '../../src/serving/model-server';
-import { call, createServingWorld, flight, startServer, tinyFlightsModel, tinyScore, type ServingWorld } from './serving-fixtures';
+import { call, createServingWorld, flight, LABELER_TOKEN, startServer, tinyFlightsModel, tinyScore, type ServingWorld } from './serving-fixtures';
 
 const CHAMPION = { bias: -1, distance: 1 };
 const CANARY = { bias: 1, distance: -1, ord: 2 };
@@ -114,14 +114,14 @@ describe('model server', () => {
     for (const [i, row] of rows.entries()) {
       for (const key of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
         const res = await predict('quality', { row, routingKey: `${key}${i}` });
-        const fb = await call(base, 'POST', '/v1/models/quality/feedback', { requestId: res.body.requestId, label: row.distance > 1000 ? 1 : 0 }, { token: null });
+        const fb = await call(base, 'POST', '/v1/models/quality/feedback', { requestId: res.body.requestId, label: row.distance > 1000 ? 1 : 0 }, { token: LABELER_TOKEN });
         expect(fb.status).toBe(200);
       }
     }
     const batch = await predict('quality', { rows: [flight(300), flight(1800)], routingKey: 'batch' });
-    expect((await call(base, 'POST', '/v1/models/quality/feedback', { requestId: batch.body.requestId, labels: [0, 1] }, { token: null })).status).toBe(200);
-    expect((await call(base, 'POST', '/v1/models/quality/feedback', { requestId: batch.body.requestId, labels: [0, 1] }, { token: null })).status).toBe(409);
-    expect((await call(base, 'POST', '/v1/models/quality/feedback', { requestId: 'no-such-request', label: 1 }, { token: null })).status).toBe(404);
+    expect((await call(base, 'POST', '/v1/models/quality/feedback', { requestId: batch.body.requestId, labels: [0, 1] }, { token: LABELER_TOKEN })).status).toBe(200);
+    expect((await call(base, 'POST', '/v1/models/quality/feedback', { requestId: batch.body.requestId, labels: [0, 1] }, { token: LABELER_TOKEN })).status).toBe(409);
+    expect((await call(base, 'POST', '/v1/models/quality/feedback', { requestId: 'no-such-request', label: 1 }, { token: LABELER_TOKEN })).status).toBe(404);
 
     const stats = await call(base, 'GET', `/admin/v1/models/quality/stats?since=${new Date(since).toISOString()}`);
     expect(stats.status).toBe(200);

@@ -11,7 +11,7 @@ import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traff
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { abortSignal, canaryStatusQuery, statusQuery } from '../../src/workflows/definitions';
 import { startCanaryWorld, type CanaryWorld } from './canary-fixtures';
-import { call } from './serving-fixtures';
+import { call, LABELER_TOKEN } from './serving-fixtures';
 
 const MODEL = 'flight-delay';
 const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
@@ -48,7 +48,7 @@ describe('flight-delay-canary pipeline', () => {
 
     const traffic = await loadFlightTraffic({ from: '2001-03-10', to: '2001-03-12' });
     const controller = new AbortController();
-    const replay = replayTraffic({ baseUrl: cw.base, model: MODEL, traffic, rate: 100, feedbackDelayMs: 300, callers: 20, signal: controller.signal });
+    const replay = replayTraffic({ baseUrl: cw.base, model: MODEL, traffic, rate: 100, feedbackDelayMs: 300, labelerToken: LABELER_TOKEN, callers: 200, signal: controller.signal });
     const handle = await cw.env.client.workflow.start('pipeline', {
       taskQueue: cw.harness.config.taskQueue,
       workflowId: 'canary-e2e-2',

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelServer } from '../../src/serving/model-server';
 import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traffic';
-import { call, createServingWorld, startServer, tinyFlightsModel, tinyScore, type ServingWorld } from './serving-fixtures';
+import { call, createServingWorld, LABELER_TOKEN, startServer, tinyFlightsModel, tinyScore, type ServingWorld } from './serving-fixtures';
 
 const WEIGHTS = { bias: -1.2, distance: 0.3, ord: 0.8 };
 
@@ -32,7 +32,7 @@ describe('replayTraffic', () => {
     expect(Object.keys(traffic.rows[0]).sort()).toEqual(['destination', 'distance', 'hour', 'month', 'origin', 'weekday']);
     expect(traffic.rows.every((r) => r.month === 6)).toBe(true);
 
-    const report = await replayTraffic({ baseUrl: base, model: 'flights', traffic, rate: 300, feedbackDelayMs: 50, callers: 20 });
+    const report = await replayTraffic({ baseUrl: base, model: 'flights', traffic, rate: 300, feedbackDelayMs: 50, labelerToken: LABELER_TOKEN, callers: 20 });
     expect(report).toMatchObject({ sent: 300, statuses: { 200: 300 }, versions: { 1: 300 }, feedback: { sent: 300, statuses: { 200: 300 } } });
     expect(report.achievedRate).toBeGreaterThan(50);
     expect(report.latencyMs!.p99).toBeGreaterThan(0);

@@ -4,6 +4,7 @@
  * they are instant and their scores predictable), and a server listening on a real port.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StaticTokenAuthenticator } from '../../src/api/authenticator';
@@ -17,6 +18,8 @@ import { exportLogisticRegressionOnnx } from '../../src/training/onnx-export';
 import { FLIGHTS_FEATURES } from '../../src/training/test-flights';
 
 export const ADMIN_TOKEN = 'serve-admin-token-0123456789';
+/** A label source's token (labeler role, every model), as SLIPWAY_SERVE_LABELER_TOKEN gives one. */
+export const LABELER_TOKEN = 'serve-labeler-token-0123456789abcdef';
 
 /** Logit weights of a tiny flights model; omitted ones are 0. */
 export interface TinyWeights {
@@ -95,7 +98,10 @@ export async function startServer(world: ServingWorld, limits: Partial<ServingLi
   const server = await buildModelServer({
     loader: new RegistryModelLoader(world.registry, world.store),
     store: new FileDeploymentStore(world.statePath),
-    adminAuthenticator: new StaticTokenAuthenticator([{ name: 'test', token: ADMIN_TOKEN }]),
+    adminAuthenticator: new StaticTokenAuthenticator([
+      { name: 'test', token: ADMIN_TOKEN },
+      { name: 'labeler', token: LABELER_TOKEN, roles: ['labeler'], grants: [{ model: '*', alias: '*' }] },
+    ]),
     limits,
     processMetrics: false,
   });
@@ -125,6 +131,36 @@ export async function call(
     // /metrics answers text
   }
   return { status: res.status, body: parsed, headers: res.headers };
+}
+
+/**
+ * A JSON HTTP call from a chosen local address (127.0.0.x on Linux loopback), so a test can
+ * play several clients that differ by connection address, the key of the rate limit.
+ */
+export function callFrom(localAddress: string, base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders }> {
+  const url = new URL(path, base);
+  const payload = body !== undefined ? JSON.stringify(body) : undefined;
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, localAddress, agent: false, headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** A flights row as the replay tool and clients send it. */

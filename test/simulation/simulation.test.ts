@@ -18,7 +18,7 @@ import { writeReport, type SimulationReport } from '../../src/simulation/simulat
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
-import { ADMIN_TOKEN } from '../serving/serving-fixtures';
+import { ADMIN_TOKEN, LABELER_TOKEN } from '../serving/serving-fixtures';
 
 describe('week-by-week simulation', () => {
   let env: TestWorkflowEnvironment;
@@ -127,7 +127,7 @@ describe('week-by-week simulation with live traffic', () => {
       weeks: 2,
       trainWindow: '2 weeks',
       // A limit no flights model meets, so the first week's check must retrain on live quality alone.
-      live: { admin: new HttpServingAdmin(cw.base, ADMIN_TOKEN), flightsPerWeek: 1500, rate: 750, policy: { minAuc: 0.99, minLabels: 500 } },
+      live: { admin: new HttpServingAdmin(cw.base, ADMIN_TOKEN), labelerToken: LABELER_TOKEN, flightsPerWeek: 1500, rate: 750, policy: { minAuc: 0.99, minLabels: 500 } },
     });
 
     expect(report.weeks).toHaveLength(2);

@@ -16,7 +16,7 @@ import type { ContinuousTrainingStatus } from '../../src/workflows/continuous-tr
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
-import { call } from '../serving/serving-fixtures';
+import { call, LABELER_TOKEN } from '../serving/serving-fixtures';
 
 const window = (to: string) => ({ ingest: { window: { from: '2001-03-01', to } } });
 
@@ -140,7 +140,7 @@ describe('continuous training on the live quality of the champion', () => {
 
   /** Replays `traffic` through the server (predictions, then each label as feedback) and waits for the last label. */
   const replay = async (traffic: FlightTraffic) => {
-    const report = await replayTraffic({ baseUrl: cw.base, model, traffic, rate: 800, feedbackDelayMs: 20 });
+    const report = await replayTraffic({ baseUrl: cw.base, model, traffic, rate: 800, feedbackDelayMs: 20, labelerToken: LABELER_TOKEN });
     expect(report.statuses['200']).toBe(traffic.rows.length);
     expect(report.feedback.statuses['200']).toBe(traffic.rows.length);
   };

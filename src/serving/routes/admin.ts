@@ -2,12 +2,15 @@
  * The admin API the canary activities drive: set, read and remove a model's deployment,
  * and read per-version live stats. Every route needs a bearer token (see model-server.ts).
  */
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { DeploymentManager, DeployedVersion } from '../deployment-manager';
+import type { AuditEntryInput, AuditLog } from '../../audit/audit-log';
+import type { DeploymentManager, DeployedVersion, DeploymentView } from '../deployment-manager';
 import { weightedVersionSchema } from '../deployment-store';
 import type { LiveStats, VersionLiveStats } from '../live-stats';
-import { problem } from './predict';
+import { problem } from './problem';
 
 export interface AdminRouteDeps {
   deployments: DeploymentManager;
@@ -16,7 +19,13 @@ export interface AdminRouteDeps {
   now: () => number;
   /** ISO start time of this server process, in every answer that carries state or stats. */
   startedAt: string;
+  /** Records every change made (not refused or unchanged ones). */
+  audit?: AuditLog;
+  logger?: Logger;
 }
+
+/** Header carrying why an admin change is made, for the audit log (a PUT body's `reason` wins). */
+export const REASON_HEADER = 'x-slipway-reason';
 
 /** Most versions one deployment may split traffic between. */
 export const MAX_DEPLOYED_VERSIONS = 8;
@@ -32,6 +41,8 @@ export const deploymentBody = z.object({
     .refine((vs) => vs.some((v) => v.weight > 0), 'at least one version needs a positive weight'),
   /** Compare-and-set: apply only if the deployment is at this revision (null: not deployed yet). */
   expectedRevision: z.number().int().positive().nullable().optional(),
+  /** Why, for the audit log. */
+  reason: z.string().max(1000).optional(),
 });
 
 const statsQuery = z
@@ -74,6 +85,24 @@ export interface ModelStatsView {
 export const adminRoutes =
   (deps: AdminRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    /**
+     * Appends the audit entry of a change that was made. The change is already persisted, so a
+     * failed append cannot undo it: it is logged as an error and answered 500, never silently lost.
+     */
+    const audited = async (request: FastifyRequest, entry: Omit<AuditEntryInput, 'actor' | 'origin' | 'reason'>, bodyReason?: string): Promise<boolean> => {
+      if (!deps.audit) return true;
+      const header = request.headers[REASON_HEADER];
+      const reason = bodyReason ?? (typeof header === 'string' ? header.slice(0, 1000) : '');
+      try {
+        await deps.audit.append({ ...entry, actor: request.principal?.name ?? 'unknown', origin: `model-server ${request.ip}`, reason });
+        return true;
+      } catch (err) {
+        deps.logger?.error({ err, ...entry }, 'deployment changed but its audit entry could not be written');
+        return false;
+      }
+    };
+    const auditFailed = (model: string) => problem(500, 'AuditWriteFailed', `The deployment of "${model}" changed, but its audit entry could not be written; see the server log`);
+
     app.get('/admin/v1/deployments', async () => ({ deployments: deps.deployments.list(), serverStartedAt: deps.startedAt }));
 
     app.get('/admin/v1/models/:name/deployment', { schema: { params: modelParams } }, async (request, reply) => {
@@ -82,6 +111,7 @@ export const adminRoutes =
     });
 
     app.put('/admin/v1/models/:name/deployment', { schema: { params: modelParams, body: deploymentBody } }, async (request, reply) => {
+      const before = deps.deployments.view(request.params.name);
       const result = await deps.deployments.apply(request.params.name, request.body.versions, request.body.expectedRevision);
       if (!result.ok && 'conflict' in result) {
         const { expectedRevision, revision } = result.conflict;
@@ -95,12 +125,23 @@ export const adminRoutes =
           .status(422)
           .send(problem(422, 'DeploymentRefused', `Deployment of "${request.params.name}" refused, the running one is unchanged: ${list}`, { failures: result.failures }));
       }
+      if (result.changed) {
+        const ok = await audited(
+          request,
+          { action: 'deployment.change', target: `deployment:${request.params.name}`, details: { revision: result.deployment.revision, versions: weights(result.deployment), previous: before ? { revision: before.revision, versions: weights(before) } : null } },
+          request.body.reason,
+        );
+        if (!ok) return reply.status(500).send(auditFailed(request.params.name));
+      }
       return { changed: result.changed, deployment: result.deployment, serverStartedAt: deps.startedAt };
     });
 
     app.delete('/admin/v1/models/:name/deployment', { schema: { params: modelParams } }, async (request, reply) => {
+      const before = deps.deployments.view(request.params.name);
       const removed = await deps.deployments.remove(request.params.name);
-      return removed ? { removed } : reply.status(404).send(problem(404, 'Not Found', `Model "${request.params.name}" is not deployed`));
+      if (!removed) return reply.status(404).send(problem(404, 'Not Found', `Model "${request.params.name}" is not deployed`));
+      const ok = await audited(request, { action: 'deployment.remove', target: `deployment:${request.params.name}`, details: { previous: before ? { revision: before.revision, versions: weights(before) } : null } });
+      return ok ? { removed } : reply.status(500).send(auditFailed(request.params.name));
     });
 
     app.get('/admin/v1/models/:name/stats', { schema: { params: modelParams, querystring: statsQuery } }, async (request, reply) => {
@@ -127,3 +168,5 @@ export const adminRoutes =
       return view;
     });
   };
+
+const weights = (view: DeploymentView) => view.versions.map((v) => ({ version: v.version, weight: v.weight }));

@@ -1,14 +1,19 @@
-/** `POST /v1/models/:name/predict` and `POST /v1/models/:name/feedback`: the data plane. */
+/** `POST /v1/models/:name/predict`: the data plane's hot path (feedback is in feedback.ts). */
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { Authenticator } from '../../api/authenticator';
+import { decide } from '../../auth/authorize';
+import { bearerToken } from '../../auth/tokens';
 import type { Admission } from '../admission';
 import type { DeploymentManager } from '../deployment-manager';
 import type { FeedbackLedger } from '../feedback-ledger';
 import type { LiveStats } from '../live-stats';
 import { parsePredictBody } from '../predict-body';
 import type { ServingMetrics } from '../serving-metrics';
+import { problem } from './problem';
+
+export { problem } from './problem';
 
 export interface PredictRouteDeps {
   deployments: DeploymentManager;
@@ -17,38 +22,37 @@ export interface PredictRouteDeps {
   stats: LiveStats;
   metrics: ServingMetrics;
   maxBatch: number;
-  /** Requests per second per client; 0 disables the limit. */
-  rateLimitPerSecond: number;
+  /** Route config of the per-connection-address rate limit. */
+  rateLimit: Record<string, unknown>;
+  /**
+   * When set, predictions need a token allowed `predict` (any role but labeler). Off by default:
+   * predictions change nothing but request stats, and labels, which do decide, are authenticated.
+   */
+  predictAuthenticator?: Authenticator;
   now: () => number;
 }
 
 /** Header that pins a caller to one version while the weights stay. */
 export const ROUTING_KEY_HEADER = 'x-routing-key';
-/** Header naming the client for rate limiting; the peer address otherwise. */
-export const CLIENT_ID_HEADER = 'x-client-id';
-
-const modelParams = z.object({ name: z.string().min(1).max(200) });
-const labelValue = z.union([z.literal(0), z.literal(1), z.boolean()]).transform((v) => (v === true || v === 1 ? 1 : 0) as 0 | 1);
 
 export const predictRoutes =
   (deps: PredictRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const feedbackBody = z
-      .object({
-        requestId: z.string().min(1).max(128),
-        label: labelValue.optional(),
-        labels: z.array(labelValue).min(1).max(deps.maxBatch).optional(),
-      })
-      .refine((b) => (b.label === undefined) !== (b.labels === undefined), 'send exactly one of "label" (0/1) or "labels" (one per row of the request)');
-    const rateLimit = {
-      rateLimit:
-        deps.rateLimitPerSecond > 0
-          ? { max: deps.rateLimitPerSecond, timeWindow: 1000, keyGenerator: clientKey, onExceeded: () => deps.metrics.reject('rate_limited') }
-          : (false as const),
-    };
+    const auth = deps.predictAuthenticator;
+    const preParsing = auth
+      ? async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+          const token = bearerToken(request.headers.authorization);
+          const principal = token ? await auth.authenticate(token) : undefined;
+          const decision = decide(principal, 'predict', { model: (request.params as { name?: string }).name });
+          if (decision.allowed) return;
+          deps.metrics.reject(decision.status === 401 ? 'unauthenticated' : 'forbidden');
+          if (decision.status === 401) reply.header('www-authenticate', 'Bearer');
+          return reply.status(decision.status).send(problem(decision.status, decision.status === 401 ? 'Unauthorized' : 'Forbidden', `Prediction refused: ${decision.reason}`, { action: 'predict' }));
+        }
+      : undefined;
 
     // No zod schema here: this is the hot path, and parsePredictBody checks the body for a fraction of the cost.
-    app.post('/v1/models/:name/predict', { config: rateLimit }, async (request, reply) => {
+    app.post('/v1/models/:name/predict', { config: deps.rateLimit, ...(preParsing ? { preParsing } : {}) }, async (request, reply) => {
       const started = performance.now();
       const { name } = request.params as { name: string };
       const body = parsePredictBody(request.body, deps.maxBatch);
@@ -78,6 +82,7 @@ export const predictRoutes =
           const scores = await model.predict(rows);
           const latencyMs = performance.now() - started;
           const at = deps.now();
+          // 122 random bits: feedback must name an id this server issued, and nobody can guess one.
           const requestId = randomUUID();
           deps.ledger.remember(requestId, { model: name, version: model.version, scores, predictedAt: at, labelled: false });
           deps.stats.recordRequest(name, model.version, at, latencyMs, scores, false);
@@ -103,34 +108,19 @@ export const predictRoutes =
         deps.admission.leave();
       }
     });
-
-    app.post('/v1/models/:name/feedback', { schema: { params: modelParams, body: feedbackBody }, config: rateLimit }, async (request, reply) => {
-      const { name } = request.params;
-      const { requestId, label, labels: batch } = request.body;
-      const record = deps.ledger.get(requestId);
-      if (!record || record.model !== name) {
-        return reply
-          .status(404)
-          .send(problem(404, 'Not Found', `No prediction "${requestId}" of "${name}" is remembered (unknown, or older than the last ${deps.ledger.capacity} requests)`));
-      }
-      if (record.labelled) return reply.status(409).send(problem(409, 'Conflict', `Prediction "${requestId}" already has its label`));
-      const labels = batch ?? [label!];
-      if (labels.length !== record.scores.length) {
-        return reply.status(400).send(problem(400, 'Bad Request', `"labels" has ${labels.length} entries; request "${requestId}" predicted ${record.scores.length} rows`));
-      }
-      record.labelled = true;
-      labels.forEach((y, i) => deps.stats.recordLabel(name, record.version, record.predictedAt, record.scores[i], y));
-      deps.metrics.forVersion(name, record.version).feedback.inc(labels.length);
-      return { requestId, version: record.version, labels: labels.length };
-    });
   };
 
-function clientKey(request: FastifyRequest): string {
-  const id = request.headers[CLIENT_ID_HEADER];
-  return typeof id === 'string' && id !== '' ? `id:${id}` : `ip:${request.ip}`;
+/**
+ * The rate-limit key: the connection's address (`request.ip`, which honours the server's
+ * `trustProxy` setting), never a header the caller writes itself. It runs before any token is
+ * looked up, so floods of bad tokens are limited too; labels are limited per authenticated
+ * source on top (label-quota.ts).
+ */
+export function clientKey(request: FastifyRequest): string {
+  return request.ip;
 }
 
-/** The error body every route of the model server uses. */
-export function problem(statusCode: number, error: string, message: string, extra: Record<string, unknown> = {}) {
-  return { statusCode, error, message, ...extra };
+/** @fastify/rate-limit route config: `perSecond` requests a second per connection address; 0 disables. */
+export function rateLimitConfig(perSecond: number, onExceeded: () => void) {
+  return { rateLimit: perSecond > 0 ? { max: perSecond, timeWindow: 1000, keyGenerator: clientKey, onExceeded } : (false as const) };
 }

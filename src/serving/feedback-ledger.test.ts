@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { FeedbackLedger, LEDGER_ENTRY_OVERHEAD_BYTES } from './feedback-ledger';
+
+const record = (scores: Float32Array) => ({ model: 'm', version: 1, scores, predictedAt: 0, labelled: false });
+
+describe('FeedbackLedger', () => {
+  it('keeps a copy of a view, never the buffer it views', () => {
+    const batch = new Float32Array(256);
+    const ledger = new FeedbackLedger(10);
+    ledger.remember('a', record(batch.subarray(3, 4)));
+    expect(ledger.get('a')!.scores.buffer.byteLength).toBe(4);
+    expect(ledger.bytes).toBe(LEDGER_ENTRY_OVERHEAD_BYTES + 4);
+  });
+
+  it('forgets the oldest entries past its byte budget, and past its entry cap', () => {
+    const perEntry = LEDGER_ENTRY_OVERHEAD_BYTES + 4000;
+    const ledger = new FeedbackLedger(100, 3 * perEntry);
+    for (let i = 0; i < 5; i++) ledger.remember(`r${i}`, record(new Float32Array(1000)));
+    expect([ledger.size, ledger.bytes, ledger.get('r1'), ledger.get('r2') !== undefined]).toEqual([3, 3 * perEntry, undefined, true]);
+    const capped = new FeedbackLedger(2);
+    for (let i = 0; i < 5; i++) capped.remember(`r${i}`, record(new Float32Array(1)));
+    expect(capped.size).toBe(2);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * `POST /v1/models/:name/feedback`: ground truth for a prediction the server made. Labels
+ * decide canaries and continuous training, so they are taken only from authenticated label
+ * sources (the `feedback` action: the labeler role with a grant on the model, or admin), only
+ * for request ids this server issued, once each, and within each source's quota. A refused
+ * request changes nothing: no label, no stats, the request id stays unlabelled.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Authenticator } from '../../api/authenticator';
+import { decide } from '../../auth/authorize';
+import { bearerToken } from '../../auth/tokens';
+import type { FeedbackLedger } from '../feedback-ledger';
+import type { LabelQuota } from '../label-quota';
+import type { LiveStats } from '../live-stats';
+import type { ServingMetrics } from '../serving-metrics';
+import { problem } from './problem';
+
+export interface FeedbackRouteDeps {
+  /** Turns a bearer token into a principal; absent: the route answers 503 (no label is taken unauthenticated). */
+  authenticator?: Authenticator;
+  ledger: FeedbackLedger;
+  quota: LabelQuota;
+  stats: LiveStats;
+  metrics: ServingMetrics;
+  maxBatch: number;
+  /** The per-connection-address HTTP rate limit (route config of @fastify/rate-limit). */
+  rateLimit: Record<string, unknown>;
+  now: () => number;
+}
+
+const modelParams = z.object({ name: z.string().min(1).max(200) });
+const labelValue = z.union([z.literal(0), z.literal(1), z.boolean()]).transform((v) => (v === true || v === 1 ? 1 : 0) as 0 | 1);
+
+export const feedbackRoutes =
+  (deps: FeedbackRouteDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const feedbackBody = z
+      .object({
+        requestId: z.string().min(1).max(128),
+        label: labelValue.optional(),
+        labels: z.array(labelValue).min(1).max(deps.maxBatch).optional(),
+      })
+      .refine((b) => (b.label === undefined) !== (b.labels === undefined), 'send exactly one of "label" (0/1) or "labels" (one per row of the request)');
+
+    app.post(
+      '/v1/models/:name/feedback',
+      {
+        schema: { params: modelParams, body: feedbackBody },
+        config: deps.rateLimit,
+        // After the address-keyed rate limit (onRequest), before the body is parsed: a refused source costs no parsing.
+        preParsing: async (request, reply) => {
+          if (!deps.authenticator) {
+            return reply.status(503).send(problem(503, 'Service Unavailable', 'Feedback is disabled: the server has no registry to authenticate label sources'));
+          }
+          const token = bearerToken(request.headers.authorization);
+          const principal = token ? await deps.authenticator.authenticate(token) : undefined;
+          const model = (request.params as { name?: string }).name;
+          const decision = decide(principal, 'feedback', { model });
+          if (!decision.allowed) {
+            deps.metrics.reject(decision.status === 401 ? 'unauthenticated' : 'forbidden');
+            if (decision.status === 401) reply.header('www-authenticate', 'Bearer');
+            return reply
+              .status(decision.status)
+              .send(problem(decision.status, decision.status === 401 ? 'Unauthorized' : 'Forbidden', `Feedback refused: ${decision.reason}`, { action: 'feedback' }));
+          }
+          request.principal = principal;
+        },
+      },
+      async (request, reply) => {
+        const { name } = request.params;
+        const { requestId, label, labels: batch } = request.body;
+        const source = request.principal!.name;
+        const record = deps.ledger.get(requestId);
+        if (!record || record.model !== name) {
+          return reply
+            .status(404)
+            .send(problem(404, 'Not Found', `No prediction "${requestId}" of "${name}" is remembered: label only request ids this server issued, within its last ${deps.ledger.capacity} requests`));
+        }
+        if (record.labelled) return reply.status(409).send(problem(409, 'Conflict', `Prediction "${requestId}" already has its label`));
+        const labels = batch ?? [label!];
+        if (labels.length !== record.scores.length) {
+          return reply.status(400).send(problem(400, 'Bad Request', `"labels" has ${labels.length} entries; request "${requestId}" predicted ${record.scores.length} rows`));
+        }
+        const now = deps.now();
+        const retryAfter = deps.quota.take(source, labels.length, now);
+        if (retryAfter > 0) {
+          deps.metrics.reject('label_quota');
+          return reply
+            .status(429)
+            .header('retry-after', String(retryAfter))
+            .send(problem(429, 'Too Many Requests', `Label source ${source} used its quota of ${deps.quota.perMinute} labels a minute; retry in ${retryAfter} s (a request may carry at most that many)`));
+        }
+        record.labelled = true;
+        labels.forEach((y, i) => deps.stats.recordLabel(name, record.version, record.predictedAt, record.scores[i], y, now));
+        deps.metrics.forVersion(name, record.version).feedback.inc(labels.length);
+        return { requestId, version: record.version, labels: labels.length };
+      },
+    );
+  };
