@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const temporal = await connectClient(config);
   const app = await buildApi({
     slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace, signingKey: config.trust.signingKey }),
-    schedules: new PipelineSchedules(temporal, config.taskQueue),
+    schedules: new PipelineSchedules(temporal, config.taskQueue, config.trust.signingKey),
     registry: governance.registry,
     access: governance.access,
     audit: governance.audit,

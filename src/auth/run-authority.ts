@@ -41,7 +41,8 @@ export async function runPrincipal(trust: TrustSettings, access: AccessControl |
   if (!trust.signingKey) throw new UnverifiableIdentityError('input.ticket: this worker has no SLIPWAY_RUN_SIGNING_KEY to verify run tickets with');
   const claim = verify(trust.signingKey, ticket, 'input.ticket');
   if (claim.kind !== 'run') throw new UnverifiableIdentityError('input.ticket: not a run ticket');
-  if (claim.workflowId !== workflowId) throw new UnverifiableIdentityError(`input.ticket: issued for run ${claim.workflowId}, not ${workflowId}`);
+  const forThisRun = claim.scheduled ? workflowId.startsWith(`${claim.workflowId}-`) : claim.workflowId === workflowId;
+  if (!forThisRun) throw new UnverifiableIdentityError(`input.ticket: issued for ${claim.scheduled ? 'the runs of schedule action ' : 'run '}${claim.workflowId}, not ${workflowId}`);
   if (claim.inputDigest !== inputDigest(input)) throw new UnverifiableIdentityError('input.ticket: issued for a different input (the input was changed after signing)');
   return { principal: await refresh(access, claim.principal), via: 'ticket' };
 }

@@ -30,6 +30,8 @@ export interface RunClaim {
   workflowId: string;
   /** sha256 of the canonical JSON of the workflow input without its `ticket`. */
   inputDigest: string;
+  /** A schedule's ticket: valid for every run the schedule starts (`<workflowId>-<time>`), signed for its owner. */
+  scheduled?: true;
   /** Unix seconds. */
   expiresAt: number;
 }
@@ -93,6 +95,14 @@ export function inputDigest(input: Record<string, unknown>): string {
 /** A run ticket for `principal` starting `workflowId` with `input`. */
 export function runTicket(key: string, principal: Principal, workflowId: string, input: Record<string, unknown>, nowSeconds = Date.now() / 1000): string {
   return signClaim(key, { kind: 'run', principal: signedPrincipal(principal), workflowId, inputDigest: inputDigest(input), expiresAt: Math.floor(nowSeconds) + RUN_TICKET_SECONDS });
+}
+
+/** Schedules start runs for a year without their owner; re-create the schedule to renew. Revocations count at once (store refresh). */
+export const SCHEDULE_TICKET_SECONDS = 365 * 24 * 3600;
+
+/** A ticket for the runs of a schedule whose action starts `workflowIdBase` with `input`, owned by `principal`. */
+export function scheduleTicket(key: string, principal: Principal, workflowIdBase: string, input: Record<string, unknown>, nowSeconds = Date.now() / 1000): string {
+  return signClaim(key, { kind: 'run', scheduled: true, principal: signedPrincipal(principal), workflowId: workflowIdBase, inputDigest: inputDigest(input), expiresAt: Math.floor(nowSeconds) + SCHEDULE_TICKET_SECONDS });
 }
 
 /** A decision token for `principal` deciding `decision` on `workflowId`. */

@@ -36,7 +36,7 @@ export async function withClient<T>(fn: (ctx: CliContext) => Promise<T>): Promis
     return await fn({
       config,
       slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace, signingKey: config.trust.signingKey }),
-      schedules: new PipelineSchedules(temporal, config.taskQueue),
+      schedules: new PipelineSchedules(temporal, config.taskQueue, config.trust.signingKey),
     });
   } finally {
     await temporal.connection.close();

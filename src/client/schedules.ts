@@ -3,6 +3,8 @@
  * need (cron or interval, jitter, overlap, catch-up window, pause on failure, backfill).
  */
 import { ScheduleNotFoundError, type Client, type ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Principal } from '../auth/principal';
+import { scheduleTicket } from '../auth/signed-claims';
 import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import { InvalidPipelineInputError } from '../errors';
@@ -43,12 +45,15 @@ export interface ScheduleView {
 export const scheduleIdFor = (model: string): string => `slipway-${model}`;
 
 export class PipelineSchedules {
+  /** @param signingKey SLIPWAY_RUN_SIGNING_KEY: the schedule's runs then carry a ticket for the principal who created it. */
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly signingKey?: string,
   ) {}
 
-  async create(request: ScheduleRequest): Promise<ScheduleView> {
+  /** `owner`: who creates the schedule (an admin); its runs act for them (docs/trust-boundary.md). */
+  async create(request: ScheduleRequest, owner?: Principal): Promise<ScheduleView> {
     const parsed = scheduleRequestSchema.safeParse(request);
     if (!parsed.success) throw new InvalidPipelineInputError(formatIssues(parsed.error.issues, 'schedule'));
     const s = parsed.data;
@@ -65,7 +70,7 @@ export class PipelineSchedules {
         workflowType: 'pipeline',
         taskQueue: this.taskQueue,
         workflowId: `${s.model}-scheduled`,
-        args: [{ ...s.input, model: s.input.model ?? s.model }],
+        args: [this.signed(`${s.model}-scheduled`, { ...s.input, model: s.input.model ?? s.model }, owner)],
       },
       policies: {
         overlap: s.overlap as ScheduleOverlapPolicy,
@@ -75,6 +80,11 @@ export class PipelineSchedules {
       state: { paused: s.paused, note: s.note },
     });
     return this.describe(s.model);
+  }
+
+  private signed(workflowIdBase: string, rawInput: Record<string, unknown>, owner?: Principal): Record<string, unknown> {
+    const { ticket: _ignored, ...input } = rawInput;
+    return this.signingKey && owner ? { ...input, ticket: scheduleTicket(this.signingKey, owner, workflowIdBase, input) } : input;
   }
 
   async describe(model: string): Promise<ScheduleView> {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FeedbackLedger, LEDGER_ENTRY_OVERHEAD_BYTES } from './feedback-ledger';
 
-const record = (scores: Float32Array) => ({ model: 'm', version: 1, scores, predictedAt: 0, labelled: false });
 
 describe('FeedbackLedger', () => {
   it('keeps a copy of a view, never the buffer it views', () => {
     const batch = new Float32Array(256);
     const ledger = new FeedbackLedger(10);
-    ledger.remember('a', record(batch.subarray(3, 4)));
+    ledger.remember('a', 'm', 1, batch.subarray(3, 4), 0);
     expect(ledger.get('a')!.scores.buffer.byteLength).toBe(4);
     expect(ledger.bytes).toBe(LEDGER_ENTRY_OVERHEAD_BYTES + 4);
   });
@@ -15,10 +14,10 @@ describe('FeedbackLedger', () => {
   it('forgets the oldest entries past its byte budget, and past its entry cap', () => {
     const perEntry = LEDGER_ENTRY_OVERHEAD_BYTES + 4000;
     const ledger = new FeedbackLedger(100, 3 * perEntry);
-    for (let i = 0; i < 5; i++) ledger.remember(`r${i}`, record(new Float32Array(1000)));
+    for (let i = 0; i < 5; i++) ledger.remember(`r${i}`, 'm', 1, new Float32Array(1000), 0);
     expect([ledger.size, ledger.bytes, ledger.get('r1'), ledger.get('r2') !== undefined]).toEqual([3, 3 * perEntry, undefined, true]);
     const capped = new FeedbackLedger(2);
-    for (let i = 0; i < 5; i++) capped.remember(`r${i}`, record(new Float32Array(1)));
+    for (let i = 0; i < 5; i++) capped.remember(`r${i}`, 'm', 1, new Float32Array(1), 0);
     expect(capped.size).toBe(2);
   });
 });

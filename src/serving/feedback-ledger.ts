@@ -42,11 +42,14 @@ export class FeedbackLedger {
     readonly maxBytes: number = Infinity,
   ) {}
 
-  remember(requestId: string, record: PredictionRecord): void {
-    // A view would keep its whole (batch) buffer alive: keep a copy of just these scores. Always
-    // copying is cheaper than asking whether it is a view: reading `.buffer` of a small typed
-    // array makes V8 materialise an ArrayBuffer for it.
-    const own = { ...record, scores: record.scores.slice() };
+  /**
+   * Remembers an answered request. `scores` may be a view into a micro-batch's shared buffer:
+   * the ledger keeps a copy of just these scores, so it never keeps a whole batch alive. Always
+   * copying is cheaper than asking whether it is a view: reading `.buffer` of a small typed
+   * array makes V8 materialise an ArrayBuffer for it.
+   */
+  remember(requestId: string, model: string, version: number, scores: Float32Array, predictedAt: number): void {
+    const own: PredictionRecord = { model, version, scores: scores.slice(), predictedAt, labelled: false };
     this.records.set(requestId, own);
     this.retained += ledgerEntryBytes(own);
     while (this.records.size > 0 && (this.records.size > this.capacity || this.retained > this.maxBytes)) {

@@ -81,7 +81,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
     let by = String(req?.by ?? 'unknown');
     if (patched(VERIFIED_DECISIONS_PATCH)) {
       // A signal cannot answer with an error: an unverifiable abort is logged and ignored.
-      const verified = await verifyDecisionMaker('abort', (req as { token?: unknown } | undefined)?.token, req?.by, target()).catch((err: unknown) => {
+      const verified = await verifyDecisionMaker('abort', req?.token, req?.by, target()).catch((err: unknown) => {
         log.warn('abort refused: the sender is not verifiable', { error: String((err as Error)?.message ?? err) });
         return undefined;
       });

@@ -14,7 +14,7 @@ export const statusQueryDescription =
 /** Approve a blessed candidate waiting for manual promotion: `{"approver":"alice","reason":"..."}`. */
 export const approveUpdate = defineUpdate<ApprovalState, [ApprovalRequest]>('approve');
 export const approveUpdateDescription =
-  'Approve the promotion waiting in this run. Input: {"approver": "<who>", "reason": "<why>"}; both are recorded with the model version.';
+  'Approve the promotion waiting in this run. Input: {"approver": "<who>", "reason": "<why>", "token": "<decision token signed by the Slipway API/CLI>"}; the verified signer is recorded with the model version.';
 
 /** Reject a candidate waiting for manual promotion; the alias does not move. */
 export const rejectUpdate = defineUpdate<ApprovalState, [ApprovalRequest]>('reject');
@@ -33,10 +33,12 @@ export const canaryRejectDescription =
 export interface AbortRequest {
   by: string;
   reason: string;
+  /** Decision token (`abort`) signed by the API or CLI; unsigned aborts count only with a dev principal. */
+  token?: string;
 }
 /** Stops a canary at once: its traffic goes to 0, the champion keeps serving. Input: `{"by":"alice","reason":"..."}`. */
 export const abortSignal = defineSignal<[AbortRequest]>('abort');
-export const abortSignalDescription = 'Abort the canary now and roll it back. Input: {"by": "<who>", "reason": "<why>"}.';
+export const abortSignalDescription = 'Abort the canary now and roll it back. Input: {"by": "<who>", "reason": "<why>", "token": "<signed decision token>"}; an abort that does not verify is ignored.';
 
 /** A canary's progress, sent by the `canary` child to the pipeline that started it (shown in that run's status). */
 export interface CanaryProgress {

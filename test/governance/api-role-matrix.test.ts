@@ -14,10 +14,14 @@ import { ACTION_RULES, type Action, type Role } from '../../src/auth/roles';
 import type { AuditEntry } from '../../src/audit/audit-log';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Principal } from '../../src/auth/principal';
+import { decisionToken } from '../../src/auth/signed-claims';
+import { approveUpdate } from '../../src/workflows/definitions';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { move, registration } from '../../src/registry/registry-test-fixtures';
 import { BACKENDS } from '../../src/registry/test-backends';
-import { startHarness, type Harness } from '../helpers/slipway-harness';
+import { startHarness, TEST_SIGNING_KEY, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 import { createGovernanceStore, type GovernanceStore } from './governance-store';
 
@@ -40,7 +44,7 @@ const PRINCIPALS: Record<Exclude<Caller, 'none' | 'bad'>, { name: string; role: 
 function expectedStatus(action: Action, caller: Caller, ok: number): number {
   if (caller === 'none' || caller === 'bad') return 401;
   if (!EXPECTED_ROLES[action].includes(PRINCIPALS[caller].role)) return 403;
-  if (caller === 'approver-no-grant' && ['run.approve', 'model.rollback'].includes(action)) return 403;
+  if (caller === 'approver-no-grant' && ['run.approve', 'run.reject', 'model.rollback'].includes(action)) return 403;
   return ok;
 }
 
@@ -86,10 +90,12 @@ for (const backend of BACKENDS) {
     const waiting: Record<string, string> = {};
     let spareTokenId = '';
     const outcomes: Outcome[] = [];
+    const principals: Partial<Record<Caller, Principal>> = {};
     let documentedRoutes: string[] = [];
 
     const endpoints: Endpoint[] = [
-      { name: 'start run', route: 'POST /v1/runs', action: 'run.start', method: 'POST', path: () => '/v1/runs', body: (c) => ({ input: small(m('started')), idempotencyKey: `${tag}-start-${c}` }), ok: 201 },
+      // The pipeline's own model: pointing a named pipeline at another model is its owner's field (docs/trust-boundary.md).
+      { name: 'start run', route: 'POST /v1/runs', action: 'run.start', method: 'POST', path: () => '/v1/runs', body: (c) => ({ input: { pipeline: 'flight-delay-builtin', overrides: WINDOW }, idempotencyKey: `${tag}-start-${c}` }), ok: 201 },
       { name: 'cancel run', route: 'POST /v1/runs/{workflowId}/cancel', action: 'run.cancel', method: 'POST', path: (c) => `/v1/runs/flight-delay-builtin-${tag}-start-${c}/cancel`, ok: 202 },
       {
         name: 'approve run', route: 'POST /v1/runs/{workflowId}/approve',
@@ -140,7 +146,8 @@ for (const backend of BACKENDS) {
     beforeAll(async () => {
       store = await createGovernanceStore(backend.name);
       // The worker's registry is this database too: approvals and rollbacks move aliases in it.
-      h = await startHarness(env, store.env);
+      // Production: no dev principal, so only signed runs and decisions count as anyone.
+      h = await startHarness(env, { ...store.env, SLIPWAY_DEV_PRINCIPAL: '' });
       governance = await openGovernance(h.config);
       const { access, registry } = governance;
       const rootToken = (await access.bootstrap({ admin: 'root' })).token;
@@ -151,7 +158,7 @@ for (const backend of BACKENDS) {
         await access.setPrincipal({ name, roles: [role] }, root);
         tokens[caller] = (await access.createToken({ principal: name, label: caller }, root)).token;
       }
-      for (const model of [m('appr-ann'), m('rb')]) await access.grant({ principal: 'ann', model, alias: 'champion' }, root);
+      for (const model of [m('appr-ann'), m('rb'), m('rej-ann'), m('upd')]) await access.grant({ principal: 'ann', model, alias: 'champion' }, root);
       await access.grant({ principal: 'noah', model: m('elsewhere') }, root);
       await access.setPrincipal({ name: 'victim', roles: ['viewer'] }, root);
       spareTokenId = (await access.createToken({ principal: 'vic', label: 'spare' }, root)).info.id;
@@ -160,20 +167,22 @@ for (const backend of BACKENDS) {
       await registry.setAlias(move({ model: m('rb'), version: 3, actor: 'workflow:rb-3', reason: 'blessed' }));
 
       // Runs waiting for a decision. The first fills the step cache; the others reuse it.
-      slipway = new SlipwayClient(env.client, { taskQueue: h.config.taskQueue });
+      slipway = new SlipwayClient(env.client, { taskQueue: h.config.taskQueue, signingKey: TEST_SIGNING_KEY });
       const pending = async (key: string) => {
-        waiting[key] = (await slipway.startPipeline(manual(m(key)), { idempotencyKey: `${tag}-${key}` })).workflowId;
+        waiting[key] = (await slipway.startPipeline(manual(m(key)), { idempotencyKey: `${tag}-${key}`, principal: root })).workflowId;
         for (const end = Date.now() + 180_000; (await slipway.getStatus(waiting[key]).catch(() => undefined))?.approval?.state !== 'pending'; ) {
           if (Date.now() > end) throw new Error(`run ${waiting[key]} never waited for approval`);
           await new Promise((r) => setTimeout(r, 250));
         }
       };
       await pending('appr-ann');
-      await Promise.all(['appr-root', 'rej-ann', 'rej-noah', 'rej-root'].map(pending));
+      await Promise.all(['appr-root', 'rej-ann', 'rej-noah', 'rej-root', 'upd'].map(pending));
+      for (const caller of ['viewer', 'operator', 'approver-no-grant', 'approver', 'admin'] as const) principals[caller] = (await access.authenticate(tokens[caller]))!;
 
       app = await buildApi({
-        slipway: new SlipwayClient(env.client, { taskQueue: h.config.taskQueue }),
-        schedules: new PipelineSchedules(env.client, h.config.taskQueue),
+        // Signs who starts and decides, as the API does with SLIPWAY_RUN_SIGNING_KEY; the worker records the signer.
+        slipway: new SlipwayClient(env.client, { taskQueue: h.config.taskQueue, signingKey: TEST_SIGNING_KEY }),
+        schedules: new PipelineSchedules(env.client, h.config.taskQueue, TEST_SIGNING_KEY),
         registry,
         access,
         audit: governance.audit,
@@ -207,6 +216,29 @@ for (const backend of BACKENDS) {
       await store?.cleanup();
     });
 
+    it('applies the same rules to approvals sent straight to Temporal: only a signed decision by an approver with the grant counts', async () => {
+      const before = { alias: await governance.registry.getAlias(m('upd'), 'champion'), audit: (await governance.audit.head()).seq };
+      const send = (request: Record<string, unknown>) => env.client.workflow.getHandle(waiting.upd).executeUpdate(approveUpdate, { args: [request as never] });
+      const attempt = async (request: Record<string, unknown>) => send(request).then(() => 'accepted', (err: unknown) => String((err as WorkflowUpdateFailedError).cause?.message));
+      const token = (caller: Caller) => decisionToken(TEST_SIGNING_KEY, principals[caller]!, waiting.upd, 'approve');
+      const rows = [
+        ['unsigned "root"', await attempt({ approver: 'root', reason: 'r' })],
+        ...(['viewer', 'operator', 'approver-no-grant'] as const).map((c) => [c, '']),
+      ];
+      for (const row of rows.slice(1)) row[1] = await attempt({ approver: row[0], reason: 'r', token: token(row[0] as Caller) });
+      expect(rows.map(([c, r]) => [c, r.replace(/^.*?(needs a decision token|needs the approver role|no grant to move aliases).*$/, '$1')])).toEqual([
+        ['unsigned "root"', 'needs a decision token'],
+        ['viewer', 'needs the approver role'],
+        ['operator', 'needs the approver role'],
+        ['approver-no-grant', 'no grant to move aliases'],
+      ]);
+      expect(await governance.registry.getAlias(m('upd'), 'champion')).toEqual(before.alias);
+      expect((await governance.audit.head()).seq).toBe(before.audit);
+      expect(await send({ approver: 'x', reason: 'reviewed', token: token('approver') })).toMatchObject({ state: 'approved', decision: { approver: 'ann', verifiedBy: 'token' } });
+      expect((await slipway.result(waiting.upd)).outcome).toBe('promoted');
+      expect((await governance.registry.aliasHistory(m('upd'), 'champion')).at(-1)?.actor).toBe('ann');
+    }, 120_000);
+
     it('covers every mutating route the API serves', () => {
       expect(documentedRoutes.filter((r) => !r.startsWith('GET ')).sort()).toEqual(endpoints.map((e) => e.route).sort());
     });
@@ -225,7 +257,7 @@ for (const backend of BACKENDS) {
         expect(o.contentType).toMatch(/^application\/problem\+json/);
         expect(o.body).toMatchObject({ status: o.status, action, requiredRole: ACTION_RULES[action].role });
         if (o.status === 401) expect(o.body?.detail).toMatch(/no valid API token/);
-        else if (o.caller === 'approver-no-grant' && ACTION_RULES[action].aliasGrant) expect(o.body?.detail).toMatch(new RegExp(`noah has the approver role but no grant to move aliases of ${m('(appr-ann|rb)')}@champion`));
+        else if (o.caller === 'approver-no-grant' && ACTION_RULES[action].aliasGrant) expect(o.body?.detail).toMatch(new RegExp(`noah has the approver role but no grant to move aliases of ${m('(appr-ann|rb|rej-noah)')}@champion`));
         else expect(o.body?.detail).toContain(`needs the ${ACTION_RULES[action].role} role`);
       }
     });
@@ -261,7 +293,6 @@ for (const backend of BACKENDS) {
         `root run.cancel ${started('admin')}`,
         `ann run.approve run:${waiting['appr-ann']} "evaluation report reviewed"`,
         `root run.approve run:${waiting['appr-root']} "evaluation report reviewed"`,
-        `noah run.reject run:${waiting['rej-noah']} "latency budget not met"`,
         `ann run.reject run:${waiting['rej-ann']} "latency budget not met"`,
         `root run.reject run:${waiting['rej-root']} "latency budget not met"`,
         `ann run.start run:rollback-${m('rb')}-<uuid> "rollback by approver"`,

@@ -10,6 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanaryInput, CanaryReport, CanaryStatus } from '../../src/canary/canary-state';
 import type { StepResult } from '../../src/pipeline/types';
 import { abortSignal, approveUpdate, canaryStatusQuery, rejectUpdate } from '../../src/workflows/definitions';
+import { decisionToken, type DecisionVerb } from '../../src/auth/signed-claims';
+import { TEST_SIGNING_KEY } from '../helpers/slipway-harness';
+
+/** Decisions signed as the API signs them, by an approver granted every model: the worker records the signer. */
+const signedBy = (name: string, workflowId: string, verb: DecisionVerb) =>
+  decisionToken(TEST_SIGNING_KEY, { name, roles: ['approver'], grants: [{ model: '*', alias: '*' }] }, workflowId, verb);
 import { startCanaryWorld, startTraffic, type CanaryWorld } from './canary-fixtures';
 import { call, flight, tinyFlightsModel } from './serving-fixtures';
 
@@ -115,7 +121,7 @@ describe('canary workflow', () => {
       expect(waiting.steps.at(-1)!.analysis!.verdict).toBe('inconclusive');
       expect(waiting.steps.at(-1)!.analysis!.reasons.join(' ')).toMatch(/only 0 canary requests/);
       expect(waiting.decision).toMatchObject({ state: 'pending', onTimeout: 'reject' });
-      await handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', reason: `checked offline metrics at ${weight}%` }] });
+      await handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', reason: `checked offline metrics at ${weight}%`, token: signedBy('alice', handle.workflowId, 'approve') }] });
     }
     const result = (await handle.result()) as StepResult;
     expect(result.summary.canaryVerdict).toBe('passed');
@@ -128,14 +134,14 @@ describe('canary workflow', () => {
   it('rolls back when the human rejects an inconclusive step, and refuses decisions when none is pending', async () => {
     const { champion, candidate } = await setUp('rejected', { distance: 2.2 });
     const handle = await startCanary({ model: 'rejected', champion, candidate, params: FAST });
-    await expect(handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', reason: 'too early' }] })).rejects.toMatchObject({
+    await expect(handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', reason: 'too early', token: signedBy('bob', handle.workflowId, 'approve') }] })).rejects.toMatchObject({
       cause: { message: expect.stringMatching(/no canary decision is pending/) },
     });
     await waitForStage(handle, 'awaiting-decision');
-    await expect(handle.executeUpdate(rejectUpdate, { args: [{ approver: 'bob', reason: '' }] })).rejects.toMatchObject({
+    await expect(handle.executeUpdate(rejectUpdate, { args: [{ approver: 'bob', reason: '', token: signedBy('bob', handle.workflowId, 'reject') }] })).rejects.toMatchObject({
       cause: { message: expect.stringMatching(/reason: give a reason/) },
     });
-    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'bob', reason: 'no traffic to judge it on' }] });
+    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'bob', reason: 'no traffic to judge it on', token: signedBy('bob', handle.workflowId, 'reject') }] });
     const result = (await handle.result()) as StepResult;
     expect(result.summary.canaryVerdict).toBe('rolled-back');
     expect((result.summary.reasons as string[]).at(-1)).toBe('rejected by bob: no traffic to judge it on');
@@ -155,7 +161,7 @@ describe('canary workflow', () => {
     const analysis = waiting.steps[0].analysis!;
     expect(analysis.verdict).toBe('inconclusive');
     expect(analysis.checks.find((c) => c.name === 'serverContinuity')!.verdict).toBe('inconclusive');
-    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'carol', reason: 'server crashed during the step' }] });
+    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'carol', reason: 'server crashed during the step', token: signedBy('carol', handle.workflowId, 'reject') }] });
     const result = (await handle.result()) as StepResult;
     await traffic.stop();
     expect(result.summary.canaryVerdict).toBe('rolled-back');
@@ -181,7 +187,7 @@ describe('canary workflow', () => {
     const handle = await startCanary({ model: 'aborted', champion, candidate, params: { ...FAST, interval: '1 minute' } });
     await waitForStage(handle, 'holding');
     await expect(startCanary({ model: 'aborted', champion, candidate, params: FAST })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
-    await handle.signal(abortSignal, { by: 'dave', reason: 'pager went off' });
+    await handle.signal(abortSignal, { by: 'dave', reason: 'pager went off', token: signedBy('dave', handle.workflowId, 'abort') });
     const result = (await handle.result()) as StepResult;
     expect(result.summary).toMatchObject({ canaryVerdict: 'aborted', reasons: ['aborted by dave: pager went off'] });
     expect(await weights('aborted')).toEqual({ [champion]: 100, [candidate]: 0 });

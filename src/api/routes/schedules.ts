@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { resolvePipelineInput } from '../../activities/resolve-pipeline';
+import { redactInput } from '../../pipeline/redact-input';
 import type { AuditLog } from '../../audit/audit-log';
 import type { PipelineSchedules } from '../../client/schedules';
 import { auditRequest } from '../request-audit';
@@ -34,9 +35,10 @@ export const scheduleRoutes =
       },
       async (request, reply) => {
         const input = (request.body as { input?: unknown }).input;
-        if (input !== undefined) await resolvePipelineInput({ pipelinesDir: deps.pipelinesDir }, input);
-        const view = await deps.schedules.create(request.body as never);
-        await audited(request, view.model, 'create', { scheduleId: view.scheduleId, request: request.body });
+        // The schedule's runs act for its creator: checked now as they will be when each run resolves.
+        if (input !== undefined) await resolvePipelineInput({ pipelinesDir: deps.pipelinesDir }, input, { principal: request.principal, via: 'ticket' });
+        const view = await deps.schedules.create(request.body as never, request.principal);
+        await audited(request, view.model, 'create', { scheduleId: view.scheduleId, request: redactInput(request.body as Record<string, unknown>) });
         return reply.status(201).send(view);
       },
     );

@@ -34,7 +34,7 @@ export function registerScheduleCommands(program: Command): void {
           catchupWindow: o.catchupWindow,
           pauseOnFailure: o.pauseOnFailure,
           paused: !!o.paused,
-        });
+        }, principal);
         await audited(audit, principal, model, 'create', { scheduleId: view.scheduleId, pipeline: o.pipeline, every: o.every ?? null, cron: o.cron ?? [] });
         print(!!o.json, view, () => `created ${view.scheduleId}; next runs: ${view.nextRuns.slice(0, 3).join(', ')}`);
       }),

@@ -84,7 +84,7 @@ export const predictRoutes =
           const at = deps.now();
           // 122 random bits: feedback must name an id this server issued, and nobody can guess one.
           const requestId = randomUUID();
-          deps.ledger.remember(requestId, { model: name, version: model.version, scores, predictedAt: at, labelled: false });
+          deps.ledger.remember(requestId, name, model.version, scores, at);
           deps.stats.recordRequest(name, model.version, at, latencyMs, scores, false);
           series.ok.inc();
           series.latency.observe(latencyMs / 1000);

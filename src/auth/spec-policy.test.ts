@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parsePipelineSpec } from '../pipeline/parse-spec';
+import type { Principal } from './principal';
+import { specPolicyProblems } from './spec-policy';
+
+const raw = {
+  name: 'p',
+  model: 'm',
+  steps: [
+    { id: 'ingest', kind: 'noop' },
+    { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 10 } },
+    { id: 'evaluate', kind: 'evaluate', dependsOn: ['validate'], with: { gates: [{ metric: 'auc', min: 0.6 }] } },
+    { id: 'promote', kind: 'promote', dependsOn: ['evaluate'] },
+  ],
+};
+const baseline = parsePipelineSpec(raw);
+const who = (name: string, roles: Principal['roles'], grants: Principal['grants'] = []): Principal => ({ name, roles, grants });
+const operator = who('otto', ['operator']);
+const owner = who('ann', ['approver', 'operator'], [{ model: 'm', alias: '*' }]);
+
+describe('spec policy', () => {
+  it.each([
+    ['a changed gate', { overrides: { evaluate: { gates: [] } } }, /overrides\.evaluate\.gates/],
+    ['a validate threshold', { overrides: { validate: { minRows: 1 } } }, /overrides\.validate\.minRows/],
+    ['another alias', { overrides: { promote: { alias: 'prod' } } }, /overrides\.promote\.alias/],
+    ['another model', { model: 'other' }, /^model: only the owner of model "other"/],
+  ])('refuses an operator %s', (_what, input, problem) => {
+    const spec = parsePipelineSpec(raw, input as never);
+    expect(specPolicyProblems({ principal: operator, spec, baseline, inlineCommandPrincipals: [] }).join('\n')).toMatch(problem);
+    expect(specPolicyProblems({ principal: owner, spec: parsePipelineSpec(raw, { ...(input as object), model: undefined } as never), baseline, inlineCommandPrincipals: [] })).toEqual([]);
+  });
+
+  it('lets an operator run the pipeline unchanged, and an inline spec that moves nothing', () => {
+    expect(specPolicyProblems({ principal: operator, spec: baseline, baseline, inlineCommandPrincipals: [] })).toEqual([]);
+    const inline = parsePipelineSpec({ name: 'x', model: 'anything', steps: [{ id: 'a', kind: 'noop' }] });
+    expect(specPolicyProblems({ principal: operator, spec: inline, inlineCommandPrincipals: [] })).toEqual([]);
+  });
+
+  it('refuses inline commands to everyone not listed, admins included', () => {
+    const spec = parsePipelineSpec({ name: 'x', model: 'x', steps: [{ id: 't', kind: 'train', with: { trainer: 'command', command: ['sh'], features: { numeric: ['a'] } } }] });
+    const admin = who('root', ['admin']);
+    expect(specPolicyProblems({ principal: admin, spec, inlineCommandPrincipals: [] })).toHaveLength(1);
+    expect(specPolicyProblems({ principal: admin, spec, inlineCommandPrincipals: ['root'] })).toEqual([]);
+    expect(specPolicyProblems({ principal: undefined, spec, inlineCommandPrincipals: ['root'] })[0]).toMatch(/a run without a verifiable identity may not run an inline command/);
+  });
+});
