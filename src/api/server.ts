@@ -15,6 +15,7 @@ import type { SlipwayClient } from '../client/slipway-client';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { Authenticator } from './authenticator';
 import { installAuthorization } from './authorization';
+import { INPUT_LIMITS } from '../pipeline/input-limits';
 import { errorHandler } from './errors';
 import { governanceRoutes } from './routes/governance';
 import { modelRoutes } from './routes/models';
@@ -39,8 +40,12 @@ export interface ApiDeps {
   logger?: Logger;
 }
 
+/** Largest request body the API reads, in bytes. */
+export const API_BODY_LIMIT = 2 * INPUT_LIMITS.maxInputBytes;
+
 export async function buildApi(deps: ApiDeps) {
-  const app = Fastify({ loggerInstance: deps.logger }).withTypeProvider<ZodTypeProvider>();
+  // Room for the largest pipeline input accepted (INPUT_LIMITS.maxInputBytes) and its envelope; larger bodies get 413 unread.
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: API_BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
