@@ -7,6 +7,7 @@ import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
+import { parseDataRoots, type DataRoots } from './data/data-roots';
 import { ConfigError } from './errors';
 import { deriveTaskQueues, parseWorkerQueues, type TaskQueues, type WorkKind } from './topology/task-queues';
 
@@ -34,6 +35,16 @@ const envSchema = z.object({
   SLIPWAY_REGISTRY_PATH: z.string().min(1).optional(),
   /** PostgreSQL registry (`postgres://user:password@host:5432/db`); when set, used instead of the SQLite file. Secret: never logged. */
   SLIPWAY_REGISTRY_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL').optional(),
+  /**
+   * Folders pipeline sources may read (`source.path`), comma-separated; symlinks are resolved before
+   * the check. `package:` sources are always allowed, confined to their package. Default
+   * `$SLIPWAY_DATA_DIR/sources` (never the whole data folder: it holds the registry and secrets).
+   */
+  SLIPWAY_DATA_ROOTS: z.string().min(1).optional(),
+  /** Most files one source (a glob) may match. */
+  SLIPWAY_SOURCE_MAX_FILES: positiveInt.default(10_000),
+  /** Most files and folders one glob expansion may visit. */
+  SLIPWAY_SOURCE_MAX_WALK: positiveInt.default(200_000),
   /** Folder of named pipeline specs (`<name>.yaml`). */
   SLIPWAY_PIPELINES_DIR: z.string().min(1).default('pipelines'),
   SLIPWAY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -116,6 +127,8 @@ export interface Config {
   /** PostgreSQL URL of the registry database; undefined: SQLite at `registryPath`. Contains the password. */
   registryUrl?: string;
   pipelinesDir: string;
+  /** Where pipeline sources may be read from (src/data/data-roots.ts). */
+  dataRoots: DataRoots;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   duckdbThreads: number;
   maxConcurrentActivities: number;
@@ -174,6 +187,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registryPath: path.resolve(e.SLIPWAY_REGISTRY_PATH ?? path.join(dataDir, 'registry.sqlite')),
     registryUrl: e.SLIPWAY_REGISTRY_URL,
     pipelinesDir: path.resolve(e.SLIPWAY_PIPELINES_DIR),
+    dataRoots: Object.freeze({
+      roots: Object.freeze(parseDataRoots(e.SLIPWAY_DATA_ROOTS ?? path.join(dataDir, 'sources'))),
+      maxFiles: e.SLIPWAY_SOURCE_MAX_FILES,
+      maxWalkEntries: e.SLIPWAY_SOURCE_MAX_WALK,
+    }),
     logLevel: e.SLIPWAY_LOG_LEVEL,
     duckdbThreads: e.SLIPWAY_DUCKDB_THREADS,
     maxConcurrentActivities: e.SLIPWAY_MAX_CONCURRENT_ACTIVITIES,

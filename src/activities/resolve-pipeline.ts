@@ -10,11 +10,19 @@ import YAML from 'yaml';
 import { InvalidPipelineInputError } from '../errors';
 import { canonicalJson } from '../artifacts/canonical-json';
 import { parsePipelineInput, parsePipelineSpec } from '../pipeline/parse-spec';
+import type { PipelineSpec } from '../pipeline/spec-schema';
+import type { IngestParams } from '../pipeline/step-params';
 import type { ResolvedPipeline } from '../pipeline/types';
+import { sourceOutsideRoots } from '../data/data-roots';
 import type { TaskQueues } from '../topology/task-queues';
 
 export interface ResolveDeps {
   pipelinesDir: string;
+  /**
+   * Data roots (SLIPWAY_DATA_ROOTS): an ingest source whose path lies outside them is refused here,
+   * on the path alone; the ingest itself resolves symlinks. @default undefined: not checked here
+   */
+  dataRoots?: readonly string[];
 }
 
 /**
@@ -49,9 +57,22 @@ export async function resolvePipelineInput(deps: ResolveDeps, rawInput: unknown)
     source = path.join(path.basename(deps.pipelinesDir), `${input.pipeline}.yaml`);
     rawSpec = await readPipelineFile(deps.pipelinesDir, input.pipeline);
   }
-  const spec = parsePipelineSpec(rawSpec, input, input.pipeline ? source : 'input.spec');
+  const specLabel = input.pipeline ? source : 'input.spec';
+  const spec = parsePipelineSpec(rawSpec, input, specLabel);
+  if (deps.dataRoots) {
+    const problems = sourceProblems(spec, deps.dataRoots, specLabel);
+    if (problems.length > 0) throw new InvalidPipelineInputError(problems);
+  }
   const specDigest = createHash('sha256').update(canonicalJson(spec)).digest('hex');
   return { spec, specDigest, source, rerun: input.rerun ?? [] };
+}
+
+function sourceProblems(spec: PipelineSpec, roots: readonly string[], specLabel: string): string[] {
+  return spec.steps.flatMap((step, i) => {
+    const sourcePath = step.kind === 'ingest' ? (step.with as IngestParams).source.path : undefined;
+    const problem = sourcePath === undefined ? undefined : sourceOutsideRoots(sourcePath, roots);
+    return problem ? [`${specLabel}.steps[${i}].with.${problem}`] : [];
+  });
 }
 
 async function readPipelineFile(dir: string, name: string): Promise<unknown> {

@@ -30,7 +30,7 @@ describe('inputShapeProblems', () => {
   });
 
   it('gives up early on a huge input', () => {
-    const huge = { steps: Array.from({ length: 1_000_000 }, () => 'x') };
+    const huge = { steps: Array.from({ length: 100_000 }, () => 'x') };
     expect(inputShapeProblems(huge)[0]).toMatch(/^input: larger than the limit of 262144 bytes/);
   });
 });
