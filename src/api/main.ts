@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     audit: governance.audit,
     taskQueue: config.taskQueue,
     pipelinesDir: config.pipelinesDir,
+    dataRoots: config.dataRoots.roots,
     authenticator: config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens),
     logger,
   });

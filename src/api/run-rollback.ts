@@ -20,8 +20,10 @@ export interface StartedRollback {
 }
 
 /** Workflow ids are `rollback-<model>-<uuid>`: readable in the UI, never reused. */
-export async function startRollback(temporal: Client, taskQueue: string, input: RollbackInput): Promise<StartedRollback> {
-  const workflowId = `rollback-${input.model}-${randomUUID()}`;
+export const rollbackWorkflowId = (model: string): string => `rollback-${model}-${randomUUID()}`;
+
+/** @param workflowId chosen beforehand when the caller audits the start ahead of it. */
+export async function startRollback(temporal: Client, taskQueue: string, input: RollbackInput, workflowId = rollbackWorkflowId(input.model)): Promise<StartedRollback> {
   const handle = await temporal.workflow.start('rollback', {
     taskQueue,
     workflowId,

@@ -32,6 +32,12 @@ export interface ApiDeps {
   taskQueue: string;
   pipelinesDir: string;
   /**
+   * Data roots (SLIPWAY_DATA_ROOTS): runs and schedules whose ingest source lies outside them are
+   * refused with 400 before anything starts. The worker enforces them in any case (symlinks
+   * included). @default undefined: left to the worker
+   */
+  dataRoots?: readonly string[];
+  /**
    * Turns bearer tokens into principals; normally `apiAuthenticator(access, bootstrapTokens)`.
    * Absent only when the operator explicitly runs the API without authentication: every
    * request then acts as the admin `insecure:anonymous`.
@@ -61,8 +67,8 @@ export async function buildApi(deps: ApiDeps) {
 
   app.get('/healthz', { config: { action: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { config: { action: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  await app.register(runRoutes({ slipway: deps.slipway, pipelinesDir: deps.pipelinesDir, audit: deps.audit }));
-  await app.register(scheduleRoutes({ schedules: deps.schedules, pipelinesDir: deps.pipelinesDir, audit: deps.audit }));
+  await app.register(runRoutes({ slipway: deps.slipway, pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots, audit: deps.audit }));
+  await app.register(scheduleRoutes({ schedules: deps.schedules, pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots, audit: deps.audit }));
   await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue }));
   await app.register(governanceRoutes({ access: deps.access, audit: deps.audit }));
   return app;

@@ -249,7 +249,12 @@ for (const backend of BACKENDS) {
       // Approvals promote asynchronously; wait for both to land.
       for (const key of ['appr-ann', 'appr-root']) expect((await slipway.result(waiting[key])).outcome).toBe('promoted');
       const all = await governance.audit.list({ limit: 1000 });
-      const fromApi = all.filter((e) => e.origin.startsWith('api '));
+      // Actions on Temporal are audited write-ahead: an intent, then an outcome that links back to it.
+      const outcomes = all.filter((e) => e.details.phase === 'outcome');
+      for (const o of outcomes) expect(all.find((e) => e.seq === o.details.intentSeq)).toMatchObject({ action: o.action, target: o.target, details: { phase: 'intent' } });
+      for (const o of outcomes) expect(o.details.outcome).toBe('succeeded');
+      expect(outcomes).toHaveLength(all.filter((e) => e.details.phase === 'intent').length);
+      const fromApi = all.filter((e) => e.origin.startsWith('api ') && e.details.phase !== 'outcome');
       for (const e of fromApi) expect(e.origin).toBe(`api 127.0.0.1 "${USER_AGENT}"`);
       const summary = (e: AuditEntry) => `${e.actor} ${e.action} ${e.target.replace(/^run:rollback-(.+)-[0-9a-f-]{36}$/, 'run:rollback-$1-<uuid>')}${e.reason ? ` "${e.reason}"` : ''}`;
       const started = (c: string) => `run:flight-delay-builtin-${tag}-start-${c}`;

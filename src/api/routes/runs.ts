@@ -7,11 +7,14 @@ import type { AuditLog } from '../../audit/audit-log';
 import type { Resource } from '../../auth/principal';
 import type { SlipwayClient } from '../../client/slipway-client';
 import { INSECURE_PRINCIPAL } from '../authorization';
-import { auditRequest } from '../request-audit';
+import { workflowIdFor } from '../../client/slipway-client';
+import { auditAround } from '../request-audit';
 
 export interface RunRoutesDeps {
   slipway: SlipwayClient;
   pipelinesDir: string;
+  /** See ApiDeps.dataRoots. */
+  dataRoots?: readonly string[];
   audit: AuditLog;
 }
 
@@ -44,16 +47,18 @@ export const runRoutes =
       },
       async (request, reply) => {
         // Same resolution as the workflow's first activity: a bad input is a 400 now, not a failed run later.
-        await resolvePipelineInput({ pipelinesDir: deps.pipelinesDir }, request.body.input);
-        const run = await deps.slipway.startPipeline(request.body.input, { idempotencyKey: request.body.idempotencyKey });
-        // A repeated key starts nothing, so it records nothing.
-        if (run.created) {
-          await auditRequest(deps.audit, request, {
-            action: 'run.start',
-            target: `run:${run.workflowId}`,
-            details: { workflowType: 'pipeline', runId: run.runId, input: request.body.input, idempotencyKey: request.body.idempotencyKey ?? null },
-          });
-        }
+        await resolvePipelineInput({ pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots }, request.body.input);
+        const { input, idempotencyKey } = request.body;
+        // The id is fixed before the call so the intent entry can name the run it is about.
+        const workflowId = workflowIdFor(input, idempotencyKey);
+        const run = await auditAround(
+          deps.audit,
+          request,
+          { action: 'run.start', target: `run:${workflowId}`, details: { workflowType: 'pipeline', input, idempotencyKey: idempotencyKey ?? null } },
+          () => deps.slipway.startPipeline(input, { idempotencyKey, workflowId }),
+          // A repeated key starts nothing: the outcome says so.
+          (started) => ({ runId: started.runId, created: started.created }),
+        );
         request.log.info({ workflowId: run.workflowId, created: run.created, actor: request.principal?.name }, 'pipeline start requested');
         return reply.status(run.created ? 201 : 200).send(run);
       },
@@ -94,14 +99,14 @@ export const runRoutes =
         async (request) => {
           // The authenticated principal is the approver; a body value only counts when the API runs without authentication.
           const approver = request.principal === INSECURE_PRINCIPAL ? (request.body.approver ?? INSECURE_PRINCIPAL.name) : request.principal!.name;
-          const state = await deps.slipway[decision](request.params.workflowId, { approver, reason: request.body.reason });
           // The promotion an approval triggers is audited by the registry (model.promote); this records the decision.
-          await auditRequest(deps.audit, request, {
-            action: decision === 'approve' ? 'run.approve' : 'run.reject',
-            target: `run:${request.params.workflowId}`,
-            reason: request.body.reason,
-            details: { approver, state: state.state },
-          });
+          const state = await auditAround(
+            deps.audit,
+            request,
+            { action: decision === 'approve' ? 'run.approve' : 'run.reject', target: `run:${request.params.workflowId}`, reason: request.body.reason, details: { approver } },
+            () => deps.slipway[decision](request.params.workflowId, { approver, reason: request.body.reason }),
+            (result) => ({ state: result.state }),
+          );
           request.log.info({ workflowId: request.params.workflowId, decision, approver }, 'promotion decision');
           return state;
         },
@@ -119,8 +124,9 @@ export const runRoutes =
         },
       },
       async (request, reply) => {
-        await deps.slipway.cancel(request.params.workflowId);
-        await auditRequest(deps.audit, request, { action: 'run.cancel', target: `run:${request.params.workflowId}`, reason: request.body?.reason });
+        await auditAround(deps.audit, request, { action: 'run.cancel', target: `run:${request.params.workflowId}`, reason: request.body?.reason }, () =>
+          deps.slipway.cancel(request.params.workflowId),
+        );
         request.log.info({ workflowId: request.params.workflowId, actor: request.principal?.name }, 'pipeline cancel requested');
         return reply.status(202).send({ workflowId: request.params.workflowId, cancelRequested: true });
       },

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { resolvePipelineInput } from '../../activities/resolve-pipeline';
+import { appenderFor, writeAhead } from '../../audit/write-ahead';
+import { workflowIdFor } from '../../client/slipway-client';
 import { deepMerge } from '../../pipeline/parse-spec';
 import type { PipelineResult } from '../../workflows/pipeline-status';
 import { formatSummary } from '../print-summary';
@@ -32,17 +34,15 @@ export function registerRunCommands(program: Command): void {
       const input = { pipeline, ...(Object.keys(overrides).length ? { overrides } : {}), ...(opts.model ? { model: opts.model } : {}) };
       await withClientActing('run.start', async ({ slipway, config, principal, audit }) => {
         // Resolve locally first: a typo is reported here, not as a failed run in the UI.
-        await resolvePipelineInput({ pipelinesDir: config.pipelinesDir }, input);
-        const run = await slipway.startPipeline(input, { idempotencyKey: opts.key });
-        if (run.created) {
-          await audit.append({
-            actor: principal.name,
-            action: 'run.start',
-            target: `run:${run.workflowId}`,
-            origin: 'cli',
-            details: { workflowType: 'pipeline', runId: run.runId, input, idempotencyKey: opts.key ?? null },
-          });
-        }
+        await resolvePipelineInput({ pipelinesDir: config.pipelinesDir, dataRoots: config.dataRoots.roots }, input);
+        // Audited ahead of the call: the intent names the run by the id it will get.
+        const workflowId = workflowIdFor(input, opts.key);
+        const run = await writeAhead(
+          appenderFor(audit, principal.name, 'cli'),
+          { action: 'run.start', target: `run:${workflowId}`, details: { workflowType: 'pipeline', input, idempotencyKey: opts.key ?? null } },
+          () => slipway.startPipeline(input, { idempotencyKey: opts.key, workflowId }),
+          (started) => ({ runId: started.runId, created: started.created }),
+        );
         if (!opts.json) console.log(`${run.created ? 'Started' : 'Already started'} ${run.workflowId}\n  ${run.url ?? ''}`);
         if (opts.detach) {
           if (opts.json) print(true, run, () => '');
@@ -106,15 +106,12 @@ export function registerRunCommands(program: Command): void {
         withClientActing(
           decision === 'approve' ? 'run.approve' : 'run.reject',
           async ({ slipway, principal, audit }) => {
-            const state = await slipway[decision](workflowId, { approver: principal.name, reason: opts.reason });
-            await audit.append({
-              actor: principal.name,
-              action: decision === 'approve' ? 'run.approve' : 'run.reject',
-              target: `run:${workflowId}`,
-              reason: opts.reason,
-              origin: 'cli',
-              details: { approver: principal.name, state: state.state },
-            });
+            const state = await writeAhead(
+              appenderFor(audit, principal.name, 'cli'),
+              { action: decision === 'approve' ? 'run.approve' : 'run.reject', target: `run:${workflowId}`, reason: opts.reason, details: { approver: principal.name } },
+              () => slipway[decision](workflowId, { approver: principal.name, reason: opts.reason }),
+              (result) => ({ state: result.state }),
+            );
             print(!!opts.json, state, () => `${workflowId}: promotion ${state.state} by ${state.decision?.approver}`);
           },
           {
@@ -133,8 +130,7 @@ export function registerRunCommands(program: Command): void {
     .option('--reason <text>', 'recorded in the audit log')
     .action(async (workflowId: string, opts: { reason?: string }) =>
       withClientActing('run.cancel', async ({ slipway, principal, audit }) => {
-        await slipway.cancel(workflowId);
-        await audit.append({ actor: principal.name, action: 'run.cancel', target: `run:${workflowId}`, reason: opts.reason, origin: 'cli' });
+        await writeAhead(appenderFor(audit, principal.name, 'cli'), { action: 'run.cancel', target: `run:${workflowId}`, reason: opts.reason }, () => slipway.cancel(workflowId));
         console.log(`cancellation requested for ${workflowId}`);
       }),
     );
