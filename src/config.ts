@@ -8,6 +8,9 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { parseDataRoots, type DataRoots } from './data/data-roots';
+import { parseTokenList } from './api/authenticator';
+import { AUTH_THROTTLE_DEFAULTS, type AuthThrottleOptions } from './auth/auth-throttle';
+import { GENERATE_HINT, weakSecretReason } from './auth/secret-strength';
 import { ConfigError } from './errors';
 import { deriveTaskQueues, parseWorkerQueues, type TaskQueues, type WorkKind } from './topology/task-queues';
 
@@ -56,8 +59,13 @@ const envSchema = z.object({
   /** HTTP API listen address. */
   SLIPWAY_API_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Bearer tokens of the HTTP API, `name:token,...`. Secret: never logged. */
-  SLIPWAY_API_TOKENS: z.string().optional(),
+  /**
+   * Bootstrap admin tokens of the HTTP API, `name:token,...`; `name@YYYY-MM-DD:token` expires that day.
+   * Each token needs 32+ characters and passes an entropy check (src/auth/secret-strength.ts). Secret: never logged.
+   */
+  SLIPWAY_API_TOKENS: z.string().optional().superRefine((value, ctx) => {
+    for (const problem of apiTokenProblems(value)) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   /** The caller's API token (`slw_…`) for CLI commands that check roles (tokens, grants, rollback, audit). Secret: never logged. */
   SLIPWAY_TOKEN: z.string().optional(),
   /** Run the API without authentication (local development only). */
@@ -65,8 +73,19 @@ const envSchema = z.object({
   /** Model server listen address (`npm run serve`). */
   SLIPWAY_SERVE_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_SERVE_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
-  /** Bearer token of the model server's admin API. Secret: never logged. */
-  SLIPWAY_SERVE_ADMIN_TOKEN: z.string().min(16).optional(),
+  /**
+   * Bearer token of the model server's admin API (32+ characters, entropy-checked); during a rotation
+   * `new,old`: the server accepts both, workers send the first. Secret: never logged.
+   */
+  SLIPWAY_SERVE_ADMIN_TOKEN: z.string().optional().superRefine((value, ctx) => {
+    (value ?? '').split(',').filter(Boolean).forEach((token, i) => {
+      const weak = weakSecretReason(token.trim());
+      if (weak) ctx.addIssue({ code: 'custom', message: `token ${i + 1} is too weak: ${weak}; ${GENERATE_HINT}` });
+    });
+  }),
+  /** Unknown bearer tokens one client address may present per window (API and model server admin) before 429. */
+  SLIPWAY_AUTH_MAX_FAILURES: positiveInt.default(AUTH_THROTTLE_DEFAULTS.maxFailures),
+  SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS: positiveInt.default(AUTH_THROTTLE_DEFAULTS.windowSeconds),
   /** Base URL of the model server's admin API for canary, promotion and rollback (e.g. http://127.0.0.1:8090); unset: no serving steps. */
   SLIPWAY_SERVE_URL: z.string().url().optional(),
   /** Deployment state of the model server; default `$SLIPWAY_DATA_DIR/serving/deployments.json`. */
@@ -111,6 +130,20 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().default('slipway'),
 });
 
+/** Problems with SLIPWAY_API_TOKENS, naming entries by name, never echoing a token. */
+function apiTokenProblems(value: string | undefined): string[] {
+  let tokens;
+  try {
+    tokens = parseTokenList(value);
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  return tokens.flatMap((t) => {
+    const weak = weakSecretReason(t.token);
+    return weak ? [`token "${t.name}" is too weak: ${weak}; ${GENERATE_HINT}`] : [];
+  });
+}
+
 /** Every SLIPWAY_*, AWS_*, OTEL_* (and basic TEMPORAL_*) variable the schema names; the compose test checks deployments against it. */
 export const ENV_VAR_NAMES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
 
@@ -136,6 +169,8 @@ export interface Config {
   /** `tokens`: bootstrap admin tokens (`name:token,…`); `cliToken`: the CLI caller's own token. Both secret. */
   api: { host: string; port: number; tokens?: string; cliToken?: string; insecure: boolean };
   serve: ServeConfig;
+  /** Failed-authentication throttling of the API and the model server's admin API. */
+  authThrottle: AuthThrottleOptions;
   temporal: { connection: NativeConnectionOptions; namespace: string };
   /** Where artifacts live beyond `artifactRoot` (src/artifacts/create-artifact-store.ts). */
   artifacts: { s3?: { bucket: string; prefix: string; endpoint?: string; forcePathStyle: boolean; region?: string } };
@@ -150,7 +185,10 @@ export interface Config {
 export interface ServeConfig {
   host: string;
   port: number;
+  /** The token workers send (the first of SLIPWAY_SERVE_ADMIN_TOKEN). */
   adminToken?: string;
+  /** Every token the server accepts: more than one only during a rotation. */
+  adminTokens: readonly string[];
   /** Where workers reach the model server's admin API; undefined: canary steps fail with ServingNotConfigured. */
   url?: string;
   statePath: string;
@@ -170,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`, { details: { problems } });
   }
   const e = parsed.data;
+  const adminTokens = (e.SLIPWAY_SERVE_ADMIN_TOKEN ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   const dataDir = path.resolve(e.SLIPWAY_DATA_DIR);
   const temporal = loadClientConnectConfig({
     overrideEnvVars: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined)),
@@ -200,7 +239,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serve: Object.freeze({
       host: e.SLIPWAY_SERVE_HOST,
       port: e.SLIPWAY_SERVE_PORT,
-      adminToken: e.SLIPWAY_SERVE_ADMIN_TOKEN,
+      adminToken: adminTokens[0],
+      adminTokens: Object.freeze(adminTokens),
       url: e.SLIPWAY_SERVE_URL?.replace(/\/$/, ''),
       statePath: path.resolve(e.SLIPWAY_SERVE_STATE_PATH ?? path.join(dataDir, 'serving', 'deployments.json')),
       maxConcurrency: e.SLIPWAY_SERVE_MAX_CONCURRENCY,
@@ -216,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metrics: e.SLIPWAY_WORKER_METRICS_PORT === undefined ? undefined : { host: e.SLIPWAY_WORKER_METRICS_HOST, port: e.SLIPWAY_WORKER_METRICS_PORT },
       tracing: tracingExporter(e) && { exporter: tracingExporter(e)!, serviceName: e.OTEL_SERVICE_NAME },
     }),
+    authThrottle: Object.freeze({ maxFailures: e.SLIPWAY_AUTH_MAX_FAILURES, windowSeconds: e.SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS }),
     temporal: Object.freeze({
       connection: temporal.connectionOptions,
       namespace: temporal.namespace ?? 'default',

@@ -13,6 +13,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { PipelineSchedules } from '../client/schedules';
 import type { SlipwayClient } from '../client/slipway-client';
 import type { ModelRegistry } from '../registry/model-registry';
+import type { AuthFailureThrottle } from '../auth/auth-throttle';
 import type { Authenticator } from './authenticator';
 import { installAuthorization } from './authorization';
 import { INPUT_LIMITS } from '../pipeline/input-limits';
@@ -43,6 +44,8 @@ export interface ApiDeps {
    * request then acts as the admin `insecure:anonymous`.
    */
   authenticator?: Authenticator;
+  /** Failed-authentication throttling (SLIPWAY_AUTH_MAX_FAILURES per SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS). @default 10 per minute */
+  authThrottle?: AuthFailureThrottle;
   logger?: Logger;
 }
 
@@ -55,7 +58,7 @@ export async function buildApi(deps: ApiDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  installAuthorization(app, { authenticator: deps.authenticator });
+  installAuthorization(app, { authenticator: deps.authenticator, throttle: deps.authThrottle });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Slipway API', version: '1' },

@@ -1,5 +1,6 @@
 /** Entry point of the model server: `npm run serve`. */
 import { apiAuthenticator } from '../api/authenticator';
+import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { createArtifactStore } from '../artifacts/create-artifact-store';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
@@ -20,7 +21,9 @@ async function main(): Promise<void> {
   const server = await buildModelServer({
     loader: new RegistryModelLoader(registry, createArtifactStore(config)),
     store: new FileDeploymentStore(s.statePath),
-    adminAuthenticator: apiAuthenticator(governance.access, s.adminToken ? [{ name: 'serve-admin', token: s.adminToken }] : []),
+    // Every listed token is accepted: more than one while the service token is being rotated.
+    adminAuthenticator: apiAuthenticator(governance.access, s.adminTokens.map((token) => ({ name: 'serve-admin', token }))),
+    authThrottle: new AuthFailureThrottle(config.authThrottle),
     logger,
     limits: {
       maxConcurrency: s.maxConcurrency,

@@ -4,6 +4,7 @@
  * they are instant and their scores predictable), and a server listening on a real port.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StaticTokenAuthenticator } from '../../src/api/authenticator';
@@ -16,7 +17,8 @@ import { buildModelServer, type ModelServer, type ServingLimits } from '../../sr
 import { exportLogisticRegressionOnnx } from '../../src/training/onnx-export';
 import { FLIGHTS_FEATURES } from '../../src/training/test-flights';
 
-export const ADMIN_TOKEN = 'serve-admin-token-0123456789';
+/** The workers' service token: random, as the config's strength check requires of SLIPWAY_SERVE_ADMIN_TOKEN. */
+export const ADMIN_TOKEN = randomBytes(32).toString('hex');
 
 /** Logit weights of a tiny flights model; omitted ones are 0. */
 export interface TinyWeights {
