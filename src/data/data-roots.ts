@@ -47,7 +47,11 @@ export async function confineSource(spec: string, dataRoots: DataRoots, cwd = pr
   if (!roots.some((root) => isInside(base, root))) throw outside(spec, roots, fromPackage);
   const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => r)));
   const realBase = await realpath(base).catch(() => undefined);
-  if (!realBase) throw new DataSourceError(`source.path: "${base}" does not exist (from "${spec}")`, { details: { file: base } });
+  if (!realBase) {
+    throw glob < 0
+      ? new DataSourceError(`source.path: file "${base}" does not exist (from "${spec}")`, { details: { file: base } })
+      : new DataSourceError(`source.path: no file matches "${spec}" (resolved to ${resolved})`, { details: { file: resolved } });
+  }
   if (!realRoots.some((root) => isInside(realBase, root))) throw outside(spec, roots, fromPackage, 'through a symbolic link ');
   if (glob < 0) {
     await requireFile(realBase, spec);

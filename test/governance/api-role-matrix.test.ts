@@ -20,6 +20,7 @@ import { BACKENDS } from '../../src/registry/test-backends';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 import { createGovernanceStore, type GovernanceStore } from './governance-store';
+import { AuthFailureThrottle } from '../../src/auth/auth-throttle';
 
 const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
 const small = (model: string) => ({ pipeline: 'flight-delay-builtin', model, overrides: WINDOW });
@@ -180,6 +181,9 @@ for (const backend of BACKENDS) {
         taskQueue: h.config.taskQueue,
         pipelinesDir: h.config.pipelinesDir,
         authenticator: apiAuthenticator(access),
+        // The matrix presents a bad token to every endpoint from one address, far more than the
+        // default 10 per minute; throttling itself is tested in test/attacks/auth-bruteforce-throttle.test.ts.
+        authThrottle: new AuthFailureThrottle({ maxFailures: 1000, windowSeconds: 60 }),
       });
       const base = await app.listen({ host: '127.0.0.1', port: 0 });
       const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
