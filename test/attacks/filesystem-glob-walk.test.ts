@@ -42,20 +42,26 @@ describe('attack: a glob that walks the filesystem', () => {
   });
 
   it('through Temporal directly, the run fails at resolve, before any directory is listed', async () => {
+    const before = await s.snapshot();
     const { failure, visible } = await s.mustFail({ spec: ingestOnly('/**/*.csv', 'csv') });
     expect(failure.type).toBe('InvalidPipelineInput');
     expect(visible).toMatch(/leads outside the data roots/);
+    expect(await s.snapshot()).toEqual(before);
   });
 
   it('inside a root, a glob matching more files than allowed is refused, naming the limit', async () => {
+    const before = await s.snapshot();
     const { failure, visible } = await s.mustFail({ spec: ingestOnly(path.join(root, 'many', '*.csv'), 'csv') });
     expect(failure.type).toBe('DataSourceError');
     expect(visible).toMatch(/matches more than 20 files \(limit SLIPWAY_SOURCE_MAX_FILES\); narrow the glob/);
+    expect(await s.snapshot()).toEqual(before);
   });
 
   it('inside a root, a walk that visits more entries than allowed is stopped, naming the limit', async () => {
+    const before = await s.snapshot();
     const { failure, visible } = await s.mustFail({ spec: ingestOnly(path.join(root, 'deep', '**', '*.csv'), 'csv') });
     expect(failure.type).toBe('DataSourceError');
     expect(visible).toMatch(/visits more than 200 files and folders \(limit SLIPWAY_SOURCE_MAX_WALK\); narrow the glob/);
+    expect(await s.snapshot()).toEqual(before);
   });
 });

@@ -64,10 +64,12 @@ describe('attack: a source outside the data roots', () => {
   });
 
   it('a symlink inside the root that points outside is refused by the worker, which resolves it first', async () => {
+    const before = await s.snapshot();
     const { failure, visible } = await s.mustFail({ spec: ingestOnly(path.join(root, 'innocent.csv'), 'csv') });
     expect(failure.type).toBe('DataSourceError');
     expect(visible).toMatch(/source\.path: ".*innocent\.csv" leads through a symbolic link outside the data roots/);
     expect(visible).not.toContain('AWS_SECRET');
+    expect(await s.snapshot()).toEqual(before);
   });
 
   it('a source inside the root is read as before', async () => {
