@@ -10,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { apiAuthenticator } from '../../../src/api/authenticator';
 import { buildApi } from '../../../src/api/server';
 import type { AuditHead } from '../../../src/audit/audit-log';
-import { AuthFailureThrottle } from '../../../src/auth/auth-throttle';
+import type { AuthFailureThrottle } from '../../../src/auth/auth-throttle';
 import { PipelineSchedules } from '../../../src/client/schedules';
 import { SlipwayClient } from '../../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../../src/registry/create-registry';
