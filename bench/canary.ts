@@ -12,6 +12,7 @@
  * Usage: npm run bench:canary
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,8 +34,8 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
 
 /* eslint-disable no-console -- benchmark output */
 const MODEL = 'flight-delay';
-const TOKEN = 'bench-admin-token-0123456789';
-const LABELER_TOKEN = 'bench-labeler-token-0123456789abcdef';
+const TOKEN = randomBytes(32).toString('hex');
+const LABELER_TOKEN = randomBytes(32).toString('hex');
 const INTERVAL_MS = 5000;
 const PARAMS = { steps: [10, 25, 50, 100], interval: '5s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '1 minute' };
 

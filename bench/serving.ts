@@ -11,6 +11,7 @@
  * Usage: npm run bench:serving
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -28,7 +29,7 @@ import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/training/test-fligh
 
 /* eslint-disable no-console -- benchmark output */
 const MODEL = 'flight-delay';
-const TOKEN = 'bench-admin-token-0123456789';
+const TOKEN = randomBytes(32).toString('hex');
 const TARGET_P99_MS = 5;
 const TARGET_RATIO = 0.6;
 const ms = (v: number | null | undefined) => (v == null ? 'n/a' : `${v.toFixed(2)} ms`);

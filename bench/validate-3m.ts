@@ -16,6 +16,7 @@ import { ingestSnapshot } from '../src/activities/ingest';
 import { validateSnapshots } from '../src/activities/validate';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { queryRows, sqlString, withDuckDb } from '../src/data/duckdb';
+import { SOURCE_LIMIT_DEFAULTS } from '../src/data/data-roots';
 import { resolveSourcePath } from '../src/data/source-path';
 import { ingestParamsSchema, validateParamsSchema } from '../src/pipeline/step-params';
 import type { StepOutput, StepRequest } from '../src/pipeline/types';
@@ -52,7 +53,8 @@ async function main(): Promise<void> {
     const spec = parseYaml(await readFile(path.join(__dirname, '..', 'pipelines', 'flight-delay.yaml'), 'utf8'));
     const ingestParams = ingestParamsSchema.parse(spec.steps.find((s: { id: string }) => s.id === 'ingest').with);
     const validateParams = validateParamsSchema.parse(spec.steps.find((s: { id: string }) => s.id === 'validate').with ?? {});
-    const deps = { store, registry, duckdbThreads: THREADS };
+    // The flights source is a `package:` one, confined to its package: no data root needed.
+    const deps = { store, registry, duckdbThreads: THREADS, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS } };
     const request = (id: string, ingested: StepOutput): StepRequest => ({
       ctx: { workflowId: id, runId: id, stepId: 'validate', pipeline: 'flight-delay', model: 'flight-delay', specDigest: 'bench' },
       params: {},

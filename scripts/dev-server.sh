@@ -12,7 +12,9 @@ address="${TEMPORAL_ADDRESS:-localhost:7233}"
 if "$cli" operator cluster health --address "$address" >/dev/null 2>&1; then
   echo "Temporal dev server already running at $address"; exit 0
 fi
+# Loopback only: whoever reaches Temporal can start any workflow (docs/production.md#securing-temporal).
 nohup "$cli" server start-dev \
+  --ip 127.0.0.1 \
   --db-filename "$data/temporal.db" \
   --port "${address##*:}" --ui-port 8233 \
   --log-level warn \

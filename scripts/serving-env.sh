@@ -6,7 +6,7 @@
 run="${run:?}"
 if [ -z "${SLIPWAY_SERVE_ADMIN_TOKEN:-}" ]; then
   if [ ! -s "$run/serve-admin-token" ]; then
-    (umask 077; node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))' >"$run/serve-admin-token")
+    (umask 077; node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))' >"$run/serve-admin-token")
   fi
   SLIPWAY_SERVE_ADMIN_TOKEN="$(cat "$run/serve-admin-token")"
 fi

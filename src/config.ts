@@ -7,6 +7,10 @@ import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
+import { parseDataRoots, type DataRoots } from './data/data-roots';
+import { parseTokenList } from './api/authenticator';
+import { AUTH_THROTTLE_DEFAULTS, type AuthThrottleOptions } from './auth/auth-throttle';
+import { GENERATE_HINT, weakSecretReason } from './auth/secret-strength';
 import { ConfigError } from './errors';
 import { deriveTaskQueues, parseWorkerQueues, type TaskQueues, type WorkKind } from './topology/task-queues';
 
@@ -34,6 +38,16 @@ const envSchema = z.object({
   SLIPWAY_REGISTRY_PATH: z.string().min(1).optional(),
   /** PostgreSQL registry (`postgres://user:password@host:5432/db`); when set, used instead of the SQLite file. Secret: never logged. */
   SLIPWAY_REGISTRY_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL').optional(),
+  /**
+   * Folders pipeline sources may read (`source.path`), comma-separated; symlinks are resolved before
+   * the check. `package:` sources are always allowed, confined to their package. Default
+   * `$SLIPWAY_DATA_DIR/sources` (never the whole data folder: it holds the registry and secrets).
+   */
+  SLIPWAY_DATA_ROOTS: z.string().min(1).optional(),
+  /** Most files one source (a glob) may match. */
+  SLIPWAY_SOURCE_MAX_FILES: positiveInt.default(10_000),
+  /** Most files and folders one glob expansion may visit. */
+  SLIPWAY_SOURCE_MAX_WALK: positiveInt.default(200_000),
   /** Folder of named pipeline specs (`<name>.yaml`). */
   SLIPWAY_PIPELINES_DIR: z.string().min(1).default('pipelines'),
   SLIPWAY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -45,8 +59,13 @@ const envSchema = z.object({
   /** HTTP API listen address. */
   SLIPWAY_API_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Bearer tokens of the HTTP API, `name:token,...`. Secret: never logged. */
-  SLIPWAY_API_TOKENS: z.string().optional(),
+  /**
+   * Bootstrap admin tokens of the HTTP API, `name:token,...`; `name@YYYY-MM-DD:token` expires that day.
+   * Each token needs 32+ characters and passes an entropy check (src/auth/secret-strength.ts). Secret: never logged.
+   */
+  SLIPWAY_API_TOKENS: z.string().optional().superRefine((value, ctx) => {
+    for (const problem of apiTokenProblems(value)) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   /** The caller's API token (`slw_…`) for CLI commands that check roles (tokens, grants, rollback, audit). Secret: never logged. */
   SLIPWAY_TOKEN: z.string().optional(),
   /** Run the API without authentication (local development only). */
@@ -54,8 +73,19 @@ const envSchema = z.object({
   /** Model server listen address (`npm run serve`). */
   SLIPWAY_SERVE_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_SERVE_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
-  /** Bearer token of the model server's admin API. Secret: never logged. */
-  SLIPWAY_SERVE_ADMIN_TOKEN: z.string().min(16).optional(),
+  /**
+   * Bearer token of the model server's admin API (32+ characters, entropy-checked); during a rotation
+   * `new,old`: the server accepts both, workers send the first. Secret: never logged.
+   */
+  SLIPWAY_SERVE_ADMIN_TOKEN: z.string().optional().superRefine((value, ctx) => {
+    (value ?? '').split(',').filter(Boolean).forEach((token, i) => {
+      const weak = weakSecretReason(token.trim());
+      if (weak) ctx.addIssue({ code: 'custom', message: `token ${i + 1} is too weak: ${weak}; ${GENERATE_HINT}` });
+    });
+  }),
+  /** Unknown bearer tokens one client address may present per window (API and model server admin) before 429. */
+  SLIPWAY_AUTH_MAX_FAILURES: positiveInt.default(AUTH_THROTTLE_DEFAULTS.maxFailures),
+  SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS: positiveInt.default(AUTH_THROTTLE_DEFAULTS.windowSeconds),
   /** Base URL of the model server's admin API for canary, promotion and rollback (e.g. http://127.0.0.1:8090); unset: no serving steps. */
   SLIPWAY_SERVE_URL: z.string().url().optional(),
   /** Deployment state of the model server; default `$SLIPWAY_DATA_DIR/serving/deployments.json`. */
@@ -75,9 +105,12 @@ const envSchema = z.object({
   SLIPWAY_SERVE_PREDICT_AUTH: z.enum(['true', 'false']).default('false'),
   /**
    * A static label-source token for local setups (principal `env:serve-labeler`, role labeler, every
-   * model). Secret: never logged. In production create labeler principals with per-model grants instead.
+   * model). 32+ characters, entropy-checked like the admin tokens. Secret: never logged. In production create labeler principals with per-model grants instead.
    */
-  SLIPWAY_SERVE_LABELER_TOKEN: z.string().min(32).optional(),
+  SLIPWAY_SERVE_LABELER_TOKEN: z.string().optional().superRefine((value, ctx) => {
+    const weak = value === undefined ? undefined : weakSecretReason(value);
+    if (weak) ctx.addIssue({ code: 'custom', message: `too weak: ${weak}; ${GENERATE_HINT}` });
+  }),
   /** Labels one source may post a minute (0: no quota). */
   SLIPWAY_SERVE_LABEL_QUOTA: z.coerce.number().int().min(0).default(120_000),
   /** Bytes the remembered predictions (for feedback) may retain, oldest forgotten first. */
@@ -133,6 +166,20 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().default('slipway'),
 });
 
+/** Problems with SLIPWAY_API_TOKENS, naming entries by name, never echoing a token. */
+function apiTokenProblems(value: string | undefined): string[] {
+  let tokens;
+  try {
+    tokens = parseTokenList(value);
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  return tokens.flatMap((t) => {
+    const weak = weakSecretReason(t.token);
+    return weak ? [`token "${t.name}" is too weak: ${weak}; ${GENERATE_HINT}`] : [];
+  });
+}
+
 /** Every SLIPWAY_*, AWS_*, OTEL_* (and basic TEMPORAL_*) variable the schema names; the compose test checks deployments against it. */
 export const ENV_VAR_NAMES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
 
@@ -149,6 +196,8 @@ export interface Config {
   /** PostgreSQL URL of the registry database; undefined: SQLite at `registryPath`. Contains the password. */
   registryUrl?: string;
   pipelinesDir: string;
+  /** Where pipeline sources may be read from (src/data/data-roots.ts). */
+  dataRoots: DataRoots;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   duckdbThreads: number;
   maxConcurrentActivities: number;
@@ -156,6 +205,8 @@ export interface Config {
   /** `tokens`: bootstrap admin tokens (`name:token,…`); `cliToken`: the CLI caller's own token. Both secret. */
   api: { host: string; port: number; tokens?: string; cliToken?: string; insecure: boolean };
   serve: ServeConfig;
+  /** Failed-authentication throttling of the API and the model server's admin API. */
+  authThrottle: AuthThrottleOptions;
   temporal: { connection: NativeConnectionOptions; namespace: string };
   /** Where artifacts live beyond `artifactRoot` (src/artifacts/create-artifact-store.ts). */
   artifacts: { s3?: { bucket: string; prefix: string; endpoint?: string; forcePathStyle: boolean; region?: string } };
@@ -182,7 +233,10 @@ export interface TrustConfig {
 export interface ServeConfig {
   host: string;
   port: number;
+  /** The token workers send (the first of SLIPWAY_SERVE_ADMIN_TOKEN). */
   adminToken?: string;
+  /** Every token the server accepts: more than one only during a rotation. */
+  adminTokens: readonly string[];
   /** Where workers reach the model server's admin API; undefined: canary steps fail with ServingNotConfigured. */
   url?: string;
   statePath: string;
@@ -217,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`, { details: { problems } });
   }
   const e = parsed.data;
+  const adminTokens = (e.SLIPWAY_SERVE_ADMIN_TOKEN ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   const dataDir = path.resolve(e.SLIPWAY_DATA_DIR);
   const temporal = loadClientConnectConfig({
     overrideEnvVars: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined)),
@@ -234,6 +289,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registryPath: path.resolve(e.SLIPWAY_REGISTRY_PATH ?? path.join(dataDir, 'registry.sqlite')),
     registryUrl: e.SLIPWAY_REGISTRY_URL,
     pipelinesDir: path.resolve(e.SLIPWAY_PIPELINES_DIR),
+    dataRoots: Object.freeze({
+      roots: Object.freeze(parseDataRoots(e.SLIPWAY_DATA_ROOTS ?? path.join(dataDir, 'sources'))),
+      maxFiles: e.SLIPWAY_SOURCE_MAX_FILES,
+      maxWalkEntries: e.SLIPWAY_SOURCE_MAX_WALK,
+    }),
     logLevel: e.SLIPWAY_LOG_LEVEL,
     duckdbThreads: e.SLIPWAY_DUCKDB_THREADS,
     maxConcurrentActivities: e.SLIPWAY_MAX_CONCURRENT_ACTIVITIES,
@@ -242,7 +302,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serve: Object.freeze({
       host: e.SLIPWAY_SERVE_HOST,
       port: e.SLIPWAY_SERVE_PORT,
-      adminToken: e.SLIPWAY_SERVE_ADMIN_TOKEN,
+      adminToken: adminTokens[0],
+      adminTokens: Object.freeze(adminTokens),
       url: e.SLIPWAY_SERVE_URL?.replace(/\/$/, ''),
       statePath: path.resolve(e.SLIPWAY_SERVE_STATE_PATH ?? path.join(dataDir, 'serving', 'deployments.json')),
       maxConcurrency: e.SLIPWAY_SERVE_MAX_CONCURRENCY,
@@ -270,6 +331,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metrics: e.SLIPWAY_WORKER_METRICS_PORT === undefined ? undefined : { host: e.SLIPWAY_WORKER_METRICS_HOST, port: e.SLIPWAY_WORKER_METRICS_PORT },
       tracing: tracingExporter(e) && { exporter: tracingExporter(e)!, serviceName: e.OTEL_SERVICE_NAME },
     }),
+    authThrottle: Object.freeze({ maxFailures: e.SLIPWAY_AUTH_MAX_FAILURES, windowSeconds: e.SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS }),
     temporal: Object.freeze({
       connection: temporal.connectionOptions,
       namespace: temporal.namespace ?? 'default',

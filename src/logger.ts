@@ -11,7 +11,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'slipway' },
       // Connection secrets may ride along in config objects that get logged by mistake.
-      redact: { paths: ['*.apiKey', '*.password', '*.token', '*.tokens', 'config.temporal.connection', 'config.registryUrl', '*.registryUrl', '*.adminToken', '*.labelerToken', 'req.headers.authorization'], censor: '[redacted]' },
+      redact: { paths: ['*.apiKey', '*.password', '*.token', '*.tokens', 'config.temporal.connection', 'config.registryUrl', '*.registryUrl', '*.adminToken', '*.adminTokens', '*.labelerToken', 'req.headers.authorization'], censor: '[redacted]' },
     },
     destination,
   );

@@ -54,6 +54,7 @@ export async function createWorker(
     stepCache: new FileStepCache(path.join(config.dataDir, 'step-cache')),
     pipelinesDir: config.pipelinesDir,
     duckdbThreads: config.duckdbThreads,
+    dataRoots: config.dataRoots,
     codeVersion: codeVersion(),
     serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken) : undefined,
     taskQueues: config.taskQueues,

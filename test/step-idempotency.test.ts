@@ -15,6 +15,7 @@ import type { StepOutput, StepRequest, StepResult } from '../src/pipeline/types'
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { FileStepRecords } from '../src/step-records/file-step-records';
 import type { StepRecords } from '../src/step-records/step-records';
+import { SOURCE_LIMIT_DEFAULTS } from '../src/data/data-roots';
 
 /** Runs a step activity in a mock activity context as the given attempt. */
 const runStep = (fn: (req: StepRequest) => Promise<StepResult>, req: StepRequest, attempt = 1): Promise<StepResult> =>
@@ -39,7 +40,7 @@ describe('step idempotency', () => {
   });
 
   const activities = (stepRecords: StepRecords) =>
-    createActivities({ logger: createLogger('silent'), store, registry, stepRecords, pipelinesDir: path.join(__dirname, '..', 'pipelines'), duckdbThreads: 1 });
+    createActivities({ logger: createLogger('silent'), store, registry, stepRecords, pipelinesDir: path.join(__dirname, '..', 'pipelines'), duckdbThreads: 1, dataRoots: { roots: [os.tmpdir()], ...SOURCE_LIMIT_DEFAULTS } });
 
   const ingestRequest: StepRequest = {
     ctx: { workflowId: 'wf-1', runId: 'run-1', stepId: 'ingest', pipeline: 'flight-delay', model: 'm', specDigest: 'd' },

@@ -9,6 +9,7 @@ import { readPipelineSpec } from './resolve-pipeline';
 import { checkLiveQuality } from './live-quality';
 import { parseRetrainPolicy } from './retrain-policy';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
+import { confineSource, type DataRoots } from '../data/data-roots';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath } from '../data/source-path';
 import type { PipelineSpec } from '../pipeline/spec-schema';
 import type { IngestParams } from '../pipeline/step-params';
@@ -19,6 +20,8 @@ export interface AssessDeps {
   registry: ModelRegistry;
   pipelinesDir: string;
   duckdbThreads: number;
+  /** Where sources may be read from; the new-rows count reads the ingest's source. */
+  dataRoots: DataRoots;
   /** The model server's admin API, for the live-quality trigger; undefined when the worker has none. */
   serving?: ServingAdmin;
   now?: () => Date;
@@ -56,7 +59,7 @@ export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Pr
   }
 
   // Planning only: reads the pipeline's ingest parameters; the retraining run is authorised when it resolves.
-  const resolved = await readPipelineSpec({ pipelinesDir: deps.pipelinesDir }, { pipeline: req.pipeline, overrides: req.overrides, model: req.model });
+  const resolved = await readPipelineSpec({ pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots.roots }, { pipeline: req.pipeline, overrides: req.overrides, model: req.model });
   const ingest = resolved.spec.steps.find((s) => s.kind === 'ingest')?.with as IngestParams | undefined;
   const trainedUntil = (champion.lineage.dataWindow as { to?: string } | undefined)?.to;
   if (ingest && trainedUntil) {
@@ -95,14 +98,14 @@ function driftProbe(spec: PipelineSpec): RetrainAssessment['probe'] {
 
 /** Rows in the pipeline's current window (a replay's `now` included) that are newer than `after`. */
 async function countRowsAfter(deps: AssessDeps, ingest: IngestParams, after: string): Promise<number> {
-  const file = resolveSourcePath(ingest.source.path);
-  const format = detectFormat(file, ingest.source.format);
+  const format = detectFormat(resolveSourcePath(ingest.source.path), ingest.source.format);
+  const { files } = await confineSource(ingest.source.path, deps.dataRoots);
   const time = `CAST(${sqlIdent(ingest.timeColumn)} AS TIMESTAMP)`;
   const where = [`${time} >= TIMESTAMP ${sqlString(after)}`];
   const until = effectiveWindow(ingest.window, ingest.source.replay).to;
   if (until) where.push(`${time} < TIMESTAMP ${sqlString(until)}`);
   return withDuckDb({ threads: deps.duckdbThreads }, async (conn) => {
-    const [row] = await queryRows(conn, `SELECT count(*) AS n FROM ${readerSql(file, format, sqlString)} WHERE ${where.join(' AND ')}`);
+    const [row] = await queryRows(conn, `SELECT count(*) AS n FROM ${readerSql(files, format, sqlString)} WHERE ${where.join(' AND ')}`);
     return Number(row.n);
   });
 }

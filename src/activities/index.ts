@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
+import type { DataRoots } from '../data/data-roots';
 import { createChampionFingerprint } from '../cache/champion-fingerprint';
 import { createFileDigests } from '../cache/file-digests';
 import { createSourceFingerprint } from '../cache/source-fingerprint';
@@ -47,6 +48,8 @@ export interface ActivityDeps {
   stepCache?: StepCache;
   pipelinesDir: string;
   duckdbThreads: number;
+  /** Where ingest sources may be read from (SLIPWAY_DATA_ROOTS); nothing outside is opened. */
+  dataRoots: DataRoots;
   /** Git commit of the running code, recorded in lineage. */
   codeVersion?: string;
   /** The model server's admin API (canary steps, promotion, rollback); undefined without SLIPWAY_SERVE_URL. */
@@ -74,22 +77,29 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { store, registry, duckdbThreads } = deps;
+  const { store, registry, duckdbThreads, dataRoots } = deps;
   const trust: TrustSettings = deps.trust ?? { inlineCommandPrincipals: [] };
   // Inputs from outside the pipeline that cached kinds depend on (see STEP_KINDS[kind].cache).
   const digests = createFileDigests();
-  const sourceFiles = { cacheInputs: createSourceFingerprint(digests) };
+  const sourceFiles = { cacheInputs: createSourceFingerprint(dataRoots, digests) };
   const trainerCode = { cacheInputs: createTrainerFingerprint({ builtinVersion: BUILTIN_TRAINER_VERSION, digest: digests }) };
   const champion = { cacheInputs: createChampionFingerprint(registry) };
   return {
-    resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir, taskQueues: deps.taskQueues, trust, access: deps.access, trainers: deps.trainers }),
+    resolvePipeline: createResolvePipeline({
+      pipelinesDir: deps.pipelinesDir,
+      dataRoots: dataRoots.roots,
+      taskQueues: deps.taskQueues,
+      trust,
+      access: deps.access,
+      trainers: deps.trainers,
+    }),
     ...createDecisionActivities({ trust, access: deps.access }),
-    assessRetraining: (req: AssessRequest) => assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, serving: deps.serving }, req),
+    assessRetraining: (req: AssessRequest) => assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, dataRoots, serving: deps.serving }, req),
     ingest: defineStep(
       deps,
       'ingest',
       (p) => STEP_PARAMS.ingest.parse(p),
-      (req, params) => ingestSnapshot({ store, duckdbThreads }, params, req.ctx.stepId),
+      (req, params) => ingestSnapshot({ store, duckdbThreads, dataRoots }, params, req.ctx.stepId),
       sourceFiles,
     ),
     validate: defineStep(

@@ -13,7 +13,8 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
-import { detectFormat, effectiveWindow, listSourceFiles, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
+import { confineSource, type DataRoots } from '../data/data-roots';
+import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { DataSourceError } from '../errors';
 import type { IngestParams } from '../pipeline/step-params';
 import type { StepOutput } from '../pipeline/types';
@@ -23,6 +24,8 @@ import type { ConversionFailure, SnapshotMeta } from '../validation/snapshot-met
 export interface IngestDeps {
   store: ArtifactStore;
   duckdbThreads: number;
+  /** Where sources may be read from: nothing outside is opened. */
+  dataRoots: DataRoots;
 }
 
 const PARQUET = 'application/vnd.apache.parquet';
@@ -43,9 +46,11 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
   const pattern = resolveSourcePath(params.source.path);
   const format = detectFormat(pattern, params.source.format);
   const window = effectiveWindow(params.window, params.source.replay);
+  // Before DuckDB sees anything: the real files, inside the data roots, a bounded number of them.
+  const { files } = await confineSource(params.source.path, deps.dataRoots);
   const scratch = await deps.store.scratchDir(`ingest-${stepId}`);
   try {
-    const snap = await withDuckDb({ threads: deps.duckdbThreads }, (conn) => writeSnapshots(conn, params, { pattern, format, window, scratch }));
+    const snap = await withDuckDb({ threads: deps.duckdbThreads }, (conn) => writeSnapshots(conn, params, { pattern, files, format, window, scratch }));
     const label = params.label.name;
     const features = params.features.map((f) => f.name);
     const meta = (split: { rows: number; positiveRate: number | null }): SnapshotMeta => ({
@@ -88,13 +93,15 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
 
 interface Where {
   pattern: string;
+  /** Real paths of the files to read, checked by confineSource. */
+  files: string[];
   format: SourceFormat;
   window: TimeWindow;
   scratch: string;
 }
 
 async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, where: Where) {
-  const files = await listSourceFiles(conn, where.pattern, params.source.path);
+  const files = where.files;
   const reader = readerSql(files, where.format, sqlString);
   const fail = (err: unknown): never => {
     throw new DataSourceError(`source.path: cannot read ${where.format} source "${where.pattern}": ${duckdbMessage(err)}. ${HINTS[where.format]}`, {
@@ -250,8 +257,13 @@ function noRows(params: IngestParams, where: Where, total: number, stats: Record
   });
 }
 
-/** DuckDB's message without the SQL excerpt it appends. */
+/**
+ * DuckDB's message without the SQL excerpt it appends, and without the source line it quotes on a
+ * parse error (`Original Line: …`): step errors are shown to every viewer, and a row of data is
+ * not theirs to see; the line number and the expected shape are enough to find it.
+ */
 function duckdbMessage(err: unknown): string {
   const text = String((err as Error)?.message ?? err);
-  return text.split(/\n\s*\nLINE \d+:/)[0].split('\n').slice(0, 3).join(' ').trim().replace(/\.$/, '');
+  const lines = text.split(/\n\s*\nLINE \d+:/)[0].split('\n').filter((line) => !/^\s*Original Line:/i.test(line));
+  return lines.slice(0, 3).join(' ').trim().replace(/\.$/, '');
 }

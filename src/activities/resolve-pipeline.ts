@@ -16,7 +16,9 @@ import { runPrincipal, UnverifiableIdentityError, type TrustSettings } from '../
 import { movesAliases, ownsModel, promotedAlias, specPolicyProblems } from '../auth/spec-policy';
 import { parsePipelineInput, parsePipelineSpec } from '../pipeline/parse-spec';
 import type { PipelineSpec } from '../pipeline/spec-schema';
+import type { IngestParams } from '../pipeline/step-params';
 import type { ResolvedPipeline, RunAuthority } from '../pipeline/types';
+import { sourceOutsideRoots } from '../data/data-roots';
 import type { TaskQueues } from '../topology/task-queues';
 import { registeredTrainerProblems, type TrainerRegistry } from '../training/trainer-registry';
 
@@ -26,6 +28,11 @@ export interface ResolveDeps {
   trainers?: TrainerRegistry;
   /** Principals allowed inline command trainers. @default [] */
   inlineCommandPrincipals?: readonly string[];
+  /**
+   * Data roots (SLIPWAY_DATA_ROOTS): an ingest source whose path lies outside them is refused here,
+   * on the path alone; the ingest itself resolves symlinks. @default undefined: not checked here
+   */
+  dataRoots?: readonly string[];
 }
 
 /** Who the resolution is for: absent `principal` means no verifiable identity. */
@@ -87,8 +94,9 @@ export async function resolvePipelineInput(deps: ResolveDeps, rawInput: unknown,
 /**
  * The validated spec an input names, with registered trainers checked, but no policy: for reading
  * a pipeline's parameters (continuous training's planning), never for authorising a run.
+ * Ingest sources outside `dataRoots` (when given) are refused here too.
  */
-export async function readPipelineSpec(deps: Pick<ResolveDeps, 'pipelinesDir' | 'trainers'>, rawInput: unknown) {
+export async function readPipelineSpec(deps: Pick<ResolveDeps, 'pipelinesDir' | 'trainers' | 'dataRoots'>, rawInput: unknown) {
   const input = parsePipelineInput(rawInput);
   let rawSpec: unknown = input.spec;
   let source = 'inline';
@@ -107,6 +115,10 @@ export async function readPipelineSpec(deps: Pick<ResolveDeps, 'pipelinesDir' | 
       )
     : [];
   if (trainerProblems.length > 0) throw new InvalidPipelineInputError(trainerProblems);
+  if (deps.dataRoots) {
+    const problems = sourceProblems(spec, deps.dataRoots, label);
+    if (problems.length > 0) throw new InvalidPipelineInputError(problems);
+  }
   return { input, rawSpec, spec, source, label };
 }
 
@@ -124,6 +136,14 @@ function requireApproval(spec: PipelineSpec): PipelineSpec {
     ...spec,
     steps: spec.steps.map((s) => (s.kind === 'promote' && s.with.mode !== 'manual' ? { ...s, with: { ...s.with, mode: 'manual', onTimeout: 'reject' } } : s)),
   };
+}
+
+function sourceProblems(spec: PipelineSpec, roots: readonly string[], specLabel: string): string[] {
+  return spec.steps.flatMap((step, i) => {
+    const sourcePath = step.kind === 'ingest' ? (step.with as IngestParams).source.path : undefined;
+    const problem = sourcePath === undefined ? undefined : sourceOutsideRoots(sourcePath, roots);
+    return problem ? [`${specLabel}.steps[${i}].with.${problem}`] : [];
+  });
 }
 
 async function readPipelineFile(dir: string, name: string): Promise<unknown> {

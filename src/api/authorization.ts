@@ -7,12 +7,14 @@
  * before the body is even parsed), then 403 for a missing role, then, for alias moves only,
  * the route's `resource` lookup (which may answer 404) and the per-model grant check.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize } from '../auth/authorize';
 import type { Principal, Resource } from '../auth/principal';
 import { ACTION_RULES, isAction, type Action } from '../auth/roles';
 import type { Authenticator } from './authenticator';
 import { bearerToken } from '../auth/tokens';
+import { AuthFailureThrottle } from '../auth/auth-throttle';
+import { sendProblem } from './errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +34,8 @@ export const INSECURE_PRINCIPAL: Principal = Object.freeze({ name: 'insecure:ano
 export interface AuthorizationOptions {
   /** Undefined only when the operator explicitly runs the API without authentication. */
   authenticator?: Authenticator;
+  /** Failed-authentication throttling per client address. @default new AuthFailureThrottle() (10 per minute) */
+  throttle?: AuthFailureThrottle;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server, logger and type provider
@@ -43,13 +47,18 @@ export function installAuthorization(app: FastifyInstance<any, any, any, any, an
     }
   });
 
-  app.addHook('onRequest', async (request) => {
+  const throttle = options.throttle ?? new AuthFailureThrottle();
+  app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.action === 'public') return;
     if (!options.authenticator) {
       request.principal = INSECURE_PRINCIPAL;
       return;
     }
-    const principal = await options.authenticator.authenticate(bearerToken(request.headers.authorization));
+    const retryAfter = throttle.blockedFor(request.ip);
+    if (retryAfter !== undefined) return sendThrottled(reply, retryAfter);
+    const token = bearerToken(request.headers.authorization);
+    const principal = await options.authenticator.authenticate(token);
+    if (!principal && token) throttle.recordFailure(request.ip);
     // authorize() throws the 401 with its problem body when there is no principal; an unknown
     // path (no action) answers 401 too, so callers without a token learn nothing about routes.
     if (!principal) authorize(undefined, request.routeOptions.config.action ?? 'model.read');
@@ -69,5 +78,12 @@ export function installAuthorization(app: FastifyInstance<any, any, any, any, an
     }
     const resolve = request.routeOptions.config.resource;
     authorize(principal, action, resolve ? await resolve(request) : {});
+  });
+}
+
+/** 429 with Retry-After: too many unknown tokens from this address; the token was not checked. */
+function sendThrottled(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+  return sendProblem(reply.header('retry-after', String(retryAfterSeconds)), 429, 'Too Many Requests', `Too many failed authentications from this address; try again in ${retryAfterSeconds} s`, {
+    type: 'urn:slipway:error:AuthenticationThrottled',
   });
 }

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
 import { openGovernance } from '../registry/create-registry';
 import { apiAuthenticator, parseTokenList } from './authenticator';
+import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { buildApi } from './server';
 
 async function main(): Promise<void> {
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
         'or set SLIPWAY_API_TOKENS=name:token for bootstrap admin tokens, or SLIPWAY_API_INSECURE=true for local development',
     );
   }
+  const expired = bootstrapTokens.filter((t) => t.expiresAt && t.expiresAt <= new Date());
+  if (expired.length > 0) logger.warn({ names: expired.map((t) => t.name) }, 'SLIPWAY_API_TOKENS: these tokens have expired and are refused; remove them');
   if (bootstrapTokens.length > 0) {
     logger.warn({ names: bootstrapTokens.map((t) => t.name) }, 'SLIPWAY_API_TOKENS: accepting bootstrap admin tokens; replace them with `slipway tokens create` and unset it');
   }
@@ -38,7 +41,9 @@ async function main(): Promise<void> {
     pipelinesDir: config.pipelinesDir,
     trainers: loadTrainerRegistry(config.trust.trainersFile),
     inlineCommandPrincipals: config.trust.inlineCommandPrincipals,
+    dataRoots: config.dataRoots.roots,
     authenticator: config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens),
+    authThrottle: new AuthFailureThrottle(config.authThrottle),
     logger,
   });
   const close = async () => {

@@ -7,6 +7,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ActionContext } from '../auth/access-control';
 import type { AuditEntry, AuditEntryInput, AuditLog } from '../audit/audit-log';
+import { writeAhead, type AuditedAction } from '../audit/write-ahead';
 
 const MAX_USER_AGENT = 200;
 
@@ -34,4 +35,15 @@ export function auditRequest(
     origin: requestOrigin(request),
     details: { ...(principal?.tokenId ? { tokenId: principal.tokenId } : {}), ...entry.details },
   });
+}
+
+/** Runs a Temporal call between an intent and an outcome entry of the request's principal (see audit/write-ahead.ts). */
+export function auditAround<T>(
+  audit: AuditLog,
+  request: FastifyRequest,
+  action: AuditedAction,
+  call: () => Promise<T>,
+  outcomeDetails?: (result: T) => Record<string, unknown>,
+): Promise<T> {
+  return writeAhead((entry) => auditRequest(audit, request, entry), action, call, outcomeDetails);
 }

@@ -23,12 +23,20 @@ export interface StartedRollback {
 }
 
 /** Workflow ids are `rollback-<model>-<uuid>`: readable in the UI, never reused. */
+export const rollbackWorkflowId = (model: string): string => `rollback-${model}-${randomUUID()}`;
+
 /**
  * `signing`: the caller's principal and SLIPWAY_RUN_SIGNING_KEY; the rollback activity moves the
  * champion only for a verified principal with the grant (or the dev principal in local development).
+ * @param workflowId chosen beforehand when the caller audits the start ahead of it.
  */
-export async function startRollback(temporal: Client, taskQueue: string, input: RollbackInput, signing?: { key?: string; principal: Principal }): Promise<StartedRollback> {
-  const workflowId = `rollback-${input.model}-${randomUUID()}`;
+export async function startRollback(
+  temporal: Client,
+  taskQueue: string,
+  input: RollbackInput,
+  signing?: { key?: string; principal: Principal },
+  workflowId = rollbackWorkflowId(input.model),
+): Promise<StartedRollback> {
   const { token: _ignored, ...unsigned } = input;
   const args = signing?.key ? { ...unsigned, token: decisionToken(signing.key, signing.principal, workflowId, 'rollback', `${input.model}@${input.version}`) } : unsigned;
   const handle = await temporal.workflow.start('rollback', {

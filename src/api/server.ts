@@ -14,8 +14,10 @@ import type { PipelineSchedules } from '../client/schedules';
 import type { SlipwayClient } from '../client/slipway-client';
 import type { TrainerRegistry } from '../training/trainer-registry';
 import type { ModelRegistry } from '../registry/model-registry';
+import type { AuthFailureThrottle } from '../auth/auth-throttle';
 import type { Authenticator } from './authenticator';
 import { installAuthorization } from './authorization';
+import { INPUT_LIMITS } from '../pipeline/input-limits';
 import { errorHandler } from './errors';
 import { governanceRoutes } from './routes/governance';
 import { modelRoutes } from './routes/models';
@@ -36,20 +38,32 @@ export interface ApiDeps {
   taskQueue: string;
   pipelinesDir: string;
   /**
+   * Data roots (SLIPWAY_DATA_ROOTS): runs and schedules whose ingest source lies outside them are
+   * refused with 400 before anything starts. The worker enforces them in any case (symlinks
+   * included). @default undefined: left to the worker
+   */
+  dataRoots?: readonly string[];
+  /**
    * Turns bearer tokens into principals; normally `apiAuthenticator(access, bootstrapTokens)`.
    * Absent only when the operator explicitly runs the API without authentication: every
    * request then acts as the admin `insecure:anonymous`.
    */
   authenticator?: Authenticator;
+  /** Failed-authentication throttling (SLIPWAY_AUTH_MAX_FAILURES per SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS). @default 10 per minute */
+  authThrottle?: AuthFailureThrottle;
   logger?: Logger;
 }
 
+/** Largest request body the API reads, in bytes. */
+export const API_BODY_LIMIT = 2 * INPUT_LIMITS.maxInputBytes;
+
 export async function buildApi(deps: ApiDeps) {
-  const app = Fastify({ loggerInstance: deps.logger }).withTypeProvider<ZodTypeProvider>();
+  // Room for the largest pipeline input accepted (INPUT_LIMITS.maxInputBytes) and its envelope; larger bodies get 413 unread.
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: API_BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  installAuthorization(app, { authenticator: deps.authenticator });
+  installAuthorization(app, { authenticator: deps.authenticator, throttle: deps.authThrottle });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Slipway API', version: '1' },
@@ -61,8 +75,17 @@ export async function buildApi(deps: ApiDeps) {
 
   app.get('/healthz', { config: { action: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/openapi.json', { config: { action: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  await app.register(runRoutes({ slipway: deps.slipway, pipelinesDir: deps.pipelinesDir, audit: deps.audit, trainers: deps.trainers, inlineCommandPrincipals: deps.inlineCommandPrincipals }));
-  await app.register(scheduleRoutes({ schedules: deps.schedules, pipelinesDir: deps.pipelinesDir, audit: deps.audit }));
+  await app.register(
+    runRoutes({
+      slipway: deps.slipway,
+      pipelinesDir: deps.pipelinesDir,
+      dataRoots: deps.dataRoots,
+      audit: deps.audit,
+      trainers: deps.trainers,
+      inlineCommandPrincipals: deps.inlineCommandPrincipals,
+    }),
+  );
+  await app.register(scheduleRoutes({ schedules: deps.schedules, pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots, audit: deps.audit }));
   await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue, signingKey: deps.slipway.signingKey }));
   await app.register(governanceRoutes({ access: deps.access, audit: deps.audit }));
   return app;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StepRequest } from '../pipeline/types';
 import { createChampionFingerprint } from './champion-fingerprint';
+import { SOURCE_LIMIT_DEFAULTS } from '../data/data-roots';
 import { createSourceFingerprint } from './source-fingerprint';
 import { createTrainerFingerprint } from './trainer-fingerprint';
 import { Uncacheable } from './uncacheable';
@@ -18,7 +19,7 @@ afterEach(async () => {
 });
 
 describe('source fingerprint (ingest)', () => {
-  const fingerprint = createSourceFingerprint();
+  const fingerprint = createSourceFingerprint({ roots: [os.tmpdir()], ...SOURCE_LIMIT_DEFAULTS });
   const of = (p: string, format = 'auto') => fingerprint(req, { source: { path: p, format } });
 
   it('is the content digest: a renamed copy matches, an edited file does not', async () => {
@@ -54,6 +55,12 @@ describe('source fingerprint (ingest)', () => {
     expect(await of(path.join(dir, 'nope.csv'))).toBeInstanceOf(Uncacheable);
     expect(await of(path.join(dir, '*.parquet'))).toBeInstanceOf(Uncacheable);
     expect(await fingerprint(req, { source: { replay: {} } })).toBeInstanceOf(Uncacheable);
+  });
+
+  it('never hashes a source outside the data roots', async () => {
+    const outside = (await of('/etc/passwd', 'csv')) as Uncacheable;
+    expect(outside).toBeInstanceOf(Uncacheable);
+    expect(outside.reason).toMatch(/outside the data roots/);
   });
 });
 

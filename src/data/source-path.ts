@@ -5,19 +5,19 @@
  * including replay windows (a virtual "now" and a window length).
  */
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataSourceError } from '../errors';
-import { queryRows, sqlString } from './duckdb';
 
 export type SourceFormat = 'parquet' | 'csv' | 'json' | 'ndjson';
 
-const GLOB_CHARS = /[*?[]/;
-
 export function resolveSourcePath(spec: string, cwd = process.cwd()): string {
+  return resolvePackageSource(spec, cwd)?.file ?? path.resolve(cwd, spec);
+}
+
+/** A `package:<pkg>/<file>` source's package folder and file; undefined for other sources. */
+export function resolvePackageSource(spec: string, cwd = process.cwd()): { root: string; file: string } | undefined {
   const match = /^package:((?:@[^/]+\/)?[^/]+)\/(.+)$/.exec(spec);
-  if (!match) return path.resolve(cwd, spec);
+  if (!match) return undefined;
   const [, pkg, rest] = match;
   // Packages with an `exports` map may not export package.json, so look for the folder itself.
   const searchPaths = [...(require.resolve.paths(pkg) ?? []), path.join(cwd, 'node_modules')];
@@ -29,7 +29,7 @@ export function resolveSourcePath(spec: string, cwd = process.cwd()): string {
   if (!resolved.startsWith(root + path.sep)) {
     throw new DataSourceError(`source.path: "${spec}" points outside package "${pkg}"`);
   }
-  return resolved;
+  return { root, file: resolved };
 }
 
 export function detectFormat(file: string, declared: 'auto' | SourceFormat): SourceFormat {
@@ -42,30 +42,6 @@ export function detectFormat(file: string, declared: 'auto' | SourceFormat): Sou
   throw new DataSourceError(
     `source.format: cannot tell the format of "${file}" from its name; set format to parquet, csv, json or ndjson`,
   );
-}
-
-/**
- * The files a resolved path or glob matches, in name order (the order DuckDB reads them in).
- * @throws DataSourceError when nothing matches or a matched file is empty (0 bytes).
- */
-export async function listSourceFiles(conn: DuckDBConnection, resolved: string, spec = resolved): Promise<string[]> {
-  let files: string[];
-  if (GLOB_CHARS.test(resolved)) {
-    // DuckDB's own glob, so the list is exactly what its readers would expand.
-    files = (await queryRows(conn, `SELECT file FROM glob(${sqlString(resolved)})`)).map((r) => String(r.file)).sort();
-    if (files.length === 0) throw new DataSourceError(`source.path: no file matches "${spec}" (resolved to ${resolved})`, { details: { file: resolved } });
-  } else {
-    files = [resolved];
-  }
-  for (const file of files) {
-    const info = await stat(file).catch(() => undefined);
-    if (!info) throw new DataSourceError(`source.path: file "${file}" does not exist (from "${spec}")`, { details: { file } });
-    if (!info.isFile()) throw new DataSourceError(`source.path: "${file}" is not a file (from "${spec}")`, { details: { file } });
-    if (info.size === 0) {
-      throw new DataSourceError(`source.path: file "${file}" is empty (0 bytes); re-export it or remove it from the source`, { details: { file } });
-    }
-  }
-  return files;
 }
 
 /** The DuckDB table function call that reads the source: one file or a list of files. */

@@ -13,8 +13,24 @@ describe('dagProblems', () => {
     ['a self-dependency', [node('a', 'a')], 'steps[0].dependsOn[0]: step "a" depends on itself'],
     ['a duplicate id', [node('a'), node('a')], 'steps[1].id: duplicate step id "a" (also steps[0])'],
     ['a cycle', [node('a', 'c'), node('b', 'a'), node('c', 'b')], 'steps: dependency cycle a -> c -> b -> a'],
+    ['a repeated dependency', [node('a'), node('b', 'a', 'a')], 'steps[1].dependsOn[1]: "a" is listed twice (also dependsOn[0]); list each dependency once'],
   ])('reports %s with its path', (_name, nodes, expected) => {
     expect(dagProblems(nodes)).toContain(expected);
+  });
+});
+
+describe('cycle detection', () => {
+  it('reports one cycle, not one per back-edge', () => {
+    // Every step depends on every earlier one and the first on the last: thousands of back-edges.
+    const ids = Array.from({ length: 200 }, (_, i) => `s${i}`);
+    const nodes = ids.map((id, i) => ({ id, dependsOn: i === 0 ? [ids[199]] : ids.slice(0, i) }));
+    const cycles = dagProblems(nodes).filter((p) => p.includes('dependency cycle'));
+    expect(cycles).toHaveLength(1);
+  });
+
+  it('handles a chain longer than the call stack would allow recursively', () => {
+    const nodes = Array.from({ length: 50_000 }, (_, i) => node(`s${i}`, ...(i === 0 ? [] : [`s${i - 1}`])));
+    expect(dagProblems(nodes)).toEqual([]);
   });
 });
 

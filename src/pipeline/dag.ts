@@ -8,7 +8,11 @@ export interface DagNode {
   dependsOn: readonly string[];
 }
 
-/** Problems with the graph: duplicate ids, unknown dependencies, self-dependencies and cycles. */
+/**
+ * Problems with the graph: duplicate ids, repeated or unknown dependencies, self-dependencies,
+ * and one cycle (fixing it may reveal another; reporting every cycle can be exponential).
+ * Linear in steps plus edges.
+ */
 export function dagProblems(nodes: readonly DagNode[], pathPrefix = 'steps'): string[] {
   const problems: string[] = [];
   const index = new Map<string, number>();
@@ -20,36 +24,53 @@ export function dagProblems(nodes: readonly DagNode[], pathPrefix = 'steps'): st
     }
   });
   nodes.forEach((node, i) => {
+    const seen = new Map<string, number>();
     node.dependsOn.forEach((dep, j) => {
-      if (dep === node.id) problems.push(`${pathPrefix}[${i}].dependsOn[${j}]: step "${node.id}" depends on itself`);
+      if (seen.has(dep)) problems.push(`${pathPrefix}[${i}].dependsOn[${j}]: "${dep}" is listed twice (also dependsOn[${seen.get(dep)}]); list each dependency once`);
+      else if (dep === node.id) problems.push(`${pathPrefix}[${i}].dependsOn[${j}]: step "${node.id}" depends on itself`);
       else if (!index.has(dep)) problems.push(`${pathPrefix}[${i}].dependsOn[${j}]: unknown step "${dep}"`);
+      seen.set(dep, seen.get(dep) ?? j);
     });
   });
-  for (const cycle of findCycles(nodes)) {
-    problems.push(`${pathPrefix}: dependency cycle ${cycle.join(' -> ')}`);
-  }
+  const cycle = findCycle(nodes);
+  if (cycle) problems.push(`${pathPrefix}: dependency cycle ${cycle.join(' -> ')}`);
   return problems;
 }
 
-/** Every distinct cycle, each as a path that returns to its first node. */
-function findCycles(nodes: readonly DagNode[]): string[][] {
+/**
+ * The first cycle found, as a path that returns to its first node, or undefined. Iterative DFS
+ * (no recursion depth limit) that visits each node and edge once and copies the stack only for
+ * the one cycle it reports.
+ */
+function findCycle(nodes: readonly DagNode[]): string[] | undefined {
   const deps = new Map(nodes.map((n) => [n.id, n.dependsOn.filter((d) => d !== n.id)]));
   const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const cycles: string[][] = [];
-  const visit = (id: string): void => {
-    state.set(id, 'visiting');
-    stack.push(id);
-    for (const dep of deps.get(id) ?? []) {
+  for (const root of nodes) {
+    if (state.has(root.id)) continue;
+    const path: string[] = [root.id];
+    const next: number[] = [0];
+    state.set(root.id, 'visiting');
+    while (path.length > 0) {
+      const id = path[path.length - 1];
+      const edges = deps.get(id) ?? [];
+      const k = next[next.length - 1]++;
+      if (k >= edges.length) {
+        state.set(id, 'done');
+        path.pop();
+        next.pop();
+        continue;
+      }
+      const dep = edges[k];
       if (!deps.has(dep)) continue;
-      if (state.get(dep) === 'visiting') cycles.push([...stack.slice(stack.indexOf(dep)), dep]);
-      else if (!state.has(dep)) visit(dep);
+      if (state.get(dep) === 'visiting') return [...path.slice(path.indexOf(dep)), dep];
+      if (!state.has(dep)) {
+        state.set(dep, 'visiting');
+        path.push(dep);
+        next.push(0);
+      }
     }
-    stack.pop();
-    state.set(id, 'done');
-  };
-  for (const n of nodes) if (!state.has(n.id)) visit(n.id);
-  return cycles;
+  }
+  return undefined;
 }
 
 /** Ids in an order where every step comes after its dependencies (stable: spec order breaks ties). */

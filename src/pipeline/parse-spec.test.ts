@@ -85,6 +85,28 @@ describe('parsePipelineSpec', () => {
   });
 });
 
+describe('input limits', () => {
+  const manySteps = (n: number) => ({
+    ...flightDelay,
+    steps: [...flightDelay.steps, ...Array.from({ length: n }, (_, i) => ({ id: `extra-${i}`, kind: 'noop', dependsOn: ['ingest'] }))],
+  });
+
+  it('refuses more than 200 steps, naming the limit', () => {
+    expect(problemsOf(() => parsePipelineSpec(manySteps(195)))).toContain('spec.steps: at most 200 steps (limit maxSteps); split the pipeline');
+  });
+
+  it('refuses more than 64 dependencies on one step', () => {
+    const spec = manySteps(70);
+    spec.steps[spec.steps.length - 1] = { id: 'fan-in', kind: 'noop', dependsOn: spec.steps.slice(6, 71).map((s: { id: string }) => s.id) };
+    expect(problemsOf(() => parsePipelineSpec(spec))).toContain(`spec.steps[${spec.steps.length - 1}].dependsOn: at most 64 dependencies per step (limit maxDependsOn)`);
+  });
+
+  it('refuses an inline spec over the size limit before validating it', () => {
+    const spec = { ...flightDelay, description: 'x'.repeat(300_000) };
+    expect(problemsOf(() => parsePipelineInput({ spec }))[0]).toMatch(/^input: larger than the limit of 262144 bytes \(maxInputBytes\)/);
+  });
+});
+
 describe('parsePipelineInput', () => {
   it('accepts a named pipeline as a complete input', () => {
     expect(parsePipelineInput({ pipeline: 'flight-delay' })).toEqual({ pipeline: 'flight-delay' });

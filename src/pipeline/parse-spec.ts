@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { InvalidPipelineInputError } from '../errors';
 import { dagProblems } from './dag';
+import { inputShapeProblems } from './input-limits';
 import { pipelineInputSchema, pipelineSpecSchema, type PipelineInput, type PipelineSpec } from './spec-schema';
 import { STEP_KINDS, type StepKindName } from './step-kinds';
 import { STEP_PARAMS } from './step-params-by-kind';
@@ -22,6 +23,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string
 
 /** Validates the workflow input's own shape. */
 export function parsePipelineInput(raw: unknown): PipelineInput {
+  // Size and nesting first: everything after walks the input and must not meet a bomb.
+  const tooLarge = inputShapeProblems(raw, 'input');
+  if (tooLarge.length > 0) throw new InvalidPipelineInputError(tooLarge);
   const parsed = pipelineInputSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidPipelineInputError(formatIssues(parsed.error.issues, 'input'));
   return parsed.data;
@@ -48,6 +52,10 @@ export function parsePipelineSpec(
   input: Pick<PipelineInput, 'overrides' | 'model' | 'rerun'> = {},
   specLabel = 'spec',
 ): PipelineSpec {
+  // A named pipeline's file was not checked with the input: check the spec itself (after a
+  // `parsePipelineInput`, an inline spec passes again at no real cost).
+  const tooLarge = inputShapeProblems(rawSpec, specLabel);
+  if (tooLarge.length > 0) throw new InvalidPipelineInputError(tooLarge);
   const problems: string[] = [];
   const merged = applyOverrides(rawSpec, input, problems);
   const parsed = pipelineSpecSchema.safeParse(merged);

@@ -3,6 +3,7 @@
  * because the Temporal UI sends exactly one payload).
  */
 import { z } from 'zod';
+import { INPUT_LIMITS } from './input-limits';
 import { STEP_KIND_NAMES, STEP_KINDS } from './step-kinds';
 
 const duration = z
@@ -28,7 +29,10 @@ export const stepSchema = z
     kind: z.enum(STEP_KIND_NAMES as [string, ...string[]], {
       error: (issue) => `unknown step kind ${JSON.stringify(issue.input)}; known kinds: ${STEP_KIND_NAMES.join(', ')}`,
     }),
-    dependsOn: z.array(stepIdSchema).default([]),
+    dependsOn: z
+      .array(stepIdSchema)
+      .max(INPUT_LIMITS.maxDependsOn, `at most ${INPUT_LIMITS.maxDependsOn} dependencies per step (limit maxDependsOn)`)
+      .default([]),
     with: z.record(z.string(), z.unknown()).default({}),
     retry: retrySchema.optional(),
     timeout: duration.optional(),
@@ -46,7 +50,7 @@ export const pipelineSpecSchema = z
     description: z.string().max(2000).optional(),
     /** Steps that may run at once when the DAG allows. */
     maxParallel: z.number().int().min(1).max(16).default(4),
-    steps: z.array(stepSchema).min(1),
+    steps: z.array(stepSchema).min(1).max(INPUT_LIMITS.maxSteps, `at most ${INPUT_LIMITS.maxSteps} steps (limit maxSteps); split the pipeline`),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 /** Entry point of the model server: `npm run serve`. */
 import { apiAuthenticator } from '../api/authenticator';
+import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { createArtifactStore } from '../artifacts/create-artifact-store';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
@@ -21,13 +22,15 @@ async function main(): Promise<void> {
   const governance = await openGovernance(config);
   const { registry } = governance;
   const staticTokens = [
-    ...(s.adminToken ? [{ name: 'serve-admin', token: s.adminToken }] : []),
+    // Every listed admin token is accepted: more than one while the service token is being rotated.
+    ...s.adminTokens.map((token) => ({ name: 'serve-admin', token })),
     ...(s.labelerToken ? [{ name: 'serve-labeler', token: s.labelerToken, roles: ['labeler' as const], grants: [{ model: '*', alias: '*' }] }] : []),
   ];
   const server = await buildModelServer({
     loader: new RegistryModelLoader(registry, createArtifactStore(config)),
     store: new FileDeploymentStore(s.statePath),
     adminAuthenticator: apiAuthenticator(governance.access, staticTokens),
+    authThrottle: new AuthFailureThrottle(config.authThrottle),
     audit: governance.audit,
     predictAuth: s.predictAuth,
     trustProxy: s.trustProxy,

@@ -9,6 +9,7 @@ import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompi
 import pino, { type Logger } from 'pino';
 import type { Authenticator, Principal } from '../api/authenticator';
 import type { AuditLog } from '../audit/audit-log';
+import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { decide } from '../auth/authorize';
 import { Admission } from './admission';
 import { DeploymentManager } from './deployment-manager';
@@ -97,6 +98,8 @@ export interface ModelServerDeps {
    * rate limits key on. @default false (the TCP peer address)
    */
   trustProxy?: boolean | string | string[];
+  /** Failed-authentication throttling of the admin API per client address. @default 10 per minute */
+  authThrottle?: AuthFailureThrottle;
   logger?: Logger;
   limits?: Partial<ServingLimits>;
   /** Epoch-millisecond clock of the stats. @default Date.now */
@@ -170,13 +173,22 @@ export async function buildModelServer(deps: ModelServerDeps) {
       now,
     }),
   );
+  const throttle = deps.authThrottle ?? new AuthFailureThrottle();
   await app.register(async (admin) => {
     admin.addHook('onRequest', async (request, reply) => {
       if (!deps.adminAuthenticator) {
         return reply.status(503).send(problem(503, 'Service Unavailable', 'The admin API is disabled: start the server with SLIPWAY_SERVE_ADMIN_TOKEN set'));
       }
+      const retryAfter = throttle.blockedFor(request.ip);
+      if (retryAfter !== undefined) {
+        return reply
+          .status(429)
+          .header('retry-after', String(retryAfter))
+          .send(problem(429, 'Too Many Requests', `Too many failed authentications from this address; try again in ${retryAfter} s`));
+      }
       const token = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
       const principal = token ? await deps.adminAuthenticator.authenticate(token) : undefined;
+      if (token && !principal) throttle.recordFailure(request.ip);
       // Reads need any role; changing a model's split is granted like moving its champion alias.
       const model = (request.params as { name?: string } | undefined)?.name;
       const decision = decide(principal, request.method === 'GET' ? 'model.read' : 'deployment.change', { model, alias: 'champion' });

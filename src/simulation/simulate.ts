@@ -63,8 +63,8 @@ async function main(argv: string[]): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const worldDir = path.join(base.dataDir, 'simulation', stamp);
   const world = { SLIPWAY_DATA_DIR: worldDir, SLIPWAY_REGISTRY_PATH: path.join(worldDir, 'registry.sqlite'), SLIPWAY_ARTIFACT_ROOT: path.join(worldDir, 'artifacts') };
-  const adminToken = randomBytes(18).toString('hex');
-  const labelerToken = randomBytes(24).toString('hex');
+  const adminToken = randomBytes(32).toString('hex');
+  const labelerToken = randomBytes(32).toString('hex');
   let server: ServerProcess | undefined;
   if (o.live) {
     server = await spawnServer({ ...world, SLIPWAY_SERVE_ADMIN_TOKEN: adminToken, SLIPWAY_SERVE_LABELER_TOKEN: labelerToken, SLIPWAY_SERVE_STATE_PATH: path.join(worldDir, 'serving', 'deployments.json') });

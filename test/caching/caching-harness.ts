@@ -20,6 +20,7 @@ import { statusQuery } from '../../src/workflows/definitions';
 import type { PipelineResult, PipelineStatus } from '../../src/workflows/pipeline-status';
 import { WORKFLOWS_PATH } from '../../src/workflows-path';
 import { ingestParams } from '../validation/flight-files';
+import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
 
 export interface PipelineRunReport {
   workflowId: string;
@@ -52,6 +53,7 @@ export async function startCachingHarness(env: TestWorkflowEnvironment): Promise
     stepCache: new FileStepCache(path.join(dataDir, 'step-cache')),
     pipelinesDir: path.join(__dirname, '..', '..', 'pipelines'),
     duckdbThreads: 2,
+    dataRoots: { roots: [os.tmpdir()], ...SOURCE_LIMIT_DEFAULTS },
   });
   const faults = new Set<string>();
   const faulty = Object.fromEntries(

@@ -17,6 +17,7 @@ import { createLogger } from '../../src/logger';
 import type { StepOutput, StepRequest, StepResult } from '../../src/pipeline/types';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import { FileStepRecords } from '../../src/step-records/file-step-records';
+import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
 
 const run = (fn: (req: StepRequest) => Promise<StepResult>, req: StepRequest): Promise<StepResult> =>
   new MockActivityEnvironment({ attempt: 1 }).run(fn, req) as Promise<StepResult>;
@@ -192,6 +193,7 @@ describe('ingest keyed on its source file content', () => {
       stepCache: new FileStepCache(path.join(dir, 'cache')),
       pipelinesDir: dir,
       duckdbThreads: 1,
+      dataRoots: { roots: [os.tmpdir()], ...SOURCE_LIMIT_DEFAULTS },
     });
     const req = (): StepRequest => ({
       ctx: { ...ctx(), stepId: 'ingest' },

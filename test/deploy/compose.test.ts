@@ -5,6 +5,7 @@
  * listens on, commands and copied paths exist, every task queue has a worker, and Temporal gets
  * the search attributes the workflows upsert.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -33,13 +34,22 @@ const services = compose.services;
 /** Services running the Slipway image. */
 const slipway = Object.entries(services).filter(([, s]) => s.build !== undefined);
 
-/** `${VAR:-default}` and `${VAR:?message}` as Compose resolves them, with deploy/env.example as the .env file. */
-const dotEnv = Object.fromEntries(
+/** deploy/env.example as written: secrets left empty, so nobody deploys a published placeholder. */
+const example = Object.fromEntries(
   read('deploy/env.example')
     .split('\n')
     .filter((l) => /^[A-Z_]+=/.test(l))
     .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
 );
+/** The secrets an operator generates (`openssl rand -hex 32`). */
+const SECRETS = ['SLIPWAY_SERVE_ADMIN_TOKEN', 'SLIPWAY_RUN_SIGNING_KEY', 'SLIPWAY_API_TOKENS'];
+/** `${VAR:-default}` and `${VAR:?message}` as Compose resolves them, with env.example plus generated secrets as the .env file. */
+const dotEnv: Record<string, string> = {
+  ...example,
+  SLIPWAY_SERVE_ADMIN_TOKEN: randomBytes(32).toString('hex'),
+  SLIPWAY_RUN_SIGNING_KEY: randomBytes(48).toString('base64'),
+  SLIPWAY_API_TOKENS: `admin:${randomBytes(32).toString('hex')}`,
+};
 function interpolate(value: string): string {
   return value.replace(/\$\{([A-Z_]+)(?::([-?])([^}]*))?\}/g, (_, name: string, op?: string, arg?: string) => {
     const v = dotEnv[name];
@@ -139,6 +149,23 @@ describe('docker-compose.yml', () => {
       if (name === 'model-server') continue; // needs only the registry
       expect(s.depends_on?.['temporal-setup']?.condition, name).toBe('service_completed_successfully');
     }
+  });
+
+  it('ships no usable secret in deploy/env.example: compose refuses to start until the operator sets them', () => {
+    for (const name of SECRETS) {
+      expect(example[name], name).toBe('');
+      expect(read('docker-compose.yml')).toContain(`\${${name}:?`);
+    }
+  });
+
+  it('publishes Temporal, its Web UI, Prometheus and Grafana on the loopback interface only (no authentication of their own)', () => {
+    for (const name of ['temporal', 'temporal-ui', 'prometheus', 'grafana']) {
+      expect(services[name].ports?.length, name).toBeGreaterThan(0);
+      for (const mapping of services[name].ports ?? []) expect(mapping, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+    // Nothing else that lacks authentication is published at all.
+    const published = Object.entries(services).filter(([, s]) => (s.ports ?? []).some((p) => !p.startsWith('127.0.0.1:')));
+    expect(published.map(([name]) => name).sort()).toEqual(['api', 'model-server']);
   });
 
   it('has Prometheus scrape the worker and model server metrics ports, and Grafana load the dashboard', () => {

@@ -24,6 +24,7 @@ import { BACKENDS } from '../../src/registry/test-backends';
 import { startHarness, TEST_SIGNING_KEY, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 import { createGovernanceStore, type GovernanceStore } from './governance-store';
+import { AuthFailureThrottle } from '../../src/auth/auth-throttle';
 
 const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
 const small = (model: string) => ({ pipeline: 'flight-delay-builtin', model, overrides: WINDOW });
@@ -189,6 +190,9 @@ for (const backend of BACKENDS) {
         taskQueue: h.config.taskQueue,
         pipelinesDir: h.config.pipelinesDir,
         authenticator: apiAuthenticator(access),
+        // The matrix presents a bad token to every endpoint from one address, far more than the
+        // default 10 per minute; throttling itself is tested in test/attacks/auth-bruteforce-throttle.test.ts.
+        authThrottle: new AuthFailureThrottle({ maxFailures: 1000, windowSeconds: 60 }),
       });
       const base = await app.listen({ host: '127.0.0.1', port: 0 });
       const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
@@ -281,7 +285,12 @@ for (const backend of BACKENDS) {
       // Approvals promote asynchronously; wait for both to land.
       for (const key of ['appr-ann', 'appr-root']) expect((await slipway.result(waiting[key])).outcome).toBe('promoted');
       const all = await governance.audit.list({ limit: 1000 });
-      const fromApi = all.filter((e) => e.origin.startsWith('api '));
+      // Actions on Temporal are audited write-ahead: an intent, then an outcome that links back to it.
+      const outcomes = all.filter((e) => e.details.phase === 'outcome');
+      for (const o of outcomes) expect(all.find((e) => e.seq === o.details.intentSeq)).toMatchObject({ action: o.action, target: o.target, details: { phase: 'intent' } });
+      for (const o of outcomes) expect(o.details.outcome).toBe('succeeded');
+      expect(outcomes).toHaveLength(all.filter((e) => e.details.phase === 'intent').length);
+      const fromApi = all.filter((e) => e.origin.startsWith('api ') && e.details.phase !== 'outcome');
       for (const e of fromApi) expect(e.origin).toBe(`api 127.0.0.1 "${USER_AGENT}"`);
       const summary = (e: AuditEntry) => `${e.actor} ${e.action} ${e.target.replace(/^run:rollback-(.+)-[0-9a-f-]{36}$/, 'run:rollback-$1-<uuid>')}${e.reason ? ` "${e.reason}"` : ''}`;
       const started = (c: string) => `run:flight-delay-builtin-${tag}-start-${c}`;

@@ -27,6 +27,8 @@ export async function startHarness(env: TestWorkflowEnvironment, extraEnv: Recor
     SLIPWAY_DATA_DIR: dataDir,
     SLIPWAY_TASK_QUEUE: `test-${path.basename(dataDir)}`,
     SLIPWAY_PIPELINES_DIR: path.join(__dirname, '..', '..', 'pipelines'),
+    // Tests write their source files into their own folders under the OS temp folder.
+    SLIPWAY_DATA_ROOTS: os.tmpdir(),
     SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'error',
     // As in the local dev setup (scripts/worker.sh): unsigned runs and approvals act as dev:local,
     // and clients given this key sign who starts and decides. Tests of production set '' to unset.

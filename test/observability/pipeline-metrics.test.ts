@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger';
 import { PrometheusPipelineMetrics } from '../../src/observability/pipeline-metrics';
 import type { ModelRegistry } from '../../src/registry/model-registry';
 import type { StepRecords } from '../../src/step-records/step-records';
+import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
 
 describe('PrometheusPipelineMetrics', () => {
   it.each([
@@ -43,6 +44,7 @@ describe('canary metrics', () => {
       stepRecords: {} as StepRecords,
       pipelinesDir: dir,
       duckdbThreads: 1,
+      dataRoots: { roots: [os.tmpdir()], ...SOURCE_LIMIT_DEFAULTS },
       metrics,
     });
     const report = {

@@ -5,6 +5,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StaticTokenAuthenticator } from '../../src/api/authenticator';
@@ -17,9 +18,10 @@ import { buildModelServer, type ModelServer, type ServingLimits } from '../../sr
 import { exportLogisticRegressionOnnx } from '../../src/training/onnx-export';
 import { FLIGHTS_FEATURES } from '../../src/training/test-flights';
 
-export const ADMIN_TOKEN = 'serve-admin-token-0123456789';
-/** A label source's token (labeler role, every model), as SLIPWAY_SERVE_LABELER_TOKEN gives one. */
-export const LABELER_TOKEN = 'serve-labeler-token-0123456789abcdef';
+/** The workers' service token: random, as the config's strength check requires of SLIPWAY_SERVE_ADMIN_TOKEN. */
+export const ADMIN_TOKEN = randomBytes(32).toString('hex');
+/** A label source's token (labeler role, every model), as SLIPWAY_SERVE_LABELER_TOKEN gives one; random like the admin token. */
+export const LABELER_TOKEN = randomBytes(32).toString('hex');
 
 /** Logit weights of a tiny flights model; omitted ones are 0. */
 export interface TinyWeights {

@@ -52,7 +52,13 @@ describe('slipway CLI', () => {
 
     // Without SLIPWAY_TOKEN the CLI acts as the local user, and says so in the audit log.
     const audit = JSON.parse((await slipway(['audit', 'list', '--target', 'run:flight-delay-builtin-cli-1', '--json'])).stdout);
-    expect(audit).toMatchObject([{ action: 'run.start', actor: `local:${cliEnv.USER ?? 'cli'}`, origin: 'cli', details: { workflowType: 'pipeline' } }]);
+    // Newest first: the outcome, then the intent written before the run was started.
+    const actor = `local:${cliEnv.USER ?? 'cli'}`;
+    expect(audit).toMatchObject([
+      { action: 'run.start', actor, origin: 'cli', details: { phase: 'outcome', outcome: 'succeeded', created: true } },
+      { action: 'run.start', actor, origin: 'cli', details: { phase: 'intent', workflowType: 'pipeline' } },
+    ]);
+    expect(audit[0].details.intentSeq).toBe(audit[1].seq);
   }, 120_000);
 
   it('shows the run in the list and its status', async () => {

@@ -18,6 +18,7 @@ import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import { FileStepRecords } from '../../src/step-records/file-step-records';
 import type { ValidationReport } from '../../src/validation/validation-report';
 import { ingestParams, writeEmptyFile, writeFlights, writeTruncatedParquet, type Taint } from './flight-files';
+import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
 
 describe('validation stops bad and tainted data (activities on real files)', () => {
   let dir: string;
@@ -65,6 +66,7 @@ describe('validation stops bad and tainted data (activities on real files)', () 
       stepRecords: new FileStepRecords(path.join(dir, 'step-records')),
       pipelinesDir: path.join(__dirname, '..', '..', 'pipelines'),
       duckdbThreads: 1,
+      dataRoots: { roots: [os.tmpdir()], ...SOURCE_LIMIT_DEFAULTS },
     });
     // The champion: a model registered from the clean batch, with its lineage (training data, schema).
     const clean = await ingestAndValidate(await writeFlights(path.join(dir, 'clean.parquet')));

@@ -2,7 +2,7 @@
  * Ingest's sources, on files written by the test: globs of daily partitions in every format,
  * replay windows, and a label column used as it is.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { isSlipwayError } from '../../src/errors';
 import { ingestParamsSchema, validateParamsSchema } from '../../src/pipeline/step-params';
 import type { StepRequest } from '../../src/pipeline/types';
 import { ingestParams, writeFlights } from './flight-files';
+import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
 
 describe('ingest sources', () => {
   let dir: string;
@@ -29,7 +30,7 @@ describe('ingest sources', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const ingest = (params: Record<string, unknown>) => ingestSnapshot({ store, duckdbThreads: 1 }, ingestParamsSchema.parse(params), 'ingest');
+  const ingest = (params: Record<string, unknown>) => ingestSnapshot({ store, duckdbThreads: 1, dataRoots: { roots: [dir], ...SOURCE_LIMIT_DEFAULTS } }, ingestParamsSchema.parse(params), 'ingest');
   const days = ['2001-03-01', '2001-03-02', '2001-03-03'];
 
   describe.each(['parquet', 'csv', 'ndjson'])('one %s file per day', (format) => {
@@ -63,6 +64,15 @@ describe('ingest sources', () => {
     const err = await ingest(ingestParams(path.join(dir, 'nothing-*.parquet'))).catch((e: unknown) => e);
     expect(isSlipwayError(err) && err.name).toBe('DataSourceError');
     expect((err as Error).message).toMatch(/^source\.path: no file matches ".*nothing-\*\.parquet"/);
+  });
+
+  it('names the line of a CSV parse error without quoting the row (step errors reach every viewer)', async () => {
+    const file = path.join(dir, 'ragged.csv');
+    const rows = Array.from({ length: 30_000 }, (_, i) => `2001-03-01 00:00:00,${i},ORD,JFK,1`).join('\n');
+    await writeFile(file, `date,distance,origin,destination,delay\n${rows}\n2001-03-01 00:00:00,1,ORD,JFK,1,row-secret-value\n`);
+    const err = await ingest(ingestParams(file, {})).catch((e: unknown) => e as Error);
+    expect((err as Error).message).toMatch(/CSV Error on Line: 30002/);
+    expect((err as Error).message).not.toContain('row-secret-value');
   });
 
   it('takes a 0/1 label column as it is, and validation names any other value', async () => {

@@ -6,8 +6,8 @@ import type { AuditLog } from '../../audit/audit-log';
 import { versionLineage } from '../../registry/lineage';
 import type { ModelRegistry } from '../../registry/model-registry';
 import { notFound } from '../errors';
-import { auditRequest } from '../request-audit';
-import { startRollback } from '../run-rollback';
+import { auditAround } from '../request-audit';
+import { rollbackWorkflowId, startRollback } from '../run-rollback';
 
 export interface ModelRoutesDeps {
   registry: ModelRegistry;
@@ -73,15 +73,23 @@ export const modelRoutes =
       },
       async (request) => {
         const { model } = request.params;
-        const started = await startRollback(temporal, taskQueue, { model, version: request.body.version, reason: request.body.reason, actor: request.principal!.name }, { key: signingKey, principal: request.principal! });
-        // The move itself is audited by the registry, with origin temporal:<workflowId>/<runId>; this
-        // entry ties that workflow to the request's address and user agent.
-        await auditRequest(audit, request, {
-          action: 'run.start',
-          target: `run:${started.workflowId}`,
-          reason: request.body.reason,
-          details: { workflowType: 'rollback', runId: started.runId, model, version: request.body.version },
-        });
+        const workflowId = rollbackWorkflowId(model);
+        // The move itself is audited by the registry, with origin temporal:<workflowId>/<runId>; these
+        // entries tie that workflow to the request's address and user agent.
+        const started = await auditAround(
+          audit,
+          request,
+          { action: 'run.start', target: `run:${workflowId}`, reason: request.body.reason, details: { workflowType: 'rollback', model, version: request.body.version } },
+          () =>
+            startRollback(
+              temporal,
+              taskQueue,
+              { model, version: request.body.version, reason: request.body.reason, actor: request.principal!.name },
+              { key: signingKey, principal: request.principal! },
+              workflowId,
+            ),
+          (run) => ({ runId: run.runId }),
+        );
         const result = await started.result;
         request.log.info({ model, from: result.move.fromVersion, to: result.move.toVersion, workflowId: started.workflowId }, 'rolled back');
         return { ...result.move, workflowId: started.workflowId, serving: result.serving };

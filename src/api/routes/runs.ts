@@ -7,7 +7,8 @@ import type { AuditLog } from '../../audit/audit-log';
 import type { Resource } from '../../auth/principal';
 import type { SlipwayClient } from '../../client/slipway-client';
 import { INSECURE_PRINCIPAL } from '../authorization';
-import { auditRequest } from '../request-audit';
+import { workflowIdFor } from '../../client/slipway-client';
+import { auditAround } from '../request-audit';
 import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -36,6 +37,8 @@ function updateRefusal(err: unknown): never {
 export interface RunRoutesDeps {
   slipway: SlipwayClient;
   pipelinesDir: string;
+  /** See ApiDeps.dataRoots. */
+  dataRoots?: readonly string[];
   audit: AuditLog;
   /** @default trainers/registry.yaml under the working directory */
   trainers?: TrainerRegistry;
@@ -86,20 +89,22 @@ export const runRoutes =
       async (request, reply) => {
         // Same resolution as the workflow's first activity: a bad input is a 400 now, not a failed run later.
         await resolvePipelineInput(
-          { pipelinesDir: deps.pipelinesDir, trainers, inlineCommandPrincipals: deps.inlineCommandPrincipals },
+          { pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots, trainers, inlineCommandPrincipals: deps.inlineCommandPrincipals },
           withoutTicket(request.body.input),
           { principal: request.principal, via: 'ticket' },
         );
-        // The ticket signs who starts the run, so the worker can check it wherever it matters.
-        const run = await deps.slipway.startPipeline(request.body.input, { idempotencyKey: request.body.idempotencyKey, principal: request.principal });
-        // A repeated key starts nothing, so it records nothing.
-        if (run.created) {
-          await auditRequest(deps.audit, request, {
-            action: 'run.start',
-            target: `run:${run.workflowId}`,
-            details: { workflowType: 'pipeline', runId: run.runId, input: redactInput(request.body.input), idempotencyKey: request.body.idempotencyKey ?? null },
-          });
-        }
+        const { input, idempotencyKey } = request.body;
+        // The id is fixed before the call so the intent entry can name the run it is about.
+        const workflowId = workflowIdFor(withoutTicket(input), idempotencyKey);
+        const run = await auditAround(
+          deps.audit,
+          request,
+          { action: 'run.start', target: `run:${workflowId}`, details: { workflowType: 'pipeline', input: redactInput(input), idempotencyKey: idempotencyKey ?? null } },
+          // The ticket signs who starts the run, so the worker can check it wherever it matters.
+          () => deps.slipway.startPipeline(input, { idempotencyKey, workflowId, principal: request.principal }),
+          // A repeated key starts nothing: the outcome says so.
+          (started) => ({ runId: started.runId, created: started.created }),
+        );
         request.log.info({ workflowId: run.workflowId, created: run.created, actor: request.principal?.name }, 'pipeline start requested');
         return reply.status(run.created ? 201 : 200).send(run);
       },
@@ -140,15 +145,16 @@ export const runRoutes =
         async (request) => {
           // The authenticated principal is the approver; a body value only counts when the API runs without authentication.
           const approver = request.principal === INSECURE_PRINCIPAL ? (request.body.approver ?? INSECURE_PRINCIPAL.name) : request.principal!.name;
+          // Scope and grant checks come before the intent entry: a refused decision writes nothing.
           await pipelineRun(request.params.workflowId);
-          const state = await deps.slipway[decision](request.params.workflowId, { approver, reason: request.body.reason }, request.principal).catch(updateRefusal);
           // The promotion an approval triggers is audited by the registry (model.promote); this records the decision.
-          await auditRequest(deps.audit, request, {
-            action: decision === 'approve' ? 'run.approve' : 'run.reject',
-            target: `run:${request.params.workflowId}`,
-            reason: request.body.reason,
-            details: { approver, state: state.state },
-          });
+          const state = await auditAround(
+            deps.audit,
+            request,
+            { action: decision === 'approve' ? 'run.approve' : 'run.reject', target: `run:${request.params.workflowId}`, reason: request.body.reason, details: { approver } },
+            () => deps.slipway[decision](request.params.workflowId, { approver, reason: request.body.reason }, request.principal).catch(updateRefusal),
+            (result) => ({ state: result.state }),
+          );
           request.log.info({ workflowId: request.params.workflowId, decision, approver }, 'promotion decision');
           return state;
         },
@@ -169,8 +175,10 @@ export const runRoutes =
         const run = await pipelineRun(request.params.workflowId);
         // A schedule's run belongs to the schedule's owner: an admin pauses or cancels those.
         if (run.scheduled) authorize(request.principal, 'schedule.manage');
-        await deps.slipway.cancel(request.params.workflowId);
-        await auditRequest(deps.audit, request, { action: 'run.cancel', target: `run:${request.params.workflowId}`, reason: request.body?.reason });
+        // Scope and grant checks come before the intent entry: a refused cancel writes nothing.
+        await auditAround(deps.audit, request, { action: 'run.cancel', target: `run:${request.params.workflowId}`, reason: request.body?.reason }, () =>
+          deps.slipway.cancel(request.params.workflowId),
+        );
         request.log.info({ workflowId: request.params.workflowId, actor: request.principal?.name }, 'pipeline cancel requested');
         return reply.status(202).send({ workflowId: request.params.workflowId, cancelRequested: true });
       },

@@ -1,6 +1,7 @@
 /** `slipway models list | show | compare | lineage` and `slipway rollback`. */
 import type { Command } from 'commander';
-import { startRollback } from '../../api/run-rollback';
+import { rollbackWorkflowId, startRollback } from '../../api/run-rollback';
+import { appenderFor, writeAhead } from '../../audit/write-ahead';
 import { formatLineage, versionLineage } from '../../registry/lineage';
 import type { ModelVersion } from '../../registry/model-registry';
 import { cliPrincipal, CliError, print, withClient, withGovernance, withRegistry } from '../context';
@@ -62,16 +63,21 @@ export function registerModelCommands(program: Command): void {
         const principal = await cliPrincipal(governance, config, 'model.rollback', { model, alias: 'champion' }, o.as);
         const toVersion = versionNumber(version);
         await withClient(async ({ slipway }) => {
-          const started = await startRollback(slipway.temporal, config.taskQueue, { model, version: toVersion, reason: o.reason, actor: principal.name }, { key: config.trust.signingKey, principal });
-          // The registry audits the move itself (model.rollback); this ties the workflow to the command.
-          await governance.audit.append({
-            actor: principal.name,
-            action: 'run.start',
-            target: `run:${started.workflowId}`,
-            reason: o.reason,
-            origin: 'cli',
-            details: { workflowType: 'rollback', runId: started.runId, model, version: toVersion },
-          });
+          // The registry audits the move itself (model.rollback); these entries tie the workflow to the command.
+          const workflowId = rollbackWorkflowId(model);
+          const started = await writeAhead(
+            appenderFor(governance.audit, principal.name, 'cli'),
+            { action: 'run.start', target: `run:${workflowId}`, reason: o.reason, details: { workflowType: 'rollback', model, version: toVersion } },
+            () =>
+              startRollback(
+                slipway.temporal,
+                config.taskQueue,
+                { model, version: toVersion, reason: o.reason, actor: principal.name },
+                { key: config.trust.signingKey, principal },
+                workflowId,
+              ),
+            (run) => ({ runId: run.runId }),
+          );
           const { move, serving } = await started.result;
           print(!!o.json, { ...move, workflowId: started.workflowId, serving }, () => {
             const server = 'skipped' in serving ? `model server: skipped (${serving.skipped})` : `model server revision ${serving.revision}`;

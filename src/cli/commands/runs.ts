@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadTrainerRegistry } from '../../training/trainer-registry';
 import { resolvePipelineInput } from '../../activities/resolve-pipeline';
+import { appenderFor, writeAhead } from '../../audit/write-ahead';
+import { workflowIdFor } from '../../client/slipway-client';
 import { deepMerge } from '../../pipeline/parse-spec';
 import { redactInput } from '../../pipeline/redact-input';
 import type { PipelineResult } from '../../workflows/pipeline-status';
@@ -35,20 +37,23 @@ export function registerRunCommands(program: Command): void {
       await withClientActing('run.start', async ({ slipway, config, principal, audit }) => {
         // Resolve locally first: a typo is reported here, not as a failed run in the UI.
         await resolvePipelineInput(
-          { pipelinesDir: config.pipelinesDir, trainers: loadTrainerRegistry(config.trust.trainersFile), inlineCommandPrincipals: config.trust.inlineCommandPrincipals },
+          {
+            pipelinesDir: config.pipelinesDir,
+            dataRoots: config.dataRoots.roots,
+            trainers: loadTrainerRegistry(config.trust.trainersFile),
+            inlineCommandPrincipals: config.trust.inlineCommandPrincipals,
+          },
           input,
           { principal, via: 'ticket' },
         );
-        const run = await slipway.startPipeline(input, { idempotencyKey: opts.key, principal });
-        if (run.created) {
-          await audit.append({
-            actor: principal.name,
-            action: 'run.start',
-            target: `run:${run.workflowId}`,
-            origin: 'cli',
-            details: { workflowType: 'pipeline', runId: run.runId, input: redactInput(input), idempotencyKey: opts.key ?? null },
-          });
-        }
+        // Audited ahead of the call: the intent names the run by the id it will get.
+        const workflowId = workflowIdFor(input, opts.key);
+        const run = await writeAhead(
+          appenderFor(audit, principal.name, 'cli'),
+          { action: 'run.start', target: `run:${workflowId}`, details: { workflowType: 'pipeline', input: redactInput(input), idempotencyKey: opts.key ?? null } },
+          () => slipway.startPipeline(input, { idempotencyKey: opts.key, workflowId, principal }),
+          (started) => ({ runId: started.runId, created: started.created }),
+        );
         if (!opts.json) console.log(`${run.created ? 'Started' : 'Already started'} ${run.workflowId}\n  ${run.url ?? ''}`);
         if (opts.detach) {
           if (opts.json) print(true, run, () => '');
@@ -112,15 +117,12 @@ export function registerRunCommands(program: Command): void {
         withClientActing(
           decision === 'approve' ? 'run.approve' : 'run.reject',
           async ({ slipway, principal, audit }) => {
-            const state = await slipway[decision](workflowId, { approver: principal.name, reason: opts.reason }, principal);
-            await audit.append({
-              actor: principal.name,
-              action: decision === 'approve' ? 'run.approve' : 'run.reject',
-              target: `run:${workflowId}`,
-              reason: opts.reason,
-              origin: 'cli',
-              details: { approver: principal.name, state: state.state },
-            });
+            const state = await writeAhead(
+              appenderFor(audit, principal.name, 'cli'),
+              { action: decision === 'approve' ? 'run.approve' : 'run.reject', target: `run:${workflowId}`, reason: opts.reason, details: { approver: principal.name } },
+              () => slipway[decision](workflowId, { approver: principal.name, reason: opts.reason }, principal),
+              (result) => ({ state: result.state }),
+            );
             print(!!opts.json, state, () => `${workflowId}: promotion ${state.state} by ${state.decision?.approver}`);
           },
           {
@@ -139,8 +141,7 @@ export function registerRunCommands(program: Command): void {
     .option('--reason <text>', 'recorded in the audit log')
     .action(async (workflowId: string, opts: { reason?: string }) =>
       withClientActing('run.cancel', async ({ slipway, principal, audit }) => {
-        await slipway.cancel(workflowId);
-        await audit.append({ actor: principal.name, action: 'run.cancel', target: `run:${workflowId}`, reason: opts.reason, origin: 'cli' });
+        await writeAhead(appenderFor(audit, principal.name, 'cli'), { action: 'run.cancel', target: `run:${workflowId}`, reason: opts.reason }, () => slipway.cancel(workflowId));
         console.log(`cancellation requested for ${workflowId}`);
       }),
     );

@@ -2,11 +2,19 @@
 import type { Command } from 'commander';
 import type { AuditLog } from '../../audit/audit-log';
 import type { Principal } from '../../auth/principal';
+import { appenderFor, writeAhead } from '../../audit/write-ahead';
 import { print, withClient, withClientActing } from '../context';
 
-/** One `schedule.change` audit entry per change; `operation` says which. */
-const audited = (audit: AuditLog, principal: Principal, model: string, operation: string, details: Record<string, unknown> = {}) =>
-  audit.append({ actor: principal.name, action: 'schedule.change', target: `schedule:${model}`, origin: 'cli', details: { operation, ...details } });
+/** A `schedule.change` intent and outcome around each change; `operation` says which. */
+const audited = <T>(
+  audit: AuditLog,
+  principal: Principal,
+  model: string,
+  operation: string,
+  details: Record<string, unknown>,
+  call: () => Promise<T>,
+  outcome?: (result: T) => Record<string, unknown>,
+) => writeAhead(appenderFor(audit, principal.name, 'cli'), { action: 'schedule.change', target: `schedule:${model}`, details: { operation, ...details } }, call, outcome);
 
 export function registerScheduleCommands(program: Command): void {
   const schedule = program.command('schedule').description('continuous-training schedules (one per model)');
@@ -24,7 +32,8 @@ export function registerScheduleCommands(program: Command): void {
     .option('--json')
     .action(async (model: string, o: { pipeline: string; every?: string; cron?: string[]; jitter?: string; overlap: string; catchupWindow: string; pauseOnFailure: boolean; paused?: boolean; json?: boolean }) =>
       withClientActing('schedule.manage', async ({ schedules, principal, audit }) => {
-        const view = await schedules.create({
+        const details = { pipeline: o.pipeline, every: o.every ?? null, cron: o.cron ?? [] };
+        const view = await audited(audit, principal, model, 'create', details, () => schedules.create({
           model,
           input: { pipeline: o.pipeline },
           every: o.every,
@@ -34,8 +43,7 @@ export function registerScheduleCommands(program: Command): void {
           catchupWindow: o.catchupWindow,
           pauseOnFailure: o.pauseOnFailure,
           paused: !!o.paused,
-        }, principal);
-        await audited(audit, principal, model, 'create', { scheduleId: view.scheduleId, pipeline: o.pipeline, every: o.every ?? null, cron: o.cron ?? [] });
+        }, principal), (v) => ({ scheduleId: v.scheduleId }));
         print(!!o.json, view, () => `created ${view.scheduleId}; next runs: ${view.nextRuns.slice(0, 3).join(', ')}`);
       }),
     );
@@ -56,8 +64,7 @@ export function registerScheduleCommands(program: Command): void {
       .argument('<model>')
       .action(async (model: string) =>
         withClientActing('schedule.manage', async ({ schedules, principal, audit }) => {
-          await schedules[action](model);
-          await audited(audit, principal, model, action);
+          await audited(audit, principal, model, action, {}, () => schedules[action](model));
           console.log(`${action}: ${model}`);
         }),
       );
@@ -69,8 +76,7 @@ export function registerScheduleCommands(program: Command): void {
     .requiredOption('--end <iso>')
     .action(async (model: string, o: { start: string; end: string }) =>
       withClientActing('schedule.manage', async ({ schedules, principal, audit }) => {
-        await schedules.backfill(model, new Date(o.start), new Date(o.end));
-        await audited(audit, principal, model, 'backfill', { start: o.start, end: o.end });
+        await audited(audit, principal, model, 'backfill', { start: o.start, end: o.end }, () => schedules.backfill(model, new Date(o.start), new Date(o.end)));
         console.log(`backfill requested for ${model} from ${o.start} to ${o.end}`);
       }),
     );
