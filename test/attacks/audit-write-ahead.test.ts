@@ -2,7 +2,7 @@
  * Attack on the audit trail: an action on Temporal whose audit entry is lost because the entry
  * was written after the call (issue 13, item 7). Actions are now audited write-ahead: an intent
  * entry before the Temporal call, an outcome entry after it linked by `details.intentSeq`, and a
- * failed call (Temporal unreachable, a run that already ended) records a failed outcome. A request
+ * failed call (Temporal unreachable, an update the workflow refuses) records a failed outcome. A request
  * refused before the call (scope and grant checks) writes nothing. The chain stays verifiable throughout.
  */
 import { Client, Connection } from '@temporalio/client';
@@ -46,16 +46,19 @@ describe('attack: an action on Temporal that escapes the audit log', () => {
     await s.slipway.cancel(workflowId);
   });
 
-  it('records the failed outcome of a call Temporal refuses (cancelling a run that already ended), linked to its intent', async () => {
-    const ended = await s.slipway.startPipeline(SMALL, { idempotencyKey: 'wa-ended' });
-    await s.env.client.workflow.getHandle(ended.workflowId).terminate('the test ends it before the cancel');
-    const { seq } = await s.governance.audit.head();
-    const res = await s.call('POST', `/v1/runs/${ended.workflowId}/cancel`, { reason: 'probe' });
-    expect(res.status).toBe(404);
-    const [intent, outcome, ...rest] = await since(seq);
-    expect(rest).toEqual([]);
-    expect(intent).toMatchObject({ action: 'run.cancel', target: `run:${ended.workflowId}`, reason: 'probe', details: { phase: 'intent' } });
-    expect(outcome.details).toMatchObject({ phase: 'outcome', intentSeq: intent.seq, outcome: 'failed', error: expect.stringMatching(/WorkflowNotFoundError/) });
+  it('records the failed outcome of a call Temporal refuses (rejecting a run that waits for no decision), linked to its intent', async () => {
+    const run = await s.slipway.startPipeline(SMALL, { idempotencyKey: 'wa-refused' });
+    try {
+      const { seq } = await s.governance.audit.head();
+      const res = await s.call('POST', `/v1/runs/${run.workflowId}/reject`, { reason: 'probe' });
+      expect(res.status).toBe(409);
+      const [intent, outcome, ...rest] = await since(seq);
+      expect(rest).toEqual([]);
+      expect(intent).toMatchObject({ action: 'run.reject', target: `run:${run.workflowId}`, reason: 'probe', details: { phase: 'intent' } });
+      expect(outcome.details).toMatchObject({ phase: 'outcome', intentSeq: intent.seq, outcome: 'failed', error: expect.stringMatching(/WorkflowUpdateFailedError/) });
+    } finally {
+      await s.slipway.cancel(run.workflowId);
+    }
   });
 
   it('writes nothing for a cancel refused before Temporal is called (no such pipeline run: the scope check comes first)', async () => {
