@@ -98,7 +98,7 @@ export interface ModelServerDeps {
    * rate limits key on. @default false (the TCP peer address)
    */
   trustProxy?: boolean | string | string[];
-  /** Failed-authentication throttling of the admin API per client address. @default 10 per minute */
+  /** Failed-authentication throttling per client address: admin API, labels and authenticated predictions. @default 10 per minute */
   authThrottle?: AuthFailureThrottle;
   logger?: Logger;
   limits?: Partial<ServingLimits>;
@@ -147,6 +147,8 @@ export async function buildModelServer(deps: ModelServerDeps) {
   await app.register(rateLimit, { global: false, addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false } });
 
   const rateLimited = rateLimitConfig(limits.rateLimitPerSecond, () => metrics.reject('rate_limited'));
+  // One throttle for every route that checks a token: admin, labels and (with predictAuth) predictions.
+  const throttle = deps.authThrottle ?? new AuthFailureThrottle();
   await app.register(healthRoutes({ deployments, metrics }));
   await app.register(
     predictRoutes({
@@ -158,12 +160,14 @@ export async function buildModelServer(deps: ModelServerDeps) {
       maxBatch: limits.maxBatch,
       rateLimit: rateLimited,
       predictAuthenticator: deps.predictAuth ? (deps.adminAuthenticator ?? { authenticate: async () => undefined }) : undefined,
+      throttle,
       now,
     }),
   );
   await app.register(
     feedbackRoutes({
       authenticator: deps.adminAuthenticator,
+      throttle,
       ledger,
       quota: new LabelQuota(limits.labelQuotaPerMinute),
       stats,
@@ -173,7 +177,6 @@ export async function buildModelServer(deps: ModelServerDeps) {
       now,
     }),
   );
-  const throttle = deps.authThrottle ?? new AuthFailureThrottle();
   await app.register(async (admin) => {
     admin.addHook('onRequest', async (request, reply) => {
       if (!deps.adminAuthenticator) {

@@ -3,7 +3,7 @@
  * tokens from one address within the window, that address gets 429 with Retry-After, and its
  * tokens are not even checked, so guessing stops yielding answers. Callers that authenticate are
  * unaffected: a valid token does not count, and other addresses keep working. Refusals record
- * nothing and change nothing. Both the HTTP API and the model server's admin API.
+ * nothing and change nothing. Both the HTTP API and the model server (admin API and label route).
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
@@ -21,6 +21,18 @@ function getFrom(localAddress: string, url: string, token: string): Promise<numb
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** POST a JSON body with a bearer token from a given loopback source address; resolves the status and Retry-After. */
+function postFrom(localAddress: string, url: string, token: string, body: unknown): Promise<{ status: number; retryAfter: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', localAddress, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined });
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
   });
 }
 
@@ -88,6 +100,19 @@ describe('attack: brute-forcing bearer tokens', () => {
       expect(before.body.deployments).toEqual([]);
       // Predictions are not behind the admin token and are not throttled by it.
       expect((await serveCall(base, 'GET', '/healthz')).status).toBe(200);
+    });
+
+    it('counts guesses through the label route too: the same throttle then closes labels and the admin API to that address', async () => {
+      const feedback = new URL('/v1/models/m/feedback', base).toString();
+      const admin = new URL('/admin/v1/deployments', base).toString();
+      for (let i = 0; i < 10; i++) expect((await postFrom('127.0.0.4', feedback, guess(), { requestId: 'r', label: 1 })).status).toBe(401);
+      const blocked = await postFrom('127.0.0.4', feedback, guess(), { requestId: 'r', label: 1 });
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.retryAfter)).toBeGreaterThan(0);
+      // The guesser cannot move to the admin API either, even with the right token.
+      expect(await getFrom('127.0.0.4', admin, ADMIN_TOKEN)).toBe(429);
+      // Another address is served.
+      expect(await getFrom('127.0.0.5', admin, ADMIN_TOKEN)).toBe(200);
     });
   });
 });

@@ -9,7 +9,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Authenticator } from '../../api/authenticator';
 import { decide } from '../../auth/authorize';
-import { bearerToken } from '../../auth/tokens';
+import type { AuthFailureThrottle } from '../../auth/auth-throttle';
+import { throttledAuthenticate } from './throttled-auth';
 import type { FeedbackLedger } from '../feedback-ledger';
 import type { LabelQuota } from '../label-quota';
 import type { LiveStats } from '../live-stats';
@@ -19,6 +20,8 @@ import { problem } from './problem';
 export interface FeedbackRouteDeps {
   /** Turns a bearer token into a principal; absent: the route answers 503 (no label is taken unauthenticated). */
   authenticator?: Authenticator;
+  /** Failed-authentication throttle shared with the admin API. @default undefined: not throttled */
+  throttle?: AuthFailureThrottle;
   ledger: FeedbackLedger;
   quota: LabelQuota;
   stats: LiveStats;
@@ -53,8 +56,9 @@ export const feedbackRoutes =
           if (!deps.authenticator) {
             return reply.status(503).send(problem(503, 'Service Unavailable', 'Feedback is disabled: the server has no registry to authenticate label sources'));
           }
-          const token = bearerToken(request.headers.authorization);
-          const principal = token ? await deps.authenticator.authenticate(token) : undefined;
+          const who = await throttledAuthenticate(deps.authenticator, deps.throttle, request, reply);
+          if (who.blocked) return reply;
+          const { principal } = who;
           const model = (request.params as { name?: string }).name;
           const decision = decide(principal, 'feedback', { model });
           if (!decision.allowed) {

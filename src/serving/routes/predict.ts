@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Authenticator } from '../../api/authenticator';
 import { decide } from '../../auth/authorize';
-import { bearerToken } from '../../auth/tokens';
+import type { AuthFailureThrottle } from '../../auth/auth-throttle';
+import { throttledAuthenticate } from './throttled-auth';
 import type { Admission } from '../admission';
 import type { DeploymentManager } from '../deployment-manager';
 import type { FeedbackLedger } from '../feedback-ledger';
@@ -29,6 +30,8 @@ export interface PredictRouteDeps {
    * predictions change nothing but request stats, and labels, which do decide, are authenticated.
    */
   predictAuthenticator?: Authenticator;
+  /** Failed-authentication throttle shared with the admin API (with predictAuthenticator). @default undefined: not throttled */
+  throttle?: AuthFailureThrottle;
   now: () => number;
 }
 
@@ -41,8 +44,9 @@ export const predictRoutes =
     const auth = deps.predictAuthenticator;
     const preParsing = auth
       ? async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
-          const token = bearerToken(request.headers.authorization);
-          const principal = token ? await auth.authenticate(token) : undefined;
+          const who = await throttledAuthenticate(auth, deps.throttle, request, reply);
+          if (who.blocked) return reply;
+          const { principal } = who;
           const decision = decide(principal, 'predict', { model: (request.params as { name?: string }).name });
           if (decision.allowed) return;
           deps.metrics.reject(decision.status === 401 ? 'unauthenticated' : 'forbidden');
