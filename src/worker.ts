@@ -14,6 +14,7 @@ import { sweepOrphans } from './artifacts/orphan-sweep';
 import { loadConfig, type Config } from './config';
 import { createLogger, installTemporalLogger } from './logger';
 import { createRegistry } from './registry/create-registry';
+import { SqlQuarantine } from './registry/sql-quarantine';
 import { installSdkMetrics } from './observability/sdk-telemetry';
 import { tracingFromConfig } from './observability/tracing';
 import { startWorkerObservability } from './observability/worker-observability';
@@ -54,6 +55,7 @@ export async function createWorker(
     codeVersion: codeVersion(),
     serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken) : undefined,
     taskQueues: config.taskQueues,
+    quarantine: new SqlQuarantine(registry.db),
   });
   const worker = await createQueueWorkers({
     queues: config.taskQueues,

@@ -29,6 +29,7 @@ import { createResolvePipeline } from './resolve-pipeline';
 import { defineStep } from './step-activity';
 import { trainCandidate } from './train';
 import { validateSnapshots } from './validate';
+import type { BatchQuarantine } from '../registry/quarantine';
 
 export interface ActivityDeps {
   logger: Logger;
@@ -57,6 +58,11 @@ export interface ActivityDeps {
    * @default undefined: nothing recorded
    */
   metrics?: PipelineMetrics;
+  /**
+   * Where validation keeps the batches it stops, and finds the ones an approver released.
+   * @default undefined: failed batches are not kept and none can be released
+   */
+  quarantine?: BatchQuarantine;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -80,7 +86,7 @@ export function createActivities(deps: ActivityDeps) {
       deps,
       'validate',
       (p) => STEP_PARAMS.validate.parse(p),
-      (req, params) => validateSnapshots({ store, duckdbThreads, registry }, req, params),
+      (req, params) => validateSnapshots({ store, duckdbThreads, registry, quarantine: deps.quarantine }, req, params),
       champion,
     ),
     train: defineStep(

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     registry: governance.registry,
     access: governance.access,
     audit: governance.audit,
+    quarantine: governance.quarantine,
     taskQueue: config.taskQueue,
     pipelinesDir: config.pipelinesDir,
     authenticator: config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens),

@@ -20,6 +20,8 @@ import { governanceRoutes } from './routes/governance';
 import { modelRoutes } from './routes/models';
 import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
+import { quarantineRoutes } from './routes/quarantine';
+import type { BatchQuarantine } from '../registry/quarantine';
 
 export interface ApiDeps {
   slipway: SlipwayClient;
@@ -27,6 +29,8 @@ export interface ApiDeps {
   registry: ModelRegistry;
   access: AccessControl;
   audit: AuditLog;
+  /** Quarantined data batches; without it the quarantine routes are not served. */
+  quarantine?: BatchQuarantine;
   /** Task queue of the worker that runs `rollback` (the configured SLIPWAY_TASK_QUEUE). */
   taskQueue: string;
   pipelinesDir: string;
@@ -60,5 +64,6 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(scheduleRoutes({ schedules: deps.schedules, pipelinesDir: deps.pipelinesDir, audit: deps.audit }));
   await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue }));
   await app.register(governanceRoutes({ access: deps.access, audit: deps.audit }));
+  if (deps.quarantine) await app.register(quarantineRoutes({ quarantine: deps.quarantine }));
   return app;
 }

@@ -24,6 +24,9 @@ export const AUDIT_ACTIONS = [
   'token.revoke',
   'principal.change',
   'grant.change',
+  'data.quarantine',
+  'data.release',
+  'data.discard',
 ] as const;
 
 export type KnownAuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -18,6 +18,7 @@ export const EXPECTED_ROLES: Record<Action, readonly Role[]> = {
   'model.rollback': ['approver', 'admin'],
   'alias.move': ['approver', 'admin'],
   'deployment.change': ['approver', 'admin'],
+  'data.release': ['approver', 'admin'],
   'schedule.manage': ['admin'],
   'schema.pin': ['admin'],
   'token.manage': ['admin'],

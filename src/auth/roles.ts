@@ -39,6 +39,7 @@ export const ACTION_RULES = {
   'model.rollback': { role: 'approver', aliasGrant: true, description: 'point an alias back at an earlier version' },
   'alias.move': { role: 'approver', aliasGrant: true, description: 'move any alias of a model' },
   'deployment.change': { role: 'approver', aliasGrant: true, description: "set or remove a model's traffic split on the model server (granted like its champion alias)" },
+  'data.release': { role: 'approver', aliasGrant: true, description: "release or discard a quarantined data batch of a model (granted like its champion alias)" },
   'schedule.manage': { role: 'admin', aliasGrant: false, description: 'create, change and delete schedules' },
   'schema.pin': { role: 'admin', aliasGrant: false, description: 'pin or unpin a data schema' },
   'token.manage': { role: 'admin', aliasGrant: false, description: 'create and revoke API tokens; manage principals and grants' },

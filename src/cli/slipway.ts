@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerGovernanceCommands } from './commands/governance';
 import { registerModelCommands } from './commands/models';
+import { registerDataCommands } from './commands/data';
 import { registerRunCommands } from './commands/runs';
 import { registerScheduleCommands } from './commands/schedules';
 import { describeError } from './context';
@@ -12,6 +13,7 @@ const program = new Command('slipway')
 registerRunCommands(program);
 registerScheduleCommands(program);
 registerModelCommands(program);
+registerDataCommands(program);
 registerGovernanceCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

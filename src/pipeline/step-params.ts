@@ -90,6 +90,9 @@ export const validationCheckNames = [
   'labelRateShift',
   'outliers',
   'drift',
+  'labelConsistency',
+  'confidentDisagreement',
+  'triggerPatterns',
 ] as const;
 
 /** `fail` stops the pipeline, `warn` records and continues, `off` skips the check. */
@@ -111,6 +114,51 @@ export const columnPinSchema = z
   })
   .strict()
   .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, 'min must be <= max');
+
+/**
+ * Thresholds of the tainted-data checks (`labelConsistency`, `confidentDisagreement`,
+ * `triggerPatterns`); the defaults were calibrated on the 2001 flights (`npm run bench:poisoning`,
+ * src/validation/ARCHITECTURE.md).
+ */
+export const poisoningParamsSchema = z
+  .object({
+    /** Family-wise significance level; slices and patterns are Holm-corrected against it. */
+    alpha: z.number().gt(0).lt(1).default(0.001),
+    /** A slice (a feature value or numeric bin) is tested only with at least this many labelled rows. */
+    minSliceRows: z.number().int().min(10).default(1000),
+    /** Most frequent values per categorical feature that become slices. */
+    maxSlicesPerColumn: z.number().int().min(2).max(1000).default(50),
+    /** Quantile bins per numeric feature (from the reference when there is one). */
+    numericBins: z.number().int().min(2).max(100).default(10),
+    /** Practical-effect floor per slice: observed/expected positive rate beyond this factor (either way). */
+    minSliceRateRatio: z.number().gt(1).default(4),
+    /** ... and |observed - expected| rate at least this much. */
+    minSliceRateDifference: z.number().min(0).max(1).default(0.1),
+    /** Global floor: the batch's observed/expected ratio, against the champion's holdout ratio, beyond this factor. */
+    maxGlobalRateRatio: z.number().gt(1).default(2),
+    /** A prediction is confident when p >= confidence or p <= 1 - confidence. */
+    confidence: z.number().gt(0.5).lt(1).default(0.8),
+    /** confidentDisagreement runs with at least this many confident rows on both sides. */
+    minConfidentRows: z.number().int().min(1).default(200),
+    /** Floor: disagreement rate of confident predictions beyond this factor of the holdout's. */
+    maxDisagreementRatio: z.number().gt(1).default(1.75),
+    trigger: z
+      .object({
+        /** A value is a candidate trigger with at least this many rows ... */
+        minRows: z.number().int().min(5).default(30),
+        /** ... and this share of the batch. */
+        minShare: z.number().min(0).max(1).default(0.001),
+        /** Its share of the batch is at least this many times its share of the reference. */
+        minLift: z.number().gt(1).default(5),
+        /** Its rows carry one label at least this purely. */
+        minPurity: z.number().gt(0.5).max(1).default(0.98),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type PoisoningParams = z.output<typeof poisoningParamsSchema>;
 
 export const validateParamsSchema = z
   .object({
@@ -152,6 +200,8 @@ export const validateParamsSchema = z
       })
       .strict()
       .prefault({}),
+    /** Thresholds of labelConsistency, confidentDisagreement and triggerPatterns. */
+    poisoning: poisoningParamsSchema.prefault({}),
     /** Severity per check, e.g. `{ drift: fail, duplicateRows: warn, unexpectedColumns: off }`. */
     severity: z.partialRecord(z.enum(validationCheckNames), z.enum(checkSeverities)).default({}),
     schema: z

@@ -153,7 +153,11 @@ export type RegistryErrorKind =
   | 'unknown-version'
   | 'stale-alias'
   | 'idempotency-conflict'
-  | 'schema-too-new';
+  | 'schema-too-new'
+  /** No quarantined data batch with that model and digest. */
+  | 'unknown-batch'
+  /** The quarantined batch was already released or discarded. */
+  | 'batch-decided';
 
 /**
  * Stores model versions and aliases. Implementations: `SqliteModelRegistry`,

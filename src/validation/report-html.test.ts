@@ -29,6 +29,8 @@ function report(): ValidationReport {
     reference: { description: 'champion v1 training data', uri: 'artifact://sha256/y', rows: 1200 },
     current: { rows: 1200, train: { uri: 't', rows: 960 }, holdout: { uri: 'h', rows: 240 } },
     notes: [],
+    findings: [],
+    sliceRates: {},
     distributions: Object.fromEntries(Object.values(current.columns).map((c) => [c.name, distribution(c, reference.columns[c.name])!])),
     params: validateParamsSchema.parse({}),
   };

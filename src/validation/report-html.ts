@@ -33,6 +33,7 @@ ${r.counts.checks} checks: ${r.counts.passed} passed, <span class="fail">${r.cou
 Reference: ${r.reference ? `${h(r.reference.description)}, ${r.reference.rows} rows (<code>${h(r.reference.uri)}</code>)` : 'none (first run of this model)'}.</p>
 ${problems.length ? `<h2>Failures and warnings</h2><ul>${problems.map((c) => `<li class="${c.status}">${h(c.message)}</li>`).join('')}</ul>` : ''}
 ${r.notes.length ? `<h2>Notes</h2><ul>${r.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}
+${tainted(r)}
 <h2>Schema</h2>
 <p>Version ${r.schema.version} (${h(r.schema.origin)}), <code>${h(r.schema.uri)}</code>.
 ${r.schema.changed ? `<b>Changed in this run</b>: ${h(r.schema.reason)}.</p><ul>${r.schema.changes.map((c) => `<li>${h(c)}</li>`).join('')}</ul>` : 'Unchanged.</p>'}
@@ -45,4 +46,20 @@ ${drift ? `<p>${r.drift.drifted.length} of ${r.drift.columns.length} columns dri
 ${charts}
 </body></html>
 `;
+}
+
+/** The tainted-data findings: a table of each suspicious slice or pattern, and charts of expected vs observed rates. */
+function tainted(r: ValidationReport): string {
+  const findings = r.findings ?? [];
+  if (findings.length === 0) return '';
+  const rows = findings
+    .map((f) => `<tr><td>${h(f.check)}</td><td>${h(f.where)}</td><td>${(f.observed * 100).toFixed(2)}%</td><td>${(f.expected * 100).toFixed(2)}%</td><td>${f.rows}</td><td>${f.pValue.toExponential(2)}</td><td>${f.effect.toPrecision(3)}</td></tr>`)
+    .join('');
+  const charts = Object.entries(r.sliceRates ?? {})
+    .map(([title, d]) => barChart(title, d))
+    .join('');
+  return `<h2>Tainted data: suspicious slices and patterns</h2>
+<table><tr><th>check</th><th>where</th><th>observed</th><th>expected</th><th>rows</th><th>p-value</th><th>effect (obs/exp)</th></tr>${rows}</table>
+<p class="legend"><span style="background:#b7bcc8"></span>expected positive rate<span style="background:#2f6fde"></span>observed positive rate</p>
+${charts}`;
 }

@@ -1,0 +1,73 @@
+/**
+ * Assembles {@link PoisoningEvidence} for a batch: the champion's predictions when its model
+ * can be read (with its holdout as the baseline), otherwise the reference's per-slice rates,
+ * plus the trigger candidates. The activity and `bench/poisoning.ts` both call this.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { openSession } from '../evaluation/score-model';
+import type { PoisoningParams } from '../pipeline/step-params';
+import { referenceEvidence, scoreEvidence, triggerCandidates, type ConfidentCounts, type RateCounts } from './label-evidence';
+import { sliceColumns } from './label-slices';
+import type { PoisoningEvidence } from './poisoning-checks';
+import type { DatasetProfile } from './profile';
+
+export interface EvidenceInput {
+  currentFiles: string[];
+  current: DatasetProfile;
+  /** The reference data (champion's training snapshot) and its profile. */
+  reference?: { file: string; profile: DatasetProfile };
+  /** The champion's ONNX model and its holdout snapshot. */
+  champion?: { modelPath: string; modelDigest: string; holdoutPath?: string; holdoutDigest?: string };
+  label: string;
+  features: string[];
+  params: PoisoningParams;
+}
+
+/** The champion's holdout statistics, by model and holdout digest: they never change, so a worker computes them once. */
+const baselines = new Map<string, { global: RateCounts; confident: ConfidentCounts }>();
+
+export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: EvidenceInput, notes: string[]): Promise<PoisoningEvidence> {
+  if (!input.reference) return { skipped: 'no champion yet to compare with (first run of this model)' };
+  const { params, label } = input;
+  const slices = sliceColumns(input.current, input.reference.profile, input.features, params);
+  const triggers = {
+    candidates: await triggerCandidates(conn, input.currentFiles, input.reference.file, label, input.features, params),
+    referenceRows: input.reference.profile.rows,
+  };
+  const champion = input.champion;
+  if (champion) {
+    try {
+      const session = await openSession(champion.modelPath);
+      try {
+        const batch = await scoreEvidence(conn, session, input.currentFiles, label, slices, params.confidence);
+        let holdout: { global: RateCounts; confident: ConfidentCounts } | undefined;
+        if (champion.holdoutPath) {
+          const key = `${champion.modelDigest}:${champion.holdoutDigest}:${params.confidence}`;
+          holdout = baselines.get(key);
+          if (!holdout) {
+            const h = await scoreEvidence(conn, session, [champion.holdoutPath], label, [], params.confidence);
+            holdout = { global: h.global, confident: h.confident };
+            baselines.set(key, holdout);
+          }
+        } else {
+          notes.push("the champion's holdout is not recorded in its lineage; the global label-rate and confident-disagreement comparisons are skipped");
+        }
+        return {
+          labels: {
+            basis: 'champion',
+            global: batch.global,
+            slices: batch.slices,
+            ...(holdout ? { holdout: holdout.global, confident: { batch: batch.confident, holdout: holdout.confident } } : {}),
+          },
+          triggers,
+        };
+      } finally {
+        await session.release();
+      }
+    } catch (err) {
+      // A champion that cannot score this batch (other features, unreadable model) still leaves the reference.
+      notes.push(`the champion's model could not score this batch (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); label consistency uses the reference's per-slice rates`);
+    }
+  }
+  return { labels: await referenceEvidence(conn, input.currentFiles, input.reference.file, label, slices), triggers };
+}
