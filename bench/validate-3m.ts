@@ -98,9 +98,10 @@ async function main(): Promise<void> {
     }
 
     const rows = Number(first.summary.trainRows) + Number(first.summary.holdoutRows);
-    const s = last!.summary as { checks: number; warnings: number; failed: number; drift: { columns: string[] }; poisoning?: { basis: string } };
+    const s = last!.summary as { checks: number; warnings: number; failed: number; drift: { columns: string[] }; poisoning?: { basis: string }; timingsMs?: Record<string, number>; notes?: string[] };
     console.log(`ingest + validate of ${rows} flights (reference: champion training data, ${first.summary.trainRows} rows), ${THREADS} DuckDB threads, ${rounds} rounds`);
     console.log(`validation: ${s.checks} checks, ${s.warnings} warnings, label consistency basis: ${s.poisoning?.basis ?? 'none'}, drifted columns: ${s.drift.columns.join(', ') || 'none'}`);
+    console.log(`last round inside validate: ${JSON.stringify(s.timingsMs)} ms; ${(s.notes ?? []).join('; ')}`);
     console.log(`rss after the rounds: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`);
     console.log('round   ingest   validate      total      floor   total/floor   validate/floor');
     runs.forEach((r, i) =>

@@ -96,6 +96,8 @@ export interface StreamScoresOptions {
   onFirstBatch?: (kinds: InputKind[], columns: ColumnArray[]) => Promise<void>;
   /** For error messages. */
   modelPath?: string;
+  /** SQL condition on the files' columns: only matching rows are scored (e.g. a hash sample). */
+  where?: string;
 }
 
 /** One batch of scored rows; arrays are reused by nobody and may be kept. */
@@ -146,7 +148,7 @@ export async function* streamScores(
     ...extra.map((_, i) => ({ name: `extra${i}`, kind: 'int32' as const })),
   ];
   // A plain projection streams in file order (DuckDB preserves insertion order), so no sort is needed.
-  const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${source}`);
+  const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${source}${options.where ? ` WHERE ${options.where}` : ''}`);
   let first = true;
   for await (const batch of readColumnBatches(result, reads, batchSize)) {
     if (first && options.onFirstBatch) await options.onFirstBatch(kinds, batch.columns);

@@ -67,13 +67,16 @@ export async function scoreEvidence(
   label: string,
   slices: SliceColumn[],
   confidence: number,
+  /** Score only rows whose hash over `sample.columns` is 0 modulo `sample.modulus` (1: every row). */
+  sample: { columns: string[]; modulus: number } = { columns: [], modulus: 1 },
 ): Promise<{ global: RateCounts; slices: SliceCounts[]; confident: ConfidentCounts }> {
   const global = zero();
   const confident: ConfidentCounts = { n: 0, disagree: 0, high: { n: 0, disagree: 0, sumP: 0 }, low: { n: 0, disagree: 0, sumP: 0 } };
   const { high, low } = confident;
   const per = slices.map((s) => s.labels.map(zero));
   const lo = 1 - confidence;
-  for await (const b of streamScores(conn, session, files, { label, extra: slices.map((s) => s.sql) })) {
+  const where = sample.modulus > 1 ? `hash(${sample.columns.map(sqlIdent).join(', ')}) % ${sample.modulus} = 0` : undefined;
+  for await (const b of streamScores(conn, session, files, { label, extra: slices.map((s) => s.sql), ...(where ? { where } : {}) })) {
     const labels = b.labels!;
     for (let i = 0; i < b.rows; i++) {
       const y = labels[i];

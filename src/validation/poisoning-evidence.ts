@@ -4,6 +4,7 @@
  * plus the trigger candidates. The activity and `bench/poisoning.ts` both call this.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows, sqlString } from '../data/duckdb';
 import { openSession } from '../evaluation/score-model';
 import type { PoisoningParams } from '../pipeline/step-params';
 import { referenceEvidence, scoreEvidence, triggerCandidates, type ConfidentCounts, type RateCounts } from './label-evidence';
@@ -39,13 +40,17 @@ export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: Evi
     try {
       const session = await openSession(champion.modelPath);
       try {
-        const batch = await scoreEvidence(conn, session, input.currentFiles, label, slices, params.confidence);
+        const sampleOf = (rows: number) => ({ columns: [...input.features, label], modulus: Math.max(1, Math.ceil(rows / params.maxScoredRows)) });
+        const sample = sampleOf(input.current.rows);
+        if (sample.modulus > 1) notes.push(`label consistency scored a row-hash sample of about 1 in ${sample.modulus} of the batch's ${input.current.rows} rows (maxScoredRows ${params.maxScoredRows})`);
+        const batch = await scoreEvidence(conn, session, input.currentFiles, label, slices, params.confidence, sample);
         let holdout: { global: RateCounts; confident: ConfidentCounts } | undefined;
         if (champion.holdoutPath) {
-          const key = `${champion.modelDigest}:${champion.holdoutDigest}:${params.confidence}`;
+          const key = `${champion.modelDigest}:${champion.holdoutDigest}:${params.confidence}:${params.maxScoredRows}`;
           holdout = baselines.get(key);
           if (!holdout) {
-            const h = await scoreEvidence(conn, session, [champion.holdoutPath], label, [], params.confidence);
+            const [{ n }] = await queryRows(conn, `SELECT count(*) AS n FROM read_parquet(${sqlString(champion.holdoutPath)})`);
+            const h = await scoreEvidence(conn, session, [champion.holdoutPath], label, [], params.confidence, sampleOf(Number(n)));
             holdout = { global: h.global, confident: h.confident };
             baselines.set(key, holdout);
           }

@@ -7,9 +7,11 @@
  * one with a grant can, after which a re-run trains on it and the model's lineage says who
  * released it and why. A discarded batch keeps failing; a clean window passes.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -28,6 +30,8 @@ import { ingestParams } from './flight-files';
 import { busiestDelayedOrigin, TRIGGER_DISTANCE, writePoisonedFlights, type Poison } from './poisoned-flights';
 
 const MODEL = 'flights-tainted';
+const run = promisify(execFile);
+const BIN = path.join(__dirname, '..', '..', 'bin', 'slipway');
 /** Three days of January 2001: about 50,000 flights. */
 const DAYS = { from: '2001-01-08', to: '2001-01-11' };
 
@@ -206,6 +210,28 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     const version = Number(result.steps.find((s) => s.id === 'register')!.summary!.version);
     const lineage = await versionLineage(governance.registry, MODEL, version);
     expect(lineage?.validation.release).toMatchObject({ dataDigest: digest, by: 'ann', reason });
+  });
+
+  it('does the same from the CLI: lists for a viewer, refuses a release without the grant, discards with a grant', async () => {
+    const { SLIPWAY_TOKEN: _t, SLIPWAY_REGISTRY_URL: _u, SLIPWAY_REGISTRY_PATH: _p, ...inherited } = process.env;
+    const slipway = (args: string[], token: string) =>
+      run(BIN, args, { env: { ...inherited, SLIPWAY_DATA_DIR: h.dataDir, SLIPWAY_TOKEN: token }, timeout: 60_000 }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      );
+    const listed = await slipway(['data', 'quarantine', MODEL, '--state', 'quarantined', '--json'], tokens.viewer);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as Array<{ dataDigest: string }>).map((b) => b.dataDigest)).toContain(quarantined.duplicates);
+    const refused = await slipway(['data', 'release', MODEL, quarantined.duplicates, '--reason', 'fine'], tokens.noGrant);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/noah has the approver role but no grant/);
+    expect(await governance.quarantine.get(MODEL, quarantined.duplicates)).toMatchObject({ state: 'quarantined', decision: null });
+    const discarded = await slipway(['data', 'discard', MODEL, quarantined.duplicates, '--reason', 'replayed partition', '--json'], tokens.approver);
+    expect(discarded.code).toBe(0);
+    expect(JSON.parse(discarded.stdout)).toMatchObject({ state: 'discarded', decision: { by: 'ann', reason: 'replayed partition' } });
+    expect(await governance.audit.list({ action: 'data.discard', target: `model:${MODEL}/batch:${quarantined.duplicates}` })).toEqual([
+      expect.objectContaining({ actor: 'ann', origin: 'cli' }),
+    ]);
   });
 
   it('keeps refusing a discarded batch', async () => {
