@@ -70,6 +70,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
       reference = await profileFiles(conn, [referenceFile], planForTypes(plan, await describeFiles(conn, [referenceFile])), referenceFooter);
     }
     const profiledAt = performance.now();
+    const taintedTimings: Record<string, number> = {};
     const poisoning = await gatherPoisoningEvidence(
       conn,
       {
@@ -82,9 +83,10 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
         params: params.poisoning,
       },
       notes,
+      taintedTimings,
     );
     // Where the time goes, for the benchmark and for operators with large batches.
-    const timingsMs = { profiles: Math.round(profiledAt - started), taintedData: Math.round(performance.now() - profiledAt) };
+    const timingsMs = { profiles: Math.round(profiledAt - started), taintedData: Math.round(performance.now() - profiledAt), ...taintedTimings };
     return { currentTypes, current, reference, poisoning, timingsMs };
   });
 

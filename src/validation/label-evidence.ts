@@ -10,7 +10,9 @@ import type * as ort from 'onnxruntime-node';
 import { queryRows, sqlIdent, sqlString } from '../data/duckdb';
 import { streamScores } from '../evaluation/score-model';
 import type { PoisoningParams } from '../pipeline/step-params';
+import { bucketValue } from './histogram';
 import type { SliceColumn } from './label-slices';
+import type { ColumnProfile, DatasetProfile } from './profile';
 
 /** Labelled rows, positives, and the positives expected with their variance. */
 export interface RateCounts {
@@ -160,34 +162,59 @@ function flatten(slices: SliceColumn[], per: RateCounts[][]): SliceCounts[] {
 }
 
 /**
- * Feature values with at least `minRows` labelled rows and `minShare` of the batch, with their
- * positives and their count in the reference: one GROUPING SETS scan of each side.
+ * Feature values with at least `minRows` labelled rows and `minShare` of the batch, at least
+ * `minLift` times as frequent as in the reference, with their positives. Frequencies come from
+ * the profiles where they are exact (categories, whole-number grids), so the data is read again
+ * only for the label counts of the few candidates, and for non-integer numeric columns (one
+ * GROUP BY each), whose profiles are bucketed.
  */
-export async function triggerCandidates(conn: DuckDBConnection, current: string[], reference: string, label: string, features: string[], params: PoisoningParams): Promise<TriggerCandidate[]> {
-  if (features.length === 0) return [];
+export async function triggerCandidates(
+  conn: DuckDBConnection,
+  current: { files: string[]; profile: DatasetProfile },
+  reference: { file: string; profile: DatasetProfile },
+  label: string,
+  features: string[],
+  params: PoisoningParams,
+): Promise<TriggerCandidate[]> {
   const y = sqlIdent(label);
-  const cur = `read_parquet([${current.map(sqlString).join(', ')}])`;
-  const [{ total }] = await queryRows(conn, `SELECT count(*) AS total FROM ${cur} WHERE ${y} IS NOT NULL`);
-  const min = Math.max(params.trigger.minRows, Math.ceil(Number(total) * params.trigger.minShare));
-  const values = (src: string, extra: string, having: string) =>
-    queryRows(
-      conn,
-      `SELECT ${features.map((_, j) => `CAST(f${j} AS VARCHAR) AS v${j}, GROUPING(f${j}) AS g${j}`).join(', ')}, count(*) AS n${extra}
-       FROM (SELECT ${features.map((f, j) => `${sqlIdent(f)} AS f${j}`).join(', ')}, CAST(${y} AS INTEGER) AS y FROM ${src} WHERE ${y} IS NOT NULL)
-       GROUP BY GROUPING SETS (${features.map((_, j) => `(f${j})`).join(', ')}) ${having}`,
+  const cur = `read_parquet([${current.files.map(sqlString).join(', ')}])`;
+  const rows = current.profile.rows;
+  const min = Math.max(params.trigger.minRows, Math.ceil(rows * params.trigger.minShare));
+  const refRows = Math.max(reference.profile.rows, 1);
+  const lifted = (n: number, refCount: number) => n / rows / (Math.max(refCount, 0.5) / refRows) >= params.trigger.minLift;
+  const out: TriggerCandidate[] = [];
+  for (const f of features) {
+    const p = current.profile.columns[f];
+    const r = reference.profile.columns[f];
+    if (!p) continue;
+    const c = sqlIdent(f);
+    const exact = exactCounts(p);
+    if (exact) {
+      const refCounts = (r && exactCounts(r)) ?? new Map<string, number>();
+      const values = [...exact].filter(([v, n]) => n >= min && lifted(n, refCounts.get(v) ?? 0)).map(([v]) => v);
+      if (values.length === 0) continue;
+      const found = await queryRows(conn, `SELECT CAST(${c} AS VARCHAR) AS v, count(*) AS n, sum(CAST(${y} AS INTEGER)) AS pos FROM ${cur} WHERE ${y} IS NOT NULL AND CAST(${c} AS VARCHAR) IN (${values.map(sqlString).join(', ')}) GROUP BY 1`);
+      out.push(...found.map((x) => ({ column: f, value: String(x.v), n: Number(x.n), pos: Number(x.pos ?? 0), referenceCount: refCounts.get(String(x.v)) ?? 0 })));
+      continue;
+    }
+    // Bucketed numbers: exact values from the data, then their count in the reference.
+    const found = await queryRows(conn, `SELECT ${c} AS v, count(*) AS n, sum(CAST(${y} AS INTEGER)) AS pos FROM ${cur} WHERE ${y} IS NOT NULL AND ${c} IS NOT NULL GROUP BY 1 HAVING count(*) >= ${min}`);
+    if (found.length === 0) continue;
+    const inRef = new Map(
+      (await queryRows(conn, `SELECT ${c} AS v, count(*) AS n FROM read_parquet(${sqlString(reference.file)}) WHERE ${c} IN (${found.map((x) => Number(x.v)).join(', ')}) GROUP BY 1`)).map((x) => [Number(x.v), Number(x.n)]),
     );
-  const key = (r: Record<string, unknown>) => {
-    const j = features.findIndex((_, i) => Number(r[`g${i}`]) === 0);
-    return { j, value: String(r[`v${j}`]) };
-  };
-  const found = (await values(cur, ', sum(y) AS pos', `HAVING count(*) >= ${min}`)).map((r) => ({ ...key(r), n: Number(r.n), pos: Number(r.pos ?? 0) }));
-  if (found.length === 0) return [];
-  const refCounts = new Map<string, number>();
-  for (const r of await values(`read_parquet(${sqlString(reference)})`, '', '')) {
-    const { j, value } = key(r);
-    refCounts.set(`${j}\u0000${value}`, Number(r.n));
+    out.push(
+      ...found
+        .map((x) => ({ column: f, value: String(x.v), n: Number(x.n), pos: Number(x.pos ?? 0), referenceCount: inRef.get(Number(x.v)) ?? 0 }))
+        .filter((x) => lifted(x.n, x.referenceCount)),
+    );
   }
-  return found
-    .filter((f) => f.value !== 'null')
-    .map((f) => ({ column: features[f.j], value: f.value, n: f.n, pos: f.pos, referenceCount: refCounts.get(`${f.j}\u0000${f.value}`) ?? 0 }));
+  return out;
+}
+
+/** Exact value counts of a profiled column, or undefined when its profile is bucketed or hashed. */
+function exactCounts(p: ColumnProfile): Map<string, number> | undefined {
+  if (p.kind === 'categorical') return p.categories && !p.categories.some(([v]) => v.startsWith('#')) ? new Map(p.categories) : undefined;
+  if (p.histogram?.exact) return new Map(p.histogram.bins.map(([k, n]) => [String(bucketValue(p.histogram!, k)), n]));
+  return undefined;
 }

@@ -27,14 +27,16 @@ export interface EvidenceInput {
 /** The champion's holdout statistics, by model and holdout digest: they never change, so a worker computes them once. */
 const baselines = new Map<string, { global: RateCounts; confident: ConfidentCounts }>();
 
-export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: EvidenceInput, notes: string[]): Promise<PoisoningEvidence> {
+export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: EvidenceInput, notes: string[], timings: Record<string, number> = {}): Promise<PoisoningEvidence> {
   if (!input.reference) return { skipped: 'no champion yet to compare with (first run of this model)' };
   const { params, label } = input;
   const slices = sliceColumns(input.current, input.reference.profile, input.features, params);
+  const t0 = performance.now();
   const triggers = {
-    candidates: await triggerCandidates(conn, input.currentFiles, input.reference.file, label, input.features, params),
+    candidates: await triggerCandidates(conn, { files: input.currentFiles, profile: input.current }, input.reference, label, input.features, params),
     referenceRows: input.reference.profile.rows,
   };
+  timings.triggers = Math.round(performance.now() - t0);
   const champion = input.champion;
   if (champion) {
     try {
@@ -43,7 +45,9 @@ export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: Evi
         const sampleOf = (rows: number) => ({ columns: [...input.features, label], modulus: Math.max(1, Math.ceil(rows / params.maxScoredRows)) });
         const sample = sampleOf(input.current.rows);
         if (sample.modulus > 1) notes.push(`label consistency scored a row-hash sample of about 1 in ${sample.modulus} of the batch's ${input.current.rows} rows (maxScoredRows ${params.maxScoredRows})`);
+        const t1 = performance.now();
         const batch = await scoreEvidence(conn, session, input.currentFiles, label, slices, params.confidence, sample);
+        timings.scoring = Math.round(performance.now() - t1);
         let holdout: { global: RateCounts; confident: ConfidentCounts } | undefined;
         if (champion.holdoutPath) {
           const key = `${champion.modelDigest}:${champion.holdoutDigest}:${params.confidence}:${params.maxScoredRows}`;
