@@ -47,6 +47,19 @@ describe('validation report', () => {
     expect(html).toContain('FAILED');
   });
 
+  it('explains tainted-data findings in a table and an expected-vs-observed chart, escaping slice values', () => {
+    const finding = { check: 'labelConsistency' as const, where: 'origin = <b>ORD</b>', column: 'origin', value: '<b>ORD</b>', observed: 0.01, expected: 0.2, rows: 5000, pValue: 1e-30, effect: 0.05, message: 'm' };
+    const html = renderReportHtml({
+      ...report(),
+      findings: [finding],
+      sliceRates: { 'positive rate by origin: expected vs observed': { kind: 'categorical', labels: ['<b>ORD</b>', 'ATL'], reference: [0.2, 0.2], current: [0.01, 0.21] } },
+    });
+    expect(html).toContain('<h2>Tainted data: suspicious slices and patterns</h2>');
+    expect(html).toMatch(/<td>labelConsistency<\/td><td>origin = &lt;b&gt;ORD&lt;\/b&gt;<\/td><td>1\.00%<\/td><td>20\.00%<\/td><td>5000<\/td><td>1\.00e-30<\/td>/);
+    expect(html.match(/<svg /g)).toHaveLength(4);
+    expect(html).not.toContain('<b>ORD');
+  });
+
   it('lists each failed check with its value and threshold in the failure message', () => {
     const message = failureMessage(report(), '/tmp/report.html');
     expect(message.split('\n')[0]).toBe('Data validation failed: 1 of 21 checks failed, nothing was trained (report: /tmp/report.html):');
