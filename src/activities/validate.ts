@@ -13,6 +13,7 @@ import type { ArtifactRef, StepOutput, StepRequest } from '../pipeline/types';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { CheckContext, CheckResult } from '../validation/check-result';
 import type { BatchQuarantine } from '../registry/quarantine';
+import { typeFamily } from '../validation/column-types';
 import { columnKinds } from '../validation/data-schema';
 import { distribution, type Distribution } from '../validation/distributions';
 import { describeFiles, profileFiles, readFooterStats, type DatasetProfile } from '../validation/profile';
@@ -80,6 +81,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
         ...(championModel ? { champion: championModel } : {}),
         label: meta.train.label,
         features: meta.train.features.filter((f) => current.columns[f]),
+        sampleKeys: currentTypes.filter((t) => typeFamily(t.type) !== 'string').map((t) => t.name),
         params: params.poisoning,
       },
       notes,

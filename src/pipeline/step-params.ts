@@ -137,10 +137,11 @@ export const poisoningParamsSchema = z
     /** Global floor: the batch's observed/expected ratio, against the champion's holdout ratio, beyond this factor. */
     maxGlobalRateRatio: z.number().gt(1).default(2),
     /**
-     * The champion scores at most about this many rows of the batch (and of its holdout), chosen by
-     * row hash; larger batches are sampled, and every test uses the sampled counts.
+     * Batches (and champion holdouts) of at least twice this many rows are scored on a row-hash sample
+     * of 1 in floor(rows / maxScoredRows), i.e. between this many and twice as many rows; every test
+     * uses the sampled counts. Smaller batches are scored whole.
      */
-    maxScoredRows: z.number().int().min(1000).default(250_000),
+    maxScoredRows: z.number().int().min(1000).default(100_000),
     /** A prediction is confident when p >= confidence or p <= 1 - confidence. */
     confidence: z.number().gt(0.5).lt(1).default(0.8),
     /** confidentDisagreement runs with at least this many confident rows on both sides. */

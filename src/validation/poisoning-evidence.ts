@@ -21,6 +21,8 @@ export interface EvidenceInput {
   champion?: { modelPath: string; modelDigest: string; holdoutPath?: string; holdoutDigest?: string };
   label: string;
   features: string[];
+  /** Columns whose hash picks the scored sample of a large batch (cheap to hash: not text). */
+  sampleKeys: string[];
   params: PoisoningParams;
 }
 
@@ -42,7 +44,10 @@ export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: Evi
     try {
       const session = await openSession(champion.modelPath);
       try {
-        const sampleOf = (rows: number) => ({ columns: [...input.features, label], modulus: Math.max(1, Math.ceil(rows / params.maxScoredRows)) });
+        // Hashing text columns of every row costs more than scoring the sample, so the sample is
+        // keyed on the non-text columns (the event time among them when the snapshot has one).
+        const keys = [...input.sampleKeys];
+        const sampleOf = (rows: number) => ({ columns: keys.length ? keys : [...input.features, label], modulus: Math.max(1, Math.floor(rows / params.maxScoredRows)) });
         const sample = sampleOf(input.current.rows);
         if (sample.modulus > 1) notes.push(`label consistency scored a row-hash sample of about 1 in ${sample.modulus} of the batch's ${input.current.rows} rows (maxScoredRows ${params.maxScoredRows})`);
         const t1 = performance.now();
