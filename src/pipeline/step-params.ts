@@ -252,6 +252,24 @@ export const gateSchema = z
   .strict()
   .refine((g) => g.min !== undefined || g.max !== undefined, 'a gate needs min, max or both');
 
+/**
+ * The champion/challenger gate, judged by a paired test on the same holdout rows (DeLong's
+ * test for AUC, a paired z-test on per-row values otherwise). The default asks for a
+ * significant improvement, so a candidate whose point estimate is worse is never promoted.
+ */
+export const comparisonSchema = z
+  .object({
+    /** @default auc */
+    metric: z.enum(['auc', 'logLoss', 'brier', 'accuracy']).default('auc'),
+    /** `superiority`: better by more than `margin`; `non-inferiority`: not worse by more than `margin`. @default superiority */
+    test: z.enum(['superiority', 'non-inferiority']).default('superiority'),
+    /** δ, in the metric's units (e.g. 0.005 AUC). @default 0 */
+    margin: z.number().min(0).max(1).default(0),
+    /** One-sided error rate: the claim holds with confidence 1 − α. @default 0.05 */
+    alpha: z.number().gt(0).max(0.5).default(0.05),
+  })
+  .strict();
+
 export const evaluateParamsSchema = z
   .object({
     /** Picks the candidate carried forward (the best by it) and is the headline of the report. */
@@ -264,6 +282,8 @@ export const evaluateParamsSchema = z
     candidates: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a step id')).min(1).optional(),
     /** Columns to slice the holdout by; every candidate and the champion get metrics per slice. */
     slices: z.array(sliceSchema).default([]),
+    /** Paired champion/challenger gate, applied whenever a champion exists; `off` turns it off. */
+    comparison: z.union([comparisonSchema, z.literal('off')]).default(() => comparisonSchema.parse({})),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -362,6 +382,7 @@ export type ColumnPin = z.infer<typeof columnPinSchema>;
 export type TrainParams = z.infer<typeof trainParamsSchema>;
 export type EvaluateParams = z.infer<typeof evaluateParamsSchema>;
 export type Gate = z.infer<typeof gateSchema>;
+export type Comparison = z.infer<typeof comparisonSchema>;
 export type SliceSpec = z.infer<typeof sliceSchema>;
 export type MetricName = (typeof metricNames)[number];
 export type RegisterParams = z.infer<typeof registerParamsSchema>;
