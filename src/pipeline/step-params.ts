@@ -352,6 +352,25 @@ export const canaryAnalysisSchema = z
   })
   .strict();
 
+/**
+ * How long a step holds. `sequential`: analysed after every `interval` on all its traffic so far,
+ * the step ends when its checks decide (harm judged by always-valid confidence sequences at
+ * level `alpha`), after `minDuration` and by `maxDuration`, where it is inconclusive.
+ * `fixed`: one analysis after one `interval` (inconclusive when a sample is short).
+ */
+export const canaryHoldSchema = z
+  .object({
+    /** @default sequential */
+    mode: z.enum(['sequential', 'fixed']).default('sequential'),
+    /** @default one `interval` */
+    minDuration: waitSchema.optional(),
+    /** @default six `interval`s */
+    maxDuration: waitSchema.optional(),
+    /** Bound on each check's false-rollback rate, however many analyses a step takes. @default 0.05 */
+    alpha: z.number().gt(0).max(0.2).default(0.05),
+  })
+  .strict();
+
 export const canaryParamsSchema = z
   .object({
     /** Canary traffic share per step, in percent, rising; the last is usually 100. */
@@ -361,9 +380,10 @@ export const canaryParamsSchema = z
       .max(20)
       .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'steps must rise, e.g. [10, 25, 50, 100]')
       .default([10, 25, 50, 100]),
-    /** How long each step holds before its analysis. */
+    /** How long each step holds before its analysis; with a sequential hold, the time between analyses. */
     interval: waitSchema.default('5 minutes'),
     analysis: canaryAnalysisSchema.prefault({}),
+    hold: canaryHoldSchema.prefault({}),
     /** What an inconclusive analysis waits for: an `approve` or `reject` update on the canary workflow. */
     decisionTimeout: waitSchema.default('1 hour'),
     /** What an unanswered decision becomes: rollback by default, so silence never ships a model. */
@@ -389,3 +409,4 @@ export type RegisterParams = z.infer<typeof registerParamsSchema>;
 export type PromoteParams = z.infer<typeof promoteParamsSchema>;
 export type CanaryParams = z.infer<typeof canaryParamsSchema>;
 export type CanaryAnalysisParams = z.infer<typeof canaryAnalysisSchema>;
+export type CanaryHoldParams = z.infer<typeof canaryHoldSchema>;
