@@ -140,3 +140,12 @@ describe('sequential hold of one canary step', () => {
     expect(holdPlan(5000, { alpha: 0.05 })).toEqual({ intervalMs: 5000, minMs: 5000, maxMs: 30_000, alpha: 0.05 });
   });
 });
+
+describe('live quality on a handful of labels', () => {
+  it('is not judged below 10 labels of each class: an AUC of 0 on 4 labels is noise, not evidence', () => {
+    const r = lookAtStep(input({ auc: 0, labels: 4, positives: 1 }, { auc: 0.7 }), plan, 5000, 1);
+    expect(r.analysis.verdict).toBe('pass');
+    expect(r.analysis.checks.find((c) => c.name === 'liveAuc')).toMatchObject({ verdict: 'pending' });
+    expect(r.analysis.checks.find((c) => c.name === 'liveAuc')!.evidence).toBeUndefined();
+  });
+});

@@ -45,6 +45,9 @@ export interface HoldLook {
  */
 const TAU = { errorRate: 0.1, quality: 0.1 } as const;
 
+/** Labels of each class, per version, before live quality is judged. */
+const MIN_CLASS = 10;
+
 /** Checks whose verdict comes from a confidence sequence here. */
 const SEQUENTIAL = new Set<CheckResult['name']>(['errorRate', 'liveAuc', 'liveAccuracy']);
 
@@ -117,10 +120,14 @@ function qualityChecks(input: AnalysisInput, alpha: number): SequentialCheck[] {
   const { canary, champion } = input.measurement.cumulative;
   const labelled = canary.labels >= t.minLabels && champion.labels >= t.minLabels;
   const counts = `${canary.labels} canary and ${champion.labels} champion labels so far`;
-  if (canary.auc === null || champion.auc === null || canary.accuracy === null || champion.accuracy === null) {
+  // The variance formulas are large-sample ones: with a handful of labels an AUC of 0 or 1 has a
+  // Hanley–McNeil variance of 0, which would read as certainty. Below MIN_CLASS labels of each
+  // class on either side, quality is not judged at all.
+  const classes = (w: VersionWindow) => Math.min(w.positives, w.labels - w.positives);
+  if (canary.auc === null || champion.auc === null || canary.accuracy === null || champion.accuracy === null || classes(canary) < MIN_CLASS || classes(champion) < MIN_CLASS) {
     // The last step waits for labels when they are required; earlier steps leave quality to later ones.
     const verdict = t.requireLabels && input.lastStep ? 'inconclusive' : 'pending';
-    return [{ name: 'liveAuc', verdict, canary: round(canary.auc), baseline: round(champion.auc), limit: null, message: `${counts}: live quality needs labels of both classes from both versions` }];
+    return [{ name: 'liveAuc', verdict, canary: round(canary.auc), baseline: round(champion.auc), limit: null, message: `${counts}: live quality needs ${MIN_CLASS} labels of each class from both versions` }];
   }
   const auc = confidenceSequence(canary.auc - champion.auc, aucStandardError(canary) ** 2 + aucStandardError(champion) ** 2, Math.max(TAU.quality, 2 * t.maxAucDrop), alpha, -t.maxAucDrop, {
     canary: canary.labels,

@@ -153,7 +153,9 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
             : { verdict: 'inconclusive', checks: [], reasons: [`measurement: ${error}`] };
         state.recordAnalysis(measurement, result, error, measurement ? baselineFor({ ...analysisInput, measurement }) : undefined);
         if (looked) state.recordLook(looked.look, looked.elapsedMs, plan!);
-        if (looked && !looked.decided) {
+        // An unreachable server may be back at the next look; only the maximum duration ends the wait.
+        const retry = plan && !measurement && Date.now() - stepStart < plan.maxMs;
+        if ((looked && !looked.decided) || retry) {
           state.setStage('holding');
           continue;
         }
