@@ -149,3 +149,23 @@ describe('live quality on a handful of labels', () => {
     expect(r.analysis.checks.find((c) => c.name === 'liveAuc')!.evidence).toBeUndefined();
   });
 });
+
+describe('the hold spec', () => {
+  it('defaults to a sequential hold at alpha 0.05', async () => {
+    const { canaryParamsSchema } = await import('../pipeline/step-params');
+    expect(canaryParamsSchema.parse({}).hold).toEqual({ mode: 'sequential', alpha: 0.05 });
+  });
+
+  it.each([
+    [{ minDuration: '2 minutes', maxDuration: '30s' }, 'hold.minDuration: minDuration must not exceed maxDuration'],
+    [{ maxDuration: 'soon' }, 'hold.maxDuration'],
+    [{ alpha: 0.5 }, 'hold.alpha'],
+    [{ mode: 'forever' }, 'hold.mode'],
+  ])('rejects %o naming the field', async (hold, field) => {
+    const { canaryParamsSchema } = await import('../pipeline/step-params');
+    const r = canaryParamsSchema.safeParse({ hold });
+    expect(r.success).toBe(false);
+    const issues = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
+    expect(issues).toContain(field);
+  });
+});

@@ -369,7 +369,17 @@ export const canaryHoldSchema = z
     /** Bound on each check's false-rollback rate, however many analyses a step takes. @default 0.05 */
     alpha: z.number().gt(0).max(0.2).default(0.05),
   })
-  .strict();
+  .strict()
+  .refine((h) => !h.minDuration || !h.maxDuration || waitMs(h.minDuration) <= waitMs(h.maxDuration), {
+    message: 'minDuration must not exceed maxDuration',
+    path: ['minDuration'],
+  });
+
+/** Milliseconds of a `waitSchema` text (already validated), for comparisons between fields. */
+function waitMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd])/.exec(text.trim())!;
+  return Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
 
 export const canaryParamsSchema = z
   .object({
