@@ -64,7 +64,14 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
       idempotencyKey: stepKey(req),
       auditAction: 'model.promote',
       origin: `temporal:${req.ctx.workflowId}/${req.ctx.runId}`,
-      evidence: { workflowId: req.ctx.workflowId, runId: req.ctx.runId, report: evaluation.report, ...(approval ? { approval } : {}) },
+      evidence: {
+        workflowId: req.ctx.workflowId,
+        runId: req.ctx.runId,
+        report: evaluation.report,
+        // The paired champion/challenger test the promotion rests on: estimate, interval, p-value.
+        ...(evaluation.comparison ? { comparison: evaluation.comparison } : {}),
+        ...(approval ? { approval } : {}),
+      },
     });
     const serving = params.alias === 'champion' ? await followChampion(deps, req.ctx.model, version, move.fromVersion, log) : undefined;
     return {

@@ -28,6 +28,9 @@ export interface ModelEvaluation {
   /** Per sliced column, one entry per slice value in report order. */
   slices: Record<string, SliceResult[]>;
   roc: RocPoint[];
+  /** P(label = 1) per holdout row, in file order: what the paired champion/challenger test compares. */
+  scores: Float32Array;
+  labels: Uint8Array;
 }
 
 export async function evaluateModel(modelPath: string, holdoutPath: string, o: EvaluateModelOptions): Promise<ModelEvaluation> {
@@ -40,6 +43,8 @@ export async function evaluateModel(modelPath: string, holdoutPath: string, o: E
     metrics: { ...binary, msPerRow: scored.msPerRow, singleRowMs: scored.singleRowMs, modelBytes: o.modelBytes },
     slices,
     roc: rocCurve(scored.scores, scored.labels, o.rocPoints ?? 101),
+    scores: scored.scores,
+    labels: scored.labels,
   };
 }
 

@@ -35,6 +35,23 @@ const report: EvaluationReport = {
     { metric: 'auc', compare: 'delta', formula: 'candidate.auc - champion.auc', candidate: 0.69, champion: 0.67, observed: 0.02, min: -0.005, passed: true },
     { metric: 'auc', compare: 'value', formula: 'candidate.auc[origin=ORD]', candidate: null, champion: null, observed: null, min: 0.55, slice: { column: 'origin', value: 'ORD' }, passed: false, reason: 'auc[origin=ORD]: candidate metric is missing' },
   ],
+  comparison: {
+    metric: 'auc',
+    test: 'superiority',
+    margin: 0,
+    alpha: 0.05,
+    method: 'DeLong',
+    rows: 100,
+    candidate: 0.69,
+    champion: 0.67,
+    improvement: 0.02,
+    standardError: 0.015,
+    interval: { lower: -0.0047, upper: 0.0447, confidence: 0.9 },
+    bound: 0,
+    pValue: 0.0912,
+    passed: false,
+    reason: 'superiority not shown: the candidate is not better than the champion by more than 0 with confidence 95%',
+  },
   blessed: false,
   reasons: ['auc[origin=ORD]: candidate metric is missing'],
   formulas: { ...GATE_FORMULAS },
@@ -55,6 +72,18 @@ describe('renderReportHtml', () => {
     expect(html).toMatch(/class="fail">fail<\/td>/);
     expect(html).toContain('Slices by <code>origin</code>');
     expect(html).toContain('123,456');
+  });
+
+  it('shows the paired comparison with its interval, p-value and verdict', () => {
+    expect(html).toContain('paired test on the same rows');
+    expect(html).toContain('<th>90% interval</th>');
+    expect(html).toContain('<td>[-0.0047, 0.0447]</td>');
+    expect(html).toContain('<td>0.0912</td>');
+    expect(html).toContain('superiority not shown');
+  });
+
+  it('says why there is no comparison when there is no champion', () => {
+    expect(renderReportHtml({ ...report, champion: null, comparison: null })).toContain('No champion to compare with.');
   });
 
   it('escapes text that comes from specs and trainers', () => {

@@ -34,6 +34,8 @@ ${r.reasons.length ? `<ul>${r.reasons.map((x) => `<li class="fail">${esc(x)}</li
 ${rocSvg(entries.map((e, i) => ({ label: `${e.id} (AUC ${fmt(e.metrics.auc)})`, colour: colour(e, i), points: e.roc, dashed: e.role === 'champion' })))}
 <h2>Metrics on the same holdout rows</h2>
 ${metricsTable(entries, r)}
+<h2>Champion/challenger: paired test on the same rows</h2>
+${comparisonSection(r)}
 <h2>Gates</h2>
 ${gatesTable(r)}
 ${slicesSection(entries, r)}
@@ -62,6 +64,17 @@ function gatesTable(r: EvaluationReport): string {
 <td class="${g.passed ? 'pass' : 'fail'}">${g.passed ? 'pass' : 'fail'}</td><td class="text">${esc(g.reason ?? '')}</td></tr>`;
   });
   return `<table><tr><th>formula</th><th>candidate</th><th>champion</th><th>observed</th><th>required</th><th>verdict</th><th>reason</th></tr>${rows.join('')}</table>`;
+}
+
+function comparisonSection(r: EvaluationReport): string {
+  const c = r.comparison;
+  if (!c) return `<p>${r.champion ? 'Turned off in the spec.' : 'No champion to compare with.'}</p>`;
+  const pct = `${+(c.interval.confidence * 100).toFixed(2)}%`;
+  return `<table><tr><th>metric</th><th>test</th><th>method</th><th>candidate</th><th>champion</th><th>improvement</th><th>std. error</th><th>${pct} interval</th><th>required lower bound &gt;</th><th>p-value</th><th>&alpha;</th><th>verdict</th></tr>
+<tr><td class="text">${esc(c.metric)}</td><td class="text">${esc(c.test)} (margin ${c.margin})</td><td class="text">${esc(c.method)}</td><td>${fmt(c.candidate)}</td><td>${fmt(c.champion)}</td>
+<td>${fmt(c.improvement)}</td><td>${fmt(c.standardError)}</td><td>[${fmt(c.interval.lower)}, ${fmt(c.interval.upper)}]</td><td>${fmt(c.bound)}</td><td>${fmtP(c.pValue)}</td><td>${c.alpha}</td>
+<td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? 'pass' : 'fail'}</td></tr></table>
+<p class="${c.passed ? 'pass' : 'fail'}">${esc(c.reason)}</p>`;
 }
 
 function slicesSection(entries: ReportEntry[], r: EvaluationReport): string {
@@ -106,6 +119,10 @@ function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   if (v !== 0 && Math.abs(v) < 0.001) return v.toExponential(2);
   return Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
+
+function fmtP(p: number): string {
+  return p >= 0.001 ? p.toFixed(4) : p.toExponential(2);
 }
 
 function fmtInt(v: number | null | undefined): string {

@@ -308,6 +308,24 @@ export const gateSchema = z
   .strict()
   .refine((g) => g.min !== undefined || g.max !== undefined, 'a gate needs min, max or both');
 
+/**
+ * The champion/challenger gate, judged by a paired test on the same holdout rows (DeLong's
+ * test for AUC, a paired z-test on per-row values otherwise). The default asks for a
+ * significant improvement, so a candidate whose point estimate is worse is never promoted.
+ */
+export const comparisonSchema = z
+  .object({
+    /** @default auc */
+    metric: z.enum(['auc', 'logLoss', 'brier', 'accuracy']).default('auc'),
+    /** `superiority`: better by more than `margin`; `non-inferiority`: not worse by more than `margin`. @default superiority */
+    test: z.enum(['superiority', 'non-inferiority']).default('superiority'),
+    /** δ, in the metric's units (e.g. 0.005 AUC). @default 0 */
+    margin: z.number().min(0).max(1).default(0),
+    /** One-sided error rate: the claim holds with confidence 1 − α. @default 0.05 */
+    alpha: z.number().gt(0).max(0.5).default(0.05),
+  })
+  .strict();
+
 export const evaluateParamsSchema = z
   .object({
     /** Picks the candidate carried forward (the best by it) and is the headline of the report. */
@@ -320,6 +338,8 @@ export const evaluateParamsSchema = z
     candidates: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a step id')).min(1).optional(),
     /** Columns to slice the holdout by; every candidate and the champion get metrics per slice. */
     slices: z.array(sliceSchema).default([]),
+    /** Paired champion/challenger gate, applied whenever a champion exists; `off` turns it off. */
+    comparison: z.union([comparisonSchema, z.literal('off')]).default(() => comparisonSchema.parse({})),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -388,6 +408,35 @@ export const canaryAnalysisSchema = z
   })
   .strict();
 
+/**
+ * How long a step holds. `sequential`: analysed after every `interval` on all its traffic so far,
+ * the step ends when its checks decide (harm judged by always-valid confidence sequences at
+ * level `alpha`), after `minDuration` and by `maxDuration`, where it is inconclusive.
+ * `fixed`: one analysis after one `interval` (inconclusive when a sample is short).
+ */
+export const canaryHoldSchema = z
+  .object({
+    /** @default sequential */
+    mode: z.enum(['sequential', 'fixed']).default('sequential'),
+    /** @default one `interval` */
+    minDuration: waitSchema.optional(),
+    /** @default six `interval`s */
+    maxDuration: waitSchema.optional(),
+    /** Bound on each check's false-rollback rate, however many analyses a step takes. @default 0.05 */
+    alpha: z.number().gt(0).max(0.2).default(0.05),
+  })
+  .strict()
+  .refine((h) => !h.minDuration || !h.maxDuration || waitMs(h.minDuration) <= waitMs(h.maxDuration), {
+    message: 'minDuration must not exceed maxDuration',
+    path: ['minDuration'],
+  });
+
+/** Milliseconds of a `waitSchema` text (already validated), for comparisons between fields. */
+function waitMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd])/.exec(text.trim())!;
+  return Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
 export const canaryParamsSchema = z
   .object({
     /** Canary traffic share per step, in percent, rising; the last is usually 100. */
@@ -397,9 +446,10 @@ export const canaryParamsSchema = z
       .max(20)
       .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'steps must rise, e.g. [10, 25, 50, 100]')
       .default([10, 25, 50, 100]),
-    /** How long each step holds before its analysis. */
+    /** How long each step holds before its analysis; with a sequential hold, the time between analyses. */
     interval: waitSchema.default('5 minutes'),
     analysis: canaryAnalysisSchema.prefault({}),
+    hold: canaryHoldSchema.prefault({}),
     /** What an inconclusive analysis waits for: an `approve` or `reject` update on the canary workflow. */
     decisionTimeout: waitSchema.default('1 hour'),
     /** What an unanswered decision becomes: rollback by default, so silence never ships a model. */
@@ -418,9 +468,11 @@ export type ColumnPin = z.infer<typeof columnPinSchema>;
 export type TrainParams = z.infer<typeof trainParamsSchema>;
 export type EvaluateParams = z.infer<typeof evaluateParamsSchema>;
 export type Gate = z.infer<typeof gateSchema>;
+export type Comparison = z.infer<typeof comparisonSchema>;
 export type SliceSpec = z.infer<typeof sliceSchema>;
 export type MetricName = (typeof metricNames)[number];
 export type RegisterParams = z.infer<typeof registerParamsSchema>;
 export type PromoteParams = z.infer<typeof promoteParamsSchema>;
 export type CanaryParams = z.infer<typeof canaryParamsSchema>;
 export type CanaryAnalysisParams = z.infer<typeof canaryAnalysisSchema>;
+export type CanaryHoldParams = z.infer<typeof canaryHoldSchema>;

@@ -18,6 +18,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -27,6 +28,7 @@ import {
 } from '@temporalio/workflow';
 import type { createCanaryActivities } from '../activities/canary';
 import { analyseStep, baselineFor, type StepAnalysis, type StepMeasurement } from '../canary/analysis';
+import { holdPlan, lookAtStep, nextWaitMs } from '../canary/sequential-hold';
 import { CanaryState, type CanaryInput, type CanaryStatus, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
 import type { StepResult } from '../pipeline/types';
 import { ApprovalGate } from './approval-gate';
@@ -126,11 +128,6 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
       const stepStart = Date.now();
       state.beginStep(weight, stepStart, holdMs, applied.serverStartedAt);
       report();
-      log.info('canary step holds', { step: i + 1, weight, holdMs });
-      if (await condition(aborted, holdMs)) break;
-
-      state.setStage('analysing');
-      const { measurement, error } = await measure(canaryMeasure, model, champion, candidate, stepStart, state.startedAtMs);
       const analysisInput = {
         thresholds: params.analysis,
         previousBaseline: state.baseline,
@@ -138,10 +135,33 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
         weight,
         lastStep: i === params.steps.length - 1,
       };
-      const analysis: StepAnalysis = measurement
-        ? analyseStep({ ...analysisInput, measurement })
-        : { verdict: 'inconclusive', checks: [], reasons: [`measurement: ${error}`] };
-      state.recordAnalysis(measurement, analysis, error, measurement ? baselineFor({ ...analysisInput, measurement }) : undefined);
+      // Histories recorded before sequential holds have no `hold` and keep their single analysis.
+      const plan = params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined;
+      let analysis: StepAnalysis | undefined;
+      for (let look = 1; !analysis; look++) {
+        const waitMs = plan ? nextWaitMs(plan, Date.now() - stepStart) : holdMs;
+        log.info('canary step holds', { step: i + 1, weight, holdMs: waitMs, look });
+        if (await condition(aborted, waitMs)) break;
+
+        state.setStage('analysing');
+        const { measurement, error } = await measure(canaryMeasure, model, champion, candidate, stepStart, state.startedAtMs);
+        const looked = plan && measurement ? lookAtStep({ ...analysisInput, measurement }, plan, Date.now() - stepStart, look) : undefined;
+        const result: StepAnalysis = looked
+          ? looked.analysis
+          : measurement
+            ? analyseStep({ ...analysisInput, measurement })
+            : { verdict: 'inconclusive', checks: [], reasons: [`measurement: ${error}`] };
+        state.recordAnalysis(measurement, result, error, measurement ? baselineFor({ ...analysisInput, measurement }) : undefined);
+        if (looked) state.recordLook(looked.look, looked.elapsedMs, plan!);
+        // An unreachable server may be back at the next look; only the maximum duration ends the wait.
+        const retry = plan && !measurement && Date.now() - stepStart < plan.maxMs;
+        if ((looked && !looked.decided) || retry) {
+          state.setStage('holding');
+          continue;
+        }
+        analysis = result;
+      }
+      if (!analysis) break;
       log.info('canary step analysed', { step: i + 1, weight, verdict: analysis.verdict, reasons: analysis.reasons });
       report();
 
@@ -169,6 +189,16 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
     }
     throw err;
   }
+}
+
+/** The sequential hold of every step, from the canary's params (durations parsed here, where msFromDuration is). */
+function sequentialPlan(params: ParsedCanaryInput['params']) {
+  const hold = params.hold!;
+  return holdPlan(msFromDuration(params.interval), {
+    minMs: hold.minDuration ? msFromDuration(hold.minDuration) : undefined,
+    maxMs: hold.maxDuration ? msFromDuration(hold.maxDuration) : undefined,
+    alpha: hold.alpha,
+  });
 }
 
 async function measure(canaryMeasure: CanaryActivities['canaryMeasure'], model: string, champion: number, candidate: number, stepStartedAtMs: number, canaryStartedAtMs: number): Promise<{ measurement?: StepMeasurement; error?: string }> {

@@ -80,6 +80,11 @@ describe('week-by-week simulation', () => {
       expect(w.check!.reasons[0]).toMatch(/^\d{5,} rows arrived after the champion's data window \(ends 2001-03-(12|19) 00:00:00; trigger at 1000\)$/);
       expect(['promoted', 'rejected']).toContain(w.check!.outcome);
       expect(w.check!.candidateAuc).toBeGreaterThan(0.5);
+      // Every decision carries the paired test it rests on; a promotion needs a significant AUC gain.
+      const cmp = w.check!.comparison!;
+      expect(cmp).toMatchObject({ test: 'superiority', margin: 0, alpha: 0.05 });
+      expect(cmp.passed).toBe(w.check!.outcome === 'promoted');
+      expect(cmp.passed).toBe(cmp.pValue < 0.05 && cmp.lower > 0);
     }
     expect(report.weeks[2].check).toBeUndefined();
     expect(lines.filter((l) => l.startsWith('week '))).toHaveLength(3);
