@@ -117,6 +117,7 @@ function entry(id: string, role: ReportEntry['role'], ref: ArtifactRef, e: Model
     metrics: e.metrics,
     slices: e.slices,
     roc: e.roc,
+    calibration: e.calibration,
   };
 }
 

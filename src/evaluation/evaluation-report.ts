@@ -3,7 +3,7 @@
  * as an artifact next to a readable HTML rendering of it (report-html.ts).
  */
 import type { GateResult } from './gates';
-import type { RocPoint } from './metrics';
+import type { CalibrationBin, RocPoint } from './metrics';
 import type { SliceResult } from './slices';
 
 /** One scored model: a candidate or the champion. */
@@ -22,6 +22,8 @@ export interface ReportEntry {
   metrics: Record<string, number>;
   slices: Record<string, SliceResult[]>;
   roc: RocPoint[];
+  /** Reliability diagram; absent in reports written before it was recorded. */
+  calibration?: CalibrationBin[];
 }
 
 export interface EvaluationReport {

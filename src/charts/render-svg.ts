@@ -1,0 +1,37 @@
+/**
+ * Renders a Vega-Lite spec to a static SVG string on the server. One renderer for every chart
+ * Slipway draws: the self-contained HTML reports (which must carry no scripts) and the console
+ * pages (whose Content-Security-Policy allows no `eval`, which Vega in the browser would need).
+ *
+ * Vega and Vega-Lite are ESM-only; a dynamic import keeps this CommonJS code base loading them
+ * natively (a static import would be compiled to `require`, which cannot load them).
+ */
+import type { TopLevelSpec } from './chart-specs';
+
+/** The one function of Vega-Lite used here (its types need a module resolution this project does not use). */
+interface VegaLite {
+  compile(spec: TopLevelSpec): { spec: import('vega').Spec };
+}
+type VegaModules = [typeof import('vega'), VegaLite];
+let modules: Promise<VegaModules> | undefined;
+
+// A specifier in a variable stays a real `import()` under the CommonJS transform, and keeps the
+// type checker from resolving vega-lite's ESM-only typings.
+const VEGA_LITE = 'vega-lite';
+const load = (): Promise<VegaModules> => (modules ??= Promise.all([import('vega'), import(VEGA_LITE) as Promise<VegaLite>]));
+
+/** The chart as an `<svg>` element with `role="img"` and `aria-label` set to `title`. */
+export async function renderSvg(spec: TopLevelSpec, title: string): Promise<string> {
+  const [vega, vl] = await load();
+  const compiled = vl.compile({ ...spec, description: title }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    // Vega writes its own root attributes; the label makes the figure readable by screen readers.
+    return svg.replace('<svg ', `<svg role="img" aria-label="${escapeAttr(title)}" `);
+  } finally {
+    view.finalize();
+  }
+}
+
+const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
