@@ -50,7 +50,7 @@ export function lineChart(series: LineSeries[], o: LineChartOptions): TopLevelSp
       x: { field: 'x', type: o.xType ?? 'quantitative', title: o.xTitle, ...(square ? { scale: square } : {}), ...(o.xType === 'ordinal' ? { sort: null } : {}) },
       y: { field: 'y', type: 'quantitative' as const, title: o.yTitle, scale: square ?? { zero: !o.fitY } },
       color: { field: 'series', type: 'nominal' as const, title: null, scale: { domain: names, range: colors }, legend: { orient: 'right' as const } },
-      strokeDash: { field: 'series', type: 'nominal' as const, scale: { domain: names, range: dashes }, legend: null },
+      strokeDash: { field: 'series', type: 'nominal' as const, title: null, scale: { domain: names, range: dashes }, legend: { orient: 'right' as const } },
       order: { field: 'order', type: 'quantitative' as const },
     },
   };

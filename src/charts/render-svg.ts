@@ -27,8 +27,10 @@ export async function renderSvg(spec: TopLevelSpec, title: string): Promise<stri
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
-    // Vega writes its own root attributes; the label makes the figure readable by screen readers.
-    return svg.replace('<svg ', `<svg role="img" aria-label="${escapeAttr(title)}" `);
+    // One accessible image per chart: Vega's per-mark ARIA roles would make every line and bar
+    // a separately announced graphic without a name, so they go, and the root carries the title.
+    const plain = svg.replace(/ (role|aria-roledescription|aria-label|aria-hidden)="[^"]*"/g, '');
+    return plain.replace('<svg ', `<svg role="img" aria-label="${escapeAttr(title)}" `);
   } finally {
     view.finalize();
   }

@@ -23,7 +23,9 @@ export class ReportReader {
       const store = this.store;
       hit = (async () => {
         const sha256 = parseArtifactUri(uri);
-        return store.readJson({ uri, sha256, bytes: 0, name: 'report', mediaType: 'application/json' });
+        const bytes = await store.sizeOf(sha256);
+        if (bytes === undefined) throw new Error(`report ${uri} is not in the artifact store`);
+        return store.readJson({ uri, sha256, bytes, name: 'report', mediaType: 'application/json' });
       })();
       hit.catch(() => this.cache.delete(uri));
       if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);

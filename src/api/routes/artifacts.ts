@@ -27,7 +27,9 @@ export async function sendArtifact(deps: ArtifactRoutesDeps, request: FastifyReq
   const owner = await findArtifactOwner(deps.registry, sha256);
   if (!owner) return notFound(reply, `No model version owns artifact ${sha256}`);
   authorize(request.principal, 'model.read', { model: owner.model });
-  const path = await deps.artifacts.localPath({ uri: artifactUri(sha256), sha256, bytes: 0, name: owner.role, mediaType: owner.mediaType });
+  const bytes = await deps.artifacts.sizeOf(sha256);
+  if (bytes === undefined) return notFound(reply, `Artifact ${sha256} of ${owner.model} v${owner.version} is missing from the artifact store`);
+  const path = await deps.artifacts.localPath({ uri: artifactUri(sha256), sha256, bytes, name: owner.role, mediaType: owner.mediaType });
   // Reports are self-contained pages: let them style themselves, nothing else (no scripts, no fetches).
   reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox");
   reply.header('x-content-type-options', 'nosniff');

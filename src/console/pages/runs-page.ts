@@ -36,7 +36,7 @@ export async function runDetail(deps: ConsoleDeps, ctx: PageContext, workflowId:
   const deps_ = await stepDependencies(deps.pipelinesDir, status.pipeline);
   const layers = layout(status.steps, deps_);
   const uiUrl = deps.slipway.url(status.workflowId, status.runId);
-  const dag = html`<div class="dag" role="list" aria-label="Steps by dependency depth">${layers.map(
+  const dag = html`<div class="dag" role="list" aria-label="Steps by dependency depth" tabindex="0">${layers.map(
     (layer) => html`<div class="layer">${layer.map((s) => html`<div class="step ${s.state}" role="listitem"><strong>${s.id}</strong> <small>${s.kind}</small><br>${badge(s.state, STATE_TONE[s.state])}${
       deps_[s.id]?.length ? html`<br><small>after ${deps_[s.id].join(', ')}</small>` : ''
     }</div>`)}</div>`,
