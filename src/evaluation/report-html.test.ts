@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GATE_FORMULAS, type EvaluationReport, type ReportEntry } from './evaluation-report';
 import { renderReportHtml } from './report-html';
 
@@ -41,11 +41,16 @@ const report: EvaluationReport = {
 };
 
 describe('renderReportHtml', () => {
-  const html = renderReportHtml(report);
+  let html: string;
+  beforeAll(async () => {
+    html = await renderReportHtml(report);
+  });
 
   it('draws one ROC curve per candidate and one, dashed, for the champion', () => {
-    expect(html.match(/<polyline/g)).toHaveLength(3);
-    expect(html.match(/<polyline[^>]*stroke-dasharray/g)).toHaveLength(1);
+    // Vega draws each series as its own line mark (layer 0 is the chance diagonal).
+    const lines = html.split('<g class="mark-line role-mark layer_1_marks"').slice(1).map((chunk) => chunk.slice(0, chunk.indexOf('</g>')));
+    expect(lines).toHaveLength(3);
+    expect(lines.filter((l) => /stroke-dasharray="6,\s?4"/.test(l))).toHaveLength(1);
     expect(html).toContain('train-gbm (AUC 0.6900)');
   });
 

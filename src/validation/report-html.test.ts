@@ -35,11 +35,13 @@ function report(): ValidationReport {
 }
 
 describe('validation report', () => {
-  it('renders one self-contained page with a reference-vs-current chart per column', () => {
-    const html = renderReportHtml(report());
+  it('renders one self-contained page with a reference-vs-current chart per column', async () => {
+    const html = await renderReportHtml(report());
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html.match(/<svg /g)).toHaveLength(3);
-    expect(html).toContain('<rect class="ref"');
+    // Vega draws the reference bars in the reference colour, beside the batch's.
+    expect(html).toContain('fill="#b7bcc8"');
+    expect(html).toContain('fill="#2f6fde"');
     expect(html).not.toMatch(/<script|src=|href=/);
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('FAILED');

@@ -8,10 +8,9 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid 
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #eef;text-align:left;vertical-align:top}
 .fail{color:#b00020;font-weight:600}.warn{color:#a15c00;font-weight:600}.pass{color:#1b7f3b}.skipped,.muted{color:#778}
 .badge{display:inline-block;padding:2px 10px;border-radius:10px;color:#fff}.badge.fail{background:#b00020}.badge.pass{background:#1b7f3b}
-rect.ref{fill:#b7bcc8}rect.cur{fill:#2f6fde}.tick{font-size:9px;fill:#556}.axis{stroke:#99a}figure{margin:1rem 0}figcaption{font-weight:600}
-.legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}`;
+figure{margin:1rem 0}figcaption{font-weight:600}`;
 
-export function renderReportHtml(r: ValidationReport): string {
+export async function renderReportHtml(r: ValidationReport): Promise<string> {
   const verdict = r.passed ? '<span class="badge pass">PASSED</span>' : '<span class="badge fail">FAILED</span>';
   const problems = r.checks.filter((c) => c.status === 'fail' || c.status === 'warn');
   const rows = r.checks
@@ -20,9 +19,7 @@ export function renderReportHtml(r: ValidationReport): string {
   const drift = r.drift.columns
     .map((d) => `<tr><td>${h(d.column)}</td><td>${d.method}</td><td>${d.value.toPrecision(4)}</td><td>${d.direction === 'below' ? '&lt;' : '&ge;'} ${d.threshold}</td><td class="${d.drifted ? 'warn' : 'pass'}">${d.drifted ? 'drifted' : 'stable'}</td><td>${d.referenceValues} / ${d.currentValues}</td></tr>`)
     .join('');
-  const charts = Object.entries(r.distributions)
-    .map(([column, d]) => barChart(column, d))
-    .join('');
+  const charts = (await Promise.all(Object.entries(r.distributions).map(([column, d]) => barChart(column, d)))).join('');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Validation ${h(r.model)} ${r.passed ? 'passed' : 'failed'}</title><style>${STYLE}</style></head>
 <body>
@@ -41,7 +38,7 @@ ${r.schema.changed ? `<b>Changed in this run</b>: ${h(r.schema.reason)}.</p><ul>
 <h2>Drift against the reference</h2>
 ${drift ? `<p>${r.drift.drifted.length} of ${r.drift.columns.length} columns drifted${r.drift.detected ? ' — <span class="warn">dataset drift</span>' : ''}.</p><table><tr><th>column</th><th>method</th><th>value</th><th>drift when</th><th>verdict</th><th>values ref / current</th></tr>${drift}</table>` : '<p class="muted">No reference data.</p>'}
 <h2>Distributions</h2>
-<p class="legend"><span style="background:#b7bcc8"></span>reference<span style="background:#2f6fde"></span>this batch (share of non-null values per bin)</p>
+<p>Share of non-null values per bin: the reference against this batch.</p>
 ${charts}
 </body></html>
 `;
