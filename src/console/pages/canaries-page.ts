@@ -47,7 +47,9 @@ export async function canaryLive(deps: ConsoleDeps, ctx: PageContext, model: str
   else weights.push({ x: new Date().toISOString(), y: s.weight });
   const aucPoints = (role: 'canary' | 'champion') => s.steps.map((st, i) => ({ x: `step ${i + 1} (${st.weight}%)`, y: st.measurement?.cumulative[role].auc ?? null }));
   const last = [...s.steps].reverse().find((st) => st.measurement);
-  const scoreBars = last
+  const scored = (role: 'canary' | 'champion') => (last?.measurement?.cumulative[role].scoreCounts ?? []).some((c) => c > 0);
+  const hasAuc = s.steps.some((st) => st.measurement?.cumulative.canary.auc != null || st.measurement?.cumulative.champion.auc != null);
+  const scoreBars = last && scored('canary') && scored('champion')
     ? (['champion', 'canary'] as const).flatMap((role) => {
         const counts = last.measurement!.cumulative[role].scoreCounts;
         const total = counts.reduce((a, b) => a + b, 0) || 1;
@@ -56,7 +58,9 @@ export async function canaryLive(deps: ConsoleDeps, ctx: PageContext, model: str
     : [];
   const [weightSvg, aucSvg, scoreSvg] = await Promise.all([
     renderSvg(lineChart([{ name: 'canary weight %', points: weights }], { xTitle: 'time', yTitle: 'canary traffic %', xType: 'temporal', step: true, width: 420, height: 160 }), 'Canary traffic weight over time'),
-    renderSvg(lineChart([{ name: `canary v${s.candidate}`, points: aucPoints('canary') }, { name: `champion v${s.champion ?? '–'}`, points: aucPoints('champion'), dashed: true, color: '#d62728' }], { xTitle: 'traffic step', yTitle: 'live AUC', xType: 'ordinal', fitY: true, points: true, width: 320, height: 160 }), 'Live AUC of canary and champion per step'),
+    hasAuc
+      ? renderSvg(lineChart([{ name: `canary v${s.candidate}`, points: aucPoints('canary') }, { name: `champion v${s.champion ?? '–'}`, points: aucPoints('champion'), dashed: true, color: '#d62728' }], { xTitle: 'traffic step', yTitle: 'live AUC', xType: 'ordinal', fitY: true, points: true, width: 320, height: 160 }), 'Live AUC of canary and champion per step')
+      : Promise.resolve(''),
     scoreBars.length ? renderSvg(groupedBarChart(scoreBars, { groups: ['champion', 'canary'], colors: ['#b7bcc8', '#2f6fde'], height: 120 }), 'Prediction score distribution of champion and canary') : Promise.resolve(''),
   ]);
   const stepRows = s.steps.map((st, i) => [
@@ -72,7 +76,8 @@ export async function canaryLive(deps: ConsoleDeps, ctx: PageContext, model: str
 <p>Candidate <a href="/ui/models/${m}/versions/${s.candidate}">v${s.candidate}</a> against champion ${s.champion ? html`<a href="/ui/models/${m}/versions/${s.champion}">v${s.champion}</a>` : 'none'}:
 stage <strong class="stage">${s.stage}</strong>, weight <strong class="weight">${s.weight}%</strong>, ${s.steps.length} step(s)${s.verdict ? html`, verdict ${badge(s.verdict, s.verdict === 'passed' ? 'ok' : 'bad')}` : ''}. Started ${when(s.startedAt)}${s.endedAt ? html`, ended ${when(s.endedAt)}` : ''}.</p>
 ${s.reasons.length ? html`<ul>${s.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
-<div class="charts"><figure class="chart">${raw(weightSvg)}</figure><figure class="chart">${raw(aucSvg)}</figure>${scoreSvg ? html`<figure class="chart">${raw(scoreSvg)}</figure>` : ''}</div>
+<div class="charts"><figure class="chart">${raw(weightSvg)}</figure>${aucSvg ? html`<figure class="chart">${raw(aucSvg)}</figure>` : ''}${scoreSvg ? html`<figure class="chart">${raw(scoreSvg)}</figure>` : ''}</div>
+${aucSvg && scoreSvg ? '' : html`<p class="muted">Live AUC and score-shift charts appear once the model server has scored labelled traffic for both versions.</p>`}
 ${table(['step', 'weight', 'started', 'verdict', 'checks (canary vs champion, limit)', 'decision'], stepRows, 'Traffic steps')}
 ${running ? html`<div class="actions">${awaiting ? html`${actionForm(ctx, 'approver', `/ui/canaries/${m}/approve`, 'Approve (continue)')}${actionForm(ctx, 'approver', `/ui/canaries/${m}/reject`, 'Reject (roll back)', { danger: true })}` : ''}${actionForm(ctx, 'approver', `/ui/canaries/${m}/abort`, 'Abort canary', { danger: true })}</div>` : ''}
 </div>`;
