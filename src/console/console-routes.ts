@@ -3,7 +3,7 @@
  * is a route like the API's, naming its action from src/auth/roles.ts, so the same table
  * decides who may see and do what; the token comes from the session cookie instead of the
  * Authorization header. Actions are POSTed forms with a CSRF token and a same-origin check;
- * every response carries a strict Content-Security-Policy. See ARCHITECTURE.md in this folder.
+ * every response carries a strict Content-Security-Policy. Design notes: docs/console.md.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +29,7 @@ import { servingPage } from './pages/serving-page';
 import { trainingPage } from './pages/training-page';
 import { compareDetail, versionDetail } from './pages/version-page';
 import { ReportReader } from './report-reader';
+import { warmUp } from '../charts/render-svg';
 import { ConsoleSessions, sameOrigin } from './session';
 import { parse as parseYaml } from 'yaml';
 
@@ -52,6 +53,9 @@ export const consoleRoutes =
   (options: ConsoleOptions) =>
   async (app: FastifyInstance): Promise<void> => {
     const sessions = options.sessions ?? new ConsoleSessions();
+    // Loaded before the server listens: the first page with a chart would otherwise wait a
+    // second or more for Vega, and so would every request the event loop holds meanwhile.
+    await warmUp().catch((err: unknown) => app.log.warn({ err }, 'could not load the chart library'));
     const reports = new ReportReader(options.artifacts);
     const tokenFrom = (request: FastifyRequest) => sessions.token(request);
     const ctxOf = (request: FastifyRequest): PageContext => ({ principal: request.principal ?? INSECURE_PRINCIPAL, csrf: sessions.csrf(request) });

@@ -170,6 +170,12 @@ describe('Slipway console', () => {
     const served = await context.request.get(`${base}${report}`);
     expect(served.headers()['content-type']).toBe('application/json');
     expect(await served.json()).toMatchObject({ kind: 'evaluation-report', model: MODEL });
+    // The API serves the same artifacts by bearer token: the model file as ONNX; nothing a version does not own.
+    const modelFile = await fetch(`${base}/v1/artifacts/${v2.artifact.sha256}`, { headers: { authorization: `Bearer ${tokens.vic}` } });
+    expect(modelFile.headers.get('content-type')).toBe('application/onnx');
+    expect((await modelFile.arrayBuffer()).byteLength).toBe(v2.artifact.bytes);
+    expect((await api('GET', `/v1/artifacts/${'0'.repeat(64)}`, tokens.vic)).status).toBe(404);
+    expect((await fetch(`${base}/v1/artifacts/${v2.artifact.sha256}`)).status).toBe(401);
 
     const compare = await visit(page, `/ui/models/${MODEL}/compare?a=1&b=2`, 'compare');
     expect(compare).toMatch(/auc\s+0\.\d{4}.*\s+0\.\d{4}/);
