@@ -95,7 +95,7 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
   };
   const [reportRef, pageRef] = await Promise.all([
     deps.store.putJson(report, { name: 'evaluation-report', meta: { blessed: verdict.blessed, chosen: chosen.id } }),
-    deps.store.putBytes(renderReportHtml(report), { name: 'evaluation-page', mediaType: 'text/html; charset=utf-8', meta: { blessed: verdict.blessed } }),
+    renderReportHtml(report).then((page) => deps.store.putBytes(page, { name: 'evaluation-page', mediaType: 'text/html; charset=utf-8', meta: { blessed: verdict.blessed } })),
   ]);
   const model: ArtifactRef = { ...chosenRef, meta: { ...chosenRef.meta, chosenBy: req.ctx.stepId } };
   return {
@@ -142,6 +142,7 @@ function entry(id: string, role: ReportEntry['role'], ref: ArtifactRef, e: Model
     metrics: e.metrics,
     slices: e.slices,
     roc: e.roc,
+    calibration: e.calibration,
   };
 }
 

@@ -149,7 +149,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
     params,
   };
   const reportRef = await deps.store.putJson(report, { name: 'validation-report', meta: { checks: counts.checks, failed: counts.failed, warnings: counts.warnings } });
-  const htmlRef = await deps.store.putBytes(renderReportHtml(report), { name: 'validation-report-html', mediaType: 'text/html; charset=utf-8' });
+  const htmlRef = await deps.store.putBytes(await renderReportHtml(report), { name: 'validation-report-html', mediaType: 'text/html; charset=utf-8' });
   const uris = { json: reportRef.uri, html: htmlRef.uri, htmlPath: await deps.store.localPath(htmlRef) };
   if (!report.passed) {
     const kept = deps.quarantine

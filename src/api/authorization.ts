@@ -23,6 +23,8 @@ declare module 'fastify' {
     action?: Action | 'public';
     /** The model (and alias) acted on, for actions that need a per-model grant. */
     resource?: (request: FastifyRequest) => Resource | Promise<Resource>;
+    /** Where the route reads its token instead of the bearer header (the console's session cookie). */
+    tokenFrom?: (request: FastifyRequest) => string | undefined;
   }
 }
 
@@ -49,7 +51,9 @@ export function installAuthorization(app: FastifyInstance<any, any, any, any, an
       request.principal = INSECURE_PRINCIPAL;
       return;
     }
-    const principal = await options.authenticator.authenticate(bearerToken(request.headers.authorization));
+    const tokenFrom = request.routeOptions.config.tokenFrom;
+    const token = tokenFrom ? tokenFrom(request) : bearerToken(request.headers.authorization);
+    const principal = await options.authenticator.authenticate(token);
     // authorize() throws the 401 with its problem body when there is no principal; an unknown
     // path (no action) answers 401 too, so callers without a token learn nothing about routes.
     if (!principal) authorize(undefined, request.routeOptions.config.action ?? 'model.read');

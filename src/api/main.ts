@@ -8,6 +8,8 @@ import { createLogger } from '../logger';
 import { openGovernance } from '../registry/create-registry';
 import { apiAuthenticator, parseTokenList } from './authenticator';
 import { buildApi } from './server';
+import { createArtifactStore } from '../artifacts/create-artifact-store';
+import { HttpServingAdmin } from '../canary/http-serving-admin';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
     pipelinesDir: config.pipelinesDir,
     authenticator: config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens),
     logger,
+    artifacts: createArtifactStore(config),
+    serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken, 5_000) : undefined,
   });
   const close = async () => {
     await app.close();
@@ -46,7 +50,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void close());
   process.once('SIGINT', () => void close());
-  await app.listen({ host: config.api.host, port: config.api.port });
+  const address = await app.listen({ host: config.api.host, port: config.api.port });
+  logger.info({ console: `${address}/ui` }, 'Slipway console');
 }
 
 main().catch((err) => {

@@ -22,6 +22,10 @@ import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
 import { quarantineRoutes } from './routes/quarantine';
 import type { BatchQuarantine } from '../registry/quarantine';
+import { artifactRoutes } from './routes/artifacts';
+import type { ArtifactStore } from '../artifacts/artifact-store';
+import type { ServingAdmin } from '../canary/serving-admin';
+import { consoleRoutes } from '../console/console-routes';
 
 export interface ApiDeps {
   slipway: SlipwayClient;
@@ -41,6 +45,12 @@ export interface ApiDeps {
    */
   authenticator?: Authenticator;
   logger?: Logger;
+  /** The configured artifact store: serves GET /v1/artifacts/:sha256 and the console's reports. */
+  artifacts?: ArtifactStore;
+  /** The model server's admin API, for the console's Serving page and live quality. */
+  serving?: ServingAdmin;
+  /** Serve the web console under /ui. @default true */
+  console?: boolean;
 }
 
 export async function buildApi(deps: ApiDeps) {
@@ -65,5 +75,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue }));
   await app.register(governanceRoutes({ access: deps.access, audit: deps.audit }));
   if (deps.quarantine) await app.register(quarantineRoutes({ quarantine: deps.quarantine }));
+  if (deps.artifacts) await app.register(artifactRoutes({ registry: deps.registry, artifacts: deps.artifacts }));
+  if (deps.console !== false) await app.register(consoleRoutes({ ...deps, authenticator: deps.authenticator }));
   return app;
 }

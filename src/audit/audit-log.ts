@@ -76,6 +76,8 @@ export interface AuditQuery {
   targetPrefix?: string;
   /** Only entries with a larger seq (for paging forward). */
   afterSeq?: number;
+  /** Only entries with a smaller seq (for paging back, newest first). */
+  beforeSeq?: number;
   /** Newest first instead of oldest first. @default false */
   newestFirst?: boolean;
   /** @default 100, at most 1000 */

@@ -4,7 +4,7 @@
  */
 import type { GateResult } from './gates';
 import type { PairedComparison } from './paired-gate';
-import type { RocPoint } from './metrics';
+import type { CalibrationBin, RocPoint } from './metrics';
 import type { SliceResult } from './slices';
 
 /** One scored model: a candidate or the champion. */
@@ -23,6 +23,8 @@ export interface ReportEntry {
   metrics: Record<string, number>;
   slices: Record<string, SliceResult[]>;
   roc: RocPoint[];
+  /** Reliability diagram; absent in reports written before it was recorded. */
+  calibration?: CalibrationBin[];
 }
 
 export interface EvaluationReport {

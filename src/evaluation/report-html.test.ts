@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GATE_FORMULAS, type EvaluationReport, type ReportEntry } from './evaluation-report';
 import { renderReportHtml } from './report-html';
 
@@ -58,11 +58,16 @@ const report: EvaluationReport = {
 };
 
 describe('renderReportHtml', () => {
-  const html = renderReportHtml(report);
+  let html: string;
+  beforeAll(async () => {
+    html = await renderReportHtml(report);
+  });
 
   it('draws one ROC curve per candidate and one, dashed, for the champion', () => {
-    expect(html.match(/<polyline/g)).toHaveLength(3);
-    expect(html.match(/<polyline[^>]*stroke-dasharray/g)).toHaveLength(1);
+    // Vega draws each series as its own line mark (layer 0 is the chance diagonal).
+    const lines = html.split('<g class="mark-line role-mark layer_1_marks"').slice(1).map((chunk) => chunk.slice(0, chunk.indexOf('</g>')));
+    expect(lines).toHaveLength(3);
+    expect(lines.filter((l) => /stroke-dasharray="6,\s?4"/.test(l))).toHaveLength(1);
     expect(html).toContain('train-gbm (AUC 0.6900)');
   });
 
@@ -82,8 +87,8 @@ describe('renderReportHtml', () => {
     expect(html).toContain('superiority not shown');
   });
 
-  it('says why there is no comparison when there is no champion', () => {
-    expect(renderReportHtml({ ...report, champion: null, comparison: null })).toContain('No champion to compare with.');
+  it('says why there is no comparison when there is no champion', async () => {
+    expect(await renderReportHtml({ ...report, champion: null, comparison: null })).toContain('No champion to compare with.');
   });
 
   it('escapes text that comes from specs and trainers', () => {

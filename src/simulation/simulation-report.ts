@@ -136,7 +136,7 @@ export function renderMarkdown(r: SimulationReport): string {
   ].join('\n');
 }
 
-export function renderSvg(r: SimulationReport): string {
+export function renderSvg(r: SimulationReport): Promise<string> {
   const series: ChartSeries[] = [
     { name: 'champion (retrained)', color: '#1f77b4', values: r.weeks.map((w) => w.champion.auc) },
     { name: `frozen v${r.weeks[0]?.frozen.version ?? '?'}`, color: '#d62728', values: r.weeks.map((w) => w.frozen.auc), dashed: true },
@@ -181,7 +181,7 @@ export async function writeReport(dir: string, r: SimulationReport): Promise<Rep
     html: path.join(dir, 'report.html'),
     svg: path.join(dir, 'auc-by-week.svg'),
   };
-  const svg = renderSvg(r);
+  const svg = await renderSvg(r);
   await writeFile(files.json, `${JSON.stringify(r, null, 2)}\n`);
   await writeFile(files.markdown, renderMarkdown(r));
   await writeFile(files.svg, `${svg}\n`);

@@ -37,19 +37,21 @@ function report(): ValidationReport {
 }
 
 describe('validation report', () => {
-  it('renders one self-contained page with a reference-vs-current chart per column', () => {
-    const html = renderReportHtml(report());
+  it('renders one self-contained page with a reference-vs-current chart per column', async () => {
+    const html = await renderReportHtml(report());
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html.match(/<svg /g)).toHaveLength(3);
-    expect(html).toContain('<rect class="ref"');
+    // Vega draws the reference bars in the reference colour, beside the batch's.
+    expect(html).toContain('fill="#b7bcc8"');
+    expect(html).toContain('fill="#2f6fde"');
     expect(html).not.toMatch(/<script|src=|href=/);
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('FAILED');
   });
 
-  it('explains tainted-data findings in a table and an expected-vs-observed chart, escaping slice values', () => {
+  it('explains tainted-data findings in a table and an expected-vs-observed chart, escaping slice values', async () => {
     const finding = { check: 'labelConsistency' as const, where: 'origin = <b>ORD</b>', column: 'origin', value: '<b>ORD</b>', observed: 0.01, expected: 0.2, rows: 5000, pValue: 1e-30, effect: 0.05, message: 'm' };
-    const html = renderReportHtml({
+    const html = await renderReportHtml({
       ...report(),
       findings: [finding],
       sliceRates: { 'positive rate by origin: expected vs observed': { kind: 'categorical', labels: ['<b>ORD</b>', 'ATL'], reference: [0.2, 0.2], current: [0.01, 0.21] } },

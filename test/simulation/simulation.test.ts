@@ -99,7 +99,9 @@ describe('week-by-week simulation', () => {
       expect(row).toContain(`| ${w.frozen.auc.toFixed(4)} |`);
     });
     const svg = await readFile(files.svg, 'utf8');
-    expect(svg.match(/<circle /g)).toHaveLength(6);
+    // One point per model per week: two models over three weeks.
+    const points = svg.split('<g class="mark-symbol role-mark').slice(1).map((chunk) => chunk.slice(0, chunk.indexOf('</g>')).match(/<path /g)?.length ?? 0);
+    expect(points.reduce((a, b) => a + b, 0)).toBe(6);
     expect(await readFile(files.html, 'utf8')).toContain(svg);
     const json = JSON.parse(await readFile(files.json, 'utf8')) as SimulationReport;
     expect(json.weeks).toHaveLength(3);
