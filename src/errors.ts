@@ -110,6 +110,13 @@ export class AccessControlError extends SlipwayError {
   readonly retryable = false;
 }
 
+/** A workflow's own input (not a pipeline spec) has a bad field; raised in workflows as a non-retryable failure of this type. */
+export class InvalidWorkflowInputError extends SlipwayError {
+  override readonly name = 'InvalidWorkflowInput';
+  readonly code = ERROR_CODES.InvalidWorkflowInput;
+  readonly retryable = false;
+}
+
 /** An audit entry was invalid, so the action it records was not done either. */
 export class AuditError extends SlipwayError {
   override readonly name = 'AuditError';

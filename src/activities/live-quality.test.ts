@@ -65,7 +65,9 @@ describe('retrain policy', () => {
   });
 
   it.each([
-    [{ maxModelAge: 'a week' }, /policy\.maxModelAge: expected a duration/],
+    [{ maxModelAge: 'a week' }, /policy\.maxModelAge: "a week" is not a duration/],
+    // Once parsed as six minutes, so the model retrained at every check.
+    [{ maxModelAge: '6 months' }, /policy\.maxModelAge: "6 months" is not a duration: "months" varies in length .* "2 weeks"/],
     [{ minNewRows: 1.5 }, /policy\.minNewRows: /],
     [{ onLiveQuality: { minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality: give at least one threshold: minAuc, maxAucDrop or minAccuracy/],
     [{ onLiveQuality: { minAuc: 2, minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality\.minAuc: /],

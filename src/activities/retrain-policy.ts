@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { durationSchema } from '../duration/duration-schema';
 import type { LiveQualityPolicy, RetrainPolicy } from '../workflows/continuous-training-status';
 
 /** Failure type of an invalid policy (non-retryable: no retry can fix the input). */
@@ -27,10 +28,7 @@ const liveQualitySchema = z
 
 export const retrainPolicySchema = z
   .object({
-    maxModelAge: z
-      .string()
-      .regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)[a-z]*\s*$/, 'expected a duration such as "7 days", "12h" or "30 minutes"')
-      .optional(),
+    maxModelAge: durationSchema.optional(),
     minNewRows: z.number().int().min(0).optional(),
     onDrift: z.boolean().optional(),
     onLiveQuality: liveQualitySchema.optional(),

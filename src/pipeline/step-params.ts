@@ -4,6 +4,7 @@
  * than the one the user wrote.
  */
 import { z } from 'zod';
+import { durationSchema } from '../duration/duration-schema';
 
 const isoDate = z
   .string()
@@ -13,10 +14,8 @@ const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a colu
 
 export const featureTransforms = ['identity', 'double', 'hour', 'weekday', 'month', 'day'] as const;
 
-/** A length of time for replay windows: `7 days`, `1 day`, `12 hours`, `2 weeks` (or `7d`, `12h`, `2w`). */
-export const durationSchema = z
-  .string()
-  .regex(/^\s*[1-9]\d*\s*(h|hours?|d|days?|w|weeks?)\s*$/i, 'expected a duration such as "7 days", "1 day" or "12 hours"');
+/** A length of time (replay windows, approval and canary waits): one grammar, see src/duration/duration.ts. */
+export { durationSchema };
 
 export const ingestParamsSchema = z
   .object({
@@ -292,19 +291,12 @@ export const promoteParamsSchema = z
     /** `manual`: a blessed candidate waits for an `approve` or `reject` update before the alias moves. */
     mode: z.enum(['auto', 'manual']).default('auto'),
     /** How long a manual promotion waits for a decision. */
-    approvalTimeout: z
-      .string()
-      .regex(/^\d+(\.\d+)?\s*(s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'expected a duration such as "24 hours"')
-      .default('24 hours'),
+    approvalTimeout: durationSchema.default('24 hours'),
     /** What an unanswered approval becomes: rejection by default, so silence never ships a model. */
     onTimeout: z.enum(['reject', 'approve']).default('reject'),
   })
   .strict();
 
-/** A wait such as `5s`, `30 seconds`, `10 minutes`, `1 hour`: canary holds and decision timeouts. */
-export const waitSchema = z
-  .string()
-  .regex(/^\d+(\.\d+)?\s*(s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'expected a duration such as "5s", "10 minutes" or "1 hour"');
 
 export const canaryAnalysisSchema = z
   .object({
@@ -342,10 +334,10 @@ export const canaryParamsSchema = z
       .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'steps must rise, e.g. [10, 25, 50, 100]')
       .default([10, 25, 50, 100]),
     /** How long each step holds before its analysis. */
-    interval: waitSchema.default('5 minutes'),
+    interval: durationSchema.default('5 minutes'),
     analysis: canaryAnalysisSchema.prefault({}),
     /** What an inconclusive analysis waits for: an `approve` or `reject` update on the canary workflow. */
-    decisionTimeout: waitSchema.default('1 hour'),
+    decisionTimeout: durationSchema.default('1 hour'),
     /** What an unanswered decision becomes: rollback by default, so silence never ships a model. */
     onDecisionTimeout: z.enum(['rollback', 'continue']).default('rollback'),
   })

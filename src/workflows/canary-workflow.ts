@@ -41,7 +41,7 @@ import {
   rejectUpdate,
   type AbortRequest,
 } from './definitions';
-import { msFromDuration } from './durations';
+import { toMs } from '../duration/duration';
 import { MEASURE_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
 import { loadTaskQueues, onQueue } from './task-queues';
 import type { TaskQueues } from '../topology/task-queues';
@@ -108,8 +108,8 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
 
   if (champion === null) return finish('skipped', ['no champion to compare with: the first version is promoted without a canary']);
 
-  const holdMs = msFromDuration(params.interval);
-  const decisionMs = msFromDuration(params.decisionTimeout);
+  const holdMs = toMs(params.interval);
+  const decisionMs = toMs(params.decisionTimeout);
   const aborted = () => abortRequest !== undefined;
   const abortReasons = () => [`aborted by ${abortRequest!.by}: ${abortRequest!.reason}`];
   try {

@@ -5,6 +5,7 @@
  * History stays bounded through continue-as-new. Triggers, reasons and the simulation: docs/continuous-training.md.
  */
 import {
+  ApplicationFailure,
   condition,
   continueAsNew,
   defineQuery,
@@ -15,7 +16,8 @@ import {
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import { DurationSyntaxError, toMs } from '../duration/duration';
+import { ERROR_CODES } from '../error-codes';
 import type { createActivities } from '../activities';
 import type { PipelineResult } from './pipeline-status';
 import type { ContinuousTrainingInput, ContinuousTrainingStatus, RetrainAssessment, RetrainDecision } from './continuous-training-status';
@@ -50,7 +52,20 @@ async function probeDrift(probe: NonNullable<RetrainAssessment['probe']>, workfl
   }
 }
 
+/** Milliseconds between checks; a bad `checkEvery` fails the workflow at once instead of its first timer. */
+function checkIntervalMs(checkEvery: string | undefined): number {
+  try {
+    const ms = toMs(checkEvery ?? '1 hour');
+    if (ms > 0) return ms;
+  } catch (err) {
+    if (!(err instanceof DurationSyntaxError)) throw err;
+    throw ApplicationFailure.nonRetryable(`checkEvery: ${err.message}`, ERROR_CODES.InvalidWorkflowInput);
+  }
+  throw ApplicationFailure.nonRetryable(`checkEvery: ${JSON.stringify(checkEvery)} must be longer than zero`, ERROR_CODES.InvalidWorkflowInput);
+}
+
 export async function continuousTraining(input: ContinuousTrainingInput): Promise<ContinuousTrainingStatus> {
+  const checkEveryMs = checkIntervalMs(input.checkEvery);
   const decisions: RetrainDecision[] = [...(input.history ?? [])];
   let checksDone = input.checksDone ?? 0;
   let running: string | undefined;
@@ -99,7 +114,7 @@ export async function continuousTraining(input: ContinuousTrainingInput): Promis
 
     if (input.maxChecks !== undefined && checksDone >= input.maxChecks) break;
     checkRequested = false;
-    await condition(() => checkRequested, (input.checkEvery ?? '1 hour') as Duration);
+    await condition(() => checkRequested, checkEveryMs);
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof continuousTraining>({ ...input, history: decisions, checksDone });

@@ -15,7 +15,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { StepSpec } from '../pipeline/spec-schema';
 import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
@@ -23,7 +23,7 @@ import type { StepRequest, StepResult } from '../pipeline/types';
 import { planCanary } from '../canary/canary-plan';
 import { ApprovalGate } from './approval-gate';
 import { canary, canaryWorkflowId } from './canary-workflow';
-import { msFromDuration } from './durations';
+import { toMs } from '../duration/duration';
 import {
   approveUpdate,
   canaryProgressSignal,
@@ -156,7 +156,7 @@ function awaitApproval(gate: ApprovalGate, stage: StageReporter, step: StepSpec,
   if (step.kind !== 'promote' || step.with.mode !== 'manual') return undefined;
   const blessed = Object.values(request.inputs).some((o) => o?.summary && 'gates' in o.summary && o.summary.blessed === true);
   if (!blessed) return undefined;
-  const timeoutMs = msFromDuration(String(step.with.approvalTimeout ?? '24 hours'));
+  const timeoutMs = toMs(String(step.with.approvalTimeout ?? '24 hours'));
   gate.open(step.id, Date.now(), timeoutMs, step.with.onTimeout === 'approve' ? 'approve' : 'reject');
   stage.lifecycle('awaiting-approval');
   log.info('promotion waits for approval', { step: step.id, timeoutMs });
@@ -171,9 +171,8 @@ function runStep(step: StepSpec, request: StepRequest, queues: TaskQueues | unde
   const kind = STEP_KINDS[step.kind as StepKindName];
   if ('runsAs' in kind && kind.runsAs === 'workflow') return runCanary(request, stage);
   const options = onQueue({
-    // The spec schema only admits ms-style durations, which is what Duration's string form is.
-    startToCloseTimeout: (step.timeout ?? kind.timeout) as Duration,
-    heartbeatTimeout: 'heartbeatTimeout' in kind ? kind.heartbeatTimeout : undefined,
+    startToCloseTimeout: toMs(step.timeout ?? kind.timeout),
+    heartbeatTimeout: 'heartbeatTimeout' in kind ? toMs(kind.heartbeatTimeout) : undefined,
     retry: retryPolicy(step.retry),
     summary: `${step.id} (${step.kind})`,
   }, queues, kind.queue);

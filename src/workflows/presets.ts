@@ -1,6 +1,6 @@
 /** Named timeout and retry presets; call sites pick one instead of repeating literals. */
-import type { Duration } from '@temporalio/common';
 import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { toMs } from '../duration/duration';
 import type { RetrySpec } from '../pipeline/spec-schema';
 
 export const DEFAULT_STEP_RETRY = {
@@ -28,8 +28,8 @@ export function retryPolicy(spec: RetrySpec | undefined): RetryPolicy {
   if (!spec) return { ...DEFAULT_STEP_RETRY };
   return {
     ...spec,
-    initialInterval: spec.initialInterval as Duration,
-    maximumInterval: spec.maximumInterval as Duration,
+    initialInterval: toMs(spec.initialInterval),
+    maximumInterval: toMs(spec.maximumInterval),
   };
 }
 
