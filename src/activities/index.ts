@@ -19,13 +19,14 @@ import type { ServingAdmin } from '../canary/serving-admin';
 import type { PipelineMetrics } from '../observability/pipeline-metrics';
 import { createCanaryActivities } from './canary';
 import { evaluateCandidate } from './evaluate';
-import { rollbackChampion, type RollbackRequest } from './rollback';
+import { createRollbackChampion } from './rollback';
 import { ingestSnapshot } from './ingest';
 import { passReferences } from './noop';
 import { promoteVersion } from './promote';
 import { registerVersion } from './register';
 import { assessRetraining, type AssessRequest } from './assess-retraining';
 import { createResolvePipeline } from './resolve-pipeline';
+import { atActivityBoundary } from './activity-boundary';
 import { defineStep } from './step-activity';
 import { trainCandidate } from './train';
 import { validateSnapshots } from './validate';
@@ -67,8 +68,10 @@ export function createActivities(deps: ActivityDeps) {
   const trainerCode = { cacheInputs: createTrainerFingerprint({ builtinVersion: BUILTIN_TRAINER_VERSION, digest: digests }) };
   const champion = { cacheInputs: createChampionFingerprint(registry) };
   return {
-    resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir, taskQueues: deps.taskQueues }),
-    assessRetraining: (req: AssessRequest) => assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, serving: deps.serving }, req),
+    resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir, taskQueues: deps.taskQueues, logger: deps.logger }),
+    assessRetraining: atActivityBoundary('assessRetraining', deps.logger, (req: AssessRequest) =>
+      assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, serving: deps.serving }, req),
+    ),
     ingest: defineStep(
       deps,
       'ingest',
@@ -105,7 +108,7 @@ export function createActivities(deps: ActivityDeps) {
     ),
     noop: defineStep(deps, 'noop', (p) => STEP_PARAMS.noop.parse(p), async (req) => passReferences(req)),
     taskQueues: createTaskQueuesActivity(deps.taskQueues),
-    rollbackChampion: (req: RollbackRequest) => rollbackChampion({ registry, logger: deps.logger }, req),
+    rollbackChampion: createRollbackChampion({ registry, logger: deps.logger }),
     ...withCanaryMetrics(createCanaryActivities({ logger: deps.logger, store, serving: deps.serving }), deps.metrics),
   };
 }

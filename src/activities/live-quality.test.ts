@@ -82,7 +82,7 @@ describe('retrain policy', () => {
     } catch (err) {
       thrown = err;
     }
-    expect(thrown).toMatchObject({ type: 'InvalidRetrainPolicy', nonRetryable: true });
+    expect(thrown).toMatchObject({ code: 'InvalidRetrainPolicy', retryable: false });
     expect((thrown as Error).message).toMatch(message);
   });
 });

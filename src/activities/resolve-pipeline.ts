@@ -5,13 +5,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import type { Logger } from 'pino';
 import YAML from 'yaml';
 import { InvalidPipelineInputError } from '../errors';
 import { canonicalJson } from '../artifacts/canonical-json';
 import { parsePipelineInput, parsePipelineSpec } from '../pipeline/parse-spec';
 import type { ResolvedPipeline } from '../pipeline/types';
 import type { TaskQueues } from '../topology/task-queues';
+import { atActivityBoundary } from './activity-boundary';
 
 export interface ResolveDeps {
   pipelinesDir: string;
@@ -21,23 +22,11 @@ export interface ResolveDeps {
  * `taskQueues`: this worker's topology, handed to the run with its spec (it is an orchestration
  * worker: resolvePipeline runs on the workflow's own queue); undefined: everything on that queue.
  */
-export function createResolvePipeline(deps: ResolveDeps & { taskQueues?: TaskQueues }) {
-  return async function resolvePipeline(rawInput: unknown): Promise<ResolvedPipeline> {
-    try {
-      const resolved = await resolvePipelineInput(deps, rawInput);
-      return deps.taskQueues ? { ...resolved, taskQueues: deps.taskQueues } : resolved;
-    } catch (err) {
-      if (err instanceof InvalidPipelineInputError) {
-        throw ApplicationFailure.create({
-          type: err.name,
-          message: err.message,
-          nonRetryable: true,
-          details: [{ problems: err.problems }],
-        });
-      }
-      throw err;
-    }
-  };
+export function createResolvePipeline(deps: ResolveDeps & { taskQueues?: TaskQueues; logger: Logger }) {
+  return atActivityBoundary('resolvePipeline', deps.logger, async (rawInput: unknown): Promise<ResolvedPipeline> => {
+    const resolved = await resolvePipelineInput(deps, rawInput);
+    return deps.taskQueues ? { ...resolved, taskQueues: deps.taskQueues } : resolved;
+  });
 }
 
 /** Resolves and validates without Temporal; the HTTP API uses it to answer 400 before starting a run. */

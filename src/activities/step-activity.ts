@@ -1,18 +1,18 @@
 /**
  * The wrapper every step activity goes through: idempotency by step key, the content cache,
- * the attempt number in the result, structured logs, and the translation of Slipway errors into
- * Temporal failures (permanent → non-retryable with a stable type; others retry).
+ * the attempt number in the result, structured logs, and the translation of errors into
+ * Temporal failures at the activity boundary (activity-boundary.ts).
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { StepCache } from '../cache/step-cache';
 import { StepCacheSession } from '../cache/step-cache-session';
 import type { CacheInputs } from '../cache/uncacheable';
-import { isSlipwayError } from '../errors';
 import type { PipelineMetrics, StepOutcome } from '../observability/pipeline-metrics';
 import type { StepOutput, StepRequest, StepResult } from '../pipeline/types';
 import type { StepRecords } from '../step-records/step-records';
+import { toApplicationFailure } from './activity-boundary';
 
 export interface StepActivityDeps {
   logger: Logger;
@@ -82,24 +82,8 @@ export function defineStep<P>(
       return { ...recorded, attempt };
     } catch (err) {
       record('failed');
-      throw toFailure(err, attempt, log);
+      throw toApplicationFailure(err, attempt, log);
     }
   };
 }
 
-export function toFailure(err: unknown, attempt: number, log: Logger): unknown {
-  if (err instanceof ApplicationFailure) return err;
-  if (isSlipwayError(err)) {
-    log.warn({ err, code: err.code }, 'step failed');
-    return ApplicationFailure.create({
-      type: err.name,
-      message: err.message,
-      nonRetryable: !err.retryable,
-      details: [{ attempt, ...err.details }],
-      cause: err,
-    });
-  }
-  if ((err as Error)?.name === 'AbortError' || Context.current().cancellationSignal.aborted) return err;
-  log.error({ err }, 'step failed with an unexpected error; Temporal will retry it');
-  return ApplicationFailure.retryable((err as Error)?.message ?? String(err), (err as Error)?.name ?? 'Error', { attempt });
-}

@@ -42,6 +42,7 @@ import {
   type AbortRequest,
 } from './definitions';
 import { toMs } from '../duration/duration';
+import { ERROR_CODES } from '../error-codes';
 import { MEASURE_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
 import { loadTaskQueues, onQueue } from './task-queues';
 import type { TaskQueues } from '../topology/task-queues';
@@ -203,7 +204,7 @@ async function parseInput(raw: CanaryInput): Promise<ParsedCanaryInput> {
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     if (cause instanceof ApplicationFailure) {
-      throw ApplicationFailure.create({ type: cause.type ?? 'InvalidPipelineInput', message: cause.message, details: cause.details as unknown[] | undefined, nonRetryable: true });
+      throw ApplicationFailure.create({ type: cause.type ?? ERROR_CODES.InvalidPipelineInput, message: cause.message, details: cause.details as unknown[] | undefined, nonRetryable: true });
     }
     throw err;
   }

@@ -24,6 +24,7 @@ import { planCanary } from '../canary/canary-plan';
 import { ApprovalGate } from './approval-gate';
 import { canary, canaryWorkflowId } from './canary-workflow';
 import { toMs } from '../duration/duration';
+import { ERROR_CODES } from '../error-codes';
 import {
   approveUpdate,
   canaryProgressSignal,
@@ -203,7 +204,7 @@ async function runCanary(request: StepRequest, stage: StageReporter): Promise<St
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw ApplicationFailure.create({
-        type: 'CanaryBusy',
+        type: ERROR_CODES.CanaryBusy,
         message: `model "${request.ctx.model}" already has a canary running (workflow ${workflowId}); one canary per model at a time: wait for it to end or abort it, then re-run`,
         nonRetryable: true,
       });
@@ -231,7 +232,7 @@ function rethrowCause(err: unknown): never {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   if (cause instanceof ApplicationFailure) {
     throw ApplicationFailure.create({
-      type: cause.type ?? 'StepFailed',
+      type: cause.type ?? ERROR_CODES.StepFailed,
       message: cause.message,
       details: cause.details as unknown[] | undefined,
       nonRetryable: true,
