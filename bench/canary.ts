@@ -31,7 +31,6 @@ import { createWorker } from '../src/worker';
 import { canaryStatusQuery } from '../src/workflows/definitions';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
 
-/* eslint-disable no-console -- benchmark output */
 const MODEL = 'flight-delay';
 const TOKEN = 'bench-admin-token-0123456789';
 const INTERVAL_MS = 5000;

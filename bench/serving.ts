@@ -26,7 +26,6 @@ import { spawnServer, stopServer } from '../src/serving/server-process';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/training/test-flights';
 
-/* eslint-disable no-console -- benchmark output */
 const MODEL = 'flight-delay';
 const TOKEN = 'bench-admin-token-0123456789';
 const TARGET_P99_MS = 5;

@@ -16,7 +16,6 @@ import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 import { runCommandTrainer } from '../src/training/command-trainer';
 import { writeFlightsWindow } from '../src/training/test-flights';
 
-/* eslint-disable no-console -- benchmark output */
 const root = path.join(__dirname, '..');
 const python = path.join(root, '.venv', 'bin', 'python');
 // The flight-delay pipeline's features.

@@ -21,7 +21,6 @@ import { ingestParamsSchema, validateParamsSchema } from '../src/pipeline/step-p
 import type { StepOutput, StepRequest } from '../src/pipeline/types';
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 
-/* eslint-disable no-console -- benchmark output */
 const THREADS = Number(process.env.SLIPWAY_DUCKDB_THREADS ?? 2);
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;

@@ -111,7 +111,6 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    // eslint-disable-next-line no-console -- entry point: the logger may not exist yet
     console.error(err);
     process.exit(1);
   });

@@ -23,7 +23,6 @@ import { formatSummary } from './print-summary';
 
 const MODEL = 'flight-delay';
 
-/* eslint-disable no-console -- a command-line entry point */
 async function main(): Promise<void> {
   const config = loadConfig();
   const client = await connectClient(config);

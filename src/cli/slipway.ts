@@ -15,7 +15,6 @@ registerModelCommands(program);
 registerGovernanceCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  // eslint-disable-next-line no-console -- entry point
   console.error(`slipway: ${describeError(err)}`);
   process.exit(2);
 });

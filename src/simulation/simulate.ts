@@ -29,7 +29,6 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { reportDirFor, runSimulation, SIMULATION_GATES } from './run-simulation';
 import { renderMarkdown, writeReport } from './simulation-report';
 
-/* eslint-disable no-console -- a command-line entry point */
 
 const positiveInt = (value: string) => {
   const n = Number(value);
