@@ -64,9 +64,10 @@ export function createActivities(deps: ActivityDeps) {
   const { store, registry, duckdbThreads } = deps;
   // Inputs from outside the pipeline that cached kinds depend on (see STEP_KINDS[kind].cache).
   const digests = createFileDigests();
-  const sourceFiles = { cacheInputs: createSourceFingerprint(digests) };
+  const sourceFiles = { cacheInputs: createSourceFingerprint(digests), heartbeat: true };
   const trainerCode = { cacheInputs: createTrainerFingerprint({ builtinVersion: BUILTIN_TRAINER_VERSION, digest: digests }) };
-  const champion = { cacheInputs: createChampionFingerprint(registry) };
+  // Validate and evaluate heartbeat too: with a champion each reads two datasets or scores two models.
+  const champion = { cacheInputs: createChampionFingerprint(registry), heartbeat: true };
   return {
     resolvePipeline: createResolvePipeline({ pipelinesDir: deps.pipelinesDir, taskQueues: deps.taskQueues, logger: deps.logger }),
     assessRetraining: atActivityBoundary('assessRetraining', deps.logger, (req: AssessRequest) =>

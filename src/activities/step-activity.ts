@@ -13,6 +13,7 @@ import type { PipelineMetrics, StepOutcome } from '../observability/pipeline-met
 import type { StepOutput, StepRequest, StepResult } from '../pipeline/types';
 import type { StepRecords } from '../step-records/step-records';
 import { toApplicationFailure } from './activity-boundary';
+import { heartbeating } from './heartbeat';
 
 export interface StepActivityDeps {
   logger: Logger;
@@ -34,7 +35,16 @@ export interface StepActivityDeps {
 export interface StepOptions<P> {
   /** Facts outside params and upstream artifacts that the output depends on; part of the cache key. */
   cacheInputs?: CacheInputs<P>;
+  /**
+   * Heartbeat while the step runs, and give up as soon as the workflow cancels it (see heartbeat.ts).
+   * For kinds with a `heartbeatTimeout` in STEP_KINDS whose work reports no progress of its own.
+   * @default false
+   */
+  heartbeat?: boolean;
 }
+
+/** Well inside the one-minute heartbeat timeouts of STEP_KINDS (the SDK throttles sends anyway). */
+const HEARTBEAT_EVERY_MS = 10_000;
 
 /** The run-scoped key of a step: stable across retries of the same activity. */
 export const stepKey = (req: StepRequest): string => `${req.ctx.workflowId}/${req.ctx.runId}/${req.ctx.stepId}`;
@@ -60,7 +70,8 @@ export function defineStep<P>(
       record('resumed');
       return { ...earlier, attempt };
     }
-    try {
+    // Hashing sources for the cache key can take as long as the work itself, so the heartbeat covers it too.
+    const attemptStep = async (): Promise<StepResult> => {
       const params = parse(req.params);
       const cache =
         req.cache && deps.stepCache && deps.store
@@ -80,6 +91,9 @@ export function defineStep<P>(
       log.info({ ms: Date.now() - started, summary: output.summary, cache: info }, 'step finished');
       record('succeeded');
       return { ...recorded, attempt };
+    };
+    try {
+      return options.heartbeat ? await heartbeating(Context.current(), HEARTBEAT_EVERY_MS, { step: req.ctx.stepId, kind }, attemptStep) : await attemptStep();
     } catch (err) {
       record('failed');
       throw toApplicationFailure(err, attempt, log);

@@ -4,7 +4,6 @@
  * check's value, threshold and verdict goes into a JSON and an HTML report; a failed check of
  * severity `fail` ends the run with DataValidationFailed naming each one. See src/validation.
  */
-import { Context } from '@temporalio/activity';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { withDuckDb } from '../data/duckdb';
 import { DataValidationError, isSlipwayError } from '../errors';
@@ -22,6 +21,7 @@ import { runChecks } from '../validation/run-checks';
 import { loadChampion, resolveSchema, type Champion } from '../validation/schema-in-force';
 import { snapshotMeta } from '../validation/snapshot-meta';
 import { countResults, failureDetails, failureMessage, reportSummary, type ValidationReport } from '../validation/validation-report';
+import { activitySignal } from './heartbeat';
 import { findArtifact } from './upstream';
 
 export interface ValidateDeps {
@@ -40,9 +40,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
   const currentFiles = [await deps.store.localPath(train), await deps.store.localPath(holdout)];
   const referenceFile = await referencePath(deps.store, champion, notes);
 
-  const data = await withDuckDb({ threads: deps.duckdbThreads }, async (conn) => {
-    const signal = cancellationSignal();
-    signal?.addEventListener('abort', () => conn.interrupt(), { once: true });
+  const data = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, async (conn) => {
     const currentTypes = await describeFiles(conn, currentFiles);
     const currentFooter = await readFooterStats(conn, currentFiles);
     const referenceFooter = referenceFile ? await readFooterStats(conn, [referenceFile]) : undefined;
@@ -125,15 +123,6 @@ async function referencePath(store: ArtifactStore, champion: Champion | undefine
   } catch (err) {
     if (!isSlipwayError(err)) throw err;
     notes.push(`champion v${champion!.version}'s training data ${ref.uri} cannot be read (${err.message.split('\n')[0]}); drift and label-rate checks are skipped`);
-    return undefined;
-  }
-}
-
-/** The activity's cancellation signal; absent when called outside an activity (benchmarks, tools). */
-function cancellationSignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
     return undefined;
   }
 }
