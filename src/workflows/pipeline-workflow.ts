@@ -112,6 +112,11 @@ function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> 
       startReady();
       if (run.runningCount() === 0) resolve({ failure });
     };
+    const fail = (step: StepSpec, err: unknown): void => {
+      failure ??= { error: err };
+      run.failedStep(step.id, describeFailure(err), Date.now());
+      ended();
+    };
     const execute = (step: StepSpec, request: StepRequest): void => {
       let pending: Promise<StepResult>;
       try {
@@ -125,11 +130,7 @@ function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> 
           run.succeeded(step.id, result, Date.now());
           ended();
         },
-        (err: unknown) => {
-          failure ??= { error: err };
-          run.failedStep(step.id, describeFailure(err), Date.now());
-          ended();
-        },
+        (err: unknown) => fail(step, err),
       );
     };
     const startReady = (): void => {
@@ -140,7 +141,9 @@ function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> 
         ctx.stage.stepStarted(step.id, run.runningStepIds());
         const request = run.request(step);
         const approval = awaitApproval(ctx.gate, ctx.stage, step, request);
-        if (approval) void approval.then((approved) => execute(step, approved));
+        // A cancellation while the step waits for approval ends the run as cancelled (an unhandled
+        // rejection would instead fail every workflow task and leave the run stuck).
+        if (approval) void approval.then((approved) => execute(step, approved), (err: unknown) => fail(step, err));
         else now.push({ step, request });
       }
       for (const { step, request } of now) execute(step, request);
