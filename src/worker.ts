@@ -51,7 +51,7 @@ export async function createWorker(
     stepCache: new FileStepCache(path.join(config.dataDir, 'step-cache')),
     pipelinesDir: config.pipelinesDir,
     duckdbThreads: config.duckdbThreads,
-    codeVersion: codeVersion(),
+    codeVersion: config.codeVersion ?? gitHead(),
     serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken) : undefined,
     taskQueues: config.taskQueues,
   });
@@ -78,9 +78,8 @@ export async function createWorker(
   };
 }
 
-/** The git commit of the running code, recorded in every model version's lineage. */
-function codeVersion(): string | undefined {
-  if (process.env.SLIPWAY_CODE_VERSION) return process.env.SLIPWAY_CODE_VERSION;
+/** The checkout's commit, when SLIPWAY_CODE_VERSION does not say (a git checkout rather than an image). */
+function gitHead(): string | undefined {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   } catch {
