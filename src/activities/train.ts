@@ -39,7 +39,7 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
   const workDir = await deps.store.scratchDir(`train-${req.ctx.stepId}`);
   const ctx = Context.current();
   // Every progress report is a heartbeat; the last one repeats on a timer while the trainer is quiet.
-  const heartbeat = startHeartbeat<TrainerProgress>(ctx, deps.heartbeatEveryMs ?? 10_000, { phase: 'starting' });
+  const heartbeat = startHeartbeat<TrainerProgress & { step: string }>(ctx, deps.heartbeatEveryMs ?? 10_000, { step: req.ctx.stepId, phase: 'starting' });
   try {
     const result = await runTrainer({
       trainer: params.trainer,
@@ -53,7 +53,7 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
       workDir,
       signal: ctx.cancellationSignal,
       onProgress: (progress) => {
-        heartbeat.report(progress);
+        heartbeat.report({ step: req.ctx.stepId, ...progress });
         log.debug({ progress }, 'training progress');
       },
       onOutput: (stream, line) => log.debug({ stream, line }, 'trainer output'),
