@@ -1,6 +1,7 @@
 /**
- * All activities, built over injected backends. `src/worker.ts` is the only place that
- * constructs the real backends; tests may pass their own.
+ * All activities, built over injected backends. `src/worker.ts` builds the real ones for the
+ * worker (the API, model server, CLI, demo and simulation build the backends they need from the
+ * same config through create-registry.ts and create-artifact-store.ts); tests may pass their own.
  */
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
