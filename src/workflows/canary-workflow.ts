@@ -32,6 +32,7 @@ import type { StepResult } from '../pipeline/types';
 import { ApprovalGate } from './approval-gate';
 import {
   abortSignal,
+  abortSignalDescription,
   approveUpdate,
   canaryProgressSignal,
   canaryApproveDescription,
@@ -43,7 +44,7 @@ import {
 } from './definitions';
 import { toMs } from '../duration/duration';
 import { ERROR_CODES } from '../error-codes';
-import { MEASURE_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
+import { MEASURE_OPTIONS, PARSE_CANARY_INPUT_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
 import { loadTaskQueues, onQueue } from './task-queues';
 import type { TaskQueues } from '../topology/task-queues';
 
@@ -60,7 +61,7 @@ function canaryActivities(queues: TaskQueues | undefined) {
   };
 }
 
-const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>(PARSE_CANARY_INPUT_OPTIONS);
 
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
@@ -76,7 +77,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
   setHandler(rejectUpdate, (req) => gate.decide('rejected', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryRejectDescription });
   setHandler(abortSignal, (req) => {
     abortRequest ??= { by: String(req?.by ?? 'unknown'), reason: String(req?.reason ?? 'no reason given') };
-  });
+  }, { description: abortSignalDescription });
 
   const { canarySetTraffic, canaryMeasure, canaryWriteReport, rollbackTraffic } = canaryActivities(await loadTaskQueues());
   const input = await parseInput(rawInput);

@@ -28,6 +28,7 @@ import { ERROR_CODES } from '../error-codes';
 import {
   approveUpdate,
   canaryProgressSignal,
+  canaryProgressSignalDescription,
   approveUpdateDescription,
   rejectUpdate,
   rejectUpdateDescription,
@@ -66,7 +67,7 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
     description: rejectUpdateDescription,
   });
 
-  setHandler(canaryProgressSignal, (p) => run.progress(p.stepId, { canary: p }));
+  setHandler(canaryProgressSignal, (p) => run.progress(p.stepId, { canary: p }), { description: canaryProgressSignalDescription });
 
   const lean = patched(LEAN_RUN_PATCH);
   const legacyQueues = lean ? undefined : await loadTaskQueues();

@@ -60,6 +60,19 @@ export const MEASURE_OPTIONS = {
   retry: { maximumAttempts: 4, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '4s' },
 } as const satisfies ActivityOptions;
 
+/** Checking a model's retrain triggers reads the registry, counts new rows and asks the model server. */
+export const ASSESS_RETRAINING_OPTIONS = {
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '5s' },
+  summary: 'assess retrain triggers',
+} as const satisfies ActivityOptions;
+
+/** Checking the canary's input is pure and local; a bad input never gets better on retry. */
+export const PARSE_CANARY_INPUT_OPTIONS = {
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 1 },
+} as const satisfies LocalActivityOptions;
+
 export const REPORT_OPTIONS = {
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, initialInterval: '1s' },

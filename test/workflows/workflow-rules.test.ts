@@ -14,9 +14,9 @@ import { resolvePipelineInput } from '../../src/activities/resolve-pipeline';
 import type { StepMeasurement, VersionWindow } from '../../src/canary/analysis';
 import { parseCanaryInput } from '../../src/canary/canary-input';
 import type { StepRequest, StepResult } from '../../src/pipeline/types';
-import { abortSignal, canaryStatusQuery, statusQuery } from '../../src/workflows/definitions';
+import { abortSignal, canaryStatusQuery, continuousTrainingStatusQuery, statusQuery } from '../../src/workflows/definitions';
 import { canary, continuousTraining, pipeline } from '../../src/workflows';
-import { continuousTrainingStatusQuery } from '../../src/workflows/continuous-training-workflow';
+
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 import { WORKFLOWS_PATH } from '../../src/workflows-path';
 
