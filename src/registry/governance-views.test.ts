@@ -5,7 +5,7 @@ import { loadModelCard, renderModelCard } from './model-card';
 import { isRegistryError } from './registry-error';
 import { artifact, move, registration } from './registry-test-fixtures';
 import { SqlModelRegistry } from './sql-model-registry';
-import { describeEachBackend, useTestStore } from './test-backends';
+import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 
 const EVAL_URI = `artifact://sha256/${'e'.repeat(64)}`;
 const VALIDATION_URI = `artifact://sha256/${'f'.repeat(64)}`;

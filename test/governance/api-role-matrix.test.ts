@@ -16,7 +16,7 @@ import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { move, registration } from '../../src/registry/registry-test-fixtures';
-import { BACKENDS } from '../../src/registry/test-backends';
+import { BACKENDS } from '../support/test-backends';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 import { createGovernanceStore, type GovernanceStore } from './governance-store';
