@@ -3,7 +3,7 @@ import { compareVersions, formatComparison, metricHistory } from './compare-vers
 import { formatLineage, versionLineage } from './lineage';
 import { loadModelCard, renderModelCard } from './model-card';
 import { isRegistryError } from './registry-error';
-import { artifact, move, registration } from './registry-test-fixtures';
+import { artifact, move, registration } from '../../test/support/registry-test-fixtures';
 import { SqlModelRegistry } from './sql-model-registry';
 import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { SqlAuditLog } from '../audit/sql-audit-log';
 import { isRegistryError } from './registry-error';
-import { move, registration, registerVersions } from './registry-test-fixtures';
+import { move, registration, registerVersions } from '../../test/support/registry-test-fixtures';
 import { SqlModelRegistry } from './sql-model-registry';
 import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 
