@@ -26,7 +26,7 @@ import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { loadFlightTraffic, replayTraffic } from '../src/serving/replay-traffic';
 import { spawnServer, stopServer } from '../src/serving/server-process';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
-import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/training/test-flights';
+import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
 import { createWorker } from '../src/worker';
 import { canaryStatusQuery } from '../src/workflows/definitions';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';

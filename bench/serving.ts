@@ -24,7 +24,7 @@ import { createAgent, sendJson } from '../src/serving/http-json';
 import { loadFlightTraffic, replayTraffic, type FlightTraffic, type ReplayReport } from '../src/serving/replay-traffic';
 import { spawnServer, stopServer } from '../src/serving/server-process';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
-import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/training/test-flights';
+import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
 
 const MODEL = 'flight-delay';
 const TOKEN = 'bench-admin-token-0123456789';

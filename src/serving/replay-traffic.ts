@@ -8,7 +8,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
 import { queryRows, sqlString, withDuckDb } from '../data/duckdb';
-import { flightsParquetPath } from '../training/test-flights';
+import { flightsParquetPath } from '../data/flights-window';
 import { createAgent, sendJson } from './http-json';
 import type { FeatureRow } from './loaded-model';
 

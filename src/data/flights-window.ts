@@ -4,8 +4,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { sqlString, withDuckDb } from '../data/duckdb';
-import type { FeatureSpec } from './feature-spec';
+import { sqlString, withDuckDb } from './duckdb';
+import type { FeatureSpec } from '../training/feature-spec';
 
 export const FLIGHTS_FEATURES: FeatureSpec = {
   numeric: ['hour', 'weekday', 'month', 'distance'],
