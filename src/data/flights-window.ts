@@ -1,5 +1,6 @@
 /**
- * Test fixture: windows of the real flights data in the shape the ingest step writes
+ * Windows of the real flights data (vega-datasets) in the shape the ingest step writes, for the
+ * traffic replay, the simulation, benchmarks and tests
  * (hour, weekday, month, distance, origin, destination, label, event_time).
  */
 import { createRequire } from 'node:module';
