@@ -5,7 +5,7 @@
  * and says which fired, in words and figures.
  */
 import type { ServingAdmin } from '../canary/serving-admin';
-import { resolvePipelineInput } from './resolve-pipeline';
+import { resolvePipelineInput } from '../pipeline/resolve-pipeline-input';
 import { checkLiveQuality } from './live-quality';
 import { parseRetrainPolicy } from './retrain-policy';
 import { toMs } from '../duration/duration';

@@ -10,7 +10,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Activities } from '../../src/activities';
-import { resolvePipelineInput } from '../../src/activities/resolve-pipeline';
+import { resolvePipelineInput } from '../../src/pipeline/resolve-pipeline-input';
 import type { StepMeasurement, VersionWindow } from '../../src/canary/analysis';
 import { parseCanaryInput } from '../../src/canary/canary-input';
 import type { StepRequest, StepResult } from '../../src/pipeline/types';
