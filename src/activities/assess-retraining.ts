@@ -4,7 +4,7 @@
  * after the champion's data window, the champion's live quality on the model server —
  * and says which fired, in words and figures.
  */
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import { resolvePipelineInput } from '../pipeline/resolve-pipeline-input';
 import { checkLiveQuality } from './live-quality';
 import { parseRetrainPolicy } from './retrain-policy';

@@ -8,7 +8,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { StepMeasurement } from '../canary/analysis';
 import { parseCanaryInput, type ParsedCanaryInput } from '../canary/canary-input';
 import type { CanaryReport } from '../canary/canary-state';
-import type { AppliedDeployment, DeploymentWeights, ServingAdmin } from '../canary/serving-admin';
+import type { AppliedDeployment, DeploymentWeights, ServingAdmin } from '../serving/serving-admin';
 import { DeploymentRefusedError, ServingNotConfiguredError } from '../errors';
 import type { ArtifactRef } from '../pipeline/types';
 import { atActivityBoundary } from './activity-boundary';

@@ -16,7 +16,7 @@ import type { StepRecords } from '../step-records/step-records';
 import { createTaskQueuesActivity } from '../topology/task-queues-activity';
 import type { TaskQueues } from '../topology/task-queues';
 import { BUILTIN_TRAINER_VERSION } from '../training/builtin-trainer';
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import type { PipelineMetrics } from '../observability/pipeline-metrics';
 import { createCanaryActivities } from './canary';
 import { evaluateCandidate } from './evaluate';

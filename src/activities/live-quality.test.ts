@@ -1,7 +1,7 @@
 /** The live-quality trigger's judgement and the policy schema, over a stand-in model server. */
 import { describe, expect, it } from 'vitest';
 import type { VersionWindow } from '../canary/analysis';
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import { ServingUnavailableError } from '../errors';
 import type { LiveQualityPolicy } from '../workflows/continuous-training-status';
 import { checkLiveQuality } from './live-quality';

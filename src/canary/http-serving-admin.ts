@@ -6,7 +6,7 @@
  */
 import { DeploymentRefusedError, ServingUnavailableError } from '../errors';
 import type { VersionWindow } from './analysis';
-import type { AppliedDeployment, DeploymentWeights, ServingAdmin, VersionStatsWindow } from './serving-admin';
+import type { AppliedDeployment, DeploymentWeights, ServingAdmin, VersionStatsWindow } from '../serving/serving-admin';
 
 interface StatsAnswer {
   from: string;
