@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CanaryStatus } from '../src/canary/canary-state';
-import { HttpServingAdmin } from '../src/canary/http-serving-admin';
+import { HttpServingAdmin } from '../src/serving/http-serving-admin';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { loadConfig } from '../src/config';
 import { createLogger, installTemporalLogger } from '../src/logger';

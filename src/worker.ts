@@ -7,7 +7,7 @@ import path from 'node:path';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
-import { HttpServingAdmin } from './canary/http-serving-admin';
+import { HttpServingAdmin } from './serving/http-serving-admin';
 import { FileStepCache } from './cache/file-step-cache';
 import { createArtifactStore } from './artifacts/create-artifact-store';
 import { sweepOrphans } from './artifacts/orphan-sweep';

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Command, InvalidArgumentError } from 'commander';
 import { LocalArtifactStore } from '../artifacts/local-artifact-store';
-import { HttpServingAdmin } from '../canary/http-serving-admin';
+import { HttpServingAdmin } from '../serving/http-serving-admin';
 import { loadConfig } from '../config';
 import { createLogger, installTemporalLogger } from '../logger';
 import { createRegistry } from '../registry/create-registry';
