@@ -39,6 +39,7 @@ demo: worker api
 
 test: setup browser
 	npx tsc --noEmit -p .
+	npm run --silent lint
 	url="$$(bash scripts/postgres.sh)" && SLIPWAY_TEST_POSTGRES_URL="$$url" npx vitest run
 
 bench: setup

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CanaryStatus } from '../src/canary/canary-state';
-import { HttpServingAdmin } from '../src/canary/http-serving-admin';
+import { HttpServingAdmin } from '../src/serving/http-serving-admin';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { loadConfig } from '../src/config';
 import { createLogger, installTemporalLogger } from '../src/logger';
@@ -27,12 +27,11 @@ import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { loadFlightTraffic, replayTraffic } from '../src/serving/replay-traffic';
 import { spawnServer, stopServer } from '../src/serving/server-process';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
-import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/training/test-flights';
+import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
 import { createWorker } from '../src/worker';
 import { canaryStatusQuery } from '../src/workflows/definitions';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
 
-/* eslint-disable no-console -- benchmark output */
 const MODEL = 'flight-delay';
 const TOKEN = 'bench-admin-token-0123456789';
 const INTERVAL_MS = 5000;

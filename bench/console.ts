@@ -26,7 +26,6 @@ import { calibrationCurve, computeMetrics, rocCurve } from '../src/evaluation/me
 import { openGovernance } from '../src/registry/create-registry';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
 
-/* eslint-disable no-console -- benchmark output */
 const VERSIONS = 1000;
 const AUDIT_ENTRIES = 10_000;
 const MODEL = 'flight-delay';

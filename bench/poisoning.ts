@@ -26,7 +26,6 @@ import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 import type { PoisoningSummary } from '../src/validation/poisoning-checks';
 
-/* eslint-disable no-console -- benchmark output */
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;

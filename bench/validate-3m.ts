@@ -24,7 +24,6 @@ import type { StepOutput, StepRequest } from '../src/pipeline/types';
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 
-/* eslint-disable no-console -- benchmark output */
 const THREADS = Number(process.env.SLIPWAY_DUCKDB_THREADS ?? 2);
 const roundsArg = process.argv.indexOf('--rounds');
 const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;

@@ -34,6 +34,11 @@ const envSchema = z.object({
   SLIPWAY_REGISTRY_PATH: z.string().min(1).optional(),
   /** PostgreSQL registry (`postgres://user:password@host:5432/db`); when set, used instead of the SQLite file. Secret: never logged. */
   SLIPWAY_REGISTRY_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL').optional(),
+  /** Git commit of the running code, recorded in every model version's lineage; unset: `git rev-parse HEAD` at start (images set it at build time). */
+  SLIPWAY_CODE_VERSION: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   /** Folder of named pipeline specs (`<name>.yaml`). */
   SLIPWAY_PIPELINES_DIR: z.string().min(1).default('pipelines'),
   SLIPWAY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -116,6 +121,8 @@ export interface Config {
   /** PostgreSQL URL of the registry database; undefined: SQLite at `registryPath`. Contains the password. */
   registryUrl?: string;
   pipelinesDir: string;
+  /** SLIPWAY_CODE_VERSION; undefined: the worker asks git. */
+  codeVersion?: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   duckdbThreads: number;
   maxConcurrentActivities: number;
@@ -161,7 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const temporal = loadClientConnectConfig({
     overrideEnvVars: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined)),
   });
-  return Object.freeze({
+  return Object.freeze(hideSecrets({
     taskQueue: e.SLIPWAY_TASK_QUEUE,
     taskQueues: deriveTaskQueues(e.SLIPWAY_TASK_QUEUE, {
       data: e.SLIPWAY_DATA_TASK_QUEUE,
@@ -174,12 +181,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registryPath: path.resolve(e.SLIPWAY_REGISTRY_PATH ?? path.join(dataDir, 'registry.sqlite')),
     registryUrl: e.SLIPWAY_REGISTRY_URL,
     pipelinesDir: path.resolve(e.SLIPWAY_PIPELINES_DIR),
+    codeVersion: e.SLIPWAY_CODE_VERSION,
     logLevel: e.SLIPWAY_LOG_LEVEL,
     duckdbThreads: e.SLIPWAY_DUCKDB_THREADS,
     maxConcurrentActivities: e.SLIPWAY_MAX_CONCURRENT_ACTIVITIES,
     uiUrl: e.SLIPWAY_UI_URL.replace(/\/$/, ''),
-    api: Object.freeze({ host: e.SLIPWAY_API_HOST, port: e.SLIPWAY_API_PORT, tokens: e.SLIPWAY_API_TOKENS, cliToken: e.SLIPWAY_TOKEN, insecure: e.SLIPWAY_API_INSECURE === 'true' }),
-    serve: Object.freeze({
+    api: Object.freeze(hideSecrets({ host: e.SLIPWAY_API_HOST, port: e.SLIPWAY_API_PORT, tokens: e.SLIPWAY_API_TOKENS, cliToken: e.SLIPWAY_TOKEN, insecure: e.SLIPWAY_API_INSECURE === 'true' }, ['tokens', 'cliToken'])),
+    serve: Object.freeze(hideSecrets({
       host: e.SLIPWAY_SERVE_HOST,
       port: e.SLIPWAY_SERVE_PORT,
       adminToken: e.SLIPWAY_SERVE_ADMIN_TOKEN,
@@ -192,7 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       feedbackCapacity: e.SLIPWAY_SERVE_FEEDBACK_CAPACITY,
       labelWindow: e.SLIPWAY_SERVE_LABEL_WINDOW,
       statsRetentionSeconds: e.SLIPWAY_SERVE_STATS_RETENTION_SECONDS,
-    }),
+    }, ['adminToken'])),
     artifacts: Object.freeze({ s3: e.SLIPWAY_ARTIFACT_URL ? s3Settings(e.SLIPWAY_ARTIFACT_URL, e) : undefined }),
     observability: Object.freeze({
       metrics: e.SLIPWAY_WORKER_METRICS_PORT === undefined ? undefined : { host: e.SLIPWAY_WORKER_METRICS_HOST, port: e.SLIPWAY_WORKER_METRICS_PORT },
@@ -202,7 +210,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connection: temporal.connectionOptions,
       namespace: temporal.namespace ?? 'default',
     }),
-  });
+  }, ['registryUrl']));
+}
+
+/**
+ * Makes the secret `keys` of `settings` non-enumerable: code reads them as usual, while JSON, pino
+ * and util.inspect never see them, so logging a config object cannot leak one. (The Temporal
+ * connection options stay as envconfig builds them: the SDK copies them by spreading; the logger's
+ * redact paths cover them.)
+ */
+function hideSecrets<T extends object>(settings: T, keys: readonly (keyof T)[]): T {
+  for (const key of keys) Object.defineProperty(settings, key, { value: settings[key], enumerable: false, writable: false });
+  return settings;
 }
 
 function s3Settings(url: string, e: z.infer<typeof envSchema>): NonNullable<Config['artifacts']['s3']> {

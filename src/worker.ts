@@ -7,7 +7,7 @@ import path from 'node:path';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
-import { HttpServingAdmin } from './canary/http-serving-admin';
+import { HttpServingAdmin } from './serving/http-serving-admin';
 import { FileStepCache } from './cache/file-step-cache';
 import { createArtifactStore } from './artifacts/create-artifact-store';
 import { sweepOrphans } from './artifacts/orphan-sweep';
@@ -52,7 +52,7 @@ export async function createWorker(
     stepCache: new FileStepCache(path.join(config.dataDir, 'step-cache')),
     pipelinesDir: config.pipelinesDir,
     duckdbThreads: config.duckdbThreads,
-    codeVersion: codeVersion(),
+    codeVersion: config.codeVersion ?? gitHead(),
     serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken) : undefined,
     taskQueues: config.taskQueues,
     quarantine: new SqlQuarantine(registry.db),
@@ -80,9 +80,8 @@ export async function createWorker(
   };
 }
 
-/** The git commit of the running code, recorded in every model version's lineage. */
-function codeVersion(): string | undefined {
-  if (process.env.SLIPWAY_CODE_VERSION) return process.env.SLIPWAY_CODE_VERSION;
+/** The checkout's commit, when SLIPWAY_CODE_VERSION does not say (a git checkout rather than an image). */
+function gitHead(): string | undefined {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   } catch {
@@ -113,7 +112,6 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    // eslint-disable-next-line no-console -- entry point: the logger may not exist yet
     console.error(err);
     process.exit(1);
   });

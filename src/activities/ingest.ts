@@ -19,6 +19,7 @@ import type { IngestParams } from '../pipeline/step-params';
 import type { StepOutput } from '../pipeline/types';
 import { typeFamily, type ColumnType } from '../validation/column-types';
 import type { ConversionFailure, SnapshotMeta } from '../validation/snapshot-meta';
+import { activitySignal } from './heartbeat';
 
 export interface IngestDeps {
   store: ArtifactStore;
@@ -45,7 +46,7 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
   const window = effectiveWindow(params.window, params.source.replay);
   const scratch = await deps.store.scratchDir(`ingest-${stepId}`);
   try {
-    const snap = await withDuckDb({ threads: deps.duckdbThreads }, (conn) => writeSnapshots(conn, params, { pattern, format, window, scratch }));
+    const snap = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, (conn) => writeSnapshots(conn, params, { pattern, format, window, scratch }));
     const label = params.label.name;
     const features = params.features.map((f) => f.name);
     const meta = (split: { rows: number; positiveRate: number | null }): SnapshotMeta => ({

@@ -4,7 +4,7 @@
  * that changed in between is never overwritten on stale evidence.
  */
 import type { Logger } from 'pino';
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import type { ModelRegistry } from '../registry/model-registry';
 import { RegistryError } from '../errors';
 import { isRegistryError } from '../registry/registry-error';

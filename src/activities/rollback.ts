@@ -1,9 +1,8 @@
 /** The registry half of the `rollback` workflow: the audited compare-and-set back to an earlier version. */
-import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { AliasMove, ModelRegistry } from '../registry/model-registry';
 import { rollbackAlias } from '../registry/rollback';
-import { toFailure } from './step-activity';
+import { atActivityBoundary } from './activity-boundary';
 
 export interface RollbackRequest {
   model: string;
@@ -14,13 +13,10 @@ export interface RollbackRequest {
   origin: string;
 }
 
-export async function rollbackChampion(deps: { registry: ModelRegistry; logger: Logger }, req: RollbackRequest): Promise<AliasMove> {
-  const log = deps.logger.child({ activity: 'rollbackChampion', model: req.model });
-  try {
+export function createRollbackChampion(deps: { registry: ModelRegistry; logger: Logger }): (req: RollbackRequest) => Promise<AliasMove> {
+  return atActivityBoundary('rollbackChampion', deps.logger, async (req: RollbackRequest, log) => {
     const move = await rollbackAlias(deps.registry, { model: req.model, toVersion: req.version, actor: req.actor, reason: req.reason, origin: req.origin, idempotencyKey: req.idempotencyKey });
-    log.info({ from: move.fromVersion, to: move.toVersion }, 'champion rolled back');
+    log.info({ model: req.model, from: move.fromVersion, to: move.toVersion }, 'champion rolled back');
     return move;
-  } catch (err) {
-    throw toFailure(err, Context.current().info.attempt, log);
-  }
+  });
 }

@@ -4,7 +4,6 @@
  * check's value, threshold and verdict goes into a JSON and an HTML report; a failed check of
  * severity `fail` ends the run with DataValidationFailed naming each one. See src/validation.
  */
-import { Context } from '@temporalio/activity';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { withDuckDb } from '../data/duckdb';
 import { DataValidationError, isSlipwayError } from '../errors';
@@ -27,6 +26,7 @@ import { poisoningChecks } from '../validation/poisoning-checks';
 import { gatherPoisoningEvidence, type EvidenceInput } from '../validation/poisoning-evidence';
 import { sliceRateCharts } from '../validation/slice-rate-charts';
 import { countResults, failureDetails, failureMessage, reportSummary, topFindings, type ValidationReport } from '../validation/validation-report';
+import { activitySignal } from './heartbeat';
 import { findArtifact, findSummary } from './upstream';
 
 export interface ValidateDeps {
@@ -56,9 +56,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
   const referenceFile = await referencePath(deps.store, champion, notes);
   const championModel = referenceFile ? await championScoring(deps.store, champion, notes) : undefined;
 
-  const data = await withDuckDb({ threads: deps.duckdbThreads }, async (conn) => {
-    const signal = cancellationSignal();
-    signal?.addEventListener('abort', () => conn.interrupt(), { once: true });
+  const data = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, async (conn) => {
     const started = performance.now();
     const currentTypes = await describeFiles(conn, currentFiles);
     const currentFooter = await readFooterStats(conn, currentFiles);
@@ -214,11 +212,3 @@ async function championScoring(store: ArtifactStore, champion: Champion | undefi
   }
 }
 
-/** The activity's cancellation signal; absent when called outside an activity (benchmarks, tools). */
-function cancellationSignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}

@@ -9,7 +9,7 @@ import { openGovernance } from '../registry/create-registry';
 import { apiAuthenticator, parseTokenList } from './authenticator';
 import { buildApi } from './server';
 import { createArtifactStore } from '../artifacts/create-artifact-store';
-import { HttpServingAdmin } from '../canary/http-serving-admin';
+import { HttpServingAdmin } from '../serving/http-serving-admin';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -55,7 +55,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  // eslint-disable-next-line no-console -- entry point
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -24,7 +24,7 @@ import { quarantineRoutes } from './routes/quarantine';
 import type { BatchQuarantine } from '../registry/quarantine';
 import { artifactRoutes } from './routes/artifacts';
 import type { ArtifactStore } from '../artifacts/artifact-store';
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import { consoleRoutes } from '../console/console-routes';
 
 export interface ApiDeps {

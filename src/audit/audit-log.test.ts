@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { AuditError } from '../errors';
-import { describeEachBackend, useTestStore } from '../registry/test-backends';
+import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 import type { AuditEntryInput } from './audit-log';
 import { SqlAuditLog } from './sql-audit-log';
 

@@ -7,13 +7,14 @@
  * natively (a static import would be compiled to `require`, which cannot load them).
  */
 import { createHash } from 'node:crypto';
+import type * as Vega from 'vega';
 import type { TopLevelSpec } from './chart-specs';
 
 /** The one function of Vega-Lite used here (its types need a module resolution this project does not use). */
 interface VegaLite {
-  compile(spec: TopLevelSpec): { spec: import('vega').Spec };
+  compile(spec: TopLevelSpec): { spec: Vega.Spec };
 }
-type VegaModules = [typeof import('vega'), VegaLite];
+type VegaModules = [typeof Vega, VegaLite];
 let modules: Promise<VegaModules> | undefined;
 
 // A specifier in a variable stays a real `import()` under the CommonJS transform, and keeps the

@@ -1,7 +1,7 @@
 /** What the console reads and acts through; the API's composition root passes the same backends it uses. */
 import type { AuditLog } from '../audit/audit-log';
 import type { ArtifactStore } from '../artifacts/artifact-store';
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import type { SlipwayClient } from '../client/slipway-client';
 import type { ModelRegistry } from '../registry/model-registry';
 

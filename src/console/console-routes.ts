@@ -17,7 +17,7 @@ import { sendArtifact } from '../api/routes/artifacts';
 import type { Resource } from '../auth/principal';
 import { isAuthenticationError, isInvalidPipelineInput, isPermissionDeniedError } from '../errors';
 import { abortSignal, approveUpdate, rejectUpdate } from '../workflows/definitions';
-import { resolvePipelineInput } from '../activities/resolve-pipeline';
+import { resolvePipelineInput } from '../pipeline/resolve-pipeline-input';
 import type { ConsoleDeps } from './console-deps';
 import { html, page, type Html, type PageContext } from './html';
 import { auditPage } from './pages/audit-page';

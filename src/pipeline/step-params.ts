@@ -4,6 +4,8 @@
  * than the one the user wrote.
  */
 import { z } from 'zod';
+import { durationSchema } from '../duration/duration-schema';
+import { toMs } from '../duration/duration';
 
 const isoDate = z
   .string()
@@ -13,10 +15,8 @@ const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a colu
 
 export const featureTransforms = ['identity', 'double', 'hour', 'weekday', 'month', 'day'] as const;
 
-/** A length of time for replay windows: `7 days`, `1 day`, `12 hours`, `2 weeks` (or `7d`, `12h`, `2w`). */
-export const durationSchema = z
-  .string()
-  .regex(/^\s*[1-9]\d*\s*(h|hours?|d|days?|w|weeks?)\s*$/i, 'expected a duration such as "7 days", "1 day" or "12 hours"');
+/** A length of time (replay windows, approval and canary waits): one grammar, see src/duration/duration.ts. */
+export { durationSchema };
 
 export const ingestParamsSchema = z
   .object({
@@ -368,19 +368,12 @@ export const promoteParamsSchema = z
     /** `manual`: a blessed candidate waits for an `approve` or `reject` update before the alias moves. */
     mode: z.enum(['auto', 'manual']).default('auto'),
     /** How long a manual promotion waits for a decision. */
-    approvalTimeout: z
-      .string()
-      .regex(/^\d+(\.\d+)?\s*(s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'expected a duration such as "24 hours"')
-      .default('24 hours'),
+    approvalTimeout: durationSchema.default('24 hours'),
     /** What an unanswered approval becomes: rejection by default, so silence never ships a model. */
     onTimeout: z.enum(['reject', 'approve']).default('reject'),
   })
   .strict();
 
-/** A wait such as `5s`, `30 seconds`, `10 minutes`, `1 hour`: canary holds and decision timeouts. */
-export const waitSchema = z
-  .string()
-  .regex(/^\d+(\.\d+)?\s*(s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'expected a duration such as "5s", "10 minutes" or "1 hour"');
 
 export const canaryAnalysisSchema = z
   .object({
@@ -419,23 +412,17 @@ export const canaryHoldSchema = z
     /** @default sequential */
     mode: z.enum(['sequential', 'fixed']).default('sequential'),
     /** @default one `interval` */
-    minDuration: waitSchema.optional(),
+    minDuration: durationSchema.optional(),
     /** @default six `interval`s */
-    maxDuration: waitSchema.optional(),
+    maxDuration: durationSchema.optional(),
     /** Bound on each check's false-rollback rate, however many analyses a step takes. @default 0.05 */
     alpha: z.number().gt(0).max(0.2).default(0.05),
   })
   .strict()
-  .refine((h) => !h.minDuration || !h.maxDuration || waitMs(h.minDuration) <= waitMs(h.maxDuration), {
+  .refine((h) => !h.minDuration || !h.maxDuration || toMs(h.minDuration) <= toMs(h.maxDuration), {
     message: 'minDuration must not exceed maxDuration',
     path: ['minDuration'],
   });
-
-/** Milliseconds of a `waitSchema` text (already validated), for comparisons between fields. */
-function waitMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhd])/.exec(text.trim())!;
-  return Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's' | 'm' | 'h' | 'd'];
-}
 
 export const canaryParamsSchema = z
   .object({
@@ -447,11 +434,11 @@ export const canaryParamsSchema = z
       .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'steps must rise, e.g. [10, 25, 50, 100]')
       .default([10, 25, 50, 100]),
     /** How long each step holds before its analysis; with a sequential hold, the time between analyses. */
-    interval: waitSchema.default('5 minutes'),
+    interval: durationSchema.default('5 minutes'),
     analysis: canaryAnalysisSchema.prefault({}),
     hold: canaryHoldSchema.prefault({}),
     /** What an inconclusive analysis waits for: an `approve` or `reject` update on the canary workflow. */
-    decisionTimeout: waitSchema.default('1 hour'),
+    decisionTimeout: durationSchema.default('1 hour'),
     /** What an unanswered decision becomes: rollback by default, so silence never ships a model. */
     onDecisionTimeout: z.enum(['rollback', 'continue']).default('rollback'),
   })

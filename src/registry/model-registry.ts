@@ -160,8 +160,9 @@ export type RegistryErrorKind =
   | 'batch-decided';
 
 /**
- * Stores model versions and aliases. Implementations: `SqliteModelRegistry`,
- * `PostgresModelRegistry` (both `SqlModelRegistry` over a different database). Every write is
+ * Stores model versions and aliases. Implementation: `SqlModelRegistry` over SQLite
+ * (`SqliteModelRegistry`) or PostgreSQL (`SqlModelRegistry` on a `PostgresDatabase`, see
+ * create-registry.ts). Every write is
  * recorded in the audit log of the same database, in the same transaction.
  */
 export interface ModelRegistry {

@@ -4,9 +4,9 @@ import { RegistryError } from '../errors';
 import { MIGRATIONS } from './migrations';
 import type { RegistryErrorKind } from './model-registry';
 import { isRegistryError } from './registry-error';
-import { artifact, move, registration, registerVersions } from './registry-test-fixtures';
+import { artifact, move, registration, registerVersions } from '../../test/support/registry-test-fixtures';
 import { SqlModelRegistry } from './sql-model-registry';
-import { describeEachBackend, useTestStore } from './test-backends';
+import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 
 async function registryErrorOf(promise: Promise<unknown>, kind: RegistryErrorKind): Promise<RegistryError> {
   const err = await promise.then(

@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import { SqlAuditLog } from '../audit/sql-audit-log';
 import { isRegistryError } from './registry-error';
-import { artifact } from './registry-test-fixtures';
+import { artifact } from '../../test/support/registry-test-fixtures';
 import { SqlQuarantine } from './sql-quarantine';
-import { describeEachBackend, useTestStore } from './test-backends';
+import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 
 describeEachBackend('quarantined batches', (backend) => {
   const store = useTestStore(backend);

@@ -15,6 +15,7 @@ import type { ModelRegistry } from '../registry/model-registry';
 import { loadFlightTraffic, replayTraffic, type ReplayReport } from '../serving/replay-traffic';
 import type { ContinuousTrainingStatus, RetrainPolicy } from '../workflows/continuous-training-status';
 import type { PipelineResult } from '../workflows/pipeline-status';
+import { continuousTrainingStatusQuery } from '../workflows/definitions';
 import { replayWeek, type LiveOptions } from './live-week';
 import type { SimulationReport, SimulationWeek, WeekCheck } from './simulation-report';
 import { scoreWeek, writeWeek, type WeekData, type WeekScore } from './week-evaluation';
@@ -216,7 +217,7 @@ async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, mode
   const done = handle.result().finally(() => (ended = true));
   void done.catch(() => undefined);
   while (!ended && !replay) {
-    const st = await handle.query<ContinuousTrainingStatus>('ctStatus').catch(() => undefined);
+    const st = await handle.query(continuousTrainingStatusQuery).catch(() => undefined);
     if (st?.running) replay = replayTraffic({ baseUrl, model, traffic, rate, feedbackDelayMs: 300, callers: 50, signal: controller.signal });
     else await new Promise((r) => setTimeout(r, 250));
   }

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Command, InvalidArgumentError } from 'commander';
 import { LocalArtifactStore } from '../artifacts/local-artifact-store';
-import { HttpServingAdmin } from '../canary/http-serving-admin';
+import { HttpServingAdmin } from '../serving/http-serving-admin';
 import { loadConfig } from '../config';
 import { createLogger, installTemporalLogger } from '../logger';
 import { createRegistry } from '../registry/create-registry';
@@ -29,7 +29,6 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { reportDirFor, runSimulation, SIMULATION_GATES } from './run-simulation';
 import { renderMarkdown, writeReport } from './simulation-report';
 
-/* eslint-disable no-console -- a command-line entry point */
 
 const positiveInt = (value: string) => {
   const n = Number(value);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelEvidence, SliceCounts } from './label-evidence';
 import { holm, normalP, poisoningChecks, type PoisoningEvidence } from './poisoning-checks';
-import { categoricalColumn, contextOf, profileOf, repeat } from './test-fixtures';
+import { categoricalColumn, contextOf, profileOf, repeat } from '../../test/support/validation-fixtures';
 
 const ctx = (params: Record<string, unknown> = {}) => {
   const p = profileOf([categoricalColumn('origin', repeat(['A', 'B'], 100)), categoricalColumn('label', repeat(['0', '1'], 100), 'INTEGER')]);

@@ -3,7 +3,7 @@ import { validateParamsSchema } from '../pipeline/step-params';
 import { distribution } from './distributions';
 import { renderReportHtml } from './report-html';
 import { runChecks } from './run-checks';
-import { categoricalColumn, contextOf, numericColumn, profileOf, repeat } from './test-fixtures';
+import { categoricalColumn, contextOf, numericColumn, profileOf, repeat } from '../../test/support/validation-fixtures';
 import { countResults, failureMessage, type ValidationReport } from './validation-report';
 
 const reference = profileOf([numericColumn('distance', repeat([100, 200, 300, 400], 1200), 'DOUBLE'), categoricalColumn('origin', repeat(['ATL', 'ORD'], 1200)), categoricalColumn('label', repeat(['0', '0', '0', '1'], 1200), 'INTEGER')]);

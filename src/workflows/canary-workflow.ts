@@ -34,6 +34,7 @@ import type { StepResult } from '../pipeline/types';
 import { ApprovalGate } from './approval-gate';
 import {
   abortSignal,
+  abortSignalDescription,
   approveUpdate,
   canaryProgressSignal,
   canaryApproveDescription,
@@ -43,8 +44,9 @@ import {
   rejectUpdate,
   type AbortRequest,
 } from './definitions';
-import { msFromDuration } from './durations';
-import { MEASURE_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
+import { toMs } from '../duration/duration';
+import { ERROR_CODES } from '../error-codes';
+import { MEASURE_OPTIONS, PARSE_CANARY_INPUT_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
 import { loadTaskQueues, onQueue } from './task-queues';
 import type { TaskQueues } from '../topology/task-queues';
 
@@ -61,7 +63,7 @@ function canaryActivities(queues: TaskQueues | undefined) {
   };
 }
 
-const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>(PARSE_CANARY_INPUT_OPTIONS);
 
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
@@ -77,7 +79,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
   setHandler(rejectUpdate, (req) => gate.decide('rejected', req, Date.now()), { validator: (req) => gate.validate(req), description: canaryRejectDescription });
   setHandler(abortSignal, (req) => {
     abortRequest ??= { by: String(req?.by ?? 'unknown'), reason: String(req?.reason ?? 'no reason given') };
-  });
+  }, { description: abortSignalDescription });
 
   const { canarySetTraffic, canaryMeasure, canaryWriteReport, rollbackTraffic } = canaryActivities(await loadTaskQueues());
   const input = await parseInput(rawInput);
@@ -110,8 +112,8 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
 
   if (champion === null) return finish('skipped', ['no champion to compare with: the first version is promoted without a canary']);
 
-  const holdMs = msFromDuration(params.interval);
-  const decisionMs = msFromDuration(params.decisionTimeout);
+  const holdMs = toMs(params.interval);
+  const decisionMs = toMs(params.decisionTimeout);
   const aborted = () => abortRequest !== undefined;
   const abortReasons = () => [`aborted by ${abortRequest!.by}: ${abortRequest!.reason}`];
   try {
@@ -191,12 +193,12 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
   }
 }
 
-/** The sequential hold of every step, from the canary's params (durations parsed here, where msFromDuration is). */
+/** The sequential hold of every step, from the canary's params (durations parsed here, where toMs is). */
 function sequentialPlan(params: ParsedCanaryInput['params']) {
   const hold = params.hold!;
-  return holdPlan(msFromDuration(params.interval), {
-    minMs: hold.minDuration ? msFromDuration(hold.minDuration) : undefined,
-    maxMs: hold.maxDuration ? msFromDuration(hold.maxDuration) : undefined,
+  return holdPlan(toMs(params.interval), {
+    minMs: hold.minDuration ? toMs(hold.minDuration) : undefined,
+    maxMs: hold.maxDuration ? toMs(hold.maxDuration) : undefined,
     alpha: hold.alpha,
   });
 }
@@ -233,7 +235,7 @@ async function parseInput(raw: CanaryInput): Promise<ParsedCanaryInput> {
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     if (cause instanceof ApplicationFailure) {
-      throw ApplicationFailure.create({ type: cause.type ?? 'InvalidPipelineInput', message: cause.message, details: cause.details as unknown[] | undefined, nonRetryable: true });
+      throw ApplicationFailure.create({ type: cause.type ?? ERROR_CODES.InvalidPipelineInput, message: cause.message, details: cause.details as unknown[] | undefined, nonRetryable: true });
     }
     throw err;
   }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server';
 import { apiAuthenticator } from '../../src/api/authenticator';
 import { createArtifactStore } from '../../src/artifacts/create-artifact-store';
-import { HttpServingAdmin } from '../../src/canary/http-serving-admin';
+import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';

@@ -14,7 +14,7 @@ import { FileDeploymentStore } from '../../src/serving/file-deployment-store';
 import { RegistryModelLoader } from '../../src/serving/model-loader';
 import { buildModelServer, type ModelServer, type ServingLimits } from '../../src/serving/model-server';
 import { exportLogisticRegressionOnnx } from '../../src/training/onnx-export';
-import { FLIGHTS_FEATURES } from '../../src/training/test-flights';
+import { FLIGHTS_FEATURES } from '../../src/data/flights-window';
 
 export const ADMIN_TOKEN = 'serve-admin-token-0123456789';
 

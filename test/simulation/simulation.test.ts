@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
-import { HttpServingAdmin } from '../../src/canary/http-serving-admin';
+import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import { runSimulation } from '../../src/simulation/run-simulation';
 import { writeReport, type SimulationReport } from '../../src/simulation/simulation-report';

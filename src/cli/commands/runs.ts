@@ -1,7 +1,7 @@
 /** `slipway run | status | runs | cancel`. */
 import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
-import { resolvePipelineInput } from '../../activities/resolve-pipeline';
+import { resolvePipelineInput } from '../../pipeline/resolve-pipeline-input';
 import { deepMerge } from '../../pipeline/parse-spec';
 import type { PipelineResult } from '../../workflows/pipeline-status';
 import { formatSummary } from '../print-summary';

@@ -1,6 +1,6 @@
 /** Runs: the list with a start form; one run with its DAG, step states, reports and approval. */
 import { readdir } from 'node:fs/promises';
-import { resolvePipelineInput } from '../../activities/resolve-pipeline';
+import { resolvePipelineInput } from '../../pipeline/resolve-pipeline-input';
 import type { StepStatus } from '../../workflows/pipeline-status';
 import type { ConsoleDeps } from '../console-deps';
 import { actionForm, artifactLink, badge, can, csrfField, fmt, html, raw, table, when, type Html, type PageContext } from '../html';

@@ -4,7 +4,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { ContinuousTrainingInput, ContinuousTrainingStatus } from '../../workflows/continuous-training-status';
 import type { ConsoleDeps } from '../console-deps';
 import { badge, html, table, when, type Html } from '../html';
-import { msFromDuration } from '../../workflows/durations';
+import { toMs } from '../../duration/duration';
 
 const SHOWN_CHECKS = 10;
 
@@ -15,7 +15,7 @@ export async function trainingPage(deps: ConsoleDeps): Promise<Html> {
     const [status, input] = await Promise.all([handle.query<ContinuousTrainingStatus>('ctStatus'), startInput(handle)]);
     const last = status.decisions.at(-1);
     const every = input?.checkEvery ?? '1 hour';
-    const next = last ? new Date(Date.parse(last.at) + msFromDuration(every)).toISOString() : undefined;
+    const next = last ? new Date(Date.parse(last.at) + toMs(every)).toISOString() : undefined;
     const rows = [...status.decisions].reverse().slice(0, SHOWN_CHECKS).map((d) => [
       when(d.at),
       d.retrain ? badge('retrain', 'warn') : badge('no retrain', 'ok'),
