@@ -3,7 +3,7 @@
 #               demo: a champion, a canary analysed on replayed flights, a bad canary rolled back
 #   make test   set everything up and run the whole test suite (what CI runs)
 SHELL := /bin/bash
-.PHONY: demo test setup deps temporal browser dev-server model-server worker stop bench clean
+.PHONY: demo test setup deps temporal browser dev-server model-server worker api stop bench clean
 
 setup: deps temporal
 
@@ -30,11 +30,16 @@ model-server: deps
 worker: deps dev-server model-server
 	@./scripts/worker.sh restart
 
-demo: worker
+api: deps dev-server model-server
+	@./scripts/api.sh restart
+
+demo: worker api
 	@run="$$PWD/data/run" && source scripts/serving-env.sh && source scripts/dev-identity.sh && npm run --silent demo
+	@echo "Slipway console: http://$${SLIPWAY_API_HOST:-127.0.0.1}:$${SLIPWAY_API_PORT:-8080}/ui (token in data/run/console-token)"
 
 test: setup browser
 	npx tsc --noEmit -p .
+	npm run --silent lint
 	url="$$(bash scripts/postgres.sh)" && SLIPWAY_TEST_POSTGRES_URL="$$url" npx vitest run
 
 bench: setup
@@ -42,6 +47,7 @@ bench: setup
 
 stop:
 	@bash scripts/postgres.sh stop >/dev/null 2>&1 || true
+	@./scripts/api.sh stop || true
 	@./scripts/worker.sh stop || true
 	@./scripts/model-server.sh stop || true
 	@if [ -f data/run/temporal.pid ]; then kill $$(cat data/run/temporal.pid) 2>/dev/null || true; rm -f data/run/temporal.pid; echo "Temporal dev server stopped"; fi

@@ -24,7 +24,6 @@ import { createWorker } from '../src/worker';
 import type { PipelineResult } from '../src/workflows/pipeline-status';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
 
-/* eslint-disable no-console -- benchmark output */
 const root = path.join(__dirname, '..');
 const PIPELINES = Number(process.argv[2] ?? 200);
 const STEPS = Number(process.argv[3] ?? 6);

@@ -19,7 +19,6 @@ import { createWorker } from '../src/worker';
 import type { PipelineResult } from '../src/workflows/pipeline-status';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
 
-/* eslint-disable no-console -- benchmark output */
 const root = path.join(__dirname, '..');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 

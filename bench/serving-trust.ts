@@ -14,6 +14,7 @@
  * request it reports is far less sensitive to a busy machine than peak throughput.
  * Usage: npm run bench:serving-trust [-- --baseline <ref>] [--rounds <n>] [--phase inject]
  */
+import type { FastifyInstance } from 'fastify';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -26,9 +27,9 @@ import { createAgent, sendJson } from '../src/serving/http-json';
 import { loadFlightTraffic, type FlightTraffic } from '../src/serving/replay-traffic';
 import { spawnServer, stopServer, type ServerProcess } from '../src/serving/server-process';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
-import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/training/test-flights';
+import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
 
-/* eslint-disable no-console -- benchmark output */
+ 
 const MODEL = 'flight-delay';
 const ADMIN = 'bench-admin-token-0123456789';
 const LABELER = 'bench-labeler-token-0123456789abcdef';
@@ -99,7 +100,7 @@ async function buildInProcess(srcRoot: string, registryPath: string, artifactRoo
     limits: { rateLimitPerSecond: 1_000_000 },
     processMetrics: false,
   });
-  return { app: server.app as import('fastify').FastifyInstance, close: async () => { await server.app.close(); await registry.close(); } };
+  return { app: server.app as FastifyInstance, close: async () => { await server.app.close(); await registry.close(); } };
 }
 
 /** Median server CPU per request (µs) of each side, driven by `inject` in alternating blocks. */
@@ -114,7 +115,7 @@ async function injectPhase(baselineRoot: string, dir: string, registryPath: stri
       const res = await side.app.inject({ method: 'PUT', url: `/admin/v1/models/${MODEL}/deployment`, headers: { authorization: `Bearer ${ADMIN}` }, payload: { versions: [{ version: versions[0], weight: 90 }, { version: versions[1], weight: 10 }] } });
       if (res.statusCode !== 200) throw new Error(`in-process PUT deployment answered ${res.statusCode}: ${res.body}`);
     }
-    const block = async (app: import('fastify').FastifyInstance, n: number): Promise<number> => {
+    const block = async (app: FastifyInstance, n: number): Promise<number> => {
       let next = 0;
       let failed = 0;
       const started = process.cpuUsage();

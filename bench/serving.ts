@@ -25,9 +25,8 @@ import { createAgent, sendJson } from '../src/serving/http-json';
 import { loadFlightTraffic, replayTraffic, type FlightTraffic, type ReplayReport } from '../src/serving/replay-traffic';
 import { spawnServer, stopServer } from '../src/serving/server-process';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
-import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/training/test-flights';
+import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
 
-/* eslint-disable no-console -- benchmark output */
 const MODEL = 'flight-delay';
 const TOKEN = randomBytes(32).toString('hex');
 const TARGET_P99_MS = 5;

@@ -14,9 +14,8 @@ import { computeMetrics } from '../src/evaluation/metrics';
 import { scoreModel } from '../src/evaluation/score-model';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 import { runCommandTrainer } from '../src/training/command-trainer';
-import { writeFlightsWindow } from '../src/training/test-flights';
+import { writeFlightsWindow } from '../src/data/flights-window';
 
-/* eslint-disable no-console -- benchmark output */
 const root = path.join(__dirname, '..');
 const python = path.join(root, '.venv', 'bin', 'python');
 // The flight-delay pipeline's features.

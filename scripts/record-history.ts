@@ -19,7 +19,6 @@ import { createLogger, installTemporalLogger } from '../src/logger';
 import { createWorker } from '../src/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/search-attributes';
 
-/* eslint-disable no-console -- script output */
 const root = path.join(__dirname, '..');
 
 /** Two branches that join: exercises ready-step scheduling, parallel steps and upstream inputs. */

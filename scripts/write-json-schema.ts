@@ -5,5 +5,4 @@ import { pipelineInputJsonSchema } from '../src/pipeline/json-schema';
 
 const file = path.join(__dirname, '..', 'docs', 'pipeline-input.schema.json');
 writeFileSync(file, `${JSON.stringify(pipelineInputJsonSchema(), null, 2)}\n`);
-// eslint-disable-next-line no-console -- script output
 console.log(`wrote ${file}`);

@@ -48,6 +48,11 @@ const envSchema = z.object({
   SLIPWAY_SOURCE_MAX_FILES: positiveInt.default(10_000),
   /** Most files and folders one glob expansion may visit. */
   SLIPWAY_SOURCE_MAX_WALK: positiveInt.default(200_000),
+  /** Git commit of the running code, recorded in every model version's lineage; unset: `git rev-parse HEAD` at start (images set it at build time). */
+  SLIPWAY_CODE_VERSION: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   /** Folder of named pipeline specs (`<name>.yaml`). */
   SLIPWAY_PIPELINES_DIR: z.string().min(1).default('pipelines'),
   SLIPWAY_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -198,6 +203,8 @@ export interface Config {
   pipelinesDir: string;
   /** Where pipeline sources may be read from (src/data/data-roots.ts). */
   dataRoots: DataRoots;
+  /** SLIPWAY_CODE_VERSION; undefined: the worker asks git. */
+  codeVersion?: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   duckdbThreads: number;
   maxConcurrentActivities: number;
@@ -276,7 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const temporal = loadClientConnectConfig({
     overrideEnvVars: Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined)),
   });
-  return Object.freeze({
+  return Object.freeze(hideSecrets({
     taskQueue: e.SLIPWAY_TASK_QUEUE,
     taskQueues: deriveTaskQueues(e.SLIPWAY_TASK_QUEUE, {
       data: e.SLIPWAY_DATA_TASK_QUEUE,
@@ -294,12 +301,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFiles: e.SLIPWAY_SOURCE_MAX_FILES,
       maxWalkEntries: e.SLIPWAY_SOURCE_MAX_WALK,
     }),
+    codeVersion: e.SLIPWAY_CODE_VERSION,
     logLevel: e.SLIPWAY_LOG_LEVEL,
     duckdbThreads: e.SLIPWAY_DUCKDB_THREADS,
     maxConcurrentActivities: e.SLIPWAY_MAX_CONCURRENT_ACTIVITIES,
     uiUrl: e.SLIPWAY_UI_URL.replace(/\/$/, ''),
-    api: Object.freeze({ host: e.SLIPWAY_API_HOST, port: e.SLIPWAY_API_PORT, tokens: e.SLIPWAY_API_TOKENS, cliToken: e.SLIPWAY_TOKEN, insecure: e.SLIPWAY_API_INSECURE === 'true' }),
-    serve: Object.freeze({
+    api: Object.freeze(hideSecrets({ host: e.SLIPWAY_API_HOST, port: e.SLIPWAY_API_PORT, tokens: e.SLIPWAY_API_TOKENS, cliToken: e.SLIPWAY_TOKEN, insecure: e.SLIPWAY_API_INSECURE === 'true' }, ['tokens', 'cliToken'])),
+    serve: Object.freeze(hideSecrets({
       host: e.SLIPWAY_SERVE_HOST,
       port: e.SLIPWAY_SERVE_PORT,
       adminToken: adminTokens[0],
@@ -319,7 +327,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       labelWindow: e.SLIPWAY_SERVE_LABEL_WINDOW,
       statsRetentionSeconds: e.SLIPWAY_SERVE_STATS_RETENTION_SECONDS,
       statsMaxBytes: e.SLIPWAY_SERVE_STATS_MAX_BYTES,
-    }),
+    }, ['adminToken', 'adminTokens', 'labelerToken'])),
     trust: Object.freeze({
       signingKey: e.SLIPWAY_RUN_SIGNING_KEY,
       devPrincipal: e.SLIPWAY_DEV_PRINCIPAL ? `dev:${e.SLIPWAY_DEV_PRINCIPAL}` : undefined,
@@ -336,7 +344,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connection: temporal.connectionOptions,
       namespace: temporal.namespace ?? 'default',
     }),
-  });
+  }, ['registryUrl']));
+}
+
+/**
+ * Makes the secret `keys` of `settings` non-enumerable: code reads them as usual, while JSON, pino
+ * and util.inspect never see them, so logging a config object cannot leak one. (The Temporal
+ * connection options stay as envconfig builds them: the SDK copies them by spreading; the logger's
+ * redact paths cover them.)
+ */
+function hideSecrets<T extends object>(settings: T, keys: readonly (keyof T)[]): T {
+  for (const key of keys) Object.defineProperty(settings, key, { value: settings[key], enumerable: false, writable: false });
+  return settings;
 }
 
 function s3Settings(url: string, e: z.infer<typeof envSchema>): NonNullable<Config['artifacts']['s3']> {

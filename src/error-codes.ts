@@ -19,6 +19,8 @@ export const ERROR_DOCS = {
   ServingNotConfigured: 'A canary or serving step ran on a worker without SLIPWAY_SERVE_URL; set it to the model server\'s address.',
   InvalidRetrainPolicy: 'A continuousTraining policy failed validation at its check; each line names the field (e.g. policy.onLiveQuality.minLabels).',
   CanaryBusy: 'Another canary of the same model is running; only one canary per model runs at a time. Wait for it or abort it.',
+  InvalidWorkflowInput: 'A workflow started with an invalid input field (e.g. continuousTraining checkEvery); the message names the field, the value and the accepted forms.',
+  StepFailed: 'A step failed with an error that carried no code of its own; the message is the step\'s.',
   AuditError: 'An audit entry was invalid (actor, action, target) or the audit log could not be written.',
 } as const;
 

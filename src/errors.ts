@@ -29,8 +29,28 @@ export class InvalidPipelineInputError extends SlipwayError {
   readonly code = ERROR_CODES.InvalidPipelineInput;
   readonly retryable = false;
   constructor(readonly problems: string[], options: SlipwayErrorOptions = {}) {
-    super(`Invalid pipeline input:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
+    super(`Invalid pipeline input:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { ...options, details: { problems, ...options.details } });
   }
+}
+
+/** A continuous-training policy is invalid; `problems` lists each as `policy.<field>: <what is wrong>`. */
+export class InvalidRetrainPolicyError extends SlipwayError {
+  override readonly name = 'InvalidRetrainPolicy';
+  readonly code = ERROR_CODES.InvalidRetrainPolicy;
+  readonly retryable = false;
+  constructor(readonly problems: string[], options: SlipwayErrorOptions = {}) {
+    super(`Invalid continuous-training policy:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { ...options, details: { problems, ...options.details } });
+  }
+}
+
+/**
+ * Another canary of the same model is running. Raised by the pipeline workflow (as a non-retryable
+ * failure of this type) when its canary child's id is taken; the class documents the code.
+ */
+export class CanaryBusyError extends SlipwayError {
+  override readonly name = 'CanaryBusy';
+  readonly code = ERROR_CODES.CanaryBusy;
+  readonly retryable = false;
 }
 
 /** A data source is missing, unreadable or yields no usable rows. */
@@ -107,6 +127,20 @@ export class PermissionDeniedError extends SlipwayError {
 export class AccessControlError extends SlipwayError {
   override readonly name = 'AccessControlError';
   readonly code = ERROR_CODES.AccessControlError;
+  readonly retryable = false;
+}
+
+/** A workflow's own input (not a pipeline spec) has a bad field; raised in workflows as a non-retryable failure of this type. */
+export class InvalidWorkflowInputError extends SlipwayError {
+  override readonly name = 'InvalidWorkflowInput';
+  readonly code = ERROR_CODES.InvalidWorkflowInput;
+  readonly retryable = false;
+}
+
+/** A step failed with an error that carried no code of its own (the workflow's fallback type). */
+export class StepFailedError extends SlipwayError {
+  override readonly name = 'StepFailed';
+  readonly code = ERROR_CODES.StepFailed;
   readonly retryable = false;
 }
 

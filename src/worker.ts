@@ -7,7 +7,7 @@ import path from 'node:path';
 import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities';
-import { HttpServingAdmin } from './canary/http-serving-admin';
+import { HttpServingAdmin } from './serving/http-serving-admin';
 import { FileStepCache } from './cache/file-step-cache';
 import { createArtifactStore } from './artifacts/create-artifact-store';
 import { sweepOrphans } from './artifacts/orphan-sweep';
@@ -55,12 +55,13 @@ export async function createWorker(
     pipelinesDir: config.pipelinesDir,
     duckdbThreads: config.duckdbThreads,
     dataRoots: config.dataRoots,
-    codeVersion: codeVersion(),
+    codeVersion: config.codeVersion ?? gitHead(),
     serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken) : undefined,
     taskQueues: config.taskQueues,
     trust: config.trust,
     access: governance.access,
     trainers: loadTrainerRegistry(config.trust.trainersFile),
+    quarantine: governance.quarantine,
   });
   const worker = await createQueueWorkers({
     queues: config.taskQueues,
@@ -85,9 +86,8 @@ export async function createWorker(
   };
 }
 
-/** The git commit of the running code, recorded in every model version's lineage. */
-function codeVersion(): string | undefined {
-  if (process.env.SLIPWAY_CODE_VERSION) return process.env.SLIPWAY_CODE_VERSION;
+/** The checkout's commit, when SLIPWAY_CODE_VERSION does not say (a git checkout rather than an image). */
+function gitHead(): string | undefined {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   } catch {
@@ -118,7 +118,6 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    // eslint-disable-next-line no-console -- entry point: the logger may not exist yet
     console.error(err);
     process.exit(1);
   });

@@ -8,5 +8,8 @@ describe('workflow bundle', () => {
     const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
     expect(code).toContain('pipeline');
     expect(code).not.toMatch(/require\(["'](node:)?(fs|path|crypto|child_process)["']\)/);
+    // zod and its schemas cost more CPU per workflow run than the workflow itself (bench:load profile).
+    expect(code).not.toMatch(/node_modules[\\/]zod[\\/]/);
+    expect(code).not.toMatch(/node_modules[\\/]pino[\\/]/);
   }, 120_000);
 });

@@ -10,7 +10,6 @@ async function main(): Promise<void> {
   const app = Fastify({ logger: false });
   app.post('/v1/models/:name/predict', async () => ANSWER);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  // eslint-disable-next-line no-console -- the parent reads the address from stdout
   console.log(JSON.stringify({ msg: 'bare fastify listening', address }));
   process.once('SIGTERM', () => void app.close());
 }

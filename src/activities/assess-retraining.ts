@@ -4,10 +4,11 @@
  * after the champion's data window, the champion's live quality on the model server —
  * and says which fired, in words and figures.
  */
-import type { ServingAdmin } from '../canary/serving-admin';
-import { readPipelineSpec } from './resolve-pipeline';
+import type { ServingAdmin } from '../serving/serving-admin';
+import { readPipelineSpec } from '../pipeline/resolve-pipeline-input';
 import { checkLiveQuality } from './live-quality';
 import { parseRetrainPolicy } from './retrain-policy';
+import { toMs } from '../duration/duration';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { confineSource, type DataRoots } from '../data/data-roots';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath } from '../data/source-path';
@@ -35,15 +36,6 @@ export interface AssessRequest {
   policy: RetrainPolicy;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 };
-
-/** `7 days`, `12h`, `30 minutes` → milliseconds. */
-export function durationMs(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)[a-z]*$/.exec(text.trim());
-  if (!m) throw new Error(`not a duration: "${text}"`);
-  return Number(m[1]) * UNITS[m[2]];
-}
-
 export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Promise<RetrainAssessment> {
   const policy = parseRetrainPolicy(req.policy);
   const champion = await deps.registry.getAlias(req.model, 'champion');
@@ -55,7 +47,7 @@ export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Pr
   if (policy.maxModelAge) {
     const ageMs = now.getTime() - Date.parse(champion.createdAt);
     const line = `champion v${champion.version} is ${(ageMs / 3_600_000).toFixed(1)} h old (limit ${policy.maxModelAge})`;
-    (ageMs > durationMs(policy.maxModelAge) ? fired : checked).push(line);
+    (ageMs > toMs(policy.maxModelAge) ? fired : checked).push(line);
   }
 
   // Planning only: reads the pipeline's ingest parameters; the retraining run is authorised when it resolves.

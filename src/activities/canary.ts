@@ -9,10 +9,10 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { StepMeasurement } from '../canary/analysis';
 import { parseCanaryInput, type ParsedCanaryInput } from '../canary/canary-input';
 import type { CanaryReport } from '../canary/canary-state';
-import type { AppliedDeployment, DeploymentWeights, ServingAdmin } from '../canary/serving-admin';
+import type { AppliedDeployment, DeploymentWeights, ServingAdmin } from '../serving/serving-admin';
 import { DeploymentRefusedError, ServingNotConfiguredError } from '../errors';
 import type { ArtifactRef } from '../pipeline/types';
-import { toFailure } from './step-activity';
+import { atActivityBoundary } from './activity-boundary';
 
 export interface CanaryActivityDeps {
   logger: Logger;
@@ -51,17 +51,7 @@ export function createCanaryActivities(deps: CanaryActivityDeps) {
     if (!deps.serving) throw new ServingNotConfiguredError('no model server configured: set SLIPWAY_SERVE_URL (and SLIPWAY_SERVE_ADMIN_TOKEN) on the worker');
     return deps.serving;
   };
-  const guarded =
-    <A, R>(name: string, fn: (arg: A, log: Logger) => Promise<R>) =>
-    async (arg: A): Promise<R> => {
-      const attempt = Context.current().info.attempt;
-      const log = deps.logger.child({ activity: name, workflowId: Context.current().info.workflowExecution?.workflowId, attempt });
-      try {
-        return await fn(arg, log);
-      } catch (err) {
-        throw toFailure(err, attempt, log);
-      }
-    };
+  const guarded = <A, R>(name: string, fn: (arg: A, log: Logger) => Promise<R>) => atActivityBoundary(name, deps.logger, fn);
 
   return {
     /** Local activity of the canary workflow: its input with defaults, or a failure naming each bad field. */

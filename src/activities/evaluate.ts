@@ -10,6 +10,7 @@ import { EvaluationError } from '../errors';
 import { evaluateModel, sliceTable, type ModelEvaluation } from '../evaluation/evaluate-model';
 import { GATE_FORMULAS, type EvaluationReport, type ReportEntry } from '../evaluation/evaluation-report';
 import { applyGates } from '../evaluation/gates';
+import { comparePaired, type PairedComparison } from '../evaluation/paired-gate';
 import { renderReportHtml } from '../evaluation/report-html';
 import { selectCandidate } from '../evaluation/select-candidate';
 import { readSliceKeys, type SliceKeys } from '../evaluation/slices';
@@ -33,13 +34,18 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
 
   // One at a time: each scoring run already uses the cores, and memory stays at one model's scores.
   const scored: ReportEntry[] = [];
+  const rowScores: Float32Array[] = [];
+  let labels: Uint8Array | undefined;
   for (const c of candidates) {
     const evaluation = await judge(c.ref);
+    rowScores.push(evaluation.scores);
+    labels = evaluation.labels;
     scored.push(entry(c.step, 'candidate', c.ref, evaluation, c.ref.meta));
     log.info({ candidate: c.step, auc: evaluation.metrics.auc, logLoss: evaluation.metrics.logLoss }, 'candidate scored');
   }
   const championVersion = await deps.registry.getAlias(req.ctx.model, 'champion');
   let champion: ReportEntry | null = null;
+  let championScores: Float32Array | undefined;
   if (championVersion) {
     const evaluation = await judge(championVersion.artifact).catch((err: unknown) => {
       // A champion that cannot read today's data cannot be compared; the candidate must not win by default.
@@ -50,6 +56,7 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
       trainerVersion: championVersion.lineage.trainerVersion,
     });
     champion.version = championVersion.version;
+    championScores = evaluation.scores;
   }
 
   const selection = selectCandidate(scored, params.primaryMetric);
@@ -59,7 +66,14 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
     candidate: sliceTable(chosen.slices),
     champion: champion ? sliceTable(champion.slices) : undefined,
   });
-  log.info({ chosen: chosen.id, reason: selection.reason, blessed: verdict.blessed, reasons: verdict.reasons }, 'evaluated');
+  const comparison = championScores && params.comparison !== 'off'
+    ? paired(params.comparison, rowScores[selection.index], championScores, labels!, params.threshold)
+    : null;
+  if (comparison && !comparison.passed) {
+    verdict.blessed = false;
+    verdict.reasons.push(comparison.reason);
+  }
+  log.info({ chosen: chosen.id, reason: selection.reason, blessed: verdict.blessed, reasons: verdict.reasons, comparison }, 'evaluated');
 
   const report: EvaluationReport = {
     kind: 'evaluation-report',
@@ -76,11 +90,12 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
     chosen: { id: chosen.id, reason: selection.reason },
     champion,
     ...verdict,
+    comparison,
     formulas: { ...GATE_FORMULAS },
   };
   const [reportRef, pageRef] = await Promise.all([
     deps.store.putJson(report, { name: 'evaluation-report', meta: { blessed: verdict.blessed, chosen: chosen.id } }),
-    deps.store.putBytes(renderReportHtml(report), { name: 'evaluation-page', mediaType: 'text/html; charset=utf-8', meta: { blessed: verdict.blessed } }),
+    renderReportHtml(report).then((page) => deps.store.putBytes(page, { name: 'evaluation-page', mediaType: 'text/html; charset=utf-8', meta: { blessed: verdict.blessed } })),
   ]);
   const model: ArtifactRef = { ...chosenRef, meta: { ...chosenRef.meta, chosenBy: req.ctx.stepId } };
   return {
@@ -95,10 +110,20 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
       candidates: scored.map((c) => ({ step: c.id, trainer: c.trainer, [params.primaryMetric]: finiteOr(c.metrics[params.primaryMetric]), modelBytes: c.artifact.bytes })),
       champion: champion ? { version: champion.version, metrics: finiteOnly(champion.metrics) } : null,
       gates: verdict.gates,
+      comparison,
       report: reportRef.uri,
       page: pageRef.uri,
     },
   };
+}
+
+/** The paired gate; a comparison that cannot be computed (e.g. one class in the holdout) fails rather than blesses. */
+function paired(spec: Exclude<EvaluateParams['comparison'], 'off'>, candidate: Float32Array, champion: Float32Array, labels: Uint8Array, threshold: number): PairedComparison {
+  try {
+    return comparePaired(spec, candidate, champion, labels, threshold);
+  } catch (err) {
+    throw new EvaluationError(`the paired ${spec.metric} comparison with the champion could not be computed: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 async function score(deps: EvaluateDeps, ref: ArtifactRef, holdoutPath: string, label: string, threshold: number, slices: SliceKeys[]): Promise<ModelEvaluation> {
@@ -117,6 +142,7 @@ function entry(id: string, role: ReportEntry['role'], ref: ArtifactRef, e: Model
     metrics: e.metrics,
     slices: e.slices,
     roc: e.roc,
+    calibration: e.calibration,
   };
 }
 

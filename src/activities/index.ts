@@ -1,6 +1,7 @@
 /**
- * All activities, built over injected backends. `src/worker.ts` is the only place that
- * constructs the real backends; tests may pass their own.
+ * All activities, built over injected backends. `src/worker.ts` builds the real ones for the
+ * worker (the API, model server, CLI, demo and simulation build the backends they need from the
+ * same config through create-registry.ts and create-artifact-store.ts); tests may pass their own.
  */
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
@@ -16,17 +17,18 @@ import type { StepRecords } from '../step-records/step-records';
 import { createTaskQueuesActivity } from '../topology/task-queues-activity';
 import type { TaskQueues } from '../topology/task-queues';
 import { BUILTIN_TRAINER_VERSION } from '../training/builtin-trainer';
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import type { PipelineMetrics } from '../observability/pipeline-metrics';
 import { createCanaryActivities } from './canary';
 import { evaluateCandidate } from './evaluate';
-import { rollbackChampion, type RollbackRequest } from './rollback';
+import { createRollbackChampion } from './rollback';
 import { ingestSnapshot } from './ingest';
 import { passReferences } from './noop';
 import { promoteVersion } from './promote';
 import { registerVersion } from './register';
 import { assessRetraining, type AssessRequest } from './assess-retraining';
 import { createResolvePipeline } from './resolve-pipeline';
+import { atActivityBoundary } from './activity-boundary';
 import { defineStep } from './step-activity';
 import { trainCandidate } from './train';
 import { validateSnapshots } from './validate';
@@ -35,6 +37,7 @@ import type { TrustSettings } from '../auth/run-authority';
 import type { TrainerRegistry } from '../training/trainer-registry';
 import { assertTrainerAllowed, expandRegisteredTrainer } from './train-policy';
 import { createDecisionActivities } from './verify-decision';
+import type { BatchQuarantine } from '../registry/quarantine';
 
 export interface ActivityDeps {
   logger: Logger;
@@ -74,6 +77,11 @@ export interface ActivityDeps {
   access?: AccessControl;
   /** Admin-registered command trainers. @default undefined: only `builtin` */
   trainers?: TrainerRegistry;
+  /**
+   * Where validation keeps the batches it stops, and finds the ones an approver released.
+   * @default undefined: failed batches are not kept and none can be released
+   */
+  quarantine?: BatchQuarantine;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -81,9 +89,10 @@ export function createActivities(deps: ActivityDeps) {
   const trust: TrustSettings = deps.trust ?? { inlineCommandPrincipals: [] };
   // Inputs from outside the pipeline that cached kinds depend on (see STEP_KINDS[kind].cache).
   const digests = createFileDigests();
-  const sourceFiles = { cacheInputs: createSourceFingerprint(dataRoots, digests) };
+  const sourceFiles = { cacheInputs: createSourceFingerprint(dataRoots, digests), heartbeat: true };
   const trainerCode = { cacheInputs: createTrainerFingerprint({ builtinVersion: BUILTIN_TRAINER_VERSION, digest: digests }) };
-  const champion = { cacheInputs: createChampionFingerprint(registry) };
+  // Validate and evaluate heartbeat too: with a champion each reads two datasets or scores two models.
+  const champion = { cacheInputs: createChampionFingerprint(registry), heartbeat: true };
   return {
     resolvePipeline: createResolvePipeline({
       pipelinesDir: deps.pipelinesDir,
@@ -94,7 +103,9 @@ export function createActivities(deps: ActivityDeps) {
       trainers: deps.trainers,
     }),
     ...createDecisionActivities({ trust, access: deps.access }),
-    assessRetraining: (req: AssessRequest) => assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, dataRoots, serving: deps.serving }, req),
+    assessRetraining: atActivityBoundary('assessRetraining', deps.logger, (req: AssessRequest) =>
+      assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, dataRoots, serving: deps.serving }, req),
+    ),
     ingest: defineStep(
       deps,
       'ingest',
@@ -106,7 +117,7 @@ export function createActivities(deps: ActivityDeps) {
       deps,
       'validate',
       (p) => STEP_PARAMS.validate.parse(p),
-      (req, params) => validateSnapshots({ store, duckdbThreads, registry }, req, params),
+      (req, params) => validateSnapshots({ store, duckdbThreads, registry, quarantine: deps.quarantine }, req, params),
       champion,
     ),
     train: defineStep(
@@ -134,7 +145,7 @@ export function createActivities(deps: ActivityDeps) {
     ),
     noop: defineStep(deps, 'noop', (p) => STEP_PARAMS.noop.parse(p), async (req) => passReferences(req)),
     taskQueues: createTaskQueuesActivity(deps.taskQueues),
-    rollbackChampion: (req: RollbackRequest) => rollbackChampion({ registry, logger: deps.logger, trust, access: deps.access }, req),
+    rollbackChampion: createRollbackChampion({ registry, logger: deps.logger, trust, access: deps.access }),
     ...withCanaryMetrics(createCanaryActivities({ logger: deps.logger, store, serving: deps.serving }), deps.metrics),
   };
 }

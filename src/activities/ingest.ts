@@ -20,6 +20,7 @@ import type { IngestParams } from '../pipeline/step-params';
 import type { StepOutput } from '../pipeline/types';
 import { typeFamily, type ColumnType } from '../validation/column-types';
 import type { ConversionFailure, SnapshotMeta } from '../validation/snapshot-meta';
+import { activitySignal } from './heartbeat';
 
 export interface IngestDeps {
   store: ArtifactStore;
@@ -50,7 +51,7 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
   const { files } = await confineSource(params.source.path, deps.dataRoots);
   const scratch = await deps.store.scratchDir(`ingest-${stepId}`);
   try {
-    const snap = await withDuckDb({ threads: deps.duckdbThreads }, (conn) => writeSnapshots(conn, params, { pattern, files, format, window, scratch }));
+    const snap = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, (conn) => writeSnapshots(conn, params, { pattern, files, format, window, scratch }));
     const label = params.label.name;
     const features = params.features.map((f) => f.name);
     const meta = (split: { rows: number; positiveRate: number | null }): SnapshotMeta => ({

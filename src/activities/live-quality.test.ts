@@ -1,7 +1,7 @@
 /** The live-quality trigger's judgement and the policy schema, over a stand-in model server. */
 import { describe, expect, it } from 'vitest';
 import type { VersionWindow } from '../canary/analysis';
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import { ServingUnavailableError } from '../errors';
 import type { LiveQualityPolicy } from '../workflows/continuous-training-status';
 import { checkLiveQuality } from './live-quality';
@@ -65,7 +65,9 @@ describe('retrain policy', () => {
   });
 
   it.each([
-    [{ maxModelAge: 'a week' }, /policy\.maxModelAge: expected a duration/],
+    [{ maxModelAge: 'a week' }, /policy\.maxModelAge: "a week" is not a duration/],
+    // Once parsed as six minutes, so the model retrained at every check.
+    [{ maxModelAge: '6 months' }, /policy\.maxModelAge: "6 months" is not a duration: "months" varies in length .* "2 weeks"/],
     [{ minNewRows: 1.5 }, /policy\.minNewRows: /],
     [{ onLiveQuality: { minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality: give at least one threshold: minAuc, maxAucDrop or minAccuracy/],
     [{ onLiveQuality: { minAuc: 2, minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality\.minAuc: /],
@@ -80,7 +82,7 @@ describe('retrain policy', () => {
     } catch (err) {
       thrown = err;
     }
-    expect(thrown).toMatchObject({ type: 'InvalidRetrainPolicy', nonRetryable: true });
+    expect(thrown).toMatchObject({ code: 'InvalidRetrainPolicy', retryable: false });
     expect((thrown as Error).message).toMatch(message);
   });
 });

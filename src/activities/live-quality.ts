@@ -4,7 +4,7 @@
  * policy. Too few labels is never a reason to retrain; neither is a server that cannot be
  * reached (the check is recorded as not judged, and the next check tries again).
  */
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import type { LiveQualityCheck, LiveQualityPolicy } from '../workflows/continuous-training-status';
 
 export interface LiveQualityDeps {

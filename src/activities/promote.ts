@@ -4,7 +4,7 @@
  * that changed in between is never overwritten on stale evidence.
  */
 import type { Logger } from 'pino';
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import type { ModelRegistry } from '../registry/model-registry';
 import { RegistryError } from '../errors';
 import { isRegistryError } from '../registry/registry-error';
@@ -69,7 +69,15 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
       idempotencyKey: stepKey(req),
       auditAction: 'model.promote',
       origin: `temporal:${req.ctx.workflowId}/${req.ctx.runId}`,
-      evidence: { workflowId: req.ctx.workflowId, runId: req.ctx.runId, report: evaluation.report, ...(req.authority ? { startedBy: req.authority } : {}), ...(approval ? { approval: withoutToken(approval) } : {}) },
+      evidence: {
+        workflowId: req.ctx.workflowId,
+        runId: req.ctx.runId,
+        report: evaluation.report,
+        // The paired champion/challenger test the promotion rests on: estimate, interval, p-value.
+        ...(evaluation.comparison ? { comparison: evaluation.comparison } : {}),
+        ...(req.authority ? { startedBy: req.authority } : {}),
+        ...(approval ? { approval: withoutToken(approval) } : {}),
+      },
     });
     const serving = params.alias === 'champion' ? await followChampion(deps, req.ctx.model, version, move.fromVersion, log) : undefined;
     return {

@@ -24,6 +24,8 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
     const ref = Object.values(req.inputs).find((o) => o?.artifacts[name])?.artifacts[name];
     return ref ? [[name, ref.uri] as const] : [];
   });
+  // A batch released from quarantine: who accepted it and why stays with every model trained on it.
+  const release = Object.values(req.inputs).find((o) => o?.summary?.release)?.summary?.release;
   const version = await deps.registry.registerVersion({
     model: req.ctx.model,
     idempotencyKey: stepKey(req),
@@ -47,8 +49,11 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
       dataWindow: ingest.window,
       blessed: evaluation.blessed ?? null,
       ...Object.fromEntries(reports),
+      ...(release ? { dataRelease: release } : {}),
       // Later runs validate against these: the training snapshot (drift reference) and the data schema.
       trainData: Object.values(req.inputs).find((o) => o?.artifacts.train)?.artifacts.train,
+      // ... and the holdout, on which the champion's own calibration is the baseline of label consistency.
+      holdoutData: Object.values(req.inputs).find((o) => o?.artifacts.holdout)?.artifacts.holdout,
       schema: Object.values(req.inputs).find((o) => o?.artifacts.schema)?.artifacts.schema,
     },
     tags: params.tags,

@@ -3,12 +3,10 @@
  * trigger, so a typo or an out-of-range threshold fails the workflow at its first check with
  * a message naming the field, instead of silently never firing.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { durationSchema } from '../duration/duration-schema';
+import { InvalidRetrainPolicyError } from '../errors';
 import type { LiveQualityPolicy, RetrainPolicy } from '../workflows/continuous-training-status';
-
-/** Failure type of an invalid policy (non-retryable: no retry can fix the input). */
-export const INVALID_RETRAIN_POLICY = 'InvalidRetrainPolicy';
 
 const fraction = (what: string) => z.number({ error: `expected a number between 0 and 1 (${what})` }).min(0).max(1);
 
@@ -27,10 +25,7 @@ const liveQualitySchema = z
 
 export const retrainPolicySchema = z
   .object({
-    maxModelAge: z
-      .string()
-      .regex(/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)[a-z]*\s*$/, 'expected a duration such as "7 days", "12h" or "30 minutes"')
-      .optional(),
+    maxModelAge: durationSchema.optional(),
     minNewRows: z.number().int().min(0).optional(),
     onDrift: z.boolean().optional(),
     onLiveQuality: liveQualitySchema.optional(),
@@ -45,17 +40,12 @@ const _liveShape: LiveQualityPolicy extends NonNullable<Parsed['onLiveQuality']>
 void _liveShape;
 
 /**
- * Parses a policy; an invalid one throws a non-retryable {@link INVALID_RETRAIN_POLICY}
- * failure listing each problem as `policy.<field>: <what is wrong>`.
+ * Parses a policy; an invalid one throws {@link InvalidRetrainPolicyError} (non-retryable
+ * at the activity boundary) listing each problem as `policy.<field>: <what is wrong>`.
  */
 export function parseRetrainPolicy(policy: unknown): RetrainPolicy {
   const parsed = retrainPolicySchema.safeParse(policy ?? {});
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${['policy', ...i.path.map(String)].join('.')}: ${i.message}`);
-  throw ApplicationFailure.create({
-    message: `Invalid continuous-training policy:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    type: INVALID_RETRAIN_POLICY,
-    nonRetryable: true,
-    details: [{ problems }],
-  });
+  throw new InvalidRetrainPolicyError(problems);
 }

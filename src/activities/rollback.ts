@@ -6,7 +6,7 @@ import { decide } from '../auth/authorize';
 import { decisionPrincipal, UnverifiableIdentityError, type TrustSettings } from '../auth/run-authority';
 import type { AliasMove, ModelRegistry } from '../registry/model-registry';
 import { rollbackAlias } from '../registry/rollback';
-import { toFailure } from './step-activity';
+import { atActivityBoundary } from './activity-boundary';
 
 export interface RollbackRequest {
   model: string;
@@ -27,16 +27,13 @@ export interface RollbackDeps {
   access?: AccessControl;
 }
 
-export async function rollbackChampion(deps: RollbackDeps, req: RollbackRequest): Promise<AliasMove> {
-  const log = deps.logger.child({ activity: 'rollbackChampion', model: req.model });
-  const actor = await rollbackActor(deps, req);
-  try {
+export function createRollbackChampion(deps: RollbackDeps): (req: RollbackRequest) => Promise<AliasMove> {
+  return atActivityBoundary('rollbackChampion', deps.logger, async (req: RollbackRequest, log) => {
+    const actor = await rollbackActor(deps, req);
     const move = await rollbackAlias(deps.registry, { model: req.model, toVersion: req.version, actor, reason: req.reason, origin: req.origin, idempotencyKey: req.idempotencyKey });
-    log.info({ from: move.fromVersion, to: move.toVersion, actor }, 'champion rolled back');
+    log.info({ model: req.model, from: move.fromVersion, to: move.toVersion, actor }, 'champion rolled back');
     return move;
-  } catch (err) {
-    throw toFailure(err, Context.current().info.attempt, log);
-  }
+  });
 }
 
 /**

@@ -1,18 +1,19 @@
 /**
  * The wrapper every step activity goes through: idempotency by step key, the content cache,
- * the attempt number in the result, structured logs, and the translation of Slipway errors into
- * Temporal failures (permanent → non-retryable with a stable type; others retry).
+ * the attempt number in the result, structured logs, and the translation of errors into
+ * Temporal failures at the activity boundary (activity-boundary.ts).
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { StepCache } from '../cache/step-cache';
 import { StepCacheSession } from '../cache/step-cache-session';
 import type { CacheInputs } from '../cache/uncacheable';
-import { isSlipwayError } from '../errors';
 import type { PipelineMetrics, StepOutcome } from '../observability/pipeline-metrics';
 import type { StepOutput, StepRequest, StepResult } from '../pipeline/types';
 import type { StepRecords } from '../step-records/step-records';
+import { toApplicationFailure } from './activity-boundary';
+import { heartbeating } from './heartbeat';
 
 export interface StepActivityDeps {
   logger: Logger;
@@ -34,7 +35,16 @@ export interface StepActivityDeps {
 export interface StepOptions<P> {
   /** Facts outside params and upstream artifacts that the output depends on; part of the cache key. */
   cacheInputs?: CacheInputs<P>;
+  /**
+   * Heartbeat while the step runs, and give up as soon as the workflow cancels it (see heartbeat.ts).
+   * For kinds with a `heartbeatTimeout` in STEP_KINDS whose work reports no progress of its own.
+   * @default false
+   */
+  heartbeat?: boolean;
 }
+
+/** Well inside the one-minute heartbeat timeouts of STEP_KINDS (the SDK throttles sends anyway). */
+const HEARTBEAT_EVERY_MS = 10_000;
 
 /** The run-scoped key of a step: stable across retries of the same activity. */
 export const stepKey = (req: StepRequest): string => `${req.ctx.workflowId}/${req.ctx.runId}/${req.ctx.stepId}`;
@@ -60,7 +70,8 @@ export function defineStep<P>(
       record('resumed');
       return { ...earlier, attempt };
     }
-    try {
+    // Hashing sources for the cache key can take as long as the work itself, so the heartbeat covers it too.
+    const attemptStep = async (): Promise<StepResult> => {
       const params = parse(req.params);
       const cache =
         req.cache && deps.stepCache && deps.store
@@ -80,26 +91,13 @@ export function defineStep<P>(
       log.info({ ms: Date.now() - started, summary: output.summary, cache: info }, 'step finished');
       record('succeeded');
       return { ...recorded, attempt };
+    };
+    try {
+      return options.heartbeat ? await heartbeating(Context.current(), HEARTBEAT_EVERY_MS, { step: req.ctx.stepId, kind }, attemptStep) : await attemptStep();
     } catch (err) {
       record('failed');
-      throw toFailure(err, attempt, log);
+      throw toApplicationFailure(err, attempt, log);
     }
   };
 }
 
-export function toFailure(err: unknown, attempt: number, log: Logger): unknown {
-  if (err instanceof ApplicationFailure) return err;
-  if (isSlipwayError(err)) {
-    log.warn({ err, code: err.code }, 'step failed');
-    return ApplicationFailure.create({
-      type: err.name,
-      message: err.message,
-      nonRetryable: !err.retryable,
-      details: [{ attempt, ...err.details }],
-      cause: err,
-    });
-  }
-  if ((err as Error)?.name === 'AbortError' || Context.current().cancellationSignal.aborted) return err;
-  log.error({ err }, 'step failed with an unexpected error; Temporal will retry it');
-  return ApplicationFailure.retryable((err as Error)?.message ?? String(err), (err as Error)?.name ?? 'Error', { attempt });
-}

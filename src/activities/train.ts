@@ -12,6 +12,7 @@ import type { TrainParams } from '../pipeline/step-params';
 import type { StepOutput, StepRequest } from '../pipeline/types';
 import { runTrainer } from '../training/run-trainer';
 import type { TrainerProgress } from '../training/trainer-contract';
+import { startHeartbeat } from './heartbeat';
 import { findArtifact } from './upstream';
 
 export interface TrainDeps {
@@ -40,7 +41,8 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
   const [trainPath, holdoutPath] = await Promise.all([deps.store.localPath(trainRef), deps.store.localPath(holdoutRef)]);
   const workDir = await deps.store.scratchDir(`train-${req.ctx.stepId}`);
   const ctx = Context.current();
-  const heartbeat = startHeartbeat(ctx, deps.heartbeatEveryMs ?? 10_000);
+  // Every progress report is a heartbeat; the last one repeats on a timer while the trainer is quiet.
+  const heartbeat = startHeartbeat<TrainerProgress & { step: string }>(ctx, deps.heartbeatEveryMs ?? 10_000, { step: req.ctx.stepId, phase: 'starting' });
   try {
     const result = await runTrainer({
       trainer: params.trainer === 'builtin' ? 'builtin' : 'command',
@@ -55,7 +57,7 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
       workDir,
       signal: ctx.cancellationSignal,
       onProgress: (progress) => {
-        heartbeat.report(progress);
+        heartbeat.report({ step: req.ctx.stepId, ...progress });
         log.debug({ progress }, 'training progress');
       },
       onOutput: (stream, line) => log.debug({ stream, line }, 'trainer output'),
@@ -101,19 +103,3 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
   }
 }
 
-/** Heartbeats every progress report, and repeats the last one on a timer while the trainer is quiet. */
-function startHeartbeat(ctx: Context, everyMs: number) {
-  const started = Date.now();
-  let last: TrainerProgress = { phase: 'starting' };
-  const send = (): void => ctx.heartbeat({ ...last, elapsedSeconds: Math.round((Date.now() - started) / 100) / 10 });
-  send();
-  const timer = setInterval(send, everyMs);
-  timer.unref();
-  return {
-    report(progress: TrainerProgress): void {
-      last = progress;
-      send();
-    },
-    stop: (): void => clearInterval(timer),
-  };
-}

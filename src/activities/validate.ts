@@ -4,14 +4,15 @@
  * check's value, threshold and verdict goes into a JSON and an HTML report; a failed check of
  * severity `fail` ends the run with DataValidationFailed naming each one. See src/validation.
  */
-import { Context } from '@temporalio/activity';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { withDuckDb } from '../data/duckdb';
 import { DataValidationError, isSlipwayError } from '../errors';
 import type { ValidateParams } from '../pipeline/step-params';
 import type { ArtifactRef, StepOutput, StepRequest } from '../pipeline/types';
 import type { ModelRegistry } from '../registry/model-registry';
-import type { CheckContext } from '../validation/check-result';
+import type { CheckContext, CheckResult } from '../validation/check-result';
+import type { BatchQuarantine } from '../registry/quarantine';
+import { typeFamily } from '../validation/column-types';
 import { columnKinds } from '../validation/data-schema';
 import { distribution, type Distribution } from '../validation/distributions';
 import { describeFiles, profileFiles, readFooterStats, type DatasetProfile } from '../validation/profile';
@@ -21,14 +22,20 @@ import { renderReportHtml } from '../validation/report-html';
 import { runChecks } from '../validation/run-checks';
 import { loadChampion, resolveSchema, type Champion } from '../validation/schema-in-force';
 import { snapshotMeta } from '../validation/snapshot-meta';
-import { countResults, failureDetails, failureMessage, reportSummary, type ValidationReport } from '../validation/validation-report';
-import { findArtifact } from './upstream';
+import { poisoningChecks } from '../validation/poisoning-checks';
+import { gatherPoisoningEvidence, type EvidenceInput } from '../validation/poisoning-evidence';
+import { sliceRateCharts } from '../validation/slice-rate-charts';
+import { countResults, failureDetails, failureMessage, reportSummary, topFindings, type ValidationReport } from '../validation/validation-report';
+import { activitySignal } from './heartbeat';
+import { findArtifact, findSummary } from './upstream';
 
 export interface ValidateDeps {
   store: ArtifactStore;
   duckdbThreads: number;
   /** Finds the champion, whose training data and schema validation compares with. */
   registry: Pick<ModelRegistry, 'getAlias'>;
+  /** Keeps the batches validation stops; a batch an approver released proceeds. @default none kept */
+  quarantine?: BatchQuarantine;
 }
 
 export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, params: ValidateParams): Promise<StepOutput> {
@@ -36,13 +43,21 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
   const holdout = findArtifact(req.inputs, 'holdout');
   const meta = { train: snapshotMeta(train), holdout: snapshotMeta(holdout) };
   const notes: string[] = [];
+  const dataDigest = String(findSummary(req.inputs, 'dataDigest')?.dataDigest ?? `${train.sha256}+${holdout.sha256}`);
+  const decided = await deps.quarantine?.get(req.ctx.model, dataDigest);
+  if (decided?.state === 'discarded') {
+    throw new DataValidationError(
+      `Data validation refused batch ${dataDigest} of model "${req.ctx.model}": it was quarantined and then discarded by ${decided.decision?.by} at ${decided.decision?.at} (${decided.decision?.reason}); nothing is trained from it. Report: ${decided.reportHtml}`,
+      { details: { quarantine: { dataDigest, state: decided.state, decision: decided.decision }, report: decided.report } },
+    );
+  }
   const champion = await loadChampion(deps.store, deps.registry, req.ctx.model, notes);
   const currentFiles = [await deps.store.localPath(train), await deps.store.localPath(holdout)];
   const referenceFile = await referencePath(deps.store, champion, notes);
+  const championModel = referenceFile ? await championScoring(deps.store, champion, notes) : undefined;
 
-  const data = await withDuckDb({ threads: deps.duckdbThreads }, async (conn) => {
-    const signal = cancellationSignal();
-    signal?.addEventListener('abort', () => conn.interrupt(), { once: true });
+  const data = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, async (conn) => {
+    const started = performance.now();
     const currentTypes = await describeFiles(conn, currentFiles);
     const currentFooter = await readFooterStats(conn, currentFiles);
     const referenceFooter = referenceFile ? await readFooterStats(conn, [referenceFile]) : undefined;
@@ -53,7 +68,26 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
     if (referenceFile && referenceFooter) {
       reference = await profileFiles(conn, [referenceFile], planForTypes(plan, await describeFiles(conn, [referenceFile])), referenceFooter);
     }
-    return { currentTypes, current, reference };
+    const profiledAt = performance.now();
+    const taintedTimings: Record<string, number> = {};
+    const poisoning = await gatherPoisoningEvidence(
+      conn,
+      {
+        currentFiles,
+        current,
+        ...(referenceFile && reference ? { reference: { file: referenceFile, profile: reference } } : {}),
+        ...(championModel ? { champion: championModel } : {}),
+        label: meta.train.label,
+        features: meta.train.features.filter((f) => current.columns[f]),
+        sampleKeys: currentTypes.filter((t) => typeFamily(t.type) !== 'string').map((t) => t.name),
+        params: params.poisoning,
+      },
+      notes,
+      taintedTimings,
+    );
+    // Where the time goes, for the benchmark and for operators with large batches.
+    const timingsMs = { profiles: Math.round(profiledAt - started), taintedData: Math.round(performance.now() - profiledAt), ...taintedTimings };
+    return { currentTypes, current, reference, poisoning, timingsMs };
   });
 
   const createdBy = { workflowId: req.ctx.workflowId, runId: req.ctx.runId, stepId: req.ctx.stepId };
@@ -78,7 +112,12 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
     meta,
     ...(data.reference ? { reference: { description, profile: data.reference, positiveRate: positiveRate(data.reference, meta.train.label) } } : {}),
   };
-  const { checks, drift } = runChecks(ctx);
+  const base = runChecks(ctx);
+  const tainted = poisoningChecks(ctx, data.poisoning);
+  const released = decided?.state === 'released' ? decided.decision! : undefined;
+  const checks = acceptReleased([...base.checks, ...tainted.checks], released);
+  if (released) notes.push(`batch ${dataDigest} was released from quarantine by ${released.by} at ${released.at}: ${released.reason}`);
+  const drift = base.drift;
   const counts = countResults(checks);
   const drifted = drift.filter((d) => d.drifted).map((d) => d.column);
   const driftShare = drift.length ? drifted.length / drift.length : 0;
@@ -101,18 +140,39 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
     reference: data.reference && champion?.trainData ? { description, uri: champion.trainData.uri, rows: data.reference.rows } : null,
     current: { rows: data.current.rows, train: { uri: train.uri, rows: meta.train.rows }, holdout: { uri: holdout.uri, rows: meta.holdout.rows } },
     notes,
+    findings: tainted.findings,
+    poisoning: tainted.summary,
+    sliceRates: sliceRateCharts(data.poisoning, tainted.findings),
     distributions,
     params,
   };
   const reportRef = await deps.store.putJson(report, { name: 'validation-report', meta: { checks: counts.checks, failed: counts.failed, warnings: counts.warnings } });
-  const htmlRef = await deps.store.putBytes(renderReportHtml(report), { name: 'validation-report-html', mediaType: 'text/html; charset=utf-8' });
+  const htmlRef = await deps.store.putBytes(await renderReportHtml(report), { name: 'validation-report-html', mediaType: 'text/html; charset=utf-8' });
   const uris = { json: reportRef.uri, html: htmlRef.uri, htmlPath: await deps.store.localPath(htmlRef) };
   if (!report.passed) {
-    throw new DataValidationError(failureMessage(report, `${uris.htmlPath} (${reportRef.uri})`), { details: failureDetails(report, uris) });
+    const kept = deps.quarantine
+      ? await deps.quarantine.quarantine({
+          model: req.ctx.model,
+          dataDigest,
+          workflowId: req.ctx.workflowId,
+          runId: req.ctx.runId,
+          snapshots: { train, holdout },
+          report: reportRef.uri,
+          reportHtml: htmlRef.uri,
+          failed: failureDetails(report, uris).failed.map((f) => f.check),
+          findings: topFindings(report),
+        })
+      : undefined;
+    const where = kept
+      ? `\nThe batch is quarantined as ${dataDigest}; an approver with a grant on ${req.ctx.model} can release it with a reason (slipway data release ${req.ctx.model} ${dataDigest} --reason ...) or discard it.`
+      : '';
+    throw new DataValidationError(failureMessage(report, `${uris.htmlPath} (${reportRef.uri})`) + where, {
+      details: { ...failureDetails(report, uris), ...(kept ? { quarantine: { dataDigest, state: kept.state } } : {}) },
+    });
   }
   return {
     artifacts: { 'validation-report': reportRef, 'validation-report-html': htmlRef, schema: schemaRef },
-    summary: reportSummary(report, uris),
+    summary: { ...reportSummary(report, uris), timingsMs: data.timingsMs, ...(released ? { release: { dataDigest, ...released } } : {}) },
   };
 }
 
@@ -129,11 +189,26 @@ async function referencePath(store: ArtifactStore, champion: Champion | undefine
   }
 }
 
-/** The activity's cancellation signal; absent when called outside an activity (benchmarks, tools). */
-function cancellationSignal(): AbortSignal | undefined {
+/**
+ * A batch an approver released proceeds: its failed checks stay in the report as warnings that
+ * say who accepted them, so the decision is visible wherever the results are read.
+ */
+function acceptReleased(checks: CheckResult[], released: { by: string; at: string; reason: string } | undefined): CheckResult[] {
+  if (!released) return checks;
+  return checks.map((c) => (c.status === 'fail' ? { ...c, status: 'warn', message: `${c.message} [accepted: batch released by ${released.by}: ${released.reason}]` } : c));
+}
+
+/** The champion's model and holdout on disk, for label consistency; undefined (with a note) when unreadable. */
+async function championScoring(store: ArtifactStore, champion: Champion | undefined, notes: string[]): Promise<EvidenceInput['champion']> {
+  if (!champion?.model) return undefined;
   try {
-    return Context.current().cancellationSignal;
-  } catch {
+    const modelPath = await store.localPath(champion.model);
+    const holdoutPath = champion.holdoutData ? await store.localPath(champion.holdoutData) : undefined;
+    return { modelPath, modelDigest: champion.model.sha256, ...(holdoutPath ? { holdoutPath, holdoutDigest: champion.holdoutData!.sha256 } : {}) };
+  } catch (err) {
+    if (!isSlipwayError(err)) throw err;
+    notes.push(`champion v${champion.version}'s model or holdout cannot be read (${err.message.split('\n')[0]}); label consistency uses the reference's per-slice rates`);
     return undefined;
   }
 }
+

@@ -25,6 +25,8 @@ declare module 'fastify' {
     action?: Action | 'public';
     /** The model (and alias) acted on, for actions that need a per-model grant. */
     resource?: (request: FastifyRequest) => Resource | Promise<Resource>;
+    /** Where the route reads its token instead of the bearer header (the console's session cookie). */
+    tokenFrom?: (request: FastifyRequest) => string | undefined;
   }
 }
 
@@ -56,7 +58,8 @@ export function installAuthorization(app: FastifyInstance<any, any, any, any, an
     }
     const retryAfter = throttle.blockedFor(request.ip);
     if (retryAfter !== undefined) return sendThrottled(reply, retryAfter);
-    const token = bearerToken(request.headers.authorization);
+    const tokenFrom = request.routeOptions.config.tokenFrom;
+    const token = tokenFrom ? tokenFrom(request) : bearerToken(request.headers.authorization);
     const principal = await options.authenticator.authenticate(token);
     if (!principal && token) throttle.recordFailure(request.ip);
     // authorize() throws the 401 with its problem body when there is no principal; an unknown

@@ -10,6 +10,8 @@ import { openGovernance } from '../registry/create-registry';
 import { apiAuthenticator, parseTokenList } from './authenticator';
 import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { buildApi } from './server';
+import { createArtifactStore } from '../artifacts/create-artifact-store';
+import { HttpServingAdmin } from '../serving/http-serving-admin';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     registry: governance.registry,
     access: governance.access,
     audit: governance.audit,
+    quarantine: governance.quarantine,
     taskQueue: config.taskQueue,
     pipelinesDir: config.pipelinesDir,
     trainers: loadTrainerRegistry(config.trust.trainersFile),
@@ -45,6 +48,8 @@ async function main(): Promise<void> {
     authenticator: config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens),
     authThrottle: new AuthFailureThrottle(config.authThrottle),
     logger,
+    artifacts: createArtifactStore(config),
+    serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken, 5_000) : undefined,
   });
   const close = async () => {
     await app.close();
@@ -53,11 +58,11 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void close());
   process.once('SIGINT', () => void close());
-  await app.listen({ host: config.api.host, port: config.api.port });
+  const address = await app.listen({ host: config.api.host, port: config.api.port });
+  logger.info({ console: `${address}/ui` }, 'Slipway console');
 }
 
 main().catch((err) => {
-  // eslint-disable-next-line no-console -- entry point
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -23,6 +23,12 @@ import { governanceRoutes } from './routes/governance';
 import { modelRoutes } from './routes/models';
 import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
+import { quarantineRoutes } from './routes/quarantine';
+import type { BatchQuarantine } from '../registry/quarantine';
+import { artifactRoutes } from './routes/artifacts';
+import type { ArtifactStore } from '../artifacts/artifact-store';
+import type { ServingAdmin } from '../serving/serving-admin';
+import { consoleRoutes } from '../console/console-routes';
 
 export interface ApiDeps {
   slipway: SlipwayClient;
@@ -34,6 +40,8 @@ export interface ApiDeps {
   registry: ModelRegistry;
   access: AccessControl;
   audit: AuditLog;
+  /** Quarantined data batches; without it the quarantine routes are not served. */
+  quarantine?: BatchQuarantine;
   /** Task queue of the worker that runs `rollback` (the configured SLIPWAY_TASK_QUEUE). */
   taskQueue: string;
   pipelinesDir: string;
@@ -52,6 +60,12 @@ export interface ApiDeps {
   /** Failed-authentication throttling (SLIPWAY_AUTH_MAX_FAILURES per SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS). @default 10 per minute */
   authThrottle?: AuthFailureThrottle;
   logger?: Logger;
+  /** The configured artifact store: serves GET /v1/artifacts/:sha256 and the console's reports. */
+  artifacts?: ArtifactStore;
+  /** The model server's admin API, for the console's Serving page and live quality. */
+  serving?: ServingAdmin;
+  /** Serve the web console under /ui. @default true */
+  console?: boolean;
 }
 
 /** Largest request body the API reads, in bytes. */
@@ -88,5 +102,8 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(scheduleRoutes({ schedules: deps.schedules, pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots, audit: deps.audit }));
   await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue, signingKey: deps.slipway.signingKey }));
   await app.register(governanceRoutes({ access: deps.access, audit: deps.audit }));
+  if (deps.quarantine) await app.register(quarantineRoutes({ quarantine: deps.quarantine }));
+  if (deps.artifacts) await app.register(artifactRoutes({ registry: deps.registry, artifacts: deps.artifacts }));
+  if (deps.console !== false) await app.register(consoleRoutes({ ...deps, authenticator: deps.authenticator }));
   return app;
 }

@@ -65,6 +65,13 @@ export interface ArtifactStore {
   /** Reads and parses a JSON artifact; the bytes are verified against `ref.sha256` first. */
   readJson<T = unknown>(ref: ArtifactRef): Promise<T>;
 
+  /**
+   * Size in bytes of the stored artifact with this digest, or undefined when it is not stored.
+   * For callers that know an artifact only by its URI (a lineage entry) and need a full ref;
+   * the bytes are still verified against the digest when read.
+   */
+  sizeOf(sha256: string): Promise<number | undefined>;
+
   /** Reads a whole artifact into memory, verified; use {@link localPath} for large files. */
   readBytes(ref: ArtifactRef): Promise<Uint8Array>;
 

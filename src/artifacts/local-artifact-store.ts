@@ -111,6 +111,11 @@ export class LocalArtifactStore implements ArtifactStore {
     return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as T;
   }
 
+  async sizeOf(sha256: string): Promise<number | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    return stat(this.pathFor(sha256)).then((s) => s.size, () => undefined);
+  }
+
   async scratchDir(prefix: string): Promise<string> {
     await this.ready();
     const label = prefix.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'scratch';

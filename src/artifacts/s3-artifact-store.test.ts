@@ -161,6 +161,9 @@ describe('S3ArtifactStore on an S3-compatible server', () => {
       });
       expect(await keys()).toEqual([`team/a/sha256/${digest.slice(0, 2)}/${digest}`]);
       const other = elsewhere();
+      // A machine that knows the artifact only by its digest learns its size from the bucket.
+      expect(await other.sizeOf(digest)).toBe(Buffer.byteLength(content));
+      expect(await other.sizeOf('f'.repeat(64))).toBeUndefined();
       expect(await readFile(await other.localPath(ref), 'utf8')).toBe(content);
       expect(Buffer.from(await other.readBytes(ref)).toString('utf8')).toBe(content);
     });

@@ -94,6 +94,14 @@ export class S3ArtifactStore implements ArtifactStore {
     return this.putBytes(canonicalJson(value), { ...info, mediaType: info.mediaType ?? 'application/json' });
   }
 
+  async sizeOf(sha256: string): Promise<number | undefined> {
+    const cached = await this.cache.sizeOf(sha256);
+    if (cached !== undefined) return cached;
+    const key = this.keyFor(sha256);
+    const head = await this.call('HeadObject', key, `artifact://sha256/${sha256}`, true, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+    return head?.ContentLength;
+  }
+
   async localPath(ref: ArtifactRef): Promise<string> {
     await this.fetch(ref);
     return this.cache.localPath(ref);

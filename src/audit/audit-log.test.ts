@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { AuditError } from '../errors';
-import { describeEachBackend, useTestStore } from '../registry/test-backends';
+import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 import type { AuditEntryInput } from './audit-log';
 import { SqlAuditLog } from './sql-audit-log';
 
@@ -61,6 +61,7 @@ describeEachBackend('audit log', (backend) => {
     expect((await log.list({ targetPrefix: 'model:churn@' })).map((e) => e.seq)).toEqual([6]);
     expect((await log.list({ afterSeq: 2, limit: 2 })).map((e) => e.seq)).toEqual([3, 4]);
     expect((await log.list({ newestFirst: true, limit: 3 })).map((e) => e.seq)).toEqual([7, 6, 5]);
+    expect((await log.list({ newestFirst: true, beforeSeq: 5, limit: 2 })).map((e) => e.seq)).toEqual([4, 3]);
   });
 
   it.each([

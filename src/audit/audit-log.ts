@@ -26,6 +26,9 @@ export const AUDIT_ACTIONS = [
   'grant.change',
   'deployment.change',
   'deployment.remove',
+  'data.quarantine',
+  'data.release',
+  'data.discard',
 ] as const;
 
 export type KnownAuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -75,6 +78,8 @@ export interface AuditQuery {
   targetPrefix?: string;
   /** Only entries with a larger seq (for paging forward). */
   afterSeq?: number;
+  /** Only entries with a smaller seq (for paging back, newest first). */
+  beforeSeq?: number;
   /** Newest first instead of oldest first. @default false */
   newestFirst?: boolean;
   /** @default 100, at most 1000 */

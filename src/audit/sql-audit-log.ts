@@ -109,6 +109,7 @@ export class SqlAuditLog implements AuditLog {
       params.push(query.targetPrefix.length, query.targetPrefix);
     }
     add('seq > ?', query.afterSeq);
+    add('seq < ?', query.beforeSeq);
     const limit = Math.min(Math.max(1, Math.trunc(query.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
     const rows = await this.db.all<EntryRow>(
       `SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

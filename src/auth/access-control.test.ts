@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
 import { SqlAuditLog } from '../audit/sql-audit-log';
 import { AccessControlError, PermissionDeniedError } from '../errors';
-import { describeEachBackend, useTestStore } from '../registry/test-backends';
+import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 import type { SqlDatabase } from '../registry/sql-database';
 import { decide } from './authorize';
-import { EXPECTED_ROLES } from './role-matrix-fixture';
+import { EXPECTED_ROLES } from '../../test/support/role-matrix-fixture';
 import type { Principal } from './principal';
 import { ACTIONS, ROLES } from './roles';
 import { SqlAccessControl } from './sql-access-control';

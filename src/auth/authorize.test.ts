@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AuthenticationError, PermissionDeniedError } from '../errors';
 import { authorize, decide } from './authorize';
 import type { AliasGrant, Principal } from './principal';
-import { EXPECTED_ROLES } from './role-matrix-fixture';
+import { EXPECTED_ROLES } from '../../test/support/role-matrix-fixture';
 import { ACTIONS, ROLES, type Action, type Role } from './roles';
 import { bearerToken, generateToken, hashToken, looksLikeToken } from './tokens';
 

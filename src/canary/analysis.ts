@@ -8,6 +8,7 @@
  */
 import type { CanaryAnalysisParams } from '../pipeline/step-params';
 import { populationStabilityIndex } from '../serving/histogram';
+import type { SequentialEvidence } from './confidence-sequence';
 
 /** One version's figures over a range of time, as the canary measure activity reads them. */
 export interface VersionWindow {
@@ -54,6 +55,8 @@ export interface CheckResult {
   /** The limit the canary's figure had to respect. */
   limit: number | null;
   message: string;
+  /** The always-valid interval behind a sequential hold's verdict (sequential-hold.ts). */
+  evidence?: SequentialEvidence;
 }
 
 export interface StepAnalysis {

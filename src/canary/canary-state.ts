@@ -7,6 +7,7 @@
 import type { CanaryParams } from '../pipeline/step-params';
 import type { Baseline, StepAnalysis, StepMeasurement } from './analysis';
 import type { ParsedCanaryInput } from './canary-input';
+import type { HoldPlan } from './sequential-hold';
 
 export type { CanaryInput, ParsedCanaryInput } from './canary-input';
 
@@ -38,6 +39,8 @@ export interface CanaryStepRecord {
   analysis?: StepAnalysis;
   /** A human decision on an inconclusive analysis (or its timeout default). */
   decision?: CanaryDecision;
+  /** A sequential hold: analyses taken so far, time held, and the plan (`analysis` is the latest look's). */
+  hold?: { looks: number; elapsedMs: number; intervalMs: number; minMs: number; maxMs: number; alpha: number };
 }
 
 export interface CanaryStatus {
@@ -98,6 +101,10 @@ export class CanaryState {
     if (!step) return;
     Object.assign(step, { analysis, ...(measurement && { measurement }), ...(measurementError && { measurementError }) });
     if (baseline) this.baseline = baseline;
+  }
+
+  recordLook(looks: number, elapsedMs: number, plan: HoldPlan): void {
+    if (this.current) this.current.hold = { looks, elapsedMs, ...plan };
   }
 
   recordDecision(decision: CanaryDecision): void {

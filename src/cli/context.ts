@@ -117,7 +117,6 @@ export async function withClientActing<T>(
   );
 }
 
-/* eslint-disable no-console -- the CLI's output */
 export function print(json: boolean, value: unknown, human: () => string): void {
   console.log(json ? JSON.stringify(value, null, 2) : human());
 }

@@ -11,7 +11,7 @@
  * `npm run demo -- '<json input>'` runs just that one pipeline instead.
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { HttpServingAdmin } from '../canary/http-serving-admin';
+import { HttpServingAdmin } from '../serving/http-serving-admin';
 import { connectClient, runUrl } from '../client/connect';
 import { loadConfig, type Config } from '../config';
 import { createRegistry } from '../registry/create-registry';
@@ -23,7 +23,6 @@ import { formatSummary } from './print-summary';
 
 const MODEL = 'flight-delay';
 
-/* eslint-disable no-console -- a command-line entry point */
 async function main(): Promise<void> {
   const config = loadConfig();
   const client = await connectClient(config);

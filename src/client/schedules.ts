@@ -5,12 +5,12 @@
 import { ScheduleNotFoundError, type Client, type ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Principal } from '../auth/principal';
 import { scheduleTicket } from '../auth/signed-claims';
-import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
+import { toMs } from '../duration/duration';
+import { durationSchema as duration } from '../duration/duration-schema';
 import { InvalidPipelineInputError } from '../errors';
 import { formatIssues } from '../pipeline/parse-spec';
 
-const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'expected a duration such as "10m" or "1 day"');
 
 export const scheduleRequestSchema = z
   .object({
@@ -62,8 +62,8 @@ export class PipelineSchedules {
       scheduleId,
       spec: {
         cronExpressions: s.cron,
-        intervals: s.every ? [{ every: s.every as Duration }] : [],
-        jitter: s.jitter as Duration | undefined,
+        intervals: s.every ? [{ every: toMs(s.every) }] : [],
+        jitter: s.jitter === undefined ? undefined : toMs(s.jitter),
       },
       action: {
         type: 'startWorkflow',
@@ -74,7 +74,7 @@ export class PipelineSchedules {
       },
       policies: {
         overlap: s.overlap as ScheduleOverlapPolicy,
-        catchupWindow: s.catchupWindow as Duration,
+        catchupWindow: toMs(s.catchupWindow),
         pauseOnFailure: s.pauseOnFailure,
       },
       state: { paused: s.paused, note: s.note },

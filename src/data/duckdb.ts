@@ -7,14 +7,24 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 export interface DuckDbOptions {
   /** @default 2 */
   threads?: number;
+  /**
+   * Interrupts the running query when aborted (an activity's cancellation signal), so a cancelled
+   * step stops scanning instead of finishing work nobody wants.
+   * @default undefined: runs to the end
+   */
+  signal?: AbortSignal;
 }
 
 export async function withDuckDb<T>(options: DuckDbOptions, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  options.signal?.throwIfAborted();
   const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
   const conn = await instance.connect();
+  const interrupt = (): void => conn.interrupt();
+  options.signal?.addEventListener('abort', interrupt, { once: true });
   try {
     return await fn(conn);
   } finally {
+    options.signal?.removeEventListener('abort', interrupt);
     conn.closeSync();
     instance.closeSync();
   }

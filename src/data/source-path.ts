@@ -6,6 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ACCEPTED_DURATION_FORMS, durationProblem, toMs } from '../duration/duration';
 import { DataSourceError } from '../errors';
 
 export type SourceFormat = 'parquet' | 'csv' | 'json' | 'ndjson';
@@ -68,13 +70,11 @@ export interface TimeWindow {
   to?: string;
 }
 
-const UNIT_MS = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
-
-/** Milliseconds in a duration such as `7 days`, `12 hours`, `2w` (the spec's duration syntax). */
-export function parseDuration(text: string): number {
-  const match = /^\s*(\d+)\s*([hdw])[a-z]*\s*$/i.exec(text);
-  if (!match) throw new DataSourceError(`replay.window: "${text}" is not a duration such as "7 days" or "12 hours"`);
-  return Number(match[1]) * UNIT_MS[match[2].toLowerCase() as keyof typeof UNIT_MS];
+/** Milliseconds of a replay window such as `7 days` or `12 hours`; a bad one names the field and the accepted forms. */
+function replayWindowMs(text: string): number {
+  const problem = durationProblem(text);
+  if (problem !== undefined) throw new DataSourceError(`replay.window: "${text}" is not a duration: ${problem}; expected ${ACCEPTED_DURATION_FORMS}`);
+  return toMs(text);
 }
 
 /** Parses the spec's ISO dates (`2001-03-08`, `2001-03-08 12:00`, `2001-03-08T12:00:00Z`) as UTC wall time. */
@@ -99,7 +99,7 @@ export function effectiveWindow(window: TimeWindow, replay?: { now: string; wind
   let to = window.to === undefined ? undefined : parseTimestamp(window.to);
   if (replay) {
     const now = parseTimestamp(replay.now);
-    const start = now - parseDuration(replay.window);
+    const start = now - replayWindowMs(replay.window);
     from = from === undefined ? start : Math.max(from, start);
     to = to === undefined ? now : Math.min(to, now);
   }

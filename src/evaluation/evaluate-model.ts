@@ -3,7 +3,7 @@
  * inference cost, the size, the metrics per slice and a ROC curve for the report. Every
  * candidate and the champion go through this one function, on the same rows.
  */
-import { computeMetrics, rocCurve, type RocPoint } from './metrics';
+import { calibrationCurve, computeMetrics, rocCurve, type CalibrationBin, type RocPoint } from './metrics';
 import { scoreModel } from './score-model';
 import { sliceMetrics, type SliceKeys, type SliceResult } from './slices';
 import type { MetricValues, SliceTable } from './gates';
@@ -28,6 +28,11 @@ export interface ModelEvaluation {
   /** Per sliced column, one entry per slice value in report order. */
   slices: Record<string, SliceResult[]>;
   roc: RocPoint[];
+  /** P(label = 1) per holdout row, in file order: what the paired champion/challenger test compares. */
+  scores: Float32Array;
+  labels: Uint8Array;
+  /** Reliability diagram (10 bins), for calibration plots. */
+  calibration: CalibrationBin[];
 }
 
 export async function evaluateModel(modelPath: string, holdoutPath: string, o: EvaluateModelOptions): Promise<ModelEvaluation> {
@@ -40,6 +45,9 @@ export async function evaluateModel(modelPath: string, holdoutPath: string, o: E
     metrics: { ...binary, msPerRow: scored.msPerRow, singleRowMs: scored.singleRowMs, modelBytes: o.modelBytes },
     slices,
     roc: rocCurve(scored.scores, scored.labels, o.rocPoints ?? 101),
+    scores: scored.scores,
+    labels: scored.labels,
+    calibration: calibrationCurve(scored.scores, scored.labels),
   };
 }
 

@@ -3,7 +3,8 @@
  * as an artifact next to a readable HTML rendering of it (report-html.ts).
  */
 import type { GateResult } from './gates';
-import type { RocPoint } from './metrics';
+import type { PairedComparison } from './paired-gate';
+import type { CalibrationBin, RocPoint } from './metrics';
 import type { SliceResult } from './slices';
 
 /** One scored model: a candidate or the champion. */
@@ -22,6 +23,8 @@ export interface ReportEntry {
   metrics: Record<string, number>;
   slices: Record<string, SliceResult[]>;
   roc: RocPoint[];
+  /** Reliability diagram; absent in reports written before it was recorded. */
+  calibration?: CalibrationBin[];
 }
 
 export interface EvaluationReport {
@@ -41,6 +44,8 @@ export interface EvaluationReport {
   chosen: { id: string; reason: string };
   champion: ReportEntry | null;
   gates: GateResult[];
+  /** The paired champion/challenger test of the chosen candidate; null without a champion or when turned off. */
+  comparison: PairedComparison | null;
   blessed: boolean;
   reasons: string[];
   /** How each gate's observed value is computed. */
@@ -52,5 +57,8 @@ export const GATE_FORMULAS = {
   delta: 'observed = candidate.metric - champion.metric; passes when min <= observed <= max',
   relative: 'observed = (candidate.metric - champion.metric) / |champion.metric|; passes when min <= observed <= max',
   slice: 'a sliced gate applies the same formula to the metric computed on the rows of one slice, e.g. candidate.auc[origin=ORD]',
+  comparison:
+    'improvement = candidate - champion (champion - candidate for losses) on the same rows; DeLong standard error for AUC, sd(per-row difference)/sqrt(n) otherwise; ' +
+    'passes when the one-sided 1-alpha lower bound exceeds margin (superiority) or -margin (non-inferiority), i.e. p < alpha',
   missing: 'a missing or non-finite metric fails its gate; without a champion, delta and relative gates follow firstRun',
 } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, rocAuc, rocCurve } from './metrics';
+import { calibrationCurve, computeMetrics, rocAuc, rocCurve } from './metrics';
 
 // Every expected value below is worked out by hand in the comment beside it.
 describe('computeMetrics', () => {
@@ -105,5 +105,15 @@ describe('rocCurve', () => {
     expect(curve).toHaveLength(11);
     expect(curve[0]).toEqual({ fpr: 0, tpr: 0 });
     expect(curve[10]).toEqual({ fpr: 1, tpr: 1 });
+  });
+});
+
+describe('calibrationCurve', () => {
+  it('bins scores into tenths with their mean score and observed positive share, leaving out empty bins', () => {
+    expect(calibrationCurve([0.05, 0.15, 0.12, 0.95, 1], [0, 1, 0, 1, 1])).toEqual([
+      { from: 0, rows: 1, meanScore: 0.05, positiveShare: 0 },
+      { from: 0.1, rows: 2, meanScore: (0.15 + 0.12) / 2, positiveShare: 0.5 },
+      { from: 0.9, rows: 2, meanScore: 0.975, positiveShare: 1 },
+    ]);
   });
 });

@@ -88,6 +88,34 @@ export function computeMetrics(scores: Scores, labels: Labels, threshold = 0.5):
   };
 }
 
+/** One bin of a reliability diagram: mean predicted score against the observed positive share. */
+export interface CalibrationBin {
+  /** Lower edge of the bin, e.g. 0.3 for [0.3, 0.4). */
+  from: number;
+  rows: number;
+  meanScore: number;
+  positiveShare: number;
+}
+
+/** The reliability diagram behind `ece`: the same 10 equal-width bins; empty bins left out. */
+export function calibrationCurve(scores: Scores, labels: Labels): CalibrationBin[] {
+  const n = checkLengths(scores, labels);
+  const count = new Float64Array(ECE_BINS);
+  const score = new Float64Array(ECE_BINS);
+  const label = new Float64Array(ECE_BINS);
+  for (let i = 0; i < n; i++) {
+    const bin = Math.min(ECE_BINS - 1, Math.max(0, Math.floor(scores[i] * ECE_BINS)));
+    count[bin]++;
+    score[bin] += scores[i];
+    label[bin] += labels[i] ? 1 : 0;
+  }
+  const bins: CalibrationBin[] = [];
+  for (let b = 0; b < ECE_BINS; b++) {
+    if (count[b] > 0) bins.push({ from: b / ECE_BINS, rows: count[b], meanScore: score[b] / count[b], positiveShare: label[b] / count[b] });
+  }
+  return bins;
+}
+
 /**
  * ROC AUC by the rank-sum (Mann–Whitney) formula with average ranks for ties.
  * O(n log n); NaN when either class is absent.

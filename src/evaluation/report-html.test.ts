@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GATE_FORMULAS, type EvaluationReport, type ReportEntry } from './evaluation-report';
 import { renderReportHtml } from './report-html';
 
@@ -35,17 +35,39 @@ const report: EvaluationReport = {
     { metric: 'auc', compare: 'delta', formula: 'candidate.auc - champion.auc', candidate: 0.69, champion: 0.67, observed: 0.02, min: -0.005, passed: true },
     { metric: 'auc', compare: 'value', formula: 'candidate.auc[origin=ORD]', candidate: null, champion: null, observed: null, min: 0.55, slice: { column: 'origin', value: 'ORD' }, passed: false, reason: 'auc[origin=ORD]: candidate metric is missing' },
   ],
+  comparison: {
+    metric: 'auc',
+    test: 'superiority',
+    margin: 0,
+    alpha: 0.05,
+    method: 'DeLong',
+    rows: 100,
+    candidate: 0.69,
+    champion: 0.67,
+    improvement: 0.02,
+    standardError: 0.015,
+    interval: { lower: -0.0047, upper: 0.0447, confidence: 0.9 },
+    bound: 0,
+    pValue: 0.0912,
+    passed: false,
+    reason: 'superiority not shown: the candidate is not better than the champion by more than 0 with confidence 95%',
+  },
   blessed: false,
   reasons: ['auc[origin=ORD]: candidate metric is missing'],
   formulas: { ...GATE_FORMULAS },
 };
 
 describe('renderReportHtml', () => {
-  const html = renderReportHtml(report);
+  let html: string;
+  beforeAll(async () => {
+    html = await renderReportHtml(report);
+  });
 
   it('draws one ROC curve per candidate and one, dashed, for the champion', () => {
-    expect(html.match(/<polyline/g)).toHaveLength(3);
-    expect(html.match(/<polyline[^>]*stroke-dasharray/g)).toHaveLength(1);
+    // Vega draws each series as its own line mark (layer 0 is the chance diagonal).
+    const lines = html.split('<g class="mark-line role-mark layer_1_marks"').slice(1).map((chunk) => chunk.slice(0, chunk.indexOf('</g>')));
+    expect(lines).toHaveLength(3);
+    expect(lines.filter((l) => /stroke-dasharray="6,\s?4"/.test(l))).toHaveLength(1);
     expect(html).toContain('train-gbm (AUC 0.6900)');
   });
 
@@ -55,6 +77,18 @@ describe('renderReportHtml', () => {
     expect(html).toMatch(/class="fail">fail<\/td>/);
     expect(html).toContain('Slices by <code>origin</code>');
     expect(html).toContain('123,456');
+  });
+
+  it('shows the paired comparison with its interval, p-value and verdict', () => {
+    expect(html).toContain('paired test on the same rows');
+    expect(html).toContain('<th>90% interval</th>');
+    expect(html).toContain('<td>[-0.0047, 0.0447]</td>');
+    expect(html).toContain('<td>0.0912</td>');
+    expect(html).toContain('superiority not shown');
+  });
+
+  it('says why there is no comparison when there is no champion', async () => {
+    expect(await renderReportHtml({ ...report, champion: null, comparison: null })).toContain('No champion to compare with.');
   });
 
   it('escapes text that comes from specs and trainers', () => {

@@ -1,19 +1,22 @@
 /**
  * Renders an {@link EvaluationReport} as one self-contained HTML page: the verdict, ROC
- * curves of every candidate and the champion (inline SVG), the metrics side by side, each
+ * curves of every candidate and the champion (Vega-Lite, rendered to inline SVG on the server), the metrics side by side, each
  * gate with its formula, inputs and result, and the slices. No scripts, no external assets.
  */
 import type { EvaluationReport, ReportEntry } from './evaluation-report';
+import { lineChart } from '../charts/chart-specs';
+import { renderSvg } from '../charts/render-svg';
 import type { RocPoint } from './metrics';
 
 const COLOURS = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const CHAMPION_COLOUR = '#d62728';
 const METRIC_ORDER = ['auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece', 'positiveRate', 'msPerRow', 'singleRowMs', 'modelBytes'];
 
-export function renderReportHtml(r: EvaluationReport): string {
+export async function renderReportHtml(r: EvaluationReport): Promise<string> {
   const entries = [...r.candidates, ...(r.champion ? [r.champion] : [])];
   const colour = (e: ReportEntry, i: number): string => (e.role === 'champion' ? CHAMPION_COLOUR : COLOURS[i % COLOURS.length]);
   const verdict = r.blessed ? 'blessed: may be promoted' : 'not blessed: stays a candidate';
+  const roc = await rocSvg(entries.map((e, i) => ({ label: `${e.id} (AUC ${fmt(e.metrics.auc)})`, colour: colour(e, i), points: e.roc, dashed: e.role === 'champion' })));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation of ${esc(r.model)}: ${r.blessed ? 'blessed' : 'not blessed'}</title>
 <style>
@@ -31,9 +34,11 @@ Holdout: ${fmtInt(r.holdout.rows)} rows (<code>${esc(r.holdout.sha256.slice(0, 1
 threshold ${r.threshold}. Carried forward: <strong>${esc(r.chosen.id)}</strong> (${esc(r.chosen.reason)}).</p>
 ${r.reasons.length ? `<ul>${r.reasons.map((x) => `<li class="fail">${esc(x)}</li>`).join('')}</ul>` : ''}
 <h2>ROC curves</h2>
-${rocSvg(entries.map((e, i) => ({ label: `${e.id} (AUC ${fmt(e.metrics.auc)})`, colour: colour(e, i), points: e.roc, dashed: e.role === 'champion' })))}
+${roc}
 <h2>Metrics on the same holdout rows</h2>
 ${metricsTable(entries, r)}
+<h2>Champion/challenger: paired test on the same rows</h2>
+${comparisonSection(r)}
 <h2>Gates</h2>
 ${gatesTable(r)}
 ${slicesSection(entries, r)}
@@ -64,6 +69,17 @@ function gatesTable(r: EvaluationReport): string {
   return `<table><tr><th>formula</th><th>candidate</th><th>champion</th><th>observed</th><th>required</th><th>verdict</th><th>reason</th></tr>${rows.join('')}</table>`;
 }
 
+function comparisonSection(r: EvaluationReport): string {
+  const c = r.comparison;
+  if (!c) return `<p>${r.champion ? 'Turned off in the spec.' : 'No champion to compare with.'}</p>`;
+  const pct = `${+(c.interval.confidence * 100).toFixed(2)}%`;
+  return `<table><tr><th>metric</th><th>test</th><th>method</th><th>candidate</th><th>champion</th><th>improvement</th><th>std. error</th><th>${pct} interval</th><th>required lower bound &gt;</th><th>p-value</th><th>&alpha;</th><th>verdict</th></tr>
+<tr><td class="text">${esc(c.metric)}</td><td class="text">${esc(c.test)} (margin ${c.margin})</td><td class="text">${esc(c.method)}</td><td>${fmt(c.candidate)}</td><td>${fmt(c.champion)}</td>
+<td>${fmt(c.improvement)}</td><td>${fmt(c.standardError)}</td><td>[${fmt(c.interval.lower)}, ${fmt(c.interval.upper)}]</td><td>${fmt(c.bound)}</td><td>${fmtP(c.pValue)}</td><td>${c.alpha}</td>
+<td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? 'pass' : 'fail'}</td></tr></table>
+<p class="${c.passed ? 'pass' : 'fail'}">${esc(c.reason)}</p>`;
+}
+
 function slicesSection(entries: ReportEntry[], r: EvaluationReport): string {
   const columns = Object.keys(entries[0]?.slices ?? {});
   return columns
@@ -80,32 +96,23 @@ function slicesSection(entries: ReportEntry[], r: EvaluationReport): string {
     .join('\n');
 }
 
-/** A square ROC plot with the chance diagonal and a legend; one polyline per model, the champion dashed. */
-function rocSvg(series: { label: string; colour: string; points: RocPoint[]; dashed: boolean }[]): string {
-  const size = 340;
-  const pad = 40;
-  const x = (fpr: number): string => (pad + fpr * size).toFixed(1);
-  const y = (tpr: number): string => (pad + (1 - tpr) * size).toFixed(1);
-  const ticks = [0, 0.25, 0.5, 0.75, 1]
-    .map((t) => `<text x="${x(t)}" y="${pad + size + 16}" text-anchor="middle">${t}</text><text x="${pad - 6}" y="${Number(y(t)) + 4}" text-anchor="end">${t}</text>`)
-    .join('');
-  const lines = series
-    .map((s) => `<polyline fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${s.points.map((p) => `${x(p.fpr)},${y(p.tpr)}`).join(' ')}"/>`)
-    .join('');
-  const legend = series
-    .map((s, i) => `<line x1="${pad + size + 20}" x2="${pad + size + 44}" y1="${pad + 10 + i * 20}" y2="${pad + 10 + i * 20}" stroke="${s.colour}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text x="${pad + size + 50}" y="${pad + 14 + i * 20}">${esc(s.label)}</text>`)
-    .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${pad + size + 320}" height="${pad * 2 + size}" font-size="12" role="img" aria-label="ROC curves">
-<rect x="${pad}" y="${pad}" width="${size}" height="${size}" fill="none" stroke="#999"/>
-<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#bbb" stroke-dasharray="3 3"/>${ticks}${lines}${legend}
-<text x="${pad + size / 2}" y="${pad * 2 + size - 4}" text-anchor="middle">false positive rate</text>
-<text transform="translate(12 ${pad + size / 2}) rotate(-90)" text-anchor="middle">true positive rate</text></svg>`;
+/** ROC curves of every model on one square plot with the chance diagonal; the champion dashed. */
+function rocSvg(series: { label: string; colour: string; points: RocPoint[]; dashed: boolean }[]): Promise<string> {
+  const spec = lineChart(
+    series.map((s) => ({ name: s.label, color: s.colour, dashed: s.dashed, points: s.points.map((p) => ({ x: p.fpr, y: p.tpr })) })),
+    { xTitle: 'false positive rate', yTitle: 'true positive rate', unitSquare: true, width: 340, height: 340 },
+  );
+  return renderSvg(spec, 'ROC curves');
 }
 
 function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   if (v !== 0 && Math.abs(v) < 0.001) return v.toExponential(2);
   return Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
+
+function fmtP(p: number): string {
+  return p >= 0.001 ? p.toFixed(4) : p.toExponential(2);
 }
 
 function fmtInt(v: number | null | undefined): string {

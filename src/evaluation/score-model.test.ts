@@ -8,7 +8,7 @@ import type { FeatureSpec } from '../training/feature-spec';
 import { loadEncodedData } from '../training/load-training-data';
 import { fitLogisticRegression } from '../training/logistic-regression';
 import { exportLogisticRegressionOnnx } from '../training/onnx-export';
-import { writeParquet } from '../training/test-flights';
+import { writeParquet } from '../data/flights-window';
 import { scoreModel, scoreRows } from './score-model';
 
 const features: FeatureSpec = { numeric: ['x'], categorical: ['city'], label: 'label' };

@@ -42,7 +42,7 @@ export interface ScoreResult {
 /** A feature value as a client sends it; null/undefined means missing. */
 export type FeatureValue = number | string | boolean | null | undefined;
 
-type InputKind = 'float32' | 'string';
+export type InputKind = 'float32' | 'string';
 
 const PROBABILITIES = 'probabilities';
 const NUMERIC_SQL_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*|BOOLEAN)$/;
@@ -53,54 +53,119 @@ const NUMERIC_SQL_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USM
  * or its outputs do not follow the contract.
  */
 export async function scoreModel(modelPath: string, parquetPath: string, options: ScoreOptions): Promise<ScoreResult> {
-  const batchSize = options.batchSize ?? 65536;
   const session = await openSession(modelPath);
   try {
     return await withDuckDb({}, async (connection) => {
-      const source = `read_parquet(${sqlString(parquetPath)})`;
-      const columnTypes = await describe(connection, parquetPath, source);
-      const inputNames = [...session.inputNames];
-      const missing = [...inputNames, options.label].filter((name) => !columnTypes.has(name));
-      if (missing.length > 0) {
-        throw new EvaluationError(
-          `${parquetPath} lacks column(s) ${missing.map((c) => `"${c}"`).join(', ')} that model ${modelPath} needs`,
-          { details: { missing, path: parquetPath, model: modelPath } },
-        );
-      }
-      const kinds = inputNames.map((name) => inputKind(session, name, columnTypes.get(name)!));
-      const count = Number((await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM ${source}`)).getRowsJson()[0][0]);
-
-      const select = [
-        ...inputNames.map((c, i) => `CAST(${sqlIdent(c)} AS ${kinds[i] === 'float32' ? 'FLOAT' : 'VARCHAR'})`),
-        `CAST(${sqlIdent(options.label)} AS INTEGER)`,
-      ];
-      const reads: ColumnRead[] = [
-        ...inputNames.map((name, i) => ({ name, kind: kinds[i] })),
-        { name: options.label, kind: 'int32' },
-      ];
-      // A plain projection streams in file order (DuckDB preserves insertion order), so no sort is needed.
-      const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${source}`);
+      const count = Number((await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM read_parquet(${sqlString(parquetPath)})`)).getRowsJson()[0][0]);
       const scores = new Float32Array(count);
       const labels = new Uint8Array(count);
       let offset = 0;
-      let inferenceMs = 0;
       let singleRowMs = NaN;
-      for await (const batch of readColumnBatches(result, reads, batchSize)) {
-        if (offset === 0) singleRowMs = await timeSingleRows(session, inputNames, kinds, batch.columns, options.singleRowSamples ?? 200);
-        const feeds: Record<string, ort.Tensor> = {};
-        inputNames.forEach((name, i) => (feeds[name] = columnTensor(kinds[i], batch.columns[i], batch.rows)));
-        const started = performance.now();
-        const outputs = await session.run(feeds);
-        inferenceMs += performance.now() - started;
-        scores.set(positiveProbability(outputs, batch.rows), offset);
-        copyLabels(batch.columns[inputNames.length] as Int32Array, labels, offset, options.label);
+      const stream = streamScores(connection, session, [parquetPath], {
+        label: options.label,
+        batchSize: options.batchSize,
+        onFirstBatch: async (kinds, columns) => {
+          singleRowMs = await timeSingleRows(session, [...session.inputNames], kinds, columns, options.singleRowSamples ?? 200);
+        },
+        modelPath,
+      });
+      let inferenceMs = 0;
+      for await (const batch of stream) {
+        inferenceMs += batch.inferenceMs;
+        scores.set(batch.scores, offset);
+        copyLabels(batch.labels!, labels, offset, options.label);
         offset += batch.rows;
       }
       if (offset !== count) throw new EvaluationError(`read ${offset} rows from ${parquetPath}, expected ${count}`);
-      return { scores, labels, rows: count, msPerRow: count > 0 ? inferenceMs / count : 0, singleRowMs, inputNames };
+      return { scores, labels, rows: count, msPerRow: count > 0 ? inferenceMs / count : 0, singleRowMs, inputNames: [...session.inputNames] };
     });
   } finally {
     await session.release();
+  }
+}
+
+/** Options of {@link streamScores}. */
+export interface StreamScoresOptions {
+  /** Label column read alongside (as int32, null as -1); omit to read no label. */
+  label?: string;
+  /** Extra SQL expressions read as int32 per row (e.g. slice indexes), in order. */
+  extra?: string[];
+  /** @default 65536 */
+  batchSize?: number;
+  /** Called once with the first batch's model inputs (e.g. to time single-row calls). */
+  onFirstBatch?: (kinds: InputKind[], columns: ColumnArray[]) => Promise<void>;
+  /** For error messages. */
+  modelPath?: string;
+  /** SQL condition on the files' columns: only matching rows are scored (e.g. a hash sample). */
+  where?: string;
+}
+
+/** One batch of scored rows; arrays are reused by nobody and may be kept. */
+export interface ScoredBatch {
+  rows: number;
+  /** P(label = 1) per row. */
+  scores: Float32Array;
+  /** The label per row (-1 where null), when `label` was asked for. */
+  labels?: Int32Array;
+  /** One array per `extra` expression. */
+  extra: Int32Array[];
+  inferenceMs: number;
+}
+
+/**
+ * Scores `files` batch by batch with an open session: at most `batchSize` rows of inputs and
+ * scores are held at a time, so a 3M-row batch costs no more memory than one batch.
+ * @throws EvaluationError when a column the model needs is missing.
+ */
+export async function* streamScores(
+  connection: DuckDBConnection,
+  session: ort.InferenceSession,
+  files: string[],
+  options: StreamScoresOptions,
+): AsyncGenerator<ScoredBatch> {
+  const batchSize = options.batchSize ?? 65536;
+  const source = `read_parquet([${files.map(sqlString).join(', ')}])`;
+  const where = files.join(', ');
+  const columnTypes = await describe(connection, where, source);
+  const inputNames = [...session.inputNames];
+  const missing = [...inputNames, ...(options.label ? [options.label] : [])].filter((name) => !columnTypes.has(name));
+  if (missing.length > 0) {
+    throw new EvaluationError(
+      `${where} lacks column(s) ${missing.map((c) => `"${c}"`).join(', ')} that model ${options.modelPath ?? ''} needs`,
+      { details: { missing, path: where, model: options.modelPath } },
+    );
+  }
+  const kinds = inputNames.map((name) => inputKind(session, name, columnTypes.get(name)!));
+  const extra = options.extra ?? [];
+  const select = [
+    ...inputNames.map((c, i) => `CAST(${sqlIdent(c)} AS ${kinds[i] === 'float32' ? 'FLOAT' : 'VARCHAR'})`),
+    ...(options.label ? [`coalesce(CAST(${sqlIdent(options.label)} AS INTEGER), -1)`] : []),
+    ...extra.map((e) => `CAST(${e} AS INTEGER)`),
+  ];
+  const reads: ColumnRead[] = [
+    ...inputNames.map((name, i) => ({ name, kind: kinds[i] })),
+    ...(options.label ? [{ name: options.label, kind: 'int32' as const }] : []),
+    ...extra.map((_, i) => ({ name: `extra${i}`, kind: 'int32' as const })),
+  ];
+  // A plain projection streams in file order (DuckDB preserves insertion order), so no sort is needed.
+  const result = await connection.stream(`SELECT ${select.join(', ')} FROM ${source}${options.where ? ` WHERE ${options.where}` : ''}`);
+  let first = true;
+  for await (const batch of readColumnBatches(result, reads, batchSize)) {
+    if (first && options.onFirstBatch) await options.onFirstBatch(kinds, batch.columns);
+    first = false;
+    const feeds: Record<string, ort.Tensor> = {};
+    inputNames.forEach((name, i) => (feeds[name] = columnTensor(kinds[i], batch.columns[i], batch.rows)));
+    const started = performance.now();
+    const outputs = await session.run(feeds);
+    const inferenceMs = performance.now() - started;
+    const at = inputNames.length;
+    yield {
+      rows: batch.rows,
+      scores: positiveProbability(outputs, batch.rows),
+      ...(options.label ? { labels: batch.columns[at] as Int32Array } : {}),
+      extra: extra.map((_, i) => batch.columns[at + (options.label ? 1 : 0) + i] as Int32Array),
+      inferenceMs,
+    };
   }
 }
 
@@ -146,7 +211,7 @@ async function timeSingleRows(
   return times[Math.floor(times.length / 2)];
 }
 
-async function openSession(modelPath: string): Promise<ort.InferenceSession> {
+export async function openSession(modelPath: string): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(modelPath);
   } catch (err) {

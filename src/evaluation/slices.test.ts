@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvaluationError } from '../errors';
 import { sliceSchema } from '../pipeline/step-params';
-import { writeParquet } from '../training/test-flights';
+import { writeParquet } from '../data/flights-window';
 import { computeMetrics } from './metrics';
 import { readSliceKeys, sliceMetrics } from './slices';
 

@@ -4,11 +4,8 @@
  */
 import { z } from 'zod';
 import { INPUT_LIMITS } from './input-limits';
+import { durationSchema as duration } from '../duration/duration-schema';
 import { STEP_KIND_NAMES, STEP_KINDS } from './step-kinds';
-
-const duration = z
-  .string()
-  .regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$/, 'expected a duration such as "30s" or "10 minutes"');
 
 export const stepIdSchema = z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase id such as "train-lr"');
 

@@ -45,6 +45,7 @@ export const STEP_KINDS = {
     activity: 'ingest',
     queue: 'data',
     timeout: '15 minutes',
+    heartbeatTimeout: '1 minute',
     description: 'Read a source with DuckDB, derive features, split train/holdout into Parquet snapshots',
     version: 1,
     // The key also holds the sha256 of every source file (src/cache/source-fingerprint.ts).
@@ -55,6 +56,7 @@ export const STEP_KINDS = {
     activity: 'validate',
     queue: 'data',
     timeout: '10 minutes',
+    heartbeatTimeout: '1 minute',
     description: 'Check schema, types, nulls, ranges, domains, duplicates, labels, label shift, outliers and drift against the champion\'s data',
     version: 2,
     // The key also holds the current champion: validation compares with its reference data.
@@ -75,6 +77,7 @@ export const STEP_KINDS = {
     activity: 'evaluate',
     queue: 'training',
     timeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
     description: 'Score candidate and champion on the same holdout with onnxruntime and apply the gates',
     version: 1,
     // The key also holds the current champion, which the verdict compares with.

@@ -4,6 +4,8 @@
  * than the one the user wrote.
  */
 import { z } from 'zod';
+import { durationSchema } from '../duration/duration-schema';
+import { toMs } from '../duration/duration';
 
 const isoDate = z
   .string()
@@ -13,10 +15,8 @@ const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a colu
 
 export const featureTransforms = ['identity', 'double', 'hour', 'weekday', 'month', 'day'] as const;
 
-/** A length of time for replay windows: `7 days`, `1 day`, `12 hours`, `2 weeks` (or `7d`, `12h`, `2w`). */
-export const durationSchema = z
-  .string()
-  .regex(/^\s*[1-9]\d*\s*(h|hours?|d|days?|w|weeks?)\s*$/i, 'expected a duration such as "7 days", "1 day" or "12 hours"');
+/** A length of time (replay windows, approval and canary waits): one grammar, see src/duration/duration.ts. */
+export { durationSchema };
 
 export const ingestParamsSchema = z
   .object({
@@ -90,6 +90,9 @@ export const validationCheckNames = [
   'labelRateShift',
   'outliers',
   'drift',
+  'labelConsistency',
+  'confidentDisagreement',
+  'triggerPatterns',
 ] as const;
 
 /** `fail` stops the pipeline, `warn` records and continues, `off` skips the check. */
@@ -111,6 +114,57 @@ export const columnPinSchema = z
   })
   .strict()
   .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, 'min must be <= max');
+
+/**
+ * Thresholds of the tainted-data checks (`labelConsistency`, `confidentDisagreement`,
+ * `triggerPatterns`); the defaults were calibrated on the 2001 flights (`npm run bench:poisoning`,
+ * src/validation/ARCHITECTURE.md).
+ */
+export const poisoningParamsSchema = z
+  .object({
+    /** Family-wise significance level; slices and patterns are Holm-corrected against it. */
+    alpha: z.number().gt(0).lt(1).default(0.001),
+    /** A slice (a feature value or numeric bin) is tested only with at least this many labelled rows. */
+    minSliceRows: z.number().int().min(10).default(1000),
+    /** Most frequent values per categorical feature that become slices. */
+    maxSlicesPerColumn: z.number().int().min(2).max(1000).default(50),
+    /** Quantile bins per numeric feature (from the reference when there is one). */
+    numericBins: z.number().int().min(2).max(100).default(10),
+    /** Practical-effect floor per slice: observed/expected positive rate beyond this factor (either way). */
+    minSliceRateRatio: z.number().gt(1).default(4),
+    /** ... and |observed - expected| rate at least this much. */
+    minSliceRateDifference: z.number().min(0).max(1).default(0.1),
+    /** Global floor: the batch's observed/expected ratio, against the champion's holdout ratio, beyond this factor. */
+    maxGlobalRateRatio: z.number().gt(1).default(2),
+    /**
+     * Batches (and champion holdouts) of at least twice this many rows are scored on a row-hash sample
+     * of 1 in floor(rows / maxScoredRows), i.e. between this many and twice as many rows; every test
+     * uses the sampled counts. Smaller batches are scored whole.
+     */
+    maxScoredRows: z.number().int().min(1000).default(100_000),
+    /** A prediction is confident when p >= confidence or p <= 1 - confidence. */
+    confidence: z.number().gt(0.5).lt(1).default(0.8),
+    /** confidentDisagreement runs with at least this many confident rows on both sides. */
+    minConfidentRows: z.number().int().min(1).default(200),
+    /** Floor: disagreement rate of confident predictions beyond this factor of the holdout's. */
+    maxDisagreementRatio: z.number().gt(1).default(1.75),
+    trigger: z
+      .object({
+        /** A value is a candidate trigger with at least this many rows ... */
+        minRows: z.number().int().min(5).default(30),
+        /** ... and this share of the batch. */
+        minShare: z.number().min(0).max(1).default(0.001),
+        /** Its share of the batch is at least this many times its share of the reference. */
+        minLift: z.number().gt(1).default(5),
+        /** Its rows carry one label at least this purely. */
+        minPurity: z.number().gt(0.5).max(1).default(0.98),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type PoisoningParams = z.output<typeof poisoningParamsSchema>;
 
 export const validateParamsSchema = z
   .object({
@@ -152,6 +206,8 @@ export const validateParamsSchema = z
       })
       .strict()
       .prefault({}),
+    /** Thresholds of labelConsistency, confidentDisagreement and triggerPatterns. */
+    poisoning: poisoningParamsSchema.prefault({}),
     /** Severity per check, e.g. `{ drift: fail, duplicateRows: warn, unexpectedColumns: off }`. */
     severity: z.partialRecord(z.enum(validationCheckNames), z.enum(checkSeverities)).default({}),
     schema: z
@@ -260,6 +316,24 @@ export const gateSchema = z
   .strict()
   .refine((g) => g.min !== undefined || g.max !== undefined, 'a gate needs min, max or both');
 
+/**
+ * The champion/challenger gate, judged by a paired test on the same holdout rows (DeLong's
+ * test for AUC, a paired z-test on per-row values otherwise). The default asks for a
+ * significant improvement, so a candidate whose point estimate is worse is never promoted.
+ */
+export const comparisonSchema = z
+  .object({
+    /** @default auc */
+    metric: z.enum(['auc', 'logLoss', 'brier', 'accuracy']).default('auc'),
+    /** `superiority`: better by more than `margin`; `non-inferiority`: not worse by more than `margin`. @default superiority */
+    test: z.enum(['superiority', 'non-inferiority']).default('superiority'),
+    /** δ, in the metric's units (e.g. 0.005 AUC). @default 0 */
+    margin: z.number().min(0).max(1).default(0),
+    /** One-sided error rate: the claim holds with confidence 1 − α. @default 0.05 */
+    alpha: z.number().gt(0).max(0.5).default(0.05),
+  })
+  .strict();
+
 export const evaluateParamsSchema = z
   .object({
     /** Picks the candidate carried forward (the best by it) and is the headline of the report. */
@@ -272,6 +346,8 @@ export const evaluateParamsSchema = z
     candidates: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a step id')).min(1).optional(),
     /** Columns to slice the holdout by; every candidate and the champion get metrics per slice. */
     slices: z.array(sliceSchema).default([]),
+    /** Paired champion/challenger gate, applied whenever a champion exists; `off` turns it off. */
+    comparison: z.union([comparisonSchema, z.literal('off')]).default(() => comparisonSchema.parse({})),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -300,19 +376,12 @@ export const promoteParamsSchema = z
     /** `manual`: a blessed candidate waits for an `approve` or `reject` update before the alias moves. */
     mode: z.enum(['auto', 'manual']).default('auto'),
     /** How long a manual promotion waits for a decision. */
-    approvalTimeout: z
-      .string()
-      .regex(/^\d+(\.\d+)?\s*(s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'expected a duration such as "24 hours"')
-      .default('24 hours'),
+    approvalTimeout: durationSchema.default('24 hours'),
     /** What an unanswered approval becomes: rejection by default, so silence never ships a model. */
     onTimeout: z.enum(['reject', 'approve']).default('reject'),
   })
   .strict();
 
-/** A wait such as `5s`, `30 seconds`, `10 minutes`, `1 hour`: canary holds and decision timeouts. */
-export const waitSchema = z
-  .string()
-  .regex(/^\d+(\.\d+)?\s*(s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'expected a duration such as "5s", "10 minutes" or "1 hour"');
 
 export const canaryAnalysisSchema = z
   .object({
@@ -340,6 +409,29 @@ export const canaryAnalysisSchema = z
   })
   .strict();
 
+/**
+ * How long a step holds. `sequential`: analysed after every `interval` on all its traffic so far,
+ * the step ends when its checks decide (harm judged by always-valid confidence sequences at
+ * level `alpha`), after `minDuration` and by `maxDuration`, where it is inconclusive.
+ * `fixed`: one analysis after one `interval` (inconclusive when a sample is short).
+ */
+export const canaryHoldSchema = z
+  .object({
+    /** @default sequential */
+    mode: z.enum(['sequential', 'fixed']).default('sequential'),
+    /** @default one `interval` */
+    minDuration: durationSchema.optional(),
+    /** @default six `interval`s */
+    maxDuration: durationSchema.optional(),
+    /** Bound on each check's false-rollback rate, however many analyses a step takes. @default 0.05 */
+    alpha: z.number().gt(0).max(0.2).default(0.05),
+  })
+  .strict()
+  .refine((h) => !h.minDuration || !h.maxDuration || toMs(h.minDuration) <= toMs(h.maxDuration), {
+    message: 'minDuration must not exceed maxDuration',
+    path: ['minDuration'],
+  });
+
 export const canaryParamsSchema = z
   .object({
     /** Canary traffic share per step, in percent, rising; the last is usually 100. */
@@ -349,11 +441,12 @@ export const canaryParamsSchema = z
       .max(20)
       .refine((s) => s.every((w, i) => i === 0 || w > s[i - 1]), 'steps must rise, e.g. [10, 25, 50, 100]')
       .default([10, 25, 50, 100]),
-    /** How long each step holds before its analysis. */
-    interval: waitSchema.default('5 minutes'),
+    /** How long each step holds before its analysis; with a sequential hold, the time between analyses. */
+    interval: durationSchema.default('5 minutes'),
     analysis: canaryAnalysisSchema.prefault({}),
+    hold: canaryHoldSchema.prefault({}),
     /** What an inconclusive analysis waits for: an `approve` or `reject` update on the canary workflow. */
-    decisionTimeout: waitSchema.default('1 hour'),
+    decisionTimeout: durationSchema.default('1 hour'),
     /** What an unanswered decision becomes: rollback by default, so silence never ships a model. */
     onDecisionTimeout: z.enum(['rollback', 'continue']).default('rollback'),
   })
@@ -370,9 +463,11 @@ export type ColumnPin = z.infer<typeof columnPinSchema>;
 export type TrainParams = z.infer<typeof trainParamsSchema>;
 export type EvaluateParams = z.infer<typeof evaluateParamsSchema>;
 export type Gate = z.infer<typeof gateSchema>;
+export type Comparison = z.infer<typeof comparisonSchema>;
 export type SliceSpec = z.infer<typeof sliceSchema>;
 export type MetricName = (typeof metricNames)[number];
 export type RegisterParams = z.infer<typeof registerParamsSchema>;
 export type PromoteParams = z.infer<typeof promoteParamsSchema>;
 export type CanaryParams = z.infer<typeof canaryParamsSchema>;
 export type CanaryAnalysisParams = z.infer<typeof canaryAnalysisSchema>;
+export type CanaryHoldParams = z.infer<typeof canaryHoldSchema>;

@@ -2,6 +2,8 @@
  * Values that cross the workflow/activity boundary. Everything here is plain JSON:
  * datasets and model bytes never travel through Temporal payloads, only references to them.
  */
+import type { TaskQueues } from '../topology/task-queues';
+import type { PipelineSpec } from './spec-schema';
 
 /** A content-addressed file in the artifact store. */
 export interface ArtifactRef {
@@ -111,7 +113,7 @@ export interface StepResult extends StepOutput {
 
 /** The resolve activity's answer: the validated spec, where it came from, and its digest. */
 export interface ResolvedPipeline {
-  spec: import('./spec-schema').PipelineSpec;
+  spec: PipelineSpec;
   specDigest: string;
   /** `pipelines/flight-delay.yaml` or `inline`. */
   source: string;
@@ -121,7 +123,7 @@ export interface ResolvedPipeline {
    * Where each kind of work runs, as configured on the orchestration worker that resolved the
    * spec (absent: everything on the workflow's own queue; runs before `slipway-lean-run` asked a local activity).
    */
-  taskQueues?: import('../topology/task-queues').TaskQueues;
+  taskQueues?: TaskQueues;
   /** Who the run acts for (absent in runs from before run tickets). */
   authority?: RunAuthority;
 }

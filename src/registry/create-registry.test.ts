@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
 import { createRegistry, openGovernance } from './create-registry';
-import { move, registerVersions } from './registry-test-fixtures';
-import { BACKENDS, testPostgresUrl } from './test-backends';
+import { move, registerVersions } from '../../test/support/registry-test-fixtures';
+import { BACKENDS, testPostgresUrl } from '../../test/support/test-backends';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -11,6 +11,8 @@ import type { Config } from '../config';
 import { PostgresDatabase } from './postgres-database';
 import type { SqlDatabase } from './sql-database';
 import { SqlModelRegistry } from './sql-model-registry';
+import type { BatchQuarantine } from './quarantine';
+import { SqlQuarantine } from './sql-quarantine';
 import { SqliteDatabase } from './sqlite-database';
 
 export type RegistryConfig = Pick<Config, 'registryPath' | 'registryUrl'>;
@@ -29,6 +31,8 @@ export interface Governance {
   registry: SqlModelRegistry;
   access: AccessControl;
   audit: AuditLog;
+  /** Quarantined data batches (released or discarded by approvers). */
+  quarantine: BatchQuarantine;
   /** Closes the shared connection; call once, after the last use of any of the three. */
   close(): Promise<void>;
 }
@@ -52,6 +56,7 @@ export async function openGovernance(config: RegistryConfig, options: OpenOption
     registry: new SqlModelRegistry(db, options),
     access: new SqlAccessControl(db, options),
     audit: new SqlAuditLog(db, options),
+    quarantine: new SqlQuarantine(db, options),
     close: () => db.close(),
   };
 }

@@ -3,9 +3,9 @@ import { compareVersions, formatComparison, metricHistory } from './compare-vers
 import { formatLineage, versionLineage } from './lineage';
 import { loadModelCard, renderModelCard } from './model-card';
 import { isRegistryError } from './registry-error';
-import { artifact, move, registration } from './registry-test-fixtures';
+import { artifact, move, registration } from '../../test/support/registry-test-fixtures';
 import { SqlModelRegistry } from './sql-model-registry';
-import { describeEachBackend, useTestStore } from './test-backends';
+import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 
 const EVAL_URI = `artifact://sha256/${'e'.repeat(64)}`;
 const VALIDATION_URI = `artifact://sha256/${'f'.repeat(64)}`;

@@ -31,7 +31,11 @@ export interface VersionLineage {
     features: unknown;
     label: string | null;
   };
-  validation: { report: string | null };
+  validation: {
+    report: string | null;
+    /** Set when the data was quarantined and an approver released it: by whom, when, why. */
+    release?: { dataDigest: string; by: string; at: string; reason: string } | null;
+  };
   training: {
     pipeline: string;
     workflowId: string;
@@ -67,7 +71,7 @@ export function buildLineage(v: ModelVersion, history: readonly AliasMove[]): Ve
     version: v.version,
     createdAt: v.createdAt,
     data: { digest: l.dataDigest, window: l.dataWindow ?? null, features: meta.features ?? l.features ?? null, label: text(meta.label) },
-    validation: { report: text(l['validation-report']) },
+    validation: { report: text(l['validation-report']), release: (l.dataRelease as VersionLineage['validation']['release']) ?? null },
     training: {
       pipeline: l.pipeline,
       workflowId: l.workflowId,
@@ -110,7 +114,7 @@ export function formatLineage(l: VersionLineage): string {
   const lines = [
     `${l.model} v${l.version}  (registered ${l.createdAt}${l.aliases.length ? `; now ${l.aliases.join(', ')}` : ''})`,
     `  data        digest ${short(l.data.digest)}${window ? `  window ${window.from ?? '…'} → ${window.to ?? '…'}` : ''}`,
-    `  validation  report ${short(l.validation.report)}`,
+    `  validation  report ${short(l.validation.report)}${l.validation.release ? `  released from quarantine by ${l.validation.release.by} at ${l.validation.release.at}: ${l.validation.release.reason}` : ''}`,
     `  training    ${l.training.trainer}${l.training.trainerVersion ? ` ${l.training.trainerVersion}` : ''}  run ${l.training.workflowId} / ${l.training.runId}`,
     `              pipeline ${l.training.pipeline}  spec ${short(l.training.specDigest)}  code ${l.training.codeVersion?.slice(0, 12) ?? 'unknown'}`,
     `  evaluation  report ${short(l.evaluation.report)}  blessed ${l.evaluation.blessed ?? 'unknown'}`,

@@ -158,6 +158,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ...appendOnly('alias_moves'),
     ],
   },
+  {
+    // Version 5 is reserved for this migration; 3 and 4 belong to other changes and may apply later.
+    version: 5,
+    name: 'quarantined data batches',
+    statements: [
+      `CREATE TABLE quarantined_batches (
+        model TEXT NOT NULL,
+        data_digest TEXT NOT NULL,
+        state TEXT NOT NULL,
+        workflow_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        snapshots TEXT NOT NULL,
+        report TEXT NOT NULL,
+        report_html TEXT NOT NULL,
+        failed TEXT NOT NULL,
+        findings TEXT NOT NULL,
+        quarantined_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT,
+        decision_reason TEXT,
+        PRIMARY KEY (model, data_digest)
+      )`,
+      'CREATE INDEX quarantined_batches_state ON quarantined_batches (state, quarantined_at)',
+    ],
+  },
 ];
 
 /**

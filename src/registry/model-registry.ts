@@ -153,11 +153,16 @@ export type RegistryErrorKind =
   | 'unknown-version'
   | 'stale-alias'
   | 'idempotency-conflict'
-  | 'schema-too-new';
+  | 'schema-too-new'
+  /** No quarantined data batch with that model and digest. */
+  | 'unknown-batch'
+  /** The quarantined batch was already released or discarded. */
+  | 'batch-decided';
 
 /**
- * Stores model versions and aliases. Implementations: `SqliteModelRegistry`,
- * `PostgresModelRegistry` (both `SqlModelRegistry` over a different database). Every write is
+ * Stores model versions and aliases. Implementation: `SqlModelRegistry` over SQLite
+ * (`SqliteModelRegistry`) or PostgreSQL (`SqlModelRegistry` on a `PostgresDatabase`, see
+ * create-registry.ts). Every write is
  * recorded in the audit log of the same database, in the same transaction.
  */
 export interface ModelRegistry {

@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import { SqlAuditLog } from '../audit/sql-audit-log';
 import { isRegistryError } from './registry-error';
-import { move, registration, registerVersions } from './registry-test-fixtures';
+import { move, registration, registerVersions } from '../../test/support/registry-test-fixtures';
 import { SqlModelRegistry } from './sql-model-registry';
-import { describeEachBackend, useTestStore } from './test-backends';
+import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
 
 // Each writer has its own connection (PostgreSQL: its own pool and server sessions), as two
 // workers, the API and a pipeline would. Separate processes on SQLite: sqlite-registry.concurrency.test.ts.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRegistryError } from './registry-error';
-import { move, registration, registerVersions } from './registry-test-fixtures';
+import { move, registration, registerVersions } from '../../test/support/registry-test-fixtures';
 import { SqliteModelRegistry } from './sqlite-registry';
 
 let dir: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './migrations';
 import { isRegistryError } from './registry-error';
-import { move, registration, registerVersions } from './registry-test-fixtures';
+import { move, registration, registerVersions } from '../../test/support/registry-test-fixtures';
 import { SqliteModelRegistry } from './sqlite-registry';
 
 // Behaviour shared with PostgreSQL is specified in registry.test.ts; this file covers what is SQLite's own.

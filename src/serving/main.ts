@@ -63,7 +63,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  // eslint-disable-next-line no-console -- entry point
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -8,7 +8,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
 import { queryRows, sqlString, withDuckDb } from '../data/duckdb';
-import { flightsParquetPath } from '../training/test-flights';
+import { flightsParquetPath } from '../data/flights-window';
 import { createAgent, sendJson } from './http-json';
 import type { FeatureRow } from './loaded-model';
 
@@ -213,7 +213,6 @@ async function main(argv: string[]): Promise<void> {
   const traffic = await loadFlightTraffic({ from: o.from, to: o.to, limit: o.limit, source: o.source });
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  // eslint-disable-next-line no-console -- command output
   console.log(`replaying ${traffic.rows.length} flights (${o.from} – ${o.to}) to ${url} model ${o.model} at ${o.rate} req/s`);
   const report = await replayTraffic({
     baseUrl: url,
@@ -226,13 +225,11 @@ async function main(argv: string[]): Promise<void> {
     maxDurationMs: o.maxSeconds !== undefined ? o.maxSeconds * 1000 : undefined,
     signal: controller.signal,
   });
-  // eslint-disable-next-line no-console -- command output
   console.log(formatReplayReport(report));
 }
 
 if (require.main === module) {
   main(process.argv).catch((err) => {
-    // eslint-disable-next-line no-console -- entry point
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });

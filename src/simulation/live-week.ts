@@ -4,7 +4,7 @@
  * true label posted as feedback, then the champion's live AUC read back from the server's
  * stats. The continuous-training check that follows judges the same labels.
  */
-import type { ServingAdmin } from '../canary/serving-admin';
+import type { ServingAdmin } from '../serving/serving-admin';
 import { loadFlightTraffic, replayTraffic } from '../serving/replay-traffic';
 import type { LiveQualityPolicy } from '../workflows/continuous-training-status';
 

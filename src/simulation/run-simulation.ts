@@ -10,10 +10,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ArtifactStore } from '../artifacts/artifact-store';
+import type { PairedComparison } from '../evaluation/paired-gate';
 import type { ModelRegistry } from '../registry/model-registry';
 import { loadFlightTraffic, replayTraffic, type ReplayReport } from '../serving/replay-traffic';
 import type { ContinuousTrainingStatus, RetrainPolicy } from '../workflows/continuous-training-status';
 import type { PipelineResult } from '../workflows/pipeline-status';
+import { continuousTrainingStatusQuery } from '../workflows/definitions';
 import { replayWeek, type LiveOptions } from './live-week';
 import type { SimulationReport, SimulationWeek, WeekCheck } from './simulation-report';
 import { scoreWeek, writeWeek, type WeekData, type WeekScore } from './week-evaluation';
@@ -70,12 +72,13 @@ export interface SimulationOptions {
  * flight-delay-builtin's gates without its per-origin slice gate (AUC >= 0.55 at each of the top
  * 10 origins): with 4-week windows single airports' holdouts are too small for a stable AUC, and
  * the first training on January 2001 fails it (DFW 0.535, ATL 0.547, PHX 0.547) although its
- * overall AUC passes. The champion comparison (delta >= -0.005) stays.
+ * overall AUC passes. The champion comparison is the evaluate step's paired test (default:
+ * superiority in AUC by DeLong's test at alpha 0.05), which replaced the `delta >= -0.005` gate
+ * that let week 4's worse candidate through (0.6386 vs 0.6403).
  */
 export const SIMULATION_GATES = [
   { metric: 'auc', min: 0.6 },
   { metric: 'logLoss', max: 0.6 },
-  { metric: 'auc', compare: 'delta', min: -0.005 },
 ] as const;
 
 const DAY_MS = 86_400_000;
@@ -122,9 +125,13 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
     if (d.workflowId && d.outcome !== 'failed') {
       const child = (await o.client.workflow.getHandle(d.workflowId).result()) as PipelineResult;
       const evaluation = Object.values(child.outputs).find((out) => out?.summary && 'blessed' in out.summary)?.summary as
-        | { metrics?: { auc?: number }; champion?: { metrics?: { auc?: number } } | null; reasons?: string[] }
+        | { metrics?: { auc?: number }; champion?: { metrics?: { auc?: number } } | null; reasons?: string[]; comparison?: PairedComparison | null }
         | undefined;
       result.candidateAuc = evaluation?.metrics?.auc;
+      if (evaluation?.comparison) {
+        const c = evaluation.comparison;
+        result.comparison = { test: c.test, margin: c.margin, alpha: c.alpha, improvement: c.improvement, lower: c.interval.lower, upper: c.interval.upper, pValue: c.pValue, passed: c.passed };
+      }
       result.championAuc = evaluation?.champion?.metrics?.auc;
       if (evaluation?.reasons?.length) result.gateReasons = evaluation.reasons;
       const canary = child.steps.find((st) => st.kind === 'canary')?.summary as { canaryVerdict?: string; steps?: { weight: number; verdict: string | null }[]; reasons?: string[] } | undefined;
@@ -210,7 +217,7 @@ async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, labe
   const done = handle.result().finally(() => (ended = true));
   void done.catch(() => undefined);
   while (!ended && !replay) {
-    const st = await handle.query<ContinuousTrainingStatus>('ctStatus').catch(() => undefined);
+    const st = await handle.query(continuousTrainingStatusQuery).catch(() => undefined);
     if (st?.running) replay = replayTraffic({ baseUrl, model, traffic, rate, feedbackDelayMs: 300, labelerToken, callers: 50, signal: controller.signal });
     else await new Promise((r) => setTimeout(r, 250));
   }

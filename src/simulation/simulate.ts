@@ -5,7 +5,7 @@
  * runs the weekly continuous-training cycles (src/simulation/run-simulation.ts) and writes
  * the report to `<data dir>/reports/simulation-<stamp>/`.
  *
- *   npm run simulate -- [--weeks 8] [--start 2001-02-26] [--train-window "8 weeks"] [--pipeline-gates] [--keep]
+ *   npm run simulate -- [--weeks 8] [--start 2001-02-26] [--train-window "8 weeks"] [--margin 0.005] [--pipeline-gates] [--keep]
  *   npm run simulate -- --live [--live-flights 3000] [--max-auc-drop 0.02] [--min-labels 1000]
  *
  * `--live` also starts a model server process; promotions point it at the champion, each week
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Command, InvalidArgumentError } from 'commander';
 import { LocalArtifactStore } from '../artifacts/local-artifact-store';
-import { HttpServingAdmin } from '../canary/http-serving-admin';
+import { HttpServingAdmin } from '../serving/http-serving-admin';
 import { loadConfig } from '../config';
 import { createLogger, installTemporalLogger } from '../logger';
 import { createRegistry } from '../registry/create-registry';
@@ -29,7 +29,6 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { reportDirFor, runSimulation, SIMULATION_GATES } from './run-simulation';
 import { renderMarkdown, writeReport } from './simulation-report';
 
-/* eslint-disable no-console -- a command-line entry point */
 
 const positiveInt = (value: string) => {
   const n = Number(value);
@@ -46,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--model <name>', 'model name to register under (kept apart from real models)', 'flight-delay-sim')
     .option('--pipeline <name>', 'pipeline of every retrain', 'flight-delay-builtin')
     .option('--pipeline-gates', "keep the pipeline's own evaluate gates instead of SIMULATION_GATES (run-simulation.ts)", false)
+    .option('--margin <x>', 'champion/challenger gate: superiority by at least this much AUC (paired DeLong test, alpha 0.05)', Number, 0)
     .option('--live', 'send each week\'s flights through a model server and retrain on live quality', false)
     .option('--live-flights <n>', 'flights sent per week in live mode', positiveInt, 3000)
     .option('--max-auc-drop <x>', 'live mode: retrain when live AUC is this far below the champion\'s offline AUC', Number, 0.02)
@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--canary', 'live mode with pipeline flight-delay-canary: each retrain is canaried on the following week\'s flights before promotion', false)
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean }>();
   if (o.canary) {
     o.live = true;
     if (o.pipeline === 'flight-delay-builtin') o.pipeline = 'flight-delay-canary';
@@ -104,6 +104,7 @@ async function main(argv: string[]): Promise<void> {
         weeks: o.weeks,
         trainWindow: o.trainWindow,
         ...(o.pipelineGates && { overrides: {} }),
+        ...(o.margin > 0 && !o.pipelineGates && { overrides: { evaluate: { gates: SIMULATION_GATES, comparison: { test: 'superiority', margin: o.margin } } } }),
         ...(o.canary && {
           overrides: {
             ...(o.pipelineGates ? {} : { evaluate: { gates: SIMULATION_GATES } }),

@@ -24,6 +24,8 @@ export interface WeekCheck {
   /** The retrain's candidate AUC on its own holdout, and the champion's on the same rows. */
   candidateAuc?: number;
   championAuc?: number;
+  /** The paired champion/challenger test of the retrain: AUC improvement, its interval and p-value. */
+  comparison?: { test: string; margin: number; alpha: number; improvement: number; lower: number; upper: number; pValue: number; passed: boolean };
   /** Why the evaluation did not bless the candidate (failed gates), when it did not. */
   gateReasons?: string[];
   /** The retrain's canary, when its pipeline has one: verdict and per-step verdicts, e.g. `passed (25% pass → 100% pass)`. */
@@ -80,10 +82,12 @@ function decisionText(c: WeekCheck | undefined): string {
   if (!c) return '— (last week)';
   if (!c.retrain) return `no retrain: ${c.liveQuality?.line ?? c.reasons[0] ?? ''}`;
   const figures = c.candidateAuc !== undefined ? ` (candidate ${f4(c.candidateAuc)} vs champion ${c.championAuc !== undefined ? f4(c.championAuc) : 'none'} on its holdout)` : '';
+  const cmp = c.comparison;
+  const paired = cmp ? `; paired ${cmp.test}: improvement ${signed(cmp.improvement)} in [${signed(cmp.lower)}, ${signed(cmp.upper)}], p ${cmp.pValue < 0.001 ? cmp.pValue.toExponential(1) : cmp.pValue.toFixed(3)}` : '';
   const gates = c.outcome === 'rejected' && c.gateReasons?.length ? ` — ${c.gateReasons.join('; ')}` : '';
   const trigger = c.liveQuality?.fired ? ` — ${c.liveQuality.line}` : '';
   const canary = c.canary ? `; canary ${c.canary}` : '';
-  return `retrain → ${c.outcome ?? '?'}${figures}${canary}, champion v${c.championAfter ?? '?'}${gates}${trigger}`;
+  return `retrain → ${c.outcome ?? '?'}${figures}${paired}${canary}, champion v${c.championAfter ?? '?'}${gates}${trigger}`;
 }
 
 function summaryLines(r: SimulationReport): string[] {
@@ -92,10 +96,14 @@ function summaryLines(r: SimulationReport): string[] {
   const frozen = mean(r.weeks.map((w) => w.frozen.auc));
   const promoted = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.outcome === 'promoted').length;
   const retrains = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.retrain).length;
+  const diffs = r.weeks.map((w) => w.champion.auc - w.frozen.auc);
+  const worst = Math.min(...diffs);
+  const behind = diffs.filter((d) => d < 0).length;
   return [
     `${r.weeks.length} weeks from ${r.weeks[0]?.from ?? r.start} to ${r.weeks.at(-1)?.to ?? r.start}; every model trained on the ${r.trainWindow} before its replay clock.`,
     `${retrains} retrain cycles (${promoted} promoted) in ${r.seconds.toFixed(0)} s.`,
     `Mean AUC over the weeks: champion ${f4(champion)}, frozen after the first training ${f4(frozen)} (difference ${signed(champion - frozen)}).`,
+    `Champion behind the frozen model in ${behind} of ${r.weeks.length} weeks; worst week ${signed(worst)} (calm target: never below -0.005, ${worst >= -0.005 ? 'met' : 'missed'}; mean at least as good: ${champion >= frozen ? 'met' : 'missed'}).`,
   ];
 }
 
@@ -128,7 +136,7 @@ export function renderMarkdown(r: SimulationReport): string {
   ].join('\n');
 }
 
-export function renderSvg(r: SimulationReport): string {
+export function renderSvg(r: SimulationReport): Promise<string> {
   const series: ChartSeries[] = [
     { name: 'champion (retrained)', color: '#1f77b4', values: r.weeks.map((w) => w.champion.auc) },
     { name: `frozen v${r.weeks[0]?.frozen.version ?? '?'}`, color: '#d62728', values: r.weeks.map((w) => w.frozen.auc), dashed: true },
@@ -173,7 +181,7 @@ export async function writeReport(dir: string, r: SimulationReport): Promise<Rep
     html: path.join(dir, 'report.html'),
     svg: path.join(dir, 'auc-by-week.svg'),
   };
-  const svg = renderSvg(r);
+  const svg = await renderSvg(r);
   await writeFile(files.json, `${JSON.stringify(r, null, 2)}\n`);
   await writeFile(files.markdown, renderMarkdown(r));
   await writeFile(files.svg, `${svg}\n`);

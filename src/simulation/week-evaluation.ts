@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { computeMetrics } from '../evaluation/metrics';
 import { scoreModel } from '../evaluation/score-model';
-import { writeFlightsWindow } from '../training/test-flights';
+import { writeFlightsWindow } from '../data/flights-window';
 
 /** A week of flights on disk. */
 export interface WeekData {

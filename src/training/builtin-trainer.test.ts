@@ -7,7 +7,7 @@ import { DataSourceError, InvalidPipelineInputError } from '../errors';
 import { computeMetrics } from '../evaluation/metrics';
 import { scoreModel } from '../evaluation/score-model';
 import { BUILTIN_TRAINER, runBuiltinTrainer, type TrainingProgress } from './builtin-trainer';
-import { FLIGHTS_FEATURES, writeFlightsWindow } from './test-flights';
+import { FLIGHTS_FEATURES, writeFlightsWindow } from '../data/flights-window';
 
 let dir: string;
 let trainPath: string;

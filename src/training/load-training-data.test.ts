@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSourceError } from '../errors';
 import type { FeatureSpec } from './feature-spec';
 import { loadEncodedData } from './load-training-data';
-import { writeParquet } from './test-flights';
+import { writeParquet } from '../data/flights-window';
 
 let dir: string;
 let path: string;

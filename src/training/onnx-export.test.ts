@@ -8,7 +8,7 @@ import type { FeatureSpec } from './feature-spec';
 import { loadEncodedData, type FeatureEncoding } from './load-training-data';
 import { fitLogisticRegression, sigmoid, type LogisticModel } from './logistic-regression';
 import { exportLogisticRegressionOnnx } from './onnx-export';
-import { writeParquet } from './test-flights';
+import { writeParquet } from '../data/flights-window';
 
 const features: FeatureSpec = { numeric: ['x', 'y'], categorical: ['city', 'stop'], label: 'label' };
 

@@ -42,6 +42,9 @@ export const DEFAULT_SEVERITY: Record<ValidationCheckName, 'fail' | 'warn'> = {
   labelRateShift: 'fail',
   outliers: 'fail',
   drift: 'warn',
+  labelConsistency: 'fail',
+  confidentDisagreement: 'fail',
+  triggerPatterns: 'fail',
 };
 
 /** The reference data: the current champion's training snapshot, profiled with the same plan. */

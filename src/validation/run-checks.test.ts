@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkLabel, type CheckResult } from './check-result';
 import { runChecks } from './run-checks';
-import { categoricalColumn, contextOf, numericColumn, profileOf, repeat } from './test-fixtures';
+import { categoricalColumn, contextOf, numericColumn, profileOf, repeat } from '../../test/support/validation-fixtures';
 
 const N = 2000;
 const distances = repeat([120, 250, 300, 410, 560, 700, 820, 950, 1200, 1500, 2100, 2500], N);

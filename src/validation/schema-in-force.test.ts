@@ -3,7 +3,7 @@ import { InvalidPipelineInputError } from '../errors';
 import type { ArtifactRef } from '../pipeline/types';
 import { columnKinds, diffSchemas, inferSchema } from './data-schema';
 import { resolveSchema, type Champion } from './schema-in-force';
-import { categoricalColumn, metaOf, numericColumn, profileOf, repeat } from './test-fixtures';
+import { categoricalColumn, metaOf, numericColumn, profileOf, repeat } from '../../test/support/validation-fixtures';
 
 const createdBy = { workflowId: 'wf', runId: 'run', stepId: 'validate' };
 const profile = profileOf([

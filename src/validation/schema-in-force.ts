@@ -19,6 +19,10 @@ export interface Champion {
   schema?: { schema: DataSchema; ref: ArtifactRef };
   /** The champion's training snapshot. */
   trainData?: ArtifactRef;
+  /** The champion's holdout snapshot (recorded since tainted-data checks), its baseline for label consistency. */
+  holdoutData?: ArtifactRef;
+  /** The champion's model artifact (ONNX), which predicts the labels label consistency expects. */
+  model?: ArtifactRef;
 }
 
 const isRef = (x: unknown): x is ArtifactRef =>
@@ -34,7 +38,9 @@ export async function loadChampion(
   const version = await registry.getAlias(model, 'champion');
   if (!version) return undefined;
   const champion: Champion = { version: version.version };
-  const { schema, trainData } = version.lineage;
+  const { schema, trainData, holdoutData } = version.lineage;
+  if (isRef(version.artifact)) champion.model = version.artifact;
+  if (isRef(holdoutData)) champion.holdoutData = holdoutData;
   if (isRef(trainData)) champion.trainData = trainData;
   else notes.push(`champion v${version.version} records no training data (registered before validation kept it); drift and label-rate checks are skipped`);
   if (isRef(schema)) {

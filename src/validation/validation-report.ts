@@ -7,6 +7,7 @@ import type { ValidateParams } from '../pipeline/step-params';
 import { checkLabel, type CheckResult } from './check-result';
 import type { Distribution } from './distributions';
 import type { ColumnDrift } from './drift';
+import type { Finding, PoisoningSummary } from './poisoning-checks';
 
 export interface SchemaReport {
   version: number;
@@ -36,6 +37,12 @@ export interface ValidationReport {
   current: { rows: number; train: { uri: string; rows: number }; holdout: { uri: string; rows: number } };
   /** Conditions that limited the validation (e.g. the champion's data is gone from the store). */
   notes: string[];
+  /** Suspicious slices and patterns of the tainted-data checks, most significant first. */
+  findings: Finding[];
+  /** How close the batch came to the tainted-data floors (extreme slices, trigger candidates), passing or not. */
+  poisoning?: PoisoningSummary;
+  /** Expected vs observed positive rates of the features and patterns with findings. */
+  sliceRates: Record<string, Distribution>;
   distributions: Record<string, Distribution>;
   params: ValidateParams;
 }
@@ -67,7 +74,17 @@ export function failureDetails(report: ValidationReport, uris: { json: string; h
     failed: report.checks
       .filter((c) => c.status === 'fail')
       .map((c) => ({ check: checkLabel(c), observed: c.observed, threshold: c.threshold })),
+    findings: topFindings(report),
+    ...(report.poisoning ? { poisoning: report.poisoning } : {}),
   };
+}
+
+/** The most significant findings (at most 5), as the failure's details carry them. */
+export function topFindings(report: Pick<ValidationReport, 'findings'>) {
+  return [...(report.findings ?? [])]
+    .sort((a, b) => a.pValue - b.pValue)
+    .slice(0, 5)
+    .map(({ check, where, observed, expected, rows, pValue, effect }) => ({ check, where, observed, expected, rows, pValue, effect }));
 }
 
 /** What the step's summary (and so the run's status) shows. */
@@ -87,5 +104,7 @@ export function reportSummary(report: ValidationReport, uris: { json: string; ht
     reportHtml: uris.html,
     ...(uris.htmlPath ? { reportPath: uris.htmlPath } : {}),
     ...(report.notes.length ? { notes: report.notes } : {}),
+    ...(report.findings?.length ? { findings: topFindings(report) } : {}),
+    ...(report.poisoning ? { poisoning: report.poisoning } : {}),
   };
 }

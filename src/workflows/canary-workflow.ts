@@ -18,8 +18,8 @@ import {
   condition,
   isCancellation,
   log,
-  proxyActivities,
   patched,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   getExternalWorkflowHandle,
@@ -28,11 +28,13 @@ import {
 } from '@temporalio/workflow';
 import type { createCanaryActivities } from '../activities/canary';
 import { analyseStep, baselineFor, type StepAnalysis, type StepMeasurement } from '../canary/analysis';
+import { holdPlan, lookAtStep, nextWaitMs } from '../canary/sequential-hold';
 import { CanaryState, type CanaryInput, type CanaryStatus, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
 import type { StepResult } from '../pipeline/types';
 import { ApprovalGate } from './approval-gate';
 import {
   abortSignal,
+  abortSignalDescription,
   approveUpdate,
   canaryProgressSignal,
   canaryApproveDescription,
@@ -42,9 +44,10 @@ import {
   rejectUpdate,
   type AbortRequest,
 } from './definitions';
-import { msFromDuration } from './durations';
+import { toMs } from '../duration/duration';
+import { ERROR_CODES } from '../error-codes';
 import { decisionHandler, verifyDecisionMaker, VERIFIED_DECISIONS_PATCH } from './verified-decisions';
-import { MEASURE_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
+import { MEASURE_OPTIONS, PARSE_CANARY_INPUT_OPTIONS, REPORT_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS, TRAFFIC_OPTIONS } from './presets';
 import { loadTaskQueues, onQueue } from './task-queues';
 import type { TaskQueues } from '../topology/task-queues';
 
@@ -61,7 +64,7 @@ function canaryActivities(queues: TaskQueues | undefined) {
   };
 }
 
-const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>(PARSE_CANARY_INPUT_OPTIONS);
 
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
@@ -89,7 +92,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
       by = verified.principal;
     }
     abortRequest ??= { by, reason: String(req?.reason ?? 'no reason given') };
-  });
+  }, { description: abortSignalDescription });
 
   const { canarySetTraffic, canaryMeasure, canaryWriteReport, rollbackTraffic } = canaryActivities(await loadTaskQueues());
   const input = await parseInput(rawInput);
@@ -122,8 +125,8 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
 
   if (champion === null) return finish('skipped', ['no champion to compare with: the first version is promoted without a canary']);
 
-  const holdMs = msFromDuration(params.interval);
-  const decisionMs = msFromDuration(params.decisionTimeout);
+  const holdMs = toMs(params.interval);
+  const decisionMs = toMs(params.decisionTimeout);
   const aborted = () => abortRequest !== undefined;
   const abortReasons = () => [`aborted by ${abortRequest!.by}: ${abortRequest!.reason}`];
   try {
@@ -140,11 +143,6 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
       const stepStart = Date.now();
       state.beginStep(weight, stepStart, holdMs, applied.serverStartedAt);
       report();
-      log.info('canary step holds', { step: i + 1, weight, holdMs });
-      if (await condition(aborted, holdMs)) break;
-
-      state.setStage('analysing');
-      const { measurement, error } = await measure(canaryMeasure, model, champion, candidate, stepStart, state.startedAtMs);
       const analysisInput = {
         thresholds: params.analysis,
         previousBaseline: state.baseline,
@@ -152,10 +150,33 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
         weight,
         lastStep: i === params.steps.length - 1,
       };
-      const analysis: StepAnalysis = measurement
-        ? analyseStep({ ...analysisInput, measurement })
-        : { verdict: 'inconclusive', checks: [], reasons: [`measurement: ${error}`] };
-      state.recordAnalysis(measurement, analysis, error, measurement ? baselineFor({ ...analysisInput, measurement }) : undefined);
+      // Histories recorded before sequential holds have no `hold` and keep their single analysis.
+      const plan = params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined;
+      let analysis: StepAnalysis | undefined;
+      for (let look = 1; !analysis; look++) {
+        const waitMs = plan ? nextWaitMs(plan, Date.now() - stepStart) : holdMs;
+        log.info('canary step holds', { step: i + 1, weight, holdMs: waitMs, look });
+        if (await condition(aborted, waitMs)) break;
+
+        state.setStage('analysing');
+        const { measurement, error } = await measure(canaryMeasure, model, champion, candidate, stepStart, state.startedAtMs);
+        const looked = plan && measurement ? lookAtStep({ ...analysisInput, measurement }, plan, Date.now() - stepStart, look) : undefined;
+        const result: StepAnalysis = looked
+          ? looked.analysis
+          : measurement
+            ? analyseStep({ ...analysisInput, measurement })
+            : { verdict: 'inconclusive', checks: [], reasons: [`measurement: ${error}`] };
+        state.recordAnalysis(measurement, result, error, measurement ? baselineFor({ ...analysisInput, measurement }) : undefined);
+        if (looked) state.recordLook(looked.look, looked.elapsedMs, plan!);
+        // An unreachable server may be back at the next look; only the maximum duration ends the wait.
+        const retry = plan && !measurement && Date.now() - stepStart < plan.maxMs;
+        if ((looked && !looked.decided) || retry) {
+          state.setStage('holding');
+          continue;
+        }
+        analysis = result;
+      }
+      if (!analysis) break;
       log.info('canary step analysed', { step: i + 1, weight, verdict: analysis.verdict, reasons: analysis.reasons });
       report();
 
@@ -183,6 +204,16 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
     }
     throw err;
   }
+}
+
+/** The sequential hold of every step, from the canary's params (durations parsed here, where toMs is). */
+function sequentialPlan(params: ParsedCanaryInput['params']) {
+  const hold = params.hold!;
+  return holdPlan(toMs(params.interval), {
+    minMs: hold.minDuration ? toMs(hold.minDuration) : undefined,
+    maxMs: hold.maxDuration ? toMs(hold.maxDuration) : undefined,
+    alpha: hold.alpha,
+  });
 }
 
 async function measure(canaryMeasure: CanaryActivities['canaryMeasure'], model: string, champion: number, candidate: number, stepStartedAtMs: number, canaryStartedAtMs: number): Promise<{ measurement?: StepMeasurement; error?: string }> {
@@ -217,7 +248,7 @@ async function parseInput(raw: CanaryInput): Promise<ParsedCanaryInput> {
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     if (cause instanceof ApplicationFailure) {
-      throw ApplicationFailure.create({ type: cause.type ?? 'InvalidPipelineInput', message: cause.message, details: cause.details as unknown[] | undefined, nonRetryable: true });
+      throw ApplicationFailure.create({ type: cause.type ?? ERROR_CODES.InvalidPipelineInput, message: cause.message, details: cause.details as unknown[] | undefined, nonRetryable: true });
     }
     throw err;
   }

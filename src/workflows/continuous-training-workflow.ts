@@ -5,31 +5,35 @@
  * History stays bounded through continue-as-new. Triggers, reasons and the simulation: docs/continuous-training.md.
  */
 import {
+  ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   executeChild,
+  isCancellation,
   proxyActivities,
   setHandler,
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import { DurationSyntaxError, toMs } from '../duration/duration';
+import { ERROR_CODES } from '../error-codes';
 import type { createActivities } from '../activities';
-import type { PipelineResult } from './pipeline-status';
+import {
+  checkNowSignal,
+  checkNowSignalDescription,
+  continuousTrainingStatusQuery,
+  continuousTrainingStatusQueryDescription,
+} from './definitions';
+import { pipeline } from './pipeline-workflow';
+import { ASSESS_RETRAINING_OPTIONS } from './presets';
 import type { ContinuousTrainingInput, ContinuousTrainingStatus, RetrainAssessment, RetrainDecision } from './continuous-training-status';
 
 type Activities = ReturnType<typeof createActivities>;
 
-export const continuousTrainingStatusQuery = defineQuery<ContinuousTrainingStatus>('ctStatus');
-export const checkNowSignal = defineSignal('checkNow');
+/** Re-exported for clients that imported them from here before they moved to definitions.ts. */
+export { checkNowSignal, continuousTrainingStatusQuery };
 
-const { assessRetraining } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  retry: { maximumAttempts: 5, initialInterval: '5s' },
-  summary: 'assess retrain triggers',
-});
+const { assessRetraining } = proxyActivities<Activities>(ASSESS_RETRAINING_OPTIONS);
 
 /** Decisions kept in state; older ones remain in the workflow's history. */
 const KEEP_DECISIONS = 50;
@@ -37,7 +41,7 @@ const KEEP_DECISIONS = 50;
 /** Runs the ingest+validate probe as a child pipeline and reads its drift verdict. */
 async function probeDrift(probe: NonNullable<RetrainAssessment['probe']>, workflowId: string): Promise<{ detected: boolean; line: string }> {
   try {
-    const result = await executeChild<(i: unknown) => Promise<PipelineResult>>('pipeline', { workflowId, args: [{ spec: probe.spec }] });
+    const result = await executeChild(pipeline, { workflowId, args: [{ spec: probe.spec }] });
     const drift = result.outputs[probe.validateStep]?.summary.drift as { detected?: boolean; share?: number; columns?: string[] } | undefined;
     if (!drift) return { detected: false, line: 'drift probe: validation reported no drift section' };
     const share = typeof drift.share === 'number' ? drift.share.toFixed(2) : '?';
@@ -45,20 +49,34 @@ async function probeDrift(probe: NonNullable<RetrainAssessment['probe']>, workfl
       ? { detected: true, line: `drift detected against the champion's training data in ${drift.columns?.join(', ') || 'some columns'} (share ${share})` }
       : { detected: false, line: `no drift against the champion's training data (drifted share ${share}${drift.columns?.length ? `: ${drift.columns.join(', ')}` : ''})` };
   } catch (err) {
+    if (isCancellation(err)) throw err;
     // Data that fails validation is not a reason to retrain on it; the failure is recorded.
     return { detected: false, line: `drift probe ${workflowId} failed: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
 
+/** Milliseconds between checks; a bad `checkEvery` fails the workflow at once instead of its first timer. */
+function checkIntervalMs(checkEvery: string | undefined): number {
+  try {
+    const ms = toMs(checkEvery ?? '1 hour');
+    if (ms > 0) return ms;
+  } catch (err) {
+    if (!(err instanceof DurationSyntaxError)) throw err;
+    throw ApplicationFailure.nonRetryable(`checkEvery: ${err.message}`, ERROR_CODES.InvalidWorkflowInput);
+  }
+  throw ApplicationFailure.nonRetryable(`checkEvery: ${JSON.stringify(checkEvery)} must be longer than zero`, ERROR_CODES.InvalidWorkflowInput);
+}
+
 export async function continuousTraining(input: ContinuousTrainingInput): Promise<ContinuousTrainingStatus> {
+  const checkEveryMs = checkIntervalMs(input.checkEvery);
   const decisions: RetrainDecision[] = [...(input.history ?? [])];
   let checksDone = input.checksDone ?? 0;
   let running: string | undefined;
   let checkRequested = false;
   setHandler(continuousTrainingStatusQuery, () => ({ model: input.model, checksDone, running, decisions: [...decisions] }), {
-    description: 'Checks done, the retrain in progress, and every decision with its reasons.',
+    description: continuousTrainingStatusQueryDescription,
   });
-  setHandler(checkNowSignal, () => void (checkRequested = true), { description: 'Check the retrain triggers now.' });
+  setHandler(checkNowSignal, () => void (checkRequested = true), { description: checkNowSignalDescription });
 
   while (input.maxChecks === undefined || checksDone < input.maxChecks) {
     const assessment = await assessRetraining({ model: input.model, pipeline: input.pipeline, overrides: input.overrides, policy: input.policy ?? {} });
@@ -83,12 +101,14 @@ export async function continuousTraining(input: ContinuousTrainingInput): Promis
       decision.workflowId = `${input.model}-retrain-${workflowInfo().workflowId}-${checksDone}`;
       running = decision.workflowId;
       try {
-        const result = await executeChild<(i: unknown) => Promise<PipelineResult>>('pipeline', {
+        const result = await executeChild(pipeline, {
           workflowId: decision.workflowId,
           args: [{ pipeline: input.pipeline, model: input.model, overrides: { ...input.overrides, ...assessment.overrides } }],
         });
         decision.outcome = result.outcome;
       } catch (err) {
+        // Cancelling the workflow cancels its retrain too; that ends the workflow, it is not a failed retrain.
+        if (isCancellation(err)) throw err;
         decision.outcome = 'failed';
         decision.error = err instanceof Error ? err.message : String(err);
       }
@@ -99,7 +119,7 @@ export async function continuousTraining(input: ContinuousTrainingInput): Promis
 
     if (input.maxChecks !== undefined && checksDone >= input.maxChecks) break;
     checkRequested = false;
-    await condition(() => checkRequested, (input.checkEvery ?? '1 hour') as Duration);
+    await condition(() => checkRequested, checkEveryMs);
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof continuousTraining>({ ...input, history: decisions, checksDone });

@@ -1,10 +1,11 @@
 /**
- * Message handles of the pipeline workflow. Clients import these to query a run; the
- * descriptions make the Temporal UI list them in its Queries dropdown.
+ * Message handles of Slipway's workflows (pipeline, canary, continuous training). Clients import
+ * these to query or signal a run; the descriptions make the Temporal UI list them.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CanaryStatus } from '../canary/canary-state';
 import type { ApprovalRequest, ApprovalState } from './approval-gate';
+import type { ContinuousTrainingStatus } from './continuous-training-status';
 import type { PipelineStatus } from './pipeline-status';
 
 export const statusQuery = defineQuery<PipelineStatus>('status');
@@ -51,3 +52,12 @@ export interface CanaryProgress {
   reasons: string[];
 }
 export const canaryProgressSignal = defineSignal<[CanaryProgress]>('canaryProgress');
+export const canaryProgressSignalDescription =
+  "Sent by this run's canary child: its stage, traffic weight and per-step verdicts, shown in the run's status. Not for people.";
+
+/** The continuous-training workflow's state: checks done, the retrain in progress, every decision. */
+export const continuousTrainingStatusQuery = defineQuery<ContinuousTrainingStatus>('ctStatus');
+export const continuousTrainingStatusQueryDescription = 'Checks done, the retrain in progress, and every decision with its reasons.';
+/** Checks the retrain triggers now instead of at the next `checkEvery`. */
+export const checkNowSignal = defineSignal('checkNow');
+export const checkNowSignalDescription = 'Check the retrain triggers now.';

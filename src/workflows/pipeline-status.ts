@@ -1,5 +1,6 @@
 /** Shapes returned by the `status` query and by the pipeline workflow. Types only. */
 import type { StepCacheInfo, StepOutput } from '../pipeline/types';
+import type { ApprovalState } from './approval-gate';
 
 /** `cached`: finished by reusing the output of an earlier run with the same content key. */
 export type StepState = 'pending' | 'running' | 'succeeded' | 'cached' | 'failed' | 'skipped';
@@ -35,7 +36,7 @@ export interface PipelineStatus {
   steps: StepStatus[];
   outcome?: PipelineOutcome;
   /** The manual promotion of this run, when its promote step is in manual mode. */
-  approval?: import('./approval-gate').ApprovalState;
+  approval?: ApprovalState;
 }
 
 export interface PipelineResult extends PipelineStatus {

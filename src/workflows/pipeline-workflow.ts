@@ -15,7 +15,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { StepSpec } from '../pipeline/spec-schema';
 import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
@@ -23,10 +23,12 @@ import type { StepRequest, StepResult } from '../pipeline/types';
 import { planCanary } from '../canary/canary-plan';
 import { ApprovalGate } from './approval-gate';
 import { canary, canaryWorkflowId } from './canary-workflow';
-import { msFromDuration } from './durations';
+import { toMs } from '../duration/duration';
+import { ERROR_CODES } from '../error-codes';
 import {
   approveUpdate,
   canaryProgressSignal,
+  canaryProgressSignalDescription,
   approveUpdateDescription,
   rejectUpdate,
   rejectUpdateDescription,
@@ -68,7 +70,7 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
     description: rejectUpdateDescription,
   });
 
-  setHandler(canaryProgressSignal, (p) => run.progress(p.stepId, { canary: p }));
+  setHandler(canaryProgressSignal, (p) => run.progress(p.stepId, { canary: p }), { description: canaryProgressSignalDescription });
 
   const lean = patched(LEAN_RUN_PATCH);
   const legacyQueues = lean ? undefined : await loadTaskQueues();
@@ -114,6 +116,11 @@ function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> 
       startReady();
       if (run.runningCount() === 0) resolve({ failure });
     };
+    const fail = (step: StepSpec, err: unknown): void => {
+      failure ??= { error: err };
+      run.failedStep(step.id, describeFailure(err), Date.now());
+      ended();
+    };
     const execute = (step: StepSpec, request: StepRequest): void => {
       let pending: Promise<StepResult>;
       try {
@@ -127,11 +134,7 @@ function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> 
           run.succeeded(step.id, result, Date.now());
           ended();
         },
-        (err: unknown) => {
-          failure ??= { error: err };
-          run.failedStep(step.id, describeFailure(err), Date.now());
-          ended();
-        },
+        (err: unknown) => fail(step, err),
       );
     };
     const startReady = (): void => {
@@ -142,7 +145,9 @@ function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> 
         ctx.stage.stepStarted(step.id, run.runningStepIds());
         const request = run.request(step);
         const approval = awaitApproval(ctx.gate, ctx.stage, step, request);
-        if (approval) void approval.then((approved) => execute(step, approved));
+        // A cancellation while the step waits for approval ends the run as cancelled (an unhandled
+        // rejection would instead fail every workflow task and leave the run stuck).
+        if (approval) void approval.then((approved) => execute(step, approved), (err: unknown) => fail(step, err));
         else now.push({ step, request });
       }
       for (const { step, request } of now) execute(step, request);
@@ -159,7 +164,7 @@ function awaitApproval(gate: ApprovalGate, stage: StageReporter, step: StepSpec,
   if (step.kind !== 'promote' || step.with.mode !== 'manual') return undefined;
   const blessed = Object.values(request.inputs).some((o) => o?.summary && 'gates' in o.summary && o.summary.blessed === true);
   if (!blessed) return undefined;
-  const timeoutMs = msFromDuration(String(step.with.approvalTimeout ?? '24 hours'));
+  const timeoutMs = toMs(String(step.with.approvalTimeout ?? '24 hours'));
   gate.open(step.id, Date.now(), timeoutMs, step.with.onTimeout === 'approve' ? 'approve' : 'reject', String(step.with.alias ?? 'champion'));
   stage.lifecycle('awaiting-approval');
   log.info('promotion waits for approval', { step: step.id, timeoutMs });
@@ -174,9 +179,8 @@ function runStep(step: StepSpec, request: StepRequest, queues: TaskQueues | unde
   const kind = STEP_KINDS[step.kind as StepKindName];
   if ('runsAs' in kind && kind.runsAs === 'workflow') return runCanary(request, stage);
   const options = onQueue({
-    // The spec schema only admits ms-style durations, which is what Duration's string form is.
-    startToCloseTimeout: (step.timeout ?? kind.timeout) as Duration,
-    heartbeatTimeout: 'heartbeatTimeout' in kind ? kind.heartbeatTimeout : undefined,
+    startToCloseTimeout: toMs(step.timeout ?? kind.timeout),
+    heartbeatTimeout: 'heartbeatTimeout' in kind ? toMs(kind.heartbeatTimeout) : undefined,
     retry: retryPolicy(step.retry),
     summary: `${step.id} (${step.kind})`,
   }, queues, kind.queue);
@@ -207,7 +211,7 @@ async function runCanary(request: StepRequest, stage: StageReporter): Promise<St
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw ApplicationFailure.create({
-        type: 'CanaryBusy',
+        type: ERROR_CODES.CanaryBusy,
         message: `model "${request.ctx.model}" already has a canary running (workflow ${workflowId}); one canary per model at a time: wait for it to end or abort it, then re-run`,
         nonRetryable: true,
       });
@@ -235,7 +239,7 @@ function rethrowCause(err: unknown): never {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   if (cause instanceof ApplicationFailure) {
     throw ApplicationFailure.create({
-      type: cause.type ?? 'StepFailed',
+      type: cause.type ?? ERROR_CODES.StepFailed,
       message: cause.message,
       details: cause.details as unknown[] | undefined,
       nonRetryable: true,

@@ -1,6 +1,6 @@
 /** Named timeout and retry presets; call sites pick one instead of repeating literals. */
-import type { Duration } from '@temporalio/common';
 import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { toMs } from '../duration/duration';
 import type { RetrySpec } from '../pipeline/spec-schema';
 
 export const DEFAULT_STEP_RETRY = {
@@ -28,8 +28,8 @@ export function retryPolicy(spec: RetrySpec | undefined): RetryPolicy {
   if (!spec) return { ...DEFAULT_STEP_RETRY };
   return {
     ...spec,
-    initialInterval: spec.initialInterval as Duration,
-    maximumInterval: spec.maximumInterval as Duration,
+    initialInterval: toMs(spec.initialInterval),
+    maximumInterval: toMs(spec.maximumInterval),
   };
 }
 
@@ -59,6 +59,19 @@ export const MEASURE_OPTIONS = {
   startToCloseTimeout: '15s',
   retry: { maximumAttempts: 4, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '4s' },
 } as const satisfies ActivityOptions;
+
+/** Checking a model's retrain triggers reads the registry, counts new rows and asks the model server. */
+export const ASSESS_RETRAINING_OPTIONS = {
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '5s' },
+  summary: 'assess retrain triggers',
+} as const satisfies ActivityOptions;
+
+/** Checking the canary's input is pure and local; a bad input never gets better on retry. */
+export const PARSE_CANARY_INPUT_OPTIONS = {
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 1 },
+} as const satisfies LocalActivityOptions;
 
 export const REPORT_OPTIONS = {
   startToCloseTimeout: '1 minute',

@@ -6,6 +6,7 @@
 import { ApplicationFailure, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createCanaryActivities } from '../activities/canary';
 import type { RollbackRequest } from '../activities/rollback';
+import { ERROR_CODES } from '../error-codes';
 import type { AliasMove } from '../registry/model-registry';
 import { ROLLBACK_CHAMPION_OPTIONS, ROLLBACK_TRAFFIC_OPTIONS } from './presets';
 import { loadTaskQueues, onQueue } from './task-queues';
@@ -35,7 +36,7 @@ export async function rollback(input: RollbackInput): Promise<RollbackResult> {
   if (!Number.isInteger(input?.version) || input.version < 1) problems.push('version: give the version number to roll back to, e.g. 3');
   if (typeof input?.reason !== 'string' || input.reason.trim() === '') problems.push('reason: say why; it is recorded in the audit log');
   if (typeof input?.actor !== 'string' || input.actor.trim() === '') problems.push('actor: say who asks');
-  if (problems.length) throw ApplicationFailure.create({ type: 'InvalidPipelineInput', message: `Invalid rollback input: ${problems.join('; ')}`, nonRetryable: true });
+  if (problems.length) throw ApplicationFailure.create({ type: ERROR_CODES.InvalidPipelineInput, message: `Invalid rollback input: ${problems.join('; ')}`, nonRetryable: true });
 
   const queues = await loadTaskQueues();
   const { rollbackChampion } = proxyActivities<Activities>(onQueue(ROLLBACK_CHAMPION_OPTIONS, queues, 'deployment'));

@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const k of Object.keys(SECRETS)) delete process.env[k];
   await t?.close();
-  // eslint-disable-next-line no-console -- the attack suite's figures, collected by the report
+   
   console.log(`[attacks] command-trainer-rce: ${JSON.stringify(counts)}`);
 });
 

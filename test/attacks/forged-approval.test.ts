@@ -37,7 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  // eslint-disable-next-line no-console -- the attack suite's figures, collected by the report
+   
   console.log(`[attacks] forged-approval: ${JSON.stringify(counts)}`);
 });
 

@@ -3,7 +3,7 @@
  * 2001), the built-in trainer. Each test uses its own model name, so champions never mix.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ApplicationFailure } from '@temporalio/common';
+import { type ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger';
 import type { StepStatus } from '../../src/workflows/pipeline-status';

@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
-import { artifact, move, registration } from '../../src/registry/registry-test-fixtures';
-import { BACKENDS } from '../../src/registry/test-backends';
+import { artifact, move, registration } from '../support/registry-test-fixtures';
+import { BACKENDS } from '../support/test-backends';
 import { createGovernanceStore, type GovernanceStore } from './governance-store';
 
 const run = promisify(execFile);

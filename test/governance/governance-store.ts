@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { SqliteDatabase } from '../../src/registry/sqlite-database';
-import { testPostgresUrl, type TestBackend } from '../../src/registry/test-backends';
+import { testPostgresUrl, type TestBackend } from '../support/test-backends';
 
 export interface GovernanceStore {
   /** Environment variables pointing Slipway (config, CLI, worker) at this database. */

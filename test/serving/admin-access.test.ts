@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessControl } from '../../src/auth/access-control';
 import type { Principal } from '../../src/auth/principal';
-import { EXPECTED_ROLES } from '../../src/auth/role-matrix-fixture';
+import { EXPECTED_ROLES } from '../support/role-matrix-fixture';
 import type { Role } from '../../src/auth/roles';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';

@@ -93,6 +93,28 @@ describe('canary workflow', () => {
     expect(replay.statuses['200']).toBe(replay.sent);
   }, 120_000);
 
+  it('at low traffic holds each step until it has its sample, and still passes a good candidate without asking anyone', async () => {
+    const { champion, candidate } = await setUp('trickle', { distance: 2.1 });
+    // 12 requests/s: 2.4/s reach the canary at 20%, so its 20 requests take about 8 s, several 2-s intervals.
+    const traffic = startTraffic(cw.base, 'trickle', 12);
+    const handle = await startCanary({ model: 'trickle', champion, candidate, params: { ...FAST, interval: '2s', hold: { maxDuration: '40s' } } });
+    const result = (await handle.result()) as StepResult;
+    await traffic.stop();
+    expect(result.summary.reasons).toEqual([]);
+    expect(result.summary).toMatchObject({ canaryVerdict: 'passed' });
+    expect((result.summary.steps as { decision: string | null }[]).every((s) => s.decision === null)).toBe(true);
+    const report = await readReport(result);
+    const first = report.steps[0];
+    expect(first.hold!.looks).toBeGreaterThan(1);
+    expect(first.measurement!.step.canary.requests).toBeGreaterThanOrEqual(20);
+    // The last step passed on live labels, with the always-valid interval in the report.
+    const auc = report.steps.at(-1)!.analysis!.checks.find((c) => c.name === 'liveAuc')!;
+    expect(auc.verdict).toBe('pass');
+    expect(auc.evidence).toMatchObject({ alpha: 0.05, boundary: -0.03 });
+    expect(auc.evidence!.upper).toBeGreaterThan(-0.03);
+    expect(await weights('trickle')).toEqual({ [champion]: 0, [candidate]: 100 });
+  }, 120_000);
+
   it('rolls a bad candidate back at the first analysis, without touching the champion', async () => {
     // Like a model trained on shuffled labels: the same score for every flight.
     const { champion, candidate } = await setUp('bad', { bias: 1.5 });
@@ -114,12 +136,13 @@ describe('canary workflow', () => {
 
   it('does not pass without traffic: each step is inconclusive and waits for a human, who approves it through', async () => {
     const { champion, candidate } = await setUp('quiet', { distance: 2.2 });
-    const handle = await startCanary({ model: 'quiet', champion, candidate, params: { ...FAST, steps: [50, 100] } });
+    const handle = await startCanary({ model: 'quiet', champion, candidate, params: { ...FAST, steps: [50, 100], hold: { maxDuration: '6s' } } });
     for (const weight of [50, 100]) {
       const waiting = await waitForStage(handle, 'awaiting-decision');
       expect(waiting.weight).toBe(weight);
       expect(waiting.steps.at(-1)!.analysis!.verdict).toBe('inconclusive');
-      expect(waiting.steps.at(-1)!.analysis!.reasons.join(' ')).toMatch(/only 0 canary requests/);
+      // A sequential hold waits for traffic until its maximum duration, and only then asks.
+      expect(waiting.steps.at(-1)!.analysis!.reasons.join(' ')).toMatch(/^maximum duration of the step reached \(6\.0 s, 2 looks\) without a decision samples: only 0 canary requests/);
       expect(waiting.decision).toMatchObject({ state: 'pending', onTimeout: 'reject' });
       await handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', reason: `checked offline metrics at ${weight}%`, token: signedBy('alice', handle.workflowId, 'approve') }] });
     }
@@ -133,7 +156,7 @@ describe('canary workflow', () => {
 
   it('rolls back when the human rejects an inconclusive step, and refuses decisions when none is pending', async () => {
     const { champion, candidate } = await setUp('rejected', { distance: 2.2 });
-    const handle = await startCanary({ model: 'rejected', champion, candidate, params: FAST });
+    const handle = await startCanary({ model: 'rejected', champion, candidate, params: { ...FAST, hold: { maxDuration: '6s' } } });
     await expect(handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', reason: 'too early', token: signedBy('bob', handle.workflowId, 'approve') }] })).rejects.toMatchObject({
       cause: { message: expect.stringMatching(/no canary decision is pending/) },
     });

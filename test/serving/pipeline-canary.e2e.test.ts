@@ -15,7 +15,8 @@ import { call, LABELER_TOKEN } from './serving-fixtures';
 
 const MODEL = 'flight-delay';
 const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
-const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 } } };
+// A sequential hold of up to a minute per step: a loaded machine slows traffic, not the verdict.
+const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, hold: { maxDuration: '60s' } } };
 
 let cw: CanaryWorld;
 

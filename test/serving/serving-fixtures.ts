@@ -16,7 +16,7 @@ import { FileDeploymentStore } from '../../src/serving/file-deployment-store';
 import { RegistryModelLoader } from '../../src/serving/model-loader';
 import { buildModelServer, type ModelServer, type ServingLimits } from '../../src/serving/model-server';
 import { exportLogisticRegressionOnnx } from '../../src/training/onnx-export';
-import { FLIGHTS_FEATURES } from '../../src/training/test-flights';
+import { FLIGHTS_FEATURES } from '../../src/data/flights-window';
 
 /** The workers' service token: random, as the config's strength check requires of SLIPWAY_SERVE_ADMIN_TOKEN. */
 export const ADMIN_TOKEN = randomBytes(32).toString('hex');

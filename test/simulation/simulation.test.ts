@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
-import { HttpServingAdmin } from '../../src/canary/http-serving-admin';
+import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import { runSimulation } from '../../src/simulation/run-simulation';
 import { writeReport, type SimulationReport } from '../../src/simulation/simulation-report';
@@ -80,6 +80,11 @@ describe('week-by-week simulation', () => {
       expect(w.check!.reasons[0]).toMatch(/^\d{5,} rows arrived after the champion's data window \(ends 2001-03-(12|19) 00:00:00; trigger at 1000\)$/);
       expect(['promoted', 'rejected']).toContain(w.check!.outcome);
       expect(w.check!.candidateAuc).toBeGreaterThan(0.5);
+      // Every decision carries the paired test it rests on; a promotion needs a significant AUC gain.
+      const cmp = w.check!.comparison!;
+      expect(cmp).toMatchObject({ test: 'superiority', margin: 0, alpha: 0.05 });
+      expect(cmp.passed).toBe(w.check!.outcome === 'promoted');
+      expect(cmp.passed).toBe(cmp.pValue < 0.05 && cmp.lower > 0);
     }
     expect(report.weeks[2].check).toBeUndefined();
     expect(lines.filter((l) => l.startsWith('week '))).toHaveLength(3);
@@ -94,7 +99,9 @@ describe('week-by-week simulation', () => {
       expect(row).toContain(`| ${w.frozen.auc.toFixed(4)} |`);
     });
     const svg = await readFile(files.svg, 'utf8');
-    expect(svg.match(/<circle /g)).toHaveLength(6);
+    // One point per model per week: two models over three weeks.
+    const points = svg.split('<g class="mark-symbol role-mark').slice(1).map((chunk) => chunk.slice(0, chunk.indexOf('</g>')).match(/<path /g)?.length ?? 0);
+    expect(points.reduce((a, b) => a + b, 0)).toBe(6);
     expect(await readFile(files.html, 'utf8')).toContain(svg);
     const json = JSON.parse(await readFile(files.json, 'utf8')) as SimulationReport;
     expect(json.weeks).toHaveLength(3);

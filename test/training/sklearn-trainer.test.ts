@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeMetrics } from '../../src/evaluation/metrics';
 import { scoreModel, scoreRows } from '../../src/evaluation/score-model';
 import { runCommandTrainer } from '../../src/training/command-trainer';
-import { writeFlightsWindow } from '../../src/training/test-flights';
+import { writeFlightsWindow } from '../../src/data/flights-window';
 import type { TrainerProgress } from '../../src/training/trainer-contract';
 
 const ROOT = join(__dirname, '..', '..');

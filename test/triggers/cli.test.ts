@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGovernance } from '../../src/registry/create-registry';
-import { move, registration } from '../../src/registry/registry-test-fixtures';
+import { move, registration } from '../support/registry-test-fixtures';
 import { startHarness, TEST_SIGNING_KEY, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 

@@ -9,7 +9,7 @@ import { buildApi } from '../../src/api/server';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
-import { move, registration } from '../../src/registry/registry-test-fixtures';
+import { move, registration } from '../support/registry-test-fixtures';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 

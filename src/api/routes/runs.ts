@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { resolvePipelineInput } from '../../activities/resolve-pipeline';
+import { resolvePipelineInput } from '../../pipeline/resolve-pipeline-input';
 import type { AuditLog } from '../../audit/audit-log';
 import type { Resource } from '../../auth/principal';
 import type { SlipwayClient } from '../../client/slipway-client';

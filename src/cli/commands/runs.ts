@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { loadTrainerRegistry } from '../../training/trainer-registry';
-import { resolvePipelineInput } from '../../activities/resolve-pipeline';
+import { resolvePipelineInput } from '../../pipeline/resolve-pipeline-input';
 import { appenderFor, writeAhead } from '../../audit/write-ahead';
 import { workflowIdFor } from '../../client/slipway-client';
 import { deepMerge } from '../../pipeline/parse-spec';

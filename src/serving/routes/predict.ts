@@ -1,6 +1,6 @@
 /** `POST /v1/models/:name/predict`: the data plane's hot path (feedback is in feedback.ts). */
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Authenticator } from '../../api/authenticator';
 import { decide } from '../../auth/authorize';
@@ -43,7 +43,7 @@ export const predictRoutes =
   async (app) => {
     const auth = deps.predictAuthenticator;
     const preParsing = auth
-      ? async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+      ? async (request: FastifyRequest, reply: FastifyReply) => {
           const who = await throttledAuthenticate(auth, deps.throttle, request, reply);
           if (who.blocked) return reply;
           const { principal } = who;

@@ -12,7 +12,7 @@ import { buildApi } from '../../../src/api/server';
 import { PipelineSchedules } from '../../../src/client/schedules';
 import { SlipwayClient } from '../../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../../src/registry/create-registry';
-import { move, registration } from '../../../src/registry/registry-test-fixtures';
+import { move, registration } from '../../support/registry-test-fixtures';
 import { loadTrainerRegistry } from '../../../src/training/trainer-registry';
 import { createGovernanceStore, type GovernanceStore } from '../../governance/governance-store';
 import { startHarness, TEST_SIGNING_KEY, type Harness } from '../../helpers/slipway-harness';

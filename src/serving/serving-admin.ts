@@ -3,7 +3,7 @@
  * deployment (versions and weights) and read per-version live stats. One implementation
  * speaks the server's admin HTTP API (http-serving-admin.ts); tests of one module may fake it.
  */
-import type { VersionWindow } from './analysis';
+import type { VersionWindow } from '../canary/analysis';
 
 export interface DeploymentWeights {
   version: number;

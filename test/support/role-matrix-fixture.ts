@@ -1,5 +1,5 @@
 /** The expected role matrix, shared by the authorize and access-control tests. */
-import type { Action, Role } from './roles';
+import type { Action, Role } from '../../src/auth/roles';
 
 /**
  * The policy, written out independently of ACTION_RULES: who may do what (admin may do
@@ -20,6 +20,7 @@ export const EXPECTED_ROLES: Record<Action, readonly Role[]> = {
   'deployment.change': ['approver', 'admin'],
   predict: ['viewer', 'operator', 'approver', 'admin'],
   feedback: ['labeler', 'admin'],
+  'data.release': ['approver', 'admin'],
   'schedule.manage': ['admin'],
   'schema.pin': ['admin'],
   'token.manage': ['admin'],

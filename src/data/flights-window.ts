@@ -1,11 +1,12 @@
 /**
- * Test fixture: windows of the real flights data in the shape the ingest step writes
+ * Windows of the real flights data (vega-datasets) in the shape the ingest step writes, for the
+ * traffic replay, the simulation, benchmarks and tests
  * (hour, weekday, month, distance, origin, destination, label, event_time).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { sqlString, withDuckDb } from '../data/duckdb';
-import type { FeatureSpec } from './feature-spec';
+import { sqlString, withDuckDb } from './duckdb';
+import type { FeatureSpec } from '../training/feature-spec';
 
 export const FLIGHTS_FEATURES: FeatureSpec = {
   numeric: ['hour', 'weekday', 'month', 'distance'],

@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe } from 'vitest';
-import { PostgresDatabase } from './postgres-database';
-import type { SqlDatabase } from './sql-database';
-import { SqliteDatabase } from './sqlite-database';
+import { PostgresDatabase } from '../../src/registry/postgres-database';
+import type { SqlDatabase } from '../../src/registry/sql-database';
+import { SqliteDatabase } from '../../src/registry/sqlite-database';
 
 export interface TestBackend {
   name: SqlDatabase['dialect'];
@@ -39,7 +39,6 @@ export interface TestStore {
 
 const skipPostgres = process.env.SLIPWAY_SKIP_POSTGRES === '1' ? 'SLIPWAY_SKIP_POSTGRES=1' : undefined;
 if (skipPostgres) {
-  // eslint-disable-next-line no-console -- the one place that tells the developer tests were left out
   console.warn('PostgreSQL tests are SKIPPED (SLIPWAY_SKIP_POSTGRES=1); CI runs them.');
 }
 

@@ -2,8 +2,8 @@
  * Inputs shared by the registry's tests: one valid registration and alias move, which each
  * test adjusts with overrides so it states only what it is about.
  */
-import type { ArtifactRef } from '../pipeline/types';
-import type { ModelRegistry, RegisterVersionInput, SetAliasInput } from './model-registry';
+import type { ArtifactRef } from '../../src/pipeline/types';
+import type { ModelRegistry, RegisterVersionInput, SetAliasInput } from '../../src/registry/model-registry';
 
 export function artifact(seed: string): ArtifactRef {
   const sha256 = seed.padEnd(64, '0');

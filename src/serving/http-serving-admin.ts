@@ -5,7 +5,7 @@
  * {@link DeploymentRefusedError}, which no retry can fix.
  */
 import { DeploymentRefusedError, ServingUnavailableError } from '../errors';
-import type { VersionWindow } from './analysis';
+import type { VersionWindow } from '../canary/analysis';
 import type { AppliedDeployment, DeploymentWeights, ServingAdmin, VersionStatsWindow } from './serving-admin';
 
 interface StatsAnswer {

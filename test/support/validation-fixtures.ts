@@ -1,9 +1,9 @@
 /** Small in-memory profiles and snapshot metas for the unit tests of src/validation. */
-import { validateParamsSchema, type ValidateParams } from '../pipeline/step-params';
-import type { CheckContext } from './check-result';
-import { inferSchema } from './data-schema';
-import type { ColumnProfile, DatasetProfile } from './profile';
-import type { SnapshotMeta } from './snapshot-meta';
+import { validateParamsSchema, type ValidateParams } from '../../src/pipeline/step-params';
+import type { CheckContext } from '../../src/validation/check-result';
+import { inferSchema } from '../../src/validation/data-schema';
+import type { ColumnProfile, DatasetProfile } from '../../src/validation/profile';
+import type { SnapshotMeta } from '../../src/validation/snapshot-meta';
 
 export function numericColumn(name: string, values: Array<number | null>, type = 'BIGINT'): ColumnProfile {
   const counts = new Map<number, number>();

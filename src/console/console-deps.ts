@@ -1,0 +1,19 @@
+/** What the console reads and acts through; the API's composition root passes the same backends it uses. */
+import type { AuditLog } from '../audit/audit-log';
+import type { ArtifactStore } from '../artifacts/artifact-store';
+import type { ServingAdmin } from '../serving/serving-admin';
+import type { SlipwayClient } from '../client/slipway-client';
+import type { ModelRegistry } from '../registry/model-registry';
+
+export interface ConsoleDeps {
+  slipway: SlipwayClient;
+  registry: ModelRegistry;
+  audit: AuditLog;
+  /** Reads reports for rendering; without it, report-backed sections say so. */
+  artifacts?: ArtifactStore;
+  /** The model server's admin API (SLIPWAY_SERVE_URL); without it, the Serving page says so. */
+  serving?: ServingAdmin;
+  /** Task queue of the worker, where canary and continuous-training workflows run. */
+  taskQueue: string;
+  pipelinesDir: string;
+}

@@ -1,0 +1,258 @@
+/**
+ * The Slipway console: server-rendered pages under /ui on the API's port. Every page and action
+ * is a route like the API's, naming its action from src/auth/roles.ts, so the same table
+ * decides who may see and do what; the token comes from the session cookie instead of the
+ * Authorization header. Actions are POSTed forms with a CSRF token and a same-origin check;
+ * every response carries a strict Content-Security-Policy. Design notes: docs/console.md.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Authenticator } from '../api/authenticator';
+import { errorHandler } from '../api/errors';
+import { auditRequest } from '../api/request-audit';
+import { INSECURE_PRINCIPAL } from '../api/authorization';
+import { sendArtifact } from '../api/routes/artifacts';
+import type { Resource } from '../auth/principal';
+import { isAuthenticationError, isInvalidPipelineInput, isPermissionDeniedError } from '../errors';
+import { abortSignal, approveUpdate, rejectUpdate } from '../workflows/definitions';
+import { resolvePipelineInput } from '../pipeline/resolve-pipeline-input';
+import type { ConsoleDeps } from './console-deps';
+import { html, page, type Html, type PageContext } from './html';
+import { auditPage } from './pages/audit-page';
+import { canariesList, canaryLive } from './pages/canaries-page';
+import { dataPage } from './pages/data-page';
+import { modelDetail, modelsList } from './pages/models-page';
+import { runDetail, runsList } from './pages/runs-page';
+import { servingPage } from './pages/serving-page';
+import { trainingPage } from './pages/training-page';
+import { compareDetail, versionDetail } from './pages/version-page';
+import { ReportReader } from './report-reader';
+import { warmUp } from '../charts/render-svg';
+import { ConsoleSessions, sameOrigin } from './session';
+import { parse as parseYaml } from 'yaml';
+
+export interface ConsoleOptions extends ConsoleDeps {
+  /** The API's authenticator; undefined when the API runs insecure (every request is the admin). */
+  authenticator?: Authenticator;
+  sessions?: ConsoleSessions;
+}
+
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const STATIC_DIR = path.join(__dirname, 'static');
+const STATIC: Record<string, { type: string; body: string }> = {
+  'console.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(STATIC_DIR, 'console.css'), 'utf8') },
+  'console.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(STATIC_DIR, 'console.js'), 'utf8') },
+};
+
+type Body = Record<string, string | undefined>;
+type Params = Record<string, string>;
+
+export const consoleRoutes =
+  (options: ConsoleOptions) =>
+  async (app: FastifyInstance): Promise<void> => {
+    const sessions = options.sessions ?? new ConsoleSessions();
+    // Loaded before the server listens: the first page with a chart would otherwise wait a
+    // second or more for Vega, and so would every request the event loop holds meanwhile.
+    await warmUp().catch((err: unknown) => app.log.warn({ err }, 'could not load the chart library'));
+    const reports = new ReportReader(options.artifacts);
+    const tokenFrom = (request: FastifyRequest) => sessions.token(request);
+    const ctxOf = (request: FastifyRequest): PageContext => ({ principal: request.principal ?? INSECURE_PRINCIPAL, csrf: sessions.csrf(request) });
+
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+    app.addHook('onSend', async (_request, reply) => {
+      reply.header('content-security-policy', reply.getHeader('content-security-policy') ?? CSP);
+      reply.header('x-frame-options', 'DENY');
+      reply.header('referrer-policy', 'same-origin');
+      reply.header('x-content-type-options', 'nosniff');
+      if (!reply.getHeader('cache-control')) reply.header('cache-control', 'no-store');
+    });
+    // After authorisation (preValidation): a refused caller gets 403, never a CSRF hint.
+    app.addHook('preHandler', async (request) => {
+      if (request.method !== 'POST' || request.routeOptions.url === '/ui/login') return;
+      if (!sameOrigin(request) || !sessions.checkCsrf(request, (request.body as Body | undefined)?._csrf)) {
+        throw Object.assign(new Error('The form is stale or came from another site (CSRF check failed); reload the page and try again'), { statusCode: 403 });
+      }
+    });
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      if (isAuthenticationError(err) && request.method === 'GET') return reply.redirect('/ui/login', 303);
+      const status = isAuthenticationError(err) || isPermissionDeniedError(err) ? err.statusCode : isInvalidPipelineInput(err) ? 400 : err instanceof WorkflowUpdateFailedError ? 409 : undefined;
+      if (status === undefined && !(err.statusCode && err.statusCode < 500)) return errorHandler(err, request, reply);
+      const problems = isInvalidPipelineInput(err) ? err.problems : [];
+      const message = err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? err.message) : err.message;
+      const body = html`<p class="bad" role="alert">${message}</p>${problems.length ? html`<ul>${problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}<p><a href="/ui/models">Back to the console</a></p>`;
+      return reply.status(status ?? err.statusCode ?? 500).type('text/html; charset=utf-8').send(page(request.principal ? ctxOf(request) : undefined, status === 403 ? 'Not allowed' : 'Request refused', body));
+    });
+
+    const send = (reply: FastifyReply, request: FastifyRequest, title: string, body: Html, active: string) =>
+      reply.type('text/html; charset=utf-8').send(page(ctxOf(request), title, body, active));
+    const notFound = (reply: FastifyReply, request: FastifyRequest, message: string) =>
+      reply.status(404).type('text/html; charset=utf-8').send(page(ctxOf(request), 'Not found', html`<p>${message}</p>`));
+    const get = (url: string, action: 'model.read' | 'run.read' | 'audit.read', handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+      app.get(url, { config: { action, tokenFrom }, schema: { hide: true } }, handler);
+    const post = (url: string, config: { action: Parameters<typeof get>[1] | 'run.start' | 'run.cancel' | 'run.approve' | 'run.reject' | 'alias.move' | 'deployment.change'; resource?: (r: FastifyRequest) => Resource | Promise<Resource> }, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+      app.post(url, { config: { ...config, tokenFrom }, schema: { hide: true } }, handler);
+    const params = (request: FastifyRequest) => request.params as Params;
+    const query = (request: FastifyRequest) => request.query as Body;
+    const body = (request: FastifyRequest) => (request.body ?? {}) as Body;
+    const reason = (request: FastifyRequest) => {
+      const r = body(request).reason?.trim();
+      if (!r) throw Object.assign(new Error('reason: give a reason; it is recorded in the audit log'), { statusCode: 400 });
+      return r.slice(0, 2000);
+    };
+    const pageNo = (request: FastifyRequest) => Math.max(1, Math.trunc(Number(query(request).page ?? 1)) || 1);
+    const actor = (request: FastifyRequest) => request.principal?.name ?? INSECURE_PRINCIPAL.name;
+
+    // Sign-in and assets need no session.
+    app.get('/ui', { config: { action: 'public' }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/ui/models', 303));
+    app.get('/ui/static/:file', { config: { action: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      const file = STATIC[params(request).file];
+      if (!file) return reply.status(404).send('not found');
+      return reply.type(file.type).header('cache-control', 'public, max-age=300').send(file.body);
+    });
+    app.get('/ui/login', { config: { action: 'public' }, schema: { hide: true } }, async (request, reply) => reply.type('text/html; charset=utf-8').send(loginPage(query(request).failed === '1')));
+    app.post('/ui/login', { config: { action: 'public' }, schema: { hide: true } }, async (request, reply) => {
+      if (!sameOrigin(request)) return reply.status(403).send('cross-site sign-in refused');
+      const token = body(request).token?.trim() ?? '';
+      const principal = options.authenticator ? await options.authenticator.authenticate(token) : INSECURE_PRINCIPAL;
+      if (!principal) return reply.redirect('/ui/login?failed=1', 303);
+      sessions.signIn(reply, request, token);
+      return reply.redirect('/ui/models', 303);
+    });
+    post('/ui/logout', { action: 'model.read' }, async (request, reply) => {
+      sessions.signOut(reply, request);
+      return reply.redirect('/ui/login', 303);
+    });
+
+    get('/ui/models', 'model.read', async (request, reply) => send(reply, request, 'Models', await modelsList(options), '/ui/models'));
+    get('/ui/models/:model', 'model.read', async (request, reply) => {
+      const { model } = params(request);
+      const body = await modelDetail(options, ctxOf(request), model, pageNo(request));
+      return body ? send(reply, request, `Model ${model}`, body, '/ui/models') : notFound(reply, request, `No model "${model}"`);
+    });
+    get('/ui/models/:model/versions/:version', 'model.read', async (request, reply) => {
+      const { model, version } = params(request);
+      const body = await versionDetail(options, reports, model, Number(version));
+      return body ? send(reply, request, `${model} v${version}`, body, '/ui/models') : notFound(reply, request, `No version ${version} of "${model}"`);
+    });
+    get('/ui/models/:model/compare', 'model.read', async (request, reply) => {
+      const { model } = params(request);
+      const a = Number(query(request).a);
+      const b = Number(query(request).b);
+      return send(reply, request, `${model}: v${a} against v${b}`, await compareDetail(options, reports, model, a, b), '/ui/models');
+    });
+    post('/ui/models/:model/aliases', { action: 'alias.move', resource: (r) => ({ model: params(r).model, alias: String(body(r).alias ?? '') }) }, async (request, reply) => {
+      const { model } = params(request);
+      const alias = String(body(request).alias ?? '');
+      if (!/^[a-z][a-z0-9-]{0,62}$/.test(alias)) throw Object.assign(new Error(`alias: "${alias}" is not an alias name (lowercase letters, digits, dashes)`), { statusCode: 400 });
+      if (alias === 'champion') throw Object.assign(new Error('alias: the champion moves through promotion or rollback (POST /v1/models/:model/rollback), so the model server follows it'), { statusCode: 400 });
+      const current = await options.registry.getAlias(model, alias);
+      await options.registry.setAlias({ model, alias, version: Number(body(request).version), expectedVersion: current?.version ?? null, actor: actor(request), reason: reason(request), origin: `console ${request.ip}` });
+      return reply.redirect(`/ui/models/${encodeURIComponent(model)}`, 303);
+    });
+
+    get('/ui/runs', 'run.read', async (request, reply) => send(reply, request, 'Runs', await runsList(options, ctxOf(request), { model: query(request).model }), '/ui/runs'));
+    get('/ui/runs/:id', 'run.read', async (request, reply) => send(reply, request, `Run ${params(request).id}`, await runDetail(options, ctxOf(request), params(request).id), '/ui/runs'));
+    post('/ui/runs', { action: 'run.start' }, async (request, reply) => {
+      const input = startInput(body(request));
+      await resolvePipelineInput({ pipelinesDir: options.pipelinesDir }, input);
+      const run = await options.slipway.startPipeline(input);
+      await auditRequest(options.audit, request, { action: 'run.start', target: `run:${run.workflowId}`, details: { workflowType: 'pipeline', runId: run.runId, input, via: 'console' } });
+      return reply.redirect(`/ui/runs/${encodeURIComponent(run.workflowId)}`, 303);
+    });
+    const promotedModel = async (request: FastifyRequest): Promise<Resource> => ({ model: (await options.slipway.getStatus(params(request).id)).model, alias: 'champion' });
+    for (const decision of ['approve', 'reject'] as const) {
+      post(`/ui/runs/:id/${decision}`, decision === 'approve' ? { action: 'run.approve', resource: promotedModel } : { action: 'run.reject' }, async (request, reply) => {
+        const { id } = params(request);
+        const why = reason(request);
+        const state = await options.slipway[decision](id, { approver: actor(request), reason: why });
+        await auditRequest(options.audit, request, { action: `run.${decision}`, target: `run:${id}`, reason: why, details: { approver: actor(request), state: state.state, via: 'console' } });
+        return reply.redirect(`/ui/runs/${encodeURIComponent(id)}`, 303);
+      });
+    }
+    post('/ui/runs/:id/cancel', { action: 'run.cancel' }, async (request, reply) => {
+      const { id } = params(request);
+      await options.slipway.cancel(id);
+      await auditRequest(options.audit, request, { action: 'run.cancel', target: `run:${id}`, reason: body(request).reason, details: { via: 'console' } });
+      return reply.redirect(`/ui/runs/${encodeURIComponent(id)}`, 303);
+    });
+
+    get('/ui/canaries', 'run.read', async (request, reply) => send(reply, request, 'Canaries', await canariesList(options), '/ui/canaries'));
+    get('/ui/canaries/:model', 'run.read', async (request, reply) => {
+      const live = await canaryLive(options, ctxOf(request), params(request).model);
+      return live ? send(reply, request, `Canary of ${params(request).model}`, live, '/ui/canaries') : notFound(reply, request, `No canary of "${params(request).model}"`);
+    });
+    get('/ui/canaries/:model/live', 'run.read', async (request, reply) => {
+      const live = await canaryLive(options, ctxOf(request), params(request).model);
+      return live ? reply.type('text/html; charset=utf-8').send(live.value) : reply.status(404).send('');
+    });
+    const canaryModel = (r: FastifyRequest): Resource => ({ model: params(r).model, alias: 'champion' });
+    for (const decision of ['approve', 'reject'] as const) {
+      post(`/ui/canaries/:model/${decision}`, decision === 'approve' ? { action: 'run.approve', resource: canaryModel } : { action: 'run.reject' }, async (request, reply) => {
+        const { model } = params(request);
+        const why = reason(request);
+        const handle = options.slipway.temporal.workflow.getHandle(`canary-${model}`);
+        await handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [{ approver: actor(request), reason: why }] });
+        await auditRequest(options.audit, request, { action: `canary.${decision}`, target: `run:canary-${model}`, reason: why, details: { via: 'console' } });
+        return reply.redirect(`/ui/canaries/${encodeURIComponent(model)}`, 303);
+      });
+    }
+    post('/ui/canaries/:model/abort', { action: 'deployment.change', resource: canaryModel }, async (request, reply) => {
+      const { model } = params(request);
+      const why = reason(request);
+      await options.slipway.temporal.workflow.getHandle(`canary-${model}`).signal(abortSignal, { by: actor(request), reason: why });
+      await auditRequest(options.audit, request, { action: 'canary.abort', target: `run:canary-${model}`, reason: why, details: { via: 'console' } });
+      return reply.redirect(`/ui/canaries/${encodeURIComponent(model)}`, 303);
+    });
+
+    get('/ui/data', 'model.read', async (request, reply) => send(reply, request, 'Data', await dataPage(options, reports, query(request).model), '/ui/data'));
+    get('/ui/serving', 'model.read', async (request, reply) => send(reply, request, 'Serving', await servingPage(options), '/ui/serving'));
+    get('/ui/training', 'run.read', async (request, reply) => send(reply, request, 'Continuous training', await trainingPage(options), '/ui/training'));
+    const auditFilters = (request: FastifyRequest) => {
+      const q = query(request);
+      return { actor: q.actor, action: q.action, targetPrefix: q.targetPrefix, before: q.before ? Number(q.before) : undefined };
+    };
+    get('/ui/audit', 'audit.read', async (request, reply) => send(reply, request, 'Audit', await auditPage(options.audit, ctxOf(request), auditFilters(request)), '/ui/audit'));
+    get('/ui/audit/verify', 'audit.read', async (request, reply) =>
+      send(reply, request, 'Audit', await auditPage(options.audit, ctxOf(request), auditFilters(request), await options.audit.verify()), '/ui/audit'),
+    );
+    get('/ui/artifacts/:sha256', 'model.read', async (request, reply) => {
+      const { sha256 } = params(request);
+      if (!options.artifacts || !/^[0-9a-f]{64}$/.test(sha256)) return notFound(reply, request, `No artifact ${sha256}`);
+      return sendArtifact({ registry: options.registry, artifacts: options.artifacts }, request, reply, sha256);
+    });
+  };
+
+/** The start form's fields as a pipeline input: an inline spec, or a named pipeline with overrides. */
+function startInput(b: Body): Record<string, unknown> {
+  if (b.spec?.trim()) {
+    let spec: unknown;
+    try {
+      spec = parseYaml(b.spec);
+    } catch (err) {
+      throw Object.assign(new Error(`spec: not YAML or JSON (${(err as Error).message.split('\n')[0]})`), { statusCode: 400 });
+    }
+    return { spec };
+  }
+  let overrides: unknown;
+  try {
+    overrides = b.overrides?.trim() ? JSON.parse(b.overrides) : undefined;
+  } catch (err) {
+    throw Object.assign(new Error(`overrides: not JSON (${(err as Error).message})`), { statusCode: 400 });
+  }
+  return { pipeline: b.pipeline, ...(overrides === undefined ? {} : { overrides }) };
+}
+
+function loginPage(failed: boolean): string {
+  return page(
+    undefined,
+    'Sign in',
+    html`${failed ? html`<p class="bad" role="alert">That token was not accepted.</p>` : ''}
+<form method="post" action="/ui/login" class="action"><label for="token">API token</label><input id="token" name="token" type="password" autocomplete="off" required size="50">
+<button type="submit">Sign in</button></form><p class="muted">Create a token with <code>slipway tokens create</code>. It is kept in an httpOnly cookie for this site only.</p>`,
+  );
+}
+

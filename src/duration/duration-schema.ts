@@ -1,0 +1,20 @@
+/**
+ * The zod side of the duration grammar (`duration.ts` holds the grammar itself, free of zod
+ * so the workflow bundle can use it). Values stay strings on the wire: specs and histories
+ * record what the user wrote, and consumers convert with `toMs`.
+ */
+import { z } from 'zod';
+import { ACCEPTED_DURATION_FORMS, DURATION_PATTERN, durationProblem, toMs } from './duration';
+
+/** A duration longer than zero, e.g. `"10 minutes"`; a bad one is refused with the accepted forms. */
+export const durationSchema = z
+  .string()
+  .superRefine((text, ctx) => {
+    const problem = durationProblem(text);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a duration: ${problem}; expected ${ACCEPTED_DURATION_FORMS}` });
+    } else if (toMs(text) <= 0) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: a duration must be longer than zero` });
+    }
+  })
+  .meta({ pattern: DURATION_PATTERN, description: 'A duration: a number and a unit (ms, s, m, h, d, w), e.g. "30s", "10 minutes", "7 days".' });

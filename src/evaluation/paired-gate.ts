@@ -1,0 +1,100 @@
+/**
+ * The champion/challenger gate: is the candidate better than the champion (superiority), or
+ * not worse by more than a margin (non-inferiority), with confidence 1 − α, judged by a paired
+ * test on the same holdout rows. See ARCHITECTURE.md ("Paired comparison") for the formulas.
+ */
+import type { Comparison } from '../pipeline/step-params';
+import { computePerRow } from './per-row';
+import { normalQuantile, normalSf } from './normal';
+import { delongTest, pairedMean } from './paired-tests';
+
+/** The scores of one model on the holdout, row-aligned with `labels`. */
+export type RowScores = Float32Array | Float64Array;
+
+/** The outcome of the paired gate, as written in the evaluation report and step summary. */
+export interface PairedComparison {
+  metric: Comparison['metric'];
+  test: Comparison['test'];
+  /** δ ≥ 0: superiority needs improvement > δ, non-inferiority improvement > −δ. */
+  margin: number;
+  alpha: number;
+  method: 'DeLong' | 'paired z-test on per-row values';
+  rows: number;
+  candidate: number;
+  champion: number;
+  /** Candidate minus champion in the direction where positive is better (champion − candidate for losses). */
+  improvement: number;
+  standardError: number;
+  /** Two-sided 1 − 2α interval of the improvement; its lower end is the one-sided 1 − α bound the gate uses. */
+  interval: { lower: number; upper: number; confidence: number };
+  /** The bound the lower end must exceed: δ (superiority) or −δ (non-inferiority). */
+  bound: number;
+  /** One-sided p-value of H0: improvement ≤ bound. */
+  pValue: number;
+  passed: boolean;
+  /** One sentence for humans: the verdict with its figures. */
+  reason: string;
+}
+
+const LOWER_IS_BETTER: Record<Comparison['metric'], boolean> = { auc: false, accuracy: false, logLoss: true, brier: true };
+
+/**
+ * Compares `candidate` with `champion` on the same rows. Throws RangeError when the rows do
+ * not line up or AUC is undefined (one class), so a comparison never passes by default.
+ */
+export function comparePaired(spec: Comparison, candidate: RowScores, champion: RowScores, labels: Uint8Array, threshold: number): PairedComparison {
+  let c: number;
+  let ch: number;
+  let improvement: number;
+  let se: number;
+  let method: PairedComparison['method'];
+  if (spec.metric === 'auc') {
+    const d = delongTest(candidate, champion, labels);
+    [c, ch, improvement, se, method] = [d.aucA, d.aucB, d.difference, d.standardError, 'DeLong'];
+  } else {
+    const cand = computePerRow(spec.metric, candidate, labels, threshold);
+    const champ = computePerRow(spec.metric, champion, labels, threshold);
+    const lowerIsBetter = LOWER_IS_BETTER[spec.metric];
+    const p = lowerIsBetter ? pairedMean(champ, cand) : pairedMean(cand, champ);
+    [c, ch, improvement, se, method] = [mean(cand), mean(champ), p.mean, p.standardError, 'paired z-test on per-row values'];
+  }
+  const bound = spec.test === 'superiority' ? spec.margin : -spec.margin;
+  const z = normalQuantile(1 - spec.alpha);
+  const interval = { lower: improvement - z * se, upper: improvement + z * se, confidence: 1 - 2 * spec.alpha };
+  // With no variance the difference is exact: it clears the bound or it does not.
+  const pValue = se > 0 ? normalSf((improvement - bound) / se) : improvement > bound ? 0 : 1;
+  const passed = pValue < spec.alpha;
+  return {
+    metric: spec.metric,
+    test: spec.test,
+    margin: spec.margin,
+    alpha: spec.alpha,
+    method,
+    rows: labels.length,
+    candidate: c,
+    champion: ch,
+    improvement,
+    standardError: se,
+    interval,
+    bound,
+    pValue,
+    passed,
+    reason: describe(spec, improvement, interval.lower, bound, pValue, passed),
+  };
+}
+
+function describe(spec: Comparison, improvement: number, lower: number, bound: number, p: number, passed: boolean): string {
+  const claim = spec.test === 'superiority' ? `better than the champion by more than ${spec.margin}` : `not worse than the champion by more than ${spec.margin}`;
+  const figures = `${spec.metric} improvement ${fmt(improvement)}, ${fmtPct(1 - spec.alpha)} lower bound ${fmt(lower)} vs ${fmt(bound)}, p = ${fmtP(p)}`;
+  return passed ? `${spec.test}: ${claim} (${figures})` : `${spec.test} not shown: the candidate is not ${claim} with confidence ${fmtPct(1 - spec.alpha)} (${figures})`;
+}
+
+function mean(values: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s / values.length;
+}
+
+const fmt = (x: number): string => (Math.abs(x) >= 0.0001 || x === 0 ? x.toFixed(4) : x.toExponential(2));
+const fmtPct = (x: number): string => `${+(x * 100).toFixed(2)}%`;
+const fmtP = (p: number): string => (p >= 0.001 ? p.toFixed(4) : p.toExponential(2));

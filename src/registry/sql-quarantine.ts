@@ -1,0 +1,120 @@
+/** {@link BatchQuarantine} over the registry's {@link SqlDatabase} (SQLite or PostgreSQL). */
+import { appendAuditEntry } from '../audit/sql-audit-log';
+import type { BatchQuarantine, QuarantinedBatch, QuarantineDecision, QuarantineInput, QuarantineState } from './quarantine';
+import { registryError } from './registry-error';
+import type { SqlDatabase, SqlExecutor } from './sql-database';
+
+interface Row {
+  model: string;
+  data_digest: string;
+  state: QuarantineState;
+  workflow_id: string;
+  run_id: string;
+  snapshots: string;
+  report: string;
+  report_html: string;
+  failed: string;
+  findings: string;
+  quarantined_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  decision_reason: string | null;
+}
+
+const toBatch = (r: Row): QuarantinedBatch => ({
+  model: r.model,
+  dataDigest: r.data_digest,
+  state: r.state,
+  workflowId: r.workflow_id,
+  runId: r.run_id,
+  snapshots: JSON.parse(r.snapshots),
+  report: r.report,
+  reportHtml: r.report_html,
+  failed: JSON.parse(r.failed),
+  findings: JSON.parse(r.findings),
+  quarantinedAt: r.quarantined_at,
+  decision: r.decided_at ? { at: r.decided_at, by: r.decided_by ?? '', reason: r.decision_reason ?? '' } : null,
+});
+
+const MAX_REASON = 2000;
+
+export class SqlQuarantine implements BatchQuarantine {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    options: { now?: () => Date } = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async quarantine(input: QuarantineInput): Promise<QuarantinedBatch> {
+    return this.db.transaction(async (tx) => {
+      const at = this.now().toISOString();
+      const existing = await rowOf(tx, input.model, input.dataDigest, true);
+      const values = [input.workflowId, input.runId, JSON.stringify(input.snapshots), input.report, input.reportHtml, JSON.stringify(input.failed), JSON.stringify(input.findings)];
+      if (existing && existing.state !== 'quarantined') return toBatch(existing);
+      if (existing) {
+        await tx.run(
+          'UPDATE quarantined_batches SET workflow_id = ?, run_id = ?, snapshots = ?, report = ?, report_html = ?, failed = ?, findings = ? WHERE model = ? AND data_digest = ?',
+          [...values, input.model, input.dataDigest],
+        );
+      } else {
+        await tx.run(
+          `INSERT INTO quarantined_batches (workflow_id, run_id, snapshots, report, report_html, failed, findings, model, data_digest, state, quarantined_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'quarantined', ?)`,
+          [...values, input.model, input.dataDigest, at],
+        );
+        await appendAuditEntry(
+          tx,
+          { actor: `workflow:${input.workflowId}`, action: 'data.quarantine', target: target(input.model, input.dataDigest), reason: `validation failed: ${input.failed.slice(0, 5).join(', ')}`, origin: `workflow:${input.workflowId}`, details: { report: input.report } },
+          at,
+        );
+      }
+      return toBatch((await rowOf(tx, input.model, input.dataDigest))!);
+    });
+  }
+
+  async get(model: string, dataDigest: string): Promise<QuarantinedBatch | undefined> {
+    const row = await rowOf(this.db, model, dataDigest);
+    return row ? toBatch(row) : undefined;
+  }
+
+  async list(filter: { model?: string; state?: QuarantineState } = {}): Promise<QuarantinedBatch[]> {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.model) where.push('model = ?') && params.push(filter.model);
+    if (filter.state) where.push('state = ?') && params.push(filter.state);
+    const rows = await this.db.all<Row>(`SELECT * FROM quarantined_batches ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY quarantined_at DESC, data_digest`, params);
+    return rows.map(toBatch);
+  }
+
+  async decide(input: QuarantineDecision): Promise<QuarantinedBatch> {
+    const reason = input.reason.trim();
+    if (reason === '' || reason.length > MAX_REASON) {
+      throw registryError('invalid-input', `reason: give why the batch is ${input.decision === 'release' ? 'released' : 'discarded'} (1 to ${MAX_REASON} characters)`, { field: 'reason' });
+    }
+    return this.db.transaction(async (tx) => {
+      const row = await rowOf(tx, input.model, input.dataDigest, true);
+      if (!row) throw registryError('unknown-batch', `no quarantined batch ${input.dataDigest} of model "${input.model}"`, { model: input.model, dataDigest: input.dataDigest });
+      if (row.state !== 'quarantined') {
+        throw registryError('batch-decided', `batch ${input.dataDigest} of model "${input.model}" was already ${row.state} by ${row.decided_by} at ${row.decided_at}`, { state: row.state });
+      }
+      const at = this.now().toISOString();
+      const state: QuarantineState = input.decision === 'release' ? 'released' : 'discarded';
+      await tx.run('UPDATE quarantined_batches SET state = ?, decided_at = ?, decided_by = ?, decision_reason = ? WHERE model = ? AND data_digest = ?', [state, at, input.actor, reason, input.model, input.dataDigest]);
+      await appendAuditEntry(
+        tx,
+        { actor: input.actor, action: `data.${input.decision}`, target: target(input.model, input.dataDigest), reason, origin: input.origin ?? 'unspecified', details: { failed: JSON.parse(row.failed), report: row.report, workflowId: row.workflow_id } },
+        at,
+      );
+      return toBatch((await rowOf(tx, input.model, input.dataDigest))!);
+    });
+  }
+}
+
+const target = (model: string, digest: string) => `model:${model}/batch:${digest}`;
+
+function rowOf(tx: SqlExecutor, model: string, digest: string, lock = false): Promise<Row | undefined> {
+  return tx.get<Row>(`SELECT * FROM quarantined_batches WHERE model = ? AND data_digest = ?${lock ? tx.forUpdate : ''}`, [model, digest]);
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { LabelEvidence, SliceCounts } from './label-evidence';
+import { holm, normalP, poisoningChecks, type PoisoningEvidence } from './poisoning-checks';
+import { categoricalColumn, contextOf, profileOf, repeat } from '../../test/support/validation-fixtures';
+
+const ctx = (params: Record<string, unknown> = {}) => {
+  const p = profileOf([categoricalColumn('origin', repeat(['A', 'B'], 100)), categoricalColumn('label', repeat(['0', '1'], 100), 'INTEGER')]);
+  return contextOf(p, { reference: p, params });
+};
+
+/** A slice whose expected positives are `rate` of its rows and whose observed are `observed` of them. */
+const slice = (value: string, n: number, rate: number, observed: number): SliceCounts => ({ column: 'origin', value, n, pos: Math.round(n * observed), expected: n * rate, variance: n * rate * (1 - rate) });
+
+function evidence(slices: SliceCounts[], extra: Partial<LabelEvidence> = {}): PoisoningEvidence {
+  const sum = (f: (s: SliceCounts) => number) => slices.reduce((a, s) => a + f(s), 0);
+  return { labels: { basis: 'reference', global: { n: sum((s) => s.n), pos: sum((s) => s.pos), expected: sum((s) => s.expected), variance: sum((s) => s.variance) }, slices, ...extra } };
+}
+
+describe('tainted-data statistics', () => {
+  it('gives the two-sided normal p-value', () => {
+    expect(normalP(1.959964)).toBeCloseTo(0.05, 4);
+    expect(normalP(0)).toBeCloseTo(1, 6);
+  });
+
+  it("applies Holm's step-down correction", () => {
+    expect(holm([0.001, 0.04, 0.03, 0.5], 0.05)).toEqual([true, false, false, false]);
+    expect(holm([0.01, 0.02, 0.03], 0.1)).toEqual([true, true, true]);
+  });
+});
+
+describe('labelConsistency per slice', () => {
+  const clean = [slice('A', 5000, 0.2, 0.2), slice('B', 5000, 0.3, 0.3), slice('C', 5000, 0.1, 0.1)];
+
+  it('passes slices that follow their expectation, whatever the batch level', () => {
+    // Every slice 30% above expectation: a week with more delays, not poisoning.
+    const { checks, findings } = poisoningChecks(ctx(), evidence(clean.map((s) => ({ ...s, pos: Math.round(s.pos * 1.3) }))));
+    expect(findings).toEqual([]);
+    expect(checks.find((c) => c.check === 'labelConsistency')).toMatchObject({ status: 'pass' });
+  });
+
+  it('fails a slice whose labels were flipped, naming observed vs expected, rows and p-value', () => {
+    const { checks, findings } = poisoningChecks(ctx(), evidence([slice('A', 5000, 0.2, 0.01), clean[1], clean[2]]));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ check: 'labelConsistency', where: 'origin = A', rows: 5000 });
+    expect(findings[0].observed).toBeCloseTo(0.01, 3);
+    expect(findings[0].pValue).toBeLessThan(1e-10);
+    expect(checks.filter((c) => c.status === 'fail')).toHaveLength(1);
+  });
+
+  it('does not fail a significant but small effect (the practical-effect floor)', () => {
+    const { findings } = poisoningChecks(ctx(), evidence([slice('A', 500_000, 0.2, 0.17), slice('B', 500_000, 0.3, 0.3)]));
+    expect(findings).toEqual([]);
+  });
+
+  it('only warns when the check is set to warn, and disappears when off', () => {
+    const flipped = evidence([slice('A', 5000, 0.2, 0.01), clean[1], clean[2]]);
+    expect(poisoningChecks(ctx({ severity: { labelConsistency: 'warn' } }), flipped).checks.find((c) => c.column === 'origin')?.status).toBe('warn');
+    expect(poisoningChecks(ctx({ severity: { labelConsistency: 'off' } }), flipped).checks.filter((c) => c.check === 'labelConsistency')).toEqual([]);
+  });
+});
+
+describe('triggerPatterns', () => {
+  const base = evidence([slice('A', 10_000, 0.2, 0.2)]);
+
+  it('fails a value new to the batch whose rows carry one label', () => {
+    const ev = { ...base, triggers: { referenceRows: 50_000, candidates: [{ column: 'distance', value: '4321', n: 100, pos: 0, referenceCount: 0 }] } };
+    const { findings } = poisoningChecks(ctx(), ev);
+    expect(findings).toEqual([expect.objectContaining({ check: 'triggerPatterns', where: 'distance = 4321', observed: 0, rows: 100 })]);
+  });
+
+  it('passes a frequent value that was as frequent in the reference, or whose labels are mixed', () => {
+    const ev = {
+      ...base,
+      triggers: {
+        referenceRows: 50_000,
+        candidates: [
+          { column: 'origin', value: 'ATL', n: 500, pos: 0, referenceCount: 2500 },
+          { column: 'distance', value: '4321', n: 100, pos: 20, referenceCount: 0 },
+        ],
+      },
+    };
+    expect(poisoningChecks(ctx(), ev).findings).toEqual([]);
+  });
+});
+
+describe('confidentDisagreement', () => {
+  const confident = (n: number, disagree: number) => ({ n, disagree, high: { n: n / 2, disagree, sumP: n / 2 * 0.9 }, low: { n: n / 2, disagree: 0, sumP: n / 2 * 0.1 } });
+
+  it('fails when confident predictions are contradicted far more than on the champion holdout', () => {
+    const rates = { n: 10_000, pos: 2000, expected: 2000, variance: 1600 };
+    const ev = evidence([slice('A', 10_000, 0.2, 0.2)], { basis: 'champion', holdout: rates, confident: { batch: confident(2000, 600), holdout: confident(2000, 100) } });
+    const { findings } = poisoningChecks(ctx(), ev);
+    expect(findings.map((f) => f.check)).toContain('confidentDisagreement');
+  });
+});

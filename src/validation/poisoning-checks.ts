@@ -1,0 +1,194 @@
+/**
+ * The tainted-data checks, pure functions of {@link LabelEvidence}: label consistency globally
+ * and per slice, the disagreement of confident predictions, and backdoor trigger patterns.
+ * Each suspicious slice or pattern is a {@link Finding} (observed vs expected, rows, p-value,
+ * effect) and a failed check. Tests know their sample size (binomial z), slices are
+ * Holm-corrected, and a practical-effect floor keeps a large batch from failing on noise.
+ */
+import { count, num, pct, round6, verdict, type CheckContext, type CheckResult } from './check-result';
+import { chiSquareSurvival } from './drift-stats';
+import type { ConfidentCounts, LabelEvidence, RateCounts, TriggerCandidate } from './label-evidence';
+
+export interface Finding {
+  check: 'labelConsistency' | 'confidentDisagreement' | 'triggerPatterns';
+  /** `global`, a slice `origin = ATL`, or a pattern `distance = 1234.5`. */
+  where: string;
+  column?: string;
+  value?: string;
+  /** Observed and expected rate (positive rate, or disagreement rate). */
+  observed: number;
+  expected: number;
+  rows: number;
+  /** Two-sided (trigger: one-sided) p-value, before correction. */
+  pValue: number;
+  /** observed / expected. */
+  effect: number;
+  message: string;
+}
+
+export interface PoisoningEvidence {
+  labels?: LabelEvidence;
+  triggers?: { candidates: TriggerCandidate[]; referenceRows: number };
+  /** Why evidence is missing, when it is (first run, model unreadable, ...). */
+  skipped?: string;
+}
+
+/** Two-sided p-value of a standard normal z. */
+export const normalP = (z: number): number => (Number.isFinite(z) ? chiSquareSurvival(z * z, 1) : 0);
+
+/** Holm's step-down: which of `pValues` are significant at family-wise `alpha`. */
+export function holm(pValues: number[], alpha: number): boolean[] {
+  const order = pValues.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = pValues.map(() => false);
+  for (let r = 0; r < order.length; r++) {
+    if (order[r][0] > alpha / (order.length - r)) break;
+    out[order[r][1]] = true;
+  }
+  return out;
+}
+
+/** z of observed positives against an expectation with binomial variance at the expected rate. */
+function zScore(c: RateCounts, expected: number): number {
+  const rate = Math.min(Math.max(expected / c.n, 1e-6), 1 - 1e-6);
+  return (c.pos - expected) / Math.sqrt(c.n * rate * (1 - rate));
+}
+
+/** How close the batch came to each floor, passing or not: for the report and for calibration. */
+export interface PoisoningSummary {
+  basis: 'champion' | 'reference' | null;
+  /** Global observed/expected positives against the champion's holdout ratio. */
+  globalRatio?: number;
+  confidentRatio?: number;
+  /** The tested slices furthest from their expectation (by |log ratio|), with significance. */
+  extremeSlices: Array<{ where: string; rows: number; ratio: number; difference: number; significant: boolean }>;
+  /** The purest candidate trigger values that are also over-represented. */
+  extremeTriggers: Array<{ where: string; rows: number; lift: number; purity: number }>;
+}
+
+export function poisoningChecks(ctx: CheckContext, evidence: PoisoningEvidence): { checks: CheckResult[]; findings: Finding[]; summary: PoisoningSummary } {
+  const findings: Finding[] = [];
+  const summary: PoisoningSummary = { basis: evidence.labels?.basis ?? null, extremeSlices: [], extremeTriggers: [] };
+  const checks = [
+    ...labelConsistency(ctx, evidence, findings, summary),
+    ...confidentDisagreement(ctx, evidence, findings, summary),
+    ...triggerPatterns(ctx, evidence, findings, summary),
+  ];
+  return { checks, findings, summary };
+}
+
+function labelConsistency(ctx: CheckContext, ev: PoisoningEvidence, findings: Finding[], summary: PoisoningSummary): CheckResult[] {
+  const { params } = ctx;
+  const p = params.poisoning;
+  const l = ev.labels;
+  if (!l) return verdict(params, 'labelConsistency', undefined, { observed: null, threshold: '-', message: `labelConsistency: skipped, ${ev.skipped ?? 'no champion or reference to compare with'}` });
+  const out: CheckResult[] = [];
+  const source = l.basis === 'champion' ? "the champion's predictions" : "the reference's rate in the same slice";
+  // Global, with a champion: its observed/expected ratio here against the same ratio on its own holdout.
+  if (l.basis === 'champion' && l.holdout && l.holdout.expected > 0 && l.global.n > 0) {
+    const calibration = l.holdout.pos / l.holdout.expected;
+    const expected = l.global.expected * calibration;
+    const ratio = l.global.pos / Math.max(expected, 1e-9);
+    const pValue = normalP(zScore(l.global, expected));
+    summary.globalRatio = round6(ratio);
+    const bad = pValue < p.alpha && (ratio >= p.maxGlobalRateRatio || ratio <= 1 / p.maxGlobalRateRatio);
+    const message = `labelConsistency (global): positive rate ${pct(l.global.pos / l.global.n)} where ${source} expect ${pct(expected / l.global.n)} (calibrated on its holdout), ratio ${num(ratio)} over ${count(l.global.n)} rows, p = ${pValue.toExponential(2)}; fails beyond ×${p.maxGlobalRateRatio} either way with p < ${p.alpha}`;
+    if (bad) findings.push({ check: 'labelConsistency', where: 'global', observed: round6(l.global.pos / l.global.n), expected: round6(expected / l.global.n), rows: l.global.n, pValue, effect: round6(ratio), message });
+    out.push(...verdict(params, 'labelConsistency', !bad, { observed: round6(ratio), threshold: `within ×${p.maxGlobalRateRatio}`, message: bad ? `${message}; were labels flipped?` : message }));
+  }
+  // Per slice: the batch's overall level is taken as given (weeks differ), so a slice stands out
+  // only when it departs from the others, which is what flipping confined to one slice does.
+  const k = l.global.expected > 0 ? l.global.pos / l.global.expected : 1;
+  const tested = l.slices.filter((s) => s.n >= p.minSliceRows && s.expected > 0);
+  const pValues = tested.map((s) => normalP(zScore(s, s.expected * k)));
+  const significant = holm(pValues, p.alpha);
+  summary.extremeSlices = tested
+    .map((s, i) => ({ where: `${s.column} = ${s.value}`, rows: s.n, ratio: round6(s.pos / (s.expected * k)), difference: round6((s.pos - s.expected * k) / s.n), significant: significant[i] }))
+    .sort((a, b) => Math.abs(Math.log(b.ratio || 1e-9)) - Math.abs(Math.log(a.ratio || 1e-9)))
+    .slice(0, 10);
+  const flagged = tested.flatMap((s, i) => {
+    const expected = s.expected * k;
+    const ratio = s.pos / expected;
+    const diff = Math.abs(s.pos - expected) / s.n;
+    if (!significant[i] || diff < p.minSliceRateDifference || (ratio < p.minSliceRateRatio && ratio > 1 / p.minSliceRateRatio)) return [];
+    const where = `${s.column} = ${s.value}`;
+    const message = `labelConsistency(${s.column}): slice ${where} has positive rate ${pct(s.pos / s.n)} where ${source} (scaled to this batch) expects ${pct(expected / s.n)}, ratio ${num(ratio)} over ${count(s.n)} rows, p = ${pValues[i].toExponential(2)} (Holm over ${tested.length} slices); labels flipped in this slice?`;
+    findings.push({ check: 'labelConsistency', where, column: s.column, value: s.value, observed: round6(s.pos / s.n), expected: round6(expected / s.n), rows: s.n, pValue: pValues[i], effect: round6(ratio), message });
+    return verdict(params, 'labelConsistency', false, { column: s.column, observed: round6(ratio), threshold: `within ×${p.minSliceRateRatio}`, message });
+  });
+  out.push(...flagged);
+  if (flagged.length === 0) {
+    out.push(
+      ...verdict(params, 'labelConsistency', tested.length === 0 ? undefined : true, {
+        observed: tested.length,
+        threshold: `no slice beyond ×${p.minSliceRateRatio} and ${p.minSliceRateDifference} with p < ${p.alpha} (Holm)`,
+        message: tested.length === 0 ? `labelConsistency: skipped, no slice has ${count(p.minSliceRows)} labelled rows` : `labelConsistency: ${tested.length} slices consistent with ${source}`,
+      }),
+    );
+  }
+  return out;
+}
+
+/** Observed / expected disagreements of confident predictions, the expectation following the data's overall label level `k`. */
+function disagreementRatio(c: ConfidentCounts, k: number): { expected: number; ratio: number } {
+  const expected = Math.max(c.high.n - k * c.high.sumP, 0) + k * c.low.sumP;
+  return { expected, ratio: c.disagree / Math.max(expected, 1e-9) };
+}
+
+function confidentDisagreement(ctx: CheckContext, ev: PoisoningEvidence, findings: Finding[], summary: PoisoningSummary): CheckResult[] {
+  const { params } = ctx;
+  const p = params.poisoning;
+  const l = ev.labels;
+  const c = l?.confident;
+  if (!l || !c || !l.holdout || c.batch.n < p.minConfidentRows || c.holdout.n < p.minConfidentRows) {
+    const why = !l ? (ev.skipped ?? 'no champion') : !c ? 'no champion to predict' : `fewer than ${p.minConfidentRows} confident predictions (batch ${count(c.batch.n)}, holdout ${count(c.holdout.n)})`;
+    return verdict(params, 'confidentDisagreement', undefined, { observed: null, threshold: '-', message: `confidentDisagreement: skipped, ${why}` });
+  }
+  // Both sides are judged at their own label level, so a week with fewer delays overall is not
+  // "disagreement"; what is left is labels contradicting predictions the model was sure of.
+  const now = disagreementRatio(c.batch, l.global.pos / Math.max(l.global.expected, 1e-9));
+  const before = disagreementRatio(c.holdout, l.holdout.pos / Math.max(l.holdout.expected, 1e-9));
+  const expected = now.expected * before.ratio;
+  const ratio = c.batch.disagree / Math.max(expected, 1e-9);
+  const pValue = normalP(zScore({ n: c.batch.n, pos: c.batch.disagree, expected, variance: 0 }, expected));
+  summary.confidentRatio = round6(ratio);
+  const bad = ratio > 1 && pValue < p.alpha && ratio >= p.maxDisagreementRatio;
+  const rate = c.batch.disagree / c.batch.n;
+  const message = `confidentDisagreement: ${pct(rate)} of ${count(c.batch.n)} confident predictions (p >= ${p.confidence} or <= ${num(1 - p.confidence)}) contradict their label where ${pct(expected / c.batch.n)} would as on the champion's holdout, ratio ${num(ratio)}, p = ${pValue.toExponential(2)}; fails at ×${p.maxDisagreementRatio} with p < ${p.alpha}`;
+  if (bad) findings.push({ check: 'confidentDisagreement', where: 'confident predictions', observed: round6(rate), expected: round6(expected / c.batch.n), rows: c.batch.n, pValue, effect: round6(ratio), message });
+  return verdict(params, 'confidentDisagreement', !bad, { observed: round6(ratio), threshold: `< ×${p.maxDisagreementRatio}`, message: bad ? `${message}; labels contradict a model that was right before` : message });
+}
+
+function triggerPatterns(ctx: CheckContext, ev: PoisoningEvidence, findings: Finding[], summary: PoisoningSummary): CheckResult[] {
+  const { params } = ctx;
+  const t = params.poisoning.trigger;
+  const g = ev.labels?.global;
+  if (!ev.triggers || !g || g.n === 0) return verdict(params, 'triggerPatterns', undefined, { observed: null, threshold: '-', message: `triggerPatterns: skipped, ${ev.skipped ?? 'no reference data to compare frequencies with'}` });
+  const base = g.pos / g.n;
+  const { candidates, referenceRows } = ev.triggers;
+  const suspects = candidates.flatMap((c) => {
+    const share = c.n / g.n;
+    // A value the reference never had counts as half a row there, so lift stays finite.
+    const lift = share / (Math.max(c.referenceCount, 0.5) / Math.max(referenceRows, 1));
+    const rate = c.pos / c.n;
+    const purity = Math.max(rate, 1 - rate);
+    if (lift >= t.minLift) summary.extremeTriggers.push({ where: `${c.column} = ${c.value}`, rows: c.n, lift: round6(lift), purity: round6(purity) });
+    if (lift < t.minLift || purity < t.minPurity) return [];
+    const z = (c.pos - c.n * base) / Math.sqrt(c.n * base * (1 - base));
+    return [{ c, share, lift, rate, pValue: normalP(z) }];
+  });
+  summary.extremeTriggers = summary.extremeTriggers.sort((a, b) => b.purity - a.purity).slice(0, 10);
+  const significant = holm(suspects.map((s) => s.pValue), params.poisoning.alpha);
+  const flagged = suspects.filter((_, i) => significant[i]);
+  const out = flagged.flatMap(({ c, share, lift, rate, pValue }) => {
+    const where = `${c.column} = ${c.value}`;
+    const message = `triggerPatterns(${c.column}): ${where} is on ${pct(share)} of rows (${count(c.n)}), ${c.referenceCount === 0 ? `a value none of the reference's ${count(referenceRows)} rows has` : `${num(lift)}× its share of the reference (${count(c.referenceCount)} of ${count(referenceRows)})`}, and ${pct(rate)} of its rows are positive against ${pct(base)} overall (p = ${pValue.toExponential(2)}): a value paired with one label, as a backdoor trigger is`;
+    findings.push({ check: 'triggerPatterns', where, column: c.column, value: c.value, observed: round6(rate), expected: round6(base), rows: c.n, pValue, effect: round6(rate / Math.max(base, 1e-9)), message });
+    return verdict(params, 'triggerPatterns', false, { column: c.column, observed: round6(share), threshold: `no value ${t.minLift}× more frequent with label purity >= ${t.minPurity}`, message });
+  });
+  if (out.length) return out;
+  return verdict(params, 'triggerPatterns', true, {
+    observed: 0,
+    threshold: `no value ${t.minLift}× more frequent with label purity >= ${t.minPurity}`,
+    message: `triggerPatterns: none among ${candidates.length} frequent feature values`,
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * Assembles {@link PoisoningEvidence} for a batch: the champion's predictions when its model
+ * can be read (with its holdout as the baseline), otherwise the reference's per-slice rates,
+ * plus the trigger candidates. The activity and `bench/poisoning.ts` both call this.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows, sqlString } from '../data/duckdb';
+import { openSession } from '../evaluation/score-model';
+import type { PoisoningParams } from '../pipeline/step-params';
+import { referenceEvidence, scoreEvidence, triggerCandidates, type ConfidentCounts, type RateCounts } from './label-evidence';
+import { sliceColumns } from './label-slices';
+import type { PoisoningEvidence } from './poisoning-checks';
+import type { DatasetProfile } from './profile';
+
+export interface EvidenceInput {
+  currentFiles: string[];
+  current: DatasetProfile;
+  /** The reference data (champion's training snapshot) and its profile. */
+  reference?: { file: string; profile: DatasetProfile };
+  /** The champion's ONNX model and its holdout snapshot. */
+  champion?: { modelPath: string; modelDigest: string; holdoutPath?: string; holdoutDigest?: string };
+  label: string;
+  features: string[];
+  /** Columns whose hash picks the scored sample of a large batch (cheap to hash: not text). */
+  sampleKeys: string[];
+  params: PoisoningParams;
+}
+
+/** The champion's holdout statistics, by model and holdout digest: they never change, so a worker computes them once. */
+const baselines = new Map<string, { global: RateCounts; confident: ConfidentCounts }>();
+
+export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: EvidenceInput, notes: string[], timings: Record<string, number> = {}): Promise<PoisoningEvidence> {
+  if (!input.reference) return { skipped: 'no champion yet to compare with (first run of this model)' };
+  const { params, label } = input;
+  const slices = sliceColumns(input.current, input.reference.profile, input.features, params);
+  const t0 = performance.now();
+  const triggers = {
+    candidates: await triggerCandidates(conn, { files: input.currentFiles, profile: input.current }, input.reference, label, input.features, params),
+    referenceRows: input.reference.profile.rows,
+  };
+  timings.triggers = Math.round(performance.now() - t0);
+  const champion = input.champion;
+  if (champion) {
+    try {
+      const session = await openSession(champion.modelPath);
+      try {
+        // Hashing text columns of every row costs more than scoring the sample, so the sample is
+        // keyed on the non-text columns (the event time among them when the snapshot has one).
+        const keys = [...input.sampleKeys];
+        const sampleOf = (rows: number) => ({ columns: keys.length ? keys : [...input.features, label], modulus: Math.max(1, Math.floor(rows / params.maxScoredRows)) });
+        const sample = sampleOf(input.current.rows);
+        if (sample.modulus > 1) notes.push(`label consistency scored a row-hash sample of about 1 in ${sample.modulus} of the batch's ${input.current.rows} rows (maxScoredRows ${params.maxScoredRows})`);
+        const t1 = performance.now();
+        const batch = await scoreEvidence(conn, session, input.currentFiles, label, slices, params.confidence, sample);
+        timings.scoring = Math.round(performance.now() - t1);
+        let holdout: { global: RateCounts; confident: ConfidentCounts } | undefined;
+        if (champion.holdoutPath) {
+          const key = `${champion.modelDigest}:${champion.holdoutDigest}:${params.confidence}:${params.maxScoredRows}`;
+          holdout = baselines.get(key);
+          if (!holdout) {
+            const [{ n }] = await queryRows(conn, `SELECT count(*) AS n FROM read_parquet(${sqlString(champion.holdoutPath)})`);
+            const h = await scoreEvidence(conn, session, [champion.holdoutPath], label, [], params.confidence, sampleOf(Number(n)));
+            holdout = { global: h.global, confident: h.confident };
+            baselines.set(key, holdout);
+          }
+        } else {
+          notes.push("the champion's holdout is not recorded in its lineage; the global label-rate and confident-disagreement comparisons are skipped");
+        }
+        return {
+          labels: {
+            basis: 'champion',
+            global: batch.global,
+            slices: batch.slices,
+            ...(holdout ? { holdout: holdout.global, confident: { batch: batch.confident, holdout: holdout.confident } } : {}),
+          },
+          triggers,
+        };
+      } finally {
+        await session.release();
+      }
+    } catch (err) {
+      // A champion that cannot score this batch (other features, unreadable model) still leaves the reference.
+      notes.push(`the champion's model could not score this batch (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); label consistency uses the reference's per-slice rates`);
+    }
+  }
+  return { labels: await referenceEvidence(conn, input.currentFiles, input.reference.file, label, slices), triggers };
+}

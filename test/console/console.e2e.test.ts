@@ -1,0 +1,314 @@
+/**
+ * The web console in Debian's Chromium against a real stack: a Temporal dev server, a worker,
+ * a model server process and the API, after real pipeline runs on ten days of flights. Every
+ * page shows real data and passes axe-core; compare shows two real versions; a canary's page
+ * updates while it runs; approve and abort work for an approver and are refused for a viewer
+ * (buttons absent, the server answering 403); the audit page lists every action taken here.
+ * Screenshots of each page go to docs/console/.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/api/server';
+import { apiAuthenticator } from '../../src/api/authenticator';
+import { createArtifactStore } from '../../src/artifacts/create-artifact-store';
+import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
+import { PipelineSchedules } from '../../src/client/schedules';
+import { SlipwayClient } from '../../src/client/slipway-client';
+import { openGovernance, type Governance } from '../../src/registry/create-registry';
+import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traffic';
+import type { PipelineResult } from '../../src/workflows/pipeline-status';
+import { canaryStatusQuery } from '../../src/workflows/definitions';
+import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
+import { ADMIN_TOKEN } from '../serving/serving-fixtures';
+
+const CHROMIUM = process.env.SLIPWAY_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = path.join(__dirname, '..', '..', 'docs', 'console');
+const MODEL = 'flight-delay';
+const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
+const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 } } };
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+let cw: CanaryWorld;
+let governance: Governance;
+let app: Awaited<ReturnType<typeof buildApi>>;
+let base: string;
+let browser: Browser;
+const tokens = { admin: '', ann: '', vic: '' };
+/** Every action the test takes, as the audit log should show it: [action, target]. */
+const actions: [string, string][] = [];
+/** The champion after the two runs: v2 when its canary passed, else v1. */
+let champion: number;
+
+beforeAll(async () => {
+  cw = await startCanaryWorld();
+  governance = await openGovernance(cw.harness.config);
+  const root = await governance.access.bootstrap({ admin: 'root' });
+  tokens.admin = root.token;
+  const rootPrincipal = (await governance.access.authenticate(root.token))!;
+  await governance.access.setPrincipal({ name: 'ann', roles: ['operator', 'approver'] }, rootPrincipal);
+  await governance.access.grant({ principal: 'ann', model: '*', alias: '*' }, rootPrincipal);
+  await governance.access.setPrincipal({ name: 'vic', roles: ['viewer'] }, rootPrincipal);
+  tokens.ann = (await governance.access.createToken({ principal: 'ann', label: 'console test' }, rootPrincipal)).token;
+  tokens.vic = (await governance.access.createToken({ principal: 'vic', label: 'console test' }, rootPrincipal)).token;
+  const config = cw.harness.config;
+  app = await buildApi({
+    slipway: new SlipwayClient(cw.env.client, { taskQueue: config.taskQueue, uiUrl: 'http://localhost:8233' }),
+    schedules: new PipelineSchedules(cw.env.client, config.taskQueue),
+    registry: governance.registry,
+    access: governance.access,
+    audit: governance.audit,
+    taskQueue: config.taskQueue,
+    pipelinesDir: config.pipelinesDir,
+    authenticator: apiAuthenticator(governance.access),
+    artifacts: createArtifactStore(config),
+    serving: new HttpServingAdmin(cw.base, ADMIN_TOKEN, 5_000),
+  });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+
+  // Two real versions: the first promoted without a canary, the second canaried on replayed flights.
+  await run({}, 'console-v1');
+  const traffic = await loadFlightTraffic({ from: '2001-03-10', to: '2001-03-12' });
+  const controller = new AbortController();
+  const replay = replayTraffic({ baseUrl: cw.base, model: MODEL, traffic, rate: 100, feedbackDelayMs: 300, callers: 20, signal: controller.signal });
+  const second = await run({ ...FAST_CANARY, train: { params: { epochs: 3, seed: 11 } } }, 'console-v2').finally(() => controller.abort());
+  await replay;
+  // Live traffic decides the canary, so v2 may be promoted or rolled back; the pages show either.
+  expect(['promoted', 'rejected']).toContain(second.outcome);
+  champion = (await governance.registry.getAlias(MODEL, 'champion'))!.version;
+}, 400_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await governance?.close();
+  await cw?.close();
+});
+
+function run(overrides: Record<string, unknown>, id: string): Promise<PipelineResult> {
+  return cw.env.client.workflow.execute('pipeline', {
+    taskQueue: cw.harness.config.taskQueue,
+    workflowId: id,
+    args: [{ pipeline: 'flight-delay-canary', overrides: { ...WINDOW, ...FAST_CANARY, ...overrides } }],
+  });
+}
+
+async function signIn(token: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/ui/login`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/ui/models`);
+  await page.close();
+  return context;
+}
+
+/** Serious and critical axe-core violations of the page, as `rule: target` lines. */
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern.
+  await page.evaluate(AXE);
+  const result = await page.evaluate(async () => (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ['violations'] }));
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+async function visit(page: Page, url: string, shot?: string): Promise<string> {
+  const response = await page.goto(`${base}${url}`);
+  expect(response?.status(), url).toBe(200);
+  expect((await axeViolations(page)).join('\n'), url).toBe('');
+  if (shot) await page.screenshot({ path: path.join(SHOTS, `${shot}.png`) });
+  return page.locator('main').innerText();
+}
+
+const api = async (method: string, url: string, token: string, body?: unknown) => {
+  const res = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  return { status: res.status, body: await res.text() };
+};
+
+describe('Slipway console', () => {
+  it('signs in with a token kept in an httpOnly SameSite=Strict cookie, never in the URL, and refuses a wrong one', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/ui/models`);
+    expect(page.url()).toBe(`${base}/ui/login`);
+    await page.getByLabel('API token').fill('slw_not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('[role=alert]').innerText()).toContain('not accepted');
+    await page.close();
+
+    const context = await signIn(tokens.vic);
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'slipway_session', httpOnly: true, sameSite: 'Strict', path: '/ui' });
+    const p = await context.newPage();
+    const res = await p.goto(`${base}/ui/models`);
+    expect(p.url()).not.toContain(tokens.vic);
+    expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await context.close();
+  }, 60_000);
+
+  it('shows every page with real data and no serious accessibility violation', async () => {
+    const context = await signIn(tokens.vic);
+    const page = await context.newPage();
+    const v2 = (await governance.registry.getVersion(MODEL, 2))!;
+
+    const models = await visit(page, '/ui/models', 'models');
+    expect(models).toMatch(new RegExp(`flight-delay\\s+v${champion}`));
+    expect(models).toMatch(/AUC \d\.\d{3} · \d+ labels/);
+
+    const detail = await visit(page, `/ui/models/${MODEL}`, 'model');
+    expect(detail).toContain('Versions (2)');
+    expect(await page.locator('figure.chart svg').count()).toBe(1);
+    if (champion === 2) expect(detail).toMatch(/champion v1 → v2 by workflow:console-v2/);
+    else expect(detail).toMatch(/champion set v1 by workflow:console-v1/);
+
+    const version = await visit(page, `/ui/models/${MODEL}/versions/2`, 'version');
+    expect(version).toContain('Model card: flight-delay v2');
+    expect(version).toContain(v2.lineage.dataDigest.slice(0, 12));
+    // The evaluation report is served by the artifact route with its media type.
+    const report = await page.locator('a', { hasText: 'report' }).nth(1).getAttribute('href');
+    const served = await context.request.get(`${base}${report}`);
+    expect(served.headers()['content-type']).toBe('application/json');
+    expect(await served.json()).toMatchObject({ kind: 'evaluation-report', model: MODEL });
+    // The API serves the same artifacts by bearer token: the model file as ONNX; nothing a version does not own.
+    const modelFile = await fetch(`${base}/v1/artifacts/${v2.artifact.sha256}`, { headers: { authorization: `Bearer ${tokens.vic}` } });
+    expect(modelFile.headers.get('content-type')).toBe('application/onnx');
+    expect((await modelFile.arrayBuffer()).byteLength).toBe(v2.artifact.bytes);
+    expect((await api('GET', `/v1/artifacts/${'0'.repeat(64)}`, tokens.vic)).status).toBe(404);
+    expect((await fetch(`${base}/v1/artifacts/${v2.artifact.sha256}`)).status).toBe(401);
+
+    const compare = await visit(page, `/ui/models/${MODEL}/compare?a=1&b=2`, 'compare');
+    expect(compare).toMatch(/auc\s+0\.\d{4}.*\s+0\.\d{4}/);
+    expect(await page.locator('svg[aria-label^="ROC curves of v1 and v2"]').count()).toBe(1);
+    expect(await page.locator('svg[aria-label^="Calibration of v1 and v2"]').count()).toBe(1);
+    expect(compare).toContain('Slices by origin');
+    expect(compare).toMatch(/param seed\s+\S+\s+11/);
+
+    const runs = await visit(page, '/ui/runs', 'runs');
+    expect(runs).toContain('console-v2');
+    const runPage = await visit(page, '/ui/runs/console-v2', 'run');
+    expect(runPage).toMatch(/canary\s+canary\s+succeeded/);
+    expect(await page.locator('.dag .layer').count()).toBeGreaterThanOrEqual(6);
+    expect(await page.getByRole('link', { name: 'Open in the Temporal UI' }).getAttribute('href')).toContain('/workflows/console-v2/');
+
+    expect(await visit(page, '/ui/canaries', 'canaries')).toMatch(/flight-delay\s+completed/);
+    const past = await visit(page, `/ui/canaries/${MODEL}`);
+    expect(past).toMatch(champion === 2 ? /verdict passed/ : /verdict (rolled-back|aborted)/);
+
+    const data = await visit(page, '/ui/data', 'data');
+    expect(data).toMatch(/Latest validation: v2 (passed|failed)/);
+    expect(await page.locator('svg[aria-label^="Drift of each feature"]').count()).toBe(1);
+
+    const serving = await visit(page, '/ui/serving', 'serving');
+    expect(serving).toMatch(new RegExp(`v${champion} champion\\s+100%`));
+    expect(serving).toMatch(/\d+\.\d\d/);
+
+    expect(await visit(page, '/ui/training', 'training')).toMatch(/No continuous-training workflow is running/);
+    const audit = await visit(page, '/ui/audit', 'audit');
+    expect(audit).toContain('version.register');
+    await page.goto(`${base}/ui/audit/verify`);
+    expect(await page.getByRole('status').innerText()).toContain('chain intact');
+    await context.close();
+  }, 120_000);
+
+  it('updates a canary page while it runs; a viewer sees no buttons and is refused, an approver aborts it', async () => {
+    const ann = await signIn(tokens.ann);
+    const page = await ann.newPage();
+    // Started from the console's form by an operator.
+    await page.goto(`${base}/ui/runs`);
+    await page.getByLabel('Pipeline', { exact: true }).selectOption('flight-delay-canary');
+    const overrides = { ...WINDOW, canary: { steps: [25, 100], interval: '10s' }, train: { params: { epochs: 3, seed: 13 } } };
+    await page.getByLabel('Overrides (JSON, optional)').fill(JSON.stringify(overrides));
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.waitForURL(/\/ui\/runs\/flight-delay-canary-/);
+    const workflowId = decodeURIComponent(page.url().split('/ui/runs/')[1]);
+    actions.push(['run.start', `run:${workflowId}`]);
+
+    // The model's earlier canary (of v2) has ended; wait for this run's to start.
+    const canary = cw.env.client.workflow.getHandle(`canary-${MODEL}`);
+    await expect.poll(async () => (await canary.describe()).status.name, { timeout: 120_000, interval: 250 }).toBe('RUNNING');
+    await page.goto(`${base}/ui/canaries/${MODEL}`);
+    const firstStage = await page.locator('#canary-live .stage').innerText();
+    expect(['starting', 'shifting-traffic', 'holding']).toContain(firstStage);
+    // No reload: console.js swaps the live region as the canary holds 25% of traffic, then
+    // analyses the step (no traffic here, so inconclusive) and waits for a human decision.
+    await expect.poll(() => page.locator('#canary-live .weight').innerText(), { timeout: 60_000 }).toBe('25%');
+    await expect.poll(() => page.locator('#canary-live .stage').innerText(), { timeout: 60_000 }).toBe('awaiting-decision');
+    expect(await page.locator('#canary-live table').innerText()).toMatch(/inconclusive[\s\S]*samples: inconclusive/);
+    expect(page.url()).toBe(`${base}/ui/canaries/${MODEL}`);
+    expect(await page.getByRole('button', { name: 'Approve (continue)' }).count()).toBe(1);
+    expect((await axeViolations(page)).join('\n')).toBe('');
+    await page.screenshot({ path: path.join(SHOTS, 'canary-live.png') });
+
+    const vic = await signIn(tokens.vic);
+    const viewerPage = await vic.newPage();
+    await viewerPage.goto(`${base}/ui/canaries/${MODEL}`);
+    expect(await viewerPage.locator('#canary-live .stage').innerText()).toBe('awaiting-decision');
+    expect(await viewerPage.getByRole('button').filter({ hasText: /Abort|Approve|Reject/ }).count()).toBe(0);
+    const csrf = await csrfOf(viewerPage);
+    const refused = await viewerPage.request.post(`${base}/ui/canaries/${MODEL}/abort`, { form: { _csrf: csrf, reason: 'viewer tries' }, headers: { origin: base }, maxRedirects: 0 });
+    expect(refused.status()).toBe(403);
+    expect((await canary.query(canaryStatusQuery)).stage).toBe('awaiting-decision');
+
+    // A forged form without the session's CSRF token is refused too, even for the approver.
+    const forged = await page.request.post(`${base}/ui/canaries/${MODEL}/abort`, { form: { _csrf: 'forged', reason: 'csrf' }, headers: { origin: base }, maxRedirects: 0 });
+    expect(forged.status()).toBe(403);
+
+    await page.locator('form[action$="/abort"]').getByLabel('Reason').fill('console test: abort the canary');
+    await page.getByRole('button', { name: 'Abort canary' }).click();
+    actions.push(['canary.abort', `run:canary-${MODEL}`]);
+    await expect.poll(() => page.locator('#canary-live').innerText(), { timeout: 60_000 }).toMatch(/verdict aborted/);
+    const aborted: PipelineResult = await cw.env.client.workflow.getHandle(workflowId).result();
+    expect(aborted.steps.find((st) => st.id === 'canary')?.summary).toMatchObject({ canaryVerdict: 'aborted' });
+    expect(aborted.outcome).not.toBe('promoted');
+    expect((await governance.registry.getAlias(MODEL, 'champion'))?.version).toBe(champion);
+    await ann.close();
+    await vic.close();
+  }, 240_000);
+
+  it('approves a waiting promotion for an approver; a viewer sees no buttons and the API answers 403', async () => {
+    const slipway = new SlipwayClient(cw.env.client, { taskQueue: cw.harness.config.taskQueue });
+    const started = await slipway.startPipeline({ pipeline: 'flight-delay-builtin', model: 'approval-demo', overrides: { ...WINDOW, promote: { mode: 'manual', approvalTimeout: '10 minutes' } } }, { idempotencyKey: 'console-approval' });
+    await expect.poll(async () => (await slipway.getStatus(started.workflowId).catch(() => undefined))?.approval?.state, { timeout: 120_000, interval: 250 }).toBe('pending');
+
+    const vic = await signIn(tokens.vic);
+    const viewerPage = await vic.newPage();
+    await viewerPage.goto(`${base}/ui/runs/${started.workflowId}`);
+    expect(await viewerPage.locator('main').innerText()).toContain('pending');
+    expect(await viewerPage.getByRole('button', { name: 'Approve promotion' }).count()).toBe(0);
+    expect((await api('POST', `/v1/runs/${started.workflowId}/approve`, tokens.vic, { reason: 'viewer tries' })).status).toBe(403);
+    const refused = await viewerPage.request.post(`${base}/ui/runs/${started.workflowId}/approve`, { form: { _csrf: await csrfOf(viewerPage), reason: 'viewer tries' }, headers: { origin: base }, maxRedirects: 0 });
+    expect(refused.status()).toBe(403);
+    expect((await slipway.getStatus(started.workflowId)).approval?.state).toBe('pending');
+
+    const ann = await signIn(tokens.ann);
+    const page = await ann.newPage();
+    await page.goto(`${base}/ui/runs/${started.workflowId}`);
+    await page.screenshot({ path: path.join(SHOTS, 'approval.png') });
+    await page.getByLabel('Reason').first().fill('console test: looks good');
+    await page.getByRole('button', { name: 'Approve promotion' }).click();
+    actions.push(['run.approve', `run:${started.workflowId}`]);
+    const result = await slipway.result(started.workflowId);
+    expect(result.outcome).toBe('promoted');
+    expect((await governance.registry.getAlias('approval-demo', 'champion'))?.version).toBe(1);
+    await ann.close();
+    await vic.close();
+  }, 240_000);
+
+  it('lists an audit entry for each action taken in this test', async () => {
+    const context = await signIn(tokens.vic);
+    const page = await context.newPage();
+    for (const [action, target] of actions) {
+      await page.goto(`${base}/ui/audit?action=${encodeURIComponent(action)}&targetPrefix=${encodeURIComponent(target)}`);
+      const text = await page.locator('main table').innerText();
+      expect(text, `${action} ${target}`).toContain(target);
+      expect(text).toContain('ann');
+    }
+    expect(actions.map((a) => a[0])).toEqual(['run.start', 'canary.abort', 'run.approve']);
+    await context.close();
+  }, 60_000);
+});
+
+async function csrfOf(page: Page): Promise<string> {
+  return (await page.locator('input[name=_csrf]').first().getAttribute('value'))!;
+}

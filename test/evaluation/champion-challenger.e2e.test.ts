@@ -1,0 +1,88 @@
+/**
+ * The paired champion/challenger gate end to end on real parts: a real dev server, nine days of
+ * March 2001 flights, the built-in trainer, ONNX scoring, a SQLite registry. Under the default
+ * gate (superiority by DeLong's test at alpha 0.05) a clearly better model is promoted with its
+ * evidence, and a model whose AUC is worse is registered but never promoted.
+ */
+import { readFile } from 'node:fs/promises';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvaluationReport } from '../../src/evaluation/evaluation-report';
+import type { PairedComparison } from '../../src/evaluation/paired-gate';
+import { startCachingHarness, INGEST_WEEK, type CachingHarness, type PipelineRunReport } from '../caching/caching-harness';
+import { startDevServer } from '../helpers/temporal-env';
+
+const MODEL = 'champion-challenger';
+
+/** A weak model sees only the distance; a strong one also the hour, weekday and airports. */
+const spec = (strong: boolean) => ({
+  name: 'champion-challenger',
+  model: MODEL,
+  steps: [
+    { id: 'ingest', kind: 'ingest', with: INGEST_WEEK },
+    { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 1000 } },
+    {
+      id: 'train',
+      kind: 'train',
+      dependsOn: ['validate'],
+      with: {
+        trainer: 'builtin',
+        features: strong ? { numeric: ['distance'], categorical: ['hour', 'weekday', 'origin', 'destination'] } : { numeric: ['distance'], categorical: ['weekday'] },
+        params: { epochs: 2, seed: 7 },
+      },
+    },
+    // No gates besides the default paired comparison.
+    { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc' } },
+    { id: 'register', kind: 'register', dependsOn: ['evaluate'] },
+    { id: 'promote', kind: 'promote', dependsOn: ['register'] },
+  ],
+});
+
+const summary = (r: PipelineRunReport, id: string) => r.result!.steps.find((s) => s.id === id)!.summary!;
+
+describe('champion/challenger promotion on a paired test, on real parts', () => {
+  let env: TestWorkflowEnvironment;
+  let h: CachingHarness;
+  beforeAll(async () => {
+    env = await startDevServer();
+    h = await startCachingHarness(env);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await env?.teardown();
+  });
+
+  it('promotes a first model without a comparison, then a clearly better one with DeLong evidence, and refuses a worse one', async () => {
+    const first = await h.run({ spec: spec(false) });
+    expect(first.result?.outcome).toBe('promoted');
+    expect(summary(first, 'evaluate').comparison).toBeNull();
+
+    const better = await h.run({ spec: spec(true) });
+    const cmp = summary(better, 'evaluate').comparison as PairedComparison;
+    expect(cmp).toMatchObject({ metric: 'auc', test: 'superiority', method: 'DeLong', margin: 0, alpha: 0.05, passed: true });
+    expect(cmp.improvement).toBeGreaterThan(0);
+    expect(cmp.interval.lower).toBeGreaterThan(0);
+    expect(cmp.pValue).toBeLessThan(0.05);
+    expect(better.result?.outcome).toBe('promoted');
+    const champion = await h.registry.getAlias(MODEL, 'champion');
+    expect(champion?.version).toBe(2);
+    // The alias move carries the test it rests on.
+    const move = (await h.registry.aliasHistory(MODEL, 'champion')).find((m) => m.toVersion === 2);
+    expect(move?.evidence).toMatchObject({ comparison: { passed: true, pValue: cmp.pValue } });
+
+    // The report and its page show the interval and the p-value.
+    const artifacts = better.result!.outputs.evaluate.artifacts;
+    const report = await h.store.readJson<EvaluationReport>(artifacts['evaluation-report']);
+    expect(report.comparison).toEqual(cmp);
+    const page = await readFile(await h.store.localPath(artifacts['evaluation-page']), 'utf8');
+    expect(page).toContain(`[${cmp.interval.lower.toFixed(4)}, ${cmp.interval.upper.toFixed(4)}]`);
+
+    const worse = await h.run({ spec: spec(false) });
+    const refused = summary(worse, 'evaluate');
+    expect(refused.blessed).toBe(false);
+    expect((refused.comparison as PairedComparison).improvement).toBeLessThan(0);
+    expect(refused.reasons).toEqual([expect.stringMatching(/^superiority not shown: the candidate is not better than the champion by more than 0 with confidence 95% \(auc improvement -0\.\d{4}/)]);
+    expect(worse.result?.outcome).toBe('rejected');
+    expect((await h.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
+  }, 240_000);
+});

@@ -1,0 +1,143 @@
+/**
+ * The canary workflow's sequential hold, on a real Temporal dev server with mock activities:
+ * scripted traffic (requests and errors accrue with the canary's weight and the time since
+ * the step began) stands in for the model server, so each scenario's evidence is known.
+ *
+ * The issue asked for the time-skipping test server; its binary is downloaded at run time from
+ * a host this machine cannot reach, so these run on the dev server with one-second intervals.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StepMeasurement, VersionWindow } from '../../src/canary/analysis';
+import { parseCanaryInput } from '../../src/canary/canary-input';
+import type { CanaryInput, CanaryReport, CanaryStatus } from '../../src/canary/canary-state';
+import type { StepResult } from '../../src/pipeline/types';
+import { canaryStatusQuery, rejectUpdate } from '../../src/workflows/definitions';
+import { WORKFLOWS_PATH } from '../../src/workflows-path';
+import { startDevServer } from '../helpers/temporal-env';
+
+/** Requests per second reaching the model (split by weight), and the share of canary requests that fail. */
+interface Traffic {
+  rate: number;
+  canaryErrorRate: number;
+}
+
+const traffic = new Map<string, Traffic>();
+const weightsSet = new Map<string, number[]>();
+const reports = new Map<string, CanaryReport>();
+const TASK_QUEUE = `canary-hold-${Date.now()}`;
+
+const spread = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 10 ? 1 : 3)) / 40));
+function window(version: number, requests: number, errors: number): VersionWindow {
+  return { version, requests, errors, errorRate: requests ? errors / requests : null, p99Ms: 4, p90Ms: 3, p50Ms: 1, scoreCounts: spread(requests), labels: 0, positives: 0, auc: null, accuracy: null };
+}
+
+const activities = {
+  taskQueues: async () => null,
+  parseCanaryInput: async (raw: unknown) => parseCanaryInput(raw),
+  canarySetTraffic: async (req: { model: string; weight: number }) => {
+    weightsSet.set(req.model, [...(weightsSet.get(req.model) ?? []), req.weight]);
+    return { changed: true, revision: 1, versions: [], serverStartedAt: 's1' };
+  },
+  canaryMeasure: async (req: { model: string; champion: number; candidate: number; stepStartedAtMs: number }): Promise<StepMeasurement> => {
+    const t = traffic.get(req.model)!;
+    const weight = weightsSet.get(req.model)!.at(-1)! / 100;
+    const seconds = (Date.now() - req.stepStartedAtMs) / 1000;
+    const canary = Math.floor(t.rate * weight * seconds);
+    const champion = Math.floor(t.rate * (1 - weight) * seconds);
+    const step = { champion: window(req.champion, champion, 0), canary: window(req.candidate, canary, Math.round(canary * t.canaryErrorRate)) };
+    return { from: 'a', to: 'b', serverStartedAt: 's1', step, cumulative: step };
+  },
+  canaryWriteReport: async (report: CanaryReport) => {
+    reports.set(report.model, report);
+    return { uri: `mem://${report.model}`, sha256: 'x'.repeat(64), bytes: 1 };
+  },
+};
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  env = await startDevServer();
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowsPath: WORKFLOWS_PATH, activities });
+  running = worker.run();
+}, 60_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+/** Labels are not part of these scenarios: requireLabels off, so the hold is about traffic and errors. */
+const params = (hold: object, steps = [10, 50, 100]) => ({
+  steps,
+  interval: '1s',
+  analysis: { minRequests: 20, minLabels: 30, requireLabels: false },
+  hold,
+  decisionTimeout: '1 minute',
+});
+
+function start(model: string, t: Traffic, p: object) {
+  traffic.set(model, t);
+  const input: CanaryInput = { model, champion: 1, candidate: 2, params: p as CanaryInput['params'] };
+  return env.client.workflow.start('canary', { taskQueue: TASK_QUEUE, workflowId: `canary-${model}`, args: [input] });
+}
+
+describe('sequential canary hold', () => {
+  it('at low traffic holds each step until it has its minimum sample, then passes, without asking anyone', async () => {
+    // 60 requests/s: 6/s at 10%, so the first step needs about 4 s for 20 canary requests.
+    const handle = await start('low', { rate: 60, canaryErrorRate: 0 }, params({ maxDuration: '20s' }));
+    const result = (await handle.result()) as StepResult;
+    expect(result.summary).toMatchObject({ canaryVerdict: 'passed', steps: [{ weight: 10, verdict: 'pass', decision: null }, { weight: 50, verdict: 'pass', decision: null }, { weight: 100, verdict: 'pass', decision: null }] });
+    const first = reports.get('low')!.steps[0];
+    expect(first.hold!.looks).toBeGreaterThanOrEqual(3);
+    expect(first.measurement!.step.canary.requests).toBeGreaterThanOrEqual(20);
+    // At 50% the same sample arrives five times sooner.
+    expect(reports.get('low')!.steps[1].hold!.looks).toBeLessThan(first.hold!.looks);
+    const errorRate = first.analysis!.checks.find((c) => c.name === 'errorRate')!;
+    expect(errorRate.evidence).toMatchObject({ alpha: 0.05, samples: { canary: first.measurement!.step.canary.requests } });
+  }, 90_000);
+
+  it('with the fixed hold, the same low traffic makes the first step inconclusive after one interval', async () => {
+    const handle = await start('low-fixed', { rate: 60, canaryErrorRate: 0 }, params({ mode: 'fixed' }));
+    let status: CanaryStatus | undefined;
+    for (let i = 0; i < 100 && status?.stage !== 'awaiting-decision'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await handle.query(canaryStatusQuery).catch(() => undefined)) as CanaryStatus | undefined;
+    }
+    expect(status?.steps[0].analysis?.reasons[0]).toMatch(/^samples: only \d+ canary requests in this step, 20 needed/);
+    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'test', reason: 'not enough traffic' }] });
+    expect(((await handle.result()) as StepResult).summary.canaryVerdict).toBe('rolled-back');
+  }, 60_000);
+
+  it('without traffic is inconclusive only at the maximum duration, and says so', async () => {
+    const handle = await start('none', { rate: 0, canaryErrorRate: 0 }, params({ maxDuration: '4s' }));
+    let status: CanaryStatus | undefined;
+    const started = Date.now();
+    for (let i = 0; i < 100 && status?.stage !== 'awaiting-decision'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await handle.query(canaryStatusQuery).catch(() => undefined)) as CanaryStatus | undefined;
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+    const step = status!.steps[0];
+    expect(step.hold).toMatchObject({ looks: 4, maxMs: 4000, intervalMs: 1000 });
+    expect(step.analysis!.reasons[0]).toBe('maximum duration of the step reached (4.0 s, 4 looks) without a decision');
+    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'test', reason: 'no traffic' }] });
+    expect(((await handle.result()) as StepResult).summary.canaryVerdict).toBe('rolled-back');
+  }, 60_000);
+
+  it('rolls a failing canary back at the first look that shows harm, with the always-valid evidence', async () => {
+    const handle = await start('errors', { rate: 400, canaryErrorRate: 0.5 }, params({ maxDuration: '20s' }));
+    const result = (await handle.result()) as StepResult;
+    expect(result.summary.canaryVerdict).toBe('rolled-back');
+    expect(weightsSet.get('errors')).toEqual([10, 0]);
+    const step = reports.get('errors')!.steps[0];
+    expect(step.hold!.looks).toBeLessThanOrEqual(2);
+    const check = step.analysis!.checks.find((c) => c.name === 'errorRate')!;
+    expect(check.verdict).toBe('fail');
+    expect(check.evidence!.lower).toBeGreaterThan(check.evidence!.boundary);
+  }, 60_000);
+});
