@@ -12,7 +12,7 @@ import {
 import type { Principal } from '../auth/principal';
 import { decisionToken, runTicket } from '../auth/signed-claims';
 import type { ApprovalRequest, ApprovalState } from '../workflows/approval-gate';
-import { approveUpdate, rejectUpdate, statusQuery } from '../workflows/definitions';
+import { abortSignal, approveUpdate, rejectUpdate, statusQuery } from '../workflows/definitions';
 import type { PipelineResult, PipelineStatus } from '../workflows/pipeline-status';
 
 export interface SlipwayClientOptions {
@@ -116,6 +116,13 @@ export class SlipwayClient {
   /** Rejects the promotion a run waits for; the alias does not move. */
   async reject(workflowId: string, request: ApprovalRequest, principal?: Principal): Promise<ApprovalState> {
     return this.temporal.workflow.getHandle(workflowId).executeUpdate(rejectUpdate, { args: [this.signed(workflowId, 'reject', request, principal)] });
+  }
+
+  /** Aborts the canary of `model` (its traffic goes to 0, the champion stays), signed for `principal` when this client signs. */
+  async abortCanary(model: string, request: { by: string; reason: string }, principal?: Principal): Promise<void> {
+    const workflowId = `canary-${model}`;
+    const signed = this.options.signingKey && principal ? { ...request, by: principal.name, token: decisionToken(this.options.signingKey, principal, workflowId, 'abort') } : request;
+    await this.temporal.workflow.getHandle(workflowId).signal(abortSignal, signed);
   }
 
   /** The decision with a token for `principal` when this client signs; a name alone proves nothing. */

@@ -4,6 +4,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { ServingAdmin } from '../serving/serving-admin';
 import type { SlipwayClient } from '../client/slipway-client';
 import type { ModelRegistry } from '../registry/model-registry';
+import type { TrainerRegistry } from '../training/trainer-registry';
 
 export interface ConsoleDeps {
   slipway: SlipwayClient;
@@ -16,4 +17,8 @@ export interface ConsoleDeps {
   /** Task queue of the worker, where canary and continuous-training workflows run. */
   taskQueue: string;
   pipelinesDir: string;
+  /** Registered command trainers, data roots and inline-command principals: runs started here are resolved under the same spec policy as the API's. */
+  trainers?: TrainerRegistry;
+  dataRoots?: readonly string[];
+  inlineCommandPrincipals?: readonly string[];
 }

@@ -11,13 +11,16 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Authenticator } from '../api/authenticator';
 import { errorHandler } from '../api/errors';
-import { auditRequest } from '../api/request-audit';
+import { auditAround } from '../api/request-audit';
 import { INSECURE_PRINCIPAL } from '../api/authorization';
 import { sendArtifact } from '../api/routes/artifacts';
+import { RunNotFoundError, updateRefusal } from '../api/routes/runs';
+import { authorize } from '../auth/authorize';
 import type { Resource } from '../auth/principal';
 import { isAuthenticationError, isInvalidPipelineInput, isPermissionDeniedError } from '../errors';
-import { abortSignal, approveUpdate, rejectUpdate } from '../workflows/definitions';
 import { resolvePipelineInput } from '../pipeline/resolve-pipeline-input';
+import { redactInput } from '../pipeline/redact-input';
+import { workflowIdFor } from '../client/slipway-client';
 import type { ConsoleDeps } from './console-deps';
 import { html, page, type Html, type PageContext } from './html';
 import { auditPage } from './pages/audit-page';
@@ -158,25 +161,57 @@ export const consoleRoutes =
     get('/ui/runs/:id', 'run.read', async (request, reply) => send(reply, request, `Run ${params(request).id}`, await runDetail(options, ctxOf(request), params(request).id), '/ui/runs'));
     post('/ui/runs', { action: 'run.start' }, async (request, reply) => {
       const input = startInput(body(request));
-      await resolvePipelineInput({ pipelinesDir: options.pipelinesDir }, input);
-      const run = await options.slipway.startPipeline(input);
-      await auditRequest(options.audit, request, { action: 'run.start', target: `run:${run.workflowId}`, details: { workflowType: 'pipeline', runId: run.runId, input, via: 'console' } });
+      // The same spec policy as POST /v1/runs: the signed-in principal's role decides which fields it may set.
+      await resolvePipelineInput(
+        { pipelinesDir: options.pipelinesDir, dataRoots: options.dataRoots, trainers: options.trainers, inlineCommandPrincipals: options.inlineCommandPrincipals },
+        input,
+        { principal: request.principal, via: 'ticket' },
+      );
+      const workflowId = workflowIdFor(input);
+      const run = await auditAround(
+        options.audit,
+        request,
+        { action: 'run.start', target: `run:${workflowId}`, details: { workflowType: 'pipeline', input: redactInput(input), via: 'console' } },
+        () => options.slipway.startPipeline(input, { workflowId, principal: request.principal }),
+        (r) => ({ runId: r.runId }),
+      );
       return reply.redirect(`/ui/runs/${encodeURIComponent(run.workflowId)}`, 303);
     });
-    const promotedModel = async (request: FastifyRequest): Promise<Resource> => ({ model: (await options.slipway.getStatus(params(request).id)).model, alias: 'champion' });
+    /** Only pipeline runs of this API's task queue are decided or cancelled here (canaries and rollbacks have their own actions). */
+    const pipelineRun = async (workflowId: string) => {
+      const run = await options.slipway.describeRun(workflowId);
+      if (!run || run.type !== 'pipeline' || run.taskQueue !== options.slipway.taskQueue) {
+        throw new RunNotFoundError(`no pipeline run "${workflowId}": only pipeline runs can be cancelled, approved or rejected here`, { details: { workflowId } });
+      }
+      return run;
+    };
+    // Approving promotes and rejecting keeps a candidate out: both need a grant at the alias the waiting step moves.
+    const promotedModel = async (request: FastifyRequest): Promise<Resource> => {
+      await pipelineRun(params(request).id);
+      const status = await options.slipway.getStatus(params(request).id);
+      return { model: status.model, alias: status.approval?.alias };
+    };
     for (const decision of ['approve', 'reject'] as const) {
-      post(`/ui/runs/:id/${decision}`, decision === 'approve' ? { action: 'run.approve', resource: promotedModel } : { action: 'run.reject' }, async (request, reply) => {
+      post(`/ui/runs/:id/${decision}`, { action: decision === 'approve' ? 'run.approve' : 'run.reject', resource: promotedModel }, async (request, reply) => {
         const { id } = params(request);
         const why = reason(request);
-        const state = await options.slipway[decision](id, { approver: actor(request), reason: why });
-        await auditRequest(options.audit, request, { action: `run.${decision}`, target: `run:${id}`, reason: why, details: { approver: actor(request), state: state.state, via: 'console' } });
+        // Signed for the principal: the worker verifies the decision token and the grant, whatever the name says.
+        await auditAround(
+          options.audit,
+          request,
+          { action: `run.${decision}`, target: `run:${id}`, reason: why, details: { approver: actor(request), via: 'console' } },
+          () => options.slipway[decision](id, { approver: actor(request), reason: why }, request.principal).catch(updateRefusal),
+          (state) => ({ state: state.state }),
+        );
         return reply.redirect(`/ui/runs/${encodeURIComponent(id)}`, 303);
       });
     }
     post('/ui/runs/:id/cancel', { action: 'run.cancel' }, async (request, reply) => {
       const { id } = params(request);
-      await options.slipway.cancel(id);
-      await auditRequest(options.audit, request, { action: 'run.cancel', target: `run:${id}`, reason: body(request).reason, details: { via: 'console' } });
+      const run = await pipelineRun(id);
+      // A schedule's run belongs to the schedule's owner: an admin pauses or cancels those.
+      if (run.scheduled) authorize(request.principal, 'schedule.manage');
+      await auditAround(options.audit, request, { action: 'run.cancel', target: `run:${id}`, reason: body(request).reason, details: { via: 'console' } }, () => options.slipway.cancel(id));
       return reply.redirect(`/ui/runs/${encodeURIComponent(id)}`, 303);
     });
 
@@ -194,17 +229,18 @@ export const consoleRoutes =
       post(`/ui/canaries/:model/${decision}`, decision === 'approve' ? { action: 'run.approve', resource: canaryModel } : { action: 'run.reject' }, async (request, reply) => {
         const { model } = params(request);
         const why = reason(request);
-        const handle = options.slipway.temporal.workflow.getHandle(`canary-${model}`);
-        await handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [{ approver: actor(request), reason: why }] });
-        await auditRequest(options.audit, request, { action: `canary.${decision}`, target: `run:canary-${model}`, reason: why, details: { via: 'console' } });
+        await auditAround(options.audit, request, { action: `canary.${decision}`, target: `run:canary-${model}`, reason: why, details: { via: 'console' } }, () =>
+          options.slipway[decision](`canary-${model}`, { approver: actor(request), reason: why }, request.principal).catch(updateRefusal),
+        );
         return reply.redirect(`/ui/canaries/${encodeURIComponent(model)}`, 303);
       });
     }
     post('/ui/canaries/:model/abort', { action: 'deployment.change', resource: canaryModel }, async (request, reply) => {
       const { model } = params(request);
       const why = reason(request);
-      await options.slipway.temporal.workflow.getHandle(`canary-${model}`).signal(abortSignal, { by: actor(request), reason: why });
-      await auditRequest(options.audit, request, { action: 'canary.abort', target: `run:canary-${model}`, reason: why, details: { via: 'console' } });
+      await auditAround(options.audit, request, { action: 'canary.abort', target: `run:canary-${model}`, reason: why, details: { via: 'console' } }, () =>
+        options.slipway.abortCanary(model, { by: actor(request), reason: why }, request.principal),
+      );
       return reply.redirect(`/ui/canaries/${encodeURIComponent(model)}`, 303);
     });
 

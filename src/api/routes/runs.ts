@@ -18,7 +18,7 @@ import { redactInput, withoutTicket } from '../../pipeline/redact-input';
 import { loadTrainerRegistry, type TrainerRegistry } from '../../training/trainer-registry';
 
 /** 404: the id names no pipeline run this API may act on (fastify answers with `statusCode`). */
-class RunNotFoundError extends Error {
+export class RunNotFoundError extends Error {
   override readonly name = 'Not Found';
   readonly statusCode = 404;
   constructor(message: string, readonly details: Record<string, unknown>) {
@@ -27,7 +27,7 @@ class RunNotFoundError extends Error {
 }
 
 /** A decision the workflow refused because the worker could not verify it is a 403, not a 500. */
-function updateRefusal(err: unknown): never {
+export function updateRefusal(err: unknown): never {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && ['PermissionDenied', 'UnverifiableIdentity'].includes(err.cause.type ?? '')) {
     throw new PermissionDeniedError(err.cause.message);
   }
