@@ -47,11 +47,15 @@ export async function verifyDecisionMaker(decision: DecisionVerb, token: unknown
   }
 }
 
-/** The approve/reject update handler over `gate`, verified from the patch on. */
-export function decisionHandler(gate: ApprovalGate, decision: 'approved' | 'rejected', target: () => DecisionTarget) {
+/**
+ * The approve/reject update handler over the gate `currentGate` returns when the update runs,
+ * verified from the patch on. A getter, not the gate: the canary opens a new gate per step.
+ */
+export function decisionHandler(currentGate: () => ApprovalGate, decision: 'approved' | 'rejected', target: () => DecisionTarget) {
   return async (req: ApprovalRequest): Promise<ApprovalState> => {
-    if (!patched(VERIFIED_DECISIONS_PATCH)) return gate.decide(decision, req, Date.now());
+    if (!patched(VERIFIED_DECISIONS_PATCH)) return currentGate().decide(decision, req, Date.now());
     const verified = await verifyDecisionMaker(decision === 'approved' ? 'approve' : 'reject', req.token, req.approver, target());
+    const gate = currentGate();
     // Two decisions may be verified at once; the first one to come back wins.
     if (!gate.pending) throw ApplicationFailure.create({ type: 'AlreadyDecided', message: 'the promotion was decided while this decision was being verified', nonRetryable: true });
     const claimed = verified.verifiedBy === 'dev' && req.approver.trim() !== verified.principal ? req.approver.trim() : undefined;
