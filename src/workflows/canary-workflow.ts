@@ -75,8 +75,8 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
   setHandler(canaryStatusQuery, () => ({ ...(live?.status() ?? startingStatus(rawInput)), decision: gate.snapshot() }), { description: canaryStatusQueryDescription });
   // A canary shifts the champion's traffic: deciding it needs the grant on the model's champion.
   const target = () => ({ model: String(rawInput?.model ?? ''), alias: 'champion' });
-  setHandler(approveUpdate, decisionHandler(gate, 'approved', target), { validator: (req) => gate.validate(req), description: canaryApproveDescription });
-  setHandler(rejectUpdate, decisionHandler(gate, 'rejected', target), { validator: (req) => gate.validate(req), description: canaryRejectDescription });
+  setHandler(approveUpdate, decisionHandler(() => gate, 'approved', target), { validator: (req) => gate.validate(req), description: canaryApproveDescription });
+  setHandler(rejectUpdate, decisionHandler(() => gate, 'rejected', target), { validator: (req) => gate.validate(req), description: canaryRejectDescription });
   setHandler(abortSignal, async (req) => {
     let by = String(req?.by ?? 'unknown');
     if (patched(VERIFIED_DECISIONS_PATCH)) {

@@ -59,11 +59,11 @@ export async function pipeline(input: unknown): Promise<PipelineResult> {
   setHandler(statusQuery, () => ({ ...run.status(), approval: gate.snapshot() }), { description: statusQueryDescription });
   // The decision moves this run's model at the alias its promote step names (gate.open records it).
   const target = () => ({ model: run.pipelineSpec.model, alias: gate.snapshot()?.alias ?? 'champion' });
-  setHandler(approveUpdate, decisionHandler(gate, 'approved', target), {
+  setHandler(approveUpdate, decisionHandler(() => gate, 'approved', target), {
     validator: (req) => gate.validate(req),
     description: approveUpdateDescription,
   });
-  setHandler(rejectUpdate, decisionHandler(gate, 'rejected', target), {
+  setHandler(rejectUpdate, decisionHandler(() => gate, 'rejected', target), {
     validator: (req) => gate.validate(req),
     description: rejectUpdateDescription,
   });

@@ -47,9 +47,10 @@ export async function verifyDecisionMaker(decision: DecisionVerb, token: unknown
   }
 }
 
-/** The approve/reject update handler over `gate`, verified from the patch on. */
-export function decisionHandler(gate: ApprovalGate, decision: 'approved' | 'rejected', target: () => DecisionTarget) {
+/** The approve/reject update handler over the current gate (the canary makes a new one per step), verified from the patch on. */
+export function decisionHandler(currentGate: () => ApprovalGate, decision: 'approved' | 'rejected', target: () => DecisionTarget) {
   return async (req: ApprovalRequest): Promise<ApprovalState> => {
+    const gate = currentGate();
     if (!patched(VERIFIED_DECISIONS_PATCH)) return gate.decide(decision, req, Date.now());
     const verified = await verifyDecisionMaker(decision === 'approved' ? 'approve' : 'reject', req.token, req.approver, target());
     // Two decisions may be verified at once; the first one to come back wins.

@@ -206,7 +206,8 @@ describe('canary workflow', () => {
     const result = await cw.env.client.workflow.execute('rollback', {
       taskQueue: cw.harness.config.taskQueue,
       workflowId: 'rollback-rb-1',
-      args: [{ model: 'rb', version: versions[0], reason: 'v3 degraded live AUC', actor: 'erin' }],
+      // Signed as the API signs a rollback, so the worker records erin (unsigned, it would be the dev principal).
+      args: [{ model: 'rb', version: versions[0], reason: 'v3 degraded live AUC', actor: 'erin', token: decisionToken(TEST_SIGNING_KEY, { name: 'erin', roles: ['approver'], grants: [{ model: '*', alias: '*' }] }, 'rollback-rb-1', 'rollback', `rb@${versions[0]}`) }],
     });
     expect(result.move).toMatchObject({ fromVersion: versions[2], toVersion: versions[0], actor: 'erin', reason: 'v3 degraded live AUC' });
     expect(result.serving).toMatchObject({ changed: true });
