@@ -14,6 +14,8 @@ import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
 import type { EvaluationReport } from '../../src/evaluation/evaluation-report';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 
@@ -31,7 +33,11 @@ describe('flight-delay with two candidates on the real dev server', () => {
   beforeAll(async () => {
     if (!existsSync(VENV_PYTHON)) throw new Error(`${VENV_PYTHON} is missing: run "bash scripts/python-env.sh" (make setup does)`);
     env = await startDevServer();
-    h = await startHarness(env);
+    // The shipped trainers plus one whose interpreter is missing, as an admin might register it on a host without `make setup`.
+    const trainers = path.join(await mkdtemp(path.join(os.tmpdir(), 'slipway-trainers-')), 'registry.yaml');
+    const shipped = await readFile(path.join(__dirname, '..', '..', 'trainers', 'registry.yaml'), 'utf8');
+    await writeFile(trainers, `${shipped}\n  sklearn-no-venv:\n    command: [.venv-missing/bin/python, trainers/sklearn/train.py, --estimator, hist-gradient-boosting, --request, "{request}"]\n`);
+    h = await startHarness(env, { SLIPWAY_TRAINERS_FILE: trainers });
     registry = new SqliteModelRegistry({ path: h.config.registryPath });
     store = new LocalArtifactStore({ root: h.config.artifactRoot });
   });
@@ -120,7 +126,7 @@ describe('flight-delay with two candidates on the real dev server', () => {
   it('says clearly when the Python environment is missing', async () => {
     const err = await run({
       pipeline: 'flight-delay',
-      overrides: { ...NINE_DAYS, 'train-gbm': { ...NINE_DAYS['train-gbm'], command: ['.venv-missing/bin/python', 'trainers/sklearn/train.py', '--estimator', 'hist-gradient-boosting'] } },
+      overrides: { ...NINE_DAYS, 'train-gbm': { ...NINE_DAYS['train-gbm'], trainer: 'sklearn-no-venv' } },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
