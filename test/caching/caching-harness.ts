@@ -56,6 +56,8 @@ export async function startCachingHarness(env: TestWorkflowEnvironment): Promise
     pipelinesDir: path.join(__dirname, '..', '..', 'pipelines'),
     duckdbThreads: 2,
     dataRoots: { roots: [os.tmpdir()], ...SOURCE_LIMIT_DEFAULTS },
+    // As in the local dev setup: unsigned runs act as the admin dev:local (docs/trust-boundary.md).
+    trust: { devPrincipal: 'dev:local', inlineCommandPrincipals: [] },
   });
   const faults = new Set<string>();
   const faulty = Object.fromEntries(

@@ -52,7 +52,7 @@ describe('workers spread over task queues', () => {
     env = await startDevServer();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-topology-'));
     queue = `topo-${path.basename(dataDir)}`;
-    common = { TEMPORAL_ADDRESS: env.address, SLIPWAY_TASK_QUEUE: queue, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PIPELINES_DIR: PIPELINES };
+    common = { TEMPORAL_ADDRESS: env.address, SLIPWAY_TASK_QUEUE: queue, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PIPELINES_DIR: PIPELINES, SLIPWAY_DEV_PRINCIPAL: 'local' };
     workers.push(
       ...(await Promise.all([
         spawnWorker('general-a', { ...common, SLIPWAY_WORKER_QUEUES: 'all' }),
