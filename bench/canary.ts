@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   const config = loadConfig({
     SLIPWAY_DATA_DIR: dir,
     SLIPWAY_TASK_QUEUE: 'bench-canary',
+    SLIPWAY_DEV_PRINCIPAL: 'local',
     SLIPWAY_REGISTRY_PATH: registryPath,
     SLIPWAY_ARTIFACT_ROOT: artifactRoot,
     SLIPWAY_SERVE_URL: server.base,

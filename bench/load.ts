@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     const config = loadConfig({
       SLIPWAY_DATA_DIR: dataDir,
       SLIPWAY_TASK_QUEUE: 'bench-load',
+      SLIPWAY_DEV_PRINCIPAL: 'local',
       SLIPWAY_LOG_LEVEL: 'warn',
       SLIPWAY_MAX_CONCURRENT_ACTIVITIES: String(ACTIVITY_CONCURRENCY),
     });

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-'));
   try {
-    const config = loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_TASK_QUEUE: 'bench', SLIPWAY_LOG_LEVEL: 'warn' });
+    const config = loadConfig({ SLIPWAY_DATA_DIR: dataDir, SLIPWAY_TASK_QUEUE: 'bench', SLIPWAY_LOG_LEVEL: 'warn', SLIPWAY_DEV_PRINCIPAL: 'local' });
     const { worker, close } = await createWorker(config, env.nativeConnection, createLogger('warn'));
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();

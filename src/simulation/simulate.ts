@@ -78,6 +78,8 @@ async function main(argv: string[]): Promise<void> {
       SLIPWAY_SERVE_URL: server?.base,
       SLIPWAY_SERVE_ADMIN_TOKEN: server ? adminToken : undefined,
       SLIPWAY_TASK_QUEUE: `simulation-${stamp}`,
+      // Its own throwaway world, like the local dev setup: unsigned runs act as the admin dev:local.
+      SLIPWAY_DEV_PRINCIPAL: process.env.SLIPWAY_DEV_PRINCIPAL || 'local',
       SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'warn',
     });
     const logger = createLogger(config.logLevel);
