@@ -20,7 +20,10 @@ const spec = (strong: boolean) => ({
   model: MODEL,
   steps: [
     { id: 'ingest', kind: 'ingest', with: INGEST_WEEK },
-    { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 1000 } },
+    // The weak champion does not see the hour, so its per-hour expectations are off by design and the per-slice
+    // label-consistency check would stop the strong model's clean data (a known false alarm: see
+    // src/validation/ARCHITECTURE.md); it warns here, as this test is about the promotion gate.
+    { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 1000, severity: { labelConsistency: 'warn' } } },
     {
       id: 'train',
       kind: 'train',

@@ -6,6 +6,9 @@
  * noah (approver, no grant) and vic (viewer), and a model `owned` whose champion is v1.
  * `snapshot()` is what "nothing changed" compares: every alias of the watched models and the audit head.
  */
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { apiAuthenticator } from '../../../src/api/authenticator';
 import { buildApi } from '../../../src/api/server';
@@ -44,7 +47,7 @@ export async function startTrustEnv(extraEnv: Record<string, string> = {}): Prom
   const env = await startDevServer();
   const store: GovernanceStore = await createGovernanceStore('sqlite');
   // Production: no dev principal, so nothing unsigned passes for anyone.
-  const h = await startHarness(env, { ...store.env, SLIPWAY_DEV_PRINCIPAL: '', ...extraEnv });
+  const h = await startHarness(env, { ...store.env, SLIPWAY_DEV_PRINCIPAL: '', SLIPWAY_PIPELINES_DIR: await ownersPipelines(), ...extraEnv });
   const governance = await openGovernance(h.config);
   const { access, registry } = governance;
   const rootToken = (await access.bootstrap({ admin: 'root' })).token;
@@ -113,4 +116,24 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, ms = 120_0
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * The shipped pipelines, with flight-delay-builtin's owner choosing non-inferiority (within 0.005 AUC) as its
+ * promotion test: these tests re-run the same window, whose identical model the shipped superiority gate
+ * rightly refuses, and they are about who promotes, not about how much better a model must be.
+ */
+async function ownersPipelines(): Promise<string> {
+  const shipped = path.join(__dirname, '..', '..', '..', 'pipelines');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-owner-pipelines-'));
+  for (const file of await readdir(shipped)) {
+    let text = await readFile(path.join(shipped, file), 'utf8');
+    if (file === 'flight-delay-builtin.yaml') {
+      const before = text;
+      text = text.replace('comparison: { metric: auc, test: superiority, margin: 0, alpha: 0.05 }', 'comparison: { metric: auc, test: non-inferiority, margin: 0.005, alpha: 0.05 }');
+      if (text === before) throw new Error('flight-delay-builtin.yaml no longer states its comparison as these tests expect');
+    }
+    await writeFile(path.join(dir, file), text);
+  }
+  return dir;
 }
