@@ -44,6 +44,8 @@ describe('worker observability on the real dev server', () => {
       SLIPWAY_PIPELINES_DIR: path.join(__dirname, '..', '..', 'pipelines'),
       SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'error',
       SLIPWAY_WORKER_METRICS_PORT: '0',
+      // As in the local dev setup: unsigned runs act as dev:local, so the promotion is not held for an approval.
+      SLIPWAY_DEV_PRINCIPAL: 'local',
     });
     taskQueue = config.taskQueue;
     tracing = startTracing({ serviceName: 'slipway-test', exporter: { spanProcessor: new SimpleSpanProcessor(spans) } });

@@ -6,6 +6,7 @@
  * The issue asked for the time-skipping test server; its binary is downloaded at run time from
  * a host this machine cannot reach, so these run on the dev server with one-second intervals.
  */
+import { createDecisionActivities } from '../../src/activities/verify-decision';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,8 @@ const activities = {
     reports.set(report.model, report);
     return { uri: `mem://${report.model}`, sha256: 'x'.repeat(64), bytes: 1 };
   },
+  // Decisions are verified by the real activity, in the local dev setup's trust (unsigned decisions act as dev:local).
+  ...createDecisionActivities({ trust: { devPrincipal: 'dev:local', inlineCommandPrincipals: [] } }),
 };
 
 let env: TestWorkflowEnvironment;
