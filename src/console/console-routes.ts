@@ -18,6 +18,7 @@ import { RunNotFoundError, updateRefusal } from '../api/routes/runs';
 import { authorize } from '../auth/authorize';
 import type { Resource } from '../auth/principal';
 import { isAuthenticationError, isInvalidPipelineInput, isPermissionDeniedError } from '../errors';
+import { isRegistryError } from '../registry/registry-error';
 import { resolvePipelineInput } from '../pipeline/resolve-pipeline-input';
 import { redactInput } from '../pipeline/redact-input';
 import { workflowIdFor } from '../client/slipway-client';
@@ -82,7 +83,15 @@ export const consoleRoutes =
     });
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (isAuthenticationError(err) && request.method === 'GET') return reply.redirect('/ui/login', 303);
-      const status = isAuthenticationError(err) || isPermissionDeniedError(err) ? err.statusCode : isInvalidPipelineInput(err) ? 400 : err instanceof WorkflowUpdateFailedError ? 409 : undefined;
+      const status = isAuthenticationError(err) || isPermissionDeniedError(err)
+        ? err.statusCode
+        : isInvalidPipelineInput(err)
+          ? 400
+          : err instanceof WorkflowUpdateFailedError || isRegistryError(err, 'batch-decided') || isRegistryError(err, 'stale-alias')
+            ? 409
+            : isRegistryError(err, 'unknown-batch')
+              ? 404
+              : undefined;
       if (status === undefined && !(err.statusCode && err.statusCode < 500)) return errorHandler(err, request, reply);
       const problems = isInvalidPipelineInput(err) ? err.problems : [];
       const message = err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? err.message) : err.message;
@@ -96,7 +105,7 @@ export const consoleRoutes =
       reply.status(404).type('text/html; charset=utf-8').send(page(ctxOf(request), 'Not found', html`<p>${message}</p>`));
     const get = (url: string, action: 'model.read' | 'run.read' | 'audit.read', handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
       app.get(url, { config: { action, tokenFrom }, schema: { hide: true } }, handler);
-    const post = (url: string, config: { action: Parameters<typeof get>[1] | 'run.start' | 'run.cancel' | 'run.approve' | 'run.reject' | 'alias.move' | 'deployment.change'; resource?: (r: FastifyRequest) => Resource | Promise<Resource> }, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+    const post = (url: string, config: { action: Parameters<typeof get>[1] | 'run.start' | 'run.cancel' | 'run.approve' | 'run.reject' | 'alias.move' | 'deployment.change' | 'data.release'; resource?: (r: FastifyRequest) => Resource | Promise<Resource> }, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
       app.post(url, { config: { ...config, tokenFrom }, schema: { hide: true } }, handler);
     const params = (request: FastifyRequest) => request.params as Params;
     const query = (request: FastifyRequest) => request.query as Body;
@@ -244,7 +253,17 @@ export const consoleRoutes =
       return reply.redirect(`/ui/canaries/${encodeURIComponent(model)}`, 303);
     });
 
-    get('/ui/data', 'model.read', async (request, reply) => send(reply, request, 'Data', await dataPage(options, reports, query(request).model), '/ui/data'));
+    get('/ui/data', 'model.read', async (request, reply) => send(reply, request, 'Data', await dataPage(options, reports, ctxOf(request), query(request).model), '/ui/data'));
+    // As POST /v1/models/:model/quarantine/:digest/{release,discard}: granted like the model's champion alias;
+    // the store records the decision and its audit entry (data.release / data.discard) in one transaction.
+    for (const decision of ['release', 'discard'] as const) {
+      post(`/ui/data/:model/quarantine/:digest/${decision}`, { action: 'data.release', resource: (r) => ({ model: params(r).model, alias: 'champion' }) }, async (request, reply) => {
+        const { model, digest } = params(request);
+        if (!options.quarantine) return notFound(reply, request, 'Quarantine is not configured on this API');
+        await options.quarantine.decide({ model, dataDigest: digest, decision, actor: actor(request), reason: reason(request), origin: `console ${request.ip}` });
+        return reply.redirect(`/ui/data?model=${encodeURIComponent(model)}`, 303);
+      });
+    }
     get('/ui/serving', 'model.read', async (request, reply) => send(reply, request, 'Serving', await servingPage(options), '/ui/serving'));
     get('/ui/training', 'run.read', async (request, reply) => send(reply, request, 'Continuous training', await trainingPage(options), '/ui/training'));
     const auditFilters = (request: FastifyRequest) => {
