@@ -17,6 +17,8 @@ export interface ConsoleDeps {
   quarantine?: BatchQuarantine;
   /** The model server's admin API (SLIPWAY_SERVE_URL); without it, the Serving page says so. */
   serving?: ServingAdmin;
+  /** Where `npm run simulate` writes its reports (`<SLIPWAY_DATA_DIR>/reports`); the Continuous training page charts the newest. */
+  simulationReportsDir?: string;
   /** Task queue of the worker, where canary and continuous-training workflows run. */
   taskQueue: string;
   pipelinesDir: string;

@@ -5,10 +5,10 @@
  * Authorization header. Actions are POSTed forms with a CSRF token and a same-origin check;
  * every response carries a strict Content-Security-Policy. Design notes: docs/console.md.
  */
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Authenticator } from '../api/authenticator';
 import { errorHandler } from '../api/errors';
 import { auditAround } from '../api/request-audit';
@@ -23,6 +23,7 @@ import { resolvePipelineInput } from '../pipeline/resolve-pipeline-input';
 import { redactInput } from '../pipeline/redact-input';
 import { workflowIdFor } from '../client/slipway-client';
 import type { ConsoleDeps } from './console-deps';
+import type { ArtifactRef } from '../pipeline/types';
 import { html, page, type Html, type PageContext } from './html';
 import { auditPage } from './pages/audit-page';
 import { canariesList, canaryLive } from './pages/canaries-page';
@@ -233,6 +234,17 @@ export const consoleRoutes =
       const live = await canaryLive(options, ctxOf(request), params(request).model);
       return live ? reply.type('text/html; charset=utf-8').send(live.value) : reply.status(404).send('');
     });
+    // The report a completed canary run wrote: found through that run's result, so only canary reports are reachable here.
+    get('/ui/canaries/:model/runs/:runId/report', 'run.read', async (request, reply) => {
+      const { model, runId } = params(request);
+      authorize(request.principal, 'model.read', { model });
+      const ref = options.artifacts && /^[0-9a-zA-Z-]{1,100}$/.test(runId) ? await canaryReportRef(options.slipway, model, runId) : undefined;
+      if (!ref || !options.artifacts) return notFound(reply, request, `No canary report for run ${runId} of "${model}" (it is written when a canary completes)`);
+      const file = await options.artifacts.localPath(ref);
+      reply.header('content-security-policy', "default-src 'none'; sandbox");
+      reply.header('cache-control', 'private, max-age=31536000, immutable');
+      return reply.type('application/json; charset=utf-8').send(createReadStream(file));
+    });
     const canaryModel = (r: FastifyRequest): Resource => ({ model: params(r).model, alias: 'champion' });
     for (const decision of ['approve', 'reject'] as const) {
       post(`/ui/canaries/:model/${decision}`, decision === 'approve' ? { action: 'run.approve', resource: canaryModel } : { action: 'run.reject' }, async (request, reply) => {
@@ -280,6 +292,21 @@ export const consoleRoutes =
       return sendArtifact({ registry: options.registry, artifacts: options.artifacts }, request, reply, sha256);
     });
   };
+
+/** The canary report artifact of a completed `canary-<model>` run, or undefined. */
+async function canaryReportRef(slipway: ConsoleDeps['slipway'], model: string, runId: string): Promise<ArtifactRef | undefined> {
+  const handle = slipway.temporal.workflow.getHandle(`canary-${model}`, runId);
+  try {
+    const described = await handle.describe();
+    if (described.type !== 'canary' || described.status.name !== 'COMPLETED') return undefined;
+    const result = (await handle.result()) as { artifacts?: { canaryReport?: ArtifactRef } } | undefined;
+    const ref = result?.artifacts?.canaryReport;
+    return ref && /^[0-9a-f]{64}$/.test(ref.sha256) ? ref : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
 
 /** The start form's fields as a pipeline input: an inline spec, or a named pipeline with overrides. */
 function startInput(b: Body): Record<string, unknown> {
