@@ -28,7 +28,7 @@ import { html, page, type Html, type PageContext } from './html';
 import { auditPage } from './pages/audit-page';
 import { canariesList, canaryLive } from './pages/canaries-page';
 import { dataPage } from './pages/data-page';
-import { modelDetail, modelsList } from './pages/models-page';
+import { modelDetail, modelsList, warmModelCharts } from './pages/models-page';
 import { runDetail, runsList } from './pages/runs-page';
 import { servingPage } from './pages/serving-page';
 import { trainingPage } from './pages/training-page';
@@ -51,6 +51,9 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'console.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(STATIC_DIR, 'console.js'), 'utf8') },
 };
 
+/** Models whose metric chart is rendered at startup. */
+const WARM_MODELS = 5;
+
 type Body = Record<string, string | undefined>;
 type Params = Record<string, string>;
 
@@ -61,6 +64,8 @@ export const consoleRoutes =
     // Loaded before the server listens: the first page with a chart would otherwise wait a
     // second or more for Vega, and so would every request the event loop holds meanwhile.
     await warmUp().catch((err: unknown) => app.log.warn({ err }, 'could not load the chart library'));
+    // The model page's chart is the costliest first render (a point per version); the first models' are drawn into the cache now.
+    await warmModelCharts(options, WARM_MODELS).catch((err: unknown) => app.log.warn({ err }, 'could not pre-render model charts'));
     const reports = new ReportReader(options.artifacts);
     const tokenFrom = (request: FastifyRequest) => sessions.token(request);
     const ctxOf = (request: FastifyRequest): PageContext => ({ principal: request.principal ?? INSECURE_PRINCIPAL, csrf: sessions.csrf(request) });
