@@ -1,4 +1,5 @@
 /** Entry point of the HTTP API: `npm run api`. */
+import path from 'node:path';
 import { PipelineSchedules } from '../client/schedules';
 import { loadTrainerRegistry } from '../training/trainer-registry';
 import { connectClient } from '../client/connect';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     authThrottle: new AuthFailureThrottle(config.authThrottle),
     logger,
     artifacts: createArtifactStore(config),
+    simulationReportsDir: path.join(config.dataDir, 'reports'),
     serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken, 5_000) : undefined,
   });
   const close = async () => {

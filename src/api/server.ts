@@ -64,6 +64,8 @@ export interface ApiDeps {
   artifacts?: ArtifactStore;
   /** The model server's admin API, for the console's Serving page and live quality. */
   serving?: ServingAdmin;
+  /** Where simulation reports are written (`<SLIPWAY_DATA_DIR>/reports`), for the console's Continuous training page. */
+  simulationReportsDir?: string;
   /** Serve the web console under /ui. @default true */
   console?: boolean;
 }

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type * as Vega from 'vega';
-import type { TopLevelSpec } from './chart-specs';
+import { groupedBarChart, heatmap, lineChart, type TopLevelSpec } from './chart-specs';
 
 /** The one function of Vega-Lite used here (its types need a module resolution this project does not use). */
 interface VegaLite {
@@ -22,9 +22,24 @@ let modules: Promise<VegaModules> | undefined;
 const VEGA_LITE = 'vega-lite';
 const load = (): Promise<VegaModules> => (modules ??= Promise.all([import('vega'), import(VEGA_LITE) as Promise<VegaLite>]));
 
-/** Loads Vega ahead of the first chart (a second or more on a cold process), e.g. when a server starts. */
-export function warmUp(): Promise<void> {
-  return load().then(() => undefined);
+/**
+ * Loads Vega ahead of the first chart (a second or more on a cold process), e.g. when a server
+ * starts, and draws one small chart of each kind Slipway uses: the first render on a fresh
+ * process costs several times a later one (Vega's parser, scales, axes, legends and SVG writer
+ * are compiled by V8 on first use), which is what made the first request of a chart-heavy
+ * page slow. The warm-up charts bypass the cache.
+ */
+export async function warmUp(): Promise<void> {
+  await load();
+  const points = Array.from({ length: 50 }, (_, i) => ({ x: i / 49, y: Math.sqrt(i / 49) }));
+  const specs: TopLevelSpec[] = [
+    lineChart([{ name: 'a', points }, { name: 'b', points: points.map((p) => ({ x: p.x, y: p.x })), dashed: true }], { xTitle: 'x', yTitle: 'y', unitSquare: true, width: 120, height: 120 }),
+    lineChart([{ name: 'a', points: points.map((p, i) => ({ x: `v${i}`, y: p.y })) }], { xTitle: 'x', yTitle: 'y', xType: 'ordinal', fitY: true, points: true, width: 120, height: 80 }),
+    lineChart([{ name: 'a', points: [{ x: '2001-01-01T00:00:00Z', y: 0 }, { x: '2001-01-02T00:00:00Z', y: 50 }] }], { xTitle: 't', yTitle: 'y', xType: 'temporal', step: true, width: 120, height: 80 }),
+    groupedBarChart([{ label: '0.1', share: 0.5, group: 'a' }, { label: '0.1', share: 0.4, group: 'b' }], { groups: ['a', 'b'], colors: ['#b7bcc8', '#2f6fde'] }),
+    heatmap([{ row: 'f', column: 'v1', value: 0.1 }], { rowTitle: 'r', columnTitle: 'c', valueTitle: 'v', columns: ['v1'] }),
+  ];
+  for (const spec of specs) await render(spec, 'warm-up');
 }
 
 // Rendering costs tens of milliseconds for a chart of a thousand points, and pages ask for the

@@ -4,6 +4,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { ServingAdmin } from '../serving/serving-admin';
 import type { SlipwayClient } from '../client/slipway-client';
 import type { ModelRegistry } from '../registry/model-registry';
+import type { BatchQuarantine } from '../registry/quarantine';
 import type { TrainerRegistry } from '../training/trainer-registry';
 
 export interface ConsoleDeps {
@@ -12,8 +13,12 @@ export interface ConsoleDeps {
   audit: AuditLog;
   /** Reads reports for rendering; without it, report-backed sections say so. */
   artifacts?: ArtifactStore;
+  /** Quarantined data batches (the registry's database); without it, the Data page says so. */
+  quarantine?: BatchQuarantine;
   /** The model server's admin API (SLIPWAY_SERVE_URL); without it, the Serving page says so. */
   serving?: ServingAdmin;
+  /** Where `npm run simulate` writes its reports (`<SLIPWAY_DATA_DIR>/reports`); the Continuous training page charts the newest. */
+  simulationReportsDir?: string;
   /** Task queue of the worker, where canary and continuous-training workflows run. */
   taskQueue: string;
   pipelinesDir: string;

@@ -5,10 +5,10 @@
  * Authorization header. Actions are POSTed forms with a CSRF token and a same-origin check;
  * every response carries a strict Content-Security-Policy. Design notes: docs/console.md.
  */
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Authenticator } from '../api/authenticator';
 import { errorHandler } from '../api/errors';
 import { auditAround } from '../api/request-audit';
@@ -18,15 +18,17 @@ import { RunNotFoundError, updateRefusal } from '../api/routes/runs';
 import { authorize } from '../auth/authorize';
 import type { Resource } from '../auth/principal';
 import { isAuthenticationError, isInvalidPipelineInput, isPermissionDeniedError } from '../errors';
+import { isRegistryError } from '../registry/registry-error';
 import { resolvePipelineInput } from '../pipeline/resolve-pipeline-input';
 import { redactInput } from '../pipeline/redact-input';
 import { workflowIdFor } from '../client/slipway-client';
 import type { ConsoleDeps } from './console-deps';
+import type { ArtifactRef } from '../pipeline/types';
 import { html, page, type Html, type PageContext } from './html';
 import { auditPage } from './pages/audit-page';
 import { canariesList, canaryLive } from './pages/canaries-page';
 import { dataPage } from './pages/data-page';
-import { modelDetail, modelsList } from './pages/models-page';
+import { modelDetail, modelsList, warmModelCharts } from './pages/models-page';
 import { runDetail, runsList } from './pages/runs-page';
 import { servingPage } from './pages/serving-page';
 import { trainingPage } from './pages/training-page';
@@ -49,6 +51,9 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'console.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(STATIC_DIR, 'console.js'), 'utf8') },
 };
 
+/** Models whose metric chart is rendered at startup. */
+const WARM_MODELS = 5;
+
 type Body = Record<string, string | undefined>;
 type Params = Record<string, string>;
 
@@ -59,6 +64,8 @@ export const consoleRoutes =
     // Loaded before the server listens: the first page with a chart would otherwise wait a
     // second or more for Vega, and so would every request the event loop holds meanwhile.
     await warmUp().catch((err: unknown) => app.log.warn({ err }, 'could not load the chart library'));
+    // The model page's chart is the costliest first render (a point per version); the first models' are drawn into the cache now.
+    await warmModelCharts(options, WARM_MODELS).catch((err: unknown) => app.log.warn({ err }, 'could not pre-render model charts'));
     const reports = new ReportReader(options.artifacts);
     const tokenFrom = (request: FastifyRequest) => sessions.token(request);
     const ctxOf = (request: FastifyRequest): PageContext => ({ principal: request.principal ?? INSECURE_PRINCIPAL, csrf: sessions.csrf(request) });
@@ -82,7 +89,15 @@ export const consoleRoutes =
     });
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (isAuthenticationError(err) && request.method === 'GET') return reply.redirect('/ui/login', 303);
-      const status = isAuthenticationError(err) || isPermissionDeniedError(err) ? err.statusCode : isInvalidPipelineInput(err) ? 400 : err instanceof WorkflowUpdateFailedError ? 409 : undefined;
+      const status = isAuthenticationError(err) || isPermissionDeniedError(err)
+        ? err.statusCode
+        : isInvalidPipelineInput(err)
+          ? 400
+          : err instanceof WorkflowUpdateFailedError || isRegistryError(err, 'batch-decided') || isRegistryError(err, 'stale-alias')
+            ? 409
+            : isRegistryError(err, 'unknown-batch')
+              ? 404
+              : undefined;
       if (status === undefined && !(err.statusCode && err.statusCode < 500)) return errorHandler(err, request, reply);
       const problems = isInvalidPipelineInput(err) ? err.problems : [];
       const message = err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? err.message) : err.message;
@@ -96,7 +111,7 @@ export const consoleRoutes =
       reply.status(404).type('text/html; charset=utf-8').send(page(ctxOf(request), 'Not found', html`<p>${message}</p>`));
     const get = (url: string, action: 'model.read' | 'run.read' | 'audit.read', handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
       app.get(url, { config: { action, tokenFrom }, schema: { hide: true } }, handler);
-    const post = (url: string, config: { action: Parameters<typeof get>[1] | 'run.start' | 'run.cancel' | 'run.approve' | 'run.reject' | 'alias.move' | 'deployment.change'; resource?: (r: FastifyRequest) => Resource | Promise<Resource> }, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+    const post = (url: string, config: { action: Parameters<typeof get>[1] | 'run.start' | 'run.cancel' | 'run.approve' | 'run.reject' | 'alias.move' | 'deployment.change' | 'data.release'; resource?: (r: FastifyRequest) => Resource | Promise<Resource> }, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
       app.post(url, { config: { ...config, tokenFrom }, schema: { hide: true } }, handler);
     const params = (request: FastifyRequest) => request.params as Params;
     const query = (request: FastifyRequest) => request.query as Body;
@@ -224,6 +239,17 @@ export const consoleRoutes =
       const live = await canaryLive(options, ctxOf(request), params(request).model);
       return live ? reply.type('text/html; charset=utf-8').send(live.value) : reply.status(404).send('');
     });
+    // The report a completed canary run wrote: found through that run's result, so only canary reports are reachable here.
+    get('/ui/canaries/:model/runs/:runId/report', 'run.read', async (request, reply) => {
+      const { model, runId } = params(request);
+      authorize(request.principal, 'model.read', { model });
+      const ref = options.artifacts && /^[0-9a-zA-Z-]{1,100}$/.test(runId) ? await canaryReportRef(options.slipway, model, runId) : undefined;
+      if (!ref || !options.artifacts) return notFound(reply, request, `No canary report for run ${runId} of "${model}" (it is written when a canary completes)`);
+      const file = await options.artifacts.localPath(ref);
+      reply.header('content-security-policy', "default-src 'none'; sandbox");
+      reply.header('cache-control', 'private, max-age=31536000, immutable');
+      return reply.type('application/json; charset=utf-8').send(createReadStream(file));
+    });
     const canaryModel = (r: FastifyRequest): Resource => ({ model: params(r).model, alias: 'champion' });
     for (const decision of ['approve', 'reject'] as const) {
       post(`/ui/canaries/:model/${decision}`, decision === 'approve' ? { action: 'run.approve', resource: canaryModel } : { action: 'run.reject' }, async (request, reply) => {
@@ -244,7 +270,17 @@ export const consoleRoutes =
       return reply.redirect(`/ui/canaries/${encodeURIComponent(model)}`, 303);
     });
 
-    get('/ui/data', 'model.read', async (request, reply) => send(reply, request, 'Data', await dataPage(options, reports, query(request).model), '/ui/data'));
+    get('/ui/data', 'model.read', async (request, reply) => send(reply, request, 'Data', await dataPage(options, reports, ctxOf(request), query(request).model), '/ui/data'));
+    // As POST /v1/models/:model/quarantine/:digest/{release,discard}: granted like the model's champion alias;
+    // the store records the decision and its audit entry (data.release / data.discard) in one transaction.
+    for (const decision of ['release', 'discard'] as const) {
+      post(`/ui/data/:model/quarantine/:digest/${decision}`, { action: 'data.release', resource: (r) => ({ model: params(r).model, alias: 'champion' }) }, async (request, reply) => {
+        const { model, digest } = params(request);
+        if (!options.quarantine) return notFound(reply, request, 'Quarantine is not configured on this API');
+        await options.quarantine.decide({ model, dataDigest: digest, decision, actor: actor(request), reason: reason(request), origin: `console ${request.ip}` });
+        return reply.redirect(`/ui/data?model=${encodeURIComponent(model)}`, 303);
+      });
+    }
     get('/ui/serving', 'model.read', async (request, reply) => send(reply, request, 'Serving', await servingPage(options), '/ui/serving'));
     get('/ui/training', 'run.read', async (request, reply) => send(reply, request, 'Continuous training', await trainingPage(options), '/ui/training'));
     const auditFilters = (request: FastifyRequest) => {
@@ -261,6 +297,21 @@ export const consoleRoutes =
       return sendArtifact({ registry: options.registry, artifacts: options.artifacts }, request, reply, sha256);
     });
   };
+
+/** The canary report artifact of a completed `canary-<model>` run, or undefined. */
+async function canaryReportRef(slipway: ConsoleDeps['slipway'], model: string, runId: string): Promise<ArtifactRef | undefined> {
+  const handle = slipway.temporal.workflow.getHandle(`canary-${model}`, runId);
+  try {
+    const described = await handle.describe();
+    if (described.type !== 'canary' || described.status.name !== 'COMPLETED') return undefined;
+    const result = (await handle.result()) as { artifacts?: { canaryReport?: ArtifactRef } } | undefined;
+    const ref = result?.artifacts?.canaryReport;
+    return ref && /^[0-9a-f]{64}$/.test(ref.sha256) ? ref : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
 
 /** The start form's fields as a pipeline input: an inline spec, or a named pipeline with overrides. */
 function startInput(b: Body): Record<string, unknown> {

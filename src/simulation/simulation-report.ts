@@ -90,7 +90,7 @@ function decisionText(c: WeekCheck | undefined): string {
   return `retrain → ${c.outcome ?? '?'}${figures}${paired}${canary}, champion v${c.championAfter ?? '?'}${gates}${trigger}`;
 }
 
-function summaryLines(r: SimulationReport): string[] {
+export function summaryLines(r: SimulationReport): string[] {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const champion = mean(r.weeks.map((w) => w.champion.auc));
   const frozen = mean(r.weeks.map((w) => w.frozen.auc));

@@ -16,20 +16,24 @@ export async function canariesList(deps: ConsoleDeps): Promise<Html> {
       badge(info.status.name.toLowerCase(), info.status.name === 'RUNNING' ? 'warn' : info.status.name === 'COMPLETED' ? 'ok' : 'bad'),
       when(info.startTime.toISOString()),
       when(info.closeTime?.toISOString()),
+      info.status.name === 'COMPLETED' ? html`<a href="${canaryReportUrl(model, info.runId)}">report</a>` : raw('–'),
     ]);
     if (rows.length >= 50) break;
   }
-  return table(['model', 'status', 'started', 'ended'], rows, 'Canaries');
+  return table(['model', 'status', 'started', 'ended', 'canary report'], rows, 'Canaries');
 }
+
+/** The JSON canary report a completed canary run wrote (served by the console route of that name, authorised by the model). */
+export const canaryReportUrl = (model: string, runId: string): string => `/ui/canaries/${encodeURIComponent(model)}/runs/${encodeURIComponent(runId)}/report`;
 
 type LiveStatus = CanaryStatus & { decision?: { state: string } };
 
 /** The canary's current status, or undefined when the model never had one. */
-export async function canaryStatus(deps: ConsoleDeps, model: string): Promise<{ status: LiveStatus; running: boolean } | undefined> {
+export async function canaryStatus(deps: ConsoleDeps, model: string): Promise<{ status: LiveStatus; running: boolean; completed: boolean; runId: string } | undefined> {
   const handle = deps.slipway.temporal.workflow.getHandle(`canary-${model}`);
   try {
     const [status, described] = await Promise.all([handle.query(canaryStatusQuery) as Promise<LiveStatus>, handle.describe()]);
-    return { status, running: described.status.name === 'RUNNING' };
+    return { status, running: described.status.name === 'RUNNING', completed: described.status.name === 'COMPLETED', runId: described.runId };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
@@ -40,7 +44,7 @@ export async function canaryStatus(deps: ConsoleDeps, model: string): Promise<{ 
 export async function canaryLive(deps: ConsoleDeps, ctx: PageContext, model: string): Promise<Html | undefined> {
   const found = await canaryStatus(deps, model);
   if (!found) return undefined;
-  const { status: s, running } = found;
+  const { status: s, running, completed, runId } = found;
   const m = encodeURIComponent(model);
   const weights = [{ x: s.startedAt, y: 0 }, ...s.steps.map((st) => ({ x: st.startedAt, y: st.weight }))];
   if (s.endedAt) weights.push({ x: s.endedAt, y: s.weight });
@@ -74,7 +78,7 @@ export async function canaryLive(deps: ConsoleDeps, ctx: PageContext, model: str
   const awaiting = s.stage === 'awaiting-decision';
   return html`<div id="canary-live" data-live-src="${`/ui/canaries/${m}/live`}" data-live="${running ? 'running' : 'done'}" aria-live="polite">
 <p>Candidate <a href="/ui/models/${m}/versions/${s.candidate}">v${s.candidate}</a> against champion ${s.champion ? html`<a href="/ui/models/${m}/versions/${s.champion}">v${s.champion}</a>` : 'none'}:
-stage <strong class="stage">${s.stage}</strong>, weight <strong class="weight">${s.weight}%</strong>, ${s.steps.length} step(s)${s.verdict ? html`, verdict ${badge(s.verdict, s.verdict === 'passed' ? 'ok' : 'bad')}` : ''}. Started ${when(s.startedAt)}${s.endedAt ? html`, ended ${when(s.endedAt)}` : ''}.</p>
+stage <strong class="stage">${s.stage}</strong>, weight <strong class="weight">${s.weight}%</strong>, ${s.steps.length} step(s)${s.verdict ? html`, verdict ${badge(s.verdict, s.verdict === 'passed' ? 'ok' : 'bad')}` : ''}. Started ${when(s.startedAt)}${s.endedAt ? html`, ended ${when(s.endedAt)}` : ''}.${completed ? html` <a href="${canaryReportUrl(model, runId)}">Canary report</a> (JSON).` : ''}</p>
 ${s.reasons.length ? html`<ul>${s.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}
 <div class="charts"><figure class="chart">${raw(weightSvg)}</figure>${aucSvg ? html`<figure class="chart">${raw(aucSvg)}</figure>` : ''}${scoreSvg ? html`<figure class="chart">${raw(scoreSvg)}</figure>` : ''}</div>
 ${aucSvg && scoreSvg ? '' : html`<p class="muted">Live AUC and score-shift charts appear once the model server has scored labelled traffic for both versions.</p>`}

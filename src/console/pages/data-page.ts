@@ -1,20 +1,20 @@
-/** Data: the newest validation report of a model rendered (checks, drift, distributions) and each feature's drift across recent versions. */
+/** Data: the newest validation report of a model rendered (checks, drift, distributions), each feature's drift across recent versions, and its quarantined batches. */
+import { isAllowed } from '../../auth/authorize';
 import { groupedBarChart, heatmap } from '../../charts/chart-specs';
 import { renderSvg } from '../../charts/render-svg';
 import { checkLabel } from '../../validation/check-result';
 import type { ConsoleDeps } from '../console-deps';
-import { artifactLink, badge, fmt, html, raw, table, type Html } from '../html';
+import { actionForm, artifactLink, badge, fmt, html, raw, table, when, type Html, type PageContext } from '../html';
 import type { ReportReader } from '../report-reader';
 
 const RECENT = 12;
 const CHARTED_COLUMNS = 6;
 
-export async function dataPage(deps: ConsoleDeps, reports: ReportReader, selected: string | undefined): Promise<Html> {
+export async function dataPage(deps: ConsoleDeps, reports: ReportReader, ctx: PageContext, selected: string | undefined): Promise<Html> {
   const models = await deps.registry.listModels();
   const model = selected ?? models[0]?.model;
   const picker = html`<form method="get" action="/ui/data" class="inline"><label for="data-model">Model</label><select id="data-model" name="model">${models.map((m) => html`<option${raw(m.model === model ? ' selected' : '')}>${m.model}</option>`)}</select><button type="submit">Show</button></form>`;
-  const quarantine = html`<section aria-labelledby="h-quarantine"><h2 id="h-quarantine">Quarantined batches</h2>
-<p class="muted">Not wired yet: quarantine is being built in the registry (the tainted-data work). This section will list quarantined batches with release and discard actions once that lands.</p></section>`;
+  const quarantine = model ? await quarantineSection(deps, ctx, model) : raw('');
   if (!model) return html`${picker}<p class="muted">No models yet.</p>${quarantine}`;
   const versions = (await deps.registry.listVersions(model)).slice(-RECENT);
   const withReports = await Promise.all(versions.map(async (v) => ({ v, report: await reports.validation(v.lineage['validation-report'] as string | undefined) })));
@@ -45,4 +45,40 @@ ${table(['column', 'method', 'value', 'drift when', 'verdict'], driftRows, 'Drif
 <div class="charts">${charts}</div></section>
 <section aria-labelledby="h-drift"><h2 id="h-drift">Drift across recent versions</h2>${driftSvg ? html`<figure class="chart">${raw(driftSvg)}</figure>` : html`<p class="muted">No drift measured yet (the first run has no reference).</p>`}</section>
 ${quarantine}`;
+}
+
+
+const QUARANTINE_SHOWN = 20;
+
+/**
+ * Batches validation stopped for `model`: those still quarantined first, with release and discard
+ * forms only for principals the API would let decide (`data.release`, granted like the champion alias).
+ */
+async function quarantineSection(deps: ConsoleDeps, ctx: PageContext, model: string): Promise<Html> {
+  const heading = html`<h2 id="h-quarantine">Quarantined batches</h2>`;
+  if (!deps.quarantine) return html`<section aria-labelledby="h-quarantine">${heading}<p class="muted">Quarantine is not configured on this API.</p></section>`;
+  const batches = await deps.quarantine.list({ model });
+  const ordered = [...batches.filter((b) => b.state === 'quarantined'), ...batches.filter((b) => b.state !== 'quarantined')].slice(0, QUARANTINE_SHOWN);
+  const mayDecide = isAllowed(ctx.principal, 'data.release', { model, alias: 'champion' });
+  const rows = ordered.map((b) => {
+    const base = `/ui/data/${encodeURIComponent(model)}/quarantine/${encodeURIComponent(b.dataDigest)}`;
+    const actions =
+      b.state === 'quarantined' && mayDecide
+        ? html`<div class="actions">${actionForm(ctx, 'approver', `${base}/release`, 'Release')}${actionForm(ctx, 'approver', `${base}/discard`, 'Discard', { danger: true })}</div>`
+        : b.decision
+          ? html`${b.decision.by}: ${b.decision.reason} (${when(b.decision.at)})`
+          : raw('–');
+    return [
+      html`<code title="${b.dataDigest}">${b.dataDigest.slice(0, 12)}</code>`,
+      badge(b.state, b.state === 'quarantined' ? 'warn' : b.state === 'released' ? 'ok' : 'bad'),
+      when(b.quarantinedAt),
+      html`<a href="/ui/runs/${encodeURIComponent(b.workflowId)}">${b.workflowId}</a>`,
+      html`${b.failed.join(', ')}`,
+      html`${artifactLink(b.reportHtml, 'HTML')} ${artifactLink(b.report, 'JSON')}`,
+      actions,
+    ];
+  });
+  return html`<section aria-labelledby="h-quarantine">${heading}
+<p class="muted">Batches validation stopped: nothing is trained or registered from one until an approver with a grant on ${model}'s champion releases it (a re-run then trains on it) or discards it.</p>
+${table(['data digest', 'state', 'quarantined', 'run', 'failed checks', 'report', mayDecide ? 'decide' : 'decision'], rows, `Batches of ${model}`)}</section>`;
 }

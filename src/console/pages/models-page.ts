@@ -1,6 +1,7 @@
 /** Models: every model with its champion, live quality, canary and last retrain; one model's versions, chart and alias timeline. */
 import { lineChart } from '../../charts/chart-specs';
 import { renderSvg } from '../../charts/render-svg';
+import type { ModelVersion } from '../../registry/model-registry';
 import type { ConsoleDeps } from '../console-deps';
 import { actionForm, artifactLink, badge, can, fmt, html, pager, raw, table, when, type Html, type PageContext } from '../html';
 
@@ -42,18 +43,8 @@ export async function modelDetail(deps: ConsoleDeps, ctx: PageContext, model: st
   const [versions, history, summary] = await Promise.all([deps.registry.listVersions(model), deps.registry.aliasHistory(model), deps.registry.listModels()]);
   if (versions.length === 0) return undefined;
   const aliases = summary.find((m) => m.model === model)?.aliases ?? {};
-  const primary = versions.some((v) => 'auc' in v.metrics) ? 'auc' : Object.keys(versions.at(-1)!.metrics)[0] ?? 'auc';
-  const chart = await renderSvg(
-    lineChart([{ name: primary, points: versions.map((v) => ({ x: v.version, y: v.metrics[primary] ?? null })) }], {
-      xTitle: 'version',
-      yTitle: primary,
-      fitY: true,
-      points: versions.length <= 60,
-      width: 640,
-      height: 180,
-    }),
-    `${primary} of every version of ${model}`,
-  );
+  const primary = primaryMetric(versions);
+  const chart = await metricHistoryChart(model, versions);
   const newestFirst = [...versions].reverse();
   const shown = newestFirst.slice((pageNo - 1) * PAGE_SIZE, pageNo * PAGE_SIZE);
   const aliasOf = (v: number) => Object.keys(aliases).filter((a) => aliases[a] === v);
@@ -86,4 +77,31 @@ ${can(ctx, 'approver') ? html`<h3>Move an alias</h3>${actionForm(ctx, 'approver'
 export function evidenceLinks(evidence: Record<string, unknown>): Html {
   const links = Object.entries(evidence).flatMap(([key, value]) => (typeof value === 'string' && value.startsWith('artifact://') ? [html` ${artifactLink(value, key)}`] : []));
   return html`${links}`;
+}
+
+const primaryMetric = (versions: ModelVersion[]): string => (versions.some((v) => 'auc' in v.metrics) ? 'auc' : (Object.keys(versions.at(-1)?.metrics ?? {})[0] ?? 'auc'));
+
+/** The model page's chart of the primary metric across every version (cached by its spec, so warming it at startup serves the first request). */
+export function metricHistoryChart(model: string, versions: ModelVersion[]): Promise<string> {
+  const primary = primaryMetric(versions);
+  return renderSvg(
+    lineChart([{ name: primary, points: versions.map((v) => ({ x: v.version, y: v.metrics[primary] ?? null })) }], {
+      xTitle: 'version',
+      yTitle: primary,
+      fitY: true,
+      points: versions.length <= 60,
+      width: 640,
+      height: 180,
+    }),
+    `${primary} of every version of ${model}`,
+  );
+}
+
+/** Renders the metric chart of up to `limit` models into the chart cache (at startup: the first request of a model page then finds it). */
+export async function warmModelCharts(deps: Pick<ConsoleDeps, 'registry'>, limit: number): Promise<void> {
+  const models = (await deps.registry.listModels()).slice(0, limit);
+  for (const m of models) {
+    const versions = await deps.registry.listVersions(m.model);
+    if (versions.length > 0) await metricHistoryChart(m.model, versions);
+  }
 }

@@ -1,10 +1,11 @@
-/** Continuous training: each continuousTraining workflow's policy, its last checks with their reasons, and the next check. */
+/** Continuous training: each continuousTraining workflow's policy, its last checks with their reasons, and the next check; the newest week-by-week simulation. */
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ContinuousTrainingInput, ContinuousTrainingStatus } from '../../workflows/continuous-training-status';
 import type { ConsoleDeps } from '../console-deps';
 import { badge, html, table, when, type Html } from '../html';
 import { toMs } from '../../duration/duration';
+import { simulationSection } from '../simulation-section';
 
 const SHOWN_CHECKS = 10;
 
@@ -28,7 +29,8 @@ export async function trainingPage(deps: ConsoleDeps): Promise<Html> {
 <p>Policy: <code>${JSON.stringify(input?.policy ?? {})}</code></p>
 ${table(['checked', 'decision', 'champion', 'reasons', 'retrain run'], rows, 'Last checks')}</section>`);
   }
-  return sections.length ? html`${sections}` : html`<p class="muted">No continuous-training workflow is running. See docs/continuous-training.md to start one.</p>`;
+  const workflows = sections.length ? html`${sections}` : html`<p class="muted">No continuous-training workflow is running. See docs/continuous-training.md to start one.</p>`;
+  return html`${workflows}${await simulationSection(deps.simulationReportsDir)}`;
 }
 
 /** The workflow's input (its policy), from the first event of its history. */
