@@ -6,9 +6,9 @@ import { loadConfig } from './config';
 
 const SECRETS = {
   SLIPWAY_REGISTRY_URL: 'postgres://slipway:registry-password@db:5432/slipway',
-  SLIPWAY_API_TOKENS: 'ops:api-token-secret',
+  SLIPWAY_API_TOKENS: 'ops:3f9a1c7e5b2d48a6e0c1f3b7d9a2e4c6f8b0d2a4',
   SLIPWAY_TOKEN: 'slw_cli-token-secret',
-  SLIPWAY_SERVE_ADMIN_TOKEN: 'serve-admin-token-secret',
+  SLIPWAY_SERVE_ADMIN_TOKEN: '9c4e2a7f1b3d5e8a0c6f2b4d7e9a1c3f5b8d0e2a',
 };
 const env = { ...SECRETS, SLIPWAY_CODE_VERSION: 'abc123', TEMPORAL_ADDRESS: 'localhost:7233' };
 

@@ -35,10 +35,10 @@ describe('task-queue topology config', () => {
 
 describe('where each activity runs', () => {
   it('puts every activity of createActivities on one of the four kinds of work, as documented', () => {
-    const names = Object.keys(createActivities({ pipelinesDir: '.', duckdbThreads: 1 } as never));
+    const names = Object.keys(createActivities({ pipelinesDir: '.', duckdbThreads: 1, dataRoots: { roots: [], maxFiles: 1, maxWalkEntries: 1 } } as never));
     const byKind = Object.fromEntries(WORK_KINDS.map((k) => [k, names.filter((n) => workOfActivity(n) === k).sort()]));
     expect(byKind).toEqual({
-      orchestration: ['assessRetraining', 'noop', 'parseCanaryInput', 'register', 'resolvePipeline', 'taskQueues'],
+      orchestration: ['assessRetraining', 'noop', 'parseCanaryInput', 'register', 'resolvePipeline', 'taskQueues', 'verifyDecision'],
       data: ['ingest', 'validate'],
       training: ['evaluate', 'train'],
       deployment: ['canaryMeasure', 'canarySetTraffic', 'canaryWriteReport', 'deployChampion', 'promote', 'rollbackChampion'],
