@@ -3,6 +3,8 @@
  * their defaults, cancellation, abort and continue-as-new. Durations are seconds, not hours, so the
  * tier stays fast (no time-skipping test server can be downloaded here; the dev server is the real one).
  */
+import { createDecisionActivities } from '../../src/activities/verify-decision';
+import { devPrincipal } from '../../src/auth/run-authority';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -50,7 +52,8 @@ async function withWorker<T>(activities: Partial<Activities>, fn: (taskQueue: st
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: { taskQueues: async () => null, ...activities },
+    // Decisions go through the real verifier, in the local dev setup's trust (unsigned ones act as dev:local).
+    activities: { taskQueues: async () => null, ...createDecisionActivities({ trust: { devPrincipal: 'dev:local', inlineCommandPrincipals: [] } }), ...activities },
   });
   return worker.runUntil(fn(taskQueue));
 }
@@ -61,7 +64,7 @@ const ok = (summary: Record<string, unknown>): StepResult => ({ artifacts: {}, s
 function promotionRun(approvalTimeout: string) {
   const promoted: StepRequest[] = [];
   const activities: Partial<Activities> = {
-    resolvePipeline: (input: unknown) => resolvePipelineInput({ pipelinesDir: 'pipelines' }, input),
+    resolvePipeline: (input: unknown) => resolvePipelineInput({ pipelinesDir: 'pipelines' }, input, { principal: devPrincipal('dev:local'), via: 'dev' }),
     evaluate: async () => ok({ gates: [], blessed: true }),
     promote: async (req: StepRequest) => {
       promoted.push(req);
@@ -163,7 +166,8 @@ describe('canary', () => {
       return { result: await handle.result(), status: await handle.query(canaryStatusQuery) };
     });
     expect(result.summary.canaryVerdict).toBe('aborted');
-    expect(result.summary.reasons).toEqual(['aborted by alice: dashboards look wrong']);
+    // Unsigned, so the worker records the dev principal, not the name the signal claims (docs/trust-boundary.md).
+    expect(result.summary.reasons).toEqual(['aborted by dev:local: dashboards look wrong']);
     expect(weights).toEqual([10, 0]);
     expect(status.stage).toBe('done');
     expect(Date.now() - started).toBeLessThan(60_000);
