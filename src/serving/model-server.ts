@@ -15,6 +15,7 @@ import { Admission } from './admission';
 import { DeploymentManager } from './deployment-manager';
 import type { DeploymentStore } from './deployment-store';
 import { FeedbackLedger } from './feedback-ledger';
+import { InferenceService } from './inference';
 import { LabelQuota } from './label-quota';
 import { LiveStats } from './live-stats';
 import type { ModelLoader } from './model-loader';
@@ -149,19 +150,23 @@ export async function buildModelServer(deps: ModelServerDeps) {
   const rateLimited = rateLimitConfig(limits.rateLimitPerSecond, () => metrics.reject('rate_limited'));
   // One throttle for every route that checks a token: admin, labels and (with predictAuth) predictions.
   const throttle = deps.authThrottle ?? new AuthFailureThrottle();
+  const inference = new InferenceService({
+    deployments,
+    admission: new Admission({ maxConcurrent: limits.maxConcurrency, maxQueue: limits.maxQueue, maxWaitMs: limits.maxQueueWaitMs }),
+    ledger,
+    stats,
+    metrics,
+    now,
+  });
   await app.register(healthRoutes({ deployments, metrics }));
   await app.register(
     predictRoutes({
-      deployments,
-      admission: new Admission({ maxConcurrent: limits.maxConcurrency, maxQueue: limits.maxQueue, maxWaitMs: limits.maxQueueWaitMs }),
-      ledger,
-      stats,
+      inference,
       metrics,
       maxBatch: limits.maxBatch,
       rateLimit: rateLimited,
       predictAuthenticator: deps.predictAuth ? (deps.adminAuthenticator ?? { authenticate: async () => undefined }) : undefined,
       throttle,
-      now,
     }),
   );
   await app.register(
@@ -209,7 +214,7 @@ export async function buildModelServer(deps: ModelServerDeps) {
   app.addHook('onClose', async () => {
     await deployments.close();
   });
-  return { app, deployments, stats, ledger, metrics, limits, startedAt };
+  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt };
 }
 
 export type ModelServer = Awaited<ReturnType<typeof buildModelServer>>;

@@ -1,15 +1,11 @@
 /** `POST /v1/models/:name/predict`: the data plane's hot path (feedback is in feedback.ts). */
-import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Authenticator } from '../../api/authenticator';
 import { decide } from '../../auth/authorize';
 import type { AuthFailureThrottle } from '../../auth/auth-throttle';
 import { throttledAuthenticate } from './throttled-auth';
-import type { Admission } from '../admission';
-import type { DeploymentManager } from '../deployment-manager';
-import type { FeedbackLedger } from '../feedback-ledger';
-import type { LiveStats } from '../live-stats';
+import type { InferenceService } from '../inference';
 import { parsePredictBody } from '../predict-body';
 import type { ServingMetrics } from '../serving-metrics';
 import { problem } from './problem';
@@ -17,10 +13,7 @@ import { problem } from './problem';
 export { problem } from './problem';
 
 export interface PredictRouteDeps {
-  deployments: DeploymentManager;
-  admission: Admission;
-  ledger: FeedbackLedger;
-  stats: LiveStats;
+  inference: InferenceService;
   metrics: ServingMetrics;
   maxBatch: number;
   /** Route config of the per-connection-address rate limit. */
@@ -32,8 +25,9 @@ export interface PredictRouteDeps {
   predictAuthenticator?: Authenticator;
   /** Failed-authentication throttle shared with the admin API (with predictAuthenticator). @default undefined: not throttled */
   throttle?: AuthFailureThrottle;
-  now: () => number;
 }
+
+const STATUS_TITLES = { 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' } as const;
 
 /** Header that pins a caller to one version while the weights stay. */
 export const ROUTING_KEY_HEADER = 'x-routing-key';
@@ -57,60 +51,20 @@ export const predictRoutes =
 
     // No zod schema here: this is the hot path, and parsePredictBody checks the body for a fraction of the cost.
     app.post('/v1/models/:name/predict', { config: deps.rateLimit, ...(preParsing ? { preParsing } : {}) }, async (request, reply) => {
-      const started = performance.now();
       const { name } = request.params as { name: string };
       const body = parsePredictBody(request.body, deps.maxBatch);
       if (!body.ok) return reply.status(400).send(problem(400, 'Bad Request', 'The request is invalid', { problems: body.problems }));
-      const rows = body.rows;
       const header = request.headers[ROUTING_KEY_HEADER];
       const routingKey = body.routingKey ?? (typeof header === 'string' ? header : undefined);
-
-      if (!deps.admission.tryEnter() && !(await deps.admission.wait())) {
-        deps.metrics.reject('overloaded');
-        return reply.status(503).header('retry-after', '1').send(problem(503, 'Service Unavailable', 'The model server is at its concurrency limit; retry shortly'));
+      const served = await deps.inference.infer({ model: name, rows: body.rows, routingKey }, request.log);
+      if (!served.ok) {
+        if (served.status === 503) reply.header('retry-after', '1');
+        return reply.status(served.status).send(problem(served.status, STATUS_TITLES[served.status], served.message));
       }
-      let model;
-      try {
-        // Routing and the lease happen together, synchronously, after admission: a switch
-        // between them cannot release the chosen session.
-        model = deps.deployments.acquire(name, routingKey);
-        if (model === 'not-deployed') {
-          return reply.status(404).send(problem(404, 'Not Found', `Model "${name}" is not deployed on this server; PUT /admin/v1/models/${name}/deployment first`));
-        }
-        if (model === 'unavailable') {
-          deps.metrics.reject('unavailable');
-          return reply.status(503).send(problem(503, 'Service Unavailable', `No version of "${name}" could be loaded; see GET /readyz`));
-        }
-        const series = deps.metrics.forVersion(name, model.version);
-        try {
-          const scores = await model.predict(rows);
-          const latencyMs = performance.now() - started;
-          const at = deps.now();
-          // 122 random bits: feedback must name an id this server issued, and nobody can guess one.
-          const requestId = randomUUID();
-          deps.ledger.remember(requestId, name, model.version, scores, at);
-          deps.stats.recordRequest(name, model.version, at, latencyMs, scores, false);
-          series.ok.inc();
-          series.latency.observe(latencyMs / 1000);
-          const predictions = new Array<{ score: number; label: 0 | 1 }>(scores.length);
-          for (let i = 0; i < scores.length; i++) {
-            series.scores.observe(scores[i]);
-            predictions[i] = { score: scores[i], label: scores[i] >= 0.5 ? 1 : 0 };
-          }
-          return { requestId, version: model.version, predictions };
-        } catch (err) {
-          const latencyMs = performance.now() - started;
-          deps.stats.recordRequest(name, model.version, deps.now(), latencyMs, [], true);
-          series.error.inc();
-          series.latency.observe(latencyMs / 1000);
-          request.log.error({ err, model: name, version: model.version }, 'prediction failed');
-          return reply.status(500).send(problem(500, 'Internal Server Error', `version ${model.version} of "${name}" failed to predict: ${(err as Error).message}`));
-        } finally {
-          model.releaseLease();
-        }
-      } finally {
-        deps.admission.leave();
-      }
+      const { scores } = served;
+      const predictions = new Array<{ score: number; label: 0 | 1 }>(scores.length);
+      for (let i = 0; i < scores.length; i++) predictions[i] = { score: scores[i], label: scores[i] >= 0.5 ? 1 : 0 };
+      return { requestId: served.requestId, version: served.version, predictions };
     });
   };
 

@@ -1,0 +1,104 @@
+/**
+ * The protocol-neutral inference path: admission, routing with a lease, scoring, the feedback
+ * ledger, live stats and metrics. Every protocol route (`/v1` today; others decode and encode
+ * their own bodies) calls `infer`, so the traffic split, sticky routing, per-version stats and
+ * feedback keys are the same whichever protocol a request arrives on.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Admission } from './admission';
+import type { DeploymentManager } from './deployment-manager';
+import type { FeedbackLedger } from './feedback-ledger';
+import type { FeatureRow } from './loaded-model';
+import type { LiveStats } from './live-stats';
+import type { ServingMetrics } from './serving-metrics';
+
+export interface InferenceDeps {
+  deployments: DeploymentManager;
+  admission: Admission;
+  ledger: FeedbackLedger;
+  stats: LiveStats;
+  metrics: ServingMetrics;
+  now: () => number;
+}
+
+export interface InferenceRequest {
+  model: string;
+  rows: FeatureRow[];
+  /** Pins a caller to one version while the weights stay. */
+  routingKey?: string;
+  /**
+   * The caller's own request id (protocols that carry one). It is echoed, not trusted: the
+   * feedback key is always one this server issued.
+   */
+  clientId?: string;
+}
+
+/** What was served: the version chosen and P(label = 1) per row. */
+export interface InferenceResult {
+  ok: true;
+  /** The feedback key: 122 random bits, issued here, so nobody can guess another caller's. */
+  requestId: string;
+  model: string;
+  version: number;
+  scores: Float32Array;
+  /** Server-side latency in milliseconds, admission wait included. */
+  latencyMs: number;
+}
+
+/** Why nothing was served, in terms each protocol maps onto its own error shape. */
+export interface InferenceRefusal {
+  ok: false;
+  status: 404 | 500 | 503;
+  reason: 'not-deployed' | 'unavailable' | 'overloaded' | 'failed';
+  message: string;
+}
+
+export class InferenceService {
+  constructor(private readonly deps: InferenceDeps) {}
+
+  async infer(req: InferenceRequest, log?: FastifyBaseLogger): Promise<InferenceResult | InferenceRefusal> {
+    const { deps } = this;
+    const started = performance.now();
+    if (!deps.admission.tryEnter() && !(await deps.admission.wait())) {
+      deps.metrics.reject('overloaded');
+      return { ok: false, status: 503, reason: 'overloaded', message: 'The model server is at its concurrency limit; retry shortly' };
+    }
+    try {
+      // Routing and the lease happen together, synchronously, after admission: a switch
+      // between them cannot release the chosen session.
+      const model = deps.deployments.acquire(req.model, req.routingKey);
+      if (model === 'not-deployed') {
+        return { ok: false, status: 404, reason: 'not-deployed', message: `Model "${req.model}" is not deployed on this server; PUT /admin/v1/models/${req.model}/deployment first` };
+      }
+      if (model === 'unavailable') {
+        deps.metrics.reject('unavailable');
+        return { ok: false, status: 503, reason: 'unavailable', message: `No version of "${req.model}" could be loaded; see GET /readyz` };
+      }
+      const series = deps.metrics.forVersion(req.model, model.version);
+      try {
+        const scores = await model.predict(req.rows);
+        const latencyMs = performance.now() - started;
+        const at = deps.now();
+        const requestId = randomUUID();
+        deps.ledger.remember(requestId, req.model, model.version, scores, at);
+        deps.stats.recordRequest(req.model, model.version, at, latencyMs, scores, false);
+        series.ok.inc();
+        series.latency.observe(latencyMs / 1000);
+        for (let i = 0; i < scores.length; i++) series.scores.observe(scores[i]);
+        return { ok: true, requestId, model: req.model, version: model.version, scores, latencyMs };
+      } catch (err) {
+        const latencyMs = performance.now() - started;
+        deps.stats.recordRequest(req.model, model.version, deps.now(), latencyMs, [], true);
+        series.error.inc();
+        series.latency.observe(latencyMs / 1000);
+        log?.error({ err, model: req.model, version: model.version }, 'prediction failed');
+        return { ok: false, status: 500, reason: 'failed', message: `version ${model.version} of "${req.model}" failed to predict: ${(err as Error).message}` };
+      } finally {
+        model.releaseLease();
+      }
+    } finally {
+      deps.admission.leave();
+    }
+  }
+}
