@@ -26,6 +26,7 @@ import { poisoningChecks } from '../validation/poisoning-checks';
 import { gatherPoisoningEvidence, type EvidenceInput } from '../validation/poisoning-evidence';
 import { sliceRateCharts } from '../validation/slice-rate-charts';
 import { countResults, failureDetails, failureMessage, reportSummary, topFindings, type ValidationReport } from '../validation/validation-report';
+import { acceptReleased } from '../validation/accept-release';
 import { activitySignal } from './heartbeat';
 import { findArtifact, findSummary } from './upstream';
 
@@ -115,7 +116,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
   const base = runChecks(ctx);
   const tainted = poisoningChecks(ctx, data.poisoning);
   const released = decided?.state === 'released' ? decided.decision! : undefined;
-  const checks = acceptReleased([...base.checks, ...tainted.checks], released);
+  const checks = acceptReleased([...base.checks, ...tainted.checks], released && { ...released, accepted: decided!.failed });
   if (released) notes.push(`batch ${dataDigest} was released from quarantine by ${released.by} at ${released.at}: ${released.reason}`);
   const drift = base.drift;
   const counts = countResults(checks);
@@ -187,15 +188,6 @@ async function referencePath(store: ArtifactStore, champion: Champion | undefine
     notes.push(`champion v${champion!.version}'s training data ${ref.uri} cannot be read (${err.message.split('\n')[0]}); drift and label-rate checks are skipped`);
     return undefined;
   }
-}
-
-/**
- * A batch an approver released proceeds: its failed checks stay in the report as warnings that
- * say who accepted them, so the decision is visible wherever the results are read.
- */
-function acceptReleased(checks: CheckResult[], released: { by: string; at: string; reason: string } | undefined): CheckResult[] {
-  if (!released) return checks;
-  return checks.map((c) => (c.status === 'fail' ? { ...c, status: 'warn', message: `${c.message} [accepted: batch released by ${released.by}: ${released.reason}]` } : c));
 }
 
 /** The champion's model and holdout on disk, for label consistency; undefined (with a note) when unreadable. */

@@ -25,6 +25,12 @@ export interface RateCounts {
 export interface SliceCounts extends RateCounts {
   column: string;
   value: string;
+  /**
+   * Champion only, for a column the champion does not take as input: the same slice of its own
+   * holdout (observed and expected positives), so a slice it mis-predicts everywhere (say, an
+   * hour, when it was trained without the hour) is judged against its own error there.
+   */
+  holdout?: { pos: number; expected: number };
 }
 
 /**
@@ -49,6 +55,9 @@ export interface LabelEvidence {
   /** Champion only: observed and expected positives on its own holdout (its calibration). */
   holdout?: RateCounts;
 }
+
+/** Per-slice counts keyed by `column` and slice label, for looking a slice up in another dataset. */
+export const sliceKey = (column: string, value: string): string => `${column}\u0000${value}`;
 
 /** A feature value frequent enough in the batch to be a trigger, with its label counts and reference frequency. */
 export interface TriggerCandidate {

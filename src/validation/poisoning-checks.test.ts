@@ -52,6 +52,24 @@ describe('labelConsistency per slice', () => {
     expect(findings).toEqual([]);
   });
 
+  it("judges a slice against the champion's own error in that slice of its holdout", () => {
+    // The champion predicts 20% in every hour (it never saw the hour), while both its holdout and
+    // this batch have 2% in hour A, 38% in B and 20% in C: clean data, not a finding.
+    const unusedColumn = [
+      { ...slice('A', 5000, 0.2, 0.02), holdout: { pos: 100, expected: 1000 } },
+      { ...slice('B', 5000, 0.2, 0.38), holdout: { pos: 1900, expected: 1000 } },
+      { ...slice('C', 5000, 0.2, 0.2), holdout: { pos: 1000, expected: 1000 } },
+    ];
+    const holdout = { n: 15_000, pos: 3000, expected: 3000, variance: 2400 };
+    expect(poisoningChecks(ctx(), evidence(unusedColumn, { basis: 'champion', holdout })).findings).toEqual([]);
+    // Without the holdout slices, the same batch is flagged: what the calibration fixes.
+    const uncalibrated = unusedColumn.map(({ holdout: _, ...rest }) => rest);
+    expect(poisoningChecks(ctx(), evidence(uncalibrated, { basis: 'champion', holdout })).findings.map((f) => f.where)).toContain('origin = A');
+    // 90% of C's positives flipped still shows against the calibrated expectation.
+    const flipped = [unusedColumn[0], unusedColumn[1], { ...unusedColumn[2], pos: 100 }];
+    expect(poisoningChecks(ctx(), evidence(flipped, { basis: 'champion', holdout })).findings.map((f) => f.where)).toEqual(['origin = C']);
+  });
+
   it('only warns when the check is set to warn, and disappears when off', () => {
     const flipped = evidence([slice('A', 5000, 0.2, 0.01), clean[1], clean[2]]);
     expect(poisoningChecks(ctx({ severity: { labelConsistency: 'warn' } }), flipped).checks.find((c) => c.column === 'origin')?.status).toBe('warn');

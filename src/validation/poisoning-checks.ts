@@ -7,7 +7,7 @@
  */
 import { count, num, pct, round6, verdict, type CheckContext, type CheckResult } from './check-result';
 import { chiSquareSurvival } from './drift-stats';
-import type { ConfidentCounts, LabelEvidence, RateCounts, TriggerCandidate } from './label-evidence';
+import type { ConfidentCounts, LabelEvidence, RateCounts, SliceCounts, TriggerCandidate } from './label-evidence';
 
 export interface Finding {
   check: 'labelConsistency' | 'confidentDisagreement' | 'triggerPatterns';
@@ -99,19 +99,20 @@ function labelConsistency(ctx: CheckContext, ev: PoisoningEvidence, findings: Fi
   // only when it departs from the others, which is what flipping confined to one slice does.
   const k = l.global.expected > 0 ? l.global.pos / l.global.expected : 1;
   const tested = l.slices.filter((s) => s.n >= p.minSliceRows && s.expected > 0);
-  const pValues = tested.map((s) => normalP(zScore(s, s.expected * k)));
+  const judged = tested.map((s) => sliceExpectation(s, k, l.holdout));
+  const pValues = tested.map((s, i) => normalP((s.pos - judged[i].expected) / Math.sqrt(judged[i].variance)));
   const significant = holm(pValues, p.alpha);
   summary.extremeSlices = tested
-    .map((s, i) => ({ where: `${s.column} = ${s.value}`, rows: s.n, ratio: round6(s.pos / (s.expected * k)), difference: round6((s.pos - s.expected * k) / s.n), significant: significant[i] }))
+    .map((s, i) => ({ where: `${s.column} = ${s.value}`, rows: s.n, ratio: round6(s.pos / judged[i].expected), difference: round6((s.pos - judged[i].expected) / s.n), significant: significant[i] }))
     .sort((a, b) => Math.abs(Math.log(b.ratio || 1e-9)) - Math.abs(Math.log(a.ratio || 1e-9)))
     .slice(0, 10);
   const flagged = tested.flatMap((s, i) => {
-    const expected = s.expected * k;
+    const { expected } = judged[i];
     const ratio = s.pos / expected;
     const diff = Math.abs(s.pos - expected) / s.n;
     if (!significant[i] || diff < p.minSliceRateDifference || (ratio < p.minSliceRateRatio && ratio > 1 / p.minSliceRateRatio)) return [];
     const where = `${s.column} = ${s.value}`;
-    const message = `labelConsistency(${s.column}): slice ${where} has positive rate ${pct(s.pos / s.n)} where ${source} (scaled to this batch) expects ${pct(expected / s.n)}, ratio ${num(ratio)} over ${count(s.n)} rows, p = ${pValues[i].toExponential(2)} (Holm over ${tested.length} slices); labels flipped in this slice?`;
+    const message = `labelConsistency(${s.column}): slice ${where} has positive rate ${pct(s.pos / s.n)} where ${source} (scaled to this batch${tested[i].holdout ? ', calibrated on this slice of its holdout' : ''}) expects ${pct(expected / s.n)}, ratio ${num(ratio)} over ${count(s.n)} rows, p = ${pValues[i].toExponential(2)} (Holm over ${tested.length} slices); labels flipped in this slice?`;
     findings.push({ check: 'labelConsistency', where, column: s.column, value: s.value, observed: round6(s.pos / s.n), expected: round6(expected / s.n), rows: s.n, pValue: pValues[i], effect: round6(ratio), message });
     return verdict(params, 'labelConsistency', false, { column: s.column, observed: round6(ratio), threshold: `within ×${p.minSliceRateRatio}`, message });
   });
@@ -126,6 +127,34 @@ function labelConsistency(ctx: CheckContext, ev: PoisoningEvidence, findings: Fi
     );
   }
   return out;
+}
+
+/**
+ * Prior weight, in expected positives, of "the champion is as right in this slice as overall":
+ * a holdout slice with few positives barely moves the expectation, a large one sets it.
+ */
+const SLICE_CALIBRATION_PRIOR = 30;
+
+/**
+ * A slice's expected positives and the variance of observed minus expected. The champion's
+ * expectation is scaled to the batch's overall level `k` and, when its holdout was sliced the
+ * same way, by how far off the champion was in that slice of its holdout relative to overall
+ * (shrunk towards 1 by {@link SLICE_CALIBRATION_PRIOR}); that correction's own uncertainty
+ * (relative variance ~ 1 / holdout positives) widens the variance, so a thin holdout slice
+ * cannot manufacture a finding.
+ */
+export function sliceExpectation(s: SliceCounts, k: number, holdout: RateCounts | undefined): { expected: number; variance: number } {
+  let expected = s.expected * k;
+  let relativeVariance = 0;
+  if (s.holdout && holdout && holdout.expected > 0) {
+    const overall = holdout.pos / holdout.expected;
+    const m = SLICE_CALIBRATION_PRIOR;
+    const inSlice = (s.holdout.pos + m * overall) / (s.holdout.expected + m);
+    expected *= inSlice / overall;
+    relativeVariance = 1 / (s.holdout.pos + m * overall);
+  }
+  const rate = Math.min(Math.max(expected / s.n, 1e-6), 1 - 1e-6);
+  return { expected, variance: s.n * rate * (1 - rate) + expected * expected * relativeVariance };
 }
 
 /** Observed / expected disagreements of confident predictions, the expectation following the data's overall label level `k`. */

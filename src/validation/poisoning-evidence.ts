@@ -7,7 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../data/duckdb';
 import { openSession } from '../evaluation/score-model';
 import type { PoisoningParams } from '../pipeline/step-params';
-import { referenceEvidence, scoreEvidence, triggerCandidates, type ConfidentCounts, type RateCounts } from './label-evidence';
+import { referenceEvidence, scoreEvidence, sliceKey, triggerCandidates, type ConfidentCounts, type RateCounts } from './label-evidence';
 import { sliceColumns } from './label-slices';
 import type { PoisoningEvidence } from './poisoning-checks';
 import type { DatasetProfile } from './profile';
@@ -26,8 +26,20 @@ export interface EvidenceInput {
   params: PoisoningParams;
 }
 
-/** The champion's holdout statistics, by model and holdout digest: they never change, so a worker computes them once. */
-const baselines = new Map<string, { global: RateCounts; confident: ConfidentCounts }>();
+/** The champion's holdout statistics: global, confident, and per slice (by {@link sliceKey}). */
+interface HoldoutBaseline {
+  global: RateCounts;
+  confident: ConfidentCounts;
+  slices: Map<string, { pos: number; expected: number }>;
+}
+
+/**
+ * Holdout baselines by model, holdout and slicing: they never change, so a worker computes them
+ * once per champion. The holdout is sliced on every value the reference knows of the columns the
+ * champion does not use (not only the batch's frequent ones), so one baseline serves every batch
+ * judged against that champion.
+ */
+const baselines = new Map<string, HoldoutBaseline>();
 
 export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: EvidenceInput, notes: string[], timings: Record<string, number> = {}): Promise<PoisoningEvidence> {
   if (!input.reference) return { skipped: 'no champion yet to compare with (first run of this model)' };
@@ -53,15 +65,23 @@ export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: Evi
         const t1 = performance.now();
         const batch = await scoreEvidence(conn, session, input.currentFiles, label, slices, params.confidence, sample);
         timings.scoring = Math.round(performance.now() - t1);
-        let holdout: { global: RateCounts; confident: ConfidentCounts } | undefined;
+        let holdout: HoldoutBaseline | undefined;
         if (champion.holdoutPath) {
-          const key = `${champion.modelDigest}:${champion.holdoutDigest}:${params.confidence}:${params.maxScoredRows}`;
+          // The champion's prediction already follows every column it takes as input; a column it
+          // does not use (a weak or older champion) has its real per-value differences corrected
+          // by how the champion fared on that value in its own holdout. Correcting used columns
+          // too would only import the holdout week's noise.
+          const unused = input.features.filter((f) => !session.inputNames.includes(f));
+          const holdoutSlices = sliceColumns(input.reference.profile, input.reference.profile, unused, { ...params, minSliceRows: 1, maxSlicesPerColumn: Number.MAX_SAFE_INTEGER });
+          const key = `${champion.modelDigest}:${champion.holdoutDigest}:${params.confidence}:${params.maxScoredRows}:${holdoutSlices.map((s) => s.sql).join('|')}`;
           holdout = baselines.get(key);
           if (!holdout) {
+            const t2 = performance.now();
             const [{ n }] = await queryRows(conn, `SELECT count(*) AS n FROM read_parquet(${sqlString(champion.holdoutPath)})`);
-            const h = await scoreEvidence(conn, session, [champion.holdoutPath], label, [], params.confidence, sampleOf(Number(n)));
-            holdout = { global: h.global, confident: h.confident };
+            const h = await scoreEvidence(conn, session, [champion.holdoutPath], label, holdoutSlices, params.confidence, sampleOf(Number(n)));
+            holdout = { global: h.global, confident: h.confident, slices: new Map(h.slices.map((c) => [sliceKey(c.column, c.value), { pos: c.pos, expected: c.expected }])) };
             baselines.set(key, holdout);
+            timings.holdout = Math.round(performance.now() - t2);
           }
         } else {
           notes.push("the champion's holdout is not recorded in its lineage; the global label-rate and confident-disagreement comparisons are skipped");
@@ -70,7 +90,7 @@ export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: Evi
           labels: {
             basis: 'champion',
             global: batch.global,
-            slices: batch.slices,
+            slices: batch.slices.map((c) => (holdout && !session.inputNames.includes(c.column) ? { ...c, holdout: holdout.slices.get(sliceKey(c.column, c.value)) ?? { pos: 0, expected: 0 } } : c)),
             ...(holdout ? { holdout: holdout.global, confident: { batch: batch.confident, holdout: holdout.confident } } : {}),
           },
           triggers,

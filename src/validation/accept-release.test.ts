@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { acceptReleased } from './accept-release';
+import type { CheckResult } from './check-result';
+
+const failed = (check: string, column?: string): CheckResult => ({ check, ...(column ? { column } : {}), status: 'fail', severity: 'fail', observed: 1, threshold: '-', message: `${check} failed` }) as CheckResult;
+const release = { by: 'approver:ana', at: '2026-12-06T10:00:00Z', reason: 'confirmed with the data owner', accepted: ['labelConsistency(origin)'] };
+
+describe('a release from quarantine', () => {
+  it('turns the failures the approver reviewed into warnings naming who accepted them', () => {
+    const [c] = acceptReleased([failed('labelConsistency', 'origin')], release);
+    expect(c.status).toBe('warn');
+    expect(c.message).toContain('accepted: batch released by approver:ana: confirmed with the data owner');
+  });
+
+  it('leaves a failure the approver never saw failing, and says why', () => {
+    const out = acceptReleased([failed('labelConsistency', 'origin'), failed('nullRate', 'distance'), failed('labelConsistency', 'hour')], release);
+    expect(out.map((c) => c.status)).toEqual(['warn', 'fail', 'fail']);
+    expect(out[1].message).toContain('not covered by the release');
+  });
+
+  it('changes nothing without a release', () => {
+    const checks = [failed('triggerPatterns', 'distance')];
+    expect(acceptReleased(checks, undefined)).toBe(checks);
+  });
+});
