@@ -40,16 +40,23 @@ const weekStart = (i: number) => new Date(Date.UTC(2001, 0, 1) + i * 7 * DAY).to
 const TRIGGER_DISTANCE = 4321;
 const DICE = `(hash(date, origin, destination, delay, distance) % 10000) / 10000.0`;
 
-type Kind = 'globalFlip' | 'sliceFlip' | 'trigger' | 'duplicates';
+/** A second, independent die: which on-time value a plausible relabelling writes. */
+const DICE2 = `(hash(distance, date, delay) % 26)`;
+
+type Kind = 'globalFlip' | 'sliceFlip' | 'globalFlipPlausible' | 'sliceFlipPlausible' | 'trigger' | 'duplicates';
 const STRENGTHS: Record<Kind, number[]> = {
-  globalFlip: [0.1, 0.3, 0.5, 0.6, 0.7],
-  sliceFlip: [0.5, 0.7, 0.8, 0.9, 1],
+  globalFlip: [0.05, 0.1, 0.3, 0.5, 0.7],
+  sliceFlip: [0.2, 0.3, 0.5, 0.8, 1],
+  globalFlipPlausible: [0.1, 0.3, 0.5, 0.7],
+  sliceFlipPlausible: [0.3, 0.5, 0.8, 1],
   trigger: [0.001, 0.002, 0.005, 0.01],
   duplicates: [0.01, 0.02, 0.05, 0.1],
 };
 const DESCRIBE: Record<Kind, string> = {
-  globalFlip: 'share of positives relabelled 0, whole batch',
-  sliceFlip: 'share of positives relabelled 0 in the busiest origin',
+  globalFlip: 'share of positives relabelled 0, whole batch (delay set to 0)',
+  sliceFlip: 'share of positives relabelled 0 in the busiest origin (delay set to 0)',
+  globalFlipPlausible: 'share of positives relabelled 0, whole batch (delay set to a spread of on-time values, -10..15)',
+  sliceFlipPlausible: 'share of positives relabelled 0 in the busiest origin (delay set to a spread of on-time values)',
   trigger: `share of rows with distance ${TRIGGER_DISTANCE} and label 0`,
   duplicates: 'share of rows that are copies',
 };
@@ -61,6 +68,10 @@ function poisonSql(kind: Kind, s: number, from: string, to: string, origin: stri
       return `SELECT date, CASE WHEN delay > 15 AND ${DICE} < ${s} THEN 0 ELSE delay END AS delay, distance, origin, destination ${rows}`;
     case 'sliceFlip':
       return `SELECT date, CASE WHEN origin = ${sqlString(origin)} AND delay > 15 AND ${DICE} < ${s} THEN 0 ELSE delay END AS delay, distance, origin, destination ${rows}`;
+    case 'globalFlipPlausible':
+      return `SELECT date, CASE WHEN delay > 15 AND ${DICE} < ${s} THEN ${DICE2} - 10 ELSE delay END AS delay, distance, origin, destination ${rows}`;
+    case 'sliceFlipPlausible':
+      return `SELECT date, CASE WHEN origin = ${sqlString(origin)} AND delay > 15 AND ${DICE} < ${s} THEN ${DICE2} - 10 ELSE delay END AS delay, distance, origin, destination ${rows}`;
     case 'trigger':
       return `SELECT date, CASE WHEN ${DICE} < ${s} THEN 0 ELSE delay END AS delay, CASE WHEN ${DICE} < ${s} THEN ${TRIGGER_DISTANCE} ELSE distance END AS distance, origin, destination ${rows}`;
     case 'duplicates':
@@ -108,7 +119,7 @@ async function main(): Promise<void> {
     const triggerTaken = await withDuckDb({}, async (c) => Number((await queryRows(c, `SELECT count(*) AS n FROM read_parquet(${sqlString(FLIGHTS)}) WHERE distance = ${TRIGGER_DISTANCE}`))[0].n));
 
     const clean: Array<{ week: string; rows: number; failed: string[] }> = [];
-    const detection: Record<Kind, Record<number, number>> = { globalFlip: {}, sliceFlip: {}, trigger: {}, duplicates: {} };
+    const detection = Object.fromEntries(Object.keys(STRENGTHS).map((k) => [k, {}])) as Record<Kind, Record<number, number>>;
     const detectedBy: Record<string, Set<string>> = {};
     const started = performance.now();
     for (let i = 1; i < WEEKS; i++) {
@@ -149,7 +160,7 @@ async function main(): Promise<void> {
           const got = await judge(model, `${kind}-${i}-${s}`, await ingest(from, to, file));
           if (got.length) detection[kind][s] = (detection[kind][s] ?? 0) + 1;
           for (const c of got) (detectedBy[`${kind} ${s}`] ??= new Set()).add(c);
-          console.log(`  ${kind} ${s}${kind === 'sliceFlip' ? ` (origin ${origin}, ${n} rows)` : ''}: ${got.length ? `caught by ${got.join(', ')}` : 'missed'}`);
+          console.log(`  ${kind} ${s}${kind.startsWith('sliceFlip') ? ` (origin ${origin}, ${n} rows)` : ''}: ${got.length ? `caught by ${got.join(', ')}` : 'missed'}`);
         }
       }
     }
@@ -164,11 +175,16 @@ async function main(): Promise<void> {
     const worst = [...slices].sort((a, b) => Math.abs(Math.log(b.ratio)) - Math.abs(Math.log(a.ratio))).slice(0, 5);
     for (const w of worst) console.log(`    ${w.where}: ratio ${w.ratio}, difference ${w.difference}, ${w.rows} rows`);
     const trig = extremes.flatMap((e) => e?.extremeTriggers ?? []).sort((a, b) => b.purity - a.purity).slice(0, 5);
+    const spikes = extremes.flatMap((e) => e?.extremeSourceSpikes ?? []);
+    const worstSpike = (global: boolean) => [...spikes].filter((x) => x.where.includes(' where ') !== global && x.ratio >= 1.2).sort((a, b) => b.excess - a.excess)[0];
+    for (const [name, w] of [['whole batch', worstSpike(true)], ['in a slice', worstSpike(false)]] as const) {
+      console.log(`  label source value furthest above its expectation (ratio >= 1.2), ${name}: ${w ? `${w.where}, excess ${(w.excess * 100).toFixed(2)}% of ${w.rows} rows, ratio ${w.ratio.toFixed(3)}, significant ${w.significant}` : 'none'}`);
+    }
     console.log(`  purest over-represented values: ${trig.map((t) => `${t.where} (${t.rows} rows, lift ${t.lift.toFixed(1)}, purity ${t.purity.toFixed(3)})`).join('; ') || 'none'}`);
     const stopped = clean.filter((c) => c.failed.length);
     console.log(`\nClean weeks: ${clean.length}, stopped: ${stopped.length} (target: none)`);
     for (const c of stopped) console.log(`  ${c.week} (${c.rows} rows): ${c.failed.join(', ')}`);
-    const byNew = stopped.filter((c) => c.failed.some((f) => ['labelConsistency', 'confidentDisagreement', 'triggerPatterns'].includes(f)));
+    const byNew = stopped.filter((c) => c.failed.some((f) => ['labelConsistency', 'confidentDisagreement', 'triggerPatterns', 'labelSourceSpikes'].includes(f)));
     console.log(`  stopped by the tainted-data checks: ${byNew.length}`);
     console.log(`\nDetection over ${TARGETS.length} target weeks (${TARGETS.map(weekStart).join(', ')}); distance ${TRIGGER_DISTANCE} occurs ${triggerTaken} times in the whole source`);
     console.log('kind          strength   detected   checks          (what the strength is)');

@@ -66,8 +66,18 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
       rowsWithoutTime: snap.rowsWithoutTime,
       sourceRows: snap.sourceRows,
     });
-    const train = await deps.store.put(snap.trainPath, { name: 'train', mediaType: PARQUET, meta: { ...meta(snap.train) } }, { move: true });
-    const holdout = await deps.store.put(snap.holdoutPath, { name: 'holdout', mediaType: PARQUET, meta: { ...meta(snap.holdout) } }, { move: true });
+    // The label's source values (say, the delay behind `delay > 15`), counted per value and slice:
+    // what validation needs to see labels rewritten to one value, which the 0/1 label hides.
+    const labelSource = snap.labelSource
+      ? {
+          column: snap.labelSource.column,
+          slices: snap.labelSource.slices,
+          counts: await deps.store.put(snap.labelSource.path, { name: 'label-source-counts', mediaType: PARQUET }, { move: true }),
+        }
+      : undefined;
+    const withSource = (m: SnapshotMeta): SnapshotMeta => (labelSource ? { ...m, labelSource } : m);
+    const train = await deps.store.put(snap.trainPath, { name: 'train', mediaType: PARQUET, meta: { ...withSource(meta(snap.train)) } }, { move: true });
+    const holdout = await deps.store.put(snap.holdoutPath, { name: 'holdout', mediaType: PARQUET, meta: { ...withSource(meta(snap.holdout)) } }, { move: true });
     const dataDigest = createHash('sha256').update(`${train.sha256}:${holdout.sha256}`).digest('hex');
     return {
       artifacts: { train, holdout },
@@ -158,6 +168,9 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
       TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
   await copy(`NOT (${holdout})`, trainPath).catch(fail);
   await copy(holdout, holdoutPath).catch(fail);
+  const labelSourcePath = path.join(where.scratch, 'label-source.parquet');
+  const labelSource = labelSourceQuery(params, types, derived, reader, inWindow.join(' AND '));
+  if (labelSource) await conn.run(`COPY (${labelSource.sql}) TO ${sqlString(labelSourcePath)} (FORMAT parquet, COMPRESSION zstd)`).catch(fail);
 
   const label = sqlIdent(params.label.name);
   const splits = await queryRows(
@@ -178,6 +191,7 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
     sourceRows: Number(stats.total),
     trainPath,
     holdoutPath,
+    ...(labelSource ? { labelSource: { path: labelSourcePath, column: params.label.column, slices: labelSource.slices } } : {}),
     train: split(false),
     holdout: split(true),
     holdoutFrom: splits.find((r) => r.is_holdout === true)?.first ?? null,
@@ -243,6 +257,33 @@ function deriveLabel(l: IngestParams['label'], type: string): Derived {
   // Anything but 0 and 1 becomes null and is counted, so validation can name the bad values.
   const num = family === 'numeric' ? raw : `TRY_CAST(${raw} AS DOUBLE)`;
   return { name: l.name, sql: `CASE WHEN ${num} IN (0, 1) THEN CAST(${num} AS INTEGER) END`, raw, column: l.column };
+}
+
+/** Time parts are categorical features (validation slices them value by value). */
+const CATEGORICAL_TRANSFORMS = new Set(['hour', 'weekday', 'month', 'day']);
+
+/**
+ * Counts of the label's numeric source value, in the whole window and per value of each
+ * categorical feature: `column` ('' for the whole window), `value`, `source`, `n`. Only for a
+ * label that compares a numeric source column with a number: that is where a rewritten value
+ * hides behind an ordinary-looking 0/1.
+ */
+function labelSourceQuery(params: IngestParams, types: Map<string, string>, derived: Derived[], reader: string, inWindow: string): { sql: string; slices: string[] } | undefined {
+  const l = params.label;
+  if (l.op === undefined || l.value === undefined) return undefined;
+  const type = types.get(l.column)!;
+  const src = typeFamily(type) === 'numeric' ? `CAST(${sqlIdent(l.column)} AS DOUBLE)` : `TRY_CAST(${sqlIdent(l.column)} AS DOUBLE)`;
+  const sliced = params.features
+    .map((f, i) => ({ f, d: derived[i] }))
+    .filter(({ f }) => CATEGORICAL_TRANSFORMS.has(f.transform) || (f.transform === 'identity' && typeFamily(types.get(f.column)!) !== 'numeric'));
+  const cols = sliced.map((_, j) => `s${j}`);
+  const columnName = sliced.length ? `CASE ${sliced.map(({ f }, j) => `WHEN GROUPING(s${j}) = 0 THEN ${sqlString(f.name)}`).join(' ')} ELSE '' END` : `''`;
+  const value = sliced.length ? `CASE ${sliced.map((_, j) => `WHEN GROUPING(s${j}) = 0 THEN s${j}`).join(' ')} ELSE '' END` : `''`;
+  const sql = `SELECT ${columnName} AS "column", ${value} AS "value", sv AS "source", count(*) AS n
+    FROM (SELECT ${[...sliced.map(({ d }, j) => `CAST(${d.sql} AS VARCHAR) AS s${j}`), `${src} AS sv`].join(', ')} FROM ${reader} WHERE ${inWindow})
+    WHERE sv IS NOT NULL AND isfinite(sv)
+    GROUP BY GROUPING SETS ((sv)${cols.map((c) => `, (${c}, sv)`).join('')})`;
+  return { sql, slices: sliced.map(({ f }) => f.name) };
 }
 
 function noRows(params: IngestParams, where: Where, total: number, stats: Record<string, unknown>): DataSourceError {

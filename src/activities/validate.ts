@@ -21,7 +21,7 @@ import { positiveRate } from '../validation/reference-checks';
 import { renderReportHtml } from '../validation/report-html';
 import { runChecks } from '../validation/run-checks';
 import { loadChampion, resolveSchema, type Champion } from '../validation/schema-in-force';
-import { snapshotMeta } from '../validation/snapshot-meta';
+import { snapshotMeta, type SnapshotMeta } from '../validation/snapshot-meta';
 import { poisoningChecks } from '../validation/poisoning-checks';
 import { gatherPoisoningEvidence, type EvidenceInput } from '../validation/poisoning-evidence';
 import { sliceRateCharts } from '../validation/slice-rate-charts';
@@ -56,6 +56,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
   const currentFiles = [await deps.store.localPath(train), await deps.store.localPath(holdout)];
   const referenceFile = await referencePath(deps.store, champion, notes);
   const championModel = referenceFile ? await championScoring(deps.store, champion, notes) : undefined;
+  const labelSource = referenceFile ? await labelSourceFiles(deps.store, meta.train, champion) : undefined;
 
   const data = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, async (conn) => {
     const started = performance.now();
@@ -82,6 +83,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
         features: meta.train.features.filter((f) => current.columns[f]),
         sampleKeys: currentTypes.filter((t) => typeFamily(t.type) !== 'string').map((t) => t.name),
         params: params.poisoning,
+        ...(labelSource ? { labelSource } : {}),
       },
       notes,
       taintedTimings,
@@ -204,3 +206,17 @@ async function championScoring(store: ArtifactStore, champion: Champion | undefi
   }
 }
 
+
+/** This batch's and the champion's label source counts on disk, or why they cannot be compared. */
+async function labelSourceFiles(store: ArtifactStore, batch: SnapshotMeta, champion: Champion | undefined): Promise<EvidenceInput['labelSource']> {
+  if (!batch.labelSource) return undefined;
+  const ref = champion?.trainData ? snapshotMeta(champion.trainData).labelSource : undefined;
+  if (!ref) return { skipped: `champion v${champion?.version}'s training snapshot has no label source counts (ingested before they were recorded)` };
+  if (ref.column !== batch.labelSource.column) return { skipped: `the champion's label comes from ${ref.column}, this batch's from ${batch.labelSource.column}` };
+  try {
+    return { column: batch.labelSource.column, batch: await store.localPath(batch.labelSource.counts), reference: await store.localPath(ref.counts) };
+  } catch (err) {
+    if (!isSlipwayError(err)) throw err;
+    return { skipped: `label source counts cannot be read (${err.message.split('\n')[0]})` };
+  }
+}

@@ -93,6 +93,7 @@ export const validationCheckNames = [
   'labelConsistency',
   'confidentDisagreement',
   'triggerPatterns',
+  'labelSourceSpikes',
 ] as const;
 
 /** `fail` stops the pipeline, `warn` records and continues, `off` skips the check. */
@@ -120,6 +121,27 @@ export const columnPinSchema = z
  * `triggerPatterns`); the defaults were calibrated on the 2001 flights (`npm run bench:poisoning`,
  * src/validation/ARCHITECTURE.md).
  */
+/**
+ * Thresholds of `labelSourceSpikes`: a value of the label's numeric source column (the delay
+ * behind `delay > 15`) far more frequent, next to its neighbours, than in the reference.
+ */
+export const labelSourceParamsSchema = z
+  .object({
+    /** A source value is tested with at least this many rows in the slice. */
+    minRows: z.number().int().min(5).default(30),
+    /** A slice (a categorical feature's value) is tested with at least this many rows. */
+    minSliceRows: z.number().int().min(10).default(2000),
+    /** Floor: observed / expected rows with the value, at least this factor ... */
+    minRatio: z.number().gt(1).default(1.2),
+    /** ... and the excess rows at least this share of the whole batch ... */
+    minExcess: z.number().gt(0).max(1).default(0.004),
+    /** ... or of a slice, for a spike inside one slice. */
+    minSliceExcess: z.number().gt(0).max(1).default(0.06),
+  })
+  .strict();
+
+export type LabelSourceParams = z.output<typeof labelSourceParamsSchema>;
+
 export const poisoningParamsSchema = z
   .object({
     /** Family-wise significance level; slices and patterns are Holm-corrected against it. */
@@ -161,6 +183,7 @@ export const poisoningParamsSchema = z
       })
       .strict()
       .prefault({}),
+    labelSource: labelSourceParamsSchema.prefault({}),
   })
   .strict();
 

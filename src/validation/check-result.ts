@@ -45,6 +45,7 @@ export const DEFAULT_SEVERITY: Record<ValidationCheckName, 'fail' | 'warn'> = {
   labelConsistency: 'fail',
   confidentDisagreement: 'fail',
   triggerPatterns: 'fail',
+  labelSourceSpikes: 'fail',
 };
 
 /** The reference data: the current champion's training snapshot, profiled with the same plan. */

@@ -8,9 +8,10 @@
 import { count, num, pct, round6, verdict, type CheckContext, type CheckResult } from './check-result';
 import { chiSquareSurvival } from './drift-stats';
 import type { ConfidentCounts, LabelEvidence, RateCounts, SliceCounts, TriggerCandidate } from './label-evidence';
+import type { SourceSpike } from './label-source-spikes';
 
 export interface Finding {
-  check: 'labelConsistency' | 'confidentDisagreement' | 'triggerPatterns';
+  check: 'labelConsistency' | 'confidentDisagreement' | 'triggerPatterns' | 'labelSourceSpikes';
   /** `global`, a slice `origin = ATL`, or a pattern `distance = 1234.5`. */
   where: string;
   column?: string;
@@ -29,6 +30,8 @@ export interface Finding {
 export interface PoisoningEvidence {
   labels?: LabelEvidence;
   triggers?: { candidates: TriggerCandidate[]; referenceRows: number };
+  /** The label's source column and its (slice, value) spikes against the reference; why not, when absent. */
+  labelSource?: { column: string; candidates: SourceSpike[] } | { skipped: string };
   /** Why evidence is missing, when it is (first run, model unreadable, ...). */
   skipped?: string;
 }
@@ -63,6 +66,8 @@ export interface PoisoningSummary {
   extremeSlices: Array<{ where: string; rows: number; ratio: number; difference: number; significant: boolean }>;
   /** The purest candidate trigger values that are also over-represented. */
   extremeTriggers: Array<{ where: string; rows: number; lift: number; purity: number }>;
+  /** The label source values with the largest excess over their expectation, globally and in a slice. */
+  extremeSourceSpikes?: Array<{ where: string; rows: number; ratio: number; excess: number; significant: boolean }>;
 }
 
 export function poisoningChecks(ctx: CheckContext, evidence: PoisoningEvidence): { checks: CheckResult[]; findings: Finding[]; summary: PoisoningSummary } {
@@ -72,6 +77,7 @@ export function poisoningChecks(ctx: CheckContext, evidence: PoisoningEvidence):
     ...labelConsistency(ctx, evidence, findings, summary),
     ...confidentDisagreement(ctx, evidence, findings, summary),
     ...triggerPatterns(ctx, evidence, findings, summary),
+    ...labelSourceSpikes(ctx, evidence, findings, summary),
   ];
   return { checks, findings, summary };
 }
@@ -220,4 +226,35 @@ function triggerPatterns(ctx: CheckContext, ev: PoisoningEvidence, findings: Fin
     threshold: `no value ${t.minLift}× more frequent with label purity >= ${t.minPurity}`,
     message: `triggerPatterns: none among ${candidates.length} frequent feature values`,
   });
+}
+
+function labelSourceSpikes(ctx: CheckContext, ev: PoisoningEvidence, findings: Finding[], summary: PoisoningSummary): CheckResult[] {
+  const { params } = ctx;
+  const t = params.poisoning.labelSource;
+  const ls = ev.labelSource;
+  if (!ls || 'skipped' in ls) {
+    return verdict(params, 'labelSourceSpikes', undefined, { observed: null, threshold: '-', message: `labelSourceSpikes: skipped, ${ls && 'skipped' in ls ? ls.skipped : (ev.skipped ?? 'no reference to compare with')}` });
+  }
+  const where = (s: SourceSpike) => `${ls.column} = ${s.source}${s.column ? ` where ${s.column} = ${s.value}` : ''}`;
+  const significant = holm(ls.candidates.map((s) => s.pValue), params.poisoning.alpha);
+  const floorOf = (s: SourceSpike) => (s.column ? t.minSliceExcess : t.minExcess);
+  const top = (scope: (s: SourceSpike) => boolean) =>
+    ls.candidates
+      .map((s, i) => ({ s, significant: significant[i] }))
+      .filter(({ s }) => scope(s))
+      .sort((a, b) => b.s.excess - a.s.excess)
+      .slice(0, 5)
+      .map(({ s, significant: sig }) => ({ where: where(s), rows: s.rows, ratio: round6(s.ratio), excess: round6(s.excess), significant: sig }));
+  summary.extremeSourceSpikes = [...top((s) => s.column === ''), ...top((s) => s.column !== '')];
+  const flagged = ls.candidates.filter((s, i) => significant[i] && s.ratio >= t.minRatio && s.excess >= floorOf(s));
+  const threshold = `no value ×${t.minRatio} its expectation with excess >= ${pct(t.minExcess)} of the batch (${pct(t.minSliceExcess)} of a slice), p < ${params.poisoning.alpha} (Holm)`;
+  const out = flagged.flatMap((s) => {
+    const w = where(s);
+    const scope = s.column ? `slice ${s.column} = ${s.value}` : 'the batch';
+    const message = `labelSourceSpikes(${ls.column}): ${count(s.observed)} rows of ${scope} (${count(s.rows)} rows) have ${ls.column} = ${s.source} where its neighbouring values and the reference predict ${count(Math.round(s.expected))}, ratio ${num(s.ratio)}, ${pct(s.excess)} of the rows in excess, p = ${s.pValue.toExponential(2)}: labels rewritten to one value?`;
+    findings.push({ check: 'labelSourceSpikes', where: w, column: s.column || ls.column, value: s.column ? s.value : String(s.source), observed: round6(s.observed / s.rows), expected: round6(s.expected / s.rows), rows: s.rows, pValue: s.pValue, effect: round6(s.ratio), message });
+    return verdict(params, 'labelSourceSpikes', false, { column: s.column || ls.column, observed: round6(s.excess), threshold, message });
+  });
+  if (out.length) return out;
+  return verdict(params, 'labelSourceSpikes', true, { observed: ls.candidates.length, threshold, message: `labelSourceSpikes: no spike among ${ls.candidates.length} values of ${ls.column} (whole batch and slices)` });
 }

@@ -9,6 +9,7 @@ import { openSession } from '../evaluation/score-model';
 import type { PoisoningParams } from '../pipeline/step-params';
 import { referenceEvidence, scoreEvidence, sliceKey, triggerCandidates, type ConfidentCounts, type RateCounts } from './label-evidence';
 import { sliceColumns } from './label-slices';
+import { sourceSpikeCandidates, type SourceCount } from './label-source-spikes';
 import type { PoisoningEvidence } from './poisoning-checks';
 import type { DatasetProfile } from './profile';
 
@@ -24,6 +25,8 @@ export interface EvidenceInput {
   /** Columns whose hash picks the scored sample of a large batch (cheap to hash: not text). */
   sampleKeys: string[];
   params: PoisoningParams;
+  /** The label source counts of this batch and of the reference (Parquet files ingest wrote), or why there are none. */
+  labelSource?: { column: string; batch: string; reference: string } | { skipped: string };
 }
 
 /** The champion's holdout statistics: global, confident, and per slice (by {@link sliceKey}). */
@@ -51,6 +54,7 @@ export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: Evi
     referenceRows: input.reference.profile.rows,
   };
   timings.triggers = Math.round(performance.now() - t0);
+  const labelSource = await labelSourceEvidence(conn, input);
   const champion = input.champion;
   if (champion) {
     try {
@@ -94,6 +98,7 @@ export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: Evi
             ...(holdout ? { holdout: holdout.global, confident: { batch: batch.confident, holdout: holdout.confident } } : {}),
           },
           triggers,
+          labelSource,
         };
       } finally {
         await session.release();
@@ -103,5 +108,19 @@ export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: Evi
       notes.push(`the champion's model could not score this batch (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); label consistency uses the reference's per-slice rates`);
     }
   }
-  return { labels: await referenceEvidence(conn, input.currentFiles, input.reference.file, label, slices), triggers };
+  return { labels: await referenceEvidence(conn, input.currentFiles, input.reference.file, label, slices), triggers, labelSource };
+}
+
+async function labelSourceEvidence(conn: DuckDBConnection, input: EvidenceInput): Promise<PoisoningEvidence['labelSource']> {
+  const ls = input.labelSource;
+  if (!ls) return { skipped: 'the label is not a comparison over a numeric source column' };
+  if ('skipped' in ls) return ls;
+  const read = async (file: string): Promise<SourceCount[]> =>
+    (await queryRows(conn, `SELECT "column", "value", "source", n FROM read_parquet(${sqlString(file)})`)).map((r) => ({
+      column: String(r.column),
+      value: String(r.value),
+      source: Number(r.source),
+      n: Number(r.n),
+    }));
+  return { column: ls.column, candidates: sourceSpikeCandidates(await read(ls.batch), await read(ls.reference), input.params.labelSource) };
 }

@@ -36,6 +36,12 @@ export interface SnapshotMeta {
   rowsWithoutTime?: number;
   /** Rows in the whole source, before the window. */
   sourceRows?: number;
+  /**
+   * For a label comparing a numeric source column with a number: that column's values counted
+   * in the whole window (both splits) and per value of the `slices` features (Parquet:
+   * `column` ('' for all rows), `value`, `source`, `n`), for `labelSourceSpikes`.
+   */
+  labelSource?: { column: string; slices: string[]; counts: ArtifactRef };
 }
 
 /** The meta of a snapshot ref, with the fields older snapshots lack left undefined. */

@@ -156,6 +156,12 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     expect(failure.message).toMatch(/labelConsistency \(global\): positive rate [\d.]+% where the champion's predictions expect [\d.]+%/);
   });
 
+  it('stops 10% of delayed flights relabelled on time by rewriting their delay to 0, which the label rate alone cannot tell from a calm week', async () => {
+    const failure = await mustQuarantine('flip-global-weak', { kind: 'flipGlobal', share: 0.1 });
+    expect(failure.message).toMatch(/labelSourceSpikes\(delay\): [\d,]+ rows of the batch \([\d,]+ rows\) have delay = 0 where its neighbouring values and the reference predict [\d,]+, ratio [\d.]+/);
+    expect(failure.message).not.toMatch(/labelConsistency \(global\)/);
+  });
+
   it('stops labels flipped inside one origin airport, naming the slice with observed vs expected, rows and p-value', async () => {
     const target = await busiestDelayedOrigin(DAYS, 1000);
     const failure = await mustQuarantine('flip-origin', { kind: 'flipOrigin', origin: target.origin, share: 1 });
