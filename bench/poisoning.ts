@@ -41,7 +41,7 @@ const TRIGGER_DISTANCE = 4321;
 const DICE = `(hash(date, origin, destination, delay, distance) % 10000) / 10000.0`;
 
 /** A second, independent die: which on-time value a plausible relabelling writes. */
-const DICE2 = `(hash(distance, date, delay) % 26)`;
+const DICE2 = `CAST(hash(distance, date, delay) % 26 AS BIGINT)`;
 
 type Kind = 'globalFlip' | 'sliceFlip' | 'globalFlipPlausible' | 'sliceFlipPlausible' | 'trigger' | 'duplicates';
 const STRENGTHS: Record<Kind, number[]> = {

@@ -54,7 +54,9 @@ export async function gatherPoisoningEvidence(conn: DuckDBConnection, input: Evi
     referenceRows: input.reference.profile.rows,
   };
   timings.triggers = Math.round(performance.now() - t0);
+  const t3 = performance.now();
   const labelSource = await labelSourceEvidence(conn, input);
+  timings.labelSource = Math.round(performance.now() - t3);
   const champion = input.champion;
   if (champion) {
     try {
