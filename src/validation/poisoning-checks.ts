@@ -246,7 +246,10 @@ function labelSourceSpikes(ctx: CheckContext, ev: PoisoningEvidence, findings: F
       .slice(0, 5)
       .map(({ s, significant: sig }) => ({ where: where(s), rows: s.rows, ratio: round6(s.ratio), excess: round6(s.excess), significant: sig }));
   summary.extremeSourceSpikes = [...top((s) => s.column === ''), ...top((s) => s.column !== '')];
-  const flagged = ls.candidates.filter((s, i) => significant[i] && s.ratio >= t.minRatio && s.excess >= floorOf(s));
+  const spiking = ls.candidates.filter((s, i) => significant[i] && s.ratio >= t.minRatio && s.excess >= floorOf(s));
+  // A value that spikes in the whole batch spikes in most slices too; name it once.
+  const global = new Set(spiking.filter((s) => s.column === '').map((s) => s.source));
+  const flagged = spiking.filter((s) => s.column === '' || !global.has(s.source));
   const threshold = `no value ×${t.minRatio} its expectation with excess >= ${pct(t.minExcess)} of the batch (${pct(t.minSliceExcess)} of a slice), p < ${params.poisoning.alpha} (Holm)`;
   const out = flagged.flatMap((s) => {
     const w = where(s);

@@ -139,7 +139,10 @@ describe('validation stops bad and tainted data (activities on real files)', () 
     const f = await failure(ingestAndValidate(await tainted('flippedLabels')));
     expect(f.type).toBe('DataValidationFailed');
     expect(f.message).toMatch(/labelRateShift\(label\): positive rate [\d.]+% vs [\d.]+% in the champion v1 training data, shift 0\.\d+ > 0\.15; were labels flipped/);
-    expect(f.details?.[0]).toMatchObject({ failed: [{ check: 'labelRateShift(label)', threshold: '<= 0.15' }] });
+    const failed = (f.details?.[0] as { failed: Array<{ check: string; threshold: string }> }).failed;
+    expect(failed).toEqual(expect.arrayContaining([{ check: 'labelRateShift(label)', observed: expect.any(Number), threshold: '<= 0.15' }]));
+    // The flip wrote delays of 0 and 60 minutes, which the label source counts show.
+    expect(failed.filter((c) => c.check === 'labelSourceSpikes(delay)')).toHaveLength(2);
   });
 
   it('5% of rows with extreme outliers', async () => {

@@ -95,7 +95,11 @@ describe('data validation in the pipeline (real dev server)', () => {
     const { failure, status } = await mustFail({ spec: spec(await writeFlights(path.join(dir, 'flipped.parquet'), 'flippedLabels')) });
     expect(failure.type).toBe('DataValidationFailed');
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toMatch(/^Data validation failed: 1 of \d+ checks failed, nothing was trained \(report: \/.*\):\n {2}- labelRateShift\(label\): positive rate [\d.]+% vs [\d.]+% in the champion v1 training data, shift 0\.\d+ > 0\.15/);
+    expect(failure.message).toMatch(/^Data validation failed: \d+ of \d+ checks failed, nothing was trained \(report: \/.*\):\n {2}- labelRateShift\(label\): positive rate [\d.]+% vs [\d.]+% in the champion v1 training data, shift 0\.\d+ > 0\.15/);
+    // The flip wrote delays of 0 and 60 minutes: each value is named once, for the whole batch.
+    expect(failure.message).toMatch(/labelSourceSpikes\(delay\): [\d,]+ rows of the batch \([\d,]+ rows\) have delay = 60 where/);
+    expect(failure.message).toMatch(/labelSourceSpikes\(delay\): [\d,]+ rows of the batch \([\d,]+ rows\) have delay = 0 where/);
+    expect(failure.message).not.toMatch(/rows of slice [^\n]* have delay = (0|60) where/);
     const validate = status.steps.find((s) => s.id === 'validate')!;
     expect(validate).toMatchObject({ state: 'failed', attempts: 1, error: { type: 'DataValidationFailed' } });
   });
