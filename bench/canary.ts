@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       });
     }, 50);
     const started = performance.now();
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     const ended = performance.now();
     await new Promise((r) => setTimeout(r, 200));
     clearInterval(poll);

@@ -69,7 +69,7 @@ const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>(PARSE_CANARY
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
 
-export async function canary(rawInput: CanaryInput): Promise<StepResult> {
+export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'>> {
   // Handlers first: a query, decision or abort that arrives while the input is still being
   // checked must find them (an update without a handler would be rejected outright).
   let live: CanaryState | undefined;
@@ -104,18 +104,18 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
   const report = () => {
     if (!input.origin) return;
     const summary = state.summary(workflowInfo().workflowId);
-    const progress = { stepId: input.origin.stepId, workflowId: workflowInfo().workflowId, stage: state.status().stage, weight: Number(summary.weight), steps: summary.steps as never, reasons: summary.reasons as string[] };
+    const progress = { stepId: input.origin.stepId, workflowId: workflowInfo().workflowId, stage: state.status().stage, weight: summary.weight, steps: summary.steps, reasons: summary.reasons };
     getExternalWorkflowHandle(input.origin.workflowId, input.origin.runId)
       .signal(canaryProgressSignal, progress)
       .catch((err: unknown) => log.warn('could not report canary progress to the pipeline', { error: String(err) }));
   };
-  const finish = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult> => {
+  const finish = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult<'canary'>> => {
     state.finish(verdict, reasons, Date.now());
     log.info('canary finished', { model, candidate, verdict, reasons });
     const report = await CancellationScope.nonCancellable(() => canaryWriteReport(state.report()));
-    return { artifacts: { canaryReport: report }, summary: { ...state.summary(workflowInfo().workflowId), report: report.uri }, attempt: 1 };
+    return { kind: 'canary', artifacts: { canaryReport: report }, summary: { ...state.summary(workflowInfo().workflowId), report: report.uri }, attempt: 1 };
   };
-  const rollBack = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult> => {
+  const rollBack = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult<'canary'>> => {
     state.setStage('rolling-back');
     log.warn('canary rolls back', { model, candidate, reasons });
     await CancellationScope.nonCancellable(() => rollbackTraffic({ model, champion: champion!, candidate, weight: 0 }));

@@ -15,6 +15,7 @@ import type { Activities } from '../../src/activities';
 import { resolvePipelineInput } from '../../src/pipeline/resolve-pipeline-input';
 import type { StepMeasurement, VersionWindow } from '../../src/canary/analysis';
 import { parseCanaryInput } from '../../src/canary/canary-input';
+import type { StepKindName } from '../../src/pipeline/step-kinds';
 import type { StepRequest, StepResult } from '../../src/pipeline/types';
 import { abortSignal, canaryStatusQuery, continuousTrainingStatusQuery, statusQuery } from '../../src/workflows/definitions';
 import { canary, continuousTraining, pipeline } from '../../src/workflows';
@@ -58,7 +59,11 @@ async function withWorker<T>(activities: Partial<Activities>, fn: (taskQueue: st
   return worker.runUntil(fn(taskQueue));
 }
 
-const ok = (summary: Record<string, unknown>): StepResult => ({ artifacts: {}, summary, attempt: 1 });
+/**
+ * A step result without `kind`, as results were recorded before outputs carried it (and typed as
+ * the kind's result only for the mock's signature): the workflow must take the kind from the spec.
+ */
+const ok = <K extends StepKindName>(summary: Record<string, unknown>) => ({ artifacts: {}, summary, attempt: 1 }) as unknown as StepResult<K>;
 
 /** A manual promotion after a blessed evaluation; `promote` records the request it gets. */
 function promotionRun(approvalTimeout: string) {
