@@ -211,6 +211,37 @@ describe('continuous training', () => {
   });
 });
 
+describe('message handlers', () => {
+  type Definitions = { name?: string | null; description?: string | null }[];
+  interface Metadata {
+    definition: { queryDefinitions?: Definitions; signalDefinitions?: Definitions; updateDefinitions?: Definitions };
+  }
+  /** Every handler the workflow declares (the SDK's own `__` queries left out), with its description, as the Temporal UI lists them. */
+  const handlers = async (handle: { query: <T>(name: string) => Promise<T> }) => {
+    const { definition } = await handle.query<Metadata>('__temporal_workflow_metadata');
+    const list = (defs: Definitions = []) => defs.filter((d) => !d.name?.startsWith('__')).map((d) => [d.name, Boolean(d.description?.trim())]);
+    return { queries: list(definition.queryDefinitions), signals: list(definition.signalDefinitions), updates: list(definition.updateDefinitions) };
+  };
+
+  it('lists every handler of the canary and of continuous training with a description', async () => {
+    const { activities } = canaryWorld();
+    const listed = await withWorker(
+      { ...activities, assessRetraining: async () => ({ retrain: false, reasons: ['nothing fired'], championVersion: 1 }) },
+      async (taskQueue) => {
+        const c = await client.workflow.start(canary, { taskQueue, workflowId: `canary-handlers-${queueNo}`, args: [{ model: 'm', candidate: 2, champion: 1, params: { steps: [10, 100], interval: '1 hour' } }] });
+        const ct = await client.workflow.start(continuousTraining, { taskQueue, workflowId: `ct-handlers-${queueNo}`, args: [{ model: 'm', pipeline: 'p', checkEvery: '1 hour' }] });
+        await waitFor(async () => (await c.query(canaryStatusQuery)).weight === 10);
+        await waitFor(async () => (await ct.query(continuousTrainingStatusQuery)).checksDone === 1);
+        const result = { canary: await handlers(c), continuousTraining: await handlers(ct) };
+        await Promise.all([c.terminate('test done'), ct.terminate('test done')]);
+        return result;
+      },
+    );
+    expect(listed.canary).toEqual({ queries: [['status', true]], signals: [['abort', true]], updates: [['approve', true], ['reject', true]] });
+    expect(listed.continuousTraining).toEqual({ queries: [['ctStatus', true]], signals: [['checkNow', true]], updates: [] });
+  });
+});
+
 async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
