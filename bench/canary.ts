@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     const status = (await handle.query(canaryStatusQuery)) as CanaryStatus;
     // Reset for the next run: the champion alone.
     await admin.setDeployment(MODEL, [{ version: champion, weight: 100 }]);
-    return { n, verdict: result.summary.canaryVerdict as string, reasons: result.summary.reasons as string[], status, wallMs: ended - started, toRollbackMs: firstTraffic !== undefined && rolledBack !== undefined ? rolledBack - firstTraffic : undefined };
+    return { n, verdict: String(result.summary.canaryVerdict), reasons: result.summary.reasons, status, wallMs: ended - started, toRollbackMs: firstTraffic !== undefined && rolledBack !== undefined ? rolledBack - firstTraffic : undefined };
   };
 
   try {

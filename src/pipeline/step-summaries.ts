@@ -2,7 +2,8 @@
  * The summary each step kind hands on, declared once per kind in {@link StepSummaries}: the
  * producing activity returns it (a renamed field fails to compile there) and consumers read it
  * through the typed look-ups of step-outputs.ts (a renamed field fails to compile there too).
- * Types only, so the workflow bundle may import it. Summaries are plain JSON, shown in the run's status.
+ * Types (and one compile-time check), so the workflow bundle may import it. Summaries are plain JSON,
+ * shown in the run's status.
  */
 import type { CanaryVerdict } from '../canary/canary-state';
 import type { TimeWindow } from '../data/source-path';
