@@ -116,14 +116,14 @@ async function main(): Promise<void> {
       });
     }, 50);
     const started = performance.now();
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     const ended = performance.now();
     await new Promise((r) => setTimeout(r, 200));
     clearInterval(poll);
     const status = (await handle.query(canaryStatusQuery)) as CanaryStatus;
     // Reset for the next run: the champion alone.
     await admin.setDeployment(MODEL, [{ version: champion, weight: 100 }]);
-    return { n, verdict: result.summary.canaryVerdict as string, reasons: result.summary.reasons as string[], status, wallMs: ended - started, toRollbackMs: firstTraffic !== undefined && rolledBack !== undefined ? rolledBack - firstTraffic : undefined };
+    return { n, verdict: String(result.summary.canaryVerdict), reasons: result.summary.reasons, status, wallMs: ended - started, toRollbackMs: firstTraffic !== undefined && rolledBack !== undefined ? rolledBack - firstTraffic : undefined };
   };
 
   try {

@@ -22,7 +22,7 @@ import { queryRows, sqlString, withDuckDb } from '../src/data/duckdb';
 import { resolveSourcePath } from '../src/data/source-path';
 import { isSlipwayError } from '../src/errors';
 import { ingestParamsSchema, validateParamsSchema, type IngestParams, type ValidateParams } from '../src/pipeline/step-params';
-import type { StepOutput, StepRequest } from '../src/pipeline/types';
+import type { StepOutputBody, StepRequest } from '../src/pipeline/types';
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 import type { PoisoningSummary } from '../src/validation/poisoning-checks';
@@ -96,14 +96,14 @@ async function main(): Promise<void> {
     const validateParams: ValidateParams = validateParamsSchema.parse(spec.steps.find((s: { id: string }) => s.id === 'validate').with ?? {});
     const ingest = (from: string, to: string, file = baseIngest.source.path) =>
       ingestSnapshot(deps, { ...baseIngest, source: { ...baseIngest.source, path: file }, window: { from, to } }, 'ingest');
-    const request = (model: string, id: string, ingested: StepOutput): StepRequest => ({
+    const request = (model: string, id: string, ingested: StepOutputBody<'ingest'>): StepRequest => ({
       ctx: { workflowId: id, runId: id, stepId: 'validate', pipeline: 'flight-delay', model, specDigest: 'bench' },
       params: {},
-      inputs: { ingest: ingested },
+      inputs: { ingest: { kind: 'ingest', ...ingested } },
     });
     const extremes: PoisoningSummary[] = [];
     /** Failed checks of a validation (empty: passed). */
-    const judge = async (model: string, id: string, ingested: StepOutput, clean = false): Promise<string[]> => {
+    const judge = async (model: string, id: string, ingested: StepOutputBody<'ingest'>, clean = false): Promise<string[]> => {
       try {
         const out = await validateSnapshots(deps, request(model, id, ingested), validateParams);
         if (clean) extremes.push(out.summary.poisoning as PoisoningSummary);

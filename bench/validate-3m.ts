@@ -21,7 +21,7 @@ import { queryRows, sqlString, withDuckDb } from '../src/data/duckdb';
 import { SOURCE_LIMIT_DEFAULTS } from '../src/data/data-roots';
 import { resolveSourcePath } from '../src/data/source-path';
 import { ingestParamsSchema, validateParamsSchema } from '../src/pipeline/step-params';
-import type { StepOutput, StepRequest } from '../src/pipeline/types';
+import type { StepOutputBody, StepRequest } from '../src/pipeline/types';
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 
@@ -57,10 +57,10 @@ async function main(): Promise<void> {
     const validateParams = validateParamsSchema.parse(spec.steps.find((s: { id: string }) => s.id === 'validate').with ?? {});
     // The flights source is a `package:` one, confined to its package: no data root needed.
     const deps = { store, registry, duckdbThreads: THREADS, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS } };
-    const request = (id: string, ingested: StepOutput): StepRequest => ({
+    const request = (id: string, ingested: StepOutputBody<'ingest'>): StepRequest => ({
       ctx: { workflowId: id, runId: id, stepId: 'validate', pipeline: 'flight-delay', model: 'flight-delay', specDigest: 'bench' },
       params: {},
-      inputs: { ingest: ingested },
+      inputs: { ingest: { kind: 'ingest', ...ingested } },
     });
 
     // Setup (untimed): a first run makes the champion whose training data is the drift reference.
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     const reference = await store.localPath(first.artifacts.train);
 
     const runs: Array<{ ingest: number; validate: number; floor: number }> = [];
-    let last: StepOutput | undefined;
+    let last: StepOutputBody<'validate'> | undefined;
     for (let i = 0; i < rounds; i++) {
       const floor = await bareDuckDbFloor(source, reference);
       let t = performance.now();

@@ -11,6 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../src/activities';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { createLogger } from '../src/logger';
+import type { StepKindName } from '../src/pipeline/step-kinds';
+import type { TrainSummary } from '../src/pipeline/step-summaries';
 import type { StepOutput, StepRequest, StepResult } from '../src/pipeline/types';
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { FileStepRecords } from '../src/step-records/file-step-records';
@@ -18,8 +20,8 @@ import type { StepRecords } from '../src/step-records/step-records';
 import { SOURCE_LIMIT_DEFAULTS } from '../src/data/data-roots';
 
 /** Runs a step activity in a mock activity context as the given attempt. */
-const runStep = (fn: (req: StepRequest) => Promise<StepResult>, req: StepRequest, attempt = 1): Promise<StepResult> =>
-  new MockActivityEnvironment({ attempt }).run(fn, req) as Promise<StepResult>;
+const runStep = <K extends StepKindName>(fn: (req: StepRequest) => Promise<StepResult<K>>, req: StepRequest, attempt = 1): Promise<StepResult<K>> =>
+  new MockActivityEnvironment({ attempt }).run(fn, req) as Promise<StepResult<K>>;
 
 /** Step records that lose every write, as if the worker died right after the work. */
 const forgetfulRecords: StepRecords = { get: async () => undefined, put: async () => undefined };
@@ -70,7 +72,7 @@ describe('step idempotency', () => {
     const model = await store.putBytes('not really onnx', { name: 'model', mediaType: 'application/onnx' });
     const inputs: Record<string, StepOutput> = {
       ingest: ingested,
-      train: { artifacts: { model }, summary: { trainer: 'builtin-logistic-regression', params: {} } },
+      train: { kind: 'train', artifacts: { model }, summary: { trainer: 'builtin-logistic-regression', params: {} } as TrainSummary },
     };
     const req: StepRequest = { ...ingestRequest, ctx: { ...ingestRequest.ctx, stepId: 'register' }, params: {}, inputs };
     const first = await runStep(register, req, 1);

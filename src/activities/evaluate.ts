@@ -15,7 +15,7 @@ import { renderReportHtml } from '../evaluation/report-html';
 import { selectCandidate } from '../evaluation/select-candidate';
 import { readSliceKeys, type SliceKeys } from '../evaluation/slices';
 import type { EvaluateParams } from '../pipeline/step-params';
-import type { ArtifactRef, StepOutput, StepRequest } from '../pipeline/types';
+import type { ArtifactRef, StepOutputBody, StepRequest } from '../pipeline/types';
 import type { ModelRegistry } from '../registry/model-registry';
 import { findAllArtifacts, findArtifact, type UpstreamArtifact } from './upstream';
 
@@ -24,7 +24,7 @@ export interface EvaluateDeps {
   registry: ModelRegistry;
 }
 
-export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, params: EvaluateParams, log: Logger): Promise<StepOutput> {
+export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, params: EvaluateParams, log: Logger): Promise<StepOutputBody<'evaluate'>> {
   const candidates = distinct(findAllArtifacts(req.inputs, 'model', params.candidates));
   const holdoutRef = findArtifact(req.inputs, 'holdout');
   const label = String(holdoutRef.meta?.label ?? 'label');

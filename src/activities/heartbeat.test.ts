@@ -4,6 +4,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { withDuckDb } from '../data/duckdb';
 import type { StepRequest } from '../pipeline/types';
+import type { IngestSummary, ValidateSummary } from '../pipeline/step-summaries';
 import type { RecordedStep } from '../step-records/step-records';
 import { defineStep } from './step-activity';
 
@@ -27,7 +28,7 @@ describe('long steps', () => {
     const env = new MockActivityEnvironment();
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
-    const step = defineStep(stepDeps(), 'ingest', () => ({}), async () => ({ artifacts: {}, summary: { rows: 1 } }), { heartbeat: true });
+    const step = defineStep(stepDeps(), 'ingest', () => ({}), async () => ({ artifacts: {}, summary: { rows: 1 } as unknown as IngestSummary }), { heartbeat: true });
     const result = await env.run(step, request) as Awaited<ReturnType<typeof step>>;
     expect(result.summary).toEqual({ rows: 1 });
     expect(beats[0]).toMatchObject({ step: 'ingest', kind: 'ingest' });
@@ -39,7 +40,7 @@ describe('long steps', () => {
     let release!: () => void;
     const step = defineStep(deps, 'validate', () => ({}), async () => {
       await new Promise<void>((resolve) => (release = resolve));
-      return { artifacts: {}, summary: {} };
+      return { artifacts: {}, summary: {} as ValidateSummary };
     }, { heartbeat: true });
     const running = env.run(step, request);
     setTimeout(() => env.cancel('CANCELLED'), 20);

@@ -17,7 +17,7 @@ import { confineSource, type DataRoots } from '../data/data-roots';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { DataSourceError } from '../errors';
 import type { IngestParams } from '../pipeline/step-params';
-import type { StepOutput } from '../pipeline/types';
+import type { StepOutputBody } from '../pipeline/types';
 import { typeFamily, type ColumnType } from '../validation/column-types';
 import type { ConversionFailure, SnapshotMeta } from '../validation/snapshot-meta';
 import { activitySignal } from './heartbeat';
@@ -43,7 +43,7 @@ interface Derived {
   column: string;
 }
 
-export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, stepId: string): Promise<StepOutput> {
+export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, stepId: string): Promise<StepOutputBody<'ingest'>> {
   const pattern = resolveSourcePath(params.source.path);
   const format = detectFormat(pattern, params.source.format);
   const window = effectiveWindow(params.window, params.source.replay);

@@ -3,9 +3,9 @@
  * artifact references of the steps it depends on. Run through `defineStep` like every kind, so
  * a benchmark built on it measures the engine's real per-step costs (step record, logging).
  */
-import type { StepOutput, StepRequest } from '../pipeline/types';
+import type { ArtifactRef, StepOutputBody, StepRequest } from '../pipeline/types';
 
-export function passReferences(req: StepRequest): StepOutput {
-  const artifacts = Object.assign({}, ...Object.values(req.inputs).map((o) => o.artifacts)) as StepOutput['artifacts'];
+export function passReferences(req: StepRequest): StepOutputBody<'noop'> {
+  const artifacts = Object.assign({}, ...Object.values(req.inputs).map((o) => o.artifacts)) as Record<string, ArtifactRef>;
   return { artifacts, summary: { noop: true, upstream: Object.keys(req.inputs).length } };
 }

@@ -9,9 +9,9 @@ import type { ModelRegistry } from '../registry/model-registry';
 import { RegistryError } from '../errors';
 import { isRegistryError } from '../registry/registry-error';
 import type { PromoteParams } from '../pipeline/step-params';
-import type { StepOutput, StepRequest } from '../pipeline/types';
+import { upstreamOf } from '../pipeline/step-outputs';
+import type { StepOutputBody, StepRequest } from '../pipeline/types';
 import { stepKey } from './step-activity';
-import { findSummary } from './upstream';
 import type { AccessControl } from '../auth/access-control';
 import type { TrustSettings } from '../auth/run-authority';
 import { promotionActor } from './promotion-authority';
@@ -25,25 +25,23 @@ export interface PromoteDeps {
   serving?: ServingAdmin;
 }
 
-export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params: PromoteParams, log?: Logger): Promise<StepOutput> {
-  const registered = findSummary(req.inputs, 'version');
-  // 'gates' is unique to an evaluate step's summary (register echoes 'blessed').
-  const evaluation = findSummary(req.inputs, 'gates');
+export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params: PromoteParams, log?: Logger): Promise<StepOutputBody<'promote'>> {
+  const registered = upstreamOf(req.inputs, 'register')?.summary;
+  const evaluation = upstreamOf(req.inputs, 'evaluate')?.summary;
   if (!registered || !evaluation) {
     throw new RegistryError('promote needs a register step and an evaluate step upstream (dependsOn)');
   }
-  const version = Number(registered.version);
-  const comparedWith = (evaluation.champion as { version: number } | null)?.version ?? null;
-  if (evaluation.blessed !== true) {
-    return { artifacts: {}, summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, reasons: evaluation.reasons ?? [] } };
+  const version = registered.version;
+  const comparedWith = evaluation.champion?.version ?? null;
+  if (!evaluation.blessed) {
+    return { artifacts: {}, summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, reasons: evaluation.reasons } };
   }
-  // 'canaryVerdict' marks a canary step's summary; a canary that did not pass blocks promotion.
-  const canary = findSummary(req.inputs, 'canaryVerdict');
+  // A canary upstream that did not pass blocks promotion.
+  const canary = upstreamOf(req.inputs, 'canary')?.summary;
   if (canary && canary.canaryVerdict !== 'passed' && canary.canaryVerdict !== 'skipped') {
-    const reasons = (canary.reasons as string[] | undefined) ?? [];
     return {
       artifacts: {},
-      summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, canary: canary.canaryVerdict, reasons: [`canary ${String(canary.canaryVerdict)}`, ...reasons] },
+      summary: { outcome: 'rejected', version, alias: params.alias, championVersion: comparedWith, canary: canary.canaryVerdict, reasons: [`canary ${String(canary.canaryVerdict)}`, ...canary.reasons] },
     };
   }
   if (params.mode === 'manual' && !req.approval) {

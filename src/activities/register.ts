@@ -4,50 +4,51 @@
  */
 import type { ModelRegistry } from '../registry/model-registry';
 import type { RegisterParams } from '../pipeline/step-params';
-import type { StepOutput, StepRequest } from '../pipeline/types';
+import { allUpstreamOf, upstreamOf, upstreamStep } from '../pipeline/step-outputs';
+import type { StepOutputBody, StepRequest } from '../pipeline/types';
 import { stepKey } from './step-activity';
-import { findArtifact, findSummary } from './upstream';
+import { findArtifact } from './upstream';
 
 export interface RegisterDeps {
   registry: ModelRegistry;
   codeVersion?: string;
 }
 
-export async function registerVersion(deps: RegisterDeps, req: StepRequest, params: RegisterParams): Promise<StepOutput> {
+export async function registerVersion(deps: RegisterDeps, req: StepRequest, params: RegisterParams): Promise<StepOutputBody<'register'>> {
   const model = findArtifact(req.inputs, 'model');
-  const ingest = findSummary(req.inputs, 'dataDigest') ?? {};
-  const evaluation = findSummary(req.inputs, 'gates') ?? {};
+  const ingest = upstreamOf(req.inputs, 'ingest')?.summary;
+  const evaluation = upstreamOf(req.inputs, 'evaluate')?.summary;
   // With several candidates, the lineage is the one the evaluate step carried forward.
-  const chosenStep = (evaluation.chosen as { step?: string } | undefined)?.step;
-  const training = (chosenStep ? req.inputs[chosenStep]?.summary : undefined) ?? findSummary(req.inputs, 'trainer') ?? {};
+  const chosenStep = evaluation?.chosen.step;
+  const training = (chosenStep ? upstreamStep(req.inputs, chosenStep, 'train') : undefined)?.summary ?? upstreamOf(req.inputs, 'train')?.summary;
   const reports = ['validation-report', 'evaluation-report', 'evaluation-page'].flatMap((name) => {
     const ref = Object.values(req.inputs).find((o) => o?.artifacts[name])?.artifacts[name];
     return ref ? [[name, ref.uri] as const] : [];
   });
   // A batch released from quarantine: who accepted it and why stays with every model trained on it.
-  const release = Object.values(req.inputs).find((o) => o?.summary?.release)?.summary?.release;
+  const release = allUpstreamOf(req.inputs, 'validate').find((v) => v.summary.release)?.summary.release;
   const version = await deps.registry.registerVersion({
     model: req.ctx.model,
     idempotencyKey: stepKey(req),
     artifact: model,
-    metrics: (evaluation.metrics as Record<string, number> | undefined) ?? {},
-    params: (training.params as Record<string, unknown> | undefined) ?? {},
+    metrics: evaluation?.metrics ?? {},
+    params: training?.params ?? {},
     lineage: {
-      dataDigest: String(ingest.dataDigest ?? ''),
+      dataDigest: ingest?.dataDigest ?? '',
       specDigest: req.ctx.specDigest,
       workflowId: req.ctx.workflowId,
       runId: req.ctx.runId,
       pipeline: req.ctx.pipeline,
-      trainer: String(training.trainer ?? 'unknown'),
-      trainerVersion: training.trainerVersion as string | undefined,
+      trainer: training?.trainer ?? 'unknown',
+      trainerVersion: training?.trainerVersion,
       trainStep: chosenStep,
-      trainerCommand: training.command,
-      seed: training.seed,
-      features: training.features,
-      candidates: evaluation.candidates,
+      trainerCommand: training?.command,
+      seed: training?.seed,
+      features: training?.features,
+      candidates: evaluation?.candidates,
       codeVersion: deps.codeVersion,
-      dataWindow: ingest.window,
-      blessed: evaluation.blessed ?? null,
+      dataWindow: ingest?.window,
+      blessed: evaluation?.blessed ?? null,
       ...Object.fromEntries(reports),
       ...(release ? { dataRelease: release } : {}),
       // Later runs validate against these: the training snapshot (drift reference) and the data schema.
@@ -61,6 +62,6 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
   });
   return {
     artifacts: { model },
-    summary: { model: version.model, version: version.version, blessed: evaluation.blessed ?? null },
+    summary: { model: version.model, version: version.version, blessed: evaluation?.blessed ?? null },
   };
 }

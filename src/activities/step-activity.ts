@@ -10,7 +10,9 @@ import type { StepCache } from '../cache/step-cache';
 import { StepCacheSession } from '../cache/step-cache-session';
 import type { CacheInputs } from '../cache/uncacheable';
 import type { PipelineMetrics, StepOutcome } from '../observability/pipeline-metrics';
-import type { StepOutput, StepRequest, StepResult } from '../pipeline/types';
+import type { StepKindName } from '../pipeline/step-kinds';
+import { withKind } from '../pipeline/step-outputs';
+import type { StepOutputBody, StepRequest, StepResult } from '../pipeline/types';
 import type { StepRecords } from '../step-records/step-records';
 import { toApplicationFailure } from './activity-boundary';
 import { heartbeating } from './heartbeat';
@@ -49,13 +51,17 @@ const HEARTBEAT_EVERY_MS = 10_000;
 /** The run-scoped key of a step: stable across retries of the same activity. */
 export const stepKey = (req: StepRequest): string => `${req.ctx.workflowId}/${req.ctx.runId}/${req.ctx.stepId}`;
 
-export function defineStep<P>(
+/**
+ * The activity of step kind `kind`. `run` returns the kind's summary type; the wrapper adds the
+ * `kind` to every answer, also to outputs recorded before outputs carried it (step records, cache).
+ */
+export function defineStep<K extends StepKindName, P>(
   deps: StepActivityDeps,
-  kind: string,
+  kind: K,
   parse: (params: Record<string, unknown>) => P,
-  run: (req: StepRequest, params: P, log: Logger) => Promise<StepOutput>,
+  run: (req: StepRequest, params: P, log: Logger) => Promise<StepOutputBody<K>>,
   options: StepOptions<P> = {},
-): (req: StepRequest) => Promise<StepResult> {
+): (req: StepRequest) => Promise<StepResult<K>> {
   return async (req) => {
     const attempt = Context.current().info.attempt;
     const log = deps.logger.child({ kind, step: req.ctx.stepId, workflowId: req.ctx.workflowId, attempt });
@@ -68,10 +74,10 @@ export function defineStep<P>(
     if (earlier) {
       log.info('step already finished in an earlier attempt; returning its output');
       record('resumed');
-      return { ...earlier, attempt };
+      return { ...withKind(earlier, kind), attempt };
     }
     // Hashing sources for the cache key can take as long as the work itself, so the heartbeat covers it too.
-    const attemptStep = async (): Promise<StepResult> => {
+    const attemptStep = async (): Promise<StepResult<K>> => {
       const params = parse(req.params);
       const cache =
         req.cache && deps.stepCache && deps.store
@@ -82,9 +88,9 @@ export function defineStep<P>(
       if (hit) {
         record('cached');
         log.info({ ms: Date.now() - started, key: hit.info.key, producedBy: hit.info.producedBy }, 'reused cached output');
-        return { ...hit.output, attempt, cache: hit.info };
+        return { ...withKind(hit.output, kind), attempt, cache: hit.info };
       }
-      const output = await run(cache ? cache.watch(req) : req, params, log);
+      const output = { kind, ...(await run(cache ? cache.watch(req) : req, params, log)) };
       const info = await cache?.record(output);
       const recorded = info ? { ...output, cache: info } : output;
       await deps.stepRecords.put(key, recorded);

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { TrainingError } from '../errors';
 import type { TrainParams } from '../pipeline/step-params';
-import type { StepOutput, StepRequest } from '../pipeline/types';
+import type { StepOutputBody, StepRequest } from '../pipeline/types';
 import { runTrainer } from '../training/run-trainer';
 import type { TrainerProgress } from '../training/trainer-contract';
 import { startHeartbeat } from './heartbeat';
@@ -28,7 +28,7 @@ export interface TrainDeps {
 /** Train params after a registered trainer's name was replaced by its registration (src/training/trainer-registry.ts). */
 export type ResolvedTrainParams = TrainParams & { passEnv?: readonly string[]; registered?: string };
 
-export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: ResolvedTrainParams, log: Logger): Promise<StepOutput> {
+export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: ResolvedTrainParams, log: Logger): Promise<StepOutputBody<'train'>> {
   const trainRef = findArtifact(req.inputs, 'train');
   const holdoutRef = findArtifact(req.inputs, 'holdout');
   const label = String(trainRef.meta?.label ?? 'label');

@@ -1,4 +1,4 @@
-/** Finding what a step needs among the outputs of the steps it depends on. */
+/** Finding upstream artifacts by logical name; summaries are found by kind (src/pipeline/step-outputs.ts). */
 import { InvalidPipelineInputError } from '../errors';
 import type { ArtifactRef, StepOutput } from '../pipeline/types';
 
@@ -24,14 +24,6 @@ export function findArtifact(inputs: Record<string, StepOutput>, name: string, f
   return ref;
 }
 
-/** The summary of the nearest upstream step of a given kind-specific shape. */
-export function findSummary(inputs: Record<string, StepOutput>, has: string): Record<string, unknown> | undefined {
-  return Object.values(inputs)
-    .map((o) => o?.summary)
-    .filter((s): s is Record<string, unknown> => s !== undefined && has in s)
-    .at(-1);
-}
-
 /** An upstream artifact with the id of the step that produced it. */
 export interface UpstreamArtifact {
   step: string;
@@ -55,12 +47,4 @@ export function findAllArtifacts(inputs: Record<string, StepOutput>, name: strin
     throw new InvalidPipelineInputError([`no upstream step produced a "${name}" artifact; add a step that does to this step's dependsOn`]);
   }
   return found;
-}
-
-/** Like {@link findSummary}, with the id of the step the summary belongs to. */
-export function findStepSummary(inputs: Record<string, StepOutput>, has: string): { step: string; summary: Record<string, unknown> } | undefined {
-  return Object.entries(inputs)
-    .filter(([, o]) => o?.summary !== undefined && has in o.summary)
-    .map(([step, o]) => ({ step, summary: o.summary }))
-    .at(-1);
 }

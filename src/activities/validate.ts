@@ -8,7 +8,8 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import { withDuckDb } from '../data/duckdb';
 import { DataValidationError, isSlipwayError } from '../errors';
 import type { ValidateParams } from '../pipeline/step-params';
-import type { ArtifactRef, StepOutput, StepRequest } from '../pipeline/types';
+import { upstreamOf } from '../pipeline/step-outputs';
+import type { ArtifactRef, StepOutputBody, StepRequest } from '../pipeline/types';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { CheckContext, CheckResult } from '../validation/check-result';
 import type { BatchQuarantine } from '../registry/quarantine';
@@ -28,7 +29,7 @@ import { sliceRateCharts } from '../validation/slice-rate-charts';
 import { countResults, failureDetails, failureMessage, reportSummary, topFindings, type ValidationReport } from '../validation/validation-report';
 import { acceptReleased } from '../validation/accept-release';
 import { activitySignal } from './heartbeat';
-import { findArtifact, findSummary } from './upstream';
+import { findArtifact } from './upstream';
 
 export interface ValidateDeps {
   store: ArtifactStore;
@@ -39,12 +40,12 @@ export interface ValidateDeps {
   quarantine?: BatchQuarantine;
 }
 
-export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, params: ValidateParams): Promise<StepOutput> {
+export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, params: ValidateParams): Promise<StepOutputBody<'validate'>> {
   const train = findArtifact(req.inputs, 'train');
   const holdout = findArtifact(req.inputs, 'holdout');
   const meta = { train: snapshotMeta(train), holdout: snapshotMeta(holdout) };
   const notes: string[] = [];
-  const dataDigest = String(findSummary(req.inputs, 'dataDigest')?.dataDigest ?? `${train.sha256}+${holdout.sha256}`);
+  const dataDigest = upstreamOf(req.inputs, 'ingest')?.summary.dataDigest ?? `${train.sha256}+${holdout.sha256}`;
   const decided = await deps.quarantine?.get(req.ctx.model, dataDigest);
   if (decided?.state === 'discarded') {
     throw new DataValidationError(

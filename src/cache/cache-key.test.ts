@@ -11,7 +11,7 @@ const ref = (name: string, digest: string, extra: Partial<ArtifactRef> = {}): Ar
   mediaType: 'application/octet-stream',
   ...extra,
 });
-const out = (...refs: ArtifactRef[]): StepOutput => ({ artifacts: Object.fromEntries(refs.map((r) => [r.name, r])), summary: {} });
+const out = (...refs: ArtifactRef[]): StepOutput => ({ kind: 'noop', artifacts: Object.fromEntries(refs.map((r) => [r.name, r])), summary: { noop: true, upstream: 0 } });
 
 const base: CacheKeyParts = {
   kind: 'train',

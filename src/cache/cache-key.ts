@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../artifacts/canonical-json';
-import type { StepOutput } from '../pipeline/types';
+import type { ArtifactRef } from '../pipeline/types';
 
 /** Bumped if the layout of the hashed material below changes, retiring every older key. */
 export const CACHE_KEY_SCHEMA = 1;
@@ -28,7 +28,7 @@ export interface CacheKeyParts {
  * step that has any, in the order the step sees them. Order is kept because a step that looks an
  * artifact up by role takes the nearest upstream one.
  */
-export function inputDigests(inputs: Record<string, StepOutput>, reads: readonly string[]): Array<Record<string, string>> {
+export function inputDigests(inputs: Record<string, { artifacts: Record<string, ArtifactRef> }>, reads: readonly string[]): Array<Record<string, string>> {
   const out: Array<Record<string, string>> = [];
   for (const output of Object.values(inputs)) {
     const picked: Record<string, string> = {};

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { findArtifact, findSummary } from '../activities/upstream';
+import { findArtifact } from '../activities/upstream';
+import { upstreamOf } from '../pipeline/step-outputs';
+import type { IngestSummary, ValidateSummary } from '../pipeline/step-summaries';
 import type { StepOutput } from '../pipeline/types';
 import { trackArtifactReads } from './read-tracking';
 
 const ref = (name: string) => ({ uri: `artifact://sha256/${'a'.repeat(64)}`, sha256: 'a'.repeat(64), bytes: 1, name, mediaType: 'x' });
 const inputs: Record<string, StepOutput> = {
-  ingest: { artifacts: { train: ref('train'), holdout: ref('holdout') }, summary: { dataDigest: 'd' } },
-  validate: { artifacts: { 'validation-report': ref('validation-report') }, summary: { checks: 3 } },
+  ingest: { kind: 'ingest', artifacts: { train: ref('train'), holdout: ref('holdout') }, summary: { dataDigest: 'd' } as IngestSummary },
+  validate: { kind: 'validate', artifacts: { 'validation-report': ref('validation-report') }, summary: { checks: 3 } as ValidateSummary },
 };
 
 describe('trackArtifactReads', () => {
@@ -37,7 +39,7 @@ describe('trackArtifactReads', () => {
 
   it('does not count summaries, or the probes JSON and Object.prototype make', () => {
     const t = trackArtifactReads(inputs);
-    findSummary(t.inputs, 'dataDigest');
+    expect(upstreamOf(t.inputs, 'ingest')?.summary.dataDigest).toBe('d');
     void t.inputs.ingest.artifacts.hasOwnProperty;
     void (t.inputs.ingest.artifacts as unknown as { toJSON?: unknown }).toJSON;
     expect(t.read().size).toBe(0);

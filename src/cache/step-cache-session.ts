@@ -8,7 +8,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import { canonicalJson } from '../artifacts/canonical-json';
 import { isArtifactIntegrityError } from '../errors';
 import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
-import type { StepCacheInfo, StepOutput, StepRequest } from '../pipeline/types';
+import type { RecordedStepOutput, StepCacheInfo, StepRequest } from '../pipeline/types';
 import { cacheKey, inputDigests } from './cache-key';
 import { trackArtifactReads, type TrackedInputs } from './read-tracking';
 import type { CacheEntry, StepCache } from './step-cache';
@@ -28,7 +28,8 @@ export interface CacheSessionOptions<P> {
 
 /** What {@link StepCacheSession.lookup} found: the recorded output, ready to return. */
 export interface CacheHit {
-  output: StepOutput;
+  /** As recorded: entries from before outputs carried their kind have none (the step wrapper adds it). */
+  output: RecordedStepOutput;
   info: StepCacheInfo;
 }
 
@@ -90,7 +91,7 @@ export class StepCacheSession<P> {
   }
 
   /** Caches the output of a step that ran, unless something it depended on is not in the key. */
-  async record(output: StepOutput): Promise<StepCacheInfo> {
+  async record(output: RecordedStepOutput): Promise<StepCacheInfo> {
     if (!this.key) return { outcome: 'uncacheable', reason: this.reason };
     const reads = STEP_KINDS[this.o.kind as StepKindName].reads as readonly string[];
     const undeclared = [...(this.tracked?.read() ?? [])].filter((name) => !reads.includes(name));

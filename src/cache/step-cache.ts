@@ -4,7 +4,7 @@
  * reuse it instead: an identical re-run, a resumed failed run, an unchanged candidate next to a
  * changed one.
  */
-import type { StepOutput } from '../pipeline/types';
+import type { RecordedStepOutput } from '../pipeline/types';
 
 /** One cached step output and where it came from. */
 export interface CacheEntry {
@@ -13,7 +13,7 @@ export interface CacheEntry {
   /** Step kind that produced it, for people reading the store. */
   kind: string;
   /** The output as the producing step returned it: artifact refs and summary. */
-  output: StepOutput;
+  output: RecordedStepOutput;
   /** The step run that produced it; `at` is an ISO timestamp. */
   producedBy: { workflowId: string; runId: string; stepId: string; at: string };
 }

@@ -4,27 +4,20 @@
  * Pure, for the workflow bundle.
  */
 import type { CanaryParams } from '../pipeline/step-params';
-import type { StepOutput, StepRequest } from '../pipeline/types';
+import { upstreamOf } from '../pipeline/step-outputs';
+import type { StepRequest } from '../pipeline/types';
 import type { CanaryInput } from './canary-state';
 
-const summaryWith = (inputs: Record<string, StepOutput>, key: string) =>
-  Object.values(inputs)
-    .map((o) => o?.summary)
-    .filter((s): s is Record<string, unknown> => s !== undefined && key in s)
-    .at(-1);
-
 export function planCanary(request: StepRequest): { input: CanaryInput } | { skip: string } {
-  const registered = summaryWith(request.inputs, 'version');
-  // 'gates' is unique to an evaluate step's summary.
-  const evaluation = summaryWith(request.inputs, 'gates');
+  const registered = upstreamOf(request.inputs, 'register')?.summary;
+  const evaluation = upstreamOf(request.inputs, 'evaluate')?.summary;
   if (!registered || !evaluation) return { skip: 'a canary step needs register and evaluate steps upstream (dependsOn)' };
   if (evaluation.blessed !== true) return { skip: 'the evaluation did not bless the candidate: nothing to canary' };
-  const champion = (evaluation.champion as { version?: number } | null)?.version ?? null;
   return {
     input: {
       model: request.ctx.model,
-      candidate: Number(registered.version),
-      champion,
+      candidate: registered.version,
+      champion: evaluation.champion?.version ?? null,
       params: request.params as CanaryParams,
       origin: { workflowId: request.ctx.workflowId, runId: request.ctx.runId, stepId: request.ctx.stepId },
     },

@@ -8,6 +8,10 @@ import type { CanaryParams } from '../pipeline/step-params';
 import type { Baseline, StepAnalysis, StepMeasurement } from './analysis';
 import type { ParsedCanaryInput } from './canary-input';
 import type { HoldPlan } from './sequential-hold';
+import type { CanarySummary } from '../pipeline/step-summaries';
+
+/** A canary's summary while it runs or when it ended (the report's URI is added when it is written). */
+export type CanaryRunSummary = Required<Omit<CanarySummary, 'report'>>;
 
 export type { CanaryInput, ParsedCanaryInput } from './canary-input';
 
@@ -145,8 +149,8 @@ export class CanaryState {
     return { ...this.status(), verdict: this.verdictValue, endedAt: this.endedAt };
   }
 
-  /** What the pipeline's promote step reads (`canaryVerdict` marks a canary summary upstream). */
-  summary(workflowId: string): Record<string, unknown> {
+  /** What the pipeline's promote step reads: the verdict, traffic steps and reasons. */
+  summary(workflowId: string): CanaryRunSummary {
     return {
       canaryVerdict: this.verdictValue,
       workflowId,

@@ -4,6 +4,8 @@
  */
 import type { TaskQueues } from '../topology/task-queues';
 import type { PipelineSpec } from './spec-schema';
+import type { StepKindName } from './step-kinds';
+import type { StepSummaries } from './step-summaries';
 
 /** A content-addressed file in the artifact store. */
 export interface ArtifactRef {
@@ -21,11 +23,29 @@ export interface ArtifactRef {
   meta?: Record<string, unknown>;
 }
 
-/** What a step hands to the steps that depend on it. */
-export interface StepOutput {
+/** What a step of kind `K` produces: artifacts by logical name and the kind's summary (step-summaries.ts). */
+export interface StepOutputBody<K extends StepKindName> {
   /** Artifacts by logical name. */
   artifacts: Record<string, ArtifactRef>;
   /** Small JSON summary shown in the run's status (row counts, metrics, verdicts). */
+  summary: StepSummaries[K];
+}
+
+/**
+ * What a step hands to the steps that depend on it: its kind with that kind's summary. Without
+ * a type argument, the union of every kind's output, narrowed by `kind` (or by the look-ups in
+ * step-outputs.ts).
+ */
+export type StepOutput<K extends StepKindName = StepKindName> = { [P in K]: StepOutputBody<P> & { kind: P } }[K];
+
+/**
+ * A step output as it was recorded: the workflow's history, step records and the content cache
+ * hold outputs from before outputs carried their `kind`. Read it through `withKind` (step-outputs.ts),
+ * which takes the kind from the step spec.
+ */
+export interface RecordedStepOutput {
+  kind?: StepKindName;
+  artifacts: Record<string, ArtifactRef>;
   summary: Record<string, unknown>;
 }
 
@@ -76,7 +96,7 @@ export interface StepRequest {
   ctx: StepContext;
   /** The step's parsed `with` parameters. */
   params: Record<string, unknown>;
-  /** Outputs of every step this one depends on, directly or transitively, by step id. */
+  /** Outputs of every step this one depends on, directly or transitively, by step id, in dependency order. */
   inputs: Record<string, StepOutput>;
   /** How to use the content cache; absent: not cached (opted out, a `never` kind, or a run from before caching). */
   cache?: CacheDirective;
@@ -106,7 +126,12 @@ export interface StepCacheInfo {
 }
 
 /** A step activity's answer: its output plus the attempt that produced it. */
-export interface StepResult extends StepOutput {
+export type StepResult<K extends StepKindName = StepKindName> = StepOutput<K> & StepRunFacts;
+
+/** A step activity's answer as recorded (see {@link RecordedStepOutput}). */
+export type RecordedStepResult = RecordedStepOutput & StepRunFacts;
+
+export interface StepRunFacts {
   attempt: number;
   cache?: StepCacheInfo;
 }

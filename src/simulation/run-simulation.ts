@@ -124,7 +124,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
     if (d.liveQuality) result.liveQuality = d.liveQuality;
     if (d.workflowId && d.outcome !== 'failed') {
       const child = (await o.client.workflow.getHandle(d.workflowId).result()) as PipelineResult;
-      const evaluation = Object.values(child.outputs).find((out) => out?.summary && 'blessed' in out.summary)?.summary as
+      const evaluation = child.steps.find((st) => st.kind === 'evaluate')?.summary as
         | { metrics?: { auc?: number }; champion?: { metrics?: { auc?: number } } | null; reasons?: string[]; comparison?: PairedComparison | null }
         | undefined;
       result.candidateAuc = evaluation?.metrics?.auc;

@@ -3,10 +3,10 @@
  * work but before Temporal heard of it) finds its earlier output here instead of doing
  * the work, and so never creates a second artifact or registry version.
  */
-import type { StepResult } from '../pipeline/types';
+import type { RecordedStepResult } from '../pipeline/types';
 
-/** A finished step's output, with what the content cache did for it. */
-export type RecordedStep = Omit<StepResult, 'attempt'>;
+/** A finished step's output, with what the content cache did for it (records from before outputs carried their kind have none). */
+export type RecordedStep = Omit<RecordedStepResult, 'attempt'>;
 
 export interface StepRecords {
   /** The output recorded under `key`, if the step finished before. */

@@ -88,7 +88,7 @@ export function topFindings(report: Pick<ValidationReport, 'findings'>) {
 }
 
 /** What the step's summary (and so the run's status) shows. */
-export function reportSummary(report: ValidationReport, uris: { json: string; html: string; htmlPath?: string }): Record<string, unknown> {
+export function reportSummary(report: ValidationReport, uris: { json: string; html: string; htmlPath?: string }) {
   const warnings = report.checks.filter((c) => c.status === 'warn');
   return {
     passed: report.passed,

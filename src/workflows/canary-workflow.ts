@@ -27,11 +27,12 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createCanaryActivities } from '../activities/canary';
-import { analyseStep, baselineFor, type StepAnalysis, type StepMeasurement } from '../canary/analysis';
-import { holdPlan, lookAtStep, nextWaitMs } from '../canary/sequential-hold';
-import { CanaryState, type CanaryInput, type CanaryStatus, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
+import type { StepMeasurement } from '../canary/analysis';
+import { holdPlan } from '../canary/sequential-hold';
+import type { CanaryInput, CanaryStatus, CanaryVerdict, ParsedCanaryInput } from '../canary/canary-state';
 import type { StepResult } from '../pipeline/types';
 import { ApprovalGate } from './approval-gate';
+import { CanaryRun, type CanaryAction } from './canary-run';
 import {
   abortSignal,
   abortSignalDescription,
@@ -69,13 +70,15 @@ const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>(PARSE_CANARY
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
 
-export async function canary(rawInput: CanaryInput): Promise<StepResult> {
+const NO_DECISION_PENDING = 'no canary decision is pending: decisions are asked for only when an analysis is inconclusive';
+
+export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'>> {
   // Handlers first: a query, decision or abort that arrives while the input is still being
   // checked must find them (an update without a handler would be rejected outright).
-  let live: CanaryState | undefined;
-  let gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
-  let abortRequest: AbortRequest | undefined;
-  setHandler(canaryStatusQuery, () => ({ ...(live?.status() ?? startingStatus(rawInput)), decision: gate.snapshot() }), { description: canaryStatusQueryDescription });
+  let run: CanaryRun | undefined;
+  let earlyAbort: { by: string; reason: string } | undefined;
+  let gate = new ApprovalGate(NO_DECISION_PENDING);
+  setHandler(canaryStatusQuery, () => ({ ...(run?.state.status() ?? startingStatus(rawInput)), decision: gate.snapshot() }), { description: canaryStatusQueryDescription });
   // A canary shifts the champion's traffic: deciding it needs the grant on the model's champion.
   const target = () => ({ model: String(rawInput?.model ?? ''), alias: 'champion' });
   setHandler(approveUpdate, decisionHandler(() => gate, 'approved', target), { validator: (req) => gate.validate(req), description: canaryApproveDescription });
@@ -91,116 +94,96 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult> {
       if (!verified) return;
       by = verified.principal;
     }
-    abortRequest ??= { by, reason: String(req?.reason ?? 'no reason given') };
+    const reason = String(req?.reason ?? 'no reason given');
+    if (run) run.abort(by, reason);
+    else earlyAbort ??= { by, reason };
   }, { description: abortSignalDescription });
 
   const { canarySetTraffic, canaryMeasure, canaryWriteReport, rollbackTraffic } = canaryActivities(await loadTaskQueues());
   const input = await parseInput(rawInput);
-  const state = new CanaryState(input, Date.now());
-  live = state;
+  const current = new CanaryRun(input, Date.now());
+  run = current;
+  if (earlyAbort) current.abort(earlyAbort.by, earlyAbort.reason);
+  const { state } = current;
 
   const { model, candidate, champion, params } = input;
   // The pipeline that started this canary shows its progress in its own status query.
   const report = () => {
     if (!input.origin) return;
     const summary = state.summary(workflowInfo().workflowId);
-    const progress = { stepId: input.origin.stepId, workflowId: workflowInfo().workflowId, stage: state.status().stage, weight: Number(summary.weight), steps: summary.steps as never, reasons: summary.reasons as string[] };
+    const progress = { stepId: input.origin.stepId, workflowId: workflowInfo().workflowId, stage: state.status().stage, weight: summary.weight, steps: summary.steps, reasons: summary.reasons };
     getExternalWorkflowHandle(input.origin.workflowId, input.origin.runId)
       .signal(canaryProgressSignal, progress)
       .catch((err: unknown) => log.warn('could not report canary progress to the pipeline', { error: String(err) }));
   };
-  const finish = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult> => {
+  const finish = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult<'canary'>> => {
     state.finish(verdict, reasons, Date.now());
     log.info('canary finished', { model, candidate, verdict, reasons });
     const report = await CancellationScope.nonCancellable(() => canaryWriteReport(state.report()));
-    return { artifacts: { canaryReport: report }, summary: { ...state.summary(workflowInfo().workflowId), report: report.uri }, attempt: 1 };
+    return { kind: 'canary', artifacts: { canaryReport: report }, summary: { ...state.summary(workflowInfo().workflowId), report: report.uri }, attempt: 1 };
   };
-  const rollBack = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult> => {
+  const rollBack = async (verdict: CanaryVerdict, reasons: string[]): Promise<StepResult<'canary'>> => {
     state.setStage('rolling-back');
     log.warn('canary rolls back', { model, candidate, reasons });
     await CancellationScope.nonCancellable(() => rollbackTraffic({ model, champion: champion!, candidate, weight: 0 }));
     state.rolledBack(0);
     return finish(verdict, reasons);
   };
+  const end = (action: Extract<CanaryAction, { type: 'roll-back' | 'finish' }>) =>
+    action.type === 'roll-back' ? rollBack(action.verdict, action.reasons) : finish(action.verdict, action.reasons);
 
-  if (champion === null) return finish('skipped', ['no champion to compare with: the first version is promoted without a canary']);
-
-  const holdMs = toMs(params.interval);
-  const decisionMs = toMs(params.decisionTimeout);
-  const aborted = () => abortRequest !== undefined;
-  const abortReasons = () => [`aborted by ${abortRequest!.by}: ${abortRequest!.reason}`];
-  try {
-    for (const [i, weight] of params.steps.entries()) {
-      if (aborted()) break;
-      state.setStage('shifting-traffic');
-      let applied;
-      try {
-        applied = await canarySetTraffic({ model, champion, candidate, weight });
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        return await rollBack('rolled-back', [`the model server did not take the canary at ${weight}%: ${failureMessage(err)}`]);
-      }
-      const stepStart = Date.now();
-      state.beginStep(weight, stepStart, holdMs, applied.serverStartedAt);
-      report();
-      const analysisInput = {
-        thresholds: params.analysis,
-        previousBaseline: state.baseline,
-        serverStartedAtStepStart: applied.serverStartedAt,
-        weight,
-        lastStep: i === params.steps.length - 1,
-      };
-      // Histories recorded before sequential holds have no `hold` and keep their single analysis.
-      const plan = params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined;
-      let analysis: StepAnalysis | undefined;
-      for (let look = 1; !analysis; look++) {
-        const waitMs = plan ? nextWaitMs(plan, Date.now() - stepStart) : holdMs;
-        log.info('canary step holds', { step: i + 1, weight, holdMs: waitMs, look });
-        if (await condition(aborted, waitMs)) break;
-
-        state.setStage('analysing');
-        const { measurement, error } = await measure(canaryMeasure, model, champion, candidate, stepStart, state.startedAtMs);
-        const looked = plan && measurement ? lookAtStep({ ...analysisInput, measurement }, plan, Date.now() - stepStart, look) : undefined;
-        const result: StepAnalysis = looked
-          ? looked.analysis
-          : measurement
-            ? analyseStep({ ...analysisInput, measurement })
-            : { verdict: 'inconclusive', checks: [], reasons: [`measurement: ${error}`] };
-        state.recordAnalysis(measurement, result, error, measurement ? baselineFor({ ...analysisInput, measurement }) : undefined);
-        if (looked) state.recordLook(looked.look, looked.elapsedMs, plan!);
-        // An unreachable server may be back at the next look; only the maximum duration ends the wait.
-        const retry = plan && !measurement && Date.now() - stepStart < plan.maxMs;
-        if ((looked && !looked.decided) || retry) {
-          state.setStage('holding');
-          continue;
-        }
-        analysis = result;
-      }
-      if (!analysis) break;
-      log.info('canary step analysed', { step: i + 1, weight, verdict: analysis.verdict, reasons: analysis.reasons });
-      report();
-
-      if (analysis.verdict === 'fail') return await rollBack('rolled-back', analysis.reasons);
-      if (analysis.verdict === 'inconclusive') {
-        gate = new ApprovalGate('no canary decision is pending: decisions are asked for only when an analysis is inconclusive');
-        gate.open(`step-${i + 1}`, Date.now(), decisionMs, params.onDecisionTimeout === 'continue' ? 'approve' : 'reject');
-        state.setStage('awaiting-decision');
-        report();
-        log.info('canary waits for a decision', { step: i + 1, reasons: analysis.reasons, timeoutMs: decisionMs });
-        const decided = await condition(() => !gate.pending || aborted(), decisionMs);
-        if (aborted()) break;
-        if (!decided) gate.timeOut(Date.now());
-        const d = gate.decision!;
-        state.recordDecision({ decision: d.decision, by: d.approver, reason: d.reason, at: d.at });
-        if (d.decision === 'rejected') return await rollBack('rolled-back', [...analysis.reasons, `rejected by ${d.approver}: ${d.reason}`]);
-      }
+  /** One traffic step: set the weight, hold and look until the step is decided (or aborted). */
+  const shift = async ({ step, weight }: Extract<CanaryAction, { type: 'shift' }>): Promise<CanaryAction> => {
+    let applied;
+    try {
+      applied = await canarySetTraffic({ model, champion: champion!, candidate, weight });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return current.trafficRefused(failureMessage(err));
     }
-    if (aborted()) return await rollBack('aborted', abortReasons());
-    return await finish('passed', []);
+    current.stepStarted(Date.now(), applied.serverStartedAt);
+    report();
+    // Histories recorded before sequential holds have no `hold` and keep their single analysis.
+    current.holdWith(params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined);
+    for (;;) {
+      const waitMs = current.waitMs(Date.now());
+      log.info('canary step holds', { step, weight, holdMs: waitMs, look: current.looks + 1 });
+      if (await condition(() => current.aborted, waitMs)) return current.abortedWhileWaiting();
+      state.setStage('analysing');
+      const analysis = current.looked(await measure(canaryMeasure, model, champion!, candidate, current.stepStartedAtMs, state.startedAtMs), Date.now());
+      if (!analysis) continue;
+      log.info('canary step analysed', { step, weight, verdict: analysis.verdict, reasons: analysis.reasons });
+      report();
+      return current.analysed(analysis);
+    }
+  };
+
+  /** An inconclusive step waits for approve or reject (or the timeout and its default); an abort ends the wait. */
+  const awaitDecision = async (ask: Extract<CanaryAction, { type: 'await-decision' }>): Promise<CanaryAction> => {
+    gate = new ApprovalGate(NO_DECISION_PENDING);
+    gate.open(ask.gateId, Date.now(), ask.timeoutMs, ask.onTimeout);
+    report();
+    log.info('canary waits for a decision', { step: ask.gateId, reasons: ask.reasons, timeoutMs: ask.timeoutMs });
+    const decided = await condition(() => !gate.pending || current.aborted, ask.timeoutMs);
+    if (current.aborted) return current.abortedWhileWaiting();
+    if (!decided) gate.timeOut(Date.now());
+    const d = gate.decision!;
+    return current.decided({ decision: d.decision, by: d.approver, reason: d.reason, at: d.at });
+  };
+
+  let action: CanaryAction = current.begin();
+  if (action.type === 'finish') return finish(action.verdict, action.reasons);
+  try {
+    for (;;) {
+      if (action.type === 'shift') action = await shift(action);
+      else if (action.type === 'await-decision') action = await awaitDecision(action);
+      else return await end(action);
+    }
   } catch (err) {
     if (isCancellation(err)) {
       // A cancelled pipeline must not leave a half-shifted split behind.
-      await rollBack('aborted', ['the canary was cancelled']);
+      const cancelled = current.cancelled();
+      await rollBack(cancelled.verdict, cancelled.reasons);
     }
     throw err;
   }

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import { DurationSyntaxError, toMs } from '../duration/duration';
 import { ERROR_CODES } from '../error-codes';
+import { summaryOf } from '../pipeline/step-outputs';
 import type { createActivities } from '../activities';
 import {
   checkNowSignal,
@@ -42,7 +43,7 @@ const KEEP_DECISIONS = 50;
 async function probeDrift(probe: NonNullable<RetrainAssessment['probe']>, workflowId: string): Promise<{ detected: boolean; line: string }> {
   try {
     const result = await executeChild(pipeline, { workflowId, args: [{ spec: probe.spec }] });
-    const drift = result.outputs[probe.validateStep]?.summary.drift as { detected?: boolean; share?: number; columns?: string[] } | undefined;
+    const drift = summaryOf(result.steps.find((s) => s.id === probe.validateStep), 'validate')?.drift;
     if (!drift) return { detected: false, line: 'drift probe: validation reported no drift section' };
     const share = typeof drift.share === 'number' ? drift.share.toFixed(2) : '?';
     return drift.detected

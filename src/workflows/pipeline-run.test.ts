@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipelineSpec } from '../pipeline/parse-spec';
-import type { StepResult } from '../pipeline/types';
+import type { RecordedStepResult } from '../pipeline/types';
 import { PipelineRun } from './pipeline-run';
 
 const rawSpec = {
@@ -39,7 +39,8 @@ describe('PipelineRun cache directives', () => {
 });
 
 describe('PipelineRun with cached steps', () => {
-  const hit: StepResult = {
+  // Recorded without a kind, as results were before outputs carried it: the run takes it from the spec.
+  const hit: RecordedStepResult = {
     artifacts: { train: { uri: 'artifact://sha256/' + 'a'.repeat(64), sha256: 'a'.repeat(64), bytes: 1, name: 'train', mediaType: 'x' } },
     summary: { trainRows: 10 },
     attempt: 1,
@@ -54,8 +55,8 @@ describe('PipelineRun with cached steps', () => {
     const status = run.status().steps.find((s) => s.id === 'ingest');
     expect(status).toMatchObject({ state: 'cached', attempts: 1, durationMs: 5, cache: hit.cache, summary: { trainRows: 10 } });
     expect(run.readySteps().map((s) => s.id)).toEqual(['train', 'train-nocache']);
-    // Downstream steps get the output, not the cache bookkeeping.
-    expect(run.request(run.readySteps()[0]).inputs.ingest).toEqual({ artifacts: hit.artifacts, summary: hit.summary });
+    // Downstream steps get the output with the kind its spec names, not the cache bookkeeping.
+    expect(run.request(run.readySteps()[0]).inputs.ingest).toEqual({ kind: 'ingest', artifacts: hit.artifacts, summary: hit.summary });
   });
 
   it('reports a step that ran as succeeded, with the key it was stored under', () => {
@@ -74,5 +75,37 @@ describe('PipelineRun with cached steps', () => {
     }
     expect(run.readySteps()).toEqual([]);
     expect(run.finish()).toMatchObject({ stage: 'completed', outcome: 'completed' });
+  });
+});
+
+describe('PipelineRun outcome', () => {
+  const spec = {
+    name: 'p',
+    model: 'm',
+    steps: [
+      { id: 'ship', kind: 'promote' },
+      { id: 'after', kind: 'noop', dependsOn: ['ship'] },
+    ],
+  };
+  // Both recorded without a kind, as results were before outputs carried it.
+  const finish = (ship: Record<string, unknown>, after: Record<string, unknown>) => {
+    const run = new PipelineRun('wf', 'run');
+    run.begin({ spec: parsePipelineSpec(spec), specDigest: 'd', source: 'inline' });
+    run.started('ship', 0);
+    run.succeeded('ship', { artifacts: {}, summary: ship, attempt: 1 }, 1);
+    run.started('after', 1);
+    run.succeeded('after', { artifacts: {}, summary: after, attempt: 1 }, 2);
+    return run.finish();
+  };
+  const rejected = { outcome: 'rejected', version: 2, alias: 'champion', reasons: ['not blessed'] };
+
+  it('takes the verdict of the promote step, whose kind comes from the spec', () => {
+    const result = finish(rejected, { noop: true, upstream: 1 });
+    expect(result.outcome).toBe('rejected');
+    expect([result.outputs.ship.kind, result.outputs.after.kind]).toEqual(['promote', 'noop']);
+  });
+
+  it('does not take an `outcome` field in a later step of another kind for the verdict', () => {
+    expect(finish(rejected, { outcome: 'promoted' }).outcome).toBe('rejected');
   });
 });

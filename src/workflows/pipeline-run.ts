@@ -6,7 +6,8 @@
 import { ancestors } from '../pipeline/dag';
 import type { PipelineSpec, StepSpec } from '../pipeline/spec-schema';
 import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
-import type { CacheDirective, ResolvedPipeline, StepOutput, StepRequest, StepResult } from '../pipeline/types';
+import { withKind } from '../pipeline/step-outputs';
+import type { CacheDirective, RecordedStepResult, ResolvedPipeline, StepOutput, StepRequest } from '../pipeline/types';
 import type { PipelineOutcome, PipelineResult, PipelineStage, PipelineStatus, StepState, StepStatus } from './pipeline-status';
 
 /** States after which a step's output is available to the steps that depend on it. */
@@ -91,8 +92,13 @@ export class PipelineRun {
     this.update(stepId, { state: 'running', startedAt: new Date(now).toISOString() });
   }
 
-  succeeded(stepId: string, result: StepResult, now: number): void {
-    const { attempt, cache, ...output } = result;
+  /**
+   * Records a step's output under the kind its spec names: results recorded before outputs
+   * carried their kind (and the canary child's) get it here, so every later request has it.
+   */
+  succeeded(stepId: string, result: RecordedStepResult, now: number): void {
+    const { attempt, cache, ...recorded } = result;
+    const output = withKind(recorded, this.kindOf(stepId));
     this.outputs[stepId] = output;
     this.update(stepId, {
       state: cache?.outcome === 'hit' ? 'cached' : 'succeeded',
@@ -119,12 +125,10 @@ export class PipelineRun {
     return { ...this.status(), outcome: this.outcome(), outputs: { ...this.outputs } };
   }
 
-  /** The last promote-like step's verdict wins; a pipeline without one simply completes. */
+  /** The last promote step's verdict wins; a pipeline without one simply completes. */
   outcome(): PipelineOutcome {
     if (this.failed) return 'failed';
-    const verdicts = Object.values(this.outputs)
-      .map((o) => o.summary.outcome)
-      .filter((o): o is PipelineOutcome => o === 'promoted' || o === 'rejected');
+    const verdicts = Object.values(this.outputs).flatMap((o) => (o.kind === 'promote' ? [o.summary.outcome] : []));
     return verdicts.at(-1) ?? 'completed';
   }
 
@@ -148,6 +152,12 @@ export class PipelineRun {
     const kindDefault = STEP_KINDS[step.kind as StepKindName].cache;
     if (kindDefault === 'never' || !(step.cache ?? kindDefault === 'on')) return undefined;
     return { mode: this.rerun.has(step.id) || this.rerun.has('*') ? 'rerun' : 'use' };
+  }
+
+  private kindOf(stepId: string): StepKindName {
+    const step = this.pipelineSpec.steps.find((s) => s.id === stepId);
+    if (!step) throw new Error(`PipelineRun: no step "${stepId}" in the spec`);
+    return step.kind as StepKindName;
   }
 
   private ended(stepId: string, now: number): Partial<StepStatus> {

@@ -1,5 +1,5 @@
 /** Shapes returned by the `status` query and by the pipeline workflow. Types only. */
-import type { StepCacheInfo, StepOutput } from '../pipeline/types';
+import type { RecordedStepOutput, StepCacheInfo } from '../pipeline/types';
 import type { ApprovalState } from './approval-gate';
 
 /** `cached`: finished by reusing the output of an earlier run with the same content key. */
@@ -41,6 +41,10 @@ export interface PipelineStatus {
 
 export interface PipelineResult extends PipelineStatus {
   outcome: PipelineOutcome;
-  /** Outputs of every step, by step id: artifact references and summaries. */
-  outputs: Record<string, StepOutput>;
+  /**
+   * Outputs of every step, by step id: kind, artifact references and summary. Results of runs
+   * from before outputs carried their kind have none; typed reads go through `steps` and `summaryOf`
+   * (src/pipeline/step-outputs.ts), whose kinds come from the spec.
+   */
+  outputs: Record<string, RecordedStepOutput>;
 }

@@ -19,7 +19,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { StepSpec } from '../pipeline/spec-schema';
 import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
-import type { StepRequest, StepResult } from '../pipeline/types';
+import { allUpstreamOf } from '../pipeline/step-outputs';
+import type { RecordedStepResult, StepRequest, StepResult } from '../pipeline/types';
 import { planCanary } from '../canary/canary-plan';
 import { ApprovalGate } from './approval-gate';
 import { canary, canaryWorkflowId } from './canary-workflow';
@@ -44,7 +45,8 @@ import { loadTaskQueues, onQueue } from './task-queues';
 import type { TaskQueues } from '../topology/task-queues';
 
 type Activities = ReturnType<typeof createActivities>;
-type StepActivity = (req: StepRequest) => Promise<StepResult>;
+/** As recorded in the history: results from before outputs carried their kind have none (PipelineRun fills it in). */
+type StepActivity = (req: StepRequest) => Promise<RecordedStepResult>;
 
 const { resolvePipeline } = proxyActivities<Activities>(RESOLVE_OPTIONS);
 
@@ -122,7 +124,7 @@ function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> 
       ended();
     };
     const execute = (step: StepSpec, request: StepRequest): void => {
-      let pending: Promise<StepResult>;
+      let pending: Promise<RecordedStepResult>;
       try {
         pending = runStep(step, request, ctx.queues, ctx.stage);
       } catch (err) {
@@ -162,7 +164,7 @@ function runSteps(ctx: StepsContext): Promise<{ failure?: { error: unknown } }> 
  */
 function awaitApproval(gate: ApprovalGate, stage: StageReporter, step: StepSpec, request: StepRequest): Promise<StepRequest> | undefined {
   if (step.kind !== 'promote' || step.with.mode !== 'manual') return undefined;
-  const blessed = Object.values(request.inputs).some((o) => o?.summary && 'gates' in o.summary && o.summary.blessed === true);
+  const blessed = allUpstreamOf(request.inputs, 'evaluate').some((e) => e.summary.blessed === true);
   if (!blessed) return undefined;
   const timeoutMs = toMs(String(step.with.approvalTimeout ?? '24 hours'));
   gate.open(step.id, Date.now(), timeoutMs, step.with.onTimeout === 'approve' ? 'approve' : 'reject', String(step.with.alias ?? 'champion'));
@@ -175,7 +177,7 @@ function awaitApproval(gate: ApprovalGate, stage: StageReporter, step: StepSpec,
   });
 }
 
-function runStep(step: StepSpec, request: StepRequest, queues: TaskQueues | undefined, stage: StageReporter): Promise<StepResult> {
+function runStep(step: StepSpec, request: StepRequest, queues: TaskQueues | undefined, stage: StageReporter): Promise<RecordedStepResult> {
   const kind = STEP_KINDS[step.kind as StepKindName];
   if ('runsAs' in kind && kind.runsAs === 'workflow') return runCanary(request, stage);
   const options = onQueue({
@@ -192,9 +194,12 @@ function runStep(step: StepSpec, request: StepRequest, queues: TaskQueues | unde
  * The canary step runs as the `canary-<model>` child workflow: its id serialises canaries of
  * one model, and it has its own status query, approve/reject updates and abort signal.
  */
-async function runCanary(request: StepRequest, stage: StageReporter): Promise<StepResult> {
+async function runCanary(request: StepRequest, stage: StageReporter): Promise<RecordedStepResult> {
   const plan = planCanary(request);
-  if ('skip' in plan) return { artifacts: {}, summary: { canaryVerdict: 'skipped', reasons: [plan.skip] }, attempt: 1 };
+  if ('skip' in plan) {
+    const skipped: StepResult<'canary'> = { kind: 'canary', artifacts: {}, summary: { canaryVerdict: 'skipped', reasons: [plan.skip] }, attempt: 1 };
+    return skipped;
+  }
   const workflowId = canaryWorkflowId(request.ctx.model);
   stage.lifecycle('canary');
   try {

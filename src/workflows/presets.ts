@@ -1,6 +1,7 @@
 /** Named timeout and retry presets; call sites pick one instead of repeating literals. */
 import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import { toMs } from '../duration/duration';
+import { ERROR_CODES } from '../error-codes';
 import type { RetrySpec } from '../pipeline/spec-schema';
 
 export const DEFAULT_STEP_RETRY = {
@@ -77,3 +78,14 @@ export const REPORT_OPTIONS = {
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, initialInterval: '1s' },
 } as const satisfies ActivityOptions;
+
+/**
+ * Verifying who sent a decision (approve, reject, abort) checks a signed token locally: a refusal
+ * is final (`UnverifiableIdentity` is the name of src/auth/run-authority.ts's error); only a store
+ * hiccup is worth a second try.
+ */
+export const VERIFY_DECISION_OPTIONS = {
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 2, initialInterval: '200ms', nonRetryableErrorTypes: [ERROR_CODES.PermissionDenied, 'UnverifiableIdentity'] },
+  summary: 'verify decision',
+} as const satisfies LocalActivityOptions;

@@ -10,15 +10,11 @@ import type { createDecisionActivities } from '../activities/verify-decision';
 import type { VerifiedDecision } from '../activities/verify-decision';
 import type { DecisionVerb } from '../auth/signed-claims';
 import type { ApprovalGate, ApprovalRequest, ApprovalState } from './approval-gate';
+import { VERIFY_DECISION_OPTIONS } from './presets';
 
 export const VERIFIED_DECISIONS_PATCH = 'slipway-verified-decisions';
 
-const { verifyDecision } = proxyLocalActivities<ReturnType<typeof createDecisionActivities>>({
-  startToCloseTimeout: '10s',
-  // A refusal is final; only a store hiccup is worth a second try.
-  retry: { maximumAttempts: 2, initialInterval: '200ms', nonRetryableErrorTypes: ['PermissionDenied', 'UnverifiableIdentity'] },
-  summary: 'verify decision',
-});
+const { verifyDecision } = proxyLocalActivities<ReturnType<typeof createDecisionActivities>>(VERIFY_DECISION_OPTIONS);
 
 /** What a decision acts on, for the grant check. */
 export interface DecisionTarget {

@@ -15,6 +15,7 @@ import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
 import { FileStepCache } from '../../src/cache/file-step-cache';
 import { createLogger } from '../../src/logger';
 import type { StepOutput, StepRequest, StepResult } from '../../src/pipeline/types';
+import type { IngestSummary, TrainSummary, ValidateSummary } from '../../src/pipeline/step-summaries';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import { FileStepRecords } from '../../src/step-records/file-step-records';
 import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
@@ -48,7 +49,7 @@ describe('step cache in the activity wrapper', () => {
         body?.(req);
         const train = findArtifact(req.inputs, 'train');
         const model = await store.putBytes(`model of ${train.sha256}, ${params.epochs} epochs`, { name: 'model', mediaType: 'application/onnx' });
-        return { artifacts: { model }, summary: { epochs: params.epochs } };
+        return { artifacts: { model }, summary: { epochs: params.epochs } as unknown as TrainSummary };
       },
       options,
     );
@@ -69,8 +70,8 @@ describe('step cache in the activity wrapper', () => {
     const holdout = await store.putBytes('holdout rows', { name: 'holdout', mediaType: 'application/vnd.apache.parquet' });
     const report = await store.putBytes('{"passed":true}', { name: 'validation-report', mediaType: 'application/json' });
     upstream = {
-      ingest: { artifacts: { train, holdout }, summary: {} },
-      validate: { artifacts: { 'validation-report': report }, summary: {} },
+      ingest: { kind: 'ingest', artifacts: { train, holdout }, summary: {} as IngestSummary },
+      validate: { kind: 'validate', artifacts: { 'validation-report': report }, summary: {} as ValidateSummary },
     };
   });
   afterEach(async () => {
@@ -84,6 +85,7 @@ describe('step cache in the activity wrapper', () => {
     const second = await run(step, request());
     expect(executions).toBe(1);
     expect(second).toEqual({
+      kind: 'train',
       artifacts: first.artifacts,
       summary: first.summary,
       attempt: 1,
@@ -103,7 +105,7 @@ describe('step cache in the activity wrapper', () => {
     upstream = { 'load-flights': upstream.ingest, 'check-data': upstream.validate };
     expect((await run(step, request())).cache?.outcome).toBe('hit');
     const other = await store.putBytes('other train rows', { name: 'train', mediaType: 'application/vnd.apache.parquet' });
-    upstream = { ingest: { summary: {}, artifacts: { ...upstream['load-flights'].artifacts, train: other } } };
+    upstream = { ingest: { kind: 'ingest', summary: {} as IngestSummary, artifacts: { ...upstream['load-flights'].artifacts, train: other } } };
     expect((await run(step, request())).cache?.outcome).toBe('miss');
     expect(executions).toBe(3);
   });

@@ -93,7 +93,7 @@ describe('sequential canary hold', () => {
   it('at low traffic holds each step until it has its minimum sample, then passes, without asking anyone', async () => {
     // 60 requests/s: 6/s at 10%, so the first step needs about 4 s for 20 canary requests.
     const handle = await start('low', { rate: 60, canaryErrorRate: 0 }, params({ maxDuration: '20s' }));
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     expect(result.summary).toMatchObject({ canaryVerdict: 'passed', steps: [{ weight: 10, verdict: 'pass', decision: null }, { weight: 50, verdict: 'pass', decision: null }, { weight: 100, verdict: 'pass', decision: null }] });
     const first = reports.get('low')!.steps[0];
     expect(first.hold!.looks).toBeGreaterThanOrEqual(3);
@@ -113,7 +113,7 @@ describe('sequential canary hold', () => {
     }
     expect(status?.steps[0].analysis?.reasons[0]).toMatch(/^samples: only \d+ canary requests in this step, 20 needed/);
     await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'test', reason: 'not enough traffic' }] });
-    expect(((await handle.result()) as StepResult).summary.canaryVerdict).toBe('rolled-back');
+    expect(((await handle.result()) as StepResult<'canary'>).summary.canaryVerdict).toBe('rolled-back');
   }, 60_000);
 
   it('without traffic is inconclusive only at the maximum duration, and says so', async () => {
@@ -129,12 +129,12 @@ describe('sequential canary hold', () => {
     expect(step.hold).toMatchObject({ looks: 4, maxMs: 4000, intervalMs: 1000 });
     expect(step.analysis!.reasons[0]).toBe('maximum duration of the step reached (4.0 s, 4 looks) without a decision');
     await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'test', reason: 'no traffic' }] });
-    expect(((await handle.result()) as StepResult).summary.canaryVerdict).toBe('rolled-back');
+    expect(((await handle.result()) as StepResult<'canary'>).summary.canaryVerdict).toBe('rolled-back');
   }, 60_000);
 
   it('rolls a failing canary back at the first look that shows harm, with the always-valid evidence', async () => {
     const handle = await start('errors', { rate: 400, canaryErrorRate: 0.5 }, params({ maxDuration: '20s' }));
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     expect(result.summary.canaryVerdict).toBe('rolled-back');
     expect(weightsSet.get('errors')).toEqual([10, 0]);
     const step = reports.get('errors')!.steps[0];

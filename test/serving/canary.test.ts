@@ -61,7 +61,7 @@ async function waitForStage(handle: Awaited<ReturnType<typeof startCanary>>, sta
   }
 }
 
-async function readReport(result: StepResult): Promise<CanaryReport> {
+async function readReport(result: StepResult<'canary'>): Promise<CanaryReport> {
   return JSON.parse(await readFile(await cw.world.store.localPath(result.artifacts.canaryReport), 'utf8')) as CanaryReport;
 }
 
@@ -70,7 +70,7 @@ describe('canary workflow', () => {
     const { champion, candidate } = await setUp('good', { distance: 2.1 });
     const traffic = startTraffic(cw.base, 'good');
     const handle = await startCanary({ model: 'good', champion, candidate, params: FAST });
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     const replay = await traffic.stop();
 
     expect(result.summary.reasons).toEqual([]);
@@ -98,7 +98,7 @@ describe('canary workflow', () => {
     // 12 requests/s: 2.4/s reach the canary at 20%, so its 20 requests take about 8 s, several 2-s intervals.
     const traffic = startTraffic(cw.base, 'trickle', 12);
     const handle = await startCanary({ model: 'trickle', champion, candidate, params: { ...FAST, interval: '2s', hold: { maxDuration: '40s' } } });
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     await traffic.stop();
     expect(result.summary.reasons).toEqual([]);
     expect(result.summary).toMatchObject({ canaryVerdict: 'passed' });
@@ -120,7 +120,7 @@ describe('canary workflow', () => {
     const { champion, candidate } = await setUp('bad', { bias: 1.5 });
     const traffic = startTraffic(cw.base, 'bad');
     const handle = await startCanary({ model: 'bad', champion, candidate, params: FAST });
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     await traffic.stop();
 
     expect(result.summary.canaryVerdict).toBe('rolled-back');
@@ -146,7 +146,7 @@ describe('canary workflow', () => {
       expect(waiting.decision).toMatchObject({ state: 'pending', onTimeout: 'reject' });
       await handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', reason: `checked offline metrics at ${weight}%`, token: signedBy('alice', handle.workflowId, 'approve') }] });
     }
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     expect(result.summary.canaryVerdict).toBe('passed');
     expect(result.summary.steps).toEqual([
       { weight: 50, verdict: 'inconclusive', decision: 'approved' },
@@ -165,7 +165,7 @@ describe('canary workflow', () => {
       cause: { message: expect.stringMatching(/reason: give a reason/) },
     });
     await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'bob', reason: 'no traffic to judge it on', token: signedBy('bob', handle.workflowId, 'reject') }] });
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     expect(result.summary.canaryVerdict).toBe('rolled-back');
     expect((result.summary.reasons as string[]).at(-1)).toBe('rejected by bob: no traffic to judge it on');
     expect(await weights('rejected')).toEqual({ [champion]: 100, [candidate]: 0 });
@@ -185,7 +185,7 @@ describe('canary workflow', () => {
     expect(analysis.verdict).toBe('inconclusive');
     expect(analysis.checks.find((c) => c.name === 'serverContinuity')!.verdict).toBe('inconclusive');
     await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'carol', reason: 'server crashed during the step', token: signedBy('carol', handle.workflowId, 'reject') }] });
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     await traffic.stop();
     expect(result.summary.canaryVerdict).toBe('rolled-back');
     expect(await weights('crash')).toEqual({ [champion]: 100, [candidate]: 0 });
@@ -199,7 +199,7 @@ describe('canary workflow', () => {
     await chmod(file, 0o644);
     await writeFile(file, bytes);
     const handle = await startCanary({ model: 'tampered', champion, candidate, params: FAST });
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     expect(result.summary.canaryVerdict).toBe('rolled-back');
     expect((result.summary.reasons as string[])[0]).toMatch(/did not take the canary at 20%.*sha256/);
     expect(await weights('tampered')).toEqual({ [champion]: 100 });
@@ -211,7 +211,7 @@ describe('canary workflow', () => {
     await waitForStage(handle, 'holding');
     await expect(startCanary({ model: 'aborted', champion, candidate, params: FAST })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     await handle.signal(abortSignal, { by: 'dave', reason: 'pager went off', token: signedBy('dave', handle.workflowId, 'abort') });
-    const result = (await handle.result()) as StepResult;
+    const result = (await handle.result()) as StepResult<'canary'>;
     expect(result.summary).toMatchObject({ canaryVerdict: 'aborted', reasons: ['aborted by dave: pager went off'] });
     expect(await weights('aborted')).toEqual({ [champion]: 100, [candidate]: 0 });
   }, 120_000);

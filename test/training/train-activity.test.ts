@@ -12,7 +12,8 @@ import { trainCandidate } from '../../src/activities/train';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
 import { createLogger } from '../../src/logger';
 import { trainParamsSchema } from '../../src/pipeline/step-params';
-import type { StepOutput, StepRequest } from '../../src/pipeline/types';
+import type { IngestSummary } from '../../src/pipeline/step-summaries';
+import type { StepOutput, StepOutputBody, StepRequest } from '../../src/pipeline/types';
 import { isAlive, waitFor } from './process-helpers';
 
 const SCRIPT = join(__dirname, 'fixtures', 'script-trainer.js');
@@ -29,7 +30,7 @@ beforeAll(async () => {
   const parquet = 'application/vnd.apache.parquet';
   const train = await store.putBytes('train rows', { name: 'train', mediaType: parquet, meta });
   const holdout = await store.putBytes('holdout rows', { name: 'holdout', mediaType: parquet, meta });
-  inputs = { ingest: { artifacts: { train, holdout }, summary: {} } };
+  inputs = { ingest: { kind: 'ingest', artifacts: { train, holdout }, summary: {} as IngestSummary } };
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -53,7 +54,7 @@ describe('train activity with a command trainer', () => {
     const env = new MockActivityEnvironment();
     const beats: Record<string, unknown>[] = [];
     env.on('heartbeat', (d: Record<string, unknown>) => beats.push(d));
-    const output = (await env.run(trainCandidate, { store, heartbeatEveryMs: 60_000 }, request('ok'), params('ok'), log)) as StepOutput;
+    const output = (await env.run(trainCandidate, { store, heartbeatEveryMs: 60_000 }, request('ok'), params('ok'), log)) as StepOutputBody<'train'>;
 
     expect(beats.map((b) => b.phase)).toEqual(['starting', 'loading', 'fitting', 'done']);
     expect(beats[2]).toMatchObject({ phase: 'fitting', fraction: 0.5, epoch: 1, elapsedSeconds: expect.any(Number) });

@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
 import { createLogger } from '../../src/logger';
+import type { StepKindName } from '../../src/pipeline/step-kinds';
+import type { TrainSummary } from '../../src/pipeline/step-summaries';
 import type { StepOutput, StepRequest, StepResult } from '../../src/pipeline/types';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import { FileStepRecords } from '../../src/step-records/file-step-records';
@@ -32,7 +34,7 @@ describe('validation stops bad and tainted data (activities on real files)', () 
     params,
     inputs,
   });
-  const step = (fn: (req: StepRequest) => Promise<StepResult>, req: StepRequest) => new MockActivityEnvironment().run(fn, req) as Promise<StepResult>;
+  const step = <K extends StepKindName>(fn: (req: StepRequest) => Promise<StepResult<K>>, req: StepRequest) => new MockActivityEnvironment().run(fn, req) as Promise<StepResult<K>>;
 
   /** ingest then validate, as the pipeline runs them; resolves with both outputs or rejects with the failure. */
   async function ingestAndValidate(file: string, options: { window?: { from?: string; to?: string }; validate?: Record<string, unknown> } = {}) {
@@ -71,7 +73,7 @@ describe('validation stops bad and tainted data (activities on real files)', () 
     // The champion: a model registered from the clean batch, with its lineage (training data, schema).
     const clean = await ingestAndValidate(await writeFlights(path.join(dir, 'clean.parquet')));
     const model = await store.putBytes('stand-in model', { name: 'model', mediaType: 'application/onnx' });
-    const train: StepOutput = { artifacts: { model }, summary: { trainer: 'test', params: {} } };
+    const train: StepOutput = { kind: 'train', artifacts: { model }, summary: { trainer: 'test', params: {} } as TrainSummary };
     const registered = await step(activities.register, request('register', {}, { ingest: clean.ingest, validate: clean.validate, train }, 'wf-clean'));
     await registry.setAlias({ model: 'flights', alias: 'champion', version: Number(registered.summary.version), expectedVersion: null, actor: 'test', reason: 'baseline' });
   });

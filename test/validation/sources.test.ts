@@ -82,7 +82,7 @@ describe('ingest sources', () => {
         FROM read_parquet(${sqlString(path.join(dir, 'replay.parquet'))})) TO ${sqlString(file)} (FORMAT csv, HEADER true)`),
     );
     const out = await ingest({ ...ingestParams(file, {}), label: { name: 'label', column: 'late' } });
-    const req: StepRequest = { ctx: { workflowId: 'w', runId: 'r', stepId: 'validate', pipeline: 'p', model: 'labels', specDigest: 'd' }, params: {}, inputs: { ingest: out } };
+    const req: StepRequest = { ctx: { workflowId: 'w', runId: 'r', stepId: 'validate', pipeline: 'p', model: 'labels', specDigest: 'd' }, params: {}, inputs: { ingest: { kind: 'ingest', ...out } } };
     const err = await validateSnapshots({ store, duckdbThreads: 1, registry: noChampion }, req, validateParamsSchema.parse({})).catch((e: unknown) => e);
     expect((err as Error).name).toBe('DataValidationFailed');
     expect((err as Error).message).toMatch(/labelValues\(label\): \d+ rows have a label other than 0\/1 \(e\.g\. "2"\)/);

@@ -15,6 +15,7 @@ import type { Activities } from '../../src/activities';
 import { resolvePipelineInput } from '../../src/pipeline/resolve-pipeline-input';
 import type { StepMeasurement, VersionWindow } from '../../src/canary/analysis';
 import { parseCanaryInput } from '../../src/canary/canary-input';
+import type { StepKindName } from '../../src/pipeline/step-kinds';
 import type { StepRequest, StepResult } from '../../src/pipeline/types';
 import { abortSignal, canaryStatusQuery, continuousTrainingStatusQuery, statusQuery } from '../../src/workflows/definitions';
 import { canary, continuousTraining, pipeline } from '../../src/workflows';
@@ -58,7 +59,11 @@ async function withWorker<T>(activities: Partial<Activities>, fn: (taskQueue: st
   return worker.runUntil(fn(taskQueue));
 }
 
-const ok = (summary: Record<string, unknown>): StepResult => ({ artifacts: {}, summary, attempt: 1 });
+/**
+ * A step result without `kind`, as results were recorded before outputs carried it (and typed as
+ * the kind's result only for the mock's signature): the workflow must take the kind from the spec.
+ */
+const ok = <K extends StepKindName>(summary: Record<string, unknown>) => ({ artifacts: {}, summary, attempt: 1 }) as unknown as StepResult<K>;
 
 /** A manual promotion after a blessed evaluation; `promote` records the request it gets. */
 function promotionRun(approvalTimeout: string) {
@@ -203,6 +208,37 @@ describe('continuous training', () => {
       ),
     );
     expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidWorkflowInput', message: expect.stringMatching(/^checkEvery: "6 months" is not a duration/) });
+  });
+});
+
+describe('message handlers', () => {
+  type Definitions = { name?: string | null; description?: string | null }[];
+  interface Metadata {
+    definition: { queryDefinitions?: Definitions; signalDefinitions?: Definitions; updateDefinitions?: Definitions };
+  }
+  /** Every handler the workflow declares (the SDK's own `__` queries left out), with its description, as the Temporal UI lists them. */
+  const handlers = async (handle: { query: <T>(name: string) => Promise<T> }) => {
+    const { definition } = await handle.query<Metadata>('__temporal_workflow_metadata');
+    const list = (defs: Definitions = []) => defs.filter((d) => !d.name?.startsWith('__')).map((d) => [d.name, Boolean(d.description?.trim())]);
+    return { queries: list(definition.queryDefinitions), signals: list(definition.signalDefinitions), updates: list(definition.updateDefinitions) };
+  };
+
+  it('lists every handler of the canary and of continuous training with a description', async () => {
+    const { activities } = canaryWorld();
+    const listed = await withWorker(
+      { ...activities, assessRetraining: async () => ({ retrain: false, reasons: ['nothing fired'], championVersion: 1 }) },
+      async (taskQueue) => {
+        const c = await client.workflow.start(canary, { taskQueue, workflowId: `canary-handlers-${queueNo}`, args: [{ model: 'm', candidate: 2, champion: 1, params: { steps: [10, 100], interval: '1 hour' } }] });
+        const ct = await client.workflow.start(continuousTraining, { taskQueue, workflowId: `ct-handlers-${queueNo}`, args: [{ model: 'm', pipeline: 'p', checkEvery: '1 hour' }] });
+        await waitFor(async () => (await c.query(canaryStatusQuery)).weight === 10);
+        await waitFor(async () => (await ct.query(continuousTrainingStatusQuery)).checksDone === 1);
+        const result = { canary: await handlers(c), continuousTraining: await handlers(ct) };
+        await Promise.all([c.terminate('test done'), ct.terminate('test done')]);
+        return result;
+      },
+    );
+    expect(listed.canary).toEqual({ queries: [['status', true]], signals: [['abort', true]], updates: [['approve', true], ['reject', true]] });
+    expect(listed.continuousTraining).toEqual({ queries: [['ctStatus', true]], signals: [['checkNow', true]], updates: [] });
   });
 });
 

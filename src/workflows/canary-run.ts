@@ -1,0 +1,192 @@
+/**
+ * The rules of one canary's traffic steps, unit-tested without Temporal: which step comes next,
+ * how long a step holds, when its analysis decides it, what a verdict, a human decision or an
+ * abort leads to. The workflow (canary-workflow.ts) does what the answers say: it sets traffic,
+ * waits, measures, asks for decisions and rolls back. Deterministic: times come in as `now`.
+ */
+import { analyseStep, baselineFor, type AnalysisInput, type Baseline, type StepAnalysis, type StepMeasurement } from '../canary/analysis';
+import { CanaryState, type CanaryDecision, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
+import { lookAtStep, nextWaitMs, type HoldPlan } from '../canary/sequential-hold';
+import { toMs } from '../duration/duration';
+
+/** What the workflow does next. */
+export type CanaryAction =
+  /** Set the canary's traffic share to `weight` (step `step`, 1-based), then hold. */
+  | { type: 'shift'; step: number; weight: number }
+  /** Ask for a decision on an inconclusive step: approve continues, reject (or the timeout default) rolls back. */
+  | { type: 'await-decision'; gateId: string; timeoutMs: number; onTimeout: 'approve' | 'reject'; reasons: string[] }
+  /** Put the canary's traffic back to 0, then end with `verdict`. */
+  | { type: 'roll-back'; verdict: Extract<CanaryVerdict, 'rolled-back' | 'aborted'>; reasons: string[] }
+  /** End with `verdict` without touching traffic. */
+  | { type: 'finish'; verdict: Extract<CanaryVerdict, 'passed' | 'skipped'>; reasons: string[] };
+
+export type RollBack = Extract<CanaryAction, { type: 'roll-back' }>;
+
+/** A measurement of the current step, or why there is none. */
+export interface Measured {
+  measurement?: StepMeasurement;
+  error?: string;
+}
+
+export class CanaryRun {
+  readonly state: CanaryState;
+  readonly holdMs: number;
+  readonly decisionMs: number;
+  private index = -1;
+  private abortedBy?: { by: string; reason: string };
+  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline };
+  private pending?: StepAnalysis;
+
+  constructor(
+    readonly input: ParsedCanaryInput,
+    startedAtMs: number,
+  ) {
+    this.state = new CanaryState(input, startedAtMs);
+    this.holdMs = toMs(input.params.interval);
+    this.decisionMs = toMs(input.params.decisionTimeout);
+  }
+
+  /** The first abort counts; later ones change nothing. */
+  abort(by: string, reason: string): void {
+    this.abortedBy ??= { by, reason };
+  }
+
+  get aborted(): boolean {
+    return this.abortedBy !== undefined;
+  }
+
+  /** A canary without a champion is skipped: there is nothing to compare with. */
+  begin(): CanaryAction {
+    if (this.input.champion === null) return { type: 'finish', verdict: 'skipped', reasons: ['no champion to compare with: the first version is promoted without a canary'] };
+    return this.next();
+  }
+
+  /** The current traffic step's weight. */
+  get weight(): number {
+    return this.input.params.steps[this.index];
+  }
+
+  /** The model server refused the step's traffic: the canary rolls back. */
+  trafficRefused(message: string): RollBack {
+    return { type: 'roll-back', verdict: 'rolled-back', reasons: [`the model server did not take the canary at ${this.weight}%: ${message}`] };
+  }
+
+  /** The step's traffic is in force since `now`, on the server process started at `serverStartedAt`. */
+  stepStarted(now: number, serverStartedAt: string): void {
+    // Every look of the step compares with the baseline from before it, as one analysis would.
+    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline };
+    this.state.beginStep(this.weight, now, this.holdMs, serverStartedAt);
+  }
+
+  /** Holds the current step sequentially with `plan` (looks every interval until decided); without one, one fixed hold. */
+  holdWith(plan: HoldPlan | undefined): void {
+    this.current().plan = plan;
+  }
+
+  /** When the current step's traffic took effect (ms since the epoch). */
+  get stepStartedAtMs(): number {
+    return this.current().startedAtMs;
+  }
+
+  /** Looks taken at the current step so far. */
+  get looks(): number {
+    return this.step?.looks ?? 0;
+  }
+
+  /** How long to hold before the next look at the current step. */
+  waitMs(now: number): number {
+    const step = this.current();
+    return step.plan ? nextWaitMs(step.plan, now - step.startedAtMs) : this.holdMs;
+  }
+
+  /**
+   * Records a look at the current step. Returns its analysis when the look decides the step, or
+   * undefined to hold again: a sequential hold that has not decided, or a server that gave no
+   * figures while the hold's maximum duration has not passed (it may be back at the next look).
+   */
+  looked({ measurement, error }: Measured, now: number): StepAnalysis | undefined {
+    const step = this.current();
+    const look = ++step.looks;
+    const elapsedMs = now - step.startedAtMs;
+    const analysisInput = this.analysisInput(step);
+    const sequential = step.plan && measurement ? lookAtStep({ ...analysisInput, measurement }, step.plan, elapsedMs, look) : undefined;
+    const analysis: StepAnalysis = sequential
+      ? sequential.analysis
+      : measurement
+        ? analyseStep({ ...analysisInput, measurement })
+        : { verdict: 'inconclusive', checks: [], reasons: [`measurement: ${error}`] };
+    this.state.recordAnalysis(measurement, analysis, error, measurement ? baselineFor({ ...analysisInput, measurement }) : undefined);
+    if (sequential) this.state.recordLook(sequential.look, sequential.elapsedMs, step.plan!);
+    const retry = step.plan !== undefined && !measurement && elapsedMs < step.plan.maxMs;
+    if ((sequential && !sequential.decided) || retry) {
+      this.state.setStage('holding');
+      return undefined;
+    }
+    return analysis;
+  }
+
+  /** What a decided step leads to: a failure rolls back, an inconclusive step asks a human, a pass moves on. */
+  analysed(analysis: StepAnalysis): CanaryAction {
+    if (analysis.verdict === 'fail') return { type: 'roll-back', verdict: 'rolled-back', reasons: analysis.reasons };
+    if (analysis.verdict === 'inconclusive') {
+      this.pending = analysis;
+      this.state.setStage('awaiting-decision');
+      return {
+        type: 'await-decision',
+        gateId: `step-${this.index + 1}`,
+        timeoutMs: this.decisionMs,
+        onTimeout: this.input.params.onDecisionTimeout === 'continue' ? 'approve' : 'reject',
+        reasons: analysis.reasons,
+      };
+    }
+    return this.next();
+  }
+
+  /** The decision on an inconclusive step (or its timeout default): approved moves on, rejected rolls back. */
+  decided(decision: CanaryDecision): CanaryAction {
+    this.state.recordDecision(decision);
+    const reasons = this.pending?.reasons ?? [];
+    this.pending = undefined;
+    if (decision.decision === 'rejected') return { type: 'roll-back', verdict: 'rolled-back', reasons: [...reasons, `rejected by ${decision.by}: ${decision.reason}`] };
+    return this.next();
+  }
+
+  /** An abort arrived while the workflow waited (a hold or a decision): the canary rolls back. */
+  abortedWhileWaiting(): RollBack {
+    return this.abortAction();
+  }
+
+  /** A cancelled canary rolls back before it ends. */
+  cancelled(): RollBack {
+    return { type: 'roll-back', verdict: 'aborted', reasons: ['the canary was cancelled'] };
+  }
+
+  /** The next traffic step; after the last, the canary passed. An abort stops it before any further step. */
+  private next(): CanaryAction {
+    if (this.aborted) return this.abortAction();
+    this.index++;
+    if (this.index >= this.input.params.steps.length) return { type: 'finish', verdict: 'passed', reasons: [] };
+    this.step = undefined;
+    this.state.setStage('shifting-traffic');
+    return { type: 'shift', step: this.index + 1, weight: this.weight };
+  }
+
+  private abortAction(): RollBack {
+    return { type: 'roll-back', verdict: 'aborted', reasons: [`aborted by ${this.abortedBy!.by}: ${this.abortedBy!.reason}`] };
+  }
+
+  private analysisInput(step: NonNullable<CanaryRun['step']>): Omit<AnalysisInput, 'measurement'> {
+    return {
+      thresholds: this.input.params.analysis,
+      previousBaseline: step.previousBaseline,
+      serverStartedAtStepStart: step.serverStartedAt,
+      weight: this.weight,
+      lastStep: this.index === this.input.params.steps.length - 1,
+    };
+  }
+
+  private current(): NonNullable<CanaryRun['step']> {
+    if (!this.step) throw new Error('CanaryRun: no traffic step has started');
+    return this.step;
+  }
+}
