@@ -14,6 +14,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { confineSource, type DataRoots } from '../data/data-roots';
+import { checkSourceSelect, SOURCE_RELATION } from '../data/source-select';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { DataSourceError } from '../errors';
 import type { IngestParams } from '../pipeline/step-params';
@@ -61,7 +62,7 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
       features,
       timeColumn: params.timeColumn,
       transforms: Object.fromEntries(params.features.map((f) => [f.name, f.transform])),
-      source: { path: params.source.path, format, files: snap.files, columns: snap.sourceColumns },
+      source: { path: params.source.path, format, files: snap.files, columns: snap.sourceColumns, ...(params.source.select === undefined ? {} : { select: params.source.select }) },
       conversionFailures: snap.conversionFailures,
       rowsWithoutTime: snap.rowsWithoutTime,
       sourceRows: snap.sourceRows,
@@ -74,6 +75,7 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
       summary: {
         source: params.source.path,
         sourceFiles: snap.files,
+        ...(params.source.select === undefined ? {} : { select: params.source.select }),
         window,
         ...(params.source.replay ? { replay: params.source.replay } : {}),
         dataDigest,
@@ -102,15 +104,20 @@ interface Where {
 }
 
 async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, where: Where) {
-  const files = where.files;
-  const reader = readerSql(files, where.format, sqlString);
+  const files = readerSql(where.files, where.format, sqlString);
   const fail = (err: unknown): never => {
     throw new DataSourceError(`source.path: cannot read ${where.format} source "${where.pattern}": ${duckdbMessage(err)}. ${HINTS[where.format]}`, {
       cause: err,
       details: { file: where.pattern },
     });
   };
-  const sourceColumns = await describe(conn, `SELECT * FROM ${reader}`).catch(fail);
+  const reader = await selectedReader(conn, params, files);
+  // With a select, a file that cannot be read is the source's fault, a query that does not bind the select's.
+  if (reader !== files) await describe(conn, `SELECT * FROM ${files}`).catch(fail);
+  const sourceColumns = await describe(conn, `SELECT * FROM ${reader}`).catch((err: unknown): never => {
+    if (reader === files) fail(err);
+    throw new DataSourceError(`source.select: DuckDB cannot run it over "${where.pattern}": ${duckdbMessage(err)}`, { cause: err, details: { file: where.pattern } });
+  });
   requireColumns(params, sourceColumns, where.pattern);
   const types = new Map(sourceColumns.map((c) => [c.name, c.type]));
   const time = deriveTime(params.timeColumn, types.get(params.timeColumn)!);
@@ -170,7 +177,7 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
     return { rows: Number(s?.rows ?? 0), positiveRate: s?.positive_rate == null ? null : Number(s.positive_rate) };
   };
   return {
-    files: files.length,
+    files: where.files.length,
     sourceColumns,
     schema: await describe(conn, `SELECT * FROM read_parquet(${sqlString(trainPath)})`),
     conversionFailures,
@@ -182,6 +189,19 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
     holdout: split(true),
     holdoutFrom: splits.find((r) => r.is_holdout === true)?.first ?? null,
   };
+}
+
+/**
+ * The relation ingest reads: the files themselves, or `source.select` over them. The select is
+ * checked again here (the activity does not trust its caller) and what runs is DuckDB's rendering
+ * of the checked parse tree, over a temporary view named `source`.
+ */
+async function selectedReader(conn: DuckDBConnection, params: IngestParams, files: string): Promise<string> {
+  if (params.source.select === undefined) return files;
+  const checked = await checkSourceSelect(conn, params.source.select);
+  if ('problems' in checked) throw new DataSourceError(checked.problems.join('; '), { details: { problems: checked.problems } });
+  await conn.run(`CREATE TEMP VIEW ${sqlIdent(SOURCE_RELATION)} AS SELECT * FROM ${files}`);
+  return `(${checked.sql})`;
 }
 
 const HINTS: Record<SourceFormat, string> = {
@@ -197,6 +217,7 @@ async function describe(conn: DuckDBConnection, sql: string): Promise<ColumnType
 
 /** Every column the spec reads must exist; the message says which field names it and what the source has. */
 function requireColumns(params: IngestParams, columns: ColumnType[], source: string): void {
+  const [field, what] = params.source.select === undefined ? ['source.path', `"${source}"`] : ['source.select', `the result of source.select over "${source}"`];
   const have = new Set(columns.map((c) => c.name));
   const wanted: Array<[string, string]> = [
     ['timeColumn', params.timeColumn],
@@ -207,7 +228,7 @@ function requireColumns(params: IngestParams, columns: ColumnType[], source: str
   if (missing.length === 0) return;
   const list = missing.map(([field, column]) => `${field} "${column}"`).join(', ');
   throw new DataSourceError(
-    `source.path: "${source}" has no column ${list}; its columns are ${columns.map((c) => c.name).join(', ')}. Fix the source or the spec`,
+    `${field}: ${what} has no column ${list}; its columns are ${columns.map((c) => c.name).join(', ')}. Fix the source or the spec`,
     { details: { file: source, missing: missing.map(([, c]) => c) } },
   );
 }

@@ -33,6 +33,12 @@ export const ingestParamsSchema = z
          * so a fixed file replays as daily or weekly batches. Intersected with `window` when both are set.
          */
         replay: z.object({ now: isoDate, window: durationSchema }).strict().optional(),
+        /**
+         * A DuckDB SELECT over the source's files, read as the relation `source` (rename, filter, join
+         * `source` with itself, derive columns); features, label and time column then name its result's
+         * columns. One read-only SELECT: no table or file functions, no other relations (src/data/source-select.ts).
+         */
+        select: z.string().min(1).max(20_000).optional(),
       })
       .strict(),
     timeColumn: identifier,

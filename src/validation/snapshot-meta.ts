@@ -29,7 +29,8 @@ export interface SnapshotMeta {
   timeColumn?: string;
   /** Transform per feature name (`identity`, `double`, `hour`, ...). */
   transforms?: Record<string, string>;
-  source?: { path: string; format: string; files: number; columns: ColumnType[] };
+  /** `select`: the spec's source.select, when the snapshot is its result. */
+  source?: { path: string; format: string; files: number; columns: ColumnType[]; select?: string };
   /** By snapshot column (feature name, the label, or `event_time`). */
   conversionFailures?: Record<string, ConversionFailure>;
   /** Source rows left out because their time was null or unparseable. */
