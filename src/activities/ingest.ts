@@ -14,7 +14,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { confineSource, type DataRoots } from '../data/data-roots';
-import { checkSourceSelect, SOURCE_RELATION } from '../data/source-select';
+import { sourceRelation } from '../data/source-select';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { DataSourceError } from '../errors';
 import type { IngestParams } from '../pipeline/step-params';
@@ -60,7 +60,7 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
       schema: snap.schema,
       label,
       features,
-      timeColumn: params.timeColumn,
+      timeColumn: params.timeColumn ?? null,
       transforms: Object.fromEntries(params.features.map((f) => [f.name, f.transform])),
       source: { path: params.source.path, format, files: snap.files, columns: snap.sourceColumns, ...(params.source.select === undefined ? {} : { select: params.source.select }) },
       conversionFailures: snap.conversionFailures,
@@ -111,7 +111,7 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
       details: { file: where.pattern },
     });
   };
-  const reader = await selectedReader(conn, params, files);
+  const reader = await sourceRelation(conn, params.source.select, files);
   // With a select, a file that cannot be read is the source's fault, a query that does not bind the select's.
   if (reader !== files) await describe(conn, `SELECT * FROM ${files}`).catch(fail);
   const sourceColumns = await describe(conn, `SELECT * FROM ${reader}`).catch((err: unknown): never => {
@@ -120,10 +120,12 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
   });
   requireColumns(params, sourceColumns, where.pattern);
   const types = new Map(sourceColumns.map((c) => [c.name, c.type]));
-  const time = deriveTime(params.timeColumn, types.get(params.timeColumn)!);
+  // Without a time column there is no event_time: no window, every row in, and a hash split.
+  const hasTime = params.timeColumn !== undefined;
+  const time = hasTime ? deriveTime(params.timeColumn!, types.get(params.timeColumn!)!) : NO_TIME;
   const derived = [...params.features.map((f) => deriveFeature(f, types.get(f.column)!)), deriveLabel(params.label, types.get(params.label.column)!)];
-  const select = [...derived.map((d) => `${d.sql} AS ${sqlIdent(d.name)}`), `${time.sql} AS event_time`].join(', ');
-  const inWindow = [`${time.sql} IS NOT NULL`];
+  const select = [...derived.map((d) => `${d.sql} AS ${sqlIdent(d.name)}`), ...(hasTime ? [`${time.sql} AS event_time`] : [])].join(', ');
+  const inWindow = [hasTime ? `${time.sql} IS NOT NULL` : 'true'];
   if (where.window.from) inWindow.push(`${time.sql} >= TIMESTAMP ${sqlString(where.window.from)}`);
   if (where.window.to) inWindow.push(`${time.sql} < TIMESTAMP ${sqlString(where.window.to)}`);
 
@@ -156,7 +158,7 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
       ? // The newest rows are held out, as they would be in production: train on the past, test on the future.
         `event_time >= TIMESTAMP ${sqlString(String(stats.boundary))}`
       : // Hash of the whole row: the same row always lands on the same side, whatever else is in the file.
-        `(hash(${['event_time', ...params.features.map((x) => sqlIdent(x.name))].join(', ')}) % 10000) < ${Math.round(f * 10000)}`;
+        `(hash(${hashedColumns(params, hasTime).join(', ')}) % 10000) < ${Math.round(f * 10000)}`;
   const trainPath = path.join(where.scratch, 'train.parquet');
   const holdoutPath = path.join(where.scratch, 'holdout.parquet');
   // Straight from the reader to the file: no temp table, and rows keep the source's order.
@@ -169,7 +171,7 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
   const label = sqlIdent(params.label.name);
   const splits = await queryRows(
     conn,
-    `SELECT filename = ${sqlString(holdoutPath)} AS is_holdout, count(*) AS rows, avg(${label}) AS positive_rate, min(event_time) AS first
+    `SELECT filename = ${sqlString(holdoutPath)} AS is_holdout, count(*) AS rows, avg(${label}) AS positive_rate, ${hasTime ? 'min(event_time)' : 'NULL'} AS first
      FROM read_parquet([${sqlString(trainPath)}, ${sqlString(holdoutPath)}], filename = true) GROUP BY ALL`,
   );
   const split = (isHoldout: boolean) => {
@@ -181,7 +183,7 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
     sourceColumns,
     schema: await describe(conn, `SELECT * FROM read_parquet(${sqlString(trainPath)})`),
     conversionFailures,
-    rowsWithoutTime: Number(stats.no_time),
+    rowsWithoutTime: hasTime ? Number(stats.no_time) : 0,
     sourceRows: Number(stats.total),
     trainPath,
     holdoutPath,
@@ -191,17 +193,16 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
   };
 }
 
+/** The time of a source without a time column: never read (no window, no time split). */
+const NO_TIME: Derived = { name: 'event_time', sql: 'CAST(NULL AS TIMESTAMP)', column: '' };
+
 /**
- * The relation ingest reads: the files themselves, or `source.select` over them. The select is
- * checked again here (the activity does not trust its caller) and what runs is DuckDB's rendering
- * of the checked parse tree, over a temporary view named `source`.
+ * What the hash split hashes: the row as the snapshot has it. With a time column, its time and the
+ * features (as since the hash split existed, so existing splits stay put); without one, the features and the label.
  */
-async function selectedReader(conn: DuckDBConnection, params: IngestParams, files: string): Promise<string> {
-  if (params.source.select === undefined) return files;
-  const checked = await checkSourceSelect(conn, params.source.select);
-  if ('problems' in checked) throw new DataSourceError(checked.problems.join('; '), { details: { problems: checked.problems } });
-  await conn.run(`CREATE TEMP VIEW ${sqlIdent(SOURCE_RELATION)} AS SELECT * FROM ${files}`);
-  return `(${checked.sql})`;
+function hashedColumns(params: IngestParams, hasTime: boolean): string[] {
+  const features = params.features.map((x) => sqlIdent(x.name));
+  return hasTime ? ['event_time', ...features] : [...features, sqlIdent(params.label.name)];
 }
 
 const HINTS: Record<SourceFormat, string> = {
@@ -220,7 +221,7 @@ function requireColumns(params: IngestParams, columns: ColumnType[], source: str
   const [field, what] = params.source.select === undefined ? ['source.path', `"${source}"`] : ['source.select', `the result of source.select over "${source}"`];
   const have = new Set(columns.map((c) => c.name));
   const wanted: Array<[string, string]> = [
-    ['timeColumn', params.timeColumn],
+    ...(params.timeColumn === undefined ? [] : [['timeColumn', params.timeColumn] as [string, string]]),
     ...params.features.map((f, i): [string, string] => [`features[${i}].column`, f.column]),
     ['label.column', params.label.column],
   ];
@@ -267,6 +268,9 @@ function deriveLabel(l: IngestParams['label'], type: string): Derived {
 }
 
 function noRows(params: IngestParams, where: Where, total: number, stats: Record<string, unknown>): DataSourceError {
+  if (total === 0 && params.source.select !== undefined) {
+    return new DataSourceError(`source.select: its result over "${where.pattern}" has no rows; check its WHERE clause`, { details: { file: where.pattern } });
+  }
   if (total === 0) {
     return new DataSourceError(`source.path: "${where.pattern}" has no rows (it is empty apart from its header or schema)`, { details: { file: where.pattern } });
   }

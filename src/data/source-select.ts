@@ -9,7 +9,8 @@
  * (`json_deserialize_sql`), never the text as written.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryRows, sqlString } from './duckdb';
+import { DataSourceError } from '../errors';
+import { queryRows, sqlIdent, sqlString } from './duckdb';
 
 /** The relation the SELECT reads: the files of `source.path`. */
 export const SOURCE_RELATION = 'source';
@@ -50,6 +51,20 @@ export async function checkSourceSelect(conn: DuckDBConnection, sql: string, fie
   if (problems.length > 0) return { problems };
   const [rendered] = await queryRows(conn, `SELECT json_deserialize_sql(json_serialize_sql(${sqlString(sql)})) AS sql`);
   return { sql: String(rendered.sql) };
+}
+
+/**
+ * The relation a step reads: `files` (a reader such as `read_parquet(...)`) itself, or `select`
+ * over it. The select is checked again here (an activity does not trust its caller) and what runs is
+ * DuckDB's rendering of the checked tree, over a temporary view named `source` on `conn`.
+ * @throws DataSourceError naming each problem of a refused select.
+ */
+export async function sourceRelation(conn: DuckDBConnection, select: string | undefined, files: string): Promise<string> {
+  if (select === undefined) return files;
+  const checked = await checkSourceSelect(conn, select);
+  if ('problems' in checked) throw new DataSourceError(checked.problems.join('; '), { details: { problems: checked.problems } });
+  await conn.run(`CREATE TEMP VIEW ${sqlIdent(SOURCE_RELATION)} AS SELECT * FROM ${files}`);
+  return `(${checked.sql})`;
 }
 
 /** Every problem in a parsed statement: walks each node, whatever clause it sits in. */

@@ -25,8 +25,8 @@ export interface SnapshotMeta {
   schema: ColumnType[];
   label: string;
   features: string[];
-  /** Source column that `event_time` comes from. */
-  timeColumn?: string;
+  /** Source column that `event_time` comes from; null when the source has none (hash split, no event_time). */
+  timeColumn?: string | null;
   /** Transform per feature name (`identity`, `double`, `hour`, ...). */
   transforms?: Record<string, string>;
   /** `select`: the spec's source.select, when the snapshot is its result. */

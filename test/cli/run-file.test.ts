@@ -12,6 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, TEST_SIGNING_KEY, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
+import { PENGUINS_INGEST } from '../support/penguins';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'slipway');
 
@@ -106,6 +107,45 @@ describe('slipway run -f', () => {
     const audit = JSON.parse((await slipway(['audit', 'list', '--target', 'run:rain-from-file-rain-1', '--json'])).stdout);
     expect(audit.at(-1)).toMatchObject({ action: 'run.start', origin: 'cli', details: { phase: 'intent', input: { spec: { name: 'rain-from-file' } } } });
   }, 180_000);
+
+  it('runs a file whose source has no time column, through a select, to a registered model', async () => {
+    // JSON is YAML: a pipeline file written by a program.
+    const spec = {
+      name: 'penguins-from-file',
+      model: 'penguin-sex',
+      steps: [
+        { id: 'ingest', kind: 'ingest', with: PENGUINS_INGEST },
+        { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 100 } },
+        {
+          id: 'train',
+          kind: 'train',
+          dependsOn: ['validate'],
+          with: { trainer: 'builtin', features: { numeric: ['beak_length', 'beak_depth', 'flipper_length', 'body_mass'], categorical: ['species', 'island'] }, params: { epochs: 30, seed: 1 } },
+        },
+        { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc', gates: [{ metric: 'auc', min: 0.8 }] } },
+        { id: 'register', kind: 'register', dependsOn: ['evaluate'] },
+      ],
+    };
+    await writeFile(path.join(dir, 'penguins.json'), JSON.stringify(spec, null, 2));
+    const r = await slipway(['run', '-f', 'penguins.json', '--key', 'p1', '--json']);
+    expect(r.stderr).not.toMatch(/slipway:/);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ workflowId: 'penguins-from-file-p1', stage: 'completed' });
+    expect(result.outputs.ingest.summary).toMatchObject({ window: {}, holdoutFrom: null, select: expect.stringContaining('"Beak Length (mm)" AS beak_length') });
+    expect(result.outputs.ingest.summary.trainRows + result.outputs.ingest.summary.holdoutRows).toBe(333);
+    // Sex from body measurements and species is an easy task: the gate (AUC >= 0.8) passed.
+    expect(result.outputs.evaluate.summary.metrics.auc).toBeGreaterThan(0.8);
+    expect(result.outputs.register.summary).toMatchObject({ model: 'penguin-sex', version: 1 });
+  }, 180_000);
+
+  it('refuses a select that reads a file, naming the field, and starts nothing', async () => {
+    const spec = { name: 'penguins-sneaky', model: 'penguin-sex', steps: [{ id: 'ingest', kind: 'ingest', with: { ...PENGUINS_INGEST, source: { ...PENGUINS_INGEST.source, select: "SELECT * FROM read_csv('/etc/passwd')" } } }] };
+    await writeFile(path.join(dir, 'sneaky.yaml'), JSON.stringify(spec));
+    const r = await slipway(['run', '-f', 'sneaky.yaml', '--key', 'bad']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('sneaky.yaml: steps[0].with.source.select: calls the table function read_csv()');
+    expect((await runIds()).filter((id) => id.endsWith('-bad'))).toEqual([]);
+  }, 60_000);
 
   it.each([
     ['a missing file', 'nope.yaml', undefined, /^slipway: -f nope\.yaml: no such file\n$/],
