@@ -1,8 +1,14 @@
-/** Writes docs/pipeline-input.schema.json from the zod schemas (npm run schema). */
+/** Writes docs/pipeline-input.schema.json and docs/pipeline.schema.json from the zod schemas (npm run schema). */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pipelineInputJsonSchema } from '../src/pipeline/json-schema';
+import { pipelineFileJsonSchema, pipelineInputJsonSchema } from '../src/pipeline/json-schema';
 
-const file = path.join(__dirname, '..', 'docs', 'pipeline-input.schema.json');
-writeFileSync(file, `${JSON.stringify(pipelineInputJsonSchema(), null, 2)}\n`);
-console.log(`wrote ${file}`);
+const docs = path.join(__dirname, '..', 'docs');
+for (const [name, schema] of [
+  ['pipeline-input.schema.json', pipelineInputJsonSchema()],
+  ['pipeline.schema.json', pipelineFileJsonSchema()],
+] as const) {
+  const file = path.join(docs, name);
+  writeFileSync(file, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}

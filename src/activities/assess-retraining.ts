@@ -12,6 +12,7 @@ import { toMs } from '../duration/duration';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { confineSource, type DataRoots } from '../data/data-roots';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath } from '../data/source-path';
+import { sourceRelation } from '../data/source-select';
 import type { PipelineSpec } from '../pipeline/spec-schema';
 import type { IngestParams } from '../pipeline/step-params';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -54,7 +55,9 @@ export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Pr
   const resolved = await readPipelineSpec({ pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots.roots }, { pipeline: req.pipeline, overrides: req.overrides, model: req.model });
   const ingest = resolved.spec.steps.find((s) => s.kind === 'ingest')?.with as IngestParams | undefined;
   const trainedUntil = (champion.lineage.dataWindow as { to?: string } | undefined)?.to;
-  if (ingest && trainedUntil) {
+  if (ingest && ingest.timeColumn === undefined) {
+    checked.push('new data: skipped, the ingest step has no timeColumn, so new rows cannot be told from old ones');
+  } else if (ingest && trainedUntil) {
     const newRows = await countRowsAfter(deps, ingest, trainedUntil);
     const min = policy.minNewRows ?? 1000;
     (newRows >= min ? fired : checked).push(`${newRows} rows arrived after the champion's data window (ends ${trainedUntil}; trigger at ${min})`);
@@ -88,16 +91,17 @@ function driftProbe(spec: PipelineSpec): RetrainAssessment['probe'] {
   };
 }
 
-/** Rows in the pipeline's current window (a replay's `now` included) that are newer than `after`. */
+/** Rows in the pipeline's current window (a replay's `now` included) that are newer than `after`; the source's select applied. */
 async function countRowsAfter(deps: AssessDeps, ingest: IngestParams, after: string): Promise<number> {
   const format = detectFormat(resolveSourcePath(ingest.source.path), ingest.source.format);
   const { files } = await confineSource(ingest.source.path, deps.dataRoots);
-  const time = `CAST(${sqlIdent(ingest.timeColumn)} AS TIMESTAMP)`;
+  const time = `CAST(${sqlIdent(ingest.timeColumn!)} AS TIMESTAMP)`;
   const where = [`${time} >= TIMESTAMP ${sqlString(after)}`];
   const until = effectiveWindow(ingest.window, ingest.source.replay).to;
   if (until) where.push(`${time} < TIMESTAMP ${sqlString(until)}`);
   return withDuckDb({ threads: deps.duckdbThreads }, async (conn) => {
-    const [row] = await queryRows(conn, `SELECT count(*) AS n FROM ${readerSql(files, format, sqlString)} WHERE ${where.join(' AND ')}`);
+    const relation = await sourceRelation(conn, ingest.source.select, readerSql(files, format, sqlString));
+    const [row] = await queryRows(conn, `SELECT count(*) AS n FROM ${relation} WHERE ${where.join(' AND ')}`);
     return Number(row.n);
   });
 }

@@ -14,6 +14,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { confineSource, type DataRoots } from '../data/data-roots';
+import { sourceRelation } from '../data/source-select';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { DataSourceError } from '../errors';
 import type { IngestParams } from '../pipeline/step-params';
@@ -59,9 +60,9 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
       schema: snap.schema,
       label,
       features,
-      timeColumn: params.timeColumn,
+      timeColumn: params.timeColumn ?? null,
       transforms: Object.fromEntries(params.features.map((f) => [f.name, f.transform])),
-      source: { path: params.source.path, format, files: snap.files, columns: snap.sourceColumns },
+      source: { path: params.source.path, format, files: snap.files, columns: snap.sourceColumns, ...(params.source.select === undefined ? {} : { select: params.source.select }) },
       conversionFailures: snap.conversionFailures,
       rowsWithoutTime: snap.rowsWithoutTime,
       sourceRows: snap.sourceRows,
@@ -84,6 +85,7 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
       summary: {
         source: params.source.path,
         sourceFiles: snap.files,
+        ...(params.source.select === undefined ? {} : { select: params.source.select }),
         window,
         ...(params.source.replay ? { replay: params.source.replay } : {}),
         dataDigest,
@@ -112,21 +114,28 @@ interface Where {
 }
 
 async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, where: Where) {
-  const files = where.files;
-  const reader = readerSql(files, where.format, sqlString);
+  const files = readerSql(where.files, where.format, sqlString);
   const fail = (err: unknown): never => {
     throw new DataSourceError(`source.path: cannot read ${where.format} source "${where.pattern}": ${duckdbMessage(err)}. ${HINTS[where.format]}`, {
       cause: err,
       details: { file: where.pattern },
     });
   };
-  const sourceColumns = await describe(conn, `SELECT * FROM ${reader}`).catch(fail);
+  const reader = await sourceRelation(conn, params.source.select, files);
+  // With a select, a file that cannot be read is the source's fault, a query that does not bind the select's.
+  if (reader !== files) await describe(conn, `SELECT * FROM ${files}`).catch(fail);
+  const sourceColumns = await describe(conn, `SELECT * FROM ${reader}`).catch((err: unknown): never => {
+    if (reader === files) fail(err);
+    throw new DataSourceError(`source.select: DuckDB cannot run it over "${where.pattern}": ${duckdbMessage(err)}`, { cause: err, details: { file: where.pattern } });
+  });
   requireColumns(params, sourceColumns, where.pattern);
   const types = new Map(sourceColumns.map((c) => [c.name, c.type]));
-  const time = deriveTime(params.timeColumn, types.get(params.timeColumn)!);
+  // Without a time column there is no event_time: no window, every row in, and a hash split.
+  const hasTime = params.timeColumn !== undefined;
+  const time = hasTime ? deriveTime(params.timeColumn!, types.get(params.timeColumn!)!) : NO_TIME;
   const derived = [...params.features.map((f) => deriveFeature(f, types.get(f.column)!)), deriveLabel(params.label, types.get(params.label.column)!)];
-  const select = [...derived.map((d) => `${d.sql} AS ${sqlIdent(d.name)}`), `${time.sql} AS event_time`].join(', ');
-  const inWindow = [`${time.sql} IS NOT NULL`];
+  const select = [...derived.map((d) => `${d.sql} AS ${sqlIdent(d.name)}`), ...(hasTime ? [`${time.sql} AS event_time`] : [])].join(', ');
+  const inWindow = [hasTime ? `${time.sql} IS NOT NULL` : 'true'];
   if (where.window.from) inWindow.push(`${time.sql} >= TIMESTAMP ${sqlString(where.window.from)}`);
   if (where.window.to) inWindow.push(`${time.sql} < TIMESTAMP ${sqlString(where.window.to)}`);
 
@@ -159,7 +168,7 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
       ? // The newest rows are held out, as they would be in production: train on the past, test on the future.
         `event_time >= TIMESTAMP ${sqlString(String(stats.boundary))}`
       : // Hash of the whole row: the same row always lands on the same side, whatever else is in the file.
-        `(hash(${['event_time', ...params.features.map((x) => sqlIdent(x.name))].join(', ')}) % 10000) < ${Math.round(f * 10000)}`;
+        `(hash(${hashedColumns(params, hasTime).join(', ')}) % 10000) < ${Math.round(f * 10000)}`;
   const trainPath = path.join(where.scratch, 'train.parquet');
   const holdoutPath = path.join(where.scratch, 'holdout.parquet');
   // Straight from the reader to the file: no temp table, and rows keep the source's order.
@@ -175,7 +184,7 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
   const label = sqlIdent(params.label.name);
   const splits = await queryRows(
     conn,
-    `SELECT filename = ${sqlString(holdoutPath)} AS is_holdout, count(*) AS rows, avg(${label}) AS positive_rate, min(event_time) AS first
+    `SELECT filename = ${sqlString(holdoutPath)} AS is_holdout, count(*) AS rows, avg(${label}) AS positive_rate, ${hasTime ? 'min(event_time)' : 'NULL'} AS first
      FROM read_parquet([${sqlString(trainPath)}, ${sqlString(holdoutPath)}], filename = true) GROUP BY ALL`,
   );
   const split = (isHoldout: boolean) => {
@@ -183,11 +192,11 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
     return { rows: Number(s?.rows ?? 0), positiveRate: s?.positive_rate == null ? null : Number(s.positive_rate) };
   };
   return {
-    files: files.length,
+    files: where.files.length,
     sourceColumns,
     schema: await describe(conn, `SELECT * FROM read_parquet(${sqlString(trainPath)})`),
     conversionFailures,
-    rowsWithoutTime: Number(stats.no_time),
+    rowsWithoutTime: hasTime ? Number(stats.no_time) : 0,
     sourceRows: Number(stats.total),
     trainPath,
     holdoutPath,
@@ -196,6 +205,18 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
     holdout: split(true),
     holdoutFrom: splits.find((r) => r.is_holdout === true)?.first ?? null,
   };
+}
+
+/** The time of a source without a time column: never read (no window, no time split). */
+const NO_TIME: Derived = { name: 'event_time', sql: 'CAST(NULL AS TIMESTAMP)', column: '' };
+
+/**
+ * What the hash split hashes: the row as the snapshot has it. With a time column, its time and the
+ * features (as since the hash split existed, so existing splits stay put); without one, the features and the label.
+ */
+function hashedColumns(params: IngestParams, hasTime: boolean): string[] {
+  const features = params.features.map((x) => sqlIdent(x.name));
+  return hasTime ? ['event_time', ...features] : [...features, sqlIdent(params.label.name)];
 }
 
 const HINTS: Record<SourceFormat, string> = {
@@ -211,9 +232,10 @@ async function describe(conn: DuckDBConnection, sql: string): Promise<ColumnType
 
 /** Every column the spec reads must exist; the message says which field names it and what the source has. */
 function requireColumns(params: IngestParams, columns: ColumnType[], source: string): void {
+  const [field, what] = params.source.select === undefined ? ['source.path', `"${source}"`] : ['source.select', `the result of source.select over "${source}"`];
   const have = new Set(columns.map((c) => c.name));
   const wanted: Array<[string, string]> = [
-    ['timeColumn', params.timeColumn],
+    ...(params.timeColumn === undefined ? [] : [['timeColumn', params.timeColumn] as [string, string]]),
     ...params.features.map((f, i): [string, string] => [`features[${i}].column`, f.column]),
     ['label.column', params.label.column],
   ];
@@ -221,7 +243,7 @@ function requireColumns(params: IngestParams, columns: ColumnType[], source: str
   if (missing.length === 0) return;
   const list = missing.map(([field, column]) => `${field} "${column}"`).join(', ');
   throw new DataSourceError(
-    `source.path: "${source}" has no column ${list}; its columns are ${columns.map((c) => c.name).join(', ')}. Fix the source or the spec`,
+    `${field}: ${what} has no column ${list}; its columns are ${columns.map((c) => c.name).join(', ')}. Fix the source or the spec`,
     { details: { file: source, missing: missing.map(([, c]) => c) } },
   );
 }
@@ -288,6 +310,9 @@ function labelSourceQuery(params: IngestParams, types: Map<string, string>, deri
 }
 
 function noRows(params: IngestParams, where: Where, total: number, stats: Record<string, unknown>): DataSourceError {
+  if (total === 0 && params.source.select !== undefined) {
+    return new DataSourceError(`source.select: its result over "${where.pattern}" has no rows; check its WHERE clause`, { details: { file: where.pattern } });
+  }
   if (total === 0) {
     return new DataSourceError(`source.path: "${where.pattern}" has no rows (it is empty apart from its header or schema)`, { details: { file: where.pattern } });
   }

@@ -43,4 +43,12 @@ describe('spec policy', () => {
     expect(specPolicyProblems({ principal: admin, spec, inlineCommandPrincipals: ['root'] })).toEqual([]);
     expect(specPolicyProblems({ principal: undefined, spec, inlineCommandPrincipals: ['root'] })[0]).toMatch(/a run without a verifiable identity may not run an inline command/);
   });
+
+  it('lets an operator set an ingest select on a named pipeline (operator field, like source.path: it only filters the declared files)', () => {
+    const ingest = { source: { path: 'data/x.csv' }, timeColumn: 't', features: [{ name: 'a', column: 'a' }], label: { column: 'y' } };
+    const named = { ...raw, steps: [{ id: 'ingest', kind: 'ingest', with: ingest }, ...raw.steps.slice(1)] };
+    const base = parsePipelineSpec(named);
+    const spec = parsePipelineSpec(named, { overrides: { ingest: { source: { select: 'SELECT * FROM source WHERE a > 0' } } } });
+    expect(specPolicyProblems({ principal: operator, spec, baseline: base, inlineCommandPrincipals: [] })).toEqual([]);
+  });
 });

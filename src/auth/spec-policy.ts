@@ -5,7 +5,8 @@
  * | What                                                       | Who may set it                                   |
  * |------------------------------------------------------------|--------------------------------------------------|
  * | `trainer: <registered name>`, `builtin`; features, params  | anyone who may start runs (operator)             |
- * | ingest source/window/replay, register tags, retry, rerun   | operator                                         |
+ * | ingest source (path, select), window, replay,              | operator                                         |
+ * | register tags, retry, rerun                                |                                                  |
  * | `trainer: command` (inline command, `env`)                 | only principals an admin lists in                |
  * |                                                            | SLIPWAY_INLINE_COMMAND_PRINCIPALS                |
  * | `model` (input or spec), every `validate` field (severity, | the model's owner: admin, or approver with a     |

@@ -18,6 +18,8 @@ import type { PipelineSpec } from './spec-schema';
 import type { IngestParams } from './step-params';
 import type { ResolvedPipeline, RunAuthority } from './types';
 import { sourceOutsideRoots } from '../data/data-roots';
+import { withDuckDb } from '../data/duckdb';
+import { checkSourceSelect } from '../data/source-select';
 import { registeredTrainerProblems, type TrainerRegistry } from '../training/trainer-registry';
 
 export interface ResolveDeps {
@@ -83,6 +85,8 @@ export async function readPipelineSpec(deps: Pick<ResolveDeps, 'pipelinesDir' | 
       )
     : [];
   if (trainerProblems.length > 0) throw new InvalidPipelineInputError(trainerProblems);
+  const selectProblems = await sourceSelectProblems(spec, label);
+  if (selectProblems.length > 0) throw new InvalidPipelineInputError(selectProblems);
   if (deps.dataRoots) {
     const problems = sourceProblems(spec, deps.dataRoots, label);
     if (problems.length > 0) throw new InvalidPipelineInputError(problems);
@@ -104,6 +108,23 @@ function requireApproval(spec: PipelineSpec): PipelineSpec {
     ...spec,
     steps: spec.steps.map((s) => (s.kind === 'promote' && s.with.mode !== 'manual' ? { ...s, with: { ...s.with, mode: 'manual', onTimeout: 'reject' } } : s)),
   };
+}
+
+/** Each ingest `source.select` parsed by DuckDB (nothing runs) and checked: one read-only SELECT over `source`. */
+async function sourceSelectProblems(spec: PipelineSpec, specLabel: string): Promise<string[]> {
+  const selects = spec.steps.flatMap((step, i) => {
+    const select = step.kind === 'ingest' ? (step.with as IngestParams).source.select : undefined;
+    return select === undefined ? [] : [{ select, field: `${specLabel}.steps[${i}].with.source.select` }];
+  });
+  if (selects.length === 0) return [];
+  return withDuckDb({ threads: 1 }, async (conn) => {
+    const problems: string[] = [];
+    for (const { select, field } of selects) {
+      const checked = await checkSourceSelect(conn, select, field);
+      if ('problems' in checked) problems.push(...checked.problems);
+    }
+    return problems;
+  });
 }
 
 function sourceProblems(spec: PipelineSpec, roots: readonly string[], specLabel: string): string[] {

@@ -33,9 +33,20 @@ export const ingestParamsSchema = z
          * so a fixed file replays as daily or weekly batches. Intersected with `window` when both are set.
          */
         replay: z.object({ now: isoDate, window: durationSchema }).strict().optional(),
+        /**
+         * A DuckDB SELECT over the source's files, read as the relation `source` (rename, filter, join
+         * `source` with itself, derive columns); features, label and time column then name its result's
+         * columns. One read-only SELECT: no table or file functions, no other relations (src/data/source-select.ts).
+         */
+        select: z.string().min(1).max(20_000).optional(),
       })
       .strict(),
-    timeColumn: identifier,
+    /**
+     * The source column that orders rows in time: windows, replay and the time split need it. Without
+     * one, rows are split by a hash of the row (split.strategy defaults to `hash`) and checks that
+     * need time order are skipped with a note.
+     */
+    timeColumn: identifier.optional(),
     window: z
       .object({ from: isoDate.optional(), to: isoDate.optional() })
       .strict()
@@ -66,13 +77,23 @@ export const ingestParamsSchema = z
       .refine((l) => (l.op === undefined) === (l.value === undefined), 'give op and value together, or neither'),
     split: z
       .object({
-        strategy: z.enum(['time', 'hash']).default('time'),
+        /** `time`: the newest rows are held out; `hash`: a hash of each row decides. @default time with a timeColumn, else hash */
+        strategy: z.enum(['time', 'hash']).optional(),
         holdoutFraction: z.number().gt(0).lt(1).default(0.2),
       })
       .strict()
-      .default({ strategy: 'time', holdoutFraction: 0.2 }),
+      .default({ holdoutFraction: 0.2 }),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.timeColumn !== undefined) return;
+    const needsTime = (path: string[], what: string) =>
+      ctx.addIssue({ code: 'custom', path, message: `${what} needs a timeColumn (the column that orders rows in time); set timeColumn or remove ${path.join('.')}` });
+    if (p.split.strategy === 'time') needsTime(['split', 'strategy'], 'the time split');
+    if (p.window.from !== undefined || p.window.to !== undefined) needsTime(['window'], 'a time window');
+    if (p.source.replay !== undefined) needsTime(['source', 'replay'], 'a replay window');
+  })
+  .transform((p) => ({ ...p, split: { ...p.split, strategy: p.split.strategy ?? (p.timeColumn === undefined ? ('hash' as const) : ('time' as const)) } }));
 
 /** Names of the validation checks, as they appear in reports and in `validate.with.severity`. */
 export const validationCheckNames = [

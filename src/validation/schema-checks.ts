@@ -82,6 +82,18 @@ export function nullChecks(ctx: CheckContext): CheckResult[] {
       message: `nullRate(${p.name}): ${what}, allowed <= ${pct(max)}`,
     });
   });
+  if (meta.train.timeColumn === null) {
+    // Nothing orders the rows: say so in the report rather than pass a check that did not run.
+    out.push(
+      ...verdict(params, 'nullRate', undefined, {
+        column: 'event_time',
+        observed: null,
+        threshold: '-',
+        message: 'nullRate(time): skipped, the source has no timeColumn: rows were split by a hash of each row, and windows, replay and the time split do not apply',
+      }),
+    );
+    return out;
+  }
   const lost = meta.train.rowsWithoutTime ?? 0;
   const total = meta.train.sourceRows ?? 0;
   if (lost > 0 && total > 0) {

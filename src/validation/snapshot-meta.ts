@@ -25,11 +25,12 @@ export interface SnapshotMeta {
   schema: ColumnType[];
   label: string;
   features: string[];
-  /** Source column that `event_time` comes from. */
-  timeColumn?: string;
+  /** Source column that `event_time` comes from; null when the source has none (hash split, no event_time). */
+  timeColumn?: string | null;
   /** Transform per feature name (`identity`, `double`, `hour`, ...). */
   transforms?: Record<string, string>;
-  source?: { path: string; format: string; files: number; columns: ColumnType[] };
+  /** `select`: the spec's source.select, when the snapshot is its result. */
+  source?: { path: string; format: string; files: number; columns: ColumnType[]; select?: string };
   /** By snapshot column (feature name, the label, or `event_time`). */
   conversionFailures?: Record<string, ConversionFailure>;
   /** Source rows left out because their time was null or unparseable. */

@@ -19,7 +19,9 @@ describe('slipway command line', () => {
 
   it.each([
     [['bogus'], /unknown command 'bogus'/],
-    [['run'], /missing required argument 'pipeline'/],
+    [['run'], /give a named pipeline \(slipway run flight-delay\) or a pipeline file \(slipway run -f my-pipeline\.yaml\), not both/],
+    [['run', 'flight-delay', '-f', 'my-pipeline.yaml'], /give a named pipeline .* or a pipeline file .*, not both/],
+    [['run', '-f', '/nonexistent/my-pipeline.yaml'], /^slipway: -f \/nonexistent\/my-pipeline\.yaml: no such file\n$/],
     [['runs', '--nope'], /unknown option '--nope'/],
   ])('exits 2 on the usage error %j, naming it', async (args, message) => {
     const r = await slipway(args);

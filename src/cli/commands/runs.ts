@@ -11,19 +11,55 @@ import type { PipelineResult } from '../../workflows/pipeline-status';
 import { formatSummary } from '../print-summary';
 import { followRun, renderStep } from '../progress';
 import { CliError, parseSets, print, withClient, withClientActing } from '../context';
+import { readPipelineFile } from '../pipeline-file';
+import { InvalidPipelineInputError } from '../../errors';
+
+interface RunOptions {
+  file?: string;
+  set: string[];
+  overrides?: string;
+  model?: string;
+  key?: string;
+  detach?: boolean;
+  json?: boolean;
+}
+
+/** The spec's name when it is a valid id (the id prefix of the run); `pipeline` otherwise. */
+function specName(spec: Record<string, unknown>): string {
+  return typeof spec.name === 'string' && /^[a-z][a-z0-9-]*$/.test(spec.name) ? spec.name : 'pipeline';
+}
+
+function relabel(problem: string, file: string): string {
+  if (problem.startsWith('input.spec.')) return `${file}: ${problem.slice('input.spec.'.length)}`;
+  return problem.startsWith('input.spec:') ? `${file}${problem.slice('input.spec'.length)}` : problem;
+}
+
+/** Problems in an inline spec read from `file` name the file, not `input.spec`. */
+async function namingFile<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (file === undefined || !(err instanceof InvalidPipelineInputError)) throw err;
+    throw new InvalidPipelineInputError(err.problems.map((p) => relabel(p, file)), { cause: err });
+  }
+}
 
 export function registerRunCommands(program: Command): void {
   program
     .command('run')
     .description('start a pipeline and follow it step by step')
-    .argument('<pipeline>', 'named pipeline under pipelines/, e.g. flight-delay')
+    .argument('[pipeline]', 'named pipeline under pipelines/, e.g. flight-delay (or give -f)')
+    .option('-f, --file <path>', 'a pipeline file anywhere (YAML, as in pipelines/); read here and sent inline')
     .option('--set <step.path=value...>', 'override a step parameter (repeatable), e.g. --set ingest.window.from=2001-03-01', [])
     .option('--overrides <json>', 'overrides as one JSON object keyed by step id')
     .option('--model <name>', 'register under this model name')
     .option('--key <idempotency-key>', 'a retried command with the same key never starts a second run')
     .option('--detach', 'start and return without waiting')
     .option('--json', 'machine-readable output')
-    .action(async (pipeline: string, opts: { set: string[]; overrides?: string; model?: string; key?: string; detach?: boolean; json?: boolean }) => {
+    .action(async (pipeline: string | undefined, opts: RunOptions) => {
+      if ((pipeline === undefined) === (opts.file === undefined)) {
+        throw new CliError('give a named pipeline (slipway run flight-delay) or a pipeline file (slipway run -f my-pipeline.yaml), not both');
+      }
       let overrides: Record<string, unknown> = {};
       if (opts.overrides) {
         try {
@@ -33,21 +69,27 @@ export function registerRunCommands(program: Command): void {
         }
       }
       overrides = deepMerge(overrides, parseSets(opts.set)) as Record<string, unknown>;
-      const input = { pipeline, ...(Object.keys(overrides).length ? { overrides } : {}), ...(opts.model ? { model: opts.model } : {}) };
+      const extra = { ...(Object.keys(overrides).length ? { overrides } : {}), ...(opts.model ? { model: opts.model } : {}) };
+      const spec = opts.file ? await readPipelineFile(opts.file) : undefined;
+      const input = spec ? { spec, ...extra } : { pipeline: pipeline!, ...extra };
+      // An inline run's id starts with the file's pipeline name, as a named run's does.
+      const idPrefix = spec ? { pipeline: specName(spec) } : input;
       await withClientActing('run.start', async ({ slipway, config, principal, audit }) => {
         // Resolve locally first: a typo is reported here, not as a failed run in the UI.
-        await resolvePipelineInput(
-          {
-            pipelinesDir: config.pipelinesDir,
-            dataRoots: config.dataRoots.roots,
-            trainers: loadTrainerRegistry(config.trust.trainersFile),
-            inlineCommandPrincipals: config.trust.inlineCommandPrincipals,
-          },
-          input,
-          { principal, via: 'ticket' },
+        await namingFile(opts.file, () =>
+          resolvePipelineInput(
+            {
+              pipelinesDir: config.pipelinesDir,
+              dataRoots: config.dataRoots.roots,
+              trainers: loadTrainerRegistry(config.trust.trainersFile),
+              inlineCommandPrincipals: config.trust.inlineCommandPrincipals,
+            },
+            input,
+            { principal, via: 'ticket' },
+          ),
         );
         // Audited ahead of the call: the intent names the run by the id it will get.
-        const workflowId = workflowIdFor(input, opts.key);
+        const workflowId = workflowIdFor(idPrefix, opts.key);
         const run = await writeAhead(
           appenderFor(audit, principal.name, 'cli'),
           { action: 'run.start', target: `run:${workflowId}`, details: { workflowType: 'pipeline', input: redactInput(input), idempotencyKey: opts.key ?? null } },
