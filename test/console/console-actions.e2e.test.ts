@@ -207,7 +207,8 @@ describe('console actions in Chromium', () => {
     await page.screenshot({ path: path.join(SHOTS, 'runs-upload.png') });
     await page.getByRole('button', { name: 'Start' }).click();
     await page.waitForURL(/\/ui\/runs\/pipeline-/);
-    expect(await page.locator('main').innerText()).toMatch(/Pipeline uploaded, model console-actions/);
+    // The run page shows the spec's name and model once the run has resolved its input.
+    await expect.poll(async () => (await page.reload(), page.locator('main').innerText()), { timeout: 60_000, interval: 500 }).toMatch(/Pipeline uploaded, model console-actions/);
     const workflowId = decodeURIComponent(page.url().split('/ui/runs/')[1]);
     const started = await governance.audit.list({ action: 'run.start', target: `run:${workflowId}` });
     expect(started.map((e) => [e.actor, e.details.via, e.details.phase])).toEqual([

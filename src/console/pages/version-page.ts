@@ -54,7 +54,7 @@ function tagsSection(ctx: PageContext, v: ModelVersion): Html {
 <label for="tag-value">Value</label><input id="tag-value" name="value" maxlength="5000" placeholder="ga">
 <label for="tag-reason">Reason (optional)</label><input id="tag-reason" name="reason" maxlength="2000"><button type="submit">Set tag</button></form>`
     : '';
-  return html`<section aria-labelledby="h-tags"><h2 id="h-tags">Tags</h2>${table(['key', 'value', ...(allowed ? [''] : [])], rows, 'Tags')}${form}</section>`;
+  return html`<section aria-labelledby="h-tags"><h2 id="h-tags">Tags</h2>${table(['key', 'value', ...(allowed ? [''] : [])], rows)}${form}</section>`;
 }
 
 /** The report entry describing the registered version: the candidate the evaluate step carried forward. */
