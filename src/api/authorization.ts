@@ -5,7 +5,8 @@
  * checked against ACTION_RULES by `authorize`; a route without one cannot be registered, so a
  * new endpoint can never be open by accident. Order: 401 (no valid token, in `onRequest`,
  * before the body is even parsed), then 403 for a missing role, then, for alias moves only,
- * the route's `resource` lookup (which may answer 404) and the per-model grant check.
+ * the route's `resource` lookup (which may answer 404) and the per-model grant check (alias
+ * moves and other per-model actions).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize } from '../auth/authorize';
@@ -23,7 +24,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route does; `public` routes (health, OpenAPI) need no token. */
     action?: Action | 'public';
-    /** The model (and alias) acted on, for actions that need a per-model grant. */
+    /** The model (and alias) acted on, for actions that need a per-model grant (`aliasGrant` or `modelGrant`). */
     resource?: (request: FastifyRequest) => Resource | Promise<Resource>;
     /** Where the route reads its token instead of the bearer header (the console's session cookie). */
     tokenFrom?: (request: FastifyRequest) => string | undefined;
@@ -75,7 +76,8 @@ export function installAuthorization(app: FastifyInstance<any, any, any, any, an
     const principal = request.principal;
     const rule = ACTION_RULES[action];
     const admin = principal?.roles.includes('admin');
-    if (!rule.aliasGrant || admin || !principal?.roles.includes(rule.role)) {
+    const perModel = rule.aliasGrant || ('modelGrant' in rule && rule.modelGrant);
+    if (!perModel || admin || !principal?.roles.includes(rule.role)) {
       authorize(principal, action);
       return;
     }

@@ -60,7 +60,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err instanceof WorkflowExecutionAlreadyStartedError) return send(409, 'Conflict', err.message);
   // An update validator refused the request (e.g. nothing waits for approval): the run's state conflicts.
   if (err instanceof WorkflowUpdateFailedError) return send(409, 'Conflict', err.cause?.message ?? err.message);
-  if (isRegistryError(err, 'unknown-model') || isRegistryError(err, 'unknown-version')) return send(404, 'Not Found', err.message);
+  if (isRegistryError(err, 'unknown-model') || isRegistryError(err, 'unknown-version') || isRegistryError(err, 'unknown-alias')) return send(404, 'Not Found', err.message);
   if (isRegistryError(err, 'stale-alias') || isRegistryError(err, 'batch-decided')) return send(409, 'Conflict', err.message);
   if (isRegistryError(err, 'unknown-batch')) return send(404, 'Not Found', err.message);
   if (err instanceof AccessControlError) return send(ACCESS_STATUS[String(err.details.kind)] ?? 400, err.name, err.message);

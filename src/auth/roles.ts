@@ -9,9 +9,9 @@
 
 /**
  * - `viewer`: reads models, runs and the audit log.
- * - `operator`: starts and cancels runs, edits version tags and descriptions.
+ * - `operator`: starts and cancels runs.
  * - `approver`: approves or rejects candidates, promotes and rolls back (alias moves also need
- *   a per-model grant).
+ *   a per-model grant), and tags versions of the models it holds a grant on.
  * - `admin`: everything, including tokens, principals, grants, schedules and schema pins.
  * - `labeler`: a label source (a machine, usually): posts ground truth to the model server's
  *   feedback route of the models it has a grant on, and nothing else, not even reads.
@@ -39,7 +39,8 @@ export const ACTION_RULES = {
   'audit.read': { role: 'viewer', aliasGrant: false, description: 'query and verify the audit log' },
   'run.start': { role: 'operator', aliasGrant: false, description: 'start a pipeline run' },
   'run.cancel': { role: 'operator', aliasGrant: false, description: 'cancel a pipeline run' },
-  'version.annotate': { role: 'operator', aliasGrant: false, description: "edit a version's tags and description" },
+  // Tags label versions for people and tools downstream (MLflow's habit), so they are an approver's call on models it is granted.
+  'version.annotate': { role: 'approver', aliasGrant: false, modelGrant: true, description: "set or remove a version's tags and edit its description (granted per model, any alias)" },
   'run.approve': { role: 'approver', aliasGrant: true, description: 'approve a candidate waiting for sign-off, which promotes it' },
   'run.reject': { role: 'approver', aliasGrant: true, description: 'reject a candidate waiting for sign-off (granted like approving: on the model and the alias the run promotes)' },
   'model.promote': { role: 'approver', aliasGrant: true, description: 'point an alias at a newer version' },

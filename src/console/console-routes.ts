@@ -36,6 +36,7 @@ import { compareDetail, versionDetail } from './pages/version-page';
 import { ReportReader } from './report-reader';
 import { warmUp } from '../charts/render-svg';
 import { ConsoleSessions, sameOrigin } from './session';
+import { parseMultipart } from './multipart';
 import { parse as parseYaml } from 'yaml';
 
 export interface ConsoleOptions extends ConsoleDeps {
@@ -51,6 +52,10 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'console.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(STATIC_DIR, 'console.js'), 'utf8') },
 };
 
+/** Largest form body, an uploaded spec included. */
+const FORM_LIMIT = 256 * 1024;
+/** Where the multipart parser leaves its complaint for the preHandler (not a name a form field can take: forms have no `\0`). */
+const FORM_ERROR = '\0formError';
 /** Models whose metric chart is rendered at startup. */
 const WARM_MODELS = 5;
 
@@ -70,8 +75,17 @@ export const consoleRoutes =
     const tokenFrom = (request: FastifyRequest) => sessions.token(request);
     const ctxOf = (request: FastifyRequest): PageContext => ({ principal: request.principal ?? INSECURE_PRINCIPAL, csrf: sessions.csrf(request) });
 
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_req, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+    // The start form uploads a spec file; parsed here into the same flat record (src/console/multipart.ts).
+    app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: FORM_LIMIT }, (request, body, done) => {
+      // A malformed upload is reported after authorisation (preHandler), so a refused caller hears only "not allowed".
+      try {
+        done(null, parseMultipart(body as Buffer, request.headers['content-type']));
+      } catch (err) {
+        done(null, { [FORM_ERROR]: (err as Error).message });
+      }
     });
     app.addHook('onSend', async (_request, reply) => {
       reply.header('content-security-policy', reply.getHeader('content-security-policy') ?? CSP);
@@ -83,6 +97,8 @@ export const consoleRoutes =
     // After authorisation (preValidation): a refused caller gets 403, never a CSRF hint.
     app.addHook('preHandler', async (request) => {
       if (request.method !== 'POST' || request.routeOptions.url === '/ui/login') return;
+      const formError = (request.body as Body | undefined)?.[FORM_ERROR];
+      if (formError) throw Object.assign(new Error(formError), { statusCode: 400 });
       if (!sameOrigin(request) || !sessions.checkCsrf(request, (request.body as Body | undefined)?._csrf)) {
         throw Object.assign(new Error('The form is stale or came from another site (CSRF check failed); reload the page and try again'), { statusCode: 403 });
       }
@@ -95,9 +111,11 @@ export const consoleRoutes =
           ? 400
           : err instanceof WorkflowUpdateFailedError || isRegistryError(err, 'batch-decided') || isRegistryError(err, 'stale-alias')
             ? 409
-            : isRegistryError(err, 'unknown-batch')
+            : isRegistryError(err, 'unknown-batch') || isRegistryError(err, 'unknown-version') || isRegistryError(err, 'unknown-model')
               ? 404
-              : undefined;
+              : isRegistryError(err, 'invalid-input')
+                ? 400
+                : undefined;
       if (status === undefined && !(err.statusCode && err.statusCode < 500)) return errorHandler(err, request, reply);
       const problems = isInvalidPipelineInput(err) ? err.problems : [];
       const message = err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? err.message) : err.message;
@@ -111,7 +129,7 @@ export const consoleRoutes =
       reply.status(404).type('text/html; charset=utf-8').send(page(ctxOf(request), 'Not found', html`<p>${message}</p>`));
     const get = (url: string, action: 'model.read' | 'run.read' | 'audit.read', handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
       app.get(url, { config: { action, tokenFrom }, schema: { hide: true } }, handler);
-    const post = (url: string, config: { action: Parameters<typeof get>[1] | 'run.start' | 'run.cancel' | 'run.approve' | 'run.reject' | 'alias.move' | 'deployment.change' | 'data.release'; resource?: (r: FastifyRequest) => Resource | Promise<Resource> }, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+    const post = (url: string, config: { action: Parameters<typeof get>[1] | 'run.start' | 'run.cancel' | 'run.approve' | 'run.reject' | 'alias.move' | 'deployment.change' | 'data.release' | 'version.annotate'; resource?: (r: FastifyRequest) => Resource | Promise<Resource> }, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
       app.post(url, { config: { ...config, tokenFrom }, schema: { hide: true } }, handler);
     const params = (request: FastifyRequest) => request.params as Params;
     const query = (request: FastifyRequest) => request.query as Body;
@@ -153,7 +171,7 @@ export const consoleRoutes =
     });
     get('/ui/models/:model/versions/:version', 'model.read', async (request, reply) => {
       const { model, version } = params(request);
-      const body = await versionDetail(options, reports, model, Number(version));
+      const body = await versionDetail(options, reports, ctxOf(request), model, Number(version));
       return body ? send(reply, request, `${model} v${version}`, body, '/ui/models') : notFound(reply, request, `No version ${version} of "${model}"`);
     });
     get('/ui/models/:model/compare', 'model.read', async (request, reply) => {
@@ -170,6 +188,23 @@ export const consoleRoutes =
       const current = await options.registry.getAlias(model, alias);
       await options.registry.setAlias({ model, alias, version: Number(body(request).version), expectedVersion: current?.version ?? null, actor: actor(request), reason: reason(request), origin: `console ${request.ip}` });
       return reply.redirect(`/ui/models/${encodeURIComponent(model)}`, 303);
+    });
+    // As POST /v1/models/:model/versions/:version/tags: an approver with a grant on the model (or an admin); the registry
+    // records the change and its audit entry (version.annotate) in one transaction and checks the key and value.
+    post('/ui/models/:model/versions/:version/tags', { action: 'version.annotate', resource: (r) => ({ model: params(r).model }) }, async (request, reply) => {
+      const { model, version } = params(request);
+      const b = body(request);
+      const key = String(b.key ?? '').trim();
+      if (b.op !== 'set' && b.op !== 'remove') throw Object.assign(new Error(`op: "${b.op ?? ''}" is neither set nor remove`), { statusCode: 400 });
+      await options.registry.annotateVersion({
+        model,
+        version: Number(version),
+        ...(b.op === 'set' ? { setTags: { [key]: String(b.value ?? '') } } : { removeTags: [key] }),
+        actor: actor(request),
+        reason: b.reason?.trim().slice(0, 2000) ?? '',
+        origin: `console ${request.ip}`,
+      });
+      return reply.redirect(`/ui/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}#h-tags`, 303);
     });
 
     get('/ui/runs', 'run.read', async (request, reply) => send(reply, request, 'Runs', await runsList(options, ctxOf(request), { model: query(request).model }), '/ui/runs'));
@@ -313,14 +348,20 @@ async function canaryReportRef(slipway: ConsoleDeps['slipway'], model: string, r
   }
 }
 
-/** The start form's fields as a pipeline input: an inline spec, or a named pipeline with overrides. */
-function startInput(b: Body): Record<string, unknown> {
-  if (b.spec?.trim()) {
+/** The start form's fields as a pipeline input: an inline spec (pasted or an uploaded file), or a named pipeline with overrides. */
+export function startInput(b: Body): Record<string, unknown> {
+  const filename = b['specFile.filename'];
+  const uploaded = filename ? b.specFile : undefined;
+  if (filename && !uploaded?.trim()) throw Object.assign(new Error(`specFile: the file ${JSON.stringify(filename)} is empty`), { statusCode: 400 });
+  if (uploaded && b.spec?.trim()) throw Object.assign(new Error('spec: give the spec pasted or as a file, not both'), { statusCode: 400 });
+  const text = uploaded ?? (b.spec?.trim() ? b.spec : undefined);
+  if (text) {
+    const field = uploaded ? `specFile (${filename})` : 'spec';
     let spec: unknown;
     try {
-      spec = parseYaml(b.spec);
+      spec = parseYaml(text);
     } catch (err) {
-      throw Object.assign(new Error(`spec: not YAML or JSON (${(err as Error).message.split('\n')[0]})`), { statusCode: 400 });
+      throw Object.assign(new Error(`${field}: not YAML or JSON (${(err as Error).message.split('\n')[0]})`), { statusCode: 400 });
     }
     return { spec };
   }

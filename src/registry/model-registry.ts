@@ -60,7 +60,7 @@ export interface RegisterVersionInput {
 export interface AnnotateVersionInput {
   model: string;
   version: number;
-  /** Tags to add or overwrite. @default {} */
+  /** Tags to add or overwrite; keys and values follow the grammar in registry-input.ts (`TAG_KEY`, `MAX_TAG_VALUE`). @default {} */
   setTags?: Record<string, string>;
   /** Tag names to remove; removing an absent tag is not an error. @default [] */
   removeTags?: string[];
@@ -151,6 +151,8 @@ export type RegistryErrorKind =
   | 'invalid-input'
   | 'unknown-model'
   | 'unknown-version'
+  /** A `models:/<name>@<alias>` URI names an alias the model does not have. */
+  | 'unknown-alias'
   | 'stale-alias'
   | 'idempotency-conflict'
   | 'schema-too-new'

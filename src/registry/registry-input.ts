@@ -8,6 +8,11 @@ import { registryError } from './registry-error';
 const MAX_NAME_LENGTH = 200;
 const MAX_DESCRIPTION_LENGTH = 10_000;
 const ALIAS_AUDIT_ACTIONS: readonly string[] = ['alias.move', 'model.promote', 'model.rollback'];
+/** Tag keys (MLflow's habit, minus spaces): a letter or digit, then letters, digits, `_ . - / :`. */
+export const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9_.\-/:]{0,127}$/;
+export const MAX_TAG_VALUE = 5000;
+/** Control characters other than tab would hide text in tables and logs. */
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 const REQUIRED_LINEAGE = ['dataDigest', 'specDigest', 'workflowId', 'runId', 'pipeline', 'trainer'] as const;
 
 export function assertRegisterVersionInput(input: RegisterVersionInput): void {
@@ -60,13 +65,15 @@ export function assertAnnotateVersionInput(input: AnnotateVersionInput): void {
   if (input.setTags !== undefined) {
     if (!isRecord(input.setTags)) invalid('setTags', input.setTags, 'an object of strings');
     for (const [name, value] of Object.entries(input.setTags)) {
-      assertName(`setTags key`, name);
+      assertTagKey('setTags key', name);
       if (typeof value !== 'string') invalid(`setTags.${name}`, value, 'a string');
+      if (value.length > MAX_TAG_VALUE) invalid(`setTags.${name}`, value, `at most ${MAX_TAG_VALUE} characters`);
+      if (CONTROL.test(value)) invalid(`setTags.${name}`, value, 'text without control characters (tabs allowed)');
     }
   }
   if (input.removeTags !== undefined) {
     if (!Array.isArray(input.removeTags)) invalid('removeTags', input.removeTags, 'an array of tag names');
-    input.removeTags.forEach((name, i) => assertText(`removeTags[${i}]`, name));
+    input.removeTags.forEach((name, i) => assertTagKey(`removeTags[${i}]`, name));
   }
   if (input.description !== undefined && input.description !== null) {
     if (typeof input.description !== 'string') invalid('description', input.description, 'a string or null');
@@ -81,6 +88,13 @@ export function assertAnnotateVersionInput(input: AnnotateVersionInput): void {
 
 export function assertVersion(field: string, value: unknown): asserts value is number {
   if (!Number.isSafeInteger(value) || (value as number) < 1) invalid(field, value, 'an integer >= 1');
+}
+
+/** @throws RegistryError `invalid-input` unless `value` is a tag key (see {@link TAG_KEY}). */
+export function assertTagKey(field: string, value: unknown): void {
+  if (typeof value !== 'string' || !TAG_KEY.test(value)) {
+    invalid(field, value, 'a tag key: 1 to 128 letters, digits or _ . - / :, starting with a letter or digit');
+  }
 }
 
 function assertName(field: string, value: unknown): void {

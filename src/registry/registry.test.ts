@@ -296,6 +296,30 @@ describeEachBackend('model registry', (backend) => {
       await registryErrorOf(registry.annotateVersion({ model: 'churn', version: 1, setTags: { x: 1 as unknown as string }, actor: 'a' }), 'invalid-input');
       await registryErrorOf(registry.annotateVersion({ model: 'churn', version: 1, actor: '' }), 'invalid-input');
     });
+
+    it.each([
+      [{ setTags: { 'bad key': 'x' } }, 'setTags key must be a tag key'],
+      [{ setTags: { '-lead': 'x' } }, 'setTags key must be a tag key'],
+      [{ setTags: { ['k'.repeat(129)]: 'x' } }, 'setTags key must be a tag key'],
+      [{ setTags: { note: 'x'.repeat(5001) } }, 'setTags.note must be at most 5000 characters'],
+      [{ setTags: { note: 'two\nlines' } }, 'setTags.note must be text without control characters'],
+      [{ removeTags: ['no spaces'] }, 'removeTags[0] must be a tag key'],
+    ])('refuses the tag edit %j, naming the field, and changes nothing', async (edit, message) => {
+      const registry = await openRegistry();
+      await registry.registerVersion(registration({ tags: { team: 'growth' } }));
+      const before = await new SqlAuditLog(registry.db).head();
+      const err = await registryErrorOf(registry.annotateVersion({ model: 'churn', version: 1, actor: 'a', ...edit }), 'invalid-input');
+      expect(err.message).toContain(message);
+      expect((await registry.getVersion('churn', 1))!.tags).toEqual({ team: 'growth' });
+      expect(await new SqlAuditLog(registry.db).head()).toEqual(before);
+    });
+
+    it('takes keys MLflow users write (dots, slashes, colons) and values with tabs', async () => {
+      const registry = await openRegistry();
+      await registerVersions(registry, 1);
+      const tags = { 'mlflow.note': 'a\tb', 'team/owner': 'alice', 'k8s:ns': 'ml', [`k${'x'.repeat(127)}`]: 'v'.repeat(5000) };
+      expect((await registry.annotateVersion({ model: 'churn', version: 1, setTags: tags, actor: 'a' })).tags).toEqual(tags);
+    });
   });
 
   describe('storage', () => {

@@ -6,9 +6,8 @@
  * (buttons absent, the server answering 403); the audit page lists every action taken here.
  * Screenshots of each page go to docs/console/.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server';
 import { apiAuthenticator } from '../../src/api/authenticator';
@@ -22,15 +21,13 @@ import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { canaryStatusQuery } from '../../src/workflows/definitions';
 import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
 import { ADMIN_TOKEN, LABELER_TOKEN } from '../serving/serving-fixtures';
+import { axeViolations, launchChromium, SHOTS, signIn as signInAs } from './console-browser';
 
-const CHROMIUM = process.env.SLIPWAY_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.join(__dirname, '..', '..', 'docs', 'console');
 const MODEL = 'flight-delay';
 const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
 // Fixed holds (one analysis per step), as in pipeline-canary.e2e: a sequential hold's last step outlives its
 // baseline on time-ordered replayed traffic (src/canary/ARCHITECTURE.md).
 const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, hold: { mode: 'fixed' } } };
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 let cw: CanaryWorld;
 let governance: Governance;
@@ -68,7 +65,7 @@ beforeAll(async () => {
     serving: new HttpServingAdmin(cw.base, ADMIN_TOKEN, 5_000),
   });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  browser = await launchChromium();
 
   // Two real versions: the first promoted without a canary, the second canaried on replayed flights.
   await run({}, 'console-v1');
@@ -97,24 +94,7 @@ function run(overrides: Record<string, unknown>, id: string): Promise<PipelineRe
   });
 }
 
-async function signIn(token: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-  const page = await context.newPage();
-  await page.goto(`${base}/ui/login`);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/ui/models`);
-  await page.close();
-  return context;
-}
-
-/** Serious and critical axe-core violations of the page, as `rule: target` lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern.
-  await page.evaluate(AXE);
-  const result = await page.evaluate(async () => (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ['violations'] }));
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const signIn = (token: string): Promise<BrowserContext> => signInAs(browser, base, token);
 
 async function visit(page: Page, url: string, shot?: string): Promise<string> {
   const response = await page.goto(`${base}${url}`);

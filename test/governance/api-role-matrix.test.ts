@@ -45,7 +45,7 @@ const PRINCIPALS: Record<Exclude<Caller, 'none' | 'bad'>, { name: string; role: 
 function expectedStatus(action: Action, caller: Caller, ok: number): number {
   if (caller === 'none' || caller === 'bad') return 401;
   if (!EXPECTED_ROLES[action].includes(PRINCIPALS[caller].role)) return 403;
-  if (caller === 'approver-no-grant' && ['run.approve', 'run.reject', 'model.rollback'].includes(action)) return 403;
+  if (caller === 'approver-no-grant' && ['run.approve', 'run.reject', 'model.rollback', 'version.annotate'].includes(action)) return 403;
   return ok;
 }
 
@@ -121,6 +121,15 @@ for (const backend of BACKENDS) {
         path: () => `/v1/models/${m('rb')}/rollback`,
         // The approver rolls v3 back to v2, then the admin v2 to v1; refused callers aim at v1.
         body: (c) => ({ version: c === 'approver' ? 2 : 1, reason: `rollback by ${c}` }),
+        ok: 200,
+      },
+      {
+        name: 'tag version', route: 'POST /v1/models/{model}/versions/{version}/tags',
+        action: 'version.annotate',
+        method: 'POST',
+        // By URI: the path takes 3, v3, @alias or models:/<model>/3.
+        path: () => `/v1/models/${m('rb')}/versions/${encodeURIComponent(`models:/${m('rb')}/3`)}/tags`,
+        body: (c) => ({ set: { reviewed: c }, reason: `tag by ${c}` }),
         ok: 200,
       },
       { name: 'create schedule', route: 'POST /v1/schedules', action: 'schedule.manage', method: 'POST', path: () => '/v1/schedules', body: () => ({ model: m('sched'), input: small(m('sched')), every: '1 day', paused: true }), ok: 201 },
@@ -262,6 +271,7 @@ for (const backend of BACKENDS) {
         expect(o.body).toMatchObject({ status: o.status, action, requiredRole: ACTION_RULES[action].role });
         if (o.status === 401) expect(o.body?.detail).toMatch(/no valid API token/);
         else if (o.caller === 'approver-no-grant' && ACTION_RULES[action].aliasGrant) expect(o.body?.detail).toMatch(new RegExp(`noah has the approver role but no grant to move aliases of ${m('(appr-ann|rb|rej-noah)')}@champion`));
+        else if (o.caller === 'approver-no-grant' && action === 'version.annotate') expect(o.body?.detail).toContain(`noah has the approver role but no grant on model ${m('rb')}`);
         else expect(o.body?.detail).toContain(`needs the ${ACTION_RULES[action].role} role`);
       }
     });
@@ -306,6 +316,9 @@ for (const backend of BACKENDS) {
         `root run.reject run:${waiting['rej-root']} "latency budget not met"`,
         `ann run.start run:rollback-${m('rb')}-<uuid> "rollback by approver"`,
         `root run.start run:rollback-${m('rb')}-<uuid> "rollback by admin"`,
+        // Tags are audited by the registry in the tag's own transaction, with the request's origin.
+        `ann version.annotate model:${m('rb')}/v3 "tag by approver"`,
+        `root version.annotate model:${m('rb')}/v3 "tag by admin"`,
         ...['create', 'pause', 'unpause', 'trigger', 'backfill', 'delete'].map(() => `root schedule.change schedule:${m('sched')}`),
         'root principal.change principal:new-admin "new hire"',
         'root principal.change principal:victim',

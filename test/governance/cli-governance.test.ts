@@ -158,7 +158,7 @@ for (const backend of BACKENDS) {
         aliases: ['champion'],
       });
       const unknown = await slipway(['models', 'lineage', 'churn', 'v9']);
-      expect(unknown).toMatchObject({ code: 2, stderr: 'slipway: no version v9 of model "churn"\n' });
+      expect(unknown).toMatchObject({ code: 2, stderr: 'slipway: models:/churn/9: model churn has no version 9; its versions are 1 to 2\n' });
     });
   });
 }

@@ -11,7 +11,7 @@ export const EXPECTED_ROLES: Record<Action, readonly Role[]> = {
   'audit.read': ['viewer', 'operator', 'approver', 'admin'],
   'run.start': ['operator', 'admin'],
   'run.cancel': ['operator', 'admin'],
-  'version.annotate': ['operator', 'admin'],
+  'version.annotate': ['approver', 'admin'],
   'run.approve': ['approver', 'admin'],
   'run.reject': ['approver', 'admin'],
   'model.promote': ['approver', 'admin'],

@@ -5,9 +5,11 @@ import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log';
 import { versionLineage } from '../../registry/lineage';
 import type { ModelRegistry } from '../../registry/model-registry';
+import { parseVersionRef, resolveModelRef } from '../../registry/model-uri';
 import { notFound } from '../errors';
 import { auditAround } from '../request-audit';
 import { rollbackWorkflowId, startRollback } from '../run-rollback';
+import { modelVersionRoutes, versionLabel } from './model-versions';
 
 export interface ModelRoutesDeps {
   registry: ModelRegistry;
@@ -20,12 +22,14 @@ export interface ModelRoutesDeps {
 }
 
 const modelParams = z.object({ model: z.string().min(1) });
-const versionParams = modelParams.extend({ version: z.coerce.number().int().positive() });
+/** A version as 3, v3, @alias or a models:/ URI of the same model (src/registry/model-uri.ts). */
+const versionParams = modelParams.extend({ version: versionLabel });
 
 export const modelRoutes =
   ({ registry, audit, temporal, taskQueue, signingKey }: ModelRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const read = { action: 'model.read' } as const;
+    await app.register(modelVersionRoutes({ registry }));
     app.get('/v1/models', { config: read, schema: { summary: 'All models with their latest version and aliases' } }, async () => ({
       models: await registry.listModels(),
     }));
@@ -37,12 +41,8 @@ export const modelRoutes =
     });
     app.get(
       '/v1/models/:model/versions/:version',
-      { config: read, schema: { summary: 'One model version with lineage', params: versionParams } },
-      async (request, reply) => {
-        const v = await registry.getVersion(request.params.model, request.params.version);
-        if (!v) return notFound(reply, `No version ${request.params.version} of "${request.params.model}"`);
-        return v;
-      },
+      { config: read, schema: { summary: 'One model version with lineage', description: 'The version may be 3, v3, @alias or a models:/ URI of this model.', params: versionParams } },
+      async (request) => resolveModelRef(registry, parseVersionRef(request.params.model, request.params.version)),
     );
     app.get(
       '/v1/models/:model/versions/:version/lineage',
@@ -55,7 +55,8 @@ export const modelRoutes =
         },
       },
       async (request, reply) => {
-        const lineage = await versionLineage(registry, request.params.model, request.params.version);
+        const { version } = await resolveModelRef(registry, parseVersionRef(request.params.model, request.params.version));
+        const lineage = await versionLineage(registry, request.params.model, version);
         if (!lineage) return notFound(reply, `No version ${request.params.version} of "${request.params.model}"`);
         return lineage;
       },
@@ -66,25 +67,29 @@ export const modelRoutes =
         config: { action: 'model.rollback', resource: (request) => ({ model: (request.params as { model: string }).model, alias: 'champion' }) },
         schema: {
           summary: 'Move the champion back to an earlier version (approver with a grant on the model)',
-          description: 'Runs the `rollback` workflow and waits for it: the registry move (audited as model.rollback) and the model server switch.',
           params: modelParams,
-          body: z.object({ version: z.number().int().positive(), reason: z.string().min(1).max(2000) }).strict(),
+          description:
+            'Runs the `rollback` workflow and waits for it: the registry move (audited as model.rollback) and the model server switch. ' +
+            'version: a number, or "v3", "@alias" or a models:/ URI of this model, resolved when the request arrives.',
+          body: z.object({ version: z.union([z.number().int().positive(), versionLabel]), reason: z.string().min(1).max(2000) }).strict(),
         },
       },
       async (request) => {
         const { model } = request.params;
+        const asked = request.body.version;
+        const version = typeof asked === 'number' ? asked : (await resolveModelRef(registry, parseVersionRef(model, asked))).version;
         const workflowId = rollbackWorkflowId(model);
         // The move itself is audited by the registry, with origin temporal:<workflowId>/<runId>; these
         // entries tie that workflow to the request's address and user agent.
         const started = await auditAround(
           audit,
           request,
-          { action: 'run.start', target: `run:${workflowId}`, reason: request.body.reason, details: { workflowType: 'rollback', model, version: request.body.version } },
+          { action: 'run.start', target: `run:${workflowId}`, reason: request.body.reason, details: { workflowType: 'rollback', model, version, ...(typeof asked === 'number' ? {} : { asked }) } },
           () =>
             startRollback(
               temporal,
               taskQueue,
-              { model, version: request.body.version, reason: request.body.reason, actor: request.principal!.name },
+              { model, version, reason: request.body.reason, actor: request.principal!.name },
               { key: signingKey, principal: request.principal! },
               workflowId,
             ),

@@ -1,16 +1,17 @@
-/** `slipway models list | show | compare | lineage` and `slipway rollback`. */
+/**
+ * `slipway models list | show | compare | lineage | tag` and `slipway rollback`. Wherever a
+ * version is named it may be `<model> <version>` (3, v3, @alias) or one `models:/` URI
+ * (`models:/churn/3`, `models:/churn@champion`).
+ */
 import type { Command } from 'commander';
 import { rollbackWorkflowId, startRollback } from '../../api/run-rollback';
 import { appenderFor, writeAhead } from '../../audit/write-ahead';
 import { formatLineage, versionLineage } from '../../registry/lineage';
 import type { ModelVersion } from '../../registry/model-registry';
+import { isModelUri, parseVersionRef, resolveModelRef } from '../../registry/model-uri';
 import { cliPrincipal, CliError, print, withClient, withGovernance, withRegistry } from '../context';
-
-const versionNumber = (label: string): number => {
-  const n = Number(label.replace(/^v/, ''));
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`version ${JSON.stringify(label)}: give a version number such as v3 or 3`);
-  return n;
-};
+import { modelOf, resolveArgs, versionRef } from '../version-args';
+import { registerTagCommand } from './model-tags';
 
 const METRICS = ['auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece'];
 
@@ -29,14 +30,13 @@ export function registerModelCommands(program: Command): void {
     );
   models
     .command('show')
-    .argument('<model>')
-    .argument('[version]')
+    .argument('<model>', 'a model name, or a models:/<name>/<version> or models:/<name>@<alias> URI')
+    .argument('[version]', 'e.g. v3, 3 or @champion')
     .option('--json')
     .action(async (model: string, version: string | undefined, o: { json?: boolean }) =>
       withRegistry(async (registry) => {
-        if (version) {
-          const v = await registry.getVersion(model, Number(version.replace(/^v/, '')));
-          if (!v) throw new CliError(`no version ${version} of model "${model}"`);
+        if (version !== undefined || isModelUri(model)) {
+          const v = await resolveArgs(registry, model, version);
           print(!!o.json, v, () => JSON.stringify(v, null, 2));
           return;
         }
@@ -53,15 +53,17 @@ export function registerModelCommands(program: Command): void {
   program
     .command('rollback')
     .description('move the champion of a model back to an earlier version (runs the rollback workflow and waits for it)')
-    .argument('<model>')
-    .argument('<version>', 'e.g. v3')
+    .argument('<model>', 'a model name, or a models:/ URI naming the version to roll back to')
+    .argument('[version]', 'e.g. v3, 3 or @previous')
     .requiredOption('--reason <text>', 'recorded in the alias history and the audit log')
     .option('--as <name>', 'who rolls back, recorded as local:<name> when SLIPWAY_TOKEN is not set', process.env.USER ?? 'cli')
     .option('--json')
-    .action(async (model: string, version: string, o: { reason: string; as: string; json?: boolean }) =>
+    .action(async (modelArg: string, version: string | undefined, o: { reason: string; as: string; json?: boolean }) =>
       withGovernance(async (governance, config) => {
+        const ref = versionRef(modelArg, version);
+        const model = ref.model;
         const principal = await cliPrincipal(governance, config, 'model.rollback', { model, alias: 'champion' }, o.as);
-        const toVersion = versionNumber(version);
+        const toVersion = (await resolveModelRef(governance.registry, ref)).version;
         await withClient(async ({ slipway }) => {
           // The registry audits the move itself (model.rollback); these entries tie the workflow to the command.
           const workflowId = rollbackWorkflowId(model);
@@ -89,30 +91,30 @@ export function registerModelCommands(program: Command): void {
   models
     .command('lineage')
     .description('data snapshot → validation report → training run → evaluation report → alias moves')
-    .argument('<model>')
-    .argument('<version>', 'e.g. v3')
+    .argument('<model>', 'a model name, or a models:/ URI')
+    .argument('[version]', 'e.g. v3, 3 or @champion')
     .option('--json')
-    .action(async (model: string, version: string, o: { json?: boolean }) =>
+    .action(async (model: string, version: string | undefined, o: { json?: boolean }) =>
       withRegistry(async (registry) => {
-        const lineage = await versionLineage(registry, model, versionNumber(version));
-        if (!lineage) throw new CliError(`no version ${version} of model "${model}"`);
+        const v = await resolveArgs(registry, model, version);
+        const lineage = await versionLineage(registry, v.model, v.version);
+        if (!lineage) throw new CliError(`no version ${v.version} of model "${v.model}"`);
         print(!!o.json, lineage, () => formatLineage(lineage));
       }),
     );
 
   models
     .command('compare')
-    .argument('<model>')
-    .argument('<versions...>', 'e.g. v3 v5 v7')
+    .argument('<model>', 'a model name, or a models:/ URI (then the first version compared)')
+    .argument('[versions...]', 'e.g. v3 v5 @champion models:/churn/7')
     .option('--json')
-    .action(async (model: string, versions: string[], o: { json?: boolean }) =>
+    .action(async (modelArg: string, versions: string[], o: { json?: boolean }) =>
       withRegistry(async (registry) => {
+        const model = modelOf(modelArg);
+        const labels = isModelUri(modelArg) ? [modelArg, ...versions] : versions;
+        if (labels.length === 0) throw new CliError(`name the versions of ${model} to compare, e.g. \`slipway models compare ${model} v3 @champion\``);
         const rows: ModelVersion[] = [];
-        for (const label of versions) {
-          const v = await registry.getVersion(model, Number(label.replace(/^v/, '')));
-          if (!v) throw new CliError(`no version ${label} of model "${model}"`);
-          rows.push(v);
-        }
+        for (const [i, label] of labels.entries()) rows.push(await resolveModelRef(registry, parseVersionRef(model, label, `versions[${i}]`)));
         print(!!o.json, rows.map((v) => ({ version: v.version, metrics: v.metrics, dataDigest: v.lineage.dataDigest })), () => {
           const header = ['metric'.padEnd(10), ...rows.map((v) => `v${v.version}`.padStart(10))].join(' ');
           const lines = METRICS.map((m) => [m.padEnd(10), ...rows.map((v) => (typeof v.metrics[m] === 'number' ? v.metrics[m].toFixed(4) : '-').padStart(10))].join(' '));
@@ -120,4 +122,5 @@ export function registerModelCommands(program: Command): void {
         });
       }),
     );
+  registerTagCommand(models);
 }

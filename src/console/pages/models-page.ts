@@ -53,6 +53,7 @@ export async function modelDetail(deps: ConsoleDeps, ctx: PageContext, model: st
     when(v.createdAt),
     html`${aliasOf(v.version).map((a) => badge(a, a === 'champion' ? 'ok' : 'info'))}`,
     ...SHOWN_METRICS.map((m) => raw(fmt(v.metrics[m]))),
+    tagList(v.tags),
     html`${v.lineage.trainer}`,
     html`<a href="/ui/runs/${encodeURIComponent(v.lineage.workflowId)}">${v.lineage.workflowId}</a>`,
   ]);
@@ -66,11 +67,18 @@ Aliases: ${Object.entries(aliases).map(([a, v]) => html`${badge(`${a} → v${v}`
 <form method="get" action="/ui/models/${encodeURIComponent(model)}/compare" class="inline"><label for="cmp-a">Version A</label><select id="cmp-a" name="a">${options.slice(1)}${options.slice(0, 1)}</select>
 <label for="cmp-b">Version B</label><select id="cmp-b" name="b">${options}</select><button type="submit">Compare</button></form></section>
 <section aria-labelledby="h-versions"><h2 id="h-versions">Versions (${versions.length})</h2>
-${table(['version', 'registered', 'aliases', ...SHOWN_METRICS, 'trainer', 'run'], rows)}${pager(`/ui/models/${encodeURIComponent(model)}`, {}, pageNo, pageNo * PAGE_SIZE < versions.length)}</section>
+${table(['version', 'registered', 'aliases', ...SHOWN_METRICS, 'tags', 'trainer', 'run'], rows)}${pager(`/ui/models/${encodeURIComponent(model)}`, {}, pageNo, pageNo * PAGE_SIZE < versions.length)}</section>
 <section aria-labelledby="h-aliases"><h2 id="h-aliases">Alias history</h2><ol class="timeline">${timeline}</ol>
 ${can(ctx, 'approver') ? html`<h3>Move an alias</h3>${actionForm(ctx, 'approver', `/ui/models/${encodeURIComponent(model)}/aliases`, 'Move alias', {
     fields: html`<label for="alias-name">Alias</label><input id="alias-name" name="alias" required pattern="[a-z][a-z0-9-]*" value="champion"><label for="alias-version">Version</label><select id="alias-version" name="version">${options}</select>`,
   })}` : ''}</section>`;
+}
+
+/** A version's tags as `key=value` chips; long values are cut in the table (the version page shows them whole). */
+export function tagList(tags: Record<string, string>, maxValue = 40): Html {
+  const entries = Object.entries(tags).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return raw('–');
+  return html`<ul class="tags">${entries.map(([k, v]) => html`<li><code>${k}=${v.length > maxValue ? `${v.slice(0, maxValue)}…` : v}</code></li>`)}</ul>`;
 }
 
 /** Links to the artifacts a move's evidence names (evaluation reports, canary reports). */

@@ -24,9 +24,10 @@ export async function runsList(deps: ConsoleDeps, ctx: PageContext, filter: { mo
   ]);
   const start = can(ctx, 'operator')
     ? html`<section aria-labelledby="h-start"><h2 id="h-start">Start a pipeline</h2>
-<form method="post" action="/ui/runs" class="action">${csrfField(ctx)}<label for="start-pipeline">Pipeline</label><select id="start-pipeline" name="pipeline">${names.map((n) => html`<option>${n}</option>`)}</select>
+<form method="post" action="/ui/runs" class="action" enctype="multipart/form-data">${csrfField(ctx)}<label for="start-pipeline">Pipeline</label><select id="start-pipeline" name="pipeline">${names.map((n) => html`<option>${n}</option>`)}</select>
 <label for="start-overrides">Overrides (JSON, optional)</label><input id="start-overrides" name="overrides" placeholder='{"ingest":{"window":{"from":"2001-03-01","to":"2001-03-10"}}}' size="60">
-<label for="start-spec">or an inline spec (YAML or JSON)</label><textarea id="start-spec" name="spec" rows="2" cols="40"></textarea><button type="submit">Start</button></form></section>`
+<label for="start-spec">or an inline spec (YAML or JSON)</label><textarea id="start-spec" name="spec" rows="2" cols="40"></textarea>
+<label for="start-spec-file">or upload a spec file</label><input id="start-spec-file" name="specFile" type="file" accept=".yaml,.yml,.json,application/json,application/yaml,text/yaml"><button type="submit">Start</button></form></section>`
     : raw('');
   return html`${start}<section aria-labelledby="h-runs"><h2 id="h-runs">Recent runs</h2>${table(['run', 'pipeline', 'model', 'status', 'stage', 'outcome', 'started'], rows)}</section>`;
 }

@@ -5,12 +5,15 @@ import type { ReportEntry } from '../../evaluation/evaluation-report';
 import { compareVersions, LOWER_IS_BETTER } from '../../registry/compare-versions';
 import { buildLineage } from '../../registry/lineage';
 import { renderModelCard } from '../../registry/model-card';
+import { isAllowed } from '../../auth/authorize';
+import { formatModelUri } from '../../registry/model-uri';
+import type { ModelVersion } from '../../registry/model-registry';
 import type { ConsoleDeps } from '../console-deps';
-import { artifactLink, badge, fmt, html, raw, shortSha, table, when, type Html } from '../html';
+import { artifactLink, badge, csrfField, fmt, html, raw, shortSha, table, when, type Html, type PageContext } from '../html';
 import { markdownToHtml } from '../markdown';
 import type { ReportReader } from '../report-reader';
 
-export async function versionDetail(deps: ConsoleDeps, reports: ReportReader, model: string, version: number): Promise<Html | undefined> {
+export async function versionDetail(deps: ConsoleDeps, reports: ReportReader, ctx: PageContext, model: string, version: number): Promise<Html | undefined> {
   const v = await deps.registry.getVersion(model, version);
   if (!v) return undefined;
   const l = buildLineage(v, await deps.registry.aliasHistory(model));
@@ -27,8 +30,31 @@ ${node(`model v${v.version}`, html`${artifactLink(v.artifact.uri, 'model file')}
 ${node('deployments', l.deployments.length ? html`${l.deployments.map((d) => html`${d.alias} ${when(d.from)} → ${d.until ? when(d.until) : 'now'}<br>`)}` : raw('none'))}
 </ol>`;
   return html`<p>Registered ${when(v.createdAt)}; aliases: ${l.aliases.length ? l.aliases.join(', ') : 'none'}. <a href="/ui/models/${encodeURIComponent(model)}">All versions</a></p>
+<p>URI: <code>${formatModelUri({ model, version })}</code>${l.aliases.map((a) => html`, <code>${formatModelUri({ model, alias: a })}</code>`)}</p>
+${tagsSection(ctx, v)}
 <section aria-labelledby="h-lineage"><h2 id="h-lineage">Lineage</h2>${graph}</section>
 <section aria-labelledby="h-card"><h2 id="h-card">Model card</h2><div class="card">${raw(markdownToHtml(card))}</div></section>`;
+}
+
+/** The version's tags, with set and remove forms for those who may tag it (approver with a grant on the model, or admin). */
+function tagsSection(ctx: PageContext, v: ModelVersion): Html {
+  const allowed = isAllowed(ctx.principal, 'version.annotate', { model: v.model });
+  const action = `/ui/models/${encodeURIComponent(v.model)}/versions/${v.version}/tags`;
+  const entries = Object.entries(v.tags).sort(([a], [b]) => a.localeCompare(b));
+  const rows = entries.map(([key, value]) => [
+    html`<code>${key}</code>`,
+    html`${value}`,
+    ...(allowed
+      ? [html`<form method="post" action="${action}" class="inline">${csrfField(ctx)}<input type="hidden" name="op" value="remove"><input type="hidden" name="key" value="${key}"><button type="submit" class="danger" aria-label="Remove tag ${key}">Remove</button></form>`]
+      : []),
+  ]);
+  const form = allowed
+    ? html`<form method="post" action="${action}" class="action" aria-label="Set a tag">${csrfField(ctx)}<input type="hidden" name="op" value="set">
+<label for="tag-key">Key</label><input id="tag-key" name="key" required maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9_.\-/:]*" placeholder="stage">
+<label for="tag-value">Value</label><input id="tag-value" name="value" maxlength="5000" placeholder="ga">
+<label for="tag-reason">Reason (optional)</label><input id="tag-reason" name="reason" maxlength="2000"><button type="submit">Set tag</button></form>`
+    : '';
+  return html`<section aria-labelledby="h-tags"><h2 id="h-tags">Tags</h2>${table(['key', 'value', ...(allowed ? [''] : [])], rows)}${form}</section>`;
 }
 
 /** The report entry describing the registered version: the candidate the evaluate step carried forward. */
