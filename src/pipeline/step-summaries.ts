@@ -32,6 +32,8 @@ export type IngestSummary = {
   features: string[];
   /** Columns with values that did not convert. */
   conversionFailures: number;
+  /** The source.select the rows came through, when the spec has one. */
+  select?: string;
 };
 
 /** A batch an approver released from quarantine: who accepted it and why. */

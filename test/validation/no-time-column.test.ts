@@ -61,7 +61,7 @@ describe('ingest without a timeColumn', () => {
 
   it('validates the snapshot and notes that the time check is skipped', async () => {
     const out = await ingest(PENGUINS_INGEST);
-    const req: StepRequest = { ctx: { workflowId: 'w', runId: 'r', stepId: 'validate', pipeline: 'p', model: 'penguin-sex', specDigest: 'd' }, params: {}, inputs: { ingest: out } };
+    const req: StepRequest = { ctx: { workflowId: 'w', runId: 'r', stepId: 'validate', pipeline: 'p', model: 'penguin-sex', specDigest: 'd' }, params: {}, inputs: { ingest: { ...out, kind: 'ingest' } } };
     const validated = await validateSnapshots({ store, registry: { getAlias: async () => undefined }, duckdbThreads: 1 }, req, validateParamsSchema.parse({ minRows: 100 }));
     const report = await store.readJson<{ checks: Array<{ check: string; status: string; message: string }> }>(validated.artifacts['validation-report']);
     expect(report.checks.find((c) => c.message.startsWith('nullRate(time)'))).toMatchObject({
