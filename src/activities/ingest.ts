@@ -15,7 +15,9 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { confineSource, type DataRoots } from '../data/data-roots';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
+import { inferClasses, labelSql } from '../data/label-sql';
 import { DataSourceError } from '../errors';
+import { labelTask, resolveLabel, type LabelDefinition } from '../pipeline/label-spec';
 import type { IngestParams } from '../pipeline/step-params';
 import type { StepOutput } from '../pipeline/types';
 import { typeFamily, type ColumnType } from '../validation/column-types';
@@ -32,7 +34,6 @@ export interface IngestDeps {
 const PARQUET = 'application/vnd.apache.parquet';
 
 const TIME_PARTS = { hour: 'hour', weekday: 'dayofweek', month: 'month', day: 'day' } as const;
-const LABEL_OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' } as const;
 
 /** A derived snapshot column: its SQL, and the source value it converts (when conversion can fail). */
 interface Derived {
@@ -53,6 +54,7 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
   try {
     const snap = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, (conn) => writeSnapshots(conn, params, { pattern, files, format, window, scratch }));
     const label = params.label.name;
+    const task = labelTask(params.label);
     const features = params.features.map((f) => f.name);
     const meta = (split: { rows: number; positiveRate: number | null }): SnapshotMeta => ({
       ...split,
@@ -65,6 +67,9 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
       conversionFailures: snap.conversionFailures,
       rowsWithoutTime: snap.rowsWithoutTime,
       sourceRows: snap.sourceRows,
+      // Binary snapshots carry no task field, so their meta (and every digest over it) is as before.
+      ...(task === 'binary' ? {} : { task }),
+      ...(snap.classes ? { classes: snap.classes } : {}),
     });
     const train = await deps.store.put(snap.trainPath, { name: 'train', mediaType: PARQUET, meta: { ...meta(snap.train) } }, { move: true });
     const holdout = await deps.store.put(snap.holdoutPath, { name: 'holdout', mediaType: PARQUET, meta: { ...meta(snap.holdout) } }, { move: true });
@@ -113,8 +118,9 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
   const sourceColumns = await describe(conn, `SELECT * FROM ${reader}`).catch(fail);
   requireColumns(params, sourceColumns, where.pattern);
   const types = new Map(sourceColumns.map((c) => [c.name, c.type]));
+  const labelDef = resolveLabel(params.label);
   const time = deriveTime(params.timeColumn, types.get(params.timeColumn)!);
-  const derived = [...params.features.map((f) => deriveFeature(f, types.get(f.column)!)), deriveLabel(params.label, types.get(params.label.column)!)];
+  const derived = [...params.features.map((f) => deriveFeature(f, types.get(f.column)!)), deriveLabel(labelDef, types.get(labelDef.column)!)];
   const select = [...derived.map((d) => `${d.sql} AS ${sqlIdent(d.name)}`), `${time.sql} AS event_time`].join(', ');
   const inWindow = [`${time.sql} IS NOT NULL`];
   if (where.window.from) inWindow.push(`${time.sql} >= TIMESTAMP ${sqlString(where.window.from)}`);
@@ -160,9 +166,11 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
   await copy(holdout, holdoutPath).catch(fail);
 
   const label = sqlIdent(params.label.name);
+  // The positive rate is a binary label's; other tasks record their classes (multiclass) instead.
+  const positiveRate = labelDef.task === 'binary' ? `avg(${label})` : 'NULL';
   const splits = await queryRows(
     conn,
-    `SELECT filename = ${sqlString(holdoutPath)} AS is_holdout, count(*) AS rows, avg(${label}) AS positive_rate, min(event_time) AS first
+    `SELECT filename = ${sqlString(holdoutPath)} AS is_holdout, count(*) AS rows, ${positiveRate} AS positive_rate, min(event_time) AS first
      FROM read_parquet([${sqlString(trainPath)}, ${sqlString(holdoutPath)}], filename = true) GROUP BY ALL`,
   );
   const split = (isHoldout: boolean) => {
@@ -181,6 +189,8 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
     train: split(false),
     holdout: split(true),
     holdoutFrom: splits.find((r) => r.is_holdout === true)?.first ?? null,
+    // Pinned classes are the spec's; otherwise the training snapshot's, sorted (the model's class order).
+    classes: labelDef.task !== 'multiclass' ? undefined : (labelDef.classes ?? (await inferClasses(conn, `read_parquet(${sqlString(trainPath)})`, params.label.name))),
   };
 }
 
@@ -201,7 +211,7 @@ function requireColumns(params: IngestParams, columns: ColumnType[], source: str
   const wanted: Array<[string, string]> = [
     ['timeColumn', params.timeColumn],
     ...params.features.map((f, i): [string, string] => [`features[${i}].column`, f.column]),
-    ['label.column', params.label.column],
+    ['label.column', resolveLabel(params.label).column],
   ];
   const missing = wanted.filter(([, column]) => !have.has(column));
   if (missing.length === 0) return;
@@ -232,17 +242,8 @@ function deriveFeature(f: IngestParams['features'][number], type: string): Deriv
     : { ...exact, sql: `${part}(TRY_CAST(${raw} AS TIMESTAMP))`, raw };
 }
 
-function deriveLabel(l: IngestParams['label'], type: string): Derived {
-  const raw = sqlIdent(l.column);
-  const family = typeFamily(type);
-  if (l.op !== undefined && l.value !== undefined) {
-    const cmp = (x: string) => `CAST(${x} ${LABEL_OPS[l.op!]} ${l.value} AS INTEGER)`;
-    return family === 'numeric' ? { name: l.name, sql: cmp(raw), column: l.column } : { name: l.name, sql: cmp(`TRY_CAST(${raw} AS DOUBLE)`), raw, column: l.column };
-  }
-  if (family === 'boolean') return { name: l.name, sql: `CAST(${raw} AS INTEGER)`, column: l.column };
-  // Anything but 0 and 1 becomes null and is counted, so validation can name the bad values.
-  const num = family === 'numeric' ? raw : `TRY_CAST(${raw} AS DOUBLE)`;
-  return { name: l.name, sql: `CASE WHEN ${num} IN (0, 1) THEN CAST(${num} AS INTEGER) END`, raw, column: l.column };
+function deriveLabel(label: LabelDefinition, type: string): Derived {
+  return { name: label.name, column: label.column, ...labelSql(label, type) };
 }
 
 function noRows(params: IngestParams, where: Where, total: number, stats: Record<string, unknown>): DataSourceError {

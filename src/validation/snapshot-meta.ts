@@ -36,6 +36,10 @@ export interface SnapshotMeta {
   rowsWithoutTime?: number;
   /** Rows in the whole source, before the window. */
   sourceRows?: number;
+  /** The label's task when not binary (binary snapshots, old and new, carry none). */
+  task?: 'multiclass' | 'regression';
+  /** A multiclass label's classes, sorted (or as pinned in the spec): the model's class order. */
+  classes?: string[];
 }
 
 /** The meta of a snapshot ref, with the fields older snapshots lack left undefined. */
