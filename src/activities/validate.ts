@@ -4,6 +4,7 @@
  * check's value, threshold and verdict goes into a JSON and an HTML report; a failed check of
  * severity `fail` ends the run with DataValidationFailed naming each one. See src/validation.
  */
+import { requireBinarySnapshot } from './task-support';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { withDuckDb } from '../data/duckdb';
 import { DataValidationError, isSlipwayError } from '../errors';
@@ -41,6 +42,7 @@ export interface ValidateDeps {
 export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, params: ValidateParams): Promise<StepOutput> {
   const train = findArtifact(req.inputs, 'train');
   const holdout = findArtifact(req.inputs, 'holdout');
+  requireBinarySnapshot(train, 'validate');
   const meta = { train: snapshotMeta(train), holdout: snapshotMeta(holdout) };
   const notes: string[] = [];
   const dataDigest = String(findSummary(req.inputs, 'dataDigest')?.dataDigest ?? `${train.sha256}+${holdout.sha256}`);
