@@ -2,7 +2,7 @@
  * The ingest step with each task's label, on the Seattle weather data vega-datasets ships
  * (1,461 days, 2012–2015; weather is one of drizzle, fog, rain, snow, sun).
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,9 +97,17 @@ describe('ingest with binary, multiclass and regression labels (Seattle weather)
     expect(out.artifacts.train.meta).toMatchObject({ task: 'regression', positiveRate: null });
   });
 
-  it('refuses a label column the source lacks, naming it and the field', async () => {
+  it('refuses a label column the source lacks, naming it and the field, and stores nothing', async () => {
+    const before = await readdir(path.join(dir, 'artifacts'), { recursive: true });
     const err = await ingest({ expression: 'weathr == "rain"' }).catch((e: unknown) => e);
     expect(isSlipwayError(err) && err.name).toBe('DataSourceError');
     expect((err as Error).message).toMatch(/has no column label\.column "weathr"/);
+    expect((await readdir(path.join(dir, 'artifacts'), { recursive: true })).sort()).toEqual(before.sort());
+  });
+
+  it('refuses a bad label in the spec before anything runs, naming the field and value', () => {
+    const parsed = ingestParamsSchema.safeParse({ source: { path: file }, timeColumn: 'date', features: [{ name: 'wind', column: 'wind' }], label: { expression: "weather == 'rain'" } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]).toMatchObject({ path: ['label', 'expression'], message: expect.stringMatching(/value "'rain'" is not a literal; quote text with double quotes/) });
   });
 });
