@@ -41,15 +41,30 @@ export const labelSchema = z
   .object({
     /** Name of the label column in the snapshot. */
     name: identifier.default('label'),
-    column: identifier.optional(),
-    op: z.enum(LABEL_OPS).optional(),
+    column: identifier.optional().describe('The source column the label is read from (or named in `expression`).'),
+    op: z
+      .enum(LABEL_OPS)
+      .optional()
+      .describe('gt gte lt lte compare with a number; eq ne with a number, text or boolean; in notIn with a list. The label is 1 where it holds (binary).'),
     value: z.union([literal, z.array(z.union([z.number(), text])).min(1).max(LABEL_LIMITS.maxListValues)]).optional(),
     /** `column op value` as one line, e.g. `weather == "rain"` or `temp_max >= 20`; instead of column, op and value. */
-    expression: z.string().max(LABEL_LIMITS.maxExpression).optional(),
+    expression: z
+      .string()
+      .max(LABEL_LIMITS.maxExpression)
+      .optional()
+      .describe('column op value as one line, e.g. weather == "rain", delay > 15, weather in ["rain", "drizzle"]; text in double quotes.'),
     /** Inferred when absent: binary for `op`/`expression` and for a bare column. */
-    task: z.enum(TASKS).optional(),
+    task: z
+      .enum(TASKS)
+      .optional()
+      .describe('binary (default; any op or expression), multiclass (the column\'s classes) or regression (the column as a number).'),
     /** Multiclass only: the known classes; other values are refused at ingest (counted as conversion failures). */
-    classes: z.array(text.min(1)).min(2).max(LABEL_LIMITS.maxClasses).optional(),
+    classes: z
+      .array(text.min(1))
+      .min(2)
+      .max(LABEL_LIMITS.maxClasses)
+      .optional()
+      .describe('multiclass: the known classes, pinned; other values are counted as conversion failures. Default: inferred (sorted) at ingest.'),
   })
   .strict()
   .superRefine((label, ctx) => {
