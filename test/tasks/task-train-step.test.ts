@@ -16,6 +16,7 @@ import { trainCandidate } from '../../src/activities/train';
 import { validateSnapshots } from '../../src/activities/validate';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
 import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
+import { scoreTaskModel } from '../../src/evaluation/score-task-model';
 import { createLogger } from '../../src/logger';
 import { evaluateParamsSchema, ingestParamsSchema, trainParamsSchema, validateParamsSchema } from '../../src/pipeline/step-params';
 import type { StepOutput, StepRequest } from '../../src/pipeline/types';
@@ -85,6 +86,16 @@ describe('train step per task (built-in trainer)', () => {
     const accuracy = labels.filter((l, i) => l === rows[i].label).length / rows.length;
     // The majority class ("sun" or "rain") alone scores about 0.45 on the last quarter of the years.
     expect(accuracy).toBeGreaterThan(0.6);
+
+    // The task scorer reads the holdout itself and gets the same answers and the same accuracy.
+    const holdoutPath = await store.localPath(snapshot.artifacts.holdout);
+    const scored = await scoreTaskModel(await store.localPath(model.artifacts.model), holdoutPath, 'label', { task: 'multiclass', classes: ['drizzle', 'fog', 'rain', 'snow', 'sun'] });
+    expect(scored.task === 'multiclass' && Array.from(scored.probabilities)).toEqual(Array.from(p));
+    expect(scored.metrics.accuracy).toBeCloseTo(accuracy, 12);
+    expect(scored.metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(rows.length);
+    await expect(
+      scoreTaskModel(await store.localPath(model.artifacts.model), holdoutPath, 'label', { task: 'multiclass', classes: ['drizzle', 'fog', 'rain', 'sun', 'snow'] }),
+    ).rejects.toThrow(/was trained on classes \["drizzle","fog","rain","snow","sun"\]; this holdout's are \["drizzle","fog","rain","sun","snow"\]/);
   });
 
   it('regression temp_max: a ridge model whose value tracks the target', async () => {
@@ -97,6 +108,11 @@ describe('train step per task (built-in trainer)', () => {
     const v = out.value.data as Float32Array;
     const rmse = Math.sqrt(rows.reduce((s, r, i) => s + (Number(r.label) - v[i]) ** 2, 0) / rows.length);
     expect(rmse).toBeLessThan(3.5);
+    const scored = await scoreTaskModel(await store.localPath(model.artifacts.model), await store.localPath(snapshot.artifacts.holdout), 'label', { task: 'regression' });
+    expect(scored.task === 'regression' && scored.metrics.rmse).toBeCloseTo(rmse, 9);
+    const mape = rows.reduce((sum, r, i) => sum + Math.abs(Number(r.label) - v[i]) / Math.abs(Number(r.label)), 0) / rows.length;
+    expect(rows.some((r) => Number(r.label) === 0)).toBe(false);
+    expect(scored.task === 'regression' && scored.metrics.mape).toBeCloseTo(mape, 9);
   });
 
   it('refuses a command trainer, validate and evaluate for a multiclass snapshot, naming the task', async () => {
