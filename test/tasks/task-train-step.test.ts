@@ -90,7 +90,8 @@ describe('train step per task (built-in trainer)', () => {
     // The task scorer reads the holdout itself and gets the same answers and the same accuracy.
     const holdoutPath = await store.localPath(snapshot.artifacts.holdout);
     const scored = await scoreTaskModel(await store.localPath(model.artifacts.model), holdoutPath, 'label', { task: 'multiclass', classes: ['drizzle', 'fog', 'rain', 'snow', 'sun'] });
-    expect(scored.task === 'multiclass' && Array.from(scored.probabilities)).toEqual(Array.from(p));
+    if (scored.task !== 'multiclass') throw new Error('expected a multiclass score');
+    expect(Array.from(scored.probabilities)).toEqual(Array.from(p));
     expect(scored.metrics.accuracy).toBeCloseTo(accuracy, 12);
     expect(scored.metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(rows.length);
     await expect(
