@@ -17,6 +17,7 @@ import { readSliceKeys, type SliceKeys } from '../evaluation/slices';
 import type { EvaluateParams } from '../pipeline/step-params';
 import type { ArtifactRef, StepOutputBody, StepRequest } from '../pipeline/types';
 import type { ModelRegistry } from '../registry/model-registry';
+import { requireBinarySnapshot } from './task-support';
 import { findAllArtifacts, findArtifact, type UpstreamArtifact } from './upstream';
 
 export interface EvaluateDeps {
@@ -27,6 +28,7 @@ export interface EvaluateDeps {
 export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, params: EvaluateParams, log: Logger): Promise<StepOutputBody<'evaluate'>> {
   const candidates = distinct(findAllArtifacts(req.inputs, 'model', params.candidates));
   const holdoutRef = findArtifact(req.inputs, 'holdout');
+  requireBinarySnapshot(holdoutRef, 'evaluate');
   const label = String(holdoutRef.meta?.label ?? 'label');
   const holdoutPath = await deps.store.localPath(holdoutRef);
   const slices = await readSliceKeys(holdoutPath, params.slices);

@@ -16,7 +16,9 @@ import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { confineSource, type DataRoots } from '../data/data-roots';
 import { sourceRelation } from '../data/source-select';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
+import { inferClasses, labelSql } from '../data/label-sql';
 import { DataSourceError } from '../errors';
+import { labelTask, resolveLabel, type LabelDefinition } from '../pipeline/label-spec';
 import type { IngestParams } from '../pipeline/step-params';
 import type { StepOutputBody } from '../pipeline/types';
 import { typeFamily, type ColumnType } from '../validation/column-types';
@@ -33,7 +35,6 @@ export interface IngestDeps {
 const PARQUET = 'application/vnd.apache.parquet';
 
 const TIME_PARTS = { hour: 'hour', weekday: 'dayofweek', month: 'month', day: 'day' } as const;
-const LABEL_OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=' } as const;
 
 /** A derived snapshot column: its SQL, and the source value it converts (when conversion can fail). */
 interface Derived {
@@ -54,6 +55,7 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
   try {
     const snap = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, (conn) => writeSnapshots(conn, params, { pattern, files, format, window, scratch }));
     const label = params.label.name;
+    const task = labelTask(params.label);
     const features = params.features.map((f) => f.name);
     const meta = (split: { rows: number; positiveRate: number | null }): SnapshotMeta => ({
       ...split,
@@ -66,6 +68,9 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
       conversionFailures: snap.conversionFailures,
       rowsWithoutTime: snap.rowsWithoutTime,
       sourceRows: snap.sourceRows,
+      // Binary snapshots carry no task field, so their meta (and every digest over it) is as before.
+      ...(task === 'binary' ? {} : { task }),
+      ...(snap.classes ? { classes: snap.classes } : {}),
     });
     // The label's source values (say, the delay behind `delay > 15`), counted per value and slice:
     // what validation needs to see labels rewritten to one value, which the 0/1 label hides.
@@ -133,7 +138,8 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
   // Without a time column there is no event_time: no window, every row in, and a hash split.
   const hasTime = params.timeColumn !== undefined;
   const time = hasTime ? deriveTime(params.timeColumn!, types.get(params.timeColumn!)!) : NO_TIME;
-  const derived = [...params.features.map((f) => deriveFeature(f, types.get(f.column)!)), deriveLabel(params.label, types.get(params.label.column)!)];
+  const labelDef = resolveLabel(params.label);
+  const derived = [...params.features.map((f) => deriveFeature(f, types.get(f.column)!)), deriveLabel(labelDef, types.get(labelDef.column)!)];
   const select = [...derived.map((d) => `${d.sql} AS ${sqlIdent(d.name)}`), ...(hasTime ? [`${time.sql} AS event_time`] : [])].join(', ');
   const inWindow = [hasTime ? `${time.sql} IS NOT NULL` : 'true'];
   if (where.window.from) inWindow.push(`${time.sql} >= TIMESTAMP ${sqlString(where.window.from)}`);
@@ -178,13 +184,15 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
   await copy(`NOT (${holdout})`, trainPath).catch(fail);
   await copy(holdout, holdoutPath).catch(fail);
   const labelSourcePath = path.join(where.scratch, 'label-source.parquet');
-  const labelSource = labelSourceQuery(params, types, derived, reader, inWindow.join(' AND '));
+  const labelSource = labelSourceQuery(params, labelDef, types, derived, reader, inWindow.join(' AND '));
   if (labelSource) await conn.run(`COPY (${labelSource.sql}) TO ${sqlString(labelSourcePath)} (FORMAT parquet, COMPRESSION zstd)`).catch(fail);
 
   const label = sqlIdent(params.label.name);
+  // The positive rate is a binary label's; other tasks record their classes (multiclass) instead.
+  const positiveRate = labelDef.task === 'binary' ? `avg(${label})` : 'NULL';
   const splits = await queryRows(
     conn,
-    `SELECT filename = ${sqlString(holdoutPath)} AS is_holdout, count(*) AS rows, avg(${label}) AS positive_rate, ${hasTime ? 'min(event_time)' : 'NULL'} AS first
+    `SELECT filename = ${sqlString(holdoutPath)} AS is_holdout, count(*) AS rows, ${positiveRate} AS positive_rate, ${hasTime ? 'min(event_time)' : 'NULL'} AS first
      FROM read_parquet([${sqlString(trainPath)}, ${sqlString(holdoutPath)}], filename = true) GROUP BY ALL`,
   );
   const split = (isHoldout: boolean) => {
@@ -200,10 +208,12 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
     sourceRows: Number(stats.total),
     trainPath,
     holdoutPath,
-    ...(labelSource ? { labelSource: { path: labelSourcePath, column: params.label.column, slices: labelSource.slices } } : {}),
+    ...(labelSource ? { labelSource: { path: labelSourcePath, column: labelDef.column, slices: labelSource.slices } } : {}),
     train: split(false),
     holdout: split(true),
     holdoutFrom: splits.find((r) => r.is_holdout === true)?.first ?? null,
+    // Pinned classes are the spec's; otherwise the training snapshot's, sorted (the model's class order).
+    classes: labelDef.task !== 'multiclass' ? undefined : (labelDef.classes ?? (await inferClasses(conn, `read_parquet(${sqlString(trainPath)})`, params.label.name))),
   };
 }
 
@@ -237,7 +247,7 @@ function requireColumns(params: IngestParams, columns: ColumnType[], source: str
   const wanted: Array<[string, string]> = [
     ...(params.timeColumn === undefined ? [] : [['timeColumn', params.timeColumn] as [string, string]]),
     ...params.features.map((f, i): [string, string] => [`features[${i}].column`, f.column]),
-    ['label.column', params.label.column],
+    ['label.column', resolveLabel(params.label).column],
   ];
   const missing = wanted.filter(([, column]) => !have.has(column));
   if (missing.length === 0) return;
@@ -268,17 +278,8 @@ function deriveFeature(f: IngestParams['features'][number], type: string): Deriv
     : { ...exact, sql: `${part}(TRY_CAST(${raw} AS TIMESTAMP))`, raw };
 }
 
-function deriveLabel(l: IngestParams['label'], type: string): Derived {
-  const raw = sqlIdent(l.column);
-  const family = typeFamily(type);
-  if (l.op !== undefined && l.value !== undefined) {
-    const cmp = (x: string) => `CAST(${x} ${LABEL_OPS[l.op!]} ${l.value} AS INTEGER)`;
-    return family === 'numeric' ? { name: l.name, sql: cmp(raw), column: l.column } : { name: l.name, sql: cmp(`TRY_CAST(${raw} AS DOUBLE)`), raw, column: l.column };
-  }
-  if (family === 'boolean') return { name: l.name, sql: `CAST(${raw} AS INTEGER)`, column: l.column };
-  // Anything but 0 and 1 becomes null and is counted, so validation can name the bad values.
-  const num = family === 'numeric' ? raw : `TRY_CAST(${raw} AS DOUBLE)`;
-  return { name: l.name, sql: `CASE WHEN ${num} IN (0, 1) THEN CAST(${num} AS INTEGER) END`, raw, column: l.column };
+function deriveLabel(label: LabelDefinition, type: string): Derived {
+  return { name: label.name, column: label.column, ...labelSql(label, type) };
 }
 
 /** Time parts are categorical features (validation slices them value by value). */
@@ -290,9 +291,8 @@ const CATEGORICAL_TRANSFORMS = new Set(['hour', 'weekday', 'month', 'day']);
  * label that compares a numeric source column with a number: that is where a rewritten value
  * hides behind an ordinary-looking 0/1.
  */
-function labelSourceQuery(params: IngestParams, types: Map<string, string>, derived: Derived[], reader: string, inWindow: string): { sql: string; slices: string[] } | undefined {
-  const l = params.label;
-  if (l.op === undefined || l.value === undefined) return undefined;
+function labelSourceQuery(params: IngestParams, l: LabelDefinition, types: Map<string, string>, derived: Derived[], reader: string, inWindow: string): { sql: string; slices: string[] } | undefined {
+  if (l.task !== 'binary' || l.kind !== 'compare') return undefined;
   const type = types.get(l.column)!;
   const src = typeFamily(type) === 'numeric' ? `CAST(${sqlIdent(l.column)} AS DOUBLE)` : `TRY_CAST(${sqlIdent(l.column)} AS DOUBLE)`;
   const sliced = params.features

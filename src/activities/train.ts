@@ -14,6 +14,9 @@ import { runTrainer } from '../training/run-trainer';
 import type { TrainerProgress } from '../training/trainer-contract';
 import { startHeartbeat } from './heartbeat';
 import { findArtifact } from './upstream';
+import { snapshotMeta } from '../validation/snapshot-meta';
+import type { ArtifactRef } from '../pipeline/types';
+import type { LoadTarget } from '../training/load-training-data';
 
 export interface TrainDeps {
   store: ArtifactStore;
@@ -32,6 +35,7 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
   const trainRef = findArtifact(req.inputs, 'train');
   const holdoutRef = findArtifact(req.inputs, 'holdout');
   const label = String(trainRef.meta?.label ?? 'label');
+  const target = trainTarget(trainRef);
   const available = (trainRef.meta?.features as string[] | undefined) ?? [];
   const wanted = [...params.features.numeric, ...params.features.categorical];
   const unknown = wanted.filter((f) => !available.includes(f));
@@ -54,6 +58,7 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
       holdoutPath,
       features: { ...params.features, label },
       params: params.params,
+      ...(target ? { target } : {}),
       workDir,
       signal: ctx.cancellationSignal,
       onProgress: (progress) => {
@@ -74,6 +79,9 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
           seed: result.seed,
           label,
           features: params.features,
+          // Binary models carry no task, so their meta is as before.
+          ...(target ? { task: target.task } : {}),
+          ...(target?.task === 'multiclass' ? { classes: target.classes } : {}),
         },
       },
       { move: true },
@@ -103,3 +111,14 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
   }
 }
 
+
+/** The snapshot's non-binary task as the trainers take it (ingest records task and classes); undefined for binary. */
+function trainTarget(ref: ArtifactRef): LoadTarget | undefined {
+  const meta = snapshotMeta(ref);
+  if (meta.task === 'regression') return { task: 'regression' };
+  if (meta.task === 'multiclass') {
+    if (!meta.classes || meta.classes.length < 2) throw new TrainingError('the multiclass training snapshot records no class list; re-run ingest');
+    return { task: 'multiclass', classes: meta.classes };
+  }
+  return undefined;
+}

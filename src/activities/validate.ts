@@ -4,6 +4,7 @@
  * check's value, threshold and verdict goes into a JSON and an HTML report; a failed check of
  * severity `fail` ends the run with DataValidationFailed naming each one. See src/validation.
  */
+import { requireBinarySnapshot } from './task-support';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { withDuckDb } from '../data/duckdb';
 import { DataValidationError, isSlipwayError } from '../errors';
@@ -43,6 +44,7 @@ export interface ValidateDeps {
 export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, params: ValidateParams): Promise<StepOutputBody<'validate'>> {
   const train = findArtifact(req.inputs, 'train');
   const holdout = findArtifact(req.inputs, 'holdout');
+  requireBinarySnapshot(train, 'validate');
   const meta = { train: snapshotMeta(train), holdout: snapshotMeta(holdout) };
   const notes: string[] = [];
   const dataDigest = upstreamOf(req.inputs, 'ingest')?.summary.dataDigest ?? `${train.sha256}+${holdout.sha256}`;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../duration/duration-schema';
 import { toMs } from '../duration/duration';
+import { labelSchema } from './label-spec';
 
 const isoDate = z
   .string()
@@ -63,18 +64,12 @@ export const ingestParamsSchema = z
       )
       .min(1),
     /**
-     * The label: `column op value` as 0/1 (e.g. delay gt 15), or, without `op` and `value`, the column itself,
-     * which must then hold 0/1 (validation checks it).
+     * The label and the task it makes (src/pipeline/label-spec.ts): `column op value` as 0/1 (e.g. delay gt 15,
+     * weather eq rain, weather in [rain, drizzle]) or the same as an `expression`; without `op` and `value`, the
+     * column itself, which must then hold 0/1 (validation checks it), or with `task: multiclass` its classes, or
+     * with `task: regression` a numeric target.
      */
-    label: z
-      .object({
-        name: identifier.default('label'),
-        column: identifier,
-        op: z.enum(['gt', 'gte', 'lt', 'lte', 'eq']).optional(),
-        value: z.number().optional(),
-      })
-      .strict()
-      .refine((l) => (l.op === undefined) === (l.value === undefined), 'give op and value together, or neither'),
+    label: labelSchema,
     split: z
       .object({
         /** `time`: the newest rows are held out; `hash`: a hash of each row decides. @default time with a timeColumn, else hash */

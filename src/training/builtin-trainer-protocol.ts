@@ -3,6 +3,7 @@
  * they are copied with the structured-clone algorithm.
  */
 import type { FeatureSpec } from './feature-spec';
+import type { LoadTarget } from './load-training-data';
 
 /** Hyper-parameters after defaults are applied (see `builtinTrainerParamsSchema`). */
 export interface BuiltinTrainerParams {
@@ -35,6 +36,8 @@ export interface TrainerThreadInput {
   modelPath: string;
   trainer: string;
   trainerVersion: string;
+  /** Multiclass or regression; absent for a binary 0/1 label (the logistic regression). */
+  target?: LoadTarget;
   /**
    * One Int32 the parent sets to 1 to cancel. Shared memory rather than a message because
    * the fit is synchronous and never yields to the thread's event loop.

@@ -7,9 +7,12 @@ import { rename, writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isSlipwayError } from '../errors';
 import type { TrainerThreadInput, TrainerThreadMessage } from './builtin-trainer-protocol';
-import { loadEncodedData } from './load-training-data';
+import { loadEncodedData, type EncodedData } from './load-training-data';
 import { fitLogisticRegression, mulberry32 } from './logistic-regression';
 import { exportLogisticRegressionOnnx } from './onnx-export';
+import { exportRidgeOnnx, exportSoftmaxOnnx } from './onnx-export-tasks';
+import { fitRidgeRegression } from './ridge-regression';
+import { fitSoftmaxRegression } from './softmax-regression';
 
 // Share of the progress bar each phase takes; fitting dominates the wall time.
 const LOADED_AT = 0.1;
@@ -23,6 +26,7 @@ async function train(input: TrainerThreadInput): Promise<void> {
   const isCancelled = (): boolean => Atomics.load(flag, 0) === 1;
   post({ type: 'progress', progress: { phase: 'loading', fraction: 0 } });
   const data = await loadCancellably(input, isCancelled);
+  if (input.target) return trainTask(input, data, isCancelled);
   if (params.shuffleLabels) shuffleLabels(data.label, params.seed);
   post({ type: 'progress', progress: { phase: 'fitting', fraction: LOADED_AT, epoch: 0, epochs: params.epochs } });
 
@@ -62,6 +66,48 @@ async function train(input: TrainerThreadInput): Promise<void> {
   post({ type: 'done', trainRows: data.rows, finalLoss: fit.finalLoss });
 }
 
+/** Multiclass (softmax regression) or regression (ridge): the same phases, the task's fit and export. */
+async function trainTask(input: TrainerThreadInput, data: EncodedData, isCancelled: () => boolean): Promise<void> {
+  const { features, params, target } = input;
+  const cardinalities = features.categorical.map((c) => data.encoding.vocab[c].length + 1);
+  const metadata = {
+    'slipway.trainer': input.trainer,
+    'slipway.trainer_version': input.trainerVersion,
+    'slipway.params': JSON.stringify(params),
+    'slipway.features': JSON.stringify(features),
+    'slipway.train_rows': String(data.rows),
+  };
+  post({ type: 'progress', progress: { phase: 'fitting', fraction: LOADED_AT, epoch: 0, epochs: params.epochs } });
+  let bytes: Uint8Array;
+  let finalLoss: number;
+  if (target!.task === 'multiclass') {
+    const { classes } = target as { classes: string[] };
+    const fit = fitSoftmaxRegression(
+      { ...data, cardinalities, label: data.classIndex!, classes: classes.length },
+      {
+        ...params,
+        isCancelled,
+        onEpoch: ({ epoch, epochs, loss }) =>
+          post({ type: 'progress', progress: { phase: 'fitting', epoch, epochs, loss, fraction: LOADED_AT + ((FITTED_AT - LOADED_AT) * epoch) / epochs } }),
+      },
+    );
+    finalLoss = fit.finalLoss;
+    post({ type: 'progress', progress: { phase: 'exporting', fraction: FITTED_AT, loss: finalLoss } });
+    bytes = exportSoftmaxOnnx({ features, encoding: data.encoding, model: fit.model, classes, producerVersion: input.trainerVersion, metadata });
+  } else {
+    // l2 weighs ‖w‖²/2 against the mean loss, as for the classifiers; with half squared error that is Ridge's alpha = l2 · n.
+    const fit = fitRidgeRegression({ ...data, cardinalities, target: data.target! }, { alpha: params.l2 * data.rows, isCancelled });
+    finalLoss = fit.trainRmse;
+    post({ type: 'progress', progress: { phase: 'exporting', fraction: FITTED_AT, loss: finalLoss } });
+    bytes = exportRidgeOnnx({ features, encoding: data.encoding, model: fit.model, producerVersion: input.trainerVersion, metadata });
+  }
+  if (isCancelled()) throw abortError();
+  const partial = `${input.modelPath}.partial`;
+  await writeFile(partial, bytes);
+  await rename(partial, input.modelPath);
+  post({ type: 'done', trainRows: data.rows, finalLoss });
+}
+
 /**
  * Loads the training data, interrupting DuckDB when the parent cancels. The thread is
  * never terminated while DuckDB runs: node-bindings aborts the whole process when a
@@ -76,6 +122,7 @@ async function loadCancellably(input: TrainerThreadInput, isCancelled: () => boo
     return await loadEncodedData(input.trainPath, input.features, {
       maxCategories: input.params.maxCategories,
       signal: controller.signal,
+      ...(input.target ? { target: input.target } : {}),
     });
   } finally {
     clearInterval(poll);

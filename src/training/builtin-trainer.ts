@@ -16,11 +16,14 @@ import type {
   TrainerThreadMessage,
   TrainingProgress,
 } from './builtin-trainer-protocol';
+import type { LoadTarget } from './load-training-data';
 import type { FeatureSpec } from './feature-spec';
 
 export type { BuiltinTrainerParams, TrainingProgress } from './builtin-trainer-protocol';
 
 export const BUILTIN_TRAINER = 'builtin-logistic-regression';
+/** The built-in trainer's name in lineage per non-binary task. */
+export const BUILTIN_TASK_TRAINERS = { multiclass: 'builtin-softmax-regression', regression: 'builtin-ridge-regression' } as const;
 /** Bump when the same inputs would produce different model bytes. */
 export const BUILTIN_TRAINER_VERSION = '1.1.0';
 const MODEL_FILE = 'model.onnx';
@@ -53,6 +56,11 @@ export interface BuiltinTrainerOptions {
   params?: Record<string, unknown>;
   /** Directory the model is written to (created if missing). */
   outputDir: string;
+  /**
+   * Multiclass (softmax regression) or regression (ridge, `alpha = l2 · rows`) instead of a binary label.
+   * @default a binary 0/1 label: logistic regression
+   */
+  target?: LoadTarget;
   onProgress?: (progress: TrainingProgress) => void;
   /**
    * Aborting stops the thread at its next check (a DuckDB query is interrupted, a fit stops
@@ -63,7 +71,7 @@ export interface BuiltinTrainerOptions {
 
 /** Facts about a finished run, stored with the model. */
 export interface BuiltinTrainerMetadata {
-  trainer: typeof BUILTIN_TRAINER;
+  trainer: typeof BUILTIN_TRAINER | (typeof BUILTIN_TASK_TRAINERS)[keyof typeof BUILTIN_TASK_TRAINERS];
   trainerVersion: string;
   params: BuiltinTrainerParams;
   trainRows: number;
@@ -87,23 +95,28 @@ export interface BuiltinTrainerResult {
  */
 export async function runBuiltinTrainer(options: BuiltinTrainerOptions): Promise<BuiltinTrainerResult> {
   const params = parseParams(options.params ?? {});
+  if (options.target && params.shuffleLabels) {
+    throw new InvalidPipelineInputError([`params.shuffleLabels: label-shuffling drills are for binary labels, not ${options.target.task}`]);
+  }
   options.signal?.throwIfAborted();
   await mkdir(options.outputDir, { recursive: true });
   const modelPath = join(options.outputDir, MODEL_FILE);
+  const trainer = options.target ? BUILTIN_TASK_TRAINERS[options.target.task] : BUILTIN_TRAINER;
   const input: Omit<TrainerThreadInput, 'cancel'> = {
     trainPath: options.trainPath,
     features: options.features,
     params,
     modelPath,
-    trainer: BUILTIN_TRAINER,
+    trainer,
     trainerVersion: BUILTIN_TRAINER_VERSION,
+    ...(options.target ? { target: options.target } : {}),
   };
   const started = performance.now();
   const done = await runThread(input, options);
   return {
     modelPath,
     metadata: {
-      trainer: BUILTIN_TRAINER,
+      trainer,
       trainerVersion: BUILTIN_TRAINER_VERSION,
       params,
       trainRows: done.trainRows,

@@ -7,7 +7,7 @@ import type { DuckDBResult } from '@duckdb/node-api';
 import { DataSourceError } from '../errors';
 
 /** How a result column is materialised in JavaScript. */
-export type ColumnKind = 'float32' | 'int32' | 'uint8' | 'string';
+export type ColumnKind = 'float32' | 'float64' | 'int32' | 'uint8' | 'string';
 
 /** One result column to read: its name (for error messages) and target array kind. */
 export interface ColumnRead {
@@ -15,7 +15,7 @@ export interface ColumnRead {
   kind: ColumnKind;
 }
 
-export type ColumnArray = Float32Array | Int32Array | Uint8Array | string[];
+export type ColumnArray = Float32Array | Float64Array | Int32Array | Uint8Array | string[];
 
 /** A run of consecutive result rows, one array per requested column. */
 export interface ColumnBatch {
@@ -27,6 +27,8 @@ function allocate(kind: ColumnKind, rows: number): ColumnArray {
   switch (kind) {
     case 'float32':
       return new Float32Array(rows);
+    case 'float64':
+      return new Float64Array(rows);
     case 'int32':
       return new Int32Array(rows);
     case 'uint8':
@@ -97,8 +99,8 @@ function copyColumn(vector: ItemVector, read: ColumnRead, out: ColumnArray, from
     }
     return;
   }
-  const numbers = out as Float32Array | Int32Array | Uint8Array;
-  if (read.kind === 'float32') {
+  const numbers = out as Float32Array | Float64Array | Int32Array | Uint8Array;
+  if (read.kind === 'float32' || read.kind === 'float64') {
     for (let i = 0; i < count; i++) {
       const value = vector.getItem(from + i) as number | null;
       numbers[to + i] = value === null ? NaN : value;

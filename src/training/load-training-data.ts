@@ -39,10 +39,17 @@ export interface EncodedData {
   numeric: Float32Array[];
   /** Category codes in `features.categorical` order, in `[0, vocab.length]`. */
   categorical: Int32Array[];
-  /** The label, 0 or 1. */
+  /** The label, 0 or 1; empty when the target is multiclass or regression (see `classIndex`, `target`). */
   label: Uint8Array;
+  /** Multiclass: each row's class, an index into the `target.classes` it was loaded with. */
+  classIndex?: Int32Array;
+  /** Regression: each row's numeric target. */
+  target?: Float64Array;
   encoding: FeatureEncoding;
 }
+
+/** What the label column holds, when it is not a binary 0/1 label. */
+export type LoadTarget = { task: 'multiclass'; classes: string[] } | { task: 'regression' };
 
 /** Options for {@link loadEncodedData}. */
 export interface LoadOptions {
@@ -59,6 +66,11 @@ export interface LoadOptions {
   encoding?: FeatureEncoding;
   /** Aborting interrupts the running DuckDB query; the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Read the label as class names (multiclass, each must be one of `classes`) or a number (regression).
+   * @default a binary 0/1 label
+   */
+  target?: LoadTarget;
 }
 
 const DEFAULT_MAX_CATEGORIES = 1000;
@@ -97,6 +109,7 @@ async function load(
   options: LoadOptions,
 ): Promise<EncodedData> {
   const maxCategories = options.maxCategories ?? DEFAULT_MAX_CATEGORIES;
+  const target = options.target;
   const source = `read_parquet(${sqlString(parquetPath)}, file_row_number = true)`;
   await assertColumnsExist(connection, parquetPath, [...features.numeric, ...features.categorical, features.label]);
   const rows = await countRows(connection, source);
@@ -113,16 +126,20 @@ async function load(
   const reads: ColumnRead[] = [
     ...features.numeric.map((name) => ({ name, kind: 'float32' as const })),
     ...features.categorical.map((name) => ({ name, kind: 'int32' as const })),
-    { name: features.label, kind: 'int32' },
+    { name: features.label, kind: target?.task === 'regression' ? 'float64' : 'int32' },
   ];
   const select = [
     ...features.numeric.map((c) => `CAST(t.${sqlIdent(c)} AS FLOAT)`),
     ...features.categorical.map((c, i) => `COALESCE(v${i}.code, ${vocab[c].length})::INTEGER`),
-    `CAST(t.${sqlIdent(features.label)} AS INTEGER)`,
+    labelSelect(features.label, target),
   ];
   const joins = features.categorical.map(
     (c, i) => `LEFT JOIN vocab_${i} v${i} ON v${i}.v = COALESCE(CAST(t.${sqlIdent(c)} AS VARCHAR), '')`,
   );
+  if (target?.task === 'multiclass') {
+    await createVocabTable(connection, 'classes', target.classes);
+    joins.push(`LEFT JOIN classes lc ON lc.v = CAST(t.${sqlIdent(features.label)} AS VARCHAR)`);
+  }
   // Joins scramble row order; sorting on the file row number restores it for determinism.
   const sql = `SELECT ${select.join(', ')} FROM ${source} t ${joins.join(' ')} ORDER BY t.file_row_number`;
   const columns = await wrapRead(parquetPath, async () => readAllColumns(await connection.stream(sql), reads, rows));
@@ -135,8 +152,16 @@ async function load(
     return values;
   });
   const categorical = features.categorical.map((_, i) => columns[features.numeric.length + i] as Int32Array);
-  const label = toBinaryLabel(columns[columns.length - 1] as Int32Array, features.label, parquetPath);
-  return { rows, numeric, categorical, label, encoding: { numeric: numericStats, vocab } };
+  const encoding = { numeric: numericStats, vocab };
+  const last = columns[columns.length - 1];
+  if (target?.task === 'multiclass') {
+    return { rows, numeric, categorical, label: new Uint8Array(0), classIndex: checkClasses(last as Int32Array, features.label, parquetPath, target.classes), encoding };
+  }
+  if (target?.task === 'regression') {
+    return { rows, numeric, categorical, label: new Uint8Array(0), target: checkTarget(last as Float64Array, features.label, parquetPath), encoding };
+  }
+  const label = toBinaryLabel(last as Int32Array, features.label, parquetPath);
+  return { rows, numeric, categorical, label, encoding };
 }
 
 async function assertColumnsExist(connection: DuckDBConnection, path: string, columns: string[]): Promise<void> {
@@ -229,4 +254,30 @@ function toBinaryLabel(values: Int32Array, column: string, path: string): Uint8A
     label[i] = v;
   }
   return label;
+}
+
+function labelSelect(column: string, target: LoadTarget | undefined): string {
+  if (target?.task === 'multiclass') return 'COALESCE(lc.code, -1)::INTEGER';
+  if (target?.task === 'regression') return `CAST(t.${sqlIdent(column)} AS DOUBLE)`;
+  return `CAST(t.${sqlIdent(column)} AS INTEGER)`;
+}
+
+function checkClasses(codes: Int32Array, column: string, path: string, classes: string[]): Int32Array {
+  const row = codes.indexOf(-1);
+  if (row >= 0) {
+    throw new DataSourceError(`label column "${column}" in ${path} has a value at row ${row} that is none of the classes ${classes.join(', ')} (or is null)`, {
+      details: { path, column, row },
+    });
+  }
+  return codes;
+}
+
+function checkTarget(values: Float64Array, column: string, path: string): Float64Array {
+  const row = values.findIndex((v) => !Number.isFinite(v));
+  if (row >= 0) {
+    throw new DataSourceError(`regression target "${column}" in ${path} is ${values[row]} at row ${row}; every target must be a finite number`, {
+      details: { path, column, row },
+    });
+  }
+  return values;
 }

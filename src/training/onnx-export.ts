@@ -4,6 +4,7 @@
  * out, with imputation, standardisation and category lookup inside the graph.
  */
 import { onnx } from 'onnx-proto';
+import { GraphBuilder, intAttribute, intsAttribute, stringsAttribute, tensorValueInfo } from './onnx-graph';
 import { TrainingError } from '../errors';
 import type { FeatureSpec } from './feature-spec';
 import type { FeatureEncoding } from './load-training-data';
@@ -109,60 +110,6 @@ export function exportLogisticRegressionOnnx(input: OnnxExportInput): Uint8Array
     },
   });
   return onnx.ModelProto.encode(modelProto).finish();
-}
-
-/** Collects nodes and initializers in insertion order, which is already topological. */
-class GraphBuilder {
-  readonly nodes: onnx.INodeProto[] = [];
-  readonly initializers: onnx.ITensorProto[] = [];
-
-  node(opType: string, input: string[], output: string[], domain = '', attribute: onnx.IAttributeProto[] = []): void {
-    this.nodes.push({ opType, domain, input, output, attribute, name: `${output[0]}/${opType}` });
-  }
-
-  /** Refuses inputs that share a name with an intermediate value, which would silently rewire the graph. */
-  assertNoClash(inputs: string[]): void {
-    const internal = new Set([...this.initializers.map((t) => t.name), ...this.nodes.flatMap((n) => n.output ?? [])]);
-    const clash = inputs.find((name) => internal.has(name));
-    if (clash !== undefined) {
-      throw new TrainingError(`feature column "${clash}" clashes with a name the model uses internally; rename the column`, {
-        details: { column: clash },
-      });
-    }
-  }
-
-  /** A float32 1-D initializer, stored little-endian in raw_data. */
-  floats(name: string, values: ArrayLike<number>): void {
-    const raw = new Uint8Array(values.length * 4);
-    const view = new DataView(raw.buffer);
-    for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
-    this.initializers.push({ name, dataType: DataType.FLOAT, dims: [values.length], rawData: raw });
-  }
-}
-
-function tensorValueInfo(name: string, elemType: number, dims: (string | number)[]): onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
-      },
-    },
-  };
-}
-
-function intAttribute(name: string, i: number): onnx.IAttributeProto {
-  return { name, type: AttributeType.INT, i };
-}
-
-function intsAttribute(name: string, ints: number[]): onnx.IAttributeProto {
-  return { name, type: AttributeType.INTS, ints };
-}
-
-function stringsAttribute(name: string, strings: string[]): onnx.IAttributeProto {
-  const encoder = new TextEncoder();
-  return { name, type: AttributeType.STRINGS, strings: strings.map((s) => encoder.encode(s)) };
 }
 
 function checkShape({ features, encoding, model }: OnnxExportInput): void {

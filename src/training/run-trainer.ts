@@ -4,7 +4,9 @@
  */
 import { runBuiltinTrainer } from './builtin-trainer';
 import { runCommandTrainer } from './command-trainer';
+import { TrainingError } from '../errors';
 import type { FeatureSpec } from './feature-spec';
+import type { LoadTarget } from './load-training-data';
 import { seedOf, type TrainerProgress } from './trainer-contract';
 
 /** Options of {@link runTrainer}. */
@@ -23,6 +25,8 @@ export interface RunTrainerOptions {
   holdoutPath: string;
   features: FeatureSpec;
   params: Record<string, unknown>;
+  /** Multiclass or regression; absent for a binary label. Only the built-in trainer takes one so far. */
+  target?: LoadTarget;
   /** A fresh scratch folder; the model ends up inside it. */
   workDir: string;
   onProgress?: (progress: TrainerProgress) => void;
@@ -53,6 +57,7 @@ export async function runTrainer(o: RunTrainerOptions): Promise<TrainedModel> {
       trainPath: o.trainPath,
       features: o.features,
       params: o.params,
+      ...(o.target ? { target: o.target } : {}),
       outputDir: o.workDir,
       signal: o.signal,
       onProgress: o.onProgress && ((p) => o.onProgress!({ ...p })),
@@ -66,6 +71,12 @@ export async function runTrainer(o: RunTrainerOptions): Promise<TrainedModel> {
       metrics: { trainRows: metadata.trainRows, finalLoss: metadata.finalLoss },
       seconds: metadata.seconds,
     };
+  }
+  if (o.target) {
+    // The command contract (request file, outputs) is binary today; a silent binary model of a class name would be worse.
+    throw new TrainingError(`trainer: command trainers take binary labels only so far; this label is ${o.target.task}, use trainer: builtin`, {
+      details: { task: o.target.task },
+    });
   }
   const result = await runCommandTrainer({
     command: o.command ?? [],

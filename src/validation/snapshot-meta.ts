@@ -43,6 +43,10 @@ export interface SnapshotMeta {
    * `column` ('' for all rows), `value`, `source`, `n`), for `labelSourceSpikes`.
    */
   labelSource?: { column: string; slices: string[]; counts: ArtifactRef };
+  /** The label's task when not binary (binary snapshots, old and new, carry none). */
+  task?: 'multiclass' | 'regression';
+  /** A multiclass label's classes, sorted (or as pinned in the spec): the model's class order. */
+  classes?: string[];
 }
 
 /** The meta of a snapshot ref, with the fields older snapshots lack left undefined. */
