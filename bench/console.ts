@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium } from 'playwright-core';
-import { apiAuthenticator } from '../src/api/authenticator';
+import { apiAuthenticator } from '../src/auth/authenticator';
 import { buildApi } from '../src/api/server';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { PipelineSchedules } from '../src/client/schedules';

@@ -8,7 +8,7 @@ import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
 import { openGovernance } from '../registry/create-registry';
-import { apiAuthenticator, parseTokenList } from './authenticator';
+import { apiAuthenticator, parseTokenList } from '../auth/authenticator';
 import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { buildApi } from './server';
 import { createArtifactStore } from '../artifacts/create-artifact-store';

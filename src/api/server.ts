@@ -15,7 +15,7 @@ import type { SlipwayClient } from '../client/slipway-client';
 import type { TrainerRegistry } from '../training/trainer-registry';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { AuthFailureThrottle } from '../auth/auth-throttle';
-import type { Authenticator } from './authenticator';
+import type { Authenticator } from '../auth/authenticator';
 import { installAuthorization } from './authorization';
 import { INPUT_LIMITS } from '../pipeline/input-limits';
 import { errorHandler } from './errors';

@@ -9,7 +9,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Authenticator } from '../api/authenticator';
+import type { Authenticator } from '../auth/authenticator';
 import { errorHandler } from '../api/errors';
 import { auditAround } from '../api/request-audit';
 import { INSECURE_PRINCIPAL } from '../api/authorization';

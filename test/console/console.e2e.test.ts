@@ -11,7 +11,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server';
-import { apiAuthenticator } from '../../src/api/authenticator';
+import { apiAuthenticator } from '../../src/auth/authenticator';
 import { createArtifactStore } from '../../src/artifacts/create-artifact-store';
 import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
 import { PipelineSchedules } from '../../src/client/schedules';
