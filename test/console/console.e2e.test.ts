@@ -17,7 +17,7 @@ import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
-import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traffic';
+import { loadFlightTraffic, replayTraffic } from '../../tools/replay-traffic';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { canaryStatusQuery } from '../../src/workflows/definitions';
 import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
