@@ -11,6 +11,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server';
+import { consoleRoutes } from '../../src/console/console-routes';
 import { apiAuthenticator } from '../../src/auth/authenticator';
 import { createArtifactStore } from '../../src/artifacts/create-artifact-store';
 import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
@@ -55,7 +56,7 @@ beforeAll(async () => {
   tokens.ann = (await governance.access.createToken({ principal: 'ann', label: 'console test' }, rootPrincipal)).token;
   tokens.vic = (await governance.access.createToken({ principal: 'vic', label: 'console test' }, rootPrincipal)).token;
   const config = cw.harness.config;
-  app = await buildApi({
+  const deps = {
     slipway: new SlipwayClient(cw.env.client, { taskQueue: config.taskQueue, uiUrl: 'http://localhost:8233' }),
     schedules: new PipelineSchedules(cw.env.client, config.taskQueue),
     registry: governance.registry,
@@ -65,8 +66,8 @@ beforeAll(async () => {
     pipelinesDir: config.pipelinesDir,
     authenticator: apiAuthenticator(governance.access),
     artifacts: createArtifactStore(config),
-    serving: new HttpServingAdmin(cw.base, ADMIN_TOKEN, 5_000),
-  });
+  };
+  app = await buildApi({ ...deps, routes: [consoleRoutes({ ...deps, serving: new HttpServingAdmin(cw.base, ADMIN_TOKEN, 5_000) })] });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
 
