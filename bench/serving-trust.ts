@@ -16,7 +16,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,7 +89,8 @@ async function buildInProcess(srcRoot: string, registryPath: string, artifactRoo
     m('artifacts/local-artifact-store.ts'),
     m('serving/model-loader.ts'),
     m('serving/file-deployment-store.ts'),
-    m('api/authenticator.ts'),
+    // The baseline's tree may predate the authenticator's move from api/ to auth/.
+    m(existsSync(path.join(srcRoot, 'src', 'auth', 'authenticator.ts')) ? 'auth/authenticator.ts' : 'api/authenticator.ts'),
   ]);
   const registry = new SqliteModelRegistry({ path: registryPath });
   const tokens = [{ name: 'admin', token: ADMIN }, ...(labeler ? [{ name: 'labeler', token: LABELER, roles: ['labeler'], grants: [{ model: '*', alias: '*' }] }] : [])];
