@@ -39,6 +39,7 @@ COPY --from=deps /app/node_modules node_modules
 COPY --from=trainers /app/.venv .venv
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin bin
+# src only: tools/ (demo, simulation, traffic replay) and test/ use dev dependencies the image has not got.
 COPY src src
 COPY pipelines pipelines
 COPY trainers trainers

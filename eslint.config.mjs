@@ -8,14 +8,9 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** Programs whose job is to print: the console is their user interface. */
-const ENTRY_POINTS = [
-  'src/worker.ts',
-  'src/api/main.ts',
-  'src/serving/main.ts',
-  'src/serving/replay-traffic.ts',
-  'src/simulation/simulate.ts',
-  'src/cli/**/*.ts',
-];
+const ENTRY_POINTS = ['src/worker.ts', 'src/api/main.ts', 'src/serving/main.ts', 'src/cli/**/*.ts'];
+/** src is what the image ships: it never imports tools/ (demo, simulation, traffic replay). */
+const NOT_TOOLS = { group: ['**/tools', '**/tools/**'], message: 'src is what the image ships; tools/ may import src, never the other way' };
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', '.tools/**', '.venv/**', 'docs/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -40,7 +35,16 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  { files: [...ENTRY_POINTS, 'test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
+  { files: [...ENTRY_POINTS, 'tools/**', 'test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
+  {
+    // What the image ships: src without dev dependencies and without tools/ (demo, simulation, traffic replay).
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'import-x/no-extraneous-dependencies': ['error', { devDependencies: false, optionalDependencies: false, peerDependencies: false }],
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NOT_TOOLS] }],
+    },
+  },
   // Response bodies in HTTP tests are read field by field; typing each would only restate the assertions.
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   {
@@ -52,6 +56,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            NOT_TOOLS,
             { regex: '^node:', message: 'workflows run in a sandbox without Node built-ins; do I/O in an activity' },
             { group: ['fs', 'path', 'crypto', 'child_process', 'os', 'http', 'https', 'net', 'worker_threads'], message: 'workflows run in a sandbox without Node built-ins; do I/O in an activity' },
             { group: ['zod', 'zod/*'], message: 'zod stays out of the workflow bundle (its cost is paid per run); validate in an activity' },

@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * and the workflows against mock activities. `integration`: everything against real servers,
  * databases, data and trainers. `make test` (npx vitest run) runs both.
  */
-const UNIT = ['src/**/*.test.ts', 'test/workflows/**/*.test.ts'];
+const UNIT = ['src/**/*.test.ts', 'tools/**/*.test.ts', 'test/workflows/**/*.test.ts'];
 /** Tests under src/ that need a real database, object store or trainer process: integration tier. */
 const SRC_INTEGRATION = [
   'src/registry/**/*.test.ts',

@@ -25,7 +25,7 @@ import { loadConfig } from '../src/config';
 import { createLogger, installTemporalLogger } from '../src/logger';
 import type { StepResult } from '../src/pipeline/types';
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
-import { loadFlightTraffic, replayTraffic } from '../src/serving/replay-traffic';
+import { loadFlightTraffic, replayTraffic } from '../tools/replay-traffic';
 import { spawnServer, stopServer } from '../src/serving/server-process';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';

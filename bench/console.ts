@@ -15,8 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium } from 'playwright-core';
-import { apiAuthenticator } from '../src/api/authenticator';
+import { apiAuthenticator } from '../src/auth/authenticator';
 import { buildApi } from '../src/api/server';
+import { consoleRoutes } from '../src/console/console-routes';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { PipelineSchedules } from '../src/client/schedules';
 import { SlipwayClient } from '../src/client/slipway-client';
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     console.log(`seeded ${VERSIONS} versions and ${(await governance.audit.head()).seq} audit entries in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
     const token = (await governance.access.bootstrap({ admin: 'bench' })).token;
-    const app = await buildApi({
+    const deps = {
       slipway: new SlipwayClient(env.client, { taskQueue: config.taskQueue }),
       schedules: new PipelineSchedules(env.client, config.taskQueue),
       registry: governance.registry,
@@ -108,7 +109,8 @@ async function main(): Promise<void> {
       pipelinesDir: config.pipelinesDir,
       authenticator: apiAuthenticator(governance.access),
       artifacts: store,
-    });
+    };
+    const app = await buildApi({ ...deps, routes: [consoleRoutes(deps)] });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       // Sign in as a browser would, to get the session cookie.

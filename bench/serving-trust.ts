@@ -16,15 +16,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { openGovernance } from '../src/registry/create-registry';
-import { createAgent, sendJson } from '../src/serving/http-json';
-import { loadFlightTraffic, type FlightTraffic } from '../src/serving/replay-traffic';
+import { createAgent, sendJson } from '../tools/http-json';
+import { loadFlightTraffic, type FlightTraffic } from '../tools/replay-traffic';
 import { spawnServer, stopServer, type ServerProcess } from '../src/serving/server-process';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
@@ -89,7 +89,8 @@ async function buildInProcess(srcRoot: string, registryPath: string, artifactRoo
     m('artifacts/local-artifact-store.ts'),
     m('serving/model-loader.ts'),
     m('serving/file-deployment-store.ts'),
-    m('api/authenticator.ts'),
+    // The baseline's tree may predate the authenticator's move from api/ to auth/.
+    m(existsSync(path.join(srcRoot, 'src', 'auth', 'authenticator.ts')) ? 'auth/authenticator.ts' : 'api/authenticator.ts'),
   ]);
   const registry = new SqliteModelRegistry({ path: registryPath });
   const tokens = [{ name: 'admin', token: ADMIN }, ...(labeler ? [{ name: 'labeler', token: LABELER, roles: ['labeler'], grants: [{ model: '*', alias: '*' }] }] : [])];

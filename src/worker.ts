@@ -1,6 +1,7 @@
 /**
- * Composition root: config → logger → backends → activities → Temporal worker.
- * The only module that builds real backends.
+ * The worker's composition root: config → logger → backends → activities → Temporal worker.
+ * The other processes compose their own backends from the same config the same way
+ * (api/main.ts, serving/main.ts, cli/context.ts; tools/ for the demo and simulation).
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorize } from '../auth/authorize';
 import type { Principal, Resource } from '../auth/principal';
 import { ACTION_RULES, isAction, type Action } from '../auth/roles';
-import type { Authenticator } from './authenticator';
+import type { Authenticator } from '../auth/authenticator';
 import { bearerToken } from '../auth/tokens';
 import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { sendProblem } from './errors';

@@ -8,11 +8,12 @@ import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
 import { openGovernance } from '../registry/create-registry';
-import { apiAuthenticator, parseTokenList } from './authenticator';
+import { apiAuthenticator, parseTokenList } from '../auth/authenticator';
 import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { buildApi } from './server';
 import { createArtifactStore } from '../artifacts/create-artifact-store';
 import { HttpServingAdmin } from '../serving/http-serving-admin';
+import { consoleRoutes } from '../console/console-routes';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -34,11 +35,9 @@ async function main(): Promise<void> {
     logger.warn({ names: bootstrapTokens.map((t) => t.name) }, 'SLIPWAY_API_TOKENS: accepting bootstrap admin tokens; replace them with `slipway tokens create` and unset it');
   }
   const temporal = await connectClient(config);
-  const app = await buildApi({
+  const backends = {
     slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace, signingKey: config.trust.signingKey }),
-    schedules: new PipelineSchedules(temporal, config.taskQueue, config.trust.signingKey),
     registry: governance.registry,
-    access: governance.access,
     audit: governance.audit,
     quarantine: governance.quarantine,
     taskQueue: config.taskQueue,
@@ -46,12 +45,25 @@ async function main(): Promise<void> {
     trainers: loadTrainerRegistry(config.trust.trainersFile),
     inlineCommandPrincipals: config.trust.inlineCommandPrincipals,
     dataRoots: config.dataRoots.roots,
-    authenticator: config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens),
+    artifacts: createArtifactStore(config),
+  };
+  const authenticator = config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens);
+  const app = await buildApi({
+    ...backends,
+    schedules: new PipelineSchedules(temporal, config.taskQueue, config.trust.signingKey),
+    access: governance.access,
+    authenticator,
     authThrottle: new AuthFailureThrottle(config.authThrottle),
     logger,
-    artifacts: createArtifactStore(config),
-    simulationReportsDir: path.join(config.dataDir, 'reports'),
-    serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken, 5_000) : undefined,
+    // The web console under /ui, on the same port, tokens and authorisation.
+    routes: [
+      consoleRoutes({
+        ...backends,
+        authenticator,
+        simulationReportsDir: path.join(config.dataDir, 'reports'),
+        serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken, 5_000) : undefined,
+      }),
+    ],
   });
   const close = async () => {
     await app.close();

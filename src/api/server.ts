@@ -5,7 +5,7 @@
  * audited with its principal and origin.
  */
 import swagger from '@fastify/swagger';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control';
@@ -15,7 +15,7 @@ import type { SlipwayClient } from '../client/slipway-client';
 import type { TrainerRegistry } from '../training/trainer-registry';
 import type { ModelRegistry } from '../registry/model-registry';
 import type { AuthFailureThrottle } from '../auth/auth-throttle';
-import type { Authenticator } from './authenticator';
+import type { Authenticator } from '../auth/authenticator';
 import { installAuthorization } from './authorization';
 import { INPUT_LIMITS } from '../pipeline/input-limits';
 import { errorHandler } from './errors';
@@ -27,8 +27,6 @@ import { quarantineRoutes } from './routes/quarantine';
 import type { BatchQuarantine } from '../registry/quarantine';
 import { artifactRoutes } from './routes/artifacts';
 import type { ArtifactStore } from '../artifacts/artifact-store';
-import type { ServingAdmin } from '../serving/serving-admin';
-import { consoleRoutes } from '../console/console-routes';
 
 export interface ApiDeps {
   slipway: SlipwayClient;
@@ -60,14 +58,14 @@ export interface ApiDeps {
   /** Failed-authentication throttling (SLIPWAY_AUTH_MAX_FAILURES per SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS). @default 10 per minute */
   authThrottle?: AuthFailureThrottle;
   logger?: Logger;
-  /** The configured artifact store: serves GET /v1/artifacts/:sha256 and the console's reports. */
+  /** The configured artifact store: serves GET /v1/artifacts/:sha256. */
   artifacts?: ArtifactStore;
-  /** The model server's admin API, for the console's Serving page and live quality. */
-  serving?: ServingAdmin;
-  /** Where simulation reports are written (`<SLIPWAY_DATA_DIR>/reports`), for the console's Continuous training page. */
-  simulationReportsDir?: string;
-  /** Serve the web console under /ui. @default true */
-  console?: boolean;
+  /**
+   * More routes on the same server, registered after the API's own and behind the same
+   * authentication and authorisation (each names its action): `api/main.ts` adds the web
+   * console (`consoleRoutes`) this way. @default [] (the API alone: no chart library loaded)
+   */
+  routes?: readonly ((app: FastifyInstance) => Promise<void>)[];
 }
 
 /** Largest request body the API reads, in bytes. */
@@ -106,6 +104,6 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(governanceRoutes({ access: deps.access, audit: deps.audit }));
   if (deps.quarantine) await app.register(quarantineRoutes({ quarantine: deps.quarantine }));
   if (deps.artifacts) await app.register(artifactRoutes({ registry: deps.registry, artifacts: deps.artifacts }));
-  if (deps.console !== false) await app.register(consoleRoutes({ ...deps, authenticator: deps.authenticator }));
+  for (const routes of deps.routes ?? []) await app.register(routes);
   return app;
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../artifacts/canonical-json';
-import { AUDIT_GENESIS_HASH } from '../registry/migrations';
+import { AUDIT_GENESIS_HASH } from '../governance-db/migrations';
 import type { AuditChainProblem, AuditChainReport, AuditEntry, AuditHead } from './audit-log';
 
 export { AUDIT_GENESIS_HASH };

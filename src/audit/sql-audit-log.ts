@@ -7,7 +7,7 @@
  * entry commit or roll back together.
  */
 import { AuditError } from '../errors';
-import type { SqlDatabase, SqlExecutor } from '../registry/sql-database';
+import type { SqlDatabase, SqlExecutor } from '../governance-db/sql-database';
 import { canonicalJson } from '../artifacts/canonical-json';
 import { AuditChainVerifier, entryHash } from './audit-chain';
 import type { AuditChainReport, AuditEntry, AuditEntryInput, AuditHead, AuditLog, AuditQuery } from './audit-log';

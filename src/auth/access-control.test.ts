@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { SqlAuditLog } from '../audit/sql-audit-log';
 import { AccessControlError, PermissionDeniedError } from '../errors';
 import { describeEachBackend, useTestStore } from '../../test/support/test-backends';
-import type { SqlDatabase } from '../registry/sql-database';
+import type { SqlDatabase } from '../governance-db/sql-database';
 import { decide } from './authorize';
 import { EXPECTED_ROLES } from '../../test/support/role-matrix-fixture';
 import type { Principal } from './principal';

@@ -6,7 +6,7 @@
 import { appendAuditEntry } from '../audit/sql-audit-log';
 import type { AuditEntryInput } from '../audit/audit-log';
 import { AccessControlError } from '../errors';
-import type { SqlDatabase, SqlExecutor } from '../registry/sql-database';
+import type { SqlDatabase, SqlExecutor } from '../governance-db/sql-database';
 import type {
   AccessControl,
   ActionContext,

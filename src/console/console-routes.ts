@@ -9,12 +9,12 @@ import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Authenticator } from '../api/authenticator';
+import type { Authenticator } from '../auth/authenticator';
 import { errorHandler } from '../api/errors';
 import { auditAround } from '../api/request-audit';
 import { INSECURE_PRINCIPAL } from '../api/authorization';
 import { sendArtifact } from '../api/routes/artifacts';
-import { RunNotFoundError, updateRefusal } from '../api/routes/runs';
+import { cancellableRun, decisionResource, pipelineRun, updateRefusal } from '../api/run-scope';
 import { authorize } from '../auth/authorize';
 import type { Resource } from '../auth/principal';
 import { isAuthenticationError, isInvalidPipelineInput, isPermissionDeniedError } from '../errors';
@@ -227,24 +227,13 @@ export const consoleRoutes =
       );
       return reply.redirect(`/ui/runs/${encodeURIComponent(run.workflowId)}`, 303);
     });
-    /** Only pipeline runs of this API's task queue are decided or cancelled here (canaries and rollbacks have their own actions). */
-    const pipelineRun = async (workflowId: string) => {
-      const run = await options.slipway.describeRun(workflowId);
-      if (!run || run.type !== 'pipeline' || run.taskQueue !== options.slipway.taskQueue) {
-        throw new RunNotFoundError(`no pipeline run "${workflowId}": only pipeline runs can be cancelled, approved or rejected here`, { details: { workflowId } });
-      }
-      return run;
-    };
-    // Approving promotes and rejecting keeps a candidate out: both need a grant at the alias the waiting step moves.
-    const promotedModel = async (request: FastifyRequest): Promise<Resource> => {
-      await pipelineRun(params(request).id);
-      const status = await options.slipway.getStatus(params(request).id);
-      return { model: status.model, alias: status.approval?.alias };
-    };
+    // The same scope and grant rules as POST /v1/runs/:id/{approve,reject,cancel} (src/api/run-scope.ts).
     for (const decision of ['approve', 'reject'] as const) {
-      post(`/ui/runs/:id/${decision}`, { action: decision === 'approve' ? 'run.approve' : 'run.reject', resource: promotedModel }, async (request, reply) => {
+      post(`/ui/runs/:id/${decision}`, { action: decision === 'approve' ? 'run.approve' : 'run.reject', resource: (r) => decisionResource(options.slipway, params(r).id) }, async (request, reply) => {
         const { id } = params(request);
         const why = reason(request);
+        // Admins skip the grant's resource lookup, so the scope is checked here too, before the intent entry.
+        await pipelineRun(options.slipway, id);
         // Signed for the principal: the worker verifies the decision token and the grant, whatever the name says.
         await auditAround(
           options.audit,
@@ -258,9 +247,7 @@ export const consoleRoutes =
     }
     post('/ui/runs/:id/cancel', { action: 'run.cancel' }, async (request, reply) => {
       const { id } = params(request);
-      const run = await pipelineRun(id);
-      // A schedule's run belongs to the schedule's owner: an admin pauses or cancels those.
-      if (run.scheduled) authorize(request.principal, 'schedule.manage');
+      await cancellableRun(options.slipway, request.principal, id);
       await auditAround(options.audit, request, { action: 'run.cancel', target: `run:${id}`, reason: body(request).reason, details: { via: 'console' } }, () => options.slipway.cancel(id));
       return reply.redirect(`/ui/runs/${encodeURIComponent(id)}`, 303);
     });

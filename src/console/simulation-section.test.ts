@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { writeReport, type SimulationReport } from '../simulation/simulation-report';
+import { writeReport, type SimulationReport } from './simulation-report';
 import { simulationSection } from './simulation-section';
 
 const score = (version: number, auc: number) => ({ version, auc, logLoss: 0.54, accuracy: 0.75, rows: 1000, positiveRate: 0.25 });

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderSvg, summaryLines, type SimulationReport } from '../simulation/simulation-report';
+import { renderSvg, summaryLines, type SimulationReport } from './simulation-report';
 import { html, raw, type Html } from './html';
 
 /** Newest first: the stamp is an ISO time with `:` and `.` replaced, so names sort by time. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SqlAuditLog } from '../audit/sql-audit-log';
 import { RegistryError } from '../errors';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS } from '../governance-db/migrations';
 import type { RegistryErrorKind } from './model-registry';
 import { isRegistryError } from './registry-error';
 import { artifact, move, registration, registerVersions } from '../../test/support/registry-test-fixtures';

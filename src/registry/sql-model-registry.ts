@@ -21,7 +21,7 @@ import type {
 } from './model-registry';
 import { registryError } from './registry-error';
 import { assertAnnotateVersionInput, assertRegisterVersionInput, assertSetAliasInput } from './registry-input';
-import type { SqlDatabase, SqlExecutor } from './sql-database';
+import type { SqlDatabase, SqlExecutor } from '../governance-db/sql-database';
 import { MOVE_COLUMNS, toMove, toVersion, type MoveRow, type VersionRow } from './sql-rows';
 
 /** Options for {@link SqlModelRegistry}. */

@@ -2,7 +2,7 @@
 import { appendAuditEntry } from '../audit/sql-audit-log';
 import type { BatchQuarantine, QuarantinedBatch, QuarantineDecision, QuarantineInput, QuarantineState } from './quarantine';
 import { registryError } from './registry-error';
-import type { SqlDatabase, SqlExecutor } from './sql-database';
+import type { SqlDatabase, SqlExecutor } from '../governance-db/sql-database';
 
 interface Row {
   model: string;

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS } from '../governance-db/migrations';
 import { isRegistryError } from './registry-error';
 import { move, registration, registerVersions } from '../../test/support/registry-test-fixtures';
 import { SqliteModelRegistry } from './sqlite-registry';

@@ -8,7 +8,7 @@
  * a plain error that Temporal retries.
  */
 import { SqlModelRegistry, type SqlModelRegistryOptions } from './sql-model-registry';
-import { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite-database';
+import { SqliteDatabase, type SqliteDatabaseOptions } from '../governance-db/sqlite-database';
 
 /** Options for {@link SqliteModelRegistry}. */
 export interface SqliteModelRegistryOptions extends SqliteDatabaseOptions, SqlModelRegistryOptions {}

@@ -1,5 +1,5 @@
 /** Entry point of the model server: `npm run serve`. */
-import { apiAuthenticator } from '../api/authenticator';
+import { apiAuthenticator } from '../auth/authenticator';
 import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { createArtifactStore } from '../artifacts/create-artifact-store';
 import { loadConfig } from '../config';

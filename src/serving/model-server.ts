@@ -7,7 +7,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import pino, { type Logger } from 'pino';
-import type { Authenticator, Principal } from '../api/authenticator';
+import type { Authenticator, Principal } from '../auth/authenticator';
 import type { AuditLog } from '../audit/audit-log';
 import { AuthFailureThrottle } from '../auth/auth-throttle';
 import { decide } from '../auth/authorize';

@@ -7,7 +7,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAuthenticator } from '../../src/api/authenticator';
+import { apiAuthenticator } from '../../src/auth/authenticator';
 import { buildApi } from '../../src/api/server';
 import type { AuditEntry } from '../../src/audit/audit-log';
 import { PipelineSchedules } from '../../src/client/schedules';

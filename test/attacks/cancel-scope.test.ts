@@ -1,9 +1,16 @@
 /**
  * Issue #13 item 7 (cancel part): `POST /v1/runs/:id/cancel` cancels only pipeline runs of this
  * Slipway's task queue; a canary, a rollback, or any other workflow in the namespace is not a
- * run, and a schedule's run belongs to the schedule's owner (an admin).
+ * run, and a schedule's run belongs to the schedule's owner (an admin). The console's forms for
+ * the same actions follow the same rules (src/api/run-scope.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/api/server';
+import { apiAuthenticator } from '../../src/auth/authenticator';
+import { PipelineSchedules } from '../../src/client/schedules';
+import { SlipwayClient } from '../../src/client/slipway-client';
+import { consoleRoutes } from '../../src/console/console-routes';
+import { TEST_SIGNING_KEY } from '../helpers/slipway-harness';
 import { startTrustEnv, waitFor, WINDOW, type TrustEnv } from './support/trust-spec-env';
 
 let t: TrustEnv;
@@ -96,5 +103,62 @@ describe('cancel is scoped to pipeline runs', () => {
     await t.env.client.workflow.start('pipeline', { taskQueue: t.h.config.taskQueue, workflowId: id, args: [{ pipeline: 'flight-delay-builtin' }], startDelay: '1 hour' });
     const res = await t.call('otto', 'POST', `/v1/runs/${id}/cancel`, { reason: 'wrong window' });
     expect(res.status).toBe(202);
+  });
+});
+
+describe('the console decides and cancels only pipeline runs, as the API does', () => {
+  let app: Awaited<ReturnType<typeof buildApi>>;
+  beforeAll(async () => {
+    const deps = {
+      slipway: new SlipwayClient(t.env.client, { taskQueue: t.h.config.taskQueue, signingKey: TEST_SIGNING_KEY }),
+      schedules: new PipelineSchedules(t.env.client, t.h.config.taskQueue),
+      registry: t.governance.registry,
+      access: t.governance.access,
+      audit: t.governance.audit,
+      taskQueue: t.h.config.taskQueue,
+      pipelinesDir: t.h.config.pipelinesDir,
+      authenticator: apiAuthenticator(t.governance.access),
+    };
+    app = await buildApi({ ...deps, routes: [consoleRoutes(deps)] });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  /** Signs in and posts the form with the session's CSRF token, as the browser would. */
+  const post = async (who: 'root' | 'otto', url: string) => {
+    const login = await app.inject({ method: 'POST', url: '/ui/login', payload: `token=${encodeURIComponent(t.tokens[who])}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const cookie = String(login.headers['set-cookie']).split(';')[0];
+    const page = await app.inject({ method: 'GET', url: '/ui/runs', headers: { cookie } });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1];
+    return app.inject({ method: 'POST', url, payload: new URLSearchParams({ _csrf: csrf, reason: 'from the console' }).toString(), headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } });
+  };
+
+  it('refuses the admin approving or rejecting a canary through the run forms (404), with nothing changed', async () => {
+    // Admins skip the grant's resource lookup, which is where the scope used to be checked.
+    await openWorkflow('canary', 'canary-console-scope');
+    const before = await t.snapshot();
+    for (const verb of ['approve', 'reject']) {
+      const res = await post('root', `/ui/runs/canary-console-scope/${verb}`);
+      counts.attempts++;
+      expect(res.statusCode).toBe(404);
+      expect(res.body).toContain('no pipeline run &quot;canary-console-scope&quot;');
+      counts.refused++;
+    }
+    expect(await isOpen('canary-console-scope')).toBe(true);
+    expect(await t.snapshot()).toEqual(before);
+    counts.unchanged++;
+  });
+
+  it('refuses an operator cancelling a rollback through the console (404), and leaves it running', async () => {
+    await openWorkflow('rollback', 'rollback-console-scope');
+    const before = await t.snapshot();
+    const res = await post('otto', '/ui/runs/rollback-console-scope/cancel');
+    counts.attempts++;
+    expect(res.statusCode).toBe(404);
+    counts.refused++;
+    expect(await isOpen('rollback-console-scope')).toBe(true);
+    expect(await t.snapshot()).toEqual(before);
+    counts.unchanged++;
   });
 });

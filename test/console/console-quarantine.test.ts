@@ -8,8 +8,9 @@
  */
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAuthenticator } from '../../src/api/authenticator';
+import { apiAuthenticator } from '../../src/auth/authenticator';
 import { buildApi } from '../../src/api/server';
+import { consoleRoutes } from '../../src/console/console-routes';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
@@ -51,7 +52,7 @@ describe('quarantined batches in the console', () => {
     await governance.quarantine.quarantine(batch(DIGEST));
     await governance.quarantine.quarantine(batch(OTHER));
     const temporal = new Client(); // lazy: never connects, the quarantine routes do not touch Temporal
-    app = await buildApi({
+    const deps = {
       slipway: new SlipwayClient(temporal, { taskQueue: 'console-quarantine' }),
       schedules: new PipelineSchedules(temporal, 'console-quarantine'),
       registry: governance.registry,
@@ -61,7 +62,8 @@ describe('quarantined batches in the console', () => {
       authenticator: apiAuthenticator(governance.access),
       taskQueue: 'console-quarantine',
       pipelinesDir: 'pipelines',
-    });
+    };
+    app = await buildApi({ ...deps, routes: [consoleRoutes(deps)] });
   });
   afterAll(async () => {
     await app?.close();

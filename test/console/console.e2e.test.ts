@@ -10,13 +10,14 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/server';
-import { apiAuthenticator } from '../../src/api/authenticator';
+import { consoleRoutes } from '../../src/console/console-routes';
+import { apiAuthenticator } from '../../src/auth/authenticator';
 import { createArtifactStore } from '../../src/artifacts/create-artifact-store';
 import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
-import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traffic';
+import { loadFlightTraffic, replayTraffic } from '../../tools/replay-traffic';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { canaryStatusQuery } from '../../src/workflows/definitions';
 import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
@@ -52,7 +53,7 @@ beforeAll(async () => {
   tokens.ann = (await governance.access.createToken({ principal: 'ann', label: 'console test' }, rootPrincipal)).token;
   tokens.vic = (await governance.access.createToken({ principal: 'vic', label: 'console test' }, rootPrincipal)).token;
   const config = cw.harness.config;
-  app = await buildApi({
+  const deps = {
     slipway: new SlipwayClient(cw.env.client, { taskQueue: config.taskQueue, uiUrl: 'http://localhost:8233' }),
     schedules: new PipelineSchedules(cw.env.client, config.taskQueue),
     registry: governance.registry,
@@ -62,8 +63,8 @@ beforeAll(async () => {
     pipelinesDir: config.pipelinesDir,
     authenticator: apiAuthenticator(governance.access),
     artifacts: createArtifactStore(config),
-    serving: new HttpServingAdmin(cw.base, ADMIN_TOKEN, 5_000),
-  });
+  };
+  app = await buildApi({ ...deps, routes: [consoleRoutes({ ...deps, serving: new HttpServingAdmin(cw.base, ADMIN_TOKEN, 5_000) })] });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await launchChromium();
 

@@ -2,11 +2,12 @@
  * docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so this test keeps
  * them from rotting: every Slipway service's environment parses with the real config loader and
  * names only variables the code reads, published ports and health checks hit what the code
- * listens on, commands and copied paths exist, every task queue has a worker, and Temporal gets
- * the search attributes the workflows upsert.
+ * listens on, commands and copied paths exist, the copied code needs no dev dependency, every
+ * task queue has a worker, and Temporal gets the search attributes the workflows upsert.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -209,5 +210,35 @@ describe('Dockerfile', () => {
   it('keeps local state and dependencies out of the build context', () => {
     const ignored = read('.dockerignore').split('\n');
     for (const entry of ['node_modules', '.venv', 'data', '.git']) expect(ignored).toContain(entry);
+  });
+
+  it('ships src, whose code loads only production dependencies and nothing from tools/ or test/', () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)].flatMap((m) => m[1].split(' '));
+    expect(copied).toContain('src');
+    for (const devOnly of ['tools', 'test', 'bench']) expect(copied).not.toContain(devOnly);
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const files = readdirSync(path.join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    expect(files.length).toBeGreaterThan(100);
+    const problems: string[] = [];
+    for (const file of files) {
+      const source = read(path.join('src', file));
+      // Runtime imports only: `import type` / `export type` vanish when tsx strips the types.
+      const specifiers = [
+        ...[...source.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?'([^']+)'/gm)].map((m) => m[1]),
+        ...[...source.matchAll(/\b(?:import|require)\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]),
+      ];
+      for (const spec of specifiers) {
+        if (spec.startsWith('.')) {
+          // Inside the repository, only what the image copies (src, package.json, ...).
+          const target = path.relative(ROOT, path.resolve(path.join(ROOT, 'src', path.dirname(file)), spec)).split(path.sep)[0];
+          if (!copied.includes(target)) problems.push(`src/${file} imports ${spec}, which the image does not copy`);
+          continue;
+        }
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        if (spec.startsWith('node:') || builtinModules.includes(name)) continue;
+        if (!(name in pkg.dependencies)) problems.push(`src/${file} imports ${spec}, ${name in pkg.devDependencies ? 'a dev dependency' : 'not a dependency'}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAuthenticator } from '../../src/api/authenticator';
+import { apiAuthenticator } from '../../src/auth/authenticator';
 import { buildApi } from '../../src/api/server';
 import { EXPECTED_ROLES } from '../support/role-matrix-fixture';
 import { ACTION_RULES, type Action, type Role } from '../../src/auth/roles';

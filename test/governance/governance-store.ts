@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { SqliteDatabase } from '../../src/registry/sqlite-database';
+import { SqliteDatabase } from '../../src/governance-db/sqlite-database';
 import { testPostgresUrl, type TestBackend } from '../support/test-backends';
 
 export interface GovernanceStore {

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { replayTraffic, type FlightTraffic, type ReplayReport } from '../../src/serving/replay-traffic';
+import { replayTraffic, type FlightTraffic, type ReplayReport } from '../../tools/replay-traffic';
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';

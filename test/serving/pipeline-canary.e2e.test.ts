@@ -7,7 +7,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traffic';
+import { loadFlightTraffic, replayTraffic } from '../../tools/replay-traffic';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { abortSignal, canaryStatusQuery, statusQuery } from '../../src/workflows/definitions';
 import { startCanaryWorld, type CanaryWorld } from './canary-fixtures';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelServer } from '../../src/serving/model-server';
-import { loadFlightTraffic, replayTraffic } from '../../src/serving/replay-traffic';
+import { loadFlightTraffic, replayTraffic } from '../../tools/replay-traffic';
 import { call, createServingWorld, LABELER_TOKEN, startServer, tinyFlightsModel, tinyScore, type ServingWorld } from './serving-fixtures';
 
 const WEIGHTS = { bias: -1.2, distance: 0.3, ord: 0.8 };

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StaticTokenAuthenticator } from '../../src/api/authenticator';
+import { StaticTokenAuthenticator } from '../../src/auth/authenticator';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
 import type { ArtifactRef } from '../../src/pipeline/types';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';

@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe } from 'vitest';
-import { PostgresDatabase } from '../../src/registry/postgres-database';
-import type { SqlDatabase } from '../../src/registry/sql-database';
-import { SqliteDatabase } from '../../src/registry/sqlite-database';
+import { PostgresDatabase } from '../../src/governance-db/postgres-database';
+import type { SqlDatabase } from '../../src/governance-db/sql-database';
+import { SqliteDatabase } from '../../src/governance-db/sqlite-database';
 
 export interface TestBackend {
   name: SqlDatabase['dialect'];

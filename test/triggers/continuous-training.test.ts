@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sqlString, withDuckDb } from '../../src/data/duckdb';
 import { resolveSourcePath } from '../../src/data/source-path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFlightTraffic, replayTraffic, type FlightTraffic } from '../../src/serving/replay-traffic';
+import { loadFlightTraffic, replayTraffic, type FlightTraffic } from '../../tools/replay-traffic';
 import type { ContinuousTrainingStatus } from '../../src/workflows/continuous-training-status';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { ArtifactStore } from '../../artifacts/artifact-store';
 import { artifactUri } from '../../artifacts/artifact-uri';
 import { authorize } from '../../auth/authorize';
-import { findArtifactOwner } from '../../console/artifact-lookup';
+import { findArtifactOwner } from '../../registry/artifact-lookup';
 import type { ModelRegistry } from '../../registry/model-registry';
 import { notFound } from '../errors';
 

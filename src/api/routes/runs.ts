@@ -1,38 +1,16 @@
 /** Pipeline runs: start (idempotent), status, list, cancel, approve, reject. */
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { resolvePipelineInput } from '../../pipeline/resolve-pipeline-input';
 import type { AuditLog } from '../../audit/audit-log';
-import type { Resource } from '../../auth/principal';
 import type { SlipwayClient } from '../../client/slipway-client';
 import { INSECURE_PRINCIPAL } from '../authorization';
 import { workflowIdFor } from '../../client/slipway-client';
 import { auditAround } from '../request-audit';
+import { cancellableRun, decisionResource, pipelineRun, updateRefusal } from '../run-scope';
 import path from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { authorize } from '../../auth/authorize';
-import { PermissionDeniedError } from '../../errors';
 import { redactInput, withoutTicket } from '../../pipeline/redact-input';
 import { loadTrainerRegistry, type TrainerRegistry } from '../../training/trainer-registry';
-
-/** 404: the id names no pipeline run this API may act on (fastify answers with `statusCode`). */
-export class RunNotFoundError extends Error {
-  override readonly name = 'Not Found';
-  readonly statusCode = 404;
-  constructor(message: string, readonly details: Record<string, unknown>) {
-    super(message);
-  }
-}
-
-/** A decision the workflow refused because the worker could not verify it is a 403, not a 500. */
-export function updateRefusal(err: unknown): never {
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && ['PermissionDenied', 'UnverifiableIdentity'].includes(err.cause.type ?? '')) {
-    throw new PermissionDeniedError(err.cause.message);
-  }
-  throw err;
-}
 
 export interface RunRoutesDeps {
   slipway: SlipwayClient;
@@ -51,25 +29,6 @@ export const runRoutes =
   (deps: RunRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const trainers = deps.trainers ?? loadTrainerRegistry(path.resolve('trainers/registry.yaml'));
-    /**
-     * Approving promotes and rejecting keeps a candidate out: both need a grant on the model at the
-     * alias the waiting promote step moves. Only pipeline runs of this API's task queue are decided here.
-     */
-    const promotedModel = async (request: FastifyRequest): Promise<Resource> => {
-      const { workflowId } = request.params as { workflowId: string };
-      await pipelineRun(workflowId);
-      const status = await deps.slipway.getStatus(workflowId);
-      // Runs from before the gate recorded its alias: only a grant on every alias of the model covers them.
-      return { model: status.model, alias: status.approval?.alias };
-    };
-    /** @throws NotFoundError unless `workflowId` is a pipeline run on this API's task queue. */
-    const pipelineRun = async (workflowId: string) => {
-      const run = await deps.slipway.describeRun(workflowId);
-      if (!run || run.type !== 'pipeline' || run.taskQueue !== deps.slipway.taskQueue) {
-        throw new RunNotFoundError(`no pipeline run "${workflowId}": only pipeline runs can be cancelled, approved or rejected here (rollbacks and canaries have their own routes)`, { details: { workflowId } });
-      }
-      return run;
-    };
 
     app.post(
       '/v1/runs',
@@ -135,7 +94,7 @@ export const runRoutes =
       app.post(
         `/v1/runs/:workflowId/${decision}`,
         {
-          config: { action: decision === 'approve' ? 'run.approve' : 'run.reject', resource: promotedModel },
+          config: { action: decision === 'approve' ? 'run.approve' : 'run.reject', resource: (request) => decisionResource(deps.slipway, (request.params as { workflowId: string }).workflowId) },
           schema: {
             summary: `${decision} the promotion a run waits for (approver${decision === 'approve' ? ' with a grant on the model' : ''})`,
             params: runIdParams,
@@ -146,7 +105,7 @@ export const runRoutes =
           // The authenticated principal is the approver; a body value only counts when the API runs without authentication.
           const approver = request.principal === INSECURE_PRINCIPAL ? (request.body.approver ?? INSECURE_PRINCIPAL.name) : request.principal!.name;
           // Scope and grant checks come before the intent entry: a refused decision writes nothing.
-          await pipelineRun(request.params.workflowId);
+          await pipelineRun(deps.slipway, request.params.workflowId);
           // The promotion an approval triggers is audited by the registry (model.promote); this records the decision.
           const state = await auditAround(
             deps.audit,
@@ -172,9 +131,7 @@ export const runRoutes =
         },
       },
       async (request, reply) => {
-        const run = await pipelineRun(request.params.workflowId);
-        // A schedule's run belongs to the schedule's owner: an admin pauses or cancels those.
-        if (run.scheduled) authorize(request.principal, 'schedule.manage');
+        await cancellableRun(deps.slipway, request.principal, request.params.workflowId);
         // Scope and grant checks come before the intent entry: a refused cancel writes nothing.
         await auditAround(deps.audit, request, { action: 'run.cancel', target: `run:${request.params.workflowId}`, reason: request.body?.reason }, () =>
           deps.slipway.cancel(request.params.workflowId),

@@ -1,7 +1,7 @@
 /** `POST /v1/models/:name/predict`: the data plane's hot path (feedback is in feedback.ts). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Authenticator } from '../../api/authenticator';
+import type { Authenticator } from '../../auth/authenticator';
 import { decide } from '../../auth/authorize';
 import type { AuthFailureThrottle } from '../../auth/auth-throttle';
 import { throttledAuthenticate } from './throttled-auth';

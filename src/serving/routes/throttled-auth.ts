@@ -5,7 +5,7 @@
  * same tokens.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticator } from '../../api/authenticator';
+import type { Authenticator } from '../../auth/authenticator';
 import type { AuthFailureThrottle } from '../../auth/auth-throttle';
 import type { Principal } from '../../auth/principal';
 import { bearerToken } from '../../auth/tokens';

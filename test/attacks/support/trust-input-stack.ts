@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { apiAuthenticator } from '../../../src/api/authenticator';
+import { apiAuthenticator } from '../../../src/auth/authenticator';
 import { buildApi } from '../../../src/api/server';
 import type { AuditHead } from '../../../src/audit/audit-log';
 import type { AuthFailureThrottle } from '../../../src/auth/auth-throttle';

@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { apiAuthenticator } from '../../../src/api/authenticator';
+import { apiAuthenticator } from '../../../src/auth/authenticator';
 import { buildApi } from '../../../src/api/server';
 import { PipelineSchedules } from '../../../src/client/schedules';
 import { SlipwayClient } from '../../../src/client/slipway-client';

@@ -11,15 +11,15 @@
  * `npm run demo -- '<json input>'` runs just that one pipeline instead.
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { HttpServingAdmin } from '../serving/http-serving-admin';
-import { connectClient, runUrl } from '../client/connect';
-import { loadConfig, type Config } from '../config';
-import { createRegistry } from '../registry/create-registry';
-import { loadFlightTraffic, replayTraffic, type ReplayReport } from '../serving/replay-traffic';
-import { canaryWorkflowId } from '../workflows/canary-workflow';
-import { canaryStatusQuery, statusQuery } from '../workflows/definitions';
-import type { PipelineResult } from '../workflows/pipeline-status';
-import { formatSummary } from './print-summary';
+import { HttpServingAdmin } from '../src/serving/http-serving-admin';
+import { connectClient, runUrl } from '../src/client/connect';
+import { loadConfig, type Config } from '../src/config';
+import { createRegistry } from '../src/registry/create-registry';
+import { loadFlightTraffic, replayTraffic, type ReplayReport } from './replay-traffic';
+import { canaryWorkflowId } from '../src/workflows/canary-workflow';
+import { canaryStatusQuery, statusQuery } from '../src/workflows/definitions';
+import type { PipelineResult } from '../src/workflows/pipeline-status';
+import { formatSummary } from '../src/cli/print-summary';
 
 const MODEL = 'flight-delay';
 

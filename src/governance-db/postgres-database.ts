@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { pendingMigrations, SCHEMA_MIGRATIONS_TABLE, statementFor } from './migrations';
-import { registryError } from './registry-error';
+import { RegistryError } from '../errors';
 import type { SqlDatabase, SqlExecutor, SqlValue } from './sql-database';
 
 /** Options for {@link PostgresDatabase.open}. */
@@ -40,8 +40,8 @@ export class PostgresDatabase implements SqlDatabase {
   static async open(options: PostgresDatabaseOptions): Promise<PostgresDatabase> {
     const schema = options.schema;
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
-      throw registryError('invalid-input', `Invalid registry input: schema must match ${SCHEMA_NAME}, got ${JSON.stringify(schema)}`, {
-        field: 'schema',
+      throw new RegistryError(`Invalid registry input: schema must match ${SCHEMA_NAME}, got ${JSON.stringify(schema)}`, {
+        details: { kind: 'invalid-input', field: 'schema' },
       });
     }
     const pool = new pg.Pool({

@@ -1,15 +1,15 @@
 /**
- * Who is calling. The API turns a bearer token into a {@link Principal} (roles and per-model
- * alias grants) through an Authenticator; `authorize` then decides per route (see
- * `authorization.ts`). Normally the access-control store answers; SLIPWAY_API_TOKENS adds
+ * Who is calling. The HTTP API, its console and the model server turn a bearer token into a
+ * {@link Principal} (roles and per-model alias grants) through an Authenticator; `authorize`
+ * then decides per route (see `src/api/authorization.ts`). Normally the access-control store answers; SLIPWAY_API_TOKENS adds
  * bootstrap admin tokens for an installation that has no principals yet.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AccessControl } from '../auth/access-control';
-import type { AliasGrant, Principal } from '../auth/principal';
-import type { Role } from '../auth/roles';
+import type { AccessControl } from './access-control';
+import type { AliasGrant, Principal } from './principal';
+import type { Role } from './roles';
 
-export type { Principal } from '../auth/principal';
+export type { Principal } from './principal';
 
 export interface Authenticator {
   /** The principal behind a bearer token, or undefined when the token is missing or unknown. */

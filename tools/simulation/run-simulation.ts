@@ -9,16 +9,16 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { ArtifactStore } from '../artifacts/artifact-store';
-import type { PairedComparison } from '../evaluation/paired-gate';
-import type { ModelRegistry } from '../registry/model-registry';
-import { loadFlightTraffic, replayTraffic, type ReplayReport } from '../serving/replay-traffic';
-import type { ContinuousTrainingStatus, RetrainPolicy } from '../workflows/continuous-training-status';
-import type { PipelineResult } from '../workflows/pipeline-status';
-import { continuousTrainingStatusQuery } from '../workflows/definitions';
+import type { ArtifactStore } from '../../src/artifacts/artifact-store';
+import type { PairedComparison } from '../../src/evaluation/paired-gate';
+import type { ModelRegistry } from '../../src/registry/model-registry';
+import { loadFlightTraffic, replayTraffic, type ReplayReport } from '../replay-traffic';
+import type { ContinuousTrainingStatus, RetrainPolicy } from '../../src/workflows/continuous-training-status';
+import type { PipelineResult } from '../../src/workflows/pipeline-status';
+import { continuousTrainingStatusQuery } from '../../src/workflows/definitions';
 import { replayWeek, type LiveOptions } from './live-week';
-import type { SimulationReport, SimulationWeek, WeekCheck } from './simulation-report';
-import { scoreWeek, writeWeek, type WeekData, type WeekScore } from './week-evaluation';
+import type { SimulationReport, SimulationWeek, WeekCheck, WeekScore } from '../../src/console/simulation-report';
+import { scoreWeek, writeWeek, type WeekData } from './week-evaluation';
 
 /** Options of {@link runSimulation}. */
 export interface SimulationOptions {

@@ -6,7 +6,7 @@
  * used to read the store at large.
  */
 import { artifactUri } from '../artifacts/artifact-uri';
-import type { ModelRegistry } from '../registry/model-registry';
+import type { ModelRegistry } from './model-registry';
 
 export interface OwnedArtifact {
   model: string;

@@ -4,9 +4,10 @@
  * true label posted as feedback, then the champion's live AUC read back from the server's
  * stats. The continuous-training check that follows judges the same labels.
  */
-import type { ServingAdmin } from '../serving/serving-admin';
-import { loadFlightTraffic, replayTraffic } from '../serving/replay-traffic';
-import type { LiveQualityPolicy } from '../workflows/continuous-training-status';
+import type { ServingAdmin } from '../../src/serving/serving-admin';
+import { loadFlightTraffic, replayTraffic } from '../replay-traffic';
+import type { LiveQualityPolicy } from '../../src/workflows/continuous-training-status';
+import type { WeekLive } from '../../src/console/simulation-report';
 
 /** Options of the simulation's live mode. */
 export interface LiveOptions {
@@ -20,24 +21,6 @@ export interface LiveOptions {
   rate?: number;
   /** The live-quality trigger of every check; its window is set to cover exactly the week's traffic. */
   policy: Omit<LiveQualityPolicy, 'windowSeconds'>;
-}
-
-/** What one week's live traffic showed. */
-export interface WeekLive {
-  sent: number;
-  /** Answers with status 200, and which versions gave them. */
-  answered: number;
-  /** HTTP status (or `error`) → count, as the replay saw them. */
-  statuses: Record<string, number>;
-  servedBy: Record<string, number>;
-  labelled: number;
-  seconds: number;
-  /** The champion's live figures over this week's traffic, from the server. */
-  labels: number;
-  auc: number | null;
-  accuracy: number | null;
-  /** Wall-clock start of the week's traffic (epoch ms): the check's window starts here. */
-  startedAtMs: number;
 }
 
 /** Gap before a week's traffic, so a stats window starting at it holds no earlier week's predictions. */

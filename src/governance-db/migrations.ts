@@ -7,7 +7,7 @@
  * columns are spelled differently). The few statements that cannot be portable (triggers)
  * are given per dialect. Append new migrations; never edit an applied one.
  */
-import { registryError } from './registry-error';
+import { RegistryError } from '../errors';
 import type { SqlDialect } from './sql-database';
 
 /** A statement written once per dialect, for what has no common spelling (triggers). */
@@ -194,11 +194,9 @@ export function pendingMigrations(applied: ReadonlySet<number>): Migration[] {
   const latestKnown = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
   const newest = Math.max(0, ...applied);
   if (newest > latestKnown) {
-    throw registryError(
-      'schema-too-new',
-      `Registry database is at schema version ${newest} but this Slipway knows only up to ${latestKnown}; upgrade Slipway`,
-      { databaseVersion: newest, knownVersion: latestKnown },
-    );
+    throw new RegistryError(`Registry database is at schema version ${newest} but this Slipway knows only up to ${latestKnown}; upgrade Slipway`, {
+      details: { kind: 'schema-too-new', databaseVersion: newest, knownVersion: latestKnown },
+    });
   }
   return MIGRATIONS.filter((m) => !applied.has(m.version));
 }

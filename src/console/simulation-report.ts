@@ -2,15 +2,43 @@
  * The simulation's report: one row per simulated week with the AUC of the champion that
  * served that week next to the model frozen after the first week, plus what the
  * continuous-training check decided at the week's end. Written as JSON, Markdown, an SVG
- * chart and one self-contained HTML page.
+ * chart and one self-contained HTML page by the simulation (tools/simulation); the console's
+ * Continuous training page reads the JSON and draws the same summary and chart, which is why
+ * the format lives here, in the shipped code, and not with the tool.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { escapeHtml } from '../validation/svg-chart';
 import type { LiveQualityCheck } from '../workflows/continuous-training-status';
-import { aucChart, type ChartSeries } from './auc-chart';
-import type { WeekLive } from './live-week';
-import type { WeekScore } from './week-evaluation';
+import { aucChart, type ChartSeries } from '../charts/auc-chart';
+
+/** A model's figures on one week. */
+export interface WeekScore {
+  auc: number;
+  logLoss: number;
+  accuracy: number;
+  rows: number;
+  /** Share of the week's flights delayed by more than 15 minutes. */
+  positiveRate: number;
+}
+
+/** What one week's live traffic showed. */
+export interface WeekLive {
+  sent: number;
+  /** Answers with status 200, and which versions gave them. */
+  answered: number;
+  /** HTTP status (or `error`) → count, as the replay saw them. */
+  statuses: Record<string, number>;
+  servedBy: Record<string, number>;
+  labelled: number;
+  seconds: number;
+  /** The champion's live figures over this week's traffic, from the server. */
+  labels: number;
+  auc: number | null;
+  accuracy: number | null;
+  /** Wall-clock start of the week's traffic (epoch ms): the check's window starts here. */
+  startedAtMs: number;
+}
 
 /** What the continuous-training check at the end of a week decided. */
 export interface WeekCheck {

@@ -2,7 +2,7 @@
  * `npm run simulate`: the week-by-week simulation on the real flights file, self-contained.
  * Starts an in-memory Temporal dev server and a Slipway worker over a fresh registry and
  * artifact store under `<data dir>/simulation/<stamp>` (so the demo's models are untouched),
- * runs the weekly continuous-training cycles (src/simulation/run-simulation.ts) and writes
+ * runs the weekly continuous-training cycles (run-simulation.ts) and writes
  * the report to `<data dir>/reports/simulation-<stamp>/`.
  *
  *   npm run simulate -- [--weeks 8] [--start 2001-02-26] [--train-window "8 weeks"] [--margin 0.005] [--pipeline-gates] [--keep]
@@ -18,16 +18,16 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Command, InvalidArgumentError } from 'commander';
-import { LocalArtifactStore } from '../artifacts/local-artifact-store';
-import { HttpServingAdmin } from '../serving/http-serving-admin';
-import { loadConfig } from '../config';
-import { createLogger, installTemporalLogger } from '../logger';
-import { createRegistry } from '../registry/create-registry';
-import { spawnServer, stopServer, type ServerProcess } from '../serving/server-process';
-import { createWorker } from '../worker';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
+import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
+import { loadConfig } from '../../src/config';
+import { createLogger, installTemporalLogger } from '../../src/logger';
+import { createRegistry } from '../../src/registry/create-registry';
+import { spawnServer, stopServer, type ServerProcess } from '../../src/serving/server-process';
+import { createWorker } from '../../src/worker';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
 import { reportDirFor, runSimulation, SIMULATION_GATES } from './run-simulation';
-import { renderMarkdown, writeReport } from './simulation-report';
+import { renderMarkdown, writeReport } from '../../src/console/simulation-report';
 
 
 const positiveInt = (value: string) => {

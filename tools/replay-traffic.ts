@@ -6,11 +6,11 @@
  * command: `npm run replay-traffic -- --model flight-delay --from 2001-06-01 --to 2001-06-02 --rate 200`.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../config';
-import { queryRows, sqlString, withDuckDb } from '../data/duckdb';
-import { flightsParquetPath } from '../data/flights-window';
+import { loadConfig } from '../src/config';
+import { queryRows, sqlString, withDuckDb } from '../src/data/duckdb';
+import { flightsParquetPath } from '../src/data/flights-window';
 import { createAgent, sendJson } from './http-json';
-import type { FeatureRow } from './loaded-model';
+import type { FeatureRow } from '../src/serving/loaded-model';
 
 /** Flights as the model sees them, with their true labels. */
 export interface FlightTraffic {

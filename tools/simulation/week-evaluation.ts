@@ -4,9 +4,10 @@
  * scored on every row with onnxruntime, as the evaluate step scores a holdout.
  */
 import path from 'node:path';
-import { computeMetrics } from '../evaluation/metrics';
-import { scoreModel } from '../evaluation/score-model';
-import { writeFlightsWindow } from '../data/flights-window';
+import { computeMetrics } from '../../src/evaluation/metrics';
+import { scoreModel } from '../../src/evaluation/score-model';
+import { writeFlightsWindow } from '../../src/data/flights-window';
+import type { WeekScore } from '../../src/console/simulation-report';
 
 /** A week of flights on disk. */
 export interface WeekData {
@@ -14,16 +15,6 @@ export interface WeekData {
   to: string;
   path: string;
   rows: number;
-}
-
-/** A model's figures on one week. */
-export interface WeekScore {
-  auc: number;
-  logLoss: number;
-  accuracy: number;
-  rows: number;
-  /** Share of the week's flights delayed by more than 15 minutes. */
-  positiveRate: number;
 }
 
 /** Writes flights with `from <= date < to` under `dir`. */

@@ -3,8 +3,8 @@
  * fitted to the values (AUC differences between weeks are a few hundredths). Drawn with
  * Vega-Lite and rendered to a standalone SVG on the server (src/charts).
  */
-import { lineChart } from '../charts/chart-specs';
-import { renderSvg } from '../charts/render-svg';
+import { lineChart } from './chart-specs';
+import { renderSvg } from './render-svg';
 
 /** One line of the chart; `values[i]` belongs to `labels[i]`, null where there is none. */
 export interface ChartSeries {
