@@ -12,7 +12,8 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAuthenticator } from '../../src/api/authenticator';
+import { apiAuthenticator } from '../../src/auth/authenticator';
+import { consoleRoutes } from '../../src/console/console-routes';
 import { buildApi } from '../../src/api/server';
 import { createArtifactStore } from '../../src/artifacts/create-artifact-store';
 import { PipelineSchedules } from '../../src/client/schedules';
@@ -60,7 +61,7 @@ beforeAll(async () => {
   });
   // The first version's canary: nothing to compare with, so it ends at once ("skipped") and writes its report.
   await env.client.workflow.execute('canary', { taskQueue: h.config.taskQueue, workflowId: `canary-${MODEL}`, args: [{ model: MODEL, candidate: 1, champion: null }] });
-  app = await buildApi({
+  const deps = {
     slipway: new SlipwayClient(env.client, { taskQueue: h.config.taskQueue, signingKey: TEST_SIGNING_KEY }),
     schedules: new PipelineSchedules(env.client, h.config.taskQueue),
     registry,
@@ -72,7 +73,8 @@ beforeAll(async () => {
     dataRoots: h.config.dataRoots.roots,
     authenticator: apiAuthenticator(access),
     artifacts: createArtifactStore(h.config),
-  });
+  };
+  app = await buildApi({ ...deps, routes: [consoleRoutes(deps)] });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await launchChromium();
   dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-upload-'));

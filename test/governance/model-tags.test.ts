@@ -12,7 +12,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAuthenticator } from '../../src/api/authenticator';
+import { apiAuthenticator } from '../../src/auth/authenticator';
+import { consoleRoutes } from '../../src/console/console-routes';
 import { buildApi } from '../../src/api/server';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
@@ -55,7 +56,7 @@ for (const backend of BACKENDS) {
       for (const i of [1, 2, 3]) await registry.registerVersion(registration({ idempotencyKey: `wf-${i}/register`, tags: i === 2 ? { team: 'growth' } : {} }));
       await registry.setAlias(move({ version: 2 }));
       const temporal = new Client(); // lazy: never connects
-      app = await buildApi({
+      const deps = {
         slipway: new SlipwayClient(temporal, { taskQueue: 'tags' }),
         schedules: new PipelineSchedules(temporal, 'tags'),
         registry,
@@ -64,7 +65,8 @@ for (const backend of BACKENDS) {
         authenticator: apiAuthenticator(access),
         taskQueue: 'tags',
         pipelinesDir: 'pipelines',
-      });
+      };
+      app = await buildApi({ ...deps, routes: [consoleRoutes(deps)] });
       const { SLIPWAY_TOKEN: _t, SLIPWAY_REGISTRY_URL: _u, SLIPWAY_REGISTRY_PATH: _p, ...inherited } = process.env;
       cliEnv = { ...inherited, ...env };
     });
