@@ -22,9 +22,11 @@ import type { ModelLoader } from './model-loader';
 import { adminRoutes } from './routes/admin';
 import { feedbackRoutes } from './routes/feedback';
 import { healthRoutes } from './routes/health';
+import { openInferenceRoutes } from './routes/open-inference';
 import { predictRoutes, rateLimitConfig } from './routes/predict';
 import { problem } from './routes/problem';
 import { ServingMetrics } from './serving-metrics';
+import { version as serverVersion } from '../../package.json';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -159,16 +161,10 @@ export async function buildModelServer(deps: ModelServerDeps) {
     now,
   });
   await app.register(healthRoutes({ deployments, metrics }));
-  await app.register(
-    predictRoutes({
-      inference,
-      metrics,
-      maxBatch: limits.maxBatch,
-      rateLimit: rateLimited,
-      predictAuthenticator: deps.predictAuth ? (deps.adminAuthenticator ?? { authenticate: async () => undefined }) : undefined,
-      throttle,
-    }),
-  );
+  const predictAuthenticator = deps.predictAuth ? (deps.adminAuthenticator ?? { authenticate: async () => undefined }) : undefined;
+  await app.register(predictRoutes({ inference, metrics, maxBatch: limits.maxBatch, rateLimit: rateLimited, predictAuthenticator, throttle }));
+  // Open Inference Protocol (/v2) and KServe V1 (:predict) on the same inference path and limits.
+  await app.register(openInferenceRoutes({ inference, deployments, metrics, maxBatch: limits.maxBatch, rateLimit: rateLimited, predictAuthenticator, throttle, serverVersion }));
   await app.register(
     feedbackRoutes({
       authenticator: deps.adminAuthenticator,
