@@ -164,7 +164,8 @@ export async function buildModelServer(deps: ModelServerDeps) {
   const predictAuthenticator = deps.predictAuth ? (deps.adminAuthenticator ?? { authenticate: async () => undefined }) : undefined;
   await app.register(predictRoutes({ inference, metrics, maxBatch: limits.maxBatch, rateLimit: rateLimited, predictAuthenticator, throttle }));
   // Open Inference Protocol (/v2) and KServe V1 (:predict) on the same inference path and limits.
-  await app.register(openInferenceRoutes({ inference, deployments, metrics, maxBatch: limits.maxBatch, rateLimit: rateLimited, predictAuthenticator, throttle, serverVersion }));
+  const protocol = { inference, deployments, metrics, maxBatch: limits.maxBatch, rateLimit: rateLimited, predictAuthenticator, throttle, serverVersion };
+  await app.register(openInferenceRoutes(protocol));
   await app.register(
     feedbackRoutes({
       authenticator: deps.adminAuthenticator,
@@ -210,7 +211,8 @@ export async function buildModelServer(deps: ModelServerDeps) {
   app.addHook('onClose', async () => {
     await deployments.close();
   });
-  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt };
+  // `protocol` is what another front door (the gRPC server, grpc/oip-grpc.ts) needs to serve on the same path.
+  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt, protocol };
 }
 
 export type ModelServer = Awaited<ReturnType<typeof buildModelServer>>;
