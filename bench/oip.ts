@@ -4,15 +4,19 @@
  * trained on a week of flights), same held-out flights as single-row requests.
  *   1. peak throughput (autocannon, closed loop, 16 connections, 8 s), rounds alternating
  *      `/v1/models/:name/predict` and `/v2/models/:name/infer` (JSON tensors, as most clients send)
+ *      and, for gRPC, 16 concurrent loops of `ModelInfer` (@grpc/grpc-js client, typed contents)
  *   2. latency at a steady 1,000 requests/s (open loop, client side), 3 × 5,000 requests per
  *      route, alternating, so both see the same machine
- * Targets (issue #18): OIP throughput ≥ 90% of `/v1`, OIP p99 ≤ 5 ms at 1,000 requests/s.
+ * Targets (issue #18): OIP throughput ≥ 90% of `/v1`, OIP p99 ≤ 5 ms at 1,000 requests/s,
+ * gRPC throughput ≥ OIP REST's.
  * Usage: npm run bench:oip
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import autocannon from 'autocannon';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
@@ -29,6 +33,7 @@ const TARGET_RATIO = 0.9;
 const TARGET_P99_MS = 5;
 
 type Route = 'v1' | 'oip';
+type GrpcClient = grpc.Client & { ModelInfer: (req: unknown, cb: (err: grpc.ServiceError | null) => void) => void };
 interface Metadata {
   inputs: { name: string; datatype: string }[];
 }
@@ -77,6 +82,36 @@ async function peak(base: string, requests: { path: string; body: string }[], se
   return { rps: result.requests.average, non2xx: result.non2xx, errors: result.errors };
 }
 
+/** Closed loop over gRPC: `loops` callers each keep one ModelInfer in flight for `seconds`. */
+async function grpcPeak(client: GrpcClient, rows: FeatureRow[], meta: Metadata, seconds: number, loops = 16) {
+  const requests = rows.slice(0, 500).map((row) => ({
+    model_name: MODEL,
+    inputs: meta.inputs.map((i) => ({
+      name: i.name,
+      datatype: i.datatype,
+      shape: [1, 1],
+      contents: i.datatype === 'BYTES' ? { bytes_contents: [Buffer.from(String(row[i.name]))] } : { fp32_contents: [Number(row[i.name])] },
+    })),
+  }));
+  let done = 0;
+  let errors = 0;
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: loops }, async (_, loop) => {
+      for (let i = loop; performance.now() < until; i += loops) {
+        await new Promise<void>((resolve) =>
+          client.ModelInfer(requests[i % requests.length], (err) => {
+            if (err) errors++;
+            else done++;
+            resolve();
+          }),
+        );
+      }
+    }),
+  );
+  return { rps: done / seconds, non2xx: errors, errors: 0 };
+}
+
 /** Open loop: requests due by the clock are sent every 2 ms whatever is still in flight; client-side latency each. */
 async function steady(base: string, requests: { path: string; body: string }[], rate: number, n: number) {
   const agent = createAgent(256);
@@ -123,6 +158,7 @@ async function main(): Promise<void> {
   try {
     console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const [v1, v2] = await trainVersions(dir);
+    const grpcPort = 20_000 + Math.floor(Math.random() * 20_000);
     const traffic = await loadFlightTraffic({ from: '2001-03-08', to: '2001-03-22', limit: 20_000 });
     server = await spawnServer({
       SLIPWAY_DATA_DIR: dir,
@@ -131,6 +167,7 @@ async function main(): Promise<void> {
       SLIPWAY_SERVE_ADMIN_TOKEN: TOKEN,
       // The rate limiter stays on for both routes (its cost is in both figures), never reached.
       SLIPWAY_SERVE_RATE_LIMIT: '1000000',
+      SLIPWAY_SERVE_GRPC_PORT: String(grpcPort),
     });
     const put = await sendJson(admin, new URL(`/admin/v1/models/${MODEL}/deployment`, server.base), { versions: [{ version: v1, weight: 90 }, { version: v2, weight: 10 }] }, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
     if (put.status !== 200) throw new Error(`deployment answered ${put.status}: ${JSON.stringify(put.body)}`);
@@ -140,13 +177,21 @@ async function main(): Promise<void> {
     const bodiesOf = bodies(rows, meta);
     console.log(`models: versions ${v1}, ${v2} split 90/10; traffic: ${rows.length} held-out flights; OIP inputs: ${meta.inputs.map((i) => `${i.name}:${i.datatype}`).join(', ')}`);
 
-    // Warm-up: JIT, sockets, ONNX first runs, on both routes.
-    for (const route of ['v1', 'oip'] as Route[]) await peak(server.base, bodiesOf[route], 3);
+    const definition = protoLoader.loadSync(path.join(__dirname, '..', 'src', 'serving', 'grpc', 'grpc_predict_v2.proto'), { keepCase: true, longs: Number, defaults: true, oneofs: true });
+    const Service = (grpc.loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } }).inference.GRPCInferenceService;
+    const grpcClient = new Service(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure()) as unknown as GrpcClient;
 
-    const peaks: Record<Route, { rps: number; non2xx: number; errors: number }[]> = { v1: [], oip: [] };
+    // Warm-up: JIT, sockets, ONNX first runs, on every route.
+    for (const route of ['v1', 'oip'] as Route[]) await peak(server.base, bodiesOf[route], 3);
+    await grpcPeak(grpcClient, rows, meta, 3);
+
+    const peaks: Record<Route | 'grpc', { rps: number; non2xx: number; errors: number }[]> = { v1: [], oip: [], grpc: [] };
     for (let round = 0; round < 2; round++) {
-      for (const route of (round % 2 === 0 ? ['v1', 'oip'] : ['oip', 'v1']) as Route[]) peaks[route].push(await peak(server.base, bodiesOf[route], 8));
+      for (const route of (round % 2 === 0 ? ['v1', 'oip', 'grpc'] : ['grpc', 'oip', 'v1']) as (Route | 'grpc')[]) {
+        peaks[route].push(route === 'grpc' ? await grpcPeak(grpcClient, rows, meta, 8) : await peak(server.base, bodiesOf[route], 8));
+      }
     }
+    grpcClient.close();
     const latency: Record<Route, number[]> = { v1: [], oip: [] };
     const statuses: Record<Route, Record<number, number>> = { v1: {}, oip: {} };
     const achieved: Record<Route, number[]> = { v1: [], oip: [] };
@@ -160,16 +205,18 @@ async function main(): Promise<void> {
     }
 
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const rps = { v1: mean(peaks.v1.map((p) => p.rps)), oip: mean(peaks.oip.map((p) => p.rps)) };
+    const rps = { v1: mean(peaks.v1.map((p) => p.rps)), oip: mean(peaks.oip.map((p) => p.rps)), grpc: mean(peaks.grpc.map((p) => p.rps)) };
     const ratio = rps.oip / rps.v1;
     const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
     const ms = (v: number) => `${v.toFixed(2)} ms`;
     console.log('\nOpen Inference Protocol REST vs /v1 — canary split 90/10, single-row requests of real held-out flights');
-    console.log('\n1. peak throughput (autocannon, 16 connections, 8 s, 2 rounds each, alternating)');
-    for (const route of ['v1', 'oip'] as Route[]) {
-      console.log(`   ${route === 'v1' ? '/v1 predict (floor)' : 'OIP /v2 infer      '}  ${peaks[route].map((p) => p.rps.toFixed(0)).join(' / ')} req/s → mean ${rps[route].toFixed(0)}; non-2xx ${peaks[route].reduce((n, p) => n + p.non2xx, 0)}, errors ${peaks[route].reduce((n, p) => n + p.errors, 0)}`);
+    console.log('\n1. peak throughput (16 connections / loops, 8 s, 2 rounds each, alternating)');
+    const label = { v1: '/v1 predict (floor)', oip: 'OIP /v2 infer      ', grpc: 'OIP gRPC ModelInfer' };
+    for (const route of ['v1', 'oip', 'grpc'] as const) {
+      console.log(`   ${label[route]}  ${peaks[route].map((p) => p.rps.toFixed(0)).join(' / ')} req/s → mean ${rps[route].toFixed(0)}; non-2xx ${peaks[route].reduce((n, p) => n + p.non2xx, 0)}, errors ${peaks[route].reduce((n, p) => n + p.errors, 0)}`);
     }
     console.log(`   ratio OIP / v1       ${(ratio * 100).toFixed(1)}%   (target ≥ ${TARGET_RATIO * 100}%: ${verdict(ratio >= TARGET_RATIO)})`);
+    console.log(`   ratio gRPC / REST    ${((rps.grpc / rps.oip) * 100).toFixed(1)}%   (target ≥ 100%: ${verdict(rps.grpc >= rps.oip)})`);
     console.log('\n2. steady 1,000 requests/s (open loop, 3 × 5,000 requests per route, alternating)');
     for (const route of ['v1', 'oip'] as Route[]) {
       const p = percentiles(latency[route]);
