@@ -78,6 +78,8 @@ const envSchema = z.object({
   /** Model server listen address (`npm run serve`). */
   SLIPWAY_SERVE_HOST: z.string().default('127.0.0.1'),
   SLIPWAY_SERVE_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  /** Port of the Open Inference Protocol over gRPC on SLIPWAY_SERVE_HOST; unset: no gRPC listener. */
+  SLIPWAY_SERVE_GRPC_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /**
    * Bearer token of the model server's admin API (32+ characters, entropy-checked); during a rotation
    * `new,old`: the server accepts both, workers send the first. Secret: never logged.
@@ -240,6 +242,8 @@ export interface TrustConfig {
 export interface ServeConfig {
   host: string;
   port: number;
+  /** Open Inference Protocol gRPC port (SLIPWAY_SERVE_GRPC_PORT); undefined: no gRPC listener. */
+  grpcPort?: number;
   /** The token workers send (the first of SLIPWAY_SERVE_ADMIN_TOKEN). */
   adminToken?: string;
   /** Every token the server accepts: more than one only during a rotation. */
@@ -310,6 +314,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serve: Object.freeze(hideSecrets({
       host: e.SLIPWAY_SERVE_HOST,
       port: e.SLIPWAY_SERVE_PORT,
+      grpcPort: e.SLIPWAY_SERVE_GRPC_PORT,
       adminToken: adminTokens[0],
       adminTokens: Object.freeze(adminTokens),
       url: e.SLIPWAY_SERVE_URL?.replace(/\/$/, ''),

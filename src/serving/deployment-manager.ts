@@ -54,6 +54,9 @@ export type ApplyResult =
 /** What {@link DeploymentManager.acquire} returns when no model can answer. */
 export type Unroutable = 'not-deployed' | 'unavailable';
 
+/** What {@link DeploymentManager.acquireVersion} returns when the named version cannot answer. */
+export type Unpinnable = Unroutable | 'version-not-deployed';
+
 export interface DeploymentManagerDeps {
   loader: ModelLoader;
   store: DeploymentStore;
@@ -184,6 +187,34 @@ export class DeploymentManager {
     const m = a.models.get(a.router.pick(routingKey))!;
     m.acquire();
     return m;
+  }
+
+  /**
+   * Takes a lease on one named version, bypassing the split: allowed for any version in the
+   * model's deployment (weight 0 included), never for one outside it. `unavailable` when that
+   * version failed to load. The caller must call `releaseLease()`.
+   */
+  acquireVersion(model: string, version: number): LoadedModel | Unpinnable {
+    const a = this.active.get(model);
+    if (!a) return 'not-deployed';
+    const m = a.models.get(version);
+    if (!m) return a.failures.has(version) ? 'unavailable' : 'version-not-deployed';
+    m.acquire();
+    return m;
+  }
+
+  /**
+   * The loaded sessions a request to `model` may reach: the named version, or without one every
+   * loaded version with traffic, champion first (for protocol metadata). Empty when none.
+   */
+  reachable(model: string, version?: number): LoadedModel[] {
+    const a = this.active.get(model);
+    if (!a) return [];
+    if (version !== undefined) {
+      const m = a.models.get(version);
+      return m ? [m] : [];
+    }
+    return a.record.versions.filter((v) => v.weight > 0 && a.models.has(v.version)).map((v) => a.models.get(v.version)!);
   }
 
   view(model: string): DeploymentView | undefined {

@@ -32,6 +32,13 @@ export interface InferenceRequest {
    * feedback key is always one this server issued.
    */
   clientId?: string;
+  /**
+   * Serve this deployed version instead of routing (an OIP versioned path). Such a request
+   * bypasses the split, so it is kept out of the split's evidence: no live stats, no feedback
+   * key (Prometheus still counts it under the version). A version not in the deployment is
+   * refused with `version-not-deployed`.
+   */
+  version?: number;
 }
 
 /** What was served: the version chosen and P(label = 1) per row. */
@@ -44,13 +51,15 @@ export interface InferenceResult {
   scores: Float32Array;
   /** Server-side latency in milliseconds, admission wait included. */
   latencyMs: number;
+  /** True when the caller named the version: `requestId` is then not remembered for feedback. */
+  pinned?: boolean;
 }
 
 /** Why nothing was served, in terms each protocol maps onto its own error shape. */
 export interface InferenceRefusal {
   ok: false;
   status: 404 | 500 | 503;
-  reason: 'not-deployed' | 'unavailable' | 'overloaded' | 'failed';
+  reason: 'not-deployed' | 'version-not-deployed' | 'unavailable' | 'overloaded' | 'failed';
   message: string;
 }
 
@@ -67,7 +76,11 @@ export class InferenceService {
     try {
       // Routing and the lease happen together, synchronously, after admission: a switch
       // between them cannot release the chosen session.
-      const model = deps.deployments.acquire(req.model, req.routingKey);
+      const pinned = req.version !== undefined;
+      const model = pinned ? deps.deployments.acquireVersion(req.model, req.version!) : deps.deployments.acquire(req.model, req.routingKey);
+      if (model === 'version-not-deployed') {
+        return { ok: false, status: 404, reason: 'version-not-deployed', message: `Version ${req.version} of "${req.model}" is not deployed on this server; name a deployed version or none` };
+      }
       if (model === 'not-deployed') {
         return { ok: false, status: 404, reason: 'not-deployed', message: `Model "${req.model}" is not deployed on this server; PUT /admin/v1/models/${req.model}/deployment first` };
       }
@@ -81,15 +94,17 @@ export class InferenceService {
         const latencyMs = performance.now() - started;
         const at = deps.now();
         const requestId = randomUUID();
-        deps.ledger.remember(requestId, req.model, model.version, scores, at);
-        deps.stats.recordRequest(req.model, model.version, at, latencyMs, scores, false);
+        if (!pinned) {
+          deps.ledger.remember(requestId, req.model, model.version, scores, at);
+          deps.stats.recordRequest(req.model, model.version, at, latencyMs, scores, false);
+        }
         series.ok.inc();
         series.latency.observe(latencyMs / 1000);
         for (let i = 0; i < scores.length; i++) series.scores.observe(scores[i]);
-        return { ok: true, requestId, model: req.model, version: model.version, scores, latencyMs };
+        return { ok: true, requestId, model: req.model, version: model.version, scores, latencyMs, ...(pinned ? { pinned } : {}) };
       } catch (err) {
         const latencyMs = performance.now() - started;
-        deps.stats.recordRequest(req.model, model.version, deps.now(), latencyMs, [], true);
+        if (!pinned) deps.stats.recordRequest(req.model, model.version, deps.now(), latencyMs, [], true);
         series.error.inc();
         series.latency.observe(latencyMs / 1000);
         log?.error({ err, model: req.model, version: model.version }, 'prediction failed');

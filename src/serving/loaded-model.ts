@@ -14,6 +14,12 @@ import { scoreRows, type FeatureValue } from '../evaluation/score-model';
 /** A feature row as a client sends it. */
 export type FeatureRow = Record<string, FeatureValue>;
 
+/** One input of a model: a feature column, numeric (`float32`) or categorical (`string`). */
+export interface ModelInput {
+  name: string;
+  kind: 'float32' | 'string';
+}
+
 /** Rows merged into one run at most; a larger request runs on its own. */
 const MAX_BATCH_ROWS = 256;
 
@@ -29,6 +35,7 @@ export class LoadedModel {
   private released = false;
   private queue: Pending[] = [];
   private flushScheduled = false;
+  private inputList: ModelInput[] | undefined;
 
   constructor(
     readonly model: string,
@@ -43,6 +50,15 @@ export class LoadedModel {
   /** The model's input names: the feature columns a row should carry. */
   get inputNames(): readonly string[] {
     return this.session.inputNames;
+  }
+
+  /** Each input with its kind (the contract allows float and string inputs), in the model's order. */
+  get inputs(): readonly ModelInput[] {
+    this.inputList ??= this.session.inputNames.map((name) => {
+      const meta = this.session.inputMetadata?.find((m) => m.name === name);
+      return { name, kind: meta?.isTensor && meta.type === 'string' ? 'string' : 'float32' };
+    });
+    return this.inputList;
   }
 
   /**

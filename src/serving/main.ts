@@ -7,6 +7,7 @@ import { createLogger } from '../logger';
 import { openGovernance } from '../registry/create-registry';
 import { FileDeploymentStore } from './file-deployment-store';
 import { RegistryModelLoader } from './model-loader';
+import { startOipGrpcServer } from './grpc/oip-grpc';
 import { buildModelServer } from './model-server';
 
 async function main(): Promise<void> {
@@ -48,10 +49,13 @@ async function main(): Promise<void> {
       statsMaxBytes: s.statsMaxBytes,
     },
   });
+  const grpc = s.grpcPort === undefined ? undefined : await startOipGrpcServer(server.protocol, { host: s.host, port: s.grpcPort, rateLimitPerSecond: s.rateLimitPerSecond });
+  if (grpc) logger.info({ host: s.host, port: grpc.port }, 'Open Inference Protocol gRPC listening');
   let closing = false;
   const close = async () => {
     if (closing) return;
     closing = true;
+    await grpc?.close();
     // app.close() stops accepting, lets in-flight requests finish, then releases the sessions.
     await server.app.close();
     await governance.close();

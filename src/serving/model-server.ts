@@ -22,9 +22,11 @@ import type { ModelLoader } from './model-loader';
 import { adminRoutes } from './routes/admin';
 import { feedbackRoutes } from './routes/feedback';
 import { healthRoutes } from './routes/health';
+import { openInferenceRoutes } from './routes/open-inference';
 import { predictRoutes, rateLimitConfig } from './routes/predict';
 import { problem } from './routes/problem';
 import { ServingMetrics } from './serving-metrics';
+import { version as serverVersion } from '../../package.json';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -159,16 +161,11 @@ export async function buildModelServer(deps: ModelServerDeps) {
     now,
   });
   await app.register(healthRoutes({ deployments, metrics }));
-  await app.register(
-    predictRoutes({
-      inference,
-      metrics,
-      maxBatch: limits.maxBatch,
-      rateLimit: rateLimited,
-      predictAuthenticator: deps.predictAuth ? (deps.adminAuthenticator ?? { authenticate: async () => undefined }) : undefined,
-      throttle,
-    }),
-  );
+  const predictAuthenticator = deps.predictAuth ? (deps.adminAuthenticator ?? { authenticate: async () => undefined }) : undefined;
+  await app.register(predictRoutes({ inference, metrics, maxBatch: limits.maxBatch, rateLimit: rateLimited, predictAuthenticator, throttle }));
+  // Open Inference Protocol (/v2) and KServe V1 (:predict) on the same inference path and limits.
+  const protocol = { inference, deployments, metrics, maxBatch: limits.maxBatch, rateLimit: rateLimited, predictAuthenticator, throttle, serverVersion };
+  await app.register(openInferenceRoutes(protocol));
   await app.register(
     feedbackRoutes({
       authenticator: deps.adminAuthenticator,
@@ -214,7 +211,8 @@ export async function buildModelServer(deps: ModelServerDeps) {
   app.addHook('onClose', async () => {
     await deployments.close();
   });
-  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt };
+  // `protocol` is what another front door (the gRPC server, grpc/oip-grpc.ts) needs to serve on the same path.
+  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt, protocol };
 }
 
 export type ModelServer = Awaited<ReturnType<typeof buildModelServer>>;
