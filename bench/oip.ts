@@ -22,9 +22,9 @@ import autocannon from 'autocannon';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
-import { createAgent, sendJson } from '../src/serving/http-json';
+import { createAgent, sendJson } from '../tools/http-json';
 import type { FeatureRow } from '../src/serving/loaded-model';
-import { loadFlightTraffic } from '../src/serving/replay-traffic';
+import { loadFlightTraffic } from '../tools/replay-traffic';
 import { spawnServer, stopServer } from '../src/serving/server-process';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 

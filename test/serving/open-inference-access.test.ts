@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StaticTokenAuthenticator } from '../../src/api/authenticator';
+import { StaticTokenAuthenticator } from '../../src/auth/authenticator';
 import { FileDeploymentStore } from '../../src/serving/file-deployment-store';
 import { startOipGrpcServer, type OipGrpcServer } from '../../src/serving/grpc/oip-grpc';
 import { RegistryModelLoader } from '../../src/serving/model-loader';

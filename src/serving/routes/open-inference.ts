@@ -12,7 +12,7 @@
  * /healthz. See ARCHITECTURE.md (Protocols) for the request id and version pinning decisions.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticator } from '../../api/authenticator';
+import type { Authenticator } from '../../auth/authenticator';
 import type { AuthFailureThrottle } from '../../auth/auth-throttle';
 import { decide } from '../../auth/authorize';
 import { bearerToken } from '../../auth/tokens';
