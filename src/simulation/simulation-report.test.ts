@@ -48,14 +48,14 @@ describe('simulation report of a scenario', () => {
         week(1, '2001-03-05', 0.65, 0.65, undefined, check('2001-03-12', 'promoted', 'passed (25% pass → 100% pass)')),
         week(2, '2001-03-12', 0.66, 0.65, undefined, check('2001-03-19', 'rejected')),
         week(3, '2001-03-19', 0.64, 0.65, undefined, check('2001-03-26', 'promoted', 'rolled-back (25% fail): scoreShift')),
-        week(4, '2001-03-26', 0.66, 0.65),
+        week(4, '2001-03-26', 0.66, 0.65, undefined, check('2001-04-02', 'rejected', 'skipped')),
       ],
       { name: 'tainted-week', description: 'taint', alteredRows: 5, from: '2001-03-12' },
     );
     const lines = summaryLines(r);
     expect(lines[0]).toBe('Scenario taint (5 rows altered).');
-    expect(lines).toContain('4 retrain cycles (3 promoted; 2 canaries, 1 rolled back) in 10 s.');
-    expect(lines).toContain('Checks from the end of the tainted week (2001-03-12 – 2001-03-19) on, each training on the 8 weeks before its clock: 2001-03-19 rejected, 2001-03-26 promoted; 1 promoted a model trained on it.');
+    expect(lines).toContain('5 retrain cycles (3 promoted; 2 canaries, 1 rolled back) in 10 s.');
+    expect(lines).toContain('Checks from the end of the tainted week (2001-03-12 – 2001-03-19) on, each training on the 8 weeks before its clock: 2001-03-19 rejected, 2001-03-26 promoted, 2001-04-02 rejected; 1 promoted a model trained on it.');
     expect(lines).toContain("After the tainted week the champion's worst week against the frozen model is -0.0100.");
   });
 });

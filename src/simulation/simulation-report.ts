@@ -106,7 +106,7 @@ export function summaryLines(r: SimulationReport): string[] {
   const worst = Math.min(...diffs);
   const behind = diffs.filter((d) => d < 0).length;
   const rolledBack = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.canary?.startsWith('rolled-back')).length;
-  const canaried = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.canary).length;
+  const canaried = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.canary && !c.canary.startsWith('skipped')).length;
   return [
     ...(r.scenario ? [`Scenario ${r.scenario.description} (${r.scenario.alteredRows} rows altered).`] : []),
     `${r.weeks.length} weeks from ${r.weeks[0]?.from ?? r.start} to ${r.weeks.at(-1)?.to ?? r.start}; every model trained on the ${r.trainWindow} before its replay clock.`,
