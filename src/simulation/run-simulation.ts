@@ -15,7 +15,8 @@ import type { ModelRegistry } from '../registry/model-registry';
 import { loadFlightTraffic, replayTraffic, type ReplayReport } from '../serving/replay-traffic';
 import type { ContinuousTrainingStatus, RetrainPolicy } from '../workflows/continuous-training-status';
 import type { PipelineResult } from '../workflows/pipeline-status';
-import { continuousTrainingStatusQuery } from '../workflows/definitions';
+import type { CanaryStatus } from '../canary/canary-state';
+import { canaryStatusQuery, continuousTrainingStatusQuery } from '../workflows/definitions';
 import { replayWeek, type LiveOptions } from './live-week';
 import type { SimulationReport, SimulationWeek, WeekCheck } from './simulation-report';
 import { scoreWeek, writeWeek, type WeekData, type WeekScore } from './week-evaluation';
@@ -147,9 +148,11 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
       }
       result.championAuc = evaluation?.champion?.metrics?.auc;
       if (evaluation?.reasons?.length) result.gateReasons = evaluation.reasons;
-      const canary = child.steps.find((st) => st.kind === 'canary')?.summary as { canaryVerdict?: string; steps?: { weight: number; verdict: string | null }[]; reasons?: string[] } | undefined;
+      const canary = child.steps.find((st) => st.kind === 'canary')?.summary as { canaryVerdict?: string; workflowId?: string; steps?: { weight: number; verdict: string | null }[]; reasons?: string[] } | undefined;
       if (canary?.canaryVerdict) {
-        const steps = (canary.steps ?? []).map((st) => `${st.weight}% ${st.verdict ?? '-'}`).join(' → ');
+        // The evidence of each step (looks, traffic, labels, deciding checks) is in the closed canary's status.
+        const evidence = canary.workflowId && canary.canaryVerdict !== 'skipped' ? await canaryEvidence(o.client, canary.workflowId) : undefined;
+        const steps = (canary.steps ?? []).map((st, i) => `${st.weight}% ${st.verdict ?? '-'}${evidence?.[i] ? ` ${evidence[i]}` : ''}`).join(' → ');
         result.canary = `${canary.canaryVerdict}${steps ? ` (${steps})` : ''}${canary.canaryVerdict === 'rolled-back' ? `: ${(canary.reasons ?? []).join('; ')}` : ''}`;
       }
     }
@@ -264,6 +267,18 @@ async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, labe
       return replay;
     },
   };
+}
+
+/** Per canary step: looks, seconds held, canary requests and labels, e.g. `after 3 looks, 12 s (61 requests, 140 labels)`. */
+async function canaryEvidence(client: Client, workflowId: string): Promise<string[] | undefined> {
+  const status = (await client.workflow.getHandle(workflowId).query(canaryStatusQuery).catch(() => undefined)) as CanaryStatus | undefined;
+  return status?.steps.map((st) => {
+    const m = st.measurement;
+    const held = st.hold ? `after ${st.hold.looks} look${st.hold.looks === 1 ? '' : 's'}, ${(st.hold.elapsedMs / 1000).toFixed(0)} s` : 'one analysis';
+    const sample = m ? ` (${m.step.canary.requests} canary requests, ${m.cumulative.canary.labels} canary labels)` : '';
+    const decided = st.decision ? `, ${st.decision.decision} by ${st.decision.by}` : '';
+    return `${held}${sample}${decided}`;
+  });
 }
 
 /** Where a simulation writes its report: `<dataDir>/reports/simulation-<stamp>`. */
