@@ -27,7 +27,7 @@ import { createRegistry } from '../registry/create-registry';
 import { spawnServer, stopServer, type ServerProcess } from '../serving/server-process';
 import { createWorker } from '../worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
-import { reportDirFor, runSimulation, SIMULATION_GATES } from './run-simulation';
+import { reportDirFor, runSimulation, SIMULATION_GATES, SIMULATION_GATES_RELATIVE_LOSS } from './run-simulation';
 import { renderMarkdown, writeReport } from './simulation-report';
 import { describeScenario, scenarioFlights, scenarioFor, SCENARIO_NAMES } from './scenarios';
 
@@ -59,9 +59,11 @@ async function main(argv: string[]): Promise<void> {
     .option('--drift-minutes <n>', 'concept-drift: minutes added to that hub\'s delays', Number, 45)
     .option('--taint-fraction <x>', 'tainted-week: share of the delayed flights relabelled on time', Number, 0.3)
     .option('--canary-rate <n>', 'traffic-drop: canary traffic in requests per second', Number, 20)
+    .option('--relative-loss-gate', 'log-loss gate relative to the champion (at most 0.01 worse) instead of logLoss <= 0.6', false)
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean }>();
+  const gates = o.relativeLossGate ? SIMULATION_GATES_RELATIVE_LOSS : SIMULATION_GATES;
   const scenario = scenarioFor(o.scenario, { start: o.start, week: o.scenarioWeek, hub: o.hub, driftMinutes: o.driftMinutes, taintFraction: o.taintFraction, rate: o.canaryRate });
   if (scenario.name === 'traffic-drop') o.canary = true;
   if (o.canary) {
@@ -126,10 +128,11 @@ async function main(argv: string[]): Promise<void> {
         weeks: o.weeks,
         trainWindow: o.trainWindow,
         ...(o.pipelineGates && { overrides: {} }),
-        ...(o.margin > 0 && !o.pipelineGates && { overrides: { evaluate: { gates: SIMULATION_GATES, comparison: { test: 'superiority', margin: o.margin } } } }),
+        ...(!o.pipelineGates && { overrides: { evaluate: { gates } } }),
+        ...(o.margin > 0 && !o.pipelineGates && { overrides: { evaluate: { gates, comparison: { test: 'superiority', margin: o.margin } } } }),
         ...(o.canary && {
           overrides: {
-            ...(o.pipelineGates ? {} : { evaluate: { gates: SIMULATION_GATES } }),
+            ...(o.pipelineGates ? {} : { evaluate: { gates } }),
             canary: { steps: [25, 100], interval: '4s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '2 minutes', ...hold },
           },
           canaryTraffic: { rate },
