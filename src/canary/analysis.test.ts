@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canaryAnalysisSchema } from '../pipeline/step-params';
-import { analyseStep, aucStandardError, scoreShift, type AnalysisInput, type VersionWindow } from './analysis';
+import { analyseStep, aucStandardError, baselineFor, scoreShift, type AnalysisInput, type VersionWindow } from './analysis';
+import { holdPlan, lookAtStep } from './sequential-hold';
 
 const thresholds = canaryAnalysisSchema.parse({ minRequests: 50, minLabels: 100 });
 const spread = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 10 ? 1 : 3)) / 40));
@@ -81,6 +82,45 @@ describe('canary step analysis', () => {
     expect(check(r, 'errorRate')).toMatchObject({ verdict: 'pass', baseline: 0.001 });
     // Latency varies with the machine's load: only traffic served at the same time compares.
     expect(check(r, 'latencyP99').verdict).toBe('skipped');
+  });
+
+  describe('the last step, where the champion serves nothing', () => {
+    // Time-ordered traffic: the champion's scores were read at 50% an hour earlier; since then the
+    // flights moved into the evening and every model scores them higher (mass in the upper bins).
+    const earlier = spread(400);
+    const evening = Array.from({ length: 20 }, (_, i) => (i < 14 ? 2 : 62));
+    const idle = { requests: 0, errorRate: null, p99Ms: null, p90Ms: null, p50Ms: null, scoreCounts: new Array(20).fill(0) };
+    const judgedAt50 = { errorRate: 0.001, scoreCounts: earlier, measuredAtWeight: 50, shiftJudged: true };
+    const last = (over: Partial<AnalysisInput>) => input({ scoreCounts: evening }, idle, { weight: 100, lastStep: true, concurrentScoreShift: true, ...over });
+
+    it('does not judge the score shift against stale champion scores once it was judged on concurrent traffic', () => {
+      expect(scoreShift(earlier, evening, thresholds.maxPsi)!.psi).toBeGreaterThan(scoreShift(earlier, evening, thresholds.maxPsi)!.limit);
+      const r = analyseStep(last({ previousBaseline: judgedAt50 }));
+      expect(check(r, 'scoreShift')).toMatchObject({ verdict: 'skipped', canary: null });
+      expect(check(r, 'scoreShift').message).toMatch(/judged only against concurrent champion traffic.*50% step \(PSI \d/);
+      expect(r.verdict).toBe('pass');
+      // The error rate still compares with the champion's earlier rate.
+      expect(check(r, 'errorRate')).toMatchObject({ verdict: 'pass', baseline: 0.001 });
+    });
+
+    it('passes a sequential hold that stays open for labels while the traffic drifts', () => {
+      const plan = holdPlan(5000, { alpha: 0.05 });
+      const looks = [1, 2, 3].map((k) => lookAtStep(last({ previousBaseline: judgedAt50 }), plan, k * 5000, k));
+      expect(looks.map((l) => [l.decided, l.analysis.verdict])).toEqual([[true, 'pass'], [true, 'pass'], [true, 'pass']]);
+    });
+
+    it('still compares with the earlier scores when no step judged the shift concurrently, and in runs recorded before the rule', () => {
+      const notJudged = { ...judgedAt50, shiftJudged: false };
+      expect(check(analyseStep(last({ previousBaseline: notJudged })), 'scoreShift').verdict).toBe('fail');
+      expect(check(analyseStep(last({ previousBaseline: judgedAt50, concurrentScoreShift: undefined })), 'scoreShift').verdict).toBe('fail');
+    });
+
+    it('records whether the step judged the shift: the champion and the canary both had their minimum sample', () => {
+      expect(baselineFor(input({}, {}, { weight: 50 }))).toMatchObject({ measuredAtWeight: 50, shiftJudged: true });
+      expect(baselineFor(input({ requests: 10, scoreCounts: spread(10) }, {}, { weight: 10 }))).toMatchObject({ shiftJudged: false });
+      expect(baselineFor(input({ requests: 10, scoreCounts: spread(10) }, {}, { weight: 25, previousBaseline: judgedAt50 }))).toMatchObject({ measuredAtWeight: 25, shiftJudged: true });
+      expect(baselineFor(last({ previousBaseline: judgedAt50 }))).toBe(judgedAt50);
+    });
   });
 
   it('leaves live quality pending before the last step and inconclusive at it when labels are required', () => {

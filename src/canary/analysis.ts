@@ -72,6 +72,11 @@ export interface Baseline {
   scoreCounts: number[];
   /** The step it was measured in (traffic weight of the canary then). */
   measuredAtWeight: number;
+  /**
+   * Whether that step judged the canary's score shift against these concurrent champion scores
+   * (the canary had its minimum sample too). Absent in reports written before the field.
+   */
+  shiftJudged?: boolean;
 }
 
 export interface AnalysisInput {
@@ -84,6 +89,12 @@ export interface AnalysisInput {
   weight: number;
   /** Whether this is the last traffic step (live quality is then required when `requireLabels`). */
   lastStep: boolean;
+  /**
+   * Judge the score shift only against champion scores from the same interval: without concurrent
+   * champion traffic (at 100%) the check is skipped when an earlier step judged it concurrently.
+   * False only when replaying canaries recorded before this rule. @default false
+   */
+  concurrentScoreShift?: boolean;
 }
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
@@ -93,7 +104,8 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 export function baselineFor(input: AnalysisInput): Baseline | undefined {
   const { champion } = input.measurement.step;
   if (champion.requests >= input.thresholds.minRequests) {
-    return { errorRate: champion.errorRate ?? 0, scoreCounts: champion.scoreCounts, measuredAtWeight: input.weight };
+    const shiftJudged = input.measurement.step.canary.requests >= input.thresholds.minRequests || input.previousBaseline?.shiftJudged === true;
+    return { errorRate: champion.errorRate ?? 0, scoreCounts: champion.scoreCounts, measuredAtWeight: input.weight, shiftJudged };
   }
   return input.previousBaseline;
 }
@@ -143,9 +155,19 @@ export function analyseStep(input: AnalysisInput): StepAnalysis {
 
     checks.push(latencyCheck(canary, input.measurement.step.champion, t));
 
+    const concurrent = input.measurement.step.champion.requests >= t.minRequests;
     const shift = baseline ? scoreShift(baseline.scoreCounts, canary.scoreCounts, t.maxPsi) : undefined;
     checks.push(
-      !shift
+      !concurrent && input.concurrentScoreShift && baseline?.shiftJudged
+        ? {
+            name: 'scoreShift',
+            verdict: 'skipped',
+            canary: null,
+            baseline: null,
+            limit: null,
+            message: `the champion served ${input.measurement.step.champion.requests} requests in this step: the score shift is judged only against concurrent champion traffic, as it was in an earlier step; against the champion's scores from the ${baseline.measuredAtWeight}% step${shift ? ` (PSI ${shift.psi.toFixed(3)})` : ''} it would measure how the traffic moved since, not the model`,
+          }
+        : !shift
         ? { name: 'scoreShift', verdict: 'inconclusive', canary: null, baseline: null, limit: t.maxPsi, message: 'no champion score distribution to compare with' }
         : {
             name: 'scoreShift',

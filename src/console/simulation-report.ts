@@ -72,6 +72,8 @@ export interface SimulationWeek {
   to: string;
   champion: WeekScore & { version: number };
   frozen: WeekScore & { version: number };
+  /** The model trained with hindsight on the new regime (concept drift), on the weeks from the change on. */
+  hindsight?: WeekScore & { version: number };
   /** The week's sampled live traffic through the model server (live mode). */
   live?: WeekLive;
   /** Absent after the last week (its model would never serve). */
@@ -89,6 +91,10 @@ export interface SimulationReport {
   trainWindow: string;
   /** The first check, which trains the frozen model. */
   first: WeekCheck;
+  /** What the world did to the data (scenarios.ts); absent in reports written before scenarios. */
+  scenario?: { name: string; description: string; alteredRows: number; from?: string };
+  /** The hindsight model's training (concept drift). */
+  hindsight?: WeekCheck;
   weeks: SimulationWeek[];
   /** Wall-clock seconds of the whole simulation. */
   seconds: number;
@@ -127,34 +133,72 @@ export function summaryLines(r: SimulationReport): string[] {
   const diffs = r.weeks.map((w) => w.champion.auc - w.frozen.auc);
   const worst = Math.min(...diffs);
   const behind = diffs.filter((d) => d < 0).length;
+  const rolledBack = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.canary?.startsWith('rolled-back')).length;
+  const canaried = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.canary && !c.canary.startsWith('skipped')).length;
   return [
+    ...(r.scenario ? [`Scenario ${r.scenario.description} (${r.scenario.alteredRows} rows altered).`] : []),
     `${r.weeks.length} weeks from ${r.weeks[0]?.from ?? r.start} to ${r.weeks.at(-1)?.to ?? r.start}; every model trained on the ${r.trainWindow} before its replay clock.`,
-    `${retrains} retrain cycles (${promoted} promoted) in ${r.seconds.toFixed(0)} s.`,
+    `${retrains} retrain cycles (${promoted} promoted${canaried ? `; ${canaried} canaries, ${rolledBack} rolled back` : ''}) in ${r.seconds.toFixed(0)} s.`,
     `Mean AUC over the weeks: champion ${f4(champion)}, frozen after the first training ${f4(frozen)} (difference ${signed(champion - frozen)}).`,
     `Champion behind the frozen model in ${behind} of ${r.weeks.length} weeks; worst week ${signed(worst)} (calm target: never below -0.005, ${worst >= -0.005 ? 'met' : 'missed'}; mean at least as good: ${champion >= frozen ? 'met' : 'missed'}).`,
+    ...scenarioLines(r),
   ];
 }
 
+/** What the scenario's targets ask: recovery after a drift, no degradation after a tainted week. */
+function scenarioLines(r: SimulationReport): string[] {
+  const s = r.scenario;
+  if (!s?.from) return [];
+  if (s.name === 'concept-drift') {
+    const after = r.weeks.filter((w) => w.hindsight);
+    if (after.length === 0) return ['No week after the change was scored.'];
+    const gap = (w: SimulationWeek, x: WeekScore) => x.auc - w.hindsight!.auc;
+    const recovered = after.findIndex((w) => gap(w, w.champion) >= -0.01);
+    const frozenWithin = after.filter((w) => gap(w, w.frozen) >= -0.01).length;
+    return [
+      `After the change (${s.from}): champion − hindsight ${after.map((w) => signed(gap(w, w.champion))).join(', ')}; frozen − hindsight ${after.map((w) => signed(gap(w, w.frozen))).join(', ')}.`,
+      `Champion within 0.01 of the hindsight model ${recovered < 0 ? 'in no week after the change' : `from the ${ordinal(recovered + 1)} week after the change on (target: within two weeks, ${recovered <= 1 && after.slice(recovered).every((w) => gap(w, w.champion) >= -0.01) ? 'met' : 'missed'})`}; frozen model within 0.01 in ${frozenWithin} of ${after.length} weeks.`,
+    ];
+  }
+  if (s.name === 'tainted-week') {
+    const taintEnd = new Date(Date.parse(`${s.from}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
+    const exposed = r.weeks.map((w) => w.check).filter((c): c is WeekCheck => c !== undefined && c.now >= taintEnd);
+    const promoted = exposed.filter((c) => c.outcome === 'promoted');
+    const after = r.weeks.filter((w) => w.from >= taintEnd);
+    const worst = Math.min(...after.map((w) => w.champion.auc - w.frozen.auc));
+    return [
+      `Checks from the end of the tainted week (${s.from} – ${taintEnd}) on, each training on the ${r.trainWindow} before its clock: ${exposed.map((c) => `${c.now} ${c.retrain ? (c.outcome ?? '?') : 'no retrain'}`).join(', ') || 'none'}; ${promoted.length} promoted a model trained on it.`,
+      `After the tainted week the champion's worst week against the frozen model is ${after.length ? signed(worst) : 'n/a'}.`,
+    ];
+  }
+  return [];
+}
+
+const ordinal = (n: number) => (n === 1 ? 'first' : n === 2 ? 'second' : n === 3 ? 'third' : `${n}th`);
+
 const hasLive = (r: SimulationReport) => r.weeks.some((w) => w.live);
+const hasHindsight = (r: SimulationReport) => r.weeks.some((w) => w.hindsight);
 const liveText = (w: SimulationWeek) => (w.live ? `${w.live.auc !== null ? f4(w.live.auc) : 'n/a'} (${w.live.labels})` : '');
 
 export function renderMarkdown(r: SimulationReport): string {
   const live = hasLive(r);
+  const hs = hasHindsight(r);
   const rows = r.weeks.map(
     (w) =>
-      `| ${w.week} | ${w.from} – ${w.to} | ${w.champion.rows} | ${(w.champion.positiveRate * 100).toFixed(1)}% | v${w.champion.version} | ${f4(w.champion.auc)} | v${w.frozen.version} | ${f4(w.frozen.auc)} | ${signed(w.champion.auc - w.frozen.auc)} |${live ? ` ${liveText(w)} |` : ''} ${decisionText(w.check).replace(/\|/g, '\\|')} |`,
+      `| ${w.week} | ${w.from} – ${w.to} | ${w.champion.rows} | ${(w.champion.positiveRate * 100).toFixed(1)}% | v${w.champion.version} | ${f4(w.champion.auc)} | v${w.frozen.version} | ${f4(w.frozen.auc)} | ${signed(w.champion.auc - w.frozen.auc)} |${hs ? ` ${w.hindsight ? f4(w.hindsight.auc) : ''} |` : ''}${live ? ` ${liveText(w)} |` : ''} ${decisionText(w.check).replace(/\|/g, '\\|')} |`,
   );
   return [
     `# Simulation: ${r.model} week by week`,
     '',
     ...summaryLines(r).map((l) => `- ${l}`),
     `- First check (replay clock ${r.first.now}): ${decisionText(r.first)}.`,
+    ...(r.hindsight ? [`- Hindsight model (trained on the new regime up to ${r.hindsight.now}, rows it is scored on included): ${decisionText(r.hindsight)}.`] : []),
     '',
     'AUC on every flight of the week, scored by the champion that served the week (trained before it) and by the model frozen after the first training.',
     ...(live ? ['Live AUC: the champion on an even sample of the week\'s flights sent through the model server, judged on the labels posted as feedback; in live mode only it triggers retrains.'] : []),
     '',
-    `| week | flights of | rows | delayed | champion | champion AUC | frozen | frozen AUC | champion − frozen |${live ? ' live AUC (labels) |' : ''} check at the week's end |`,
-    `|---:|---|---:|---:|---|---:|---|---:|---:|${live ? '---:|' : ''}---|`,
+    `| week | flights of | rows | delayed | champion | champion AUC | frozen | frozen AUC | champion − frozen |${hs ? ' hindsight AUC |' : ''}${live ? ' live AUC (labels) |' : ''} check at the week's end |`,
+    `|---:|---|---:|---:|---|---:|---|---:|---:|${hs ? '---:|' : ''}${live ? '---:|' : ''}---|`,
     ...rows,
     '',
     '![AUC per week](auc-by-week.svg)',
@@ -169,17 +213,19 @@ export function renderSvg(r: SimulationReport): Promise<string> {
     { name: 'champion (retrained)', color: '#1f77b4', values: r.weeks.map((w) => w.champion.auc) },
     { name: `frozen v${r.weeks[0]?.frozen.version ?? '?'}`, color: '#d62728', values: r.weeks.map((w) => w.frozen.auc), dashed: true },
   ];
+  if (hasHindsight(r)) series.push({ name: 'hindsight (new regime)', color: '#9467bd', values: r.weeks.map((w) => w.hindsight?.auc ?? null), dashed: true });
   if (hasLive(r)) series.push({ name: 'champion, live sample', color: '#2ca02c', values: r.weeks.map((w) => w.live?.auc ?? null), dashed: true });
   return aucChart(`${r.model}: AUC per week, champion vs the model frozen after the first training`, r.weeks.map((w) => w.from), series);
 }
 
 export function renderHtml(r: SimulationReport, svg: string): string {
   const live = hasLive(r);
+  const hs = hasHindsight(r);
   const td = (s: string | number, num = false) => `<td${num ? ' class="num"' : ''}>${escapeHtml(String(s))}</td>`;
   const rows = r.weeks
     .map(
       (w) =>
-        `<tr>${td(w.week, true)}${td(`${w.from} – ${w.to}`)}${td(w.champion.rows, true)}${td(`${(w.champion.positiveRate * 100).toFixed(1)}%`, true)}${td(`v${w.champion.version}`)}${td(f4(w.champion.auc), true)}${td(`v${w.frozen.version}`)}${td(f4(w.frozen.auc), true)}${td(signed(w.champion.auc - w.frozen.auc), true)}${live ? td(liveText(w), true) : ''}${td(decisionText(w.check))}</tr>`,
+        `<tr>${td(w.week, true)}${td(`${w.from} – ${w.to}`)}${td(w.champion.rows, true)}${td(`${(w.champion.positiveRate * 100).toFixed(1)}%`, true)}${td(`v${w.champion.version}`)}${td(f4(w.champion.auc), true)}${td(`v${w.frozen.version}`)}${td(f4(w.frozen.auc), true)}${td(signed(w.champion.auc - w.frozen.auc), true)}${hs ? td(w.hindsight ? f4(w.hindsight.auc) : '', true) : ''}${live ? td(liveText(w), true) : ''}${td(decisionText(w.check))}</tr>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -190,7 +236,7 @@ export function renderHtml(r: SimulationReport, svg: string): string {
 <ul>${summaryLines(r).map((l) => `<li>${escapeHtml(l)}</li>`).join('')}<li>${escapeHtml(`First check (replay clock ${r.first.now}): ${decisionText(r.first)}.`)}</li></ul>
 ${svg}
 <p>AUC on every flight of the week, scored by the champion that served the week (trained before it) and by the model frozen after the first training.</p>
-<table><thead><tr><th>week</th><th>flights of</th><th>rows</th><th>delayed</th><th>champion</th><th>champion AUC</th><th>frozen</th><th>frozen AUC</th><th>champion − frozen</th>${live ? '<th>live AUC (labels)</th>' : ''}<th>check at the week's end</th></tr></thead>
+<table><thead><tr><th>week</th><th>flights of</th><th>rows</th><th>delayed</th><th>champion</th><th>champion AUC</th><th>frozen</th><th>frozen AUC</th><th>champion − frozen</th>${hs ? '<th>hindsight AUC</th>' : ''}${live ? '<th>live AUC (labels)</th>' : ''}<th>check at the week's end</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

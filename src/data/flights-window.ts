@@ -14,9 +14,11 @@ export const FLIGHTS_FEATURES: FeatureSpec = {
   label: 'label',
 };
 
-/** Writes flights with `from <= date < to` (ISO dates) to `path` as Parquet and returns the row count. */
-export async function writeFlightsWindow(path: string, from: string, to: string): Promise<number> {
-  const source = flightsParquetPath();
+/**
+ * Writes flights with `from <= date < to` (ISO dates) to `path` as Parquet and returns the row count.
+ * @param source a flights file of the same columns (e.g. a simulation scenario's). @default the vega-datasets file
+ */
+export async function writeFlightsWindow(path: string, from: string, to: string, source = flightsParquetPath()): Promise<number> {
   return withDuckDb({}, async (connection) => {
     await connection.run(`COPY (
       SELECT hour(date)::INTEGER AS hour, dayofweek(date)::INTEGER AS weekday, month(date)::INTEGER AS month,

@@ -34,7 +34,7 @@ export class CanaryRun {
   readonly decisionMs: number;
   private index = -1;
   private abortedBy?: { by: string; reason: string };
-  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline };
+  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean };
   private pending?: StepAnalysis;
 
   constructor(
@@ -71,10 +71,14 @@ export class CanaryRun {
     return { type: 'roll-back', verdict: 'rolled-back', reasons: [`the model server did not take the canary at ${this.weight}%: ${message}`] };
   }
 
-  /** The step's traffic is in force since `now`, on the server process started at `serverStartedAt`. */
-  stepStarted(now: number, serverStartedAt: string): void {
+  /**
+   * The step's traffic is in force since `now`, on the server process started at `serverStartedAt`.
+   * `concurrentScoreShift`: score shift judged only against champion traffic of the same interval
+   * (false only when replaying canaries recorded before that rule).
+   */
+  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true): void {
     // Every look of the step compares with the baseline from before it, as one analysis would.
-    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline };
+    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift };
     this.state.beginStep(this.weight, now, this.holdMs, serverStartedAt);
   }
 
@@ -182,6 +186,7 @@ export class CanaryRun {
       serverStartedAtStepStart: step.serverStartedAt,
       weight: this.weight,
       lastStep: this.index === this.input.params.steps.length - 1,
+      concurrentScoreShift: step.concurrentScoreShift,
     };
   }
 

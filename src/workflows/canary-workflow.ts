@@ -67,6 +67,9 @@ function canaryActivities(queues: TaskQueues | undefined) {
 
 const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>(PARSE_CANARY_INPUT_OPTIONS);
 
+/** Score shift is judged only against champion scores from the same interval (src/canary/ARCHITECTURE.md). */
+const CONCURRENT_SCORE_SHIFT_PATCH = 'canary-concurrent-score-shift';
+
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
 
@@ -141,7 +144,8 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'
       if (isCancellation(err)) throw err;
       return current.trafficRefused(failureMessage(err));
     }
-    current.stepStarted(Date.now(), applied.serverStartedAt);
+    // Canaries recorded before this rule judged the last step's score shift against the previous step's champion.
+    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH));
     report();
     // Histories recorded before sequential holds have no `hold` and keep their single analysis.
     current.holdWith(params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined);

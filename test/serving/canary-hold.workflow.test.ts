@@ -22,6 +22,8 @@ import { startDevServer } from '../helpers/temporal-env';
 interface Traffic {
   rate: number;
   canaryErrorRate: number;
+  /** Time-ordered traffic: by the last step every model scores the requests higher than before. */
+  drifts?: boolean;
 }
 
 const traffic = new Map<string, Traffic>();
@@ -30,8 +32,10 @@ const reports = new Map<string, CanaryReport>();
 const TASK_QUEUE = `canary-hold-${Date.now()}`;
 
 const spread = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 10 ? 1 : 3)) / 40));
-function window(version: number, requests: number, errors: number): VersionWindow {
-  return { version, requests, errors, errorRate: requests ? errors / requests : null, p99Ms: 4, p90Ms: 3, p50Ms: 1, scoreCounts: spread(requests), labels: 0, positives: 0, auc: null, accuracy: null };
+const evening = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 14 ? 1 : 29)) / 159));
+function window(version: number, requests: number, errors: number, drifted = false): VersionWindow {
+  const scoreCounts = drifted ? evening(requests) : spread(requests);
+  return { version, requests, errors, errorRate: requests ? errors / requests : null, p99Ms: 4, p90Ms: 3, p50Ms: 1, scoreCounts, labels: 0, positives: 0, auc: null, accuracy: null };
 }
 
 const activities = {
@@ -47,7 +51,8 @@ const activities = {
     const seconds = (Date.now() - req.stepStartedAtMs) / 1000;
     const canary = Math.floor(t.rate * weight * seconds);
     const champion = Math.floor(t.rate * (1 - weight) * seconds);
-    const step = { champion: window(req.champion, champion, 0), canary: window(req.candidate, canary, Math.round(canary * t.canaryErrorRate)) };
+    const drifted = t.drifts === true && weight === 1;
+    const step = { champion: window(req.champion, champion, 0, drifted), canary: window(req.candidate, canary, Math.round(canary * t.canaryErrorRate), drifted) };
     return { from: 'a', to: 'b', serverStartedAt: 's1', step, cumulative: step };
   },
   canaryWriteReport: async (report: CanaryReport) => {
@@ -131,6 +136,22 @@ describe('sequential canary hold', () => {
     await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'test', reason: 'no traffic' }] });
     expect(((await handle.result()) as StepResult<'canary'>).summary.canaryVerdict).toBe('rolled-back');
   }, 60_000);
+
+  it('passes a good canary whose last step holds while the traffic drifts: score shift is judged only on concurrent champion traffic', async () => {
+    // Each step holds at least 3 s (three looks); by the 100% step the requests are scored higher by any model.
+    const handle = await start('drift', { rate: 100, canaryErrorRate: 0, drifts: true }, params({ minDuration: '3s', maxDuration: '20s' }, [50, 100]));
+    const result = (await handle.result()) as StepResult;
+    expect(result.summary).toMatchObject({ canaryVerdict: 'passed', steps: [{ weight: 50, verdict: 'pass' }, { weight: 100, verdict: 'pass' }] });
+    const [half, full] = reports.get('drift')!.steps;
+    expect(half.analysis!.checks.find((c) => c.name === 'scoreShift')!.verdict).toBe('pass');
+    expect(full.hold!.looks).toBeGreaterThanOrEqual(3);
+    const shift = full.analysis!.checks.find((c) => c.name === 'scoreShift')!;
+    expect(shift.verdict).toBe('skipped');
+    // Against the 50% step's champion scores the drift alone reads as a shift far above the limit.
+    expect(shift.message).toMatch(/judged only against concurrent champion traffic, as it was in an earlier step; against the champion's scores from the 50% step \(PSI (\d+\.\d+)\)/);
+    expect(Number(/PSI (\d+\.\d+)/.exec(shift.message)![1])).toBeGreaterThan(0.5);
+    expect(reports.get('drift')!.baseline).toMatchObject({ measuredAtWeight: 50, shiftJudged: true });
+  }, 90_000);
 
   it('rolls a failing canary back at the first look that shows harm, with the always-valid evidence', async () => {
     const handle = await start('errors', { rate: 400, canaryErrorRate: 0.5 }, params({ maxDuration: '20s' }));

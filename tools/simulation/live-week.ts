@@ -26,8 +26,9 @@ export interface LiveOptions {
 /** Gap before a week's traffic, so a stats window starting at it holds no earlier week's predictions. */
 const SEPARATION_MS = 1500;
 
-export async function replayWeek(o: LiveOptions, model: string, champion: number, from: string, to: string): Promise<WeekLive> {
-  const all = await loadFlightTraffic({ from, to });
+/** @param source the flights file the simulation feeds (a scenario's copy); default: the shipped one. */
+export async function replayWeek(o: LiveOptions, model: string, champion: number, from: string, to: string, source?: string): Promise<WeekLive> {
+  const all = await loadFlightTraffic({ from, to, source });
   const stride = Math.max(1, Math.floor(all.rows.length / (o.flightsPerWeek ?? 3000)));
   const pick = <T>(xs: T[]) => xs.filter((_, i) => i % stride === 0);
   const traffic = { rows: pick(all.rows), labels: pick(all.labels) };

@@ -15,7 +15,8 @@ import type { ModelRegistry } from '../../src/registry/model-registry';
 import { loadFlightTraffic, replayTraffic, type ReplayReport } from '../replay-traffic';
 import type { ContinuousTrainingStatus, RetrainPolicy } from '../../src/workflows/continuous-training-status';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
-import { continuousTrainingStatusQuery } from '../../src/workflows/definitions';
+import type { CanaryStatus } from '../../src/canary/canary-state';
+import { canaryStatusQuery, continuousTrainingStatusQuery } from '../../src/workflows/definitions';
 import { replayWeek, type LiveOptions } from './live-week';
 import type { SimulationReport, SimulationWeek, WeekCheck, WeekScore } from '../../src/console/simulation-report';
 import { scoreWeek, writeWeek, type WeekData } from './week-evaluation';
@@ -64,6 +65,18 @@ export interface SimulationOptions {
    * quality it judged holds no later flight.
    */
   canaryTraffic?: { rate: number };
+  /**
+   * The flights file every part of the simulation reads: the retrains' ingest, the weekly scoring
+   * and the live traffic (a scenario's altered copy, scenarios.ts). It must lie inside the worker's
+   * data roots. @default the vega-datasets file (the pipeline's own source)
+   */
+  source?: string;
+  /**
+   * Train once more, on `[from, end of the last week)` under the model name `<model>-hindsight`,
+   * and score that model on every week from `from` on: what a model trained with hindsight on the
+   * new regime reaches (concept drift). Its training rows include the weeks it is scored on.
+   */
+  hindsight?: { from: string };
   /** Told one line per event. */
   log?: (line: string) => void;
 }
@@ -81,6 +94,16 @@ export const SIMULATION_GATES = [
   { metric: 'logLoss', max: 0.6 },
 ] as const;
 
+/**
+ * SIMULATION_GATES with the log-loss gate relative to the champion on the same holdout rows (at most
+ * 0.01 worse): a drift that raises the delay rate raises every model's log loss, and the absolute
+ * `logLoss <= 0.6` refused significantly better retrains after the change (docs/continuous-training.md).
+ */
+export const SIMULATION_GATES_RELATIVE_LOSS = [
+  { metric: 'auc', min: 0.6 },
+  { metric: 'logLoss', compare: 'delta', max: 0.01 },
+] as const;
+
 const DAY_MS = 86_400_000;
 const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 
@@ -96,26 +119,27 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   await mkdir(o.scratchDir, { recursive: true });
 
   /** One continuous-training check with the replay clock at `now`; waits for the retrain it starts. */
-  const check = async (k: number, now: string, policy: RetrainPolicy = o.policy ?? { minNewRows: 1000 }): Promise<WeekCheck> => {
+  const check = async (k: number | string, now: string, policy: RetrainPolicy = o.policy ?? { minNewRows: 1000 }, as = { model, window: trainWindow }): Promise<WeekCheck> => {
     const t = performance.now();
     const workflowId = `${o.runId}-ct-${k}`;
     const ingest = overrides.ingest ?? {};
+    const source = { ...(ingest.source as object), ...(o.source && { path: o.source }), replay: { now, window: as.window } };
     const handle = await o.client.workflow.start('continuousTraining', {
       taskQueue: o.taskQueue,
       workflowId,
       args: [
         {
-          model,
+          model: as.model,
           pipeline,
-          overrides: { ...overrides, ingest: { ...ingest, source: { ...(ingest.source as object), replay: { now, window: trainWindow } } } },
+          overrides: { ...overrides, ingest: { ...ingest, source } },
           maxChecks: 1,
           policy,
         },
       ],
     });
     // Before the first champion there is nothing to serve the traffic and no canary to run.
-    const serving = o.canaryTraffic && o.live && (await o.registry.getAlias(model, 'champion')) !== undefined;
-    const traffic = serving ? await canaryTrafficDuring(handle, o.live!.admin.baseUrl, o.live!.labelerToken, model, now, o.canaryTraffic!.rate) : undefined;
+    const serving = o.canaryTraffic && o.live && as.model === model && (await o.registry.getAlias(model, 'champion')) !== undefined;
+    const traffic = serving ? await canaryTrafficDuring(handle, o.live!.admin.baseUrl, o.live!.labelerToken, model, now, o.canaryTraffic!.rate, o.source) : undefined;
     const status = (await handle.result()) as ContinuousTrainingStatus;
     const sent = await traffic?.stop();
     if (sent) log(`  canary traffic: ${sent.sent} flights of the following week (${Object.entries(sent.versions).map(([v, n]) => `v${v}: ${n}`).join(', ')})`);
@@ -134,13 +158,15 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
       }
       result.championAuc = evaluation?.champion?.metrics?.auc;
       if (evaluation?.reasons?.length) result.gateReasons = evaluation.reasons;
-      const canary = child.steps.find((st) => st.kind === 'canary')?.summary as { canaryVerdict?: string; steps?: { weight: number; verdict: string | null }[]; reasons?: string[] } | undefined;
+      const canary = child.steps.find((st) => st.kind === 'canary')?.summary as { canaryVerdict?: string; workflowId?: string; steps?: { weight: number; verdict: string | null }[]; reasons?: string[] } | undefined;
       if (canary?.canaryVerdict) {
-        const steps = (canary.steps ?? []).map((st) => `${st.weight}% ${st.verdict ?? '-'}`).join(' → ');
+        // The evidence of each step (looks, traffic, labels, deciding checks) is in the closed canary's status.
+        const evidence = canary.workflowId && canary.canaryVerdict !== 'skipped' ? await canaryEvidence(o.client, canary.workflowId) : undefined;
+        const steps = (canary.steps ?? []).map((st, i) => `${st.weight}% ${st.verdict ?? '-'}${evidence?.[i] ? ` ${evidence[i]}` : ''}`).join(' → ');
         result.canary = `${canary.canaryVerdict}${steps ? ` (${steps})` : ''}${canary.canaryVerdict === 'rolled-back' ? `: ${(canary.reasons ?? []).join('; ')}` : ''}`;
       }
     }
-    result.championAfter = (await o.registry.getAlias(model, 'champion'))?.version ?? null;
+    result.championAfter = (await o.registry.getAlias(as.model, 'champion'))?.version ?? null;
     result.seconds = (performance.now() - t) / 1000;
     const why = [d.liveQuality?.line ?? d.reasons[0], d.error, ...(result.gateReasons ?? []), result.canary && `canary ${result.canary}`].filter(Boolean).join('; ');
     log(`check at ${now}: ${d.retrain ? `retrain → ${d.outcome}` : 'no retrain'}; champion v${result.championAfter ?? '-'} (${result.seconds.toFixed(1)} s) — ${why}`);
@@ -149,15 +175,25 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
 
   /** Scores `version` on the week, reusing a score already computed for it. */
   const scores = new Map<string, WeekScore>();
-  const score = async (version: number, week: WeekData): Promise<WeekScore> => {
-    const key = `${version}@${week.from}`;
+  const score = async (version: number, week: WeekData, name = model): Promise<WeekScore> => {
+    const key = `${name}:${version}@${week.from}`;
     const known = scores.get(key);
     if (known) return known;
-    const v = await o.registry.getVersion(model, version);
-    if (!v) throw new Error(`model ${model} has no version ${version}`);
+    const v = await o.registry.getVersion(name, version);
+    if (!v) throw new Error(`model ${name} has no version ${version}`);
     const s = await scoreWeek(await o.store.localPath(v.artifact), week);
     scores.set(key, s);
     return s;
+  };
+
+  /** The hindsight model: one training on the new regime up to the end of the last week, before any week is scored. */
+  const trainHindsight = async (from: string) => {
+    const end = addDays(start, 7 * weeks);
+    const name = `${model}-hindsight`;
+    const days = Math.round((Date.parse(end) - Date.parse(from)) / DAY_MS);
+    const c = await check('hindsight', end, { minNewRows: 1 }, { model: name, window: `${days} days` });
+    if (c.championAfter === null) throw new Error(`the hindsight model (${from} – ${end}) was not promoted: ${[...c.reasons, ...(c.gateReasons ?? [])].join('; ')}`);
+    return { model: name, version: c.championAfter, check: c };
   };
 
   try {
@@ -168,11 +204,12 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
       throw new Error(`the first training at ${start} promoted no champion (${first.outcome ?? 'no retrain'}: ${why})`);
     }
     const rows: SimulationWeek[] = [];
+    const hindsight = o.hindsight && (await trainHindsight(o.hindsight.from));
     for (let k = 1; k <= weeks; k++) {
       const from = addDays(start, 7 * (k - 1));
       const to = addDays(start, 7 * k);
       const champion = (await o.registry.getAlias(model, 'champion'))!.version;
-      const week = await writeWeek(o.scratchDir, from, to);
+      const week = await writeWeek(o.scratchDir, from, to, o.source);
       if (week.rows === 0) throw new Error(`no flights between ${from} and ${to}: the file ends earlier; use fewer weeks`);
       const row: SimulationWeek = {
         week: k,
@@ -180,12 +217,14 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
         to,
         champion: { version: champion, ...(await score(champion, week)) },
         frozen: { version: frozen, ...(await score(frozen, week)) },
+        ...(hindsight && from >= o.hindsight!.from && { hindsight: { version: hindsight.version, ...(await score(hindsight.version, week, hindsight.model)) } }),
       };
       await rm(week.path, { force: true });
-      log(`week ${k} (${from} – ${to}, ${week.rows} flights): champion v${champion} AUC ${row.champion.auc.toFixed(4)}, frozen v${frozen} AUC ${row.frozen.auc.toFixed(4)}`);
+      const behind = row.hindsight ? `, hindsight v${row.hindsight.version} AUC ${row.hindsight.auc.toFixed(4)}` : '';
+      log(`week ${k} (${from} – ${to}, ${week.rows} flights): champion v${champion} AUC ${row.champion.auc.toFixed(4)}, frozen v${frozen} AUC ${row.frozen.auc.toFixed(4)}${behind}`);
       let policy: RetrainPolicy | undefined;
       if (o.live) {
-        row.live = await replayWeek(o.live, model, champion, from, to);
+        row.live = await replayWeek(o.live, model, champion, from, to, o.source);
         const l = row.live;
         const other = Object.entries(l.statuses).filter(([status]) => status !== '200');
         const unanswered = other.length ? `; not answered: ${other.map(([status, n]) => `${status} ×${n}`).join(', ')}` : '';
@@ -199,7 +238,18 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
       if (k < weeks) row.check = await check(k, to, policy);
       rows.push(row);
     }
-    return { model, pipeline, overrides, start, trainWindow, first, weeks: rows, seconds: (performance.now() - began) / 1000, generatedAt: new Date().toISOString() };
+    return {
+      model,
+      pipeline,
+      overrides,
+      start,
+      trainWindow,
+      first,
+      ...(hindsight && { hindsight: hindsight.check }),
+      weeks: rows,
+      seconds: (performance.now() - began) / 1000,
+      generatedAt: new Date().toISOString(),
+    };
   } finally {
     await rm(o.scratchDir, { recursive: true, force: true });
   }
@@ -209,8 +259,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
  * Once the check has started a retrain (its `running` child), replays the week after `now` to
  * the model server until stopped, so a canary step in that retrain sees live traffic and labels.
  */
-async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, labelerToken: string, model: string, now: string, rate: number): Promise<{ stop(): Promise<ReplayReport | undefined> }> {
-  const traffic = await loadFlightTraffic({ from: now, to: addDays(now, 7) });
+async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, labelerToken: string, model: string, now: string, rate: number, source?: string): Promise<{ stop(): Promise<ReplayReport | undefined> }> {
+  const traffic = await loadFlightTraffic({ from: now, to: addDays(now, 7), source });
   const controller = new AbortController();
   let replay: Promise<ReplayReport> | undefined;
   let ended = false;
@@ -227,6 +277,18 @@ async function canaryTrafficDuring(handle: WorkflowHandle, baseUrl: string, labe
       return replay;
     },
   };
+}
+
+/** Per canary step: looks, seconds held, canary requests and labels, e.g. `after 3 looks, 12 s (61 requests, 140 labels)`. */
+async function canaryEvidence(client: Client, workflowId: string): Promise<string[] | undefined> {
+  const status = (await client.workflow.getHandle(workflowId).query(canaryStatusQuery).catch(() => undefined)) as CanaryStatus | undefined;
+  return status?.steps.map((st) => {
+    const m = st.measurement;
+    const held = st.hold ? `after ${st.hold.looks} look${st.hold.looks === 1 ? '' : 's'}, ${(st.hold.elapsedMs / 1000).toFixed(0)} s` : 'one analysis';
+    const sample = m ? ` (${m.step.canary.requests} canary requests, ${m.cumulative.canary.labels} canary labels)` : '';
+    const decided = st.decision ? `, ${st.decision.decision} by ${st.decision.by}` : '';
+    return `${held}${sample}${decided}`;
+  });
 }
 
 /** Where a simulation writes its report: `<dataDir>/reports/simulation-<stamp>`. */

@@ -7,6 +7,7 @@
  *
  *   npm run simulate -- [--weeks 8] [--start 2001-02-26] [--train-window "8 weeks"] [--margin 0.005] [--pipeline-gates] [--keep]
  *   npm run simulate -- --live [--live-flights 3000] [--max-auc-drop 0.02] [--min-labels 1000]
+ *   npm run simulate -- --scenario concept-drift|tainted-week|traffic-drop [--scenario-week 3] [--hub ORD] [--drift-minutes 45] [--taint-fraction 0.3] [--canary-rate 20]
  *
  * `--live` also starts a model server process; promotions point it at the champion, each week
  * an even sample of the week's flights goes through it with labels as feedback, and the
@@ -26,8 +27,9 @@ import { createRegistry } from '../../src/registry/create-registry';
 import { spawnServer, stopServer, type ServerProcess } from '../../src/serving/server-process';
 import { createWorker } from '../../src/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
-import { reportDirFor, runSimulation, SIMULATION_GATES } from './run-simulation';
+import { reportDirFor, runSimulation, SIMULATION_GATES, SIMULATION_GATES_RELATIVE_LOSS } from './run-simulation';
 import { renderMarkdown, writeReport } from '../../src/console/simulation-report';
+import { describeScenario, scenarioFlights, scenarioFor, SCENARIO_NAMES } from './scenarios';
 
 
 const positiveInt = (value: string) => {
@@ -51,9 +53,19 @@ async function main(argv: string[]): Promise<void> {
     .option('--max-auc-drop <x>', 'live mode: retrain when live AUC is this far below the champion\'s offline AUC', Number, 0.02)
     .option('--min-labels <n>', 'live mode: labels needed to judge live quality', positiveInt, 1000)
     .option('--canary', 'live mode with pipeline flight-delay-canary: each retrain is canaried on the following week\'s flights before promotion', false)
+    .option('--scenario <name>', `what the world does to the data: ${SCENARIO_NAMES.join(', ')} (tools/simulation/scenarios.ts)`, 'calm')
+    .option('--scenario-week <n>', 'concept-drift / tainted-week: the simulated week the change or the taint starts in', positiveInt, 3)
+    .option('--hub <code>', 'concept-drift: the origin airport whose departures get later', 'ORD')
+    .option('--drift-minutes <n>', 'concept-drift: minutes added to that hub\'s delays', Number, 45)
+    .option('--taint-fraction <x>', 'tainted-week: share of the delayed flights relabelled on time', Number, 0.3)
+    .option('--canary-rate <n>', 'traffic-drop: canary traffic in requests per second', Number, 20)
+    .option('--relative-loss-gate', 'log-loss gate relative to the champion (at most 0.01 worse) instead of logLoss <= 0.6', false)
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean }>();
+  const gates = o.relativeLossGate ? SIMULATION_GATES_RELATIVE_LOSS : SIMULATION_GATES;
+  const scenario = scenarioFor(o.scenario, { start: o.start, week: o.scenarioWeek, hub: o.hub, driftMinutes: o.driftMinutes, taintFraction: o.taintFraction, rate: o.canaryRate });
+  if (scenario.name === 'traffic-drop') o.canary = true;
   if (o.canary) {
     o.live = true;
     if (o.pipeline === 'flight-delay-builtin') o.pipeline = 'flight-delay-canary';
@@ -93,7 +105,17 @@ async function main(argv: string[]): Promise<void> {
     const registry = await createRegistry(config);
     try {
       console.log(`Simulating ${o.weeks} weeks from ${o.start}, each training on the ${o.trainWindow} before its clock (pipeline ${o.pipeline}, model ${o.model})`);
+      console.log(`Scenario ${describeScenario(scenario)}`);
+      // Written under the worker's data root (<data dir>/sources), where the ingest step may read it.
+      const flights = await scenarioFlights(scenario, config.dataRoots.roots[0]);
+      const changedFrom = scenario.name === 'concept-drift' ? scenario.driftFrom : scenario.name === 'tainted-week' ? scenario.taintFrom : undefined;
+      // A sequential hold long enough for the low rate: the step waits for its sample instead of timing out.
+      const hold = scenario.name === 'traffic-drop' ? { hold: { maxDuration: '5 minutes' } } : {};
+      const rate = scenario.name === 'traffic-drop' ? scenario.rate : 200;
       const report = await runSimulation({
+        // Unaltered: the pipeline's own `package:` source (an absolute path into node_modules lies outside the data roots).
+        ...(flights.altered > 0 && { source: flights.path }),
+        ...(scenario.name === 'concept-drift' && { hindsight: { from: scenario.driftFrom } }),
         client: env.client,
         taskQueue: config.taskQueue,
         registry,
@@ -106,13 +128,14 @@ async function main(argv: string[]): Promise<void> {
         weeks: o.weeks,
         trainWindow: o.trainWindow,
         ...(o.pipelineGates && { overrides: {} }),
-        ...(o.margin > 0 && !o.pipelineGates && { overrides: { evaluate: { gates: SIMULATION_GATES, comparison: { test: 'superiority', margin: o.margin } } } }),
+        ...(!o.pipelineGates && { overrides: { evaluate: { gates } } }),
+        ...(o.margin > 0 && !o.pipelineGates && { overrides: { evaluate: { gates, comparison: { test: 'superiority', margin: o.margin } } } }),
         ...(o.canary && {
           overrides: {
-            ...(o.pipelineGates ? {} : { evaluate: { gates: SIMULATION_GATES } }),
-            canary: { steps: [25, 100], interval: '4s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '2 minutes' },
+            ...(o.pipelineGates ? {} : { evaluate: { gates } }),
+            canary: { steps: [25, 100], interval: '4s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '2 minutes', ...hold },
           },
-          canaryTraffic: { rate: 200 },
+          canaryTraffic: { rate },
         }),
         ...(server && {
           live: {
@@ -124,6 +147,7 @@ async function main(argv: string[]): Promise<void> {
         }),
         log: (line) => console.log(`  ${line}`),
       });
+      report.scenario = { name: scenario.name, description: describeScenario(scenario), alteredRows: flights.altered, ...(changedFrom && { from: changedFrom }) };
       const files = await writeReport(reportDirFor(base.dataDir, stamp), report);
       console.log(`\n${renderMarkdown(report)}`);
       console.log(`Report: ${files.html}\n        ${files.markdown}\n        ${files.svg}\n        ${files.json}`);

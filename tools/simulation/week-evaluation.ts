@@ -17,10 +17,10 @@ export interface WeekData {
   rows: number;
 }
 
-/** Writes flights with `from <= date < to` under `dir`. */
-export async function writeWeek(dir: string, from: string, to: string): Promise<WeekData> {
+/** Writes flights with `from <= date < to` of `source` (default: the shipped flights file) under `dir`. */
+export async function writeWeek(dir: string, from: string, to: string, source?: string): Promise<WeekData> {
   const file = path.join(dir, `flights-${from}-${to}.parquet`);
-  return { from, to, path: file, rows: await writeFlightsWindow(file, from, to) };
+  return { from, to, path: file, rows: await writeFlightsWindow(file, from, to, source) };
 }
 
 /** Scores the ONNX model at `modelPath` on every flight of the week. */

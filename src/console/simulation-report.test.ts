@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown, summaryLines, type SimulationReport, type SimulationWeek, type WeekCheck } from './simulation-report';
+
+const score = (auc: number) => ({ auc, logLoss: 0.5, accuracy: 0.8, rows: 1000, positiveRate: 0.2 });
+const check = (now: string, outcome: string, canary?: string): WeekCheck => ({ now, workflowId: `ct-${now}`, retrain: true, reasons: ['rows arrived'], outcome, championAfter: 1, seconds: 1, ...(canary && { canary }) });
+const week = (k: number, from: string, champion: number, frozen: number, hindsight?: number, c?: WeekCheck): SimulationWeek => ({
+  week: k,
+  from,
+  to: from,
+  champion: { version: 1, ...score(champion) },
+  frozen: { version: 1, ...score(frozen) },
+  ...(hindsight !== undefined && { hindsight: { version: 1, ...score(hindsight) } }),
+  ...(c && { check: c }),
+});
+const report = (weeks: SimulationWeek[], scenario: SimulationReport['scenario']): SimulationReport => ({
+  model: 'm',
+  pipeline: 'p',
+  overrides: {},
+  start: '2001-03-05',
+  trainWindow: '8 weeks',
+  first: check('2001-03-05', 'promoted'),
+  weeks,
+  seconds: 10,
+  generatedAt: 'now',
+  scenario,
+});
+
+describe('simulation report of a scenario', () => {
+  it('concept drift: says from which week after the change the champion is within 0.01 of the hindsight model', () => {
+    const r = report(
+      [week(1, '2001-03-05', 0.65, 0.65), week(2, '2001-03-12', 0.62, 0.62, 0.7), week(3, '2001-03-19', 0.695, 0.62, 0.7), week(4, '2001-03-26', 0.7, 0.61, 0.705)],
+      { name: 'concept-drift', description: 'drift', alteredRows: 10, from: '2001-03-12' },
+    );
+    const lines = summaryLines(r);
+    expect(lines).toContain('After the change (2001-03-12): champion − hindsight -0.0800, -0.0050, -0.0050; frozen − hindsight -0.0800, -0.0800, -0.0950.');
+    expect(lines).toContain('Champion within 0.01 of the hindsight model from the second week after the change on (target: within two weeks, met); frozen model within 0.01 in 0 of 3 weeks.');
+    expect(renderMarkdown(r)).toContain('| +0.0000 | 0.7000 |');
+  });
+
+  it('concept drift: a champion that falls back again misses the target', () => {
+    const r = report([week(1, '2001-03-12', 0.695, 0.6, 0.7), week(2, '2001-03-19', 0.6, 0.6, 0.7)], { name: 'concept-drift', description: 'drift', alteredRows: 1, from: '2001-03-12' });
+    expect(summaryLines(r).at(-1)).toMatch(/from the first week after the change on \(target: within two weeks, missed\)/);
+  });
+
+  it('tainted week: lists the checks that trained on it and counts canaries rolled back', () => {
+    const r = report(
+      [
+        week(1, '2001-03-05', 0.65, 0.65, undefined, check('2001-03-12', 'promoted', 'passed (25% pass → 100% pass)')),
+        week(2, '2001-03-12', 0.66, 0.65, undefined, check('2001-03-19', 'rejected')),
+        week(3, '2001-03-19', 0.64, 0.65, undefined, check('2001-03-26', 'promoted', 'rolled-back (25% fail): scoreShift')),
+        week(4, '2001-03-26', 0.66, 0.65, undefined, check('2001-04-02', 'rejected', 'skipped')),
+      ],
+      { name: 'tainted-week', description: 'taint', alteredRows: 5, from: '2001-03-12' },
+    );
+    const lines = summaryLines(r);
+    expect(lines[0]).toBe('Scenario taint (5 rows altered).');
+    expect(lines).toContain('5 retrain cycles (3 promoted; 2 canaries, 1 rolled back) in 10 s.');
+    expect(lines).toContain('Checks from the end of the tainted week (2001-03-12 – 2001-03-19) on, each training on the 8 weeks before its clock: 2001-03-19 rejected, 2001-03-26 promoted, 2001-04-02 rejected; 1 promoted a model trained on it.');
+    expect(lines).toContain("After the tainted week the champion's worst week against the frozen model is -0.0100.");
+  });
+});
