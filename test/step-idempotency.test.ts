@@ -18,6 +18,7 @@ import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { FileStepRecords } from '../src/step-records/file-step-records';
 import type { StepRecords } from '../src/step-records/step-records';
 import { SOURCE_LIMIT_DEFAULTS } from '../src/data/data-roots';
+import { snapshotMeta } from '../src/validation/snapshot-meta';
 
 /** Runs a step activity in a mock activity context as the given attempt. */
 const runStep = <K extends StepKindName>(fn: (req: StepRequest) => Promise<StepResult<K>>, req: StepRequest, attempt = 1): Promise<StepResult<K>> =>
@@ -63,7 +64,10 @@ describe('step idempotency', () => {
     expect(second.artifacts.train.sha256).toBe(first.artifacts.train.sha256);
     expect(second.artifacts.holdout.sha256).toBe(first.artifacts.holdout.sha256);
     const files = (await readdir(path.join(dir, 'artifacts', 'sha256'), { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
-    expect(files).toHaveLength(2);
+    // The two snapshots and the label's source-value counts, each stored once.
+    const counts = snapshotMeta(first.artifacts.train).labelSource!.counts;
+    expect(snapshotMeta(second.artifacts.train).labelSource!.counts.sha256).toBe(counts.sha256);
+    expect(files).toHaveLength(3);
   });
 
   it('a retried register whose record was lost returns the version it created', async () => {

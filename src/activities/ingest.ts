@@ -86,7 +86,8 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
     const holdout = await deps.store.put(snap.holdoutPath, { name: 'holdout', mediaType: PARQUET, meta: { ...withSource(meta(snap.holdout)) } }, { move: true });
     const dataDigest = createHash('sha256').update(`${train.sha256}:${holdout.sha256}`).digest('hex');
     return {
-      artifacts: { train, holdout },
+      // The counts are also referenced from the snapshots' meta; listed here so they are a visible output of the step.
+      artifacts: { train, holdout, ...(labelSource ? { 'label-source-counts': labelSource.counts } : {}) },
       summary: {
         source: params.source.path,
         sourceFiles: snap.files,

@@ -87,7 +87,8 @@ const sqlite: TestBackend = {
       },
       async cleanup() {
         await Promise.all(opened.map((db) => db.close()));
-        await rm(dir, { recursive: true, force: true });
+        // Retries: a worker that was just closed may still be finishing a write under dir (ENOTEMPTY).
+        await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
       },
     };
   },

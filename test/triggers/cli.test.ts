@@ -109,7 +109,7 @@ describe('slipway CLI', () => {
 
       const unknown = await slipway(['rollback', 'cli-rb', 'v9', '--reason', 'typo'], await as('ann'));
       expect(unknown.code).toBe(2);
-      expect(unknown.stderr).toContain('model "cli-rb" has no version 9 (versions: v1, v2)');
+      expect(unknown.stderr).toContain('models:/cli-rb/9: model cli-rb has no version 9; its versions are 1 to 2');
 
       const denied = await slipway(['rollback', 'cli-rb', 'v2', '--reason', 'not mine'], await as('noah'));
       expect(denied.code).toBe(2);
