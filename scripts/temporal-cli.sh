@@ -22,7 +22,11 @@ it on PATH or set TEMPORAL_CLI_PATH; or install Go and re-run this script.
 MSG
   exit 1
 fi
-echo "Building the Temporal CLI $version with Go into $tools (once per machine, a few minutes)..." >&2
 mkdir -p "$tools"
+# One build at a time: parallel test runs (or worktrees sharing .tools) would otherwise each start one.
+exec 9>"$tools/.build.lock"
+flock 9
+if [ -x "$tools/temporal" ]; then echo "$tools/temporal"; exit 0; fi
+echo "Building the Temporal CLI $version with Go into $tools (once per machine, a few minutes)..." >&2
 GOBIN="$tools" go install "github.com/temporalio/cli/cmd/temporal@$version" >&2
 echo "$tools/temporal"

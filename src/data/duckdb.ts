@@ -19,11 +19,20 @@ export async function withDuckDb<T>(options: DuckDbOptions, fn: (conn: DuckDBCon
   options.signal?.throwIfAborted();
   const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
   const conn = await instance.connect();
-  const interrupt = (): void => conn.interrupt();
+  // An interrupt only stops the query in flight: one that lands between two queries (or before the first
+  // has started) is lost, so once aborted keep interrupting until fn gives up.
+  let repeat: ReturnType<typeof setInterval> | undefined;
+  const interrupt = (): void => {
+    conn.interrupt();
+    repeat ??= setInterval(() => conn.interrupt(), 50);
+  };
   options.signal?.addEventListener('abort', interrupt, { once: true });
   try {
+    // An abort while the database opened has already fired: listeners added now would never hear it.
+    options.signal?.throwIfAborted();
     return await fn(conn);
   } finally {
+    clearInterval(repeat);
     options.signal?.removeEventListener('abort', interrupt);
     conn.closeSync();
     instance.closeSync();

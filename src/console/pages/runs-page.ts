@@ -1,6 +1,7 @@
 /** Runs: the list with a start form; one run with its DAG, step states, reports and approval. */
 import { readdir } from 'node:fs/promises';
 import { resolvePipelineInput } from '../../pipeline/resolve-pipeline-input';
+import { summaryOf } from '../../pipeline/step-outputs';
 import type { StepStatus } from '../../workflows/pipeline-status';
 import type { ConsoleDeps } from '../console-deps';
 import { actionForm, artifactLink, badge, can, csrfField, fmt, html, raw, table, when, type Html, type PageContext } from '../html';
@@ -95,13 +96,27 @@ function stepLinks(s: StepStatus): Html {
   return uris.length ? html`${uris.map(([k, v]) => html`${artifactLink(v as string, k)} `)}` : raw('–');
 }
 
+/** One line per step kind, read through the kind's summary type (a renamed field is a compile error). */
 function summaryLine(s: StepStatus): Html {
-  const x = s.summary ?? {};
   const bits: string[] = [];
-  for (const key of ['trainRows', 'holdoutRows', 'passed', 'blessed', 'version', 'canaryVerdict', 'promoted', 'cacheHit']) {
-    if (key in x) bits.push(`${key}: ${typeof x[key] === 'number' ? fmt(x[key]) : String(x[key])}`);
+  const ingest = summaryOf(s, 'ingest');
+  if (ingest) bits.push(`trainRows: ${fmt(ingest.trainRows)}`, `holdoutRows: ${fmt(ingest.holdoutRows)}`);
+  const validate = summaryOf(s, 'validate');
+  if (validate) bits.push(`passed: ${validate.passed}`, `checks: ${validate.checks}`, `warnings: ${validate.warnings}`);
+  const train = summaryOf(s, 'train');
+  if (train) bits.push(`trainer: ${train.trainer}`, `trainSeconds: ${fmt(train.trainSeconds, 2)}`);
+  const evaluate = summaryOf(s, 'evaluate');
+  if (evaluate) {
+    bits.push(`blessed: ${evaluate.blessed}`);
+    const primary = evaluate.metrics[evaluate.primaryMetric];
+    if (primary !== undefined) bits.push(`${evaluate.primaryMetric}: ${fmt(primary, 3)}`);
   }
-  const metrics = x.metrics as Record<string, number> | undefined;
-  if (metrics?.auc !== undefined) bits.push(`auc: ${fmt(metrics.auc, 3)}`);
+  const register = summaryOf(s, 'register');
+  if (register) bits.push(`version: ${register.version}`, `blessed: ${String(register.blessed)}`);
+  const canary = summaryOf(s, 'canary');
+  if (canary) bits.push(`canaryVerdict: ${canary.canaryVerdict ?? '–'}`);
+  const promote = summaryOf(s, 'promote');
+  if (promote) bits.push(`${promote.outcome}: v${promote.version} as ${promote.alias}`);
+  if (s.state === 'cached') bits.push('cache hit');
   return html`${bits.join(' · ')}`;
 }
