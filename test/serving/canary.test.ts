@@ -90,7 +90,7 @@ describe('canary workflow', () => {
     // At 100% the champion got no traffic; the checks compared with its figures from the 50% step.
     expect(report.baseline?.measuredAtWeight).toBe(50);
     expect(await weights('good')).toEqual({ [champion]: 0, [candidate]: 100 });
-    expect(replay.statuses['200']).toBe(replay.sent);
+    expect(replay.statuses, JSON.stringify(replay.statuses)).toEqual({ 200: replay.sent });
   }, 120_000);
 
   it('at low traffic holds each step until it has its sample, and still passes a good candidate without asking anyone', async () => {
