@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { EvaluationError } from '../errors';
 import { evaluateModel, sliceTable, type ModelEvaluation } from '../evaluation/evaluate-model';
-import { GATE_FORMULAS, type EvaluationReport, type ReportEntry } from '../evaluation/evaluation-report';
+import { GATE_FORMULAS, TASK_FORMULAS, type EvaluationReport, type ReportEntry } from '../evaluation/evaluation-report';
 import { applyGates } from '../evaluation/gates';
 import { comparePaired, type PairedComparison } from '../evaluation/paired-gate';
 import { renderReportHtml } from '../evaluation/report-html';
@@ -17,8 +17,10 @@ import { readSliceKeys, type SliceKeys } from '../evaluation/slices';
 import type { EvaluateParams } from '../pipeline/step-params';
 import type { ArtifactRef, StepOutputBody, StepRequest } from '../pipeline/types';
 import type { ModelRegistry } from '../registry/model-registry';
-import { requireBinarySnapshot } from './task-support';
-import { findAllArtifacts, findArtifact, type UpstreamArtifact } from './upstream';
+import { snapshotMeta } from '../validation/snapshot-meta';
+import { judgeTaskCandidates } from './evaluate-task';
+import { distinct, entry, finiteOnly, finiteOr, type Judged } from './evaluate-shared';
+import { findAllArtifacts, findArtifact } from './upstream';
 
 export interface EvaluateDeps {
   store: ArtifactStore;
@@ -28,17 +30,78 @@ export interface EvaluateDeps {
 export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, params: EvaluateParams, log: Logger): Promise<StepOutputBody<'evaluate'>> {
   const candidates = distinct(findAllArtifacts(req.inputs, 'model', params.candidates));
   const holdoutRef = findArtifact(req.inputs, 'holdout');
-  requireBinarySnapshot(holdoutRef, 'evaluate');
   const label = String(holdoutRef.meta?.label ?? 'label');
   const holdoutPath = await deps.store.localPath(holdoutRef);
   const slices = await readSliceKeys(holdoutPath, params.slices);
-  const judge = (ref: ArtifactRef) => score(deps, ref, holdoutPath, label, params.threshold, slices);
+  const meta = snapshotMeta(holdoutRef);
+  const judged = meta.task
+    ? await judgeTaskCandidates(deps, req, params, log, { candidates, holdoutPath, label, slices, meta })
+    : await judgeBinary(deps, req, params, log, { candidates, holdoutPath, label, slices });
+  const { scored, champion, selection, verdict, comparison, primaryMetric } = judged;
+  const chosen = scored[selection.index];
+  const chosenRef = candidates[selection.index].ref;
+  log.info({ chosen: chosen.id, reason: selection.reason, blessed: verdict.blessed, reasons: verdict.reasons, comparison }, 'evaluated');
+
+  const report: EvaluationReport = {
+    kind: 'evaluation-report',
+    model: req.ctx.model,
+    pipeline: req.ctx.pipeline,
+    workflowId: req.ctx.workflowId,
+    runId: req.ctx.runId,
+    step: req.ctx.stepId,
+    holdout: { uri: holdoutRef.uri, sha256: holdoutRef.sha256, rows: chosen.rows, label },
+    ...(meta.task ? { task: meta.task, ...(meta.classes ? { classes: meta.classes } : {}) } : {}),
+    threshold: params.threshold,
+    primaryMetric,
+    firstRun: params.firstRun,
+    candidates: scored,
+    chosen: { id: chosen.id, reason: selection.reason },
+    champion,
+    ...verdict,
+    comparison,
+    formulas: { ...GATE_FORMULAS, ...(meta.task ? TASK_FORMULAS[meta.task] : {}) },
+  };
+  const [reportRef, pageRef] = await Promise.all([
+    deps.store.putJson(report, { name: 'evaluation-report', meta: { blessed: verdict.blessed, chosen: chosen.id } }),
+    renderReportHtml(report).then((page) => deps.store.putBytes(page, { name: 'evaluation-page', mediaType: 'text/html; charset=utf-8', meta: { blessed: verdict.blessed } })),
+  ]);
+  const model: ArtifactRef = { ...chosenRef, meta: { ...chosenRef.meta, chosenBy: req.ctx.stepId } };
+  return {
+    artifacts: { model, 'evaluation-report': reportRef, 'evaluation-page': pageRef },
+    summary: {
+      blessed: verdict.blessed,
+      reasons: verdict.reasons,
+      primaryMetric,
+      ...(meta.task ? { task: meta.task } : {}),
+      chosen: { step: chosen.id, trainer: chosen.trainer, reason: selection.reason },
+      metrics: finiteOnly(chosen.metrics),
+      msPerRow: chosen.metrics.msPerRow,
+      candidates: scored.map((c) => ({ step: c.id, trainer: c.trainer, [primaryMetric]: finiteOr(c.metrics[primaryMetric]), modelBytes: c.artifact.bytes })),
+      champion: champion ? { version: champion.version, metrics: finiteOnly(champion.metrics) } : null,
+      gates: verdict.gates,
+      comparison,
+      report: reportRef.uri,
+      page: pageRef.uri,
+    },
+  };
+}
+
+interface BinaryInputs {
+  candidates: ReturnType<typeof distinct>;
+  holdoutPath: string;
+  label: string;
+  slices: SliceKeys[];
+}
+
+/** Binary labels: every candidate and the champion scored, the best chosen, gated and compared. */
+async function judgeBinary(deps: EvaluateDeps, req: StepRequest, params: EvaluateParams, log: Logger, o: BinaryInputs): Promise<Judged> {
+  const judge = (ref: ArtifactRef) => score(deps, ref, o.holdoutPath, o.label, params.threshold, o.slices);
 
   // One at a time: each scoring run already uses the cores, and memory stays at one model's scores.
   const scored: ReportEntry[] = [];
   const rowScores: Float32Array[] = [];
   let labels: Uint8Array | undefined;
-  for (const c of candidates) {
+  for (const c of o.candidates) {
     const evaluation = await judge(c.ref);
     rowScores.push(evaluation.scores);
     labels = evaluation.labels;
@@ -63,7 +126,6 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
 
   const selection = selectCandidate(scored, params.primaryMetric);
   const chosen = scored[selection.index];
-  const chosenRef = candidates[selection.index].ref;
   const verdict = applyGates(params, chosen.metrics, champion?.metrics, {
     candidate: sliceTable(chosen.slices),
     champion: champion ? sliceTable(champion.slices) : undefined,
@@ -75,48 +137,7 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
     verdict.blessed = false;
     verdict.reasons.push(comparison.reason);
   }
-  log.info({ chosen: chosen.id, reason: selection.reason, blessed: verdict.blessed, reasons: verdict.reasons, comparison }, 'evaluated');
-
-  const report: EvaluationReport = {
-    kind: 'evaluation-report',
-    model: req.ctx.model,
-    pipeline: req.ctx.pipeline,
-    workflowId: req.ctx.workflowId,
-    runId: req.ctx.runId,
-    step: req.ctx.stepId,
-    holdout: { uri: holdoutRef.uri, sha256: holdoutRef.sha256, rows: chosen.rows, label },
-    threshold: params.threshold,
-    primaryMetric: params.primaryMetric,
-    firstRun: params.firstRun,
-    candidates: scored,
-    chosen: { id: chosen.id, reason: selection.reason },
-    champion,
-    ...verdict,
-    comparison,
-    formulas: { ...GATE_FORMULAS },
-  };
-  const [reportRef, pageRef] = await Promise.all([
-    deps.store.putJson(report, { name: 'evaluation-report', meta: { blessed: verdict.blessed, chosen: chosen.id } }),
-    renderReportHtml(report).then((page) => deps.store.putBytes(page, { name: 'evaluation-page', mediaType: 'text/html; charset=utf-8', meta: { blessed: verdict.blessed } })),
-  ]);
-  const model: ArtifactRef = { ...chosenRef, meta: { ...chosenRef.meta, chosenBy: req.ctx.stepId } };
-  return {
-    artifacts: { model, 'evaluation-report': reportRef, 'evaluation-page': pageRef },
-    summary: {
-      blessed: verdict.blessed,
-      reasons: verdict.reasons,
-      primaryMetric: params.primaryMetric,
-      chosen: { step: chosen.id, trainer: chosen.trainer, reason: selection.reason },
-      metrics: finiteOnly(chosen.metrics),
-      msPerRow: chosen.metrics.msPerRow,
-      candidates: scored.map((c) => ({ step: c.id, trainer: c.trainer, [params.primaryMetric]: finiteOr(c.metrics[params.primaryMetric]), modelBytes: c.artifact.bytes })),
-      champion: champion ? { version: champion.version, metrics: finiteOnly(champion.metrics) } : null,
-      gates: verdict.gates,
-      comparison,
-      report: reportRef.uri,
-      page: pageRef.uri,
-    },
-  };
+  return { scored, champion, selection, verdict, comparison, primaryMetric: params.primaryMetric };
 }
 
 /** The paired gate; a comparison that cannot be computed (e.g. one class in the holdout) fails rather than blesses. */
@@ -132,31 +153,3 @@ async function score(deps: EvaluateDeps, ref: ArtifactRef, holdoutPath: string, 
   const modelPath = await deps.store.localPath(ref);
   return evaluateModel(modelPath, holdoutPath, { label, threshold, slices, modelBytes: ref.bytes });
 }
-
-function entry(id: string, role: ReportEntry['role'], ref: ArtifactRef, e: ModelEvaluation, meta: Record<string, unknown> = {}): ReportEntry {
-  return {
-    id,
-    role,
-    artifact: { uri: ref.uri, sha256: ref.sha256, bytes: ref.bytes },
-    rows: e.rows,
-    trainer: typeof meta.trainer === 'string' ? meta.trainer : undefined,
-    trainerVersion: typeof meta.trainerVersion === 'string' ? meta.trainerVersion : undefined,
-    metrics: e.metrics,
-    slices: e.slices,
-    roc: e.roc,
-    calibration: e.calibration,
-  };
-}
-
-/** The same model bytes reached twice (e.g. through an earlier evaluate step) compete once. */
-function distinct(found: UpstreamArtifact[]): UpstreamArtifact[] {
-  const seen = new Set<string>();
-  return found.filter((f) => !seen.has(f.ref.sha256) && seen.add(f.ref.sha256));
-}
-
-/** Registry metrics must be finite numbers; NaN (e.g. AUC on one class) is left out. */
-function finiteOnly(metrics: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
-}
-
-const finiteOr = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);

@@ -49,6 +49,9 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
       codeVersion: deps.codeVersion,
       dataWindow: ingest?.window,
       blessed: evaluation?.blessed ?? null,
+      // What the model server and the console read to answer per task: the ONNX outputs are `label` and
+      // `probabilities` [N, K] in this class order (multiclass), or `value` [N, 1] (regression).
+      ...taskOf(model.meta),
       ...Object.fromEntries(reports),
       ...(release ? { dataRelease: release } : {}),
       // Later runs validate against these: the training snapshot (drift reference) and the data schema.
@@ -64,4 +67,12 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
     artifacts: { model },
     summary: { model: version.model, version: version.version, blessed: evaluation?.blessed ?? null },
   };
+}
+
+/** The model's task and classes as its train step recorded them in the artifact meta; binary when none. */
+function taskOf(meta: Record<string, unknown> | undefined): { task: 'binary' | 'multiclass' | 'regression'; classes?: string[] } {
+  const task = meta?.task;
+  if (task === 'multiclass' && Array.isArray(meta?.classes)) return { task, classes: meta.classes.map(String) };
+  if (task === 'regression') return { task };
+  return { task: 'binary' };
 }

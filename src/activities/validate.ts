@@ -4,7 +4,6 @@
  * check's value, threshold and verdict goes into a JSON and an HTML report; a failed check of
  * severity `fail` ends the run with DataValidationFailed naming each one. See src/validation.
  */
-import { requireBinarySnapshot } from './task-support';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { withDuckDb } from '../data/duckdb';
 import { DataValidationError, isSlipwayError } from '../errors';
@@ -44,7 +43,6 @@ export interface ValidateDeps {
 export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, params: ValidateParams): Promise<StepOutputBody<'validate'>> {
   const train = findArtifact(req.inputs, 'train');
   const holdout = findArtifact(req.inputs, 'holdout');
-  requireBinarySnapshot(train, 'validate');
   const meta = { train: snapshotMeta(train), holdout: snapshotMeta(holdout) };
   const notes: string[] = [];
   const dataDigest = upstreamOf(req.inputs, 'ingest')?.summary.dataDigest ?? `${train.sha256}+${holdout.sha256}`;
@@ -75,7 +73,11 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
     }
     const profiledAt = performance.now();
     const taintedTimings: Record<string, number> = {};
-    const poisoning = await gatherPoisoningEvidence(
+    const task = meta.train.task;
+    // The tainted-data checks compare 0/1 label rates with a binary champion's scores; for other tasks they are skipped, saying why.
+    const poisoning = task
+      ? { skipped: `the tainted-data checks judge binary labels (a positive rate per slice against the champion's P(1)); this label is ${task}, whose checks are ${task === 'multiclass' ? 'unseenClasses, classBalance and labelRateShift per class' : 'targetRange, outliers and targetDrift on the target'}` }
+      : await gatherPoisoningEvidence(
       conn,
       {
         currentFiles,
@@ -116,7 +118,16 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
     current: data.current,
     currentTypes: data.currentTypes,
     meta,
-    ...(data.reference ? { reference: { description, profile: data.reference, positiveRate: positiveRate(data.reference, meta.train.label) } } : {}),
+    ...(data.reference
+      ? {
+          reference: {
+            description,
+            profile: data.reference,
+            positiveRate: positiveRate(data.reference, meta.train.label),
+            ...(champion?.trainData && snapshotMeta(champion.trainData).classes ? { classes: snapshotMeta(champion.trainData).classes } : {}),
+          },
+        }
+      : {}),
   };
   const base = runChecks(ctx);
   const tainted = poisoningChecks(ctx, data.poisoning);

@@ -7,6 +7,7 @@ import { calibrationCurve, computeMetrics, rocCurve, type CalibrationBin, type R
 import { scoreModel } from './score-model';
 import { sliceMetrics, type SliceKeys, type SliceResult } from './slices';
 import type { MetricValues, SliceTable } from './gates';
+import type { TaskSliceResult } from './evaluate-task-model';
 
 /** Options of {@link evaluateModel}. */
 export interface EvaluateModelOptions {
@@ -52,7 +53,7 @@ export async function evaluateModel(modelPath: string, holdoutPath: string, o: E
 }
 
 /** The slices of an evaluation in the shape the gates read. */
-export function sliceTable(slices: Record<string, SliceResult[]>): SliceTable {
+export function sliceTable(slices: Record<string, Array<SliceResult | TaskSliceResult>>): SliceTable {
   const table: SliceTable = {};
   for (const [column, results] of Object.entries(slices)) {
     table[column] = Object.fromEntries(results.map((r) => [r.value, r.metrics as MetricValues | null]));

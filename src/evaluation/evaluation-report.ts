@@ -6,6 +6,7 @@ import type { GateResult } from './gates';
 import type { PairedComparison } from './paired-gate';
 import type { CalibrationBin, RocPoint } from './metrics';
 import type { SliceResult } from './slices';
+import type { TaskDetail, TaskSliceResult } from './evaluate-task-model';
 
 /** One scored model: a candidate or the champion. */
 export interface ReportEntry {
@@ -21,8 +22,11 @@ export interface ReportEntry {
   rows: number;
   /** NaN (not computable) is written as null. */
   metrics: Record<string, number>;
-  slices: Record<string, SliceResult[]>;
+  slices: Record<string, Array<SliceResult | TaskSliceResult>>;
+  /** Binary models only; empty for multiclass and regression. */
   roc: RocPoint[];
+  /** Multiclass: per-class figures and the confusion matrix; regression: residual quantiles. Absent for binary. */
+  detail?: TaskDetail;
   /** Reliability diagram; absent in reports written before it was recorded. */
   calibration?: CalibrationBin[];
 }
@@ -35,6 +39,11 @@ export interface EvaluationReport {
   runId: string;
   step: string;
   holdout: { uri: string; sha256: string; rows: number; label: string };
+  /** The label's task; absent in binary reports (as before tasks existed). */
+  task?: 'multiclass' | 'regression';
+  /** Multiclass: the class list, in the models' probability column order. */
+  classes?: string[];
+  /** Binary only: the score at which a row is predicted positive. */
   threshold: number;
   primaryMetric: string;
   firstRun: 'pass' | 'fail';
@@ -61,4 +70,24 @@ export const GATE_FORMULAS = {
     'improvement = candidate - champion (champion - candidate for losses) on the same rows; DeLong standard error for AUC, sd(per-row difference)/sqrt(n) otherwise; ' +
     'passes when the one-sided 1-alpha lower bound exceeds margin (superiority) or -margin (non-inferiority), i.e. p < alpha',
   missing: 'a missing or non-finite metric fails its gate; without a champion, delta and relative gates follow firstRun',
+} as const;
+
+/** Formulas of the per-task metrics and comparisons, added to the report's `formulas` for those tasks. */
+export const TASK_FORMULAS = {
+  multiclass: {
+    logLoss: 'logLoss = -(1/n) sum_i log(clip(p[i, y_i], 1e-15, 1))',
+    accuracy: 'accuracy = (1/n) #{argmax_k p[i, k] = y_i} (first maximum wins)',
+    f1: 'per class k: precision_k = tp_k / predicted_k, recall_k = tp_k / support_k, F1_k = 2 P R / (P + R) (0 when undefined); macroF1 = mean over all K classes; weightedF1 = sum_k (support_k / n) F1_k',
+    minClassRecall: 'minClassRecall = min over classes with support > 0 of recall_k',
+    confusion: 'confusion[t][p] = #{y_i = t, argmax_k p[i, k] = p}',
+    comparisonPerRow: 'paired comparison per row: log loss -log(clip(p[i, y_i])) or 0/1 correctness',
+  },
+  regression: {
+    rmse: 'rmse = sqrt((1/n) sum_i (y_i - yhat_i)^2)',
+    mae: 'mae = (1/n) sum_i |y_i - yhat_i|',
+    r2: 'r2 = 1 - sum_i (y_i - yhat_i)^2 / sum_i (y_i - mean(y))^2 (undefined for a constant target)',
+    mape: 'mape = (1/n) sum_i |y_i - yhat_i| / |y_i| as a fraction; undefined (missing) when any y_i = 0',
+    residuals: 'residual r_i = y_i - yhat_i; meanResidual = (1/n) sum_i r_i; quantiles p5..p95 by linear interpolation (NumPy linear)',
+    comparisonPerRow: 'paired comparison per row: squared error (mse) or absolute error (mae)',
+  },
 } as const;

@@ -36,50 +36,63 @@ export interface PairedComparison {
   reason: string;
 }
 
-const LOWER_IS_BETTER: Record<Comparison['metric'], boolean> = { auc: false, accuracy: false, logLoss: true, brier: true };
+const LOWER_IS_BETTER: Record<Comparison['metric'], boolean> = { auc: false, accuracy: false, logLoss: true, brier: true, mse: true, mae: true };
 
 /**
  * Compares `candidate` with `champion` on the same rows. Throws RangeError when the rows do
  * not line up or AUC is undefined (one class), so a comparison never passes by default.
  */
 export function comparePaired(spec: Comparison, candidate: RowScores, champion: RowScores, labels: Uint8Array, threshold: number): PairedComparison {
-  let c: number;
-  let ch: number;
-  let improvement: number;
-  let se: number;
-  let method: PairedComparison['method'];
   if (spec.metric === 'auc') {
     const d = delongTest(candidate, champion, labels);
-    [c, ch, improvement, se, method] = [d.aucA, d.aucB, d.difference, d.standardError, 'DeLong'];
-  } else {
-    const cand = computePerRow(spec.metric, candidate, labels, threshold);
-    const champ = computePerRow(spec.metric, champion, labels, threshold);
-    const lowerIsBetter = LOWER_IS_BETTER[spec.metric];
-    const p = lowerIsBetter ? pairedMean(champ, cand) : pairedMean(cand, champ);
-    [c, ch, improvement, se, method] = [mean(cand), mean(champ), p.mean, p.standardError, 'paired z-test on per-row values'];
+    return judgePaired(spec, { candidate: d.aucA, champion: d.aucB, improvement: d.difference, standardError: d.standardError, method: 'DeLong', rows: labels.length });
   }
+  if (spec.metric === 'mse' || spec.metric === 'mae') throw new RangeError(`comparison.metric ${spec.metric} is a regression metric; a binary model is compared by auc, logLoss, brier or accuracy`);
+  return comparePerRow(spec, computePerRow(spec.metric, candidate, labels, threshold), computePerRow(spec.metric, champion, labels, threshold));
+}
+
+/**
+ * The paired z-test on per-row values whose mean is the metric (a loss per row, or 0/1
+ * correctness): what every task's comparison other than AUC uses. Rows must line up.
+ */
+export function comparePerRow(spec: Comparison, candidate: Float64Array, champion: Float64Array): PairedComparison {
+  const p = LOWER_IS_BETTER[spec.metric] ? pairedMean(champion, candidate) : pairedMean(candidate, champion);
+  return judgePaired(spec, { candidate: mean(candidate), champion: mean(champion), improvement: p.mean, standardError: p.standardError, method: 'paired z-test on per-row values', rows: candidate.length });
+}
+
+interface PairedFigures {
+  candidate: number;
+  champion: number;
+  improvement: number;
+  standardError: number;
+  method: PairedComparison['method'];
+  rows: number;
+}
+
+function judgePaired(spec: Comparison, f: PairedFigures): PairedComparison {
+  const se = f.standardError;
   const bound = spec.test === 'superiority' ? spec.margin : -spec.margin;
   const z = normalQuantile(1 - spec.alpha);
-  const interval = { lower: improvement - z * se, upper: improvement + z * se, confidence: 1 - 2 * spec.alpha };
+  const interval = { lower: f.improvement - z * se, upper: f.improvement + z * se, confidence: 1 - 2 * spec.alpha };
   // With no variance the difference is exact: it clears the bound or it does not.
-  const pValue = se > 0 ? normalSf((improvement - bound) / se) : improvement > bound ? 0 : 1;
+  const pValue = se > 0 ? normalSf((f.improvement - bound) / se) : f.improvement > bound ? 0 : 1;
   const passed = pValue < spec.alpha;
   return {
     metric: spec.metric,
     test: spec.test,
     margin: spec.margin,
     alpha: spec.alpha,
-    method,
-    rows: labels.length,
-    candidate: c,
-    champion: ch,
-    improvement,
+    method: f.method,
+    rows: f.rows,
+    candidate: f.candidate,
+    champion: f.champion,
+    improvement: f.improvement,
     standardError: se,
     interval,
     bound,
     pValue,
     passed,
-    reason: describe(spec, improvement, interval.lower, bound, pValue, passed),
+    reason: describe(spec, f.improvement, interval.lower, bound, pValue, passed),
   };
 }
 

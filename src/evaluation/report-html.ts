@@ -10,13 +10,17 @@ import type { RocPoint } from './metrics';
 
 const COLOURS = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const CHAMPION_COLOUR = '#d62728';
-const METRIC_ORDER = ['auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece', 'positiveRate', 'msPerRow', 'singleRowMs', 'modelBytes'];
+const METRIC_ORDER = [
+  'auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece', 'positiveRate',
+  'macroF1', 'weightedF1', 'minClassRecall', 'rmse', 'mae', 'r2', 'mape', 'meanResidual',
+  'msPerRow', 'singleRowMs', 'modelBytes',
+];
 
 export async function renderReportHtml(r: EvaluationReport): Promise<string> {
   const entries = [...r.candidates, ...(r.champion ? [r.champion] : [])];
   const colour = (e: ReportEntry, i: number): string => (e.role === 'champion' ? CHAMPION_COLOUR : COLOURS[i % COLOURS.length]);
   const verdict = r.blessed ? 'blessed: may be promoted' : 'not blessed: stays a candidate';
-  const roc = await rocSvg(entries.map((e, i) => ({ label: `${e.id} (AUC ${fmt(e.metrics.auc)})`, colour: colour(e, i), points: e.roc, dashed: e.role === 'champion' })));
+  const roc = r.task ? '' : await rocSvg(entries.map((e, i) => ({ label: `${e.id} (AUC ${fmt(e.metrics.auc)})`, colour: colour(e, i), points: e.roc, dashed: e.role === 'champion' })));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation of ${esc(r.model)}: ${r.blessed ? 'blessed' : 'not blessed'}</title>
 <style>
@@ -31,12 +35,12 @@ th:first-child,td:first-child,.text{text-align:left}.pass{color:#17642b}.fail{co
 <p class="verdict ${r.blessed ? 'ok' : 'no'}">${esc(verdict)}</p>
 <p>Pipeline <code>${esc(r.pipeline)}</code>, step <code>${esc(r.step)}</code>, workflow <code>${esc(r.workflowId)}</code>.
 Holdout: ${fmtInt(r.holdout.rows)} rows (<code>${esc(r.holdout.sha256.slice(0, 12))}</code>), label <code>${esc(r.holdout.label)}</code>,
-threshold ${r.threshold}. Carried forward: <strong>${esc(r.chosen.id)}</strong> (${esc(r.chosen.reason)}).</p>
+${r.task ? `task ${esc(r.task)}${r.classes ? ` (classes ${r.classes.map(esc).join(', ')})` : ''}` : `threshold ${r.threshold}`}. Carried forward: <strong>${esc(r.chosen.id)}</strong> (${esc(r.chosen.reason)}).</p>
 ${r.reasons.length ? `<ul>${r.reasons.map((x) => `<li class="fail">${esc(x)}</li>`).join('')}</ul>` : ''}
-<h2>ROC curves</h2>
-${roc}
+${r.task ? '' : `<h2>ROC curves</h2>\n${roc}`}
 <h2>Metrics on the same holdout rows</h2>
 ${metricsTable(entries, r)}
+${taskSection(entries, r)}
 <h2>Champion/challenger: paired test on the same rows</h2>
 ${comparisonSection(r)}
 <h2>Gates</h2>
@@ -57,6 +61,29 @@ function metricsTable(entries: ReportEntry[], r: EvaluationReport): string {
     return `<tr><td>${m === r.primaryMetric ? `<strong>${m}</strong> (primary)` : m}</td>${cells.join('')}</tr>`;
   });
   return `<table><tr><th>metric</th>${head}</tr>${rows.join('')}</table>`;
+}
+
+/** Multiclass: recall per class for every model and the chosen model's confusion matrix; regression: residual quantiles. */
+function taskSection(entries: ReportEntry[], r: EvaluationReport): string {
+  const chosen = entries.find((e) => e.id === r.chosen.id)?.detail;
+  if (!chosen) return '';
+  const head = entries.map((e) => `<th>${esc(e.id)}</th>`).join('');
+  if (chosen.task === 'multiclass') {
+    const recall = chosen.classes.map((c, k) => {
+      const cells = entries.map((e) => `<td>${e.detail?.task === 'multiclass' ? fmt(e.detail.perClass[k]?.recall) : '–'}</td>`);
+      return `<tr><td>${esc(c)}</td><td>${fmtInt(chosen.perClass[k].support)}</td>${cells.join('')}</tr>`;
+    });
+    const matrix = chosen.confusion.map((row, t) => `<tr><td>${esc(chosen.classes[t])}</td>${row.map((n) => `<td>${fmtInt(n)}</td>`).join('')}</tr>`);
+    return `<h2>Recall per class</h2>
+<table><tr><th>class</th><th>support</th>${head}</tr>${recall.join('')}</table>
+<h2>Confusion matrix of ${esc(r.chosen.id)} (rows: true class, columns: predicted)</h2>
+<table><tr><th>true / predicted</th>${chosen.classes.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${matrix.join('')}</table>`;
+  }
+  const keys = ['p5', 'p25', 'p50', 'p75', 'p95'] as const;
+  const rows = keys.map((q) => `<tr><td>${q}</td>${entries.map((e) => `<td>${e.detail?.task === 'regression' ? fmt(e.detail.residualQuantiles[q]) : '–'}</td>`).join('')}</tr>`);
+  return `<h2>Residuals (target − prediction)</h2>
+<table><tr><th>quantile</th>${head}</tr>${rows.join('')}
+<tr><td>mean</td>${entries.map((e) => `<td>${e.detail?.task === 'regression' ? fmt(e.detail.meanResidual) : '–'}</td>`).join('')}</tr></table>`;
 }
 
 function gatesTable(r: EvaluationReport): string {
@@ -88,10 +115,11 @@ function slicesSection(entries: ReportEntry[], r: EvaluationReport): string {
       const head = entries.map((e) => `<th>${esc(e.id)}</th>`).join('');
       const rows = values.map((s, k) => {
         const cells = entries.map((e) => `<td>${fmt(e.slices[column]?.[k]?.metrics?.[r.primaryMetric as 'auc'])}</td>`);
-        return `<tr><td>${esc(s.value === '' ? '(missing)' : s.value)}</td><td>${fmtInt(s.rows)}</td><td>${fmt(s.metrics?.positiveRate)}</td>${cells.join('')}</tr>`;
+        const rate = r.task ? '' : `<td>${fmt(s.metrics?.positiveRate)}</td>`;
+        return `<tr><td>${esc(s.value === '' ? '(missing)' : s.value)}</td><td>${fmtInt(s.rows)}</td>${rate}${cells.join('')}</tr>`;
       });
       return `<h2>Slices by <code>${esc(column)}</code>: ${esc(r.primaryMetric)}</h2>
-<table><tr><th>${esc(column)}</th><th>rows</th><th>positive rate</th>${head}</tr>${rows.join('')}</table>`;
+<table><tr><th>${esc(column)}</th><th>rows</th>${r.task ? '' : '<th>positive rate</th>'}${head}</tr>${rows.join('')}</table>`;
     })
     .join('\n');
 }

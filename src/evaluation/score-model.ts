@@ -189,7 +189,8 @@ export async function scoreRows(session: ort.InferenceSession, rows: Record<stri
 }
 
 /** Median wall time of `session.run` on one row at a time, over the first `samples` rows; the first call warms up. */
-async function timeSingleRows(
+/** Median time of one-row `session.run` calls on the first rows (one warm-up call first), in ms. */
+export async function timeSingleRows(
   session: ort.InferenceSession,
   inputNames: string[],
   kinds: InputKind[],

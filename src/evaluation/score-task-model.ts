@@ -1,7 +1,7 @@
 /**
  * Scores a Parquet file with a multiclass or regression model (the model contract per task in
  * src/training/ARCHITECTURE.md) and computes the task's metrics: the library half of evaluating
- * these tasks. The evaluate step does not call it yet (it refuses non-binary snapshots).
+ * these tasks, as `scoreModel` is for binary ones.
  *
  * Inputs are read as `scoreModel` reads them (the model's input names; float inputs CAST to FLOAT
  * with null as NaN, string inputs to VARCHAR with null as ''); the label as a class index (by the
@@ -16,11 +16,19 @@ import { readColumnBatches, type ColumnArray, type ColumnRead } from '../trainin
 import type { LoadTarget } from '../training/load-training-data';
 import { computeMulticlassMetrics, type MulticlassMetrics } from './multiclass-metrics';
 import { computeRegressionMetrics, type RegressionMetrics } from './regression-metrics';
-import { openSession } from './score-model';
+import { openSession, timeSingleRows } from './score-model';
+
+/** Inference cost, measured as `scoreModel` measures it (reads excluded). */
+interface ScoreCost {
+  /** Batched `session.run` time per row, in ms. */
+  msPerRow: number;
+  /** Median of one-row `session.run` calls on the first rows, in ms. */
+  singleRowMs: number;
+}
 
 export type TaskScore =
-  | { task: 'multiclass'; rows: number; classes: string[]; probabilities: Float32Array; labels: Int32Array; metrics: MulticlassMetrics }
-  | { task: 'regression'; rows: number; values: Float32Array; targets: Float64Array; metrics: RegressionMetrics };
+  | ({ task: 'multiclass'; rows: number; classes: string[]; probabilities: Float32Array; labels: Int32Array; metrics: MulticlassMetrics } & ScoreCost)
+  | ({ task: 'regression'; rows: number; values: Float32Array; targets: Float64Array; metrics: RegressionMetrics } & ScoreCost);
 
 const BATCH = 65_536;
 
@@ -47,6 +55,8 @@ export async function scoreTaskModel(modelPath: string, parquetPath: string, lab
     const outputs: Float32Array[] = [];
     const labels: ColumnArray[] = [];
     let rows = 0;
+    let inferenceMs = 0;
+    let singleRowMs = NaN;
     await withDuckDb({}, async (conn) => {
       const result = await conn.stream(`SELECT ${select.join(', ')} FROM ${source} ORDER BY t.file_row_number`).catch((err: unknown) => {
         throw new EvaluationError(`could not read ${parquetPath} for model ${modelPath}: ${(err as Error).message}`, { cause: err });
@@ -56,24 +66,30 @@ export async function scoreTaskModel(modelPath: string, parquetPath: string, lab
         inputs.forEach((input, i) => {
           feeds[input.name] = input.kind === 'string' ? new ort.Tensor('string', batch.columns[i] as string[], [batch.rows, 1]) : new ort.Tensor('float32', batch.columns[i] as Float32Array, [batch.rows, 1]);
         });
+        if (rows === 0) {
+          singleRowMs = await timeSingleRows(session, inputs.map((i) => i.name), inputs.map((i) => i.kind), batch.columns.slice(0, inputs.length), 200);
+        }
+        const started = performance.now();
         const out = await session.run(feeds);
+        inferenceMs += performance.now() - started;
         outputs.push(taskOutput(out, target, batch.rows));
         labels.push(batch.columns[inputs.length]);
         rows += batch.rows;
       }
     });
+    const cost = (): ScoreCost => ({ msPerRow: rows > 0 ? inferenceMs / rows : 0, singleRowMs });
     if (target.task === 'multiclass') {
       const probabilities = concatFloat32(outputs);
       const classIndex = Int32Array.from(labels.flatMap((l) => Array.from(l as Int32Array)));
       const bad = classIndex.indexOf(-1);
       if (bad >= 0) throw new EvaluationError(`label column "${label}" at row ${bad} is null or none of the classes ${target.classes.join(', ')}`, { details: { row: bad } });
-      return { task: 'multiclass', rows, classes: target.classes, probabilities, labels: classIndex, metrics: computeMulticlassMetrics(probabilities, classIndex, target.classes.length) };
+      return { task: 'multiclass', ...cost(), rows, classes: target.classes, probabilities, labels: classIndex, metrics: computeMulticlassMetrics(probabilities, classIndex, target.classes.length) };
     }
     const values = concatFloat32(outputs);
     const targets = Float64Array.from(labels.flatMap((l) => Array.from(l as Float64Array)));
     const bad = targets.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new EvaluationError(`regression target "${label}" at row ${bad} is ${targets[bad]}; every target must be a finite number`, { details: { row: bad } });
-    return { task: 'regression', rows, values, targets, metrics: computeRegressionMetrics(values, targets) };
+    return { task: 'regression', ...cost(), rows, values, targets, metrics: computeRegressionMetrics(values, targets) };
   } finally {
     await session.release();
   }

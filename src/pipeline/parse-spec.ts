@@ -10,6 +10,7 @@ import { inputShapeProblems } from './input-limits';
 import { pipelineInputSchema, pipelineSpecSchema, type PipelineInput, type PipelineSpec } from './spec-schema';
 import { STEP_KINDS, type StepKindName } from './step-kinds';
 import { STEP_PARAMS } from './step-params-by-kind';
+import { taskProblems } from './task-spec-check';
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: string): string[] {
   return issues.map((issue) => {
@@ -64,6 +65,7 @@ export function parsePipelineSpec(
   }
   const spec = parsed.data;
   problems.push(...dagProblems(spec.steps, `${specLabel}.steps`));
+  const rawWith = spec.steps.map((s) => s.with);
   spec.steps.forEach((step, i) => {
     const kind = STEP_KINDS[step.kind as StepKindName];
     const params = STEP_PARAMS[step.kind as StepKindName].safeParse(step.with);
@@ -73,6 +75,7 @@ export function parsePipelineSpec(
       problems.push(`${specLabel}.steps[${i}].cache: ${step.kind} steps are never cached (their side effects must happen in every run); remove "cache"`);
     }
   });
+  problems.push(...taskProblems(spec.steps, rawWith, specLabel));
   problems.push(...rerunProblems(spec, input.rerun));
   if (problems.length > 0) throw new InvalidPipelineInputError(problems);
   return spec;

@@ -110,6 +110,14 @@ export const validationCheckNames = [
   'confidentDisagreement',
   'triggerPatterns',
   'labelSourceSpikes',
+  /** Multiclass: a class outside the pinned class list or the champion's classes. */
+  'unseenClasses',
+  /** Multiclass: every class has at least minPositiveRate of the labelled rows. */
+  'classBalance',
+  /** Regression: share of targets outside the pinned schema.columns.<label> range. */
+  'targetRange',
+  /** Regression: the target's distribution against the champion's training data. */
+  'targetDrift',
 ] as const;
 
 /** `fail` stops the pipeline, `warn` records and continues, `off` skips the check. */
@@ -320,6 +328,16 @@ export const metricNames = [
   'f1',
   'brier',
   'ece',
+  /** Multiclass (src/evaluation/multiclass-metrics.ts): unweighted and support-weighted mean of per-class F1. */
+  'macroF1',
+  'weightedF1',
+  /** Multiclass: the lowest recall of any class present in the holdout (the class the model serves worst). */
+  'minClassRecall',
+  /** Regression (src/evaluation/regression-metrics.ts). */
+  'rmse',
+  'mae',
+  'r2',
+  'mape',
   /** Inference time per row when scoring the holdout in batches, in ms. */
   'msPerRow',
   /** Median time of one single-row inference call, in ms (what a request to a model server costs). */
@@ -362,8 +380,11 @@ export const gateSchema = z
  */
 export const comparisonSchema = z
   .object({
-    /** @default auc */
-    metric: z.enum(['auc', 'logLoss', 'brier', 'accuracy']).default('auc'),
+    /**
+     * Binary: auc, logLoss, brier, accuracy; multiclass: logLoss, accuracy; regression: mse (per-row squared error),
+     * mae (per-row absolute error). @default auc (for multiclass logLoss, for regression mse)
+     */
+    metric: z.enum(['auc', 'logLoss', 'brier', 'accuracy', 'mse', 'mae']).default('auc'),
     /** `superiority`: better by more than `margin`; `non-inferiority`: not worse by more than `margin`. @default superiority */
     test: z.enum(['superiority', 'non-inferiority']).default('superiority'),
     /** δ, in the metric's units (e.g. 0.005 AUC). @default 0 */

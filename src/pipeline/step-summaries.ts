@@ -69,6 +69,8 @@ export type EvaluateSummary = {
   blessed: boolean;
   reasons: string[];
   primaryMetric: string;
+  /** The label's task when not binary (binary summaries carry none, as before tasks existed). */
+  task?: 'multiclass' | 'regression';
   /** The candidate carried forward: its train step, trainer and why it won. */
   chosen: { step: string; trainer?: string; reason: string };
   metrics: Record<string, number>;

@@ -3,6 +3,7 @@
  * It runs in its own process group, so cancelling kills it and everything it started;
  * its JSON stdout lines become progress; a failure carries its last stderr lines.
  */
+import type { LoadTarget } from './load-training-data';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -40,6 +41,8 @@ export interface CommandTrainerOptions {
   features: FeatureSpec;
   /** The step's params, passed through untouched. */
   params?: Record<string, unknown>;
+  /** Multiclass or regression, written into the request (`task`, `classes`); absent for binary. */
+  target?: LoadTarget;
   /** A fresh folder for the request file and the `output/` folder the trainer writes to. */
   workDir: string;
   onProgress?: (progress: TrainerProgress) => void;

@@ -4,7 +4,6 @@
  */
 import { runBuiltinTrainer } from './builtin-trainer';
 import { runCommandTrainer } from './command-trainer';
-import { TrainingError } from '../errors';
 import type { FeatureSpec } from './feature-spec';
 import type { LoadTarget } from './load-training-data';
 import { seedOf, type TrainerProgress } from './trainer-contract';
@@ -25,7 +24,7 @@ export interface RunTrainerOptions {
   holdoutPath: string;
   features: FeatureSpec;
   params: Record<string, unknown>;
-  /** Multiclass or regression; absent for a binary label. Only the built-in trainer takes one so far. */
+  /** Multiclass or regression; absent for a binary label. Command trainers get it in their request (`task`, `classes`). */
   target?: LoadTarget;
   /** A fresh scratch folder; the model ends up inside it. */
   workDir: string;
@@ -72,12 +71,6 @@ export async function runTrainer(o: RunTrainerOptions): Promise<TrainedModel> {
       seconds: metadata.seconds,
     };
   }
-  if (o.target) {
-    // The command contract (request file, outputs) is binary today; a silent binary model of a class name would be worse.
-    throw new TrainingError(`trainer: command trainers take binary labels only so far; this label is ${o.target.task}, use trainer: builtin`, {
-      details: { task: o.target.task },
-    });
-  }
   const result = await runCommandTrainer({
     command: o.command ?? [],
     env: o.env,
@@ -88,6 +81,7 @@ export async function runTrainer(o: RunTrainerOptions): Promise<TrainedModel> {
     holdoutPath: o.holdoutPath,
     features: o.features,
     params: o.params,
+    ...(o.target ? { target: o.target } : {}),
     workDir: o.workDir,
     onProgress: o.onProgress,
     onOutput: o.onOutput,

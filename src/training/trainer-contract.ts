@@ -3,6 +3,7 @@
  * what a trainer is given, what it must leave behind, and how it reports progress.
  * Pure: shared by the command trainer, the train activity and the tests.
  */
+import type { LoadTarget } from './load-training-data';
 import type { FeatureSpec } from './feature-spec';
 
 /** Bumped when the request's shape changes incompatibly; sent as `contract` in the request. */
@@ -36,6 +37,10 @@ export interface TrainerRequest {
   params: Record<string, unknown>;
   /** `params.seed`, or {@link DEFAULT_SEED}. */
   seed: number;
+  /** The label's task when not binary (a binary request carries none, as before tasks existed). */
+  task?: 'multiclass' | 'regression';
+  /** Multiclass: the classes, in the order of the model's `probabilities` columns. */
+  classes?: string[];
 }
 
 export const DEFAULT_SEED = 42;
@@ -58,6 +63,7 @@ export function buildRequest(input: {
   outputDir: string;
   features: FeatureSpec;
   params: Record<string, unknown>;
+  target?: LoadTarget;
 }): TrainerRequest {
   return {
     contract: TRAINER_CONTRACT_VERSION,
@@ -68,6 +74,8 @@ export function buildRequest(input: {
     label: input.features.label,
     params: input.params,
     seed: seedOf(input.params),
+    ...(input.target ? { task: input.target.task } : {}),
+    ...(input.target?.task === 'multiclass' ? { classes: [...input.target.classes] } : {}),
   };
 }
 

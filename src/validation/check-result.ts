@@ -46,6 +46,11 @@ export const DEFAULT_SEVERITY: Record<ValidationCheckName, 'fail' | 'warn'> = {
   confidentDisagreement: 'fail',
   triggerPatterns: 'fail',
   labelSourceSpikes: 'fail',
+  unseenClasses: 'fail',
+  classBalance: 'fail',
+  targetRange: 'fail',
+  // Like feature drift: the signal to retrain, not a data error.
+  targetDrift: 'warn',
 };
 
 /** The reference data: the current champion's training snapshot, profiled with the same plan. */
@@ -54,6 +59,8 @@ export interface ReferenceData {
   description: string;
   profile: DatasetProfile;
   positiveRate: number | null;
+  /** Multiclass: the class list the champion was trained on. */
+  classes?: string[];
 }
 
 export interface CheckContext {

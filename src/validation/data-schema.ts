@@ -67,7 +67,7 @@ export function columnKinds(meta: SnapshotMeta, types: ColumnType[], schema?: Da
 }
 
 function inferKind(name: string, type: string, meta: SnapshotMeta): ColumnKind {
-  if (name === meta.label) return 'categorical';
+  if (name === meta.label) return meta.task === 'regression' ? 'numeric' : 'categorical';
   if (NATURAL_DOMAINS[meta.transforms?.[name] ?? '']) return 'categorical';
   return typeFamily(type) === 'numeric' ? 'numeric' : 'categorical';
 }
@@ -88,7 +88,11 @@ export function inferSchema({ model, meta, profile, createdBy, reason }: InferIn
     if (!p) continue;
     const role = name === meta.label ? 'label' : 'feature';
     const col: ColumnSchema = { type: p.type, kind: p.kind, role };
-    if (role === 'label') col.domain = ['0', '1'];
+    // A multiclass label's domain is its class list; a regression target's range is not inferred (pin it to check it).
+    if (role === 'label') {
+      if (meta.task === 'multiclass' && meta.classes) col.domain = [...meta.classes];
+      else if (meta.task !== 'regression') col.domain = ['0', '1'];
+    }
     else if (p.kind === 'numeric') {
       if (p.min != null) col.min = p.min;
       if (p.max != null) col.max = p.max;

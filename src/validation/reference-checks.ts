@@ -7,6 +7,8 @@ import { count, num, pct, round6, verdict, type CheckContext, type CheckResult }
 import { columnDrift, type ColumnDrift } from './drift';
 import { countOutside, histogramQuantile, histogramTotal } from './histogram';
 import type { ColumnProfile, DatasetProfile } from './profile';
+import { outlierCheck } from './outlier-check';
+import { taskReferenceChecks } from './task-checks';
 
 const METHOD_NAMES: Record<ColumnDrift['method'], string> = {
   ks: 'Kolmogorov–Smirnov p-value',
@@ -29,10 +31,13 @@ export function referenceChecks(ctx: CheckContext): { checks: CheckResult[]; dri
   if (!reference) {
     const skipped = (check: ValidationCheckName) =>
       verdict(params, check, undefined, { observed: null, threshold: '-', message: `${check}: skipped, no champion yet to compare with (first run of this model)` });
-    return { checks: [...skipped('labelRateShift'), ...skipped('outliers'), ...skipped('drift')], drift: [] };
+    const targetDrift = ctx.meta.train.task === 'regression' ? skipped('targetDrift') : [];
+    return { checks: [...skipped('labelRateShift'), ...skipped('outliers'), ...targetDrift, ...skipped('drift')], drift: [] };
   }
   const drift = driftResults(ctx);
-  return { checks: [...labelShift(ctx), ...outliers(ctx), ...driftChecks(ctx, drift)], drift };
+  // Multiclass and regression labels get their own shift checks (task-checks.ts).
+  const shift = ctx.meta.train.task ? taskReferenceChecks(ctx) : labelShift(ctx);
+  return { checks: [...shift, ...outliers(ctx), ...driftChecks(ctx, drift)], drift };
 }
 
 function labelShift(ctx: CheckContext): CheckResult[] {
@@ -54,33 +59,12 @@ function labelShift(ctx: CheckContext): CheckResult[] {
 }
 
 function outliers(ctx: CheckContext): CheckResult[] {
-  const { params, reference, current } = ctx;
-  const k = params.outlierIqrMultiplier;
-  const max = params.maxOutlierFraction;
-  return numericPairs(ctx).flatMap(([ref, cur]) => {
-    const q1 = histogramQuantile(ref.histogram!, 0.25);
-    const q3 = histogramQuantile(ref.histogram!, 0.75);
-    const iqr = q3 - q1;
-    // A column with no spread (IQR 0) falls back to the reference's own range.
-    const lo = iqr > 0 ? q1 - k * iqr : (ref.min ?? q1);
-    const hi = iqr > 0 ? q3 + k * iqr : (ref.max ?? q3);
-    const share = (p: ColumnProfile) => countOutside(p.histogram!, lo, hi) / Math.max(1, histogramTotal(p.histogram!));
-    const before = share(ref);
-    const now = share(cur);
-    const excess = now - before;
-    return verdict(params, 'outliers', excess <= max, {
-      column: cur.name,
-      observed: round6(excess),
-      threshold: `<= ${max}`,
-      message: `outliers(${cur.name}): ${pct(now)} of values beyond the reference's fences [${num(lo)}, ${num(hi)}] (Q1 - ${k}·IQR, Q3 + ${k}·IQR; reference itself ${pct(before)}), excess ${pct(Math.max(0, excess))}, allowed <= ${pct(max)}${excess > max ? `; this batch reaches ${cur.min ?? '-'} to ${cur.max ?? '-'}, look for unit changes or injected values` : ''}`,
-    });
-  });
-  function numericPairs(c: CheckContext): Array<[ColumnProfile, ColumnProfile]> {
-    return Object.values(current.columns)
-      .filter((p) => p.kind === 'numeric' && p.histogram && c.schema.columns[p.name]?.role !== 'label')
-      .map((p): [ColumnProfile, ColumnProfile] => [reference!.profile.columns[p.name], p])
-      .filter(([r]) => r?.kind === 'numeric' && r.histogram !== undefined && histogramTotal(r.histogram) > 0);
-  }
+  const { reference, current } = ctx;
+  return Object.values(current.columns)
+    .filter((p) => p.kind === 'numeric' && p.histogram && ctx.schema.columns[p.name]?.role !== 'label')
+    .map((p): [ColumnProfile, ColumnProfile] => [reference!.profile.columns[p.name], p])
+    .filter(([r]) => r?.kind === 'numeric' && r.histogram !== undefined && histogramTotal(r.histogram) > 0)
+    .flatMap(([ref, cur]) => outlierCheck(ctx, ref, cur));
 }
 
 function driftResults(ctx: CheckContext): ColumnDrift[] {

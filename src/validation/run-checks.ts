@@ -3,6 +3,7 @@ import { duplicateChecks, labelChecks, rowCountChecks } from './batch-checks';
 import type { CheckContext, CheckResult } from './check-result';
 import type { ColumnDrift } from './drift';
 import { referenceChecks } from './reference-checks';
+import { taskLabelChecks } from './task-checks';
 import { columnChecks, conversionChecks, domainChecks, nullChecks, rangeChecks } from './schema-checks';
 
 export function runChecks(ctx: CheckContext): { checks: CheckResult[]; drift: ColumnDrift[] } {
@@ -15,7 +16,7 @@ export function runChecks(ctx: CheckContext): { checks: CheckResult[]; drift: Co
     ...rangeChecks(ctx),
     ...domainChecks(ctx),
     ...duplicateChecks(ctx),
-    ...labelChecks(ctx),
+    ...(ctx.meta.train.task ? taskLabelChecks(ctx) : labelChecks(ctx)),
     ...reference.checks,
   ];
   return { checks, drift: reference.drift };

@@ -1,8 +1,8 @@
 /**
  * The real ingest and train activities (built-in trainer, worker thread) with multiclass and
- * regression labels on the Seattle weather data, the ONNX model each writes run by onnxruntime-node,
- * and the steps not built for these tasks yet (validate, evaluate, command trainers) refusing them
- * by name. Binary runs are covered, unchanged, by test/training and test/validation.
+ * regression labels on the Seattle weather data, and the ONNX model each writes run by
+ * onnxruntime-node. Validate, evaluate and the scikit-learn trainer per task are in task-steps.test.ts;
+ * binary runs are covered, unchanged, by test/training and test/validation.
  */
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,15 +10,13 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateCandidate } from '../../src/activities/evaluate';
 import { ingestSnapshot } from '../../src/activities/ingest';
 import { trainCandidate } from '../../src/activities/train';
-import { validateSnapshots } from '../../src/activities/validate';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
 import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
 import { scoreTaskModel } from '../../src/evaluation/score-task-model';
 import { createLogger } from '../../src/logger';
-import { evaluateParamsSchema, ingestParamsSchema, trainParamsSchema, validateParamsSchema } from '../../src/pipeline/step-params';
+import { ingestParamsSchema, trainParamsSchema } from '../../src/pipeline/step-params';
 import type { StepOutput, StepOutputBody, StepRequest } from '../../src/pipeline/types';
 
 const SOURCE = path.join(__dirname, '../../node_modules/vega-datasets/data/seattle-weather.csv');
@@ -116,19 +114,5 @@ describe('train step per task (built-in trainer)', () => {
     const mape = rows.reduce((sum, r, i) => sum + Math.abs(Number(r.label) - v[i]) / Math.abs(Number(r.label)), 0) / rows.length;
     expect(rows.some((r) => Number(r.label) === 0)).toBe(false);
     expect(scored.task === 'regression' && scored.metrics.mape).toBeCloseTo(mape, 9);
-  });
-
-  it('refuses a command trainer, validate and evaluate for a multiclass snapshot, naming the task', async () => {
-    const numeric = ['precipitation', 'temp_max'];
-    const snapshot = await ingest({ column: 'weather', task: 'multiclass' }, numeric, []);
-    await expect(train(snapshot, numeric, [], {}, 'command')).rejects.toThrow(/command trainers take binary labels only so far; this label is multiclass, use trainer: builtin/);
-    const noChampion = { getAlias: async () => undefined };
-    await expect(validateSnapshots({ store, registry: noChampion } as never, request('validate', { ingest: snapshot }), validateParamsSchema.parse({}))).rejects.toThrow(
-      /label\.task: the validate step handles binary labels only so far; this snapshot's label is multiclass/,
-    );
-    const model = await train(snapshot, numeric, [], { epochs: 2 });
-    await expect(
-      evaluateCandidate({ store, registry: noChampion } as never, request('evaluate', { ingest: snapshot, train: model }), evaluateParamsSchema.parse({ primaryMetric: 'auc' }), log),
-    ).rejects.toThrow(/label\.task: the evaluate step handles binary labels only so far; this snapshot's label is multiclass/);
   });
 });

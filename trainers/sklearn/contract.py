@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 CONTRACT_VERSION = 1
+TASKS = ("binary", "multiclass", "regression")
 
 # The real stdout, reserved for progress lines; stray prints (libraries included) go to stderr.
 _progress_out: TextIO = sys.stdout
@@ -37,6 +38,9 @@ class TrainRequest:
     label: str
     params: dict[str, Any]
     seed: int
+    # The label's task (absent in the request: binary) and, for multiclass, the classes in model column order.
+    task: str = "binary"
+    classes: tuple[str, ...] = ()
 
     @property
     def features(self) -> list[str]:
@@ -60,7 +64,15 @@ def read_request(path: str | None) -> TrainRequest:
     seed = raw.get("seed")
     if not isinstance(seed, int) or seed < 0:
         raise ContractError(f"seed must be a non-negative integer, got {seed!r}")
+    task = raw.get("task", "binary")
+    if task not in TASKS:
+        raise ContractError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    classes = raw.get("classes") or []
+    if task == "multiclass" and (len(classes) < 2 or not all(isinstance(c, str) for c in classes)):
+        raise ContractError(f"classes: a multiclass request names at least two classes as strings, got {classes!r}")
     return TrainRequest(
+        task=task,
+        classes=tuple(classes) if task == "multiclass" else (),
         train=raw["train"],
         holdout=raw["holdout"],
         output=raw["output"],

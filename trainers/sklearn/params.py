@@ -16,12 +16,22 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "l2Regularization": 0.0,
         "maxBins": 255,
     },
+    "ridge": {"alpha": 1.0},
+}
+# Which tasks each estimator fits (HistGradientBoosting: classifier or regressor by task).
+TASKS: dict[str, tuple[str, ...]] = {
+    "logistic-regression": ("binary", "multiclass"),
+    "hist-gradient-boosting": ("binary", "multiclass", "regression"),
+    "ridge": ("regression",),
 }
 ESTIMATORS = tuple(DEFAULTS)
 
 
-def resolve_params(estimator: str, raw: dict[str, Any]) -> dict[str, Any]:
+def resolve_params(estimator: str, raw: dict[str, Any], task: str = "binary") -> dict[str, Any]:
     """Defaults merged with the request's params; `seed` is the contract's and not a param here."""
+    if task not in TASKS[estimator]:
+        fits = [name for name, tasks in TASKS.items() if task in tasks]
+        raise ContractError(f"{estimator} does not fit {task} labels; for {task} use --estimator {' or '.join(fits)}")
     defaults = DEFAULTS[estimator]
     given = {k: v for k, v in raw.items() if k != "seed"}
     unknown = sorted(set(given) - set(defaults))

@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         request = read_request(args.request)
-        params = resolve_params(args.estimator, request.params)
+        params = resolve_params(args.estimator, request.params, request.task)
     except (ContractError, KeyError, OSError, ValueError) as err:
         log(f"invalid request: {err}")
         return 2
@@ -57,6 +57,12 @@ def main(argv: list[str]) -> int:
     fit_started = time.perf_counter()
     estimators.fit(pipeline, X, y, 0.1, 0.85)
     fit_seconds = time.perf_counter() - fit_started
+    if request.task == "multiclass" and [str(c) for c in pipeline.classes_] != list(request.classes):
+        log(
+            f"scikit-learn's classes {[str(c) for c in pipeline.classes_]} (sorted, those with training rows) differ from the "
+            f"request's {list(request.classes)}: every class needs training rows, and pinned label.classes must be in sorted order"
+        )
+        return 2
 
     progress("exporting", 0.85)
     name = f"sklearn-{args.estimator}"
@@ -70,13 +76,13 @@ def main(argv: list[str]) -> int:
             "slipway.params": canonical({**params, "seed": request.seed}),
             "slipway.features": canonical({"numeric": request.numeric, "categorical": request.categorical, "label": request.label}),
             "slipway.train_rows": str(len(y)),
+            **task_metadata(request),
         },
     )
 
     progress("checking", 0.9)
     holdout_X, holdout_y = load(request.holdout, request)
-    holdout_p = pipeline.predict_proba(holdout_X)[:, 1]
-    onnx_diff = estimators.onnx_matches(model_bytes, pipeline, holdout_X.head(CHECK_ROWS), log)
+    onnx_diff = estimators.onnx_matches(model_bytes, pipeline, holdout_X.head(CHECK_ROWS), log, request.task)
     write_model(request.output, model_bytes)
     write_json(
         request.output,
@@ -85,8 +91,7 @@ def main(argv: list[str]) -> int:
             "trainRows": int(len(y)),
             "holdoutRows": int(len(holdout_y)),
             "fitSeconds": fit_seconds,
-            "holdoutAuc": auc(holdout_p, holdout_y),
-            "holdoutLogLoss": log_loss(holdout_p, holdout_y),
+            **holdout_metrics(pipeline, holdout_X, holdout_y, request),
             "onnxMaxAbsDiff": onnx_diff,
         },
     )
@@ -121,10 +126,48 @@ def load(path: str, request):
     for name in request.categorical:
         strings = pc.fill_null(pc.cast(table[name], pa.string()), "")
         data[name] = pd.Series(strings.to_numpy(zero_copy_only=False), dtype=object)
+    X = pd.DataFrame(data)
+    if request.task == "multiclass":
+        # Rows whose label ingest could not map to a class are null; validation reported them.
+        labels = pc.cast(table[request.label], pa.string()).to_numpy(zero_copy_only=False)
+        keep = np.array([v is not None for v in labels], dtype=bool)
+        return X[keep].reset_index(drop=True), labels[keep].astype(object)
+    if request.task == "regression":
+        targets = pc.cast(table[request.label], pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+        keep = np.isfinite(targets)
+        return X[keep].reset_index(drop=True), targets[keep]
     labels = pc.cast(table[request.label], pa.int8()).to_numpy(zero_copy_only=False)
     if not set(np.unique(labels)).issubset({0, 1}):
         raise ValueError(f"label column {request.label!r} must hold 0/1 values")
-    return pd.DataFrame(data), labels
+    return X, labels
+
+
+def task_metadata(request) -> dict[str, str]:
+    """The model's task in its ONNX metadata, as the built-in trainer writes it (binary models carry none)."""
+    import json
+
+    if request.task == "multiclass":
+        return {"slipway.task": "multiclass", "slipway.classes": json.dumps(list(request.classes), separators=(",", ":"), ensure_ascii=False)}
+    return {"slipway.task": "regression"} if request.task == "regression" else {}
+
+
+def holdout_metrics(pipeline, X, y, request) -> dict[str, float]:
+    """scikit-learn's own view of the holdout, per task, for metrics.json."""
+    import numpy as np
+    from sklearn.metrics import accuracy_score, mean_absolute_error, mean_squared_error
+
+    if len(y) == 0:
+        return {}
+    if request.task == "regression":
+        v = pipeline.predict(X)
+        return {"holdoutRmse": float(np.sqrt(mean_squared_error(y, v))), "holdoutMae": float(mean_absolute_error(y, v))}
+    if request.task == "multiclass":
+        from sklearn.metrics import log_loss as sk_log_loss
+
+        p = pipeline.predict_proba(X)
+        return {"holdoutLogLoss": float(sk_log_loss(y, p, labels=list(pipeline.classes_))), "holdoutAccuracy": float(accuracy_score(y, pipeline.predict(X)))}
+    p = pipeline.predict_proba(X)[:, 1]
+    return {"holdoutAuc": auc(p, y), "holdoutLogLoss": log_loss(p, y)}
 
 
 def auc(p, y) -> float:
