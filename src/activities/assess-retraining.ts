@@ -8,6 +8,7 @@ import type { ServingAdmin } from '../serving/serving-admin';
 import { readPipelineSpec } from '../pipeline/resolve-pipeline-input';
 import { checkLiveQuality } from './live-quality';
 import { parseRetrainPolicy } from './retrain-policy';
+import { registryTask } from '../serving/model-task';
 import { toMs } from '../duration/duration';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { confineSource, type DataRoots } from '../data/data-roots';
@@ -67,7 +68,9 @@ export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Pr
   let liveQuality: RetrainAssessment['liveQuality'];
   if (policy.onLiveQuality) {
     const offlineAuc = typeof champion.metrics.auc === 'number' && Number.isFinite(champion.metrics.auc) ? champion.metrics.auc : undefined;
-    liveQuality = await checkLiveQuality({ serving: deps.serving }, { model: req.model, version: champion.version, offlineAuc }, policy.onLiveQuality);
+    const task = registryTask(champion)?.task;
+    const known = task === 'binary' || task === 'multiclass' || task === 'regression' ? task : undefined;
+    liveQuality = await checkLiveQuality({ serving: deps.serving }, { model: req.model, version: champion.version, offlineAuc, ...(known && { task: known }) }, policy.onLiveQuality);
     (liveQuality.fired ? fired : checked).push(liveQuality.line);
   }
   const probe = fired.length === 0 && policy.onDrift ? driftProbe(resolved.spec) : undefined;

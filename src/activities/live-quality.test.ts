@@ -8,7 +8,7 @@ import { checkLiveQuality } from './live-quality';
 import { parseRetrainPolicy } from './retrain-policy';
 
 /** A server whose stats for every version are `figures`; records the `since` it was asked for. */
-function serverWith(figures: { labels: number; auc: number | null; accuracy: number | null } | Error) {
+function serverWith(figures: { labels: number; auc: number | null; accuracy: number | null } & Partial<VersionWindow> | Error) {
   const asked: number[] = [];
   const serving = {
     baseUrl: 'http://stand-in',
@@ -57,6 +57,35 @@ describe('live-quality trigger', () => {
   });
 });
 
+describe('live-quality trigger per task', () => {
+  const multiclass = { labels: 400, auc: null, accuracy: 0.71, task: 'multiclass' as const, logLoss: 0.92 };
+  const regression = { labels: 400, auc: null, accuracy: null, task: 'regression' as const, rmse: 3.4, mae: 2.6 };
+
+  it.each([
+    ['multiclass log loss above maxLogLoss', multiclass, { maxLogLoss: 0.8 }, 'below', /log loss 0\.920 above maxLogLoss 0\.8$/],
+    ['multiclass accuracy and log loss within limits', multiclass, { minAccuracy: 0.7, maxLogLoss: 1 }, 'ok', /accuracy 0\.710 meets minAccuracy 0\.7; log loss 0\.920 within maxLogLoss 1$/],
+    ['regression RMSE above maxRmse', regression, { maxRmse: 3 }, 'below', /RMSE 3\.400 above maxRmse 3$/],
+    ['regression MAE within maxMae', regression, { maxMae: 3 }, 'ok', /MAE 2\.600 within maxMae 3$/],
+  ] as const)('%s', async (_name, figures, thresholds, verdict, line) => {
+    const { serving } = serverWith(figures);
+    const check = await checkLiveQuality({ serving, nowMs: () => 1_000_000 }, champion, policy(thresholds));
+    expect(check).toMatchObject({ verdict, fired: verdict === 'below', task: figures.task, labels: 400 });
+    expect(check.line).toMatch(line);
+  });
+
+  it('refuses a threshold the champion’s task cannot be judged by, naming the field and what applies, before reading the server', async () => {
+    const { serving, asked } = serverWith(regression);
+    const refused = checkLiveQuality({ serving }, { ...champion, task: 'regression' }, policy({ minAuc: 0.6, maxRmse: 3 }));
+    await expect(refused).rejects.toMatchObject({ code: 'InvalidRetrainPolicy', retryable: false });
+    await expect(refused).rejects.toThrow(/policy\.onLiveQuality\.minAuc: does not apply to champion v4, a regression model; its live quality is judged by maxRmse, maxMae/);
+    expect(asked).toEqual([]);
+    // Without a task in the registry, the server's figures tell.
+    await expect(checkLiveQuality({ serving: serverWith(multiclass).serving }, champion, policy({ maxMae: 1 }))).rejects.toThrow(
+      /policy\.onLiveQuality\.maxMae: does not apply to champion v4, a multiclass model; its live quality is judged by minAccuracy, maxLogLoss/,
+    );
+  });
+});
+
 describe('retrain policy', () => {
   it('accepts a full policy', () => {
     const p = { maxModelAge: '7 days', minNewRows: 0, onDrift: true, onLiveQuality: { minAuc: 0.6, maxAucDrop: 0.05, minAccuracy: 0.7, minLabels: 200, windowSeconds: 3600 } };
@@ -69,12 +98,14 @@ describe('retrain policy', () => {
     // Once parsed as six minutes, so the model retrained at every check.
     [{ maxModelAge: '6 months' }, /policy\.maxModelAge: "6 months" is not a duration: "months" varies in length .* "2 weeks"/],
     [{ minNewRows: 1.5 }, /policy\.minNewRows: /],
-    [{ onLiveQuality: { minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality: give at least one threshold: minAuc, maxAucDrop or minAccuracy/],
+    [{ onLiveQuality: { minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality: give at least one threshold: minAuc, maxAucDrop or minAccuracy \(binary\), minAccuracy or maxLogLoss \(multiclass\), maxRmse or maxMae \(regression\)/],
     [{ onLiveQuality: { minAuc: 2, minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality\.minAuc: /],
     [{ onLiveQuality: { minAuc: 0.6, minLabels: 10 } }, /policy\.onLiveQuality\.windowSeconds: /],
     [{ onLiveQuality: { minAuc: 0.6, minLabels: 0, windowSeconds: 60 } }, /policy\.onLiveQuality\.minLabels: /],
     [{ onLiveQuality: { minAuc: 0.6, minLabels: 10, windowSeconds: 60, window: 5 } }, /policy\.onLiveQuality: .*"window"/],
     [{ onDrfit: true }, /policy: .*"onDrfit"/],
+    [{ onLiveQuality: { maxRmse: -1, minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality\.maxRmse: /],
+    [{ onLiveQuality: { maxLogLoss: 'high', minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality\.maxLogLoss: expected a positive number/],
   ])('rejects %j naming the field', (policy, message) => {
     let thrown: unknown;
     try {

@@ -8,6 +8,27 @@ import { durationSchema } from '../duration/duration-schema';
 import { InvalidRetrainPolicyError } from '../errors';
 import type { LiveQualityPolicy, RetrainPolicy } from '../workflows/continuous-training-status';
 
+/** The live-quality thresholds each task can be judged by. */
+export const TASK_THRESHOLDS = {
+  binary: ['minAuc', 'maxAucDrop', 'minAccuracy'],
+  multiclass: ['minAccuracy', 'maxLogLoss'],
+  regression: ['maxRmse', 'maxMae'],
+} as const satisfies Record<string, readonly (keyof LiveQualityPolicy)[]>;
+const LIVE_THRESHOLDS = ['minAuc', 'maxAucDrop', 'minAccuracy', 'maxLogLoss', 'maxRmse', 'maxMae'] as const;
+
+/**
+ * Checks the live-quality thresholds against the champion's task: a threshold the task cannot
+ * be judged by (an RMSE limit on a classifier) would never fire, so it is refused by name.
+ * @throws InvalidRetrainPolicyError naming each such field, the task and the fields that apply
+ */
+export function checkPolicyTask(policy: LiveQualityPolicy, task: keyof typeof TASK_THRESHOLDS, who: string): void {
+  const allowed: readonly string[] = TASK_THRESHOLDS[task];
+  const problems = LIVE_THRESHOLDS.filter((k) => policy[k] !== undefined && !allowed.includes(k)).map(
+    (k) => `policy.onLiveQuality.${k}: does not apply to ${who}, a ${task} model; its live quality is judged by ${allowed.join(', ')}`,
+  );
+  if (problems.length > 0) throw new InvalidRetrainPolicyError(problems);
+}
+
 const fraction = (what: string) => z.number({ error: `expected a number between 0 and 1 (${what})` }).min(0).max(1);
 
 const liveQualitySchema = z
@@ -15,12 +36,15 @@ const liveQualitySchema = z
     minAuc: fraction('live AUC below it triggers a retrain').optional(),
     maxAucDrop: fraction("how far live AUC may fall below the champion's offline AUC").optional(),
     minAccuracy: fraction('live accuracy below it triggers a retrain').optional(),
+    maxLogLoss: z.number({ error: 'expected a positive number (multiclass: live log loss above it triggers a retrain)' }).positive().optional(),
+    maxRmse: z.number({ error: "expected a positive number in the target's unit (regression: live RMSE above it triggers a retrain)" }).positive().optional(),
+    maxMae: z.number({ error: "expected a positive number in the target's unit (regression: live MAE above it triggers a retrain)" }).positive().optional(),
     minLabels: z.number().int().positive(),
     windowSeconds: z.number().int().positive(),
   })
   .strict()
-  .refine((q) => q.minAuc !== undefined || q.maxAucDrop !== undefined || q.minAccuracy !== undefined, {
-    message: 'give at least one threshold: minAuc, maxAucDrop or minAccuracy',
+  .refine((q) => LIVE_THRESHOLDS.some((k) => q[k] !== undefined), {
+    message: 'give at least one threshold: minAuc, maxAucDrop or minAccuracy (binary), minAccuracy or maxLogLoss (multiclass), maxRmse or maxMae (regression)',
   });
 
 export const retrainPolicySchema = z

@@ -26,6 +26,18 @@ export interface VersionWindow {
   positives: number;
   auc: number | null;
   accuracy: number | null;
+  /** Set for multiclass and regression versions (absent: binary, as in canaries recorded before tasks). */
+  task?: 'multiclass' | 'regression';
+  /** Multiclass: each class's probability histogram (20 equal bins over [0, 1]), in class order. */
+  classScoreCounts?: number[][];
+  /** Multiclass: live log loss and the standard deviation of the per-row loss. */
+  logLoss?: number | null;
+  logLossSd?: number | null;
+  /** Regression: predicted values on the server's fixed asinh grid (histogram.ts). */
+  valueCounts?: number[];
+  /** Regression: live RMSE and MAE. */
+  rmse?: number | null;
+  mae?: number | null;
 }
 
 /** What the measure activity returns for one canary step. */

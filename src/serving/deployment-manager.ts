@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { DeploymentRecord, DeploymentStore } from './deployment-store';
 import type { LoadedModel } from './loaded-model';
 import type { ModelLoader } from './model-loader';
+import { describeTask, sameTask } from './model-task';
 import { createRouter, newRoutingSalt, type Router, type WeightedVersion } from './routing';
 
 /** Why a version could not be loaded (sha256 mismatch, unknown version, bad ONNX). */
@@ -85,6 +86,24 @@ export class DeploymentManager {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /**
+   * One deployment serves one task (and one class list): a split between a classifier and a
+   * regressor would answer one caller in two shapes, and their stats could not be compared.
+   */
+  private mixedTasks(model: string, versions: WeightedVersion[], fresh: Map<number, LoadedModel>, kept?: Map<number, LoadedModel>): LoadFailure[] {
+    const loaded = versions.map((v) => fresh.get(v.version) ?? kept?.get(v.version)).filter((m): m is LoadedModel => m !== undefined);
+    const [first] = loaded;
+    return loaded
+      .filter((m) => !sameTask(m.task, first.task))
+      .map((m) => ({
+        model,
+        version: m.version,
+        error: 'EvaluationFailed',
+        message: `version ${m.version} of "${model}" is a ${describeTask(m.task)} model but version ${first.version} is ${describeTask(first.task)}; one deployment serves one task`,
+        at: this.now().toISOString(),
+      }));
+  }
+
   /** Loads the persisted deployments. Versions that fail to load are reported, and traffic goes to the others. */
   restore(): Promise<void> {
     return this.serialised(async () => {
@@ -129,6 +148,7 @@ export class DeploymentManager {
             else fresh.set(v.version, loaded);
           }),
       );
+      if (failures.length === 0) failures.push(...this.mixedTasks(model, versions, fresh, current?.models));
       if (failures.length > 0) {
         fresh.forEach((m) => m.retire());
         return { ok: false, failures: failures.sort((a, b) => a.version - b.version) };

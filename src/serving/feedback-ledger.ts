@@ -5,13 +5,16 @@
  * answered 404. Bytes, not entries, are what run a server out of memory: one 1,000-row
  * request keeps 4 KB of scores, a single-row one a few bytes.
  */
+import { BINARY, type ServedTask } from './model-task';
 
 /** What the server remembers of one predict request. */
 export interface PredictionRecord {
   model: string;
   version: number;
-  /** P(label = 1) per row of the request; owns its buffer (never a view into a batch's). */
+  /** The prediction per row of the request (per task, inference.ts); owns its buffer (never a view into a batch's). */
   scores: Float32Array;
+  /** The version's task: which labels fit and how `scores` reads. */
+  task: ServedTask;
   /** Epoch milliseconds of the answer. */
   predictedAt: number;
   /** Set once feedback arrived; a second feedback is refused. */
@@ -48,8 +51,8 @@ export class FeedbackLedger {
    * copying is cheaper than asking whether it is a view: reading `.buffer` of a small typed
    * array makes V8 materialise an ArrayBuffer for it.
    */
-  remember(requestId: string, model: string, version: number, scores: Float32Array, predictedAt: number): void {
-    const own: PredictionRecord = { model, version, scores: scores.slice(), predictedAt, labelled: false };
+  remember(requestId: string, model: string, version: number, scores: Float32Array, predictedAt: number, task: ServedTask = BINARY): void {
+    const own: PredictionRecord = { model, version, scores: scores.slice(), task, predictedAt, labelled: false };
     this.records.set(requestId, own);
     this.retained += ledgerEntryBytes(own);
     while (this.records.size > 0 && (this.records.size > this.capacity || this.retained > this.maxBytes)) {

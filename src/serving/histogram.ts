@@ -82,3 +82,63 @@ export function populationStabilityIndex(expected: ArrayLike<number>, actual: Ar
   }
   return psi;
 }
+
+/**
+ * Regression predictions are binned on a fixed grid in asinh space, so histograms of any
+ * model, second and process add up without knowing the target's scale: bins of width
+ * {@link VALUE_BIN_WIDTH} over asinh(v) ∈ [−16, 16] (|v| up to ≈ 4.4·10⁶; beyond, the end bins),
+ * i.e. about 13% relative resolution away from zero and 0.125 near it. The canary analysis
+ * merges these into quantile bins of the champion's distribution before comparing.
+ */
+export const VALUE_BIN_WIDTH = 0.125;
+const VALUE_ASINH_MAX = 16;
+export const VALUE_BINS = (2 * VALUE_ASINH_MAX) / VALUE_BIN_WIDTH;
+
+export function valueBin(value: number): number {
+  if (Number.isNaN(value)) return 0;
+  const i = Math.floor((Math.asinh(value) + VALUE_ASINH_MAX) / VALUE_BIN_WIDTH);
+  return i < 0 ? 0 : i >= VALUE_BINS ? VALUE_BINS - 1 : i;
+}
+
+/** Lower edge of value bin `i` (the first bin also holds everything below it). */
+export function valueBinLower(i: number): number {
+  return Math.sinh(i * VALUE_BIN_WIDTH - VALUE_ASINH_MAX);
+}
+
+/**
+ * Merges two histograms over the same fine bins into at most `k` bins holding about equal
+ * shares of `reference` (its quantiles), the usual way to bin a continuous variable for PSI.
+ * Bins `reference` leaves empty join their neighbours. Returns the merged counts of both.
+ */
+export function mergeByQuantiles(reference: ArrayLike<number>, other: ArrayLike<number>, k: number): { reference: number[]; other: number[] } {
+  if (reference.length !== other.length) throw new RangeError(`histograms differ in length: ${reference.length} vs ${other.length}`);
+  let total = 0;
+  for (let i = 0; i < reference.length; i++) total += reference[i];
+  const ref: number[] = [];
+  const oth: number[] = [];
+  let r = 0;
+  let o = 0;
+  let seen = 0;
+  for (let i = 0; i < reference.length; i++) {
+    r += reference[i];
+    o += other[i];
+    seen += reference[i];
+    // Close a bin at each k-quantile of the reference; the last bin takes the rest.
+    if (ref.length < k - 1 && r > 0 && seen >= (total * (ref.length + 1)) / k) {
+      ref.push(r);
+      oth.push(o);
+      r = 0;
+      o = 0;
+    }
+  }
+  if (ref.length === 0 || r > 0 || o > 0) {
+    if (r === 0 && ref.length > 0) {
+      ref[ref.length - 1] += r;
+      oth[oth.length - 1] += o;
+    } else {
+      ref.push(r);
+      oth.push(o);
+    }
+  }
+  return { reference: ref, other: oth };
+}

@@ -19,7 +19,9 @@ interface StatsAnswer {
     errorRate: number | null;
     latencyMs: { p50: number | null; p90: number | null; p99: number | null };
     scores: { counts: number[] };
-    feedback: { labels: number; positives: number; auc: number | null; accuracy: number | null };
+    classScores?: { counts: number[][] };
+    values?: { counts: number[] };
+    feedback: { labels: number; positives: number; auc: number | null; accuracy: number | null; logLoss?: number | null; logLossSd?: number | null; rmse?: number | null; mae?: number | null };
   }[];
 }
 
@@ -69,6 +71,8 @@ export class HttpServingAdmin implements ServingAdmin {
         positives: v?.feedback.positives ?? 0,
         auc: v?.feedback.auc ?? null,
         accuracy: v?.feedback.accuracy ?? null,
+        // Per-task figures only when the server has them, so a binary model's window is as before.
+        ...(v ? taskFigures(v) : {}),
       });
     }
     if (!body) {
@@ -107,4 +111,13 @@ export class HttpServingAdmin implements ServingAdmin {
     if (res.status >= 400) throw new DeploymentRefusedError(`model server at ${this.baseUrl} refused ${method} ${path} (${res.status}): ${why}`);
     return parsed;
   }
+}
+
+/** The multiclass and regression figures of one version's stats, present only for those tasks. */
+function taskFigures(v: StatsAnswer['versions'][number]): Partial<VersionWindow> {
+  const f = v.feedback;
+  return {
+    ...(v.classScores ? { task: 'multiclass' as const, classScoreCounts: v.classScores.counts, logLoss: f.logLoss ?? null, logLossSd: f.logLossSd ?? null } : {}),
+    ...(v.values ? { task: 'regression' as const, valueCounts: v.values.counts, rmse: f.rmse ?? null, mae: f.mae ?? null } : {}),
+  };
 }

@@ -11,6 +11,7 @@ import type { DeploymentManager } from './deployment-manager';
 import type { FeedbackLedger } from './feedback-ledger';
 import type { FeatureRow } from './loaded-model';
 import type { LiveStats } from './live-stats';
+import type { ServedTask } from './model-task';
 import type { ServingMetrics } from './serving-metrics';
 
 export interface InferenceDeps {
@@ -41,13 +42,16 @@ export interface InferenceRequest {
   version?: number;
 }
 
-/** What was served: the version chosen and P(label = 1) per row. */
+/** What was served: the version chosen and its prediction per row. */
 export interface InferenceResult {
   ok: true;
+  /** The version's task: how to read `scores`. */
+  task: ServedTask;
   /** The feedback key: 122 random bits, issued here, so nobody can guess another caller's. */
   requestId: string;
   model: string;
   version: number;
+  /** P(label = 1) per row (binary), K class probabilities per row, row-major (multiclass), or the value per row (regression). */
   scores: Float32Array;
   /** Server-side latency in milliseconds, admission wait included. */
   latencyMs: number;
@@ -95,16 +99,17 @@ export class InferenceService {
         const at = deps.now();
         const requestId = randomUUID();
         if (!pinned) {
-          deps.ledger.remember(requestId, req.model, model.version, scores, at);
-          deps.stats.recordRequest(req.model, model.version, at, latencyMs, scores, false);
+          deps.ledger.remember(requestId, req.model, model.version, scores, at, model.task);
+          deps.stats.recordRequest(req.model, model.version, at, latencyMs, scores, false, model.task);
         }
         series.ok.inc();
         series.latency.observe(latencyMs / 1000);
-        for (let i = 0; i < scores.length; i++) series.scores.observe(scores[i]);
-        return { ok: true, requestId, model: req.model, version: model.version, scores, latencyMs, ...(pinned ? { pinned } : {}) };
+        // The score histogram's buckets span [0, 1]: it holds P(label = 1) of binary models only.
+        if (model.task.task === 'binary') for (let i = 0; i < scores.length; i++) series.scores.observe(scores[i]);
+        return { ok: true, task: model.task, requestId, model: req.model, version: model.version, scores, latencyMs, ...(pinned ? { pinned } : {}) };
       } catch (err) {
         const latencyMs = performance.now() - started;
-        if (!pinned) deps.stats.recordRequest(req.model, model.version, deps.now(), latencyMs, [], true);
+        if (!pinned) deps.stats.recordRequest(req.model, model.version, deps.now(), latencyMs, [], true, model.task);
         series.error.inc();
         series.latency.observe(latencyMs / 1000);
         log?.error({ err, model: req.model, version: model.version }, 'prediction failed');

@@ -7,7 +7,8 @@
  * kept, and a new version evicts the least recently active one.
  */
 import { LABEL_BYTES, LabelWindow, type FeedbackStats } from './label-window';
-import { SECOND_BUCKET_BYTES, VersionStats, type RequestStats } from './version-stats';
+import { BINARY, type ServedTask } from './model-task';
+import { secondBucketBytes, VersionStats, type RequestStats } from './version-stats';
 
 /** One version's live stats over a time range: the shape the canary analysis reads. */
 export interface VersionLiveStats extends RequestStats {
@@ -25,20 +26,23 @@ export interface LiveStatsOptions {
 }
 
 interface Entry {
+  /** Worst-case bytes of this entry (its task decides). */
+  bytes: number;
   requests: VersionStats;
   labels: LabelWindow;
   /** Epoch ms of the last request or label: the eviction order. */
   lastActive: number;
 }
 
-/** Worst-case bytes of one version's stats under these options. */
-export const versionStatsBytes = (o: Pick<LiveStatsOptions, 'retentionSeconds' | 'labelWindow'>): number =>
-  (o.retentionSeconds + 1) * SECOND_BUCKET_BYTES + o.labelWindow * LABEL_BYTES;
+/** Worst-case bytes of one version's stats under these options (a binary version unless `task` says otherwise). */
+export const versionStatsBytes = (o: Pick<LiveStatsOptions, 'retentionSeconds' | 'labelWindow'>, task: ServedTask = BINARY): number =>
+  (o.retentionSeconds + 1) * secondBucketBytes(task) + o.labelWindow * LABEL_BYTES;
 
 export class LiveStats {
   private readonly entries = new Map<string, Map<number, Entry>>();
   private count = 0;
-  /** Versions whose stats fit in `maxBytes`. */
+  private reserved = 0;
+  /** Binary versions whose stats fit in `maxBytes` (a multiclass or regression version takes more). */
   readonly maxEntries: number;
 
   /** @throws RangeError when not even one version's stats fit in `maxBytes`. */
@@ -52,12 +56,14 @@ export class LiveStats {
     }
   }
 
-  recordRequest(model: string, version: number, nowMs: number, latencyMs: number, scores: ArrayLike<number>, failed: boolean): void {
-    this.entry(model, version, nowMs).requests.record(nowMs, latencyMs, scores, failed);
+  /** Records one request; `scores` reads per `task` (inference.ts), empty for a failed request. */
+  recordRequest(model: string, version: number, nowMs: number, latencyMs: number, scores: ArrayLike<number>, failed: boolean, task: ServedTask = BINARY): void {
+    this.entry(model, version, nowMs, task).requests.record(nowMs, latencyMs, scores, failed);
   }
 
-  recordLabel(model: string, version: number, predictedAtMs: number, score: number, label: 0 | 1, nowMs: number = predictedAtMs): void {
-    this.entry(model, version, nowMs).labels.add(predictedAtMs, score, label);
+  /** Records one labelled row, as {@link LabelWindow.add} reads it for the version's task. */
+  recordLabel(model: string, version: number, predictedAtMs: number, score: number, label: 0 | 1, nowMs: number = predictedAtMs, task: ServedTask = BINARY): void {
+    this.entry(model, version, nowMs, task).labels.add(predictedAtMs, score, label);
   }
 
   /** Versions with stats kept. */
@@ -67,7 +73,7 @@ export class LiveStats {
 
   /** Worst-case bytes the kept stats can take (what the budget is checked against). */
   get reservedBytes(): number {
-    return this.count * versionStatsBytes(this.options);
+    return this.reserved;
   }
 
   /** Versions of `model` with any recorded stats, ascending. */
@@ -101,14 +107,18 @@ export class LiveStats {
     }
   }
 
-  private entry(model: string, version: number, nowMs: number): Entry {
+  private entry(model: string, version: number, nowMs: number, task: ServedTask): Entry {
     let versions = this.entries.get(model);
     let entry = versions?.get(version);
     if (!entry) {
-      if (this.count >= this.maxEntries) this.evictLeastActive();
+      const bytes = versionStatsBytes(this.options, task);
+      // A version larger than the whole budget (many classes, long retention) evicts every other and is still kept.
+      while (this.count > 0 && this.reserved + bytes > (this.options.maxBytes ?? Infinity)) this.evictLeastActive();
+      versions = this.entries.get(model);
       if (!versions) this.entries.set(model, (versions = new Map()));
-      versions.set(version, (entry = this.emptyEntry(nowMs)));
+      versions.set(version, (entry = this.emptyEntry(nowMs, task, bytes)));
       this.count++;
+      this.reserved += bytes;
     }
     if (nowMs > entry.lastActive) entry.lastActive = nowMs;
     return entry;
@@ -124,12 +134,14 @@ export class LiveStats {
 
   private drop(model: string, version: number): void {
     const versions = this.entries.get(model);
-    if (!versions?.delete(version)) return;
+    const entry = versions?.get(version);
+    if (!entry || !versions?.delete(version)) return;
     this.count--;
+    this.reserved -= entry.bytes;
     if (versions.size === 0) this.entries.delete(model);
   }
 
-  private emptyEntry(nowMs: number): Entry {
-    return { requests: new VersionStats(this.options.retentionSeconds), labels: new LabelWindow(this.options.labelWindow), lastActive: nowMs };
+  private emptyEntry(nowMs: number, task: ServedTask, bytes: number): Entry {
+    return { bytes, requests: new VersionStats(this.options.retentionSeconds, task), labels: new LabelWindow(this.options.labelWindow, task.task), lastActive: nowMs };
   }
 }

@@ -9,7 +9,9 @@
  * the cost per request falls (see ARCHITECTURE.md).
  */
 import type * as ort from 'onnxruntime-node';
-import { scoreRows, type FeatureValue } from '../evaluation/score-model';
+import type { FeatureValue } from '../evaluation/score-model';
+import { BINARY, taskWidth, type ServedTask } from './model-task';
+import { scoreTask } from './score-task';
 
 /** A feature row as a client sends it. */
 export type FeatureRow = Record<string, FeatureValue>;
@@ -45,7 +47,14 @@ export class LoadedModel {
     private readonly session: ort.InferenceSession,
     /** Epoch milliseconds when the session was created. */
     readonly loadedAt: number = Date.now(),
-  ) {}
+    /** What the model predicts (checked against its outputs on load, model-task.ts). */
+    readonly task: ServedTask = BINARY,
+  ) {
+    this.width = taskWidth(task);
+  }
+
+  /** Numbers per row in a prediction: 1 (P(label = 1) or the value) or the number of classes. */
+  readonly width: number;
 
   /** The model's input names: the feature columns a row should carry. */
   get inputNames(): readonly string[] {
@@ -75,7 +84,10 @@ export class LoadedModel {
     if (this.retired && this.leases === 0) this.dispose();
   }
 
-  /** P(label = 1) per row. The caller must hold a lease. */
+  /**
+   * Per row: P(label = 1) (binary), the K class probabilities (multiclass, row-major) or the
+   * predicted value (regression); {@link width} numbers a row. The caller must hold a lease.
+   */
   predict(rows: FeatureRow[]): Promise<Float32Array> {
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
@@ -106,24 +118,29 @@ export class LoadedModel {
   private async run(batch: Pending[]): Promise<void> {
     if (batch.length === 1) {
       const [one] = batch;
-      await scoreRows(this.session, one.rows).then(one.resolve, one.reject);
+      await this.score(one.rows).then(one.resolve, one.reject);
       return;
     }
     let scores: Float32Array;
     try {
-      scores = await scoreRows(this.session, batch.flatMap((p) => p.rows));
+      scores = await this.score(batch.flatMap((p) => p.rows));
     } catch {
       // One request must not fail its neighbours: on a failed batch each request runs alone.
-      await Promise.all(batch.map((p) => scoreRows(this.session, p.rows).then(p.resolve, p.reject)));
+      await Promise.all(batch.map((p) => this.score(p.rows).then(p.resolve, p.reject)));
       return;
     }
     let offset = 0;
     for (const p of batch) {
       // A view, answered and then dropped; the feedback ledger keeps a copy of its own, so no
       // remembered request keeps the whole batch's buffer alive.
-      p.resolve(scores.subarray(offset, offset + p.rows.length));
-      offset += p.rows.length;
+      const end = offset + p.rows.length * this.width;
+      p.resolve(scores.subarray(offset, end));
+      offset = end;
     }
+  }
+
+  private score(rows: FeatureRow[]): Promise<Float32Array> {
+    return scoreTask(this.session, this.task, this.inputs, rows);
   }
 
   /** Marks the version as out of service; the session is released once no lease remains. */

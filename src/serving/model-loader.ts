@@ -8,6 +8,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import { EvaluationError, RegistryError } from '../errors';
 import type { ModelRegistry } from '../registry/model-registry';
 import { LoadedModel } from './loaded-model';
+import { onnxTask, registryTask, resolveServedTask, type DeclaredTask, type ServedTask } from './model-task';
 
 /** Loads model versions for the server; one implementation per source of models. */
 export interface ModelLoader {
@@ -54,12 +55,20 @@ export class RegistryModelLoader implements ModelLoader {
         details: { model, version },
       });
     }
-    if (!session.outputNames.includes('probabilities')) {
+    let task: ServedTask;
+    try {
+      task = resolveServedTask(session, declaredTask(registryTask(registered), onnxTask(bytes)), `model "${model}" version ${version}`);
+    } catch (err) {
       await session.release();
-      throw new EvaluationError(`model "${model}" version ${version} has no "probabilities" output; the model contract requires one`, {
-        details: { model, version, outputs: session.outputNames },
-      });
+      throw err;
     }
-    return new LoadedModel(model, version, registered.artifact.sha256, session);
+    return new LoadedModel(model, version, registered.artifact.sha256, session, Date.now(), task);
   }
+}
+
+/** The registry's declaration wins; a multiclass one without classes takes the file's class list. */
+function declaredTask(registry: DeclaredTask | undefined, file: DeclaredTask | undefined): DeclaredTask | undefined {
+  if (!registry) return file;
+  if (registry.task === 'multiclass' && registry.classes === undefined && file?.task === 'multiclass') return { ...registry, classes: file.classes };
+  return registry;
 }

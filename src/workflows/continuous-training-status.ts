@@ -31,7 +31,8 @@ export interface RetrainPolicy {
 }
 
 /**
- * Live-quality trigger: the champion's AUC and accuracy over the model server's feedback of the
+ * Live-quality trigger: the champion's live quality for its task (binary: AUC, accuracy;
+ * multiclass: accuracy, log loss; regression: RMSE, MAE) over the model server's feedback of the
  * last `windowSeconds`. At least one threshold is required; with fewer than `minLabels` labels
  * nothing is judged (recorded as such, never a retrain).
  */
@@ -40,8 +41,14 @@ export interface LiveQualityPolicy {
   minAuc?: number;
   /** Retrain when live AUC is more than this below the champion's offline (evaluation) AUC. */
   maxAucDrop?: number;
-  /** Retrain when live accuracy is below this. */
+  /** Retrain when live accuracy is below this (binary and multiclass). */
   minAccuracy?: number;
+  /** Multiclass: retrain when live log loss is above this. */
+  maxLogLoss?: number;
+  /** Regression: retrain when live RMSE is above this (in the target's unit). */
+  maxRmse?: number;
+  /** Regression: retrain when live MAE is above this (in the target's unit). */
+  maxMae?: number;
   /** Labels needed before live quality is judged. */
   minLabels: number;
   /** Feedback of predictions made in this many seconds before the check. */
@@ -57,6 +64,13 @@ export interface LiveQualityCheck {
   labels: number;
   auc: number | null;
   accuracy: number | null;
+  /** The champion's task, when known (the thresholds were checked against it). */
+  task?: 'binary' | 'multiclass' | 'regression';
+  /** Multiclass: live log loss. */
+  logLoss?: number | null;
+  /** Regression: live RMSE and MAE. */
+  rmse?: number | null;
+  mae?: number | null;
   minLabels: number;
   windowSeconds: number;
   /** The same in words, as it appears in the decision's reasons. */

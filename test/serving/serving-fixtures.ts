@@ -58,7 +58,7 @@ export interface ServingWorld {
   artifactRoot: string;
   statePath: string;
   /** Registers the next version of `model` with these bytes; returns its number and artifact. */
-  register(model: string, bytes: Uint8Array): Promise<{ version: number; artifact: ArtifactRef }>;
+  register(model: string, bytes: Uint8Array, extra?: { params?: Record<string, unknown>; tags?: Record<string, string> }): Promise<{ version: number; artifact: ArtifactRef }>;
   close(): Promise<void>;
 }
 
@@ -76,14 +76,15 @@ export async function createServingWorld(): Promise<ServingWorld> {
     registryPath,
     artifactRoot,
     statePath: join(dir, 'serving', 'deployments.json'),
-    async register(model, bytes) {
+    async register(model, bytes, extra = {}) {
       const artifact = await store.putBytes(bytes, { name: 'model', mediaType: 'application/onnx' });
       const v = await registry.registerVersion({
         model,
         idempotencyKey: `test/${++n}`,
         artifact,
         metrics: {},
-        params: {},
+        params: extra.params ?? {},
+        ...(extra.tags ? { tags: extra.tags } : {}),
         lineage: { dataDigest: 'd'.repeat(64), specDigest: 's'.repeat(64), workflowId: 'wf', runId: 'run', pipeline: 'test', trainer: 'hand-set' },
       });
       return { version: v.version, artifact };

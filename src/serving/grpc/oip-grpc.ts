@@ -15,7 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { decide } from '../../auth/authorize';
 import { bearerToken } from '../../auth/tokens';
-import { modelMetadata, reachableInputs } from '../oip/model-inputs';
+import { modelMetadata, reachableInputs, reachableTask } from '../oip/model-inputs';
 import { decodeInferRequest, encodeInferResponse } from '../oip/tensors';
 import type { OpenInferenceDeps } from '../routes/open-inference';
 import { ROUTING_KEY_HEADER } from '../routes/predict';
@@ -157,12 +157,12 @@ export async function startOipGrpcServer(deps: OpenInferenceDeps, options: OipGr
         const inputs = reachableInputs(deps.deployments, req.model_name, pinned);
         if ('error' in inputs) throw new Refusal(inputs.status, inputs.error);
         const { json, binary } = restShape(req);
-        const body = decodeInferRequest(json, binary, inputs, deps.maxBatch);
+        const body = decodeInferRequest(json, binary, inputs, deps.maxBatch, reachableTask(deps.deployments, req.model_name, pinned));
         if (!body.ok) throw new Refusal(400, body.error);
         const served = await deps.inference.infer({ model: req.model_name, rows: body.rows, routingKey: body.routingKey ?? metadataString(call, ROUTING_KEY_HEADER), clientId: body.id, version: pinned });
         if (!served.ok) throw new Refusal(served.status, served.message);
         const id = body.id ?? (served.pinned ? undefined : served.requestId);
-        const encoded = encodeInferResponse({ model: req.model_name, version: served.version, id }, served.scores, body.outputs.map((o) => ({ ...o, binary: true })));
+        const encoded = encodeInferResponse({ model: req.model_name, version: served.version, id }, served.scores, body.outputs.map((o) => ({ ...o, binary: true })), served.task);
         const outputs = (encoded.json.outputs as { name: string; datatype: string; shape: number[] }[]).map(({ name, datatype, shape }) => ({ name, datatype, shape }));
         return {
           model_name: req.model_name,

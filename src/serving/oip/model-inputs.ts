@@ -4,7 +4,8 @@
  */
 import type { DeploymentManager } from '../deployment-manager';
 import type { LoadedModel, ModelInput } from '../loaded-model';
-import { OUTPUTS } from './tensors';
+import { BINARY, type ServedTask } from '../model-task';
+import { outputsFor } from './tensors';
 
 /** Why a model (or one version of it) has no inputs to show. */
 export type Unreachable = { status: 404 | 503; error: string };
@@ -25,6 +26,11 @@ export function reachableInputs(deployments: DeploymentManager, model: string, v
   return { status: 503, error: `no version of model "${model}"${version !== undefined ? ` (version ${version})` : ''} could be loaded; see GET /readyz` };
 }
 
+/** The task a request to `model` (or one `version`) is answered in: one deployment serves one task (deployment-manager.ts). */
+export function reachableTask(deployments: DeploymentManager, model: string, version?: number): ServedTask {
+  return deployments.reachable(model, version)[0]?.task ?? BINARY;
+}
+
 function unionInputs(sessions: readonly LoadedModel[]): ModelInput[] {
   const seen = new Map<string, ModelInput>();
   for (const s of sessions) for (const i of s.inputs) if (!seen.has(i.name)) seen.set(i.name, i);
@@ -35,12 +41,15 @@ function unionInputs(sessions: readonly LoadedModel[]): ModelInput[] {
 export function modelMetadata(deployments: DeploymentManager, model: string, version?: number) {
   const inputs = reachableInputs(deployments, model, version);
   if ('error' in inputs) return inputs;
+  const task = reachableTask(deployments, model, version);
   const deployed = version !== undefined ? [version] : deployments.view(model)!.versions.filter((v) => v.state === 'serving').map((v) => v.version);
   return {
     name: model,
     versions: deployed.map(String),
     platform: 'onnxruntime_onnx',
     inputs: inputs.map((i) => ({ name: i.name, datatype: i.kind === 'string' ? 'BYTES' : 'FP32', shape: [-1, 1] })),
-    outputs: OUTPUTS.map((o) => ({ name: o.name, datatype: o.datatype, shape: [...o.shape] })),
+    outputs: outputsFor(task).map((o) => ({ name: o.name, datatype: o.datatype, shape: [...o.shape] })),
+    // Not in the protocol's metadata: what the outputs mean (the class order of `probabilities`).
+    ...(task.task === 'binary' ? {} : { parameters: { task: task.task, ...(task.task === 'multiclass' ? { classes: JSON.stringify(task.classes) } : {}) } }),
   };
 }

@@ -6,15 +6,38 @@
  * rather than zod, like predict-body.ts: this is the hot path.
  */
 import type { FeatureRow, ModelInput } from '../loaded-model';
+import { BINARY, type ServedTask } from '../model-task';
 import { BinaryReader, NUMERIC_TYPES, type Datatype } from './binary-tensors';
 
 
-/** The outputs every model answers: P(label = 1), and the label it implies at 0.5. */
-export const OUTPUTS = [
+/** An output of the protocol's model metadata. */
+export interface OutputSpec {
+  name: string;
+  datatype: 'FP32' | 'INT64' | 'BYTES';
+  shape: readonly number[];
+}
+
+/** The outputs of a binary model: P(label = 1), and the label it implies at 0.5. */
+export const OUTPUTS: readonly OutputSpec[] = [
   { name: 'probability', datatype: 'FP32', shape: [-1] },
   { name: 'label', datatype: 'INT64', shape: [-1] },
-] as const;
-type OutputName = (typeof OUTPUTS)[number]['name'];
+];
+
+/**
+ * The outputs a model answers, per task: binary as {@link OUTPUTS}; multiclass the predicted
+ * class name (`label`, BYTES) and every class's probability (`probabilities`, FP32 [n, K] in the
+ * order of the model's classes); regression the predicted `value` (FP32).
+ */
+export function outputsFor(task: ServedTask): readonly OutputSpec[] {
+  if (task.task === 'multiclass') {
+    return [
+      { name: 'label', datatype: 'BYTES', shape: [-1] },
+      { name: 'probabilities', datatype: 'FP32', shape: [-1, task.classes.length] },
+    ];
+  }
+  return task.task === 'regression' ? [{ name: 'value', datatype: 'FP32', shape: [-1] }] : OUTPUTS;
+}
+type OutputName = string;
 
 export interface RequestedOutput {
   name: OutputName;
@@ -40,7 +63,7 @@ interface Tensor {
  * Checks an inference request against the model's inputs and turns it into rows.
  * @param binary the bytes after the JSON header (binary tensor data extension), if any
  */
-export function decodeInferRequest(body: unknown, binary: Buffer | undefined, inputs: readonly ModelInput[], maxBatch: number): DecodedInfer {
+export function decodeInferRequest(body: unknown, binary: Buffer | undefined, inputs: readonly ModelInput[], maxBatch: number, task: ServedTask = BINARY): DecodedInfer {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('request body: send a JSON object with "inputs"');
   const { id, parameters, inputs: tensors, outputs } = body as Record<string, unknown>;
   if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID)) return fail(`"id": a string of at most ${MAX_ID} characters`);
@@ -62,7 +85,7 @@ export function decodeInferRequest(body: unknown, binary: Buffer | undefined, in
   }
   if (!reader.done) return fail(`the binary part has ${reader.left} bytes that no input's "binary_data_size" accounts for`);
 
-  const requested = readOutputs(outputs, binaryOutput === true);
+  const requested = readOutputs(outputs, binaryOutput === true, outputsFor(task));
   if (typeof requested === 'string') return fail(requested);
   const rows = isRowMajor(decoded, inputs) ? rowMajorRows(decoded[0], inputs, maxBatch) : columnRows(decoded, inputs, maxBatch);
   if (typeof rows === 'string') return fail(rows);
@@ -178,14 +201,14 @@ function columnRows(tensors: Tensor[], inputs: readonly ModelInput[], maxBatch: 
   return rows;
 }
 
-function readOutputs(raw: unknown, binaryByDefault: boolean): RequestedOutput[] | string {
-  if (raw === undefined) return OUTPUTS.map((o) => ({ name: o.name, binary: binaryByDefault }));
+function readOutputs(raw: unknown, binaryByDefault: boolean, specs: readonly OutputSpec[]): RequestedOutput[] | string {
+  if (raw === undefined) return specs.map((o) => ({ name: o.name, binary: binaryByDefault }));
   if (!Array.isArray(raw) || raw.length === 0) return '"outputs": an array of {"name"} (omit it for every output)';
   const seen = new Set<string>();
   const out: RequestedOutput[] = [];
   for (const o of raw) {
     const name = (o as { name?: unknown } | null)?.name;
-    if (!OUTPUTS.some((x) => x.name === name)) return `output ${JSON.stringify(name)} does not exist; the outputs are ${OUTPUTS.map((x) => x.name).join(', ')}`;
+    if (!specs.some((x) => x.name === name)) return `output ${JSON.stringify(name)} does not exist; the outputs are ${specs.map((x) => x.name).join(', ')}`;
     if (seen.has(name as string)) return `output "${name as string}" is requested twice`;
     seen.add(name as string);
     const flag = (o as { parameters?: { binary_data?: unknown } }).parameters?.binary_data;
@@ -201,25 +224,36 @@ export interface EncodedInfer {
   binary: Buffer[];
 }
 
-/** The inference response: the requested outputs of `scores`, JSON or binary each. */
+/**
+ * The inference response: the requested outputs of `scores` (read per `task`, inference.ts),
+ * JSON or binary each. Outputs the task does not have are left out (a request's outputs were
+ * checked against the task its model serves; one deployment serves one task).
+ */
 export function encodeInferResponse(
   r: { model: string; version: number; id?: string; parameters?: Record<string, string> },
   scores: Float32Array,
   outputs: readonly RequestedOutput[],
+  task: ServedTask = BINARY,
 ): EncodedInfer {
-  const n = scores.length;
+  const specs = outputsFor(task);
+  const width = task.task === 'multiclass' ? task.classes.length : 1;
+  const n = scores.length / width;
   const binary: Buffer[] = [];
-  const tensors = outputs.map((o) => {
-    const datatype = o.name === 'probability' ? 'FP32' : 'INT64';
+  const tensors = [];
+  for (const o of outputs) {
+    const spec = specs.find((x) => x.name === o.name);
+    if (!spec) continue;
+    const shape = spec.shape.length === 2 ? [n, width] : [n];
+    const { datatype } = spec;
+    const values = outputValues(task, o.name, scores, n);
     if (o.binary) {
-      const bytes = o.name === 'probability' ? Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength) : labelBytes(scores);
+      const bytes = tensorBytes(datatype, values);
       binary.push(bytes);
-      return { name: o.name, datatype, shape: [n], parameters: { binary_data_size: bytes.length } };
+      tensors.push({ name: o.name, datatype, shape, parameters: { binary_data_size: bytes.length } });
+    } else {
+      tensors.push({ name: o.name, datatype, shape, data: values instanceof Float32Array ? Array.from(values) : values });
     }
-    const data = new Array<number>(n);
-    for (let i = 0; i < n; i++) data[i] = o.name === 'probability' ? scores[i] : scores[i] >= 0.5 ? 1 : 0;
-    return { name: o.name, datatype, shape: [n], data };
-  });
+  }
   const json = {
     model_name: r.model,
     model_version: String(r.version),
@@ -230,10 +264,49 @@ export function encodeInferResponse(
   return { json, binary };
 }
 
-function labelBytes(scores: Float32Array): Buffer {
-  const out = Buffer.alloc(scores.length * 8);
-  for (let i = 0; i < scores.length; i++) out.writeBigInt64LE(scores[i] >= 0.5 ? 1n : 0n, i * 8);
+/** One output's values: floats as they are, labels as 0/1 (binary) or class names (multiclass). */
+function outputValues(task: ServedTask, name: string, scores: Float32Array, n: number): Float32Array | number[] | string[] {
+  if (task.task === 'binary' && name === 'label') {
+    const labels = new Array<number>(n);
+    for (let i = 0; i < n; i++) labels[i] = scores[i] >= 0.5 ? 1 : 0;
+    return labels;
+  }
+  if (task.task === 'multiclass' && name === 'label') return topClasses(task.classes, scores);
+  return scores;
+}
+
+/** The most probable class of each row of row-major probabilities (the first on a tie, like ArgMax). */
+export function topClasses(classes: readonly string[], probabilities: ArrayLike<number>): string[] {
+  const k = classes.length;
+  const n = probabilities.length / k;
+  const out = new Array<string>(n);
+  for (let r = 0; r < n; r++) {
+    let top = 0;
+    for (let c = 1; c < k; c++) if (probabilities[r * k + c] > probabilities[r * k + top]) top = c;
+    out[r] = classes[top];
+  }
   return out;
+}
+
+/** The binary tensor data extension's bytes: little-endian numbers; BYTES as 4-byte length + UTF-8 each. */
+function tensorBytes(datatype: OutputSpec['datatype'], values: Float32Array | number[] | string[]): Buffer {
+  if (datatype === 'FP32') {
+    const f = values as Float32Array;
+    return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+  }
+  if (datatype === 'INT64') {
+    const out = Buffer.alloc(values.length * 8);
+    for (let i = 0; i < values.length; i++) out.writeBigInt64LE(BigInt(values[i] as number), i * 8);
+    return out;
+  }
+  return Buffer.concat(
+    (values as string[]).flatMap((v) => {
+      const text = Buffer.from(v, 'utf8');
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(text.length);
+      return [length, text];
+    }),
+  );
 }
 
 const fail = (error: string): DecodedInfer => ({ ok: false, error });

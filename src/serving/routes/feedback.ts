@@ -12,6 +12,8 @@ import { decide } from '../../auth/authorize';
 import type { AuthFailureThrottle } from '../../auth/auth-throttle';
 import { throttledAuthenticate } from './throttled-auth';
 import type { FeedbackLedger } from '../feedback-ledger';
+import { labelRows } from '../feedback-labels';
+import { taskWidth } from '../model-task';
 import type { LabelQuota } from '../label-quota';
 import type { LiveStats } from '../live-stats';
 import type { ServingMetrics } from '../serving-metrics';
@@ -33,7 +35,8 @@ export interface FeedbackRouteDeps {
 }
 
 const modelParams = z.object({ name: z.string().min(1).max(200) });
-const labelValue = z.union([z.literal(0), z.literal(1), z.boolean()]).transform((v) => (v === true || v === 1 ? 1 : 0) as 0 | 1);
+// The type a label must have depends on the task of the version that predicted (feedback-labels.ts), known only once the request id is looked up.
+const labelValue = z.union([z.number(), z.string().max(256), z.boolean()]);
 
 export const feedbackRoutes =
   (deps: FeedbackRouteDeps): FastifyPluginAsyncZod =>
@@ -44,7 +47,7 @@ export const feedbackRoutes =
         label: labelValue.optional(),
         labels: z.array(labelValue).min(1).max(deps.maxBatch).optional(),
       })
-      .refine((b) => (b.label === undefined) !== (b.labels === undefined), 'send exactly one of "label" (0/1) or "labels" (one per row of the request)');
+      .refine((b) => (b.label === undefined) !== (b.labels === undefined), 'send exactly one of "label" (0/1, a class name or a number, per the model\'s task) or "labels" (one per row of the request)');
 
     app.post(
       '/v1/models/:name/feedback',
@@ -83,9 +86,12 @@ export const feedbackRoutes =
         }
         if (record.labelled) return reply.status(409).send(problem(409, 'Conflict', `Prediction "${requestId}" already has its label`));
         const labels = batch ?? [label!];
-        if (labels.length !== record.scores.length) {
-          return reply.status(400).send(problem(400, 'Bad Request', `"labels" has ${labels.length} entries; request "${requestId}" predicted ${record.scores.length} rows`));
+        const predicted = record.scores.length / taskWidth(record.task);
+        if (labels.length !== predicted) {
+          return reply.status(400).send(problem(400, 'Bad Request', `"labels" has ${labels.length} entries; request "${requestId}" predicted ${predicted} rows`));
         }
+        const rows = labelRows(record.task, record.scores, labels, batch ? 'labels' : 'label');
+        if (typeof rows === 'string') return reply.status(400).send(problem(400, 'Bad Request', 'The request is invalid', { problems: [rows] }));
         const now = deps.now();
         const retryAfter = deps.quota.take(source, labels.length, now);
         if (retryAfter > 0) {
@@ -96,7 +102,7 @@ export const feedbackRoutes =
             .send(problem(429, 'Too Many Requests', `Label source ${source} used its quota of ${deps.quota.perMinute} labels a minute; retry in ${retryAfter} s (a request may carry at most that many)`));
         }
         record.labelled = true;
-        labels.forEach((y, i) => deps.stats.recordLabel(name, record.version, record.predictedAt, record.scores[i], y, now));
+        for (const row of rows) deps.stats.recordLabel(name, record.version, record.predictedAt, row.score, row.label, now, record.task);
         deps.metrics.forVersion(name, record.version).feedback.inc(labels.length);
         return { requestId, version: record.version, labels: labels.length };
       },

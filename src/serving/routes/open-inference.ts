@@ -19,7 +19,8 @@ import { bearerToken } from '../../auth/tokens';
 import type { DeploymentManager } from '../deployment-manager';
 import type { InferenceService } from '../inference';
 import type { FeatureRow } from '../loaded-model';
-import { modelMetadata, reachableInputs } from '../oip/model-inputs';
+import { modelMetadata, reachableInputs, reachableTask } from '../oip/model-inputs';
+import { taskPredictions } from '../task-predictions';
 import { decodeInferRequest, encodeInferResponse } from '../oip/tensors';
 import type { ServingMetrics } from '../serving-metrics';
 import { ROUTING_KEY_HEADER } from './predict';
@@ -107,7 +108,7 @@ async function infer(deps: OpenInferenceDeps, request: FastifyRequest, reply: Fa
   if ('error' in split) return reply.status(400).send(split);
   const inputs = reachableInputs(deps.deployments, at.name, at.version);
   if ('error' in inputs) return refuse(reply, inputs.status, inputs.error);
-  const body = decodeInferRequest(split.json, split.binary, inputs, deps.maxBatch);
+  const body = decodeInferRequest(split.json, split.binary, inputs, deps.maxBatch, reachableTask(deps.deployments, at.name, at.version));
   if (!body.ok) return reply.status(400).send({ error: body.error });
   const header = request.headers[ROUTING_KEY_HEADER];
   const routingKey = body.routingKey ?? (typeof header === 'string' ? header : undefined);
@@ -117,7 +118,7 @@ async function infer(deps: OpenInferenceDeps, request: FastifyRequest, reply: Fa
   // request); without an id of its own the caller gets it as `id`. Pinned requests have none.
   const parameters = served.pinned ? undefined : { request_id: served.requestId };
   const id = body.id ?? (served.pinned ? undefined : served.requestId);
-  const encoded = encodeInferResponse({ model: at.name, version: served.version, id, parameters }, served.scores, body.outputs);
+  const encoded = encodeInferResponse({ model: at.name, version: served.version, id, parameters }, served.scores, body.outputs, served.task);
   if (encoded.binary.length === 0) return reply.send(encoded.json);
   const json = Buffer.from(JSON.stringify(encoded.json));
   return reply
@@ -146,7 +147,7 @@ async function predictInstances(deps: OpenInferenceDeps, request: FastifyRequest
   return reply
     .header(REQUEST_ID_HEADER, served.requestId)
     .header(MODEL_VERSION_HEADER, String(served.version))
-    .send({ predictions: Array.from(served.scores) });
+    .send({ predictions: served.task.task === 'binary' ? Array.from(served.scores) : taskPredictions(served.task, served.scores) });
 }
 
 /** A KServe V1 instance: a feature object, or a list of values in the model's input order. */

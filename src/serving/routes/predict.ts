@@ -9,6 +9,7 @@ import type { InferenceService } from '../inference';
 import { parsePredictBody } from '../predict-body';
 import type { ServingMetrics } from '../serving-metrics';
 import { problem } from './problem';
+import { taskPredictions } from '../task-predictions';
 
 export { problem } from './problem';
 
@@ -62,6 +63,7 @@ export const predictRoutes =
         return reply.status(served.status).send(problem(served.status, STATUS_TITLES[served.status], served.message));
       }
       const { scores } = served;
+      if (served.task.task !== 'binary') return { requestId: served.requestId, version: served.version, predictions: taskPredictions(served.task, scores) };
       const predictions = new Array<{ score: number; label: 0 | 1 }>(scores.length);
       for (let i = 0; i < scores.length; i++) predictions[i] = { score: scores[i], label: scores[i] >= 0.5 ? 1 : 0 };
       return { requestId: served.requestId, version: served.version, predictions };
