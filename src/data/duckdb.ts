@@ -13,11 +13,16 @@ export interface DuckDbOptions {
    * @default undefined: runs to the end
    */
   signal?: AbortSignal;
+  /**
+   * Extra DuckDB instance settings (remote sources: see REMOTE_INSTANCE_OPTIONS in httpfs-extension.ts).
+   * @default {}
+   */
+  instanceOptions?: Readonly<Record<string, string>>;
 }
 
 export async function withDuckDb<T>(options: DuckDbOptions, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
   options.signal?.throwIfAborted();
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
+  const instance = await DuckDBInstance.create(':memory:', { ...options.instanceOptions, threads: String(options.threads ?? 2) });
   const conn = await instance.connect();
   const interrupt = (): void => conn.interrupt();
   options.signal?.addEventListener('abort', interrupt, { once: true });
