@@ -15,7 +15,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store';
 import { queryRows, sqlIdent, sqlString } from '../data/duckdb';
 import type { DataRoots } from '../data/data-roots';
 import { withSourceSession } from '../data/open-source';
-import { isRemoteAccessError, remoteReadError } from '../data/remote-source';
+import { isRemoteAccessError } from '../data/remote-source';
 import { sourceRelation } from '../data/source-select';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { inferClasses, labelSql } from '../data/label-sql';
@@ -127,7 +127,8 @@ interface Where {
 async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, where: Where) {
   const files = readerSql(where.files, where.format, sqlString);
   const fail = (err: unknown): never => {
-    if (where.remote && isRemoteAccessError(err)) throw remoteReadError(where.pattern, err);
+    // A failed request is reported by withSourceSession, which knows its HTTP status.
+    if (where.remote && isRemoteAccessError(err)) throw err;
     throw new DataSourceError(`source.path: cannot read ${where.format} source "${where.pattern}": ${duckdbMessage(err)}. ${HINTS[where.format]}`, {
       cause: err,
       details: { file: where.pattern },

@@ -8,7 +8,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { confineSource, type DataRoots } from './data-roots';
 import { withDuckDb, type DuckDbOptions } from './duckdb';
 import { REMOTE_INSTANCE_OPTIONS } from './httpfs-extension';
-import { listRemote, prepareRemote, requireAllowedRemote } from './remote-source';
+import { DataSourceError } from '../errors';
+import { isRemoteAccessError, lastFailedStatus, listRemote, prepareRemote, remoteReadError, requireAllowedRemote } from './remote-source';
 import { isRemoteSource } from './remote-url';
 
 /** The files a source reads: real local paths, or object URLs. */
@@ -38,7 +39,13 @@ export async function withSourceSession<T>(
   const remote = dataRoots.remote!;
   return withDuckDb({ ...options, instanceOptions: REMOTE_INSTANCE_OPTIONS }, async (conn) => {
     await prepareRemote(conn, remote);
-    const listed = await listRemote(conn, spec, dataRoots.maxFiles);
-    return fn(conn, { ...listed, remote: true });
+    try {
+      const listed = await listRemote(conn, spec, dataRoots.maxFiles);
+      return await fn(conn, { ...listed, remote: true });
+    } catch (err) {
+      // A failed request, wherever it happened: name the URL and status, never DuckDB's text (it may quote the body).
+      if (err instanceof DataSourceError || !isRemoteAccessError(err)) throw err;
+      throw remoteReadError(spec, err, await lastFailedStatus(conn));
+    }
   });
 }

@@ -25,6 +25,8 @@ export function requireAllowedRemote(spec: string, remote: RemoteSources | undef
 /** Loads httpfs into `conn`, trusts the configured CA bundle, and creates the worker's secrets. */
 export async function prepareRemote(conn: DuckDBConnection, remote: RemoteSources): Promise<void> {
   await loadHttpfs(conn, remote.extensionFile);
+  // The log is where a failed request's status is (DuckDB's error text may say "HTTP 0"), and a HEAD's ETag.
+  await conn.run(`CALL enable_logging('HTTP')`);
   if (remote.caFile) await conn.run(`SET ca_cert_file = ${sqlString(remote.caFile)}`);
   for (const secret of remote.secrets) await conn.run(createSecretSql(secret));
 }
@@ -58,9 +60,7 @@ export async function listRemote(conn: DuckDBConnection, spec: string, maxFiles:
   if (url.scheme !== 's3' && url.scheme !== 'gs') {
     throw new DataSourceError(`source.path: "${spec}": an ${url.scheme}:// server cannot be listed, so globs work only on s3:// and gs://; name the file`, { details: { file: spec } });
   }
-  const rows = await queryRows(conn, `SELECT file FROM glob(${sqlString(spec)}) ORDER BY file LIMIT ${maxFiles + 1}`).catch((err: unknown) => {
-    throw remoteReadError(spec, err);
-  });
+  const rows = await queryRows(conn, `SELECT file FROM glob(${sqlString(spec)}) ORDER BY file LIMIT ${maxFiles + 1}`);
   if (rows.length === 0) throw new DataSourceError(`source.path: no object matches "${spec}"`, { details: { file: spec } });
   if (rows.length > maxFiles) {
     throw new DataSourceError(`source.path: "${spec}" matches more than ${maxFiles} objects (limit SLIPWAY_SOURCE_MAX_FILES); narrow the glob`, { details: { file: spec, limit: 'maxFiles' } });
@@ -82,13 +82,10 @@ export interface RemoteVersion {
  * DuckDB's HTTP log: ETag is what S3, GCS and most HTTP servers change when the bytes change.
  */
 export async function remoteVersions(conn: DuckDBConnection, files: readonly string[]): Promise<RemoteVersion[]> {
-  await conn.run(`CALL enable_logging('HTTP')`);
   const versions: RemoteVersion[] = [];
   for (const file of files) {
     await conn.run('CALL truncate_duckdb_logs()');
-    const [row] = await queryRows(conn, `SELECT size, CAST(last_modified AS VARCHAR) AS last_modified FROM read_blob(${sqlString(file)})`).catch((err: unknown) => {
-      throw remoteReadError(file, err);
-    });
+    const [row] = await queryRows(conn, `SELECT size, CAST(last_modified AS VARCHAR) AS last_modified FROM read_blob(${sqlString(file)})`);
     const heads = await queryRows(
       conn,
       `SELECT CAST(response.headers AS JSON)::VARCHAR AS headers FROM duckdb_logs_parsed('HTTP') WHERE request.type = 'HEAD' ORDER BY timestamp DESC LIMIT 1`,
@@ -118,14 +115,24 @@ export function isRemoteAccessError(err: unknown): boolean {
   return /HTTP|SSL|TLS|certificate|could not connect|connection|resolve host|timed? ?out/i.test(String((err as Error)?.message ?? err));
 }
 
+/** The status of the last failed request in the session's HTTP log (`Forbidden_403` → 403), if any. */
+export async function lastFailedStatus(conn: DuckDBConnection): Promise<number | undefined> {
+  const rows = await queryRows(
+    conn,
+    `SELECT CAST(response.status AS VARCHAR) AS status FROM duckdb_logs_parsed('HTTP') WHERE response.status IS NOT NULL ORDER BY timestamp DESC LIMIT 20`,
+  ).catch(() => []);
+  const codes = rows.map((r) => Number(/(\d{3})$/.exec(String(r.status))?.[1])).filter((c) => c >= 400);
+  return codes[0];
+}
+
 /**
  * A failed remote read as a DataSourceError that names the URL and the kind of failure (HTTP
  * status, TLS trust, connection) and nothing the server sent: an error body is outside the data
  * roots, and step errors are shown to every viewer.
  */
-export function remoteReadError(spec: string, err: unknown): DataSourceError {
+export function remoteReadError(spec: string, err: unknown, logged?: number): DataSourceError {
   const text = String((err as Error)?.message ?? err);
-  const status = /\b(?:HTTP|status(?: code)?)[ :]*([1-5]\d\d)\b/i.exec(text)?.[1] ?? /\((\d{3})\)/.exec(text)?.[1];
+  const status = logged !== undefined ? String(logged) : /\b(?:HTTP|status(?: code)?)[ :]*([1-5]\d\d)\b/i.exec(text)?.[1];
   let why: string;
   if (/certificate|SSL|TLS/i.test(text)) why = 'the server\'s TLS certificate is not trusted; an admin can add its CA to SLIPWAY_SOURCE_CA_FILE';
   else if (status === '403' || status === '401') why = `HTTP ${status}: access denied; check the worker's credentials for it (AWS_* or SLIPWAY_SOURCE_SECRETS)`;
