@@ -8,8 +8,10 @@ SHELL := /bin/bash
 setup: deps temporal
 
 # npm ci only when the lock file changed since the last install; the Python trainers' .venv
-# (scripts/python-env.sh) only when their requirements changed.
+# (scripts/python-env.sh) and DuckDB's httpfs extension for remote sources (scripts/duckdb-extensions.sh)
+# only when their pinned requirements changed.
 deps: node_modules/.install-stamp
+	@./scripts/duckdb-extensions.sh >/dev/null
 	@./scripts/python-env.sh >/dev/null || echo "warning: no Python environment for trainers/sklearn; the flight-delay pipeline's scikit-learn candidate will fail (run pipeline flight-delay-builtin instead)" >&2
 node_modules/.install-stamp: package-lock.json
 	npm ci --no-audit --no-fund

@@ -8,6 +8,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { parseDataRoots, type DataRoots } from './data/data-roots';
+import { parseRemoteSources } from './data/remote-sources-config';
 import { parseTokenList } from './auth/authenticator';
 import { AUTH_THROTTLE_DEFAULTS, type AuthThrottleOptions } from './auth/auth-throttle';
 import { GENERATE_HINT, weakSecretReason } from './auth/secret-strength';
@@ -48,6 +49,20 @@ const envSchema = z.object({
   SLIPWAY_SOURCE_MAX_FILES: positiveInt.default(10_000),
   /** Most files and folders one glob expansion may visit. */
   SLIPWAY_SOURCE_MAX_WALK: positiveInt.default(200_000),
+  /**
+   * Remote sources a spec may name, comma-separated: `s3://bucket`, `gs://bucket`, `https://host[:port]`,
+   * each optionally with a key prefix; plain `http://host:port` only when listed so. Unset: none (docs/remote-sources.md).
+   */
+  SLIPWAY_REMOTE_SOURCES: z.string().optional(),
+  /**
+   * Named credentials for remote sources, JSON: `{"<name>": {"type": "s3"|"gcs"|"http", "scope": "s3://bucket",
+   * "keyId", "secret", "region", "endpoint", "urlStyle", "useSsl", "bearerToken"}}`. Secret: never logged.
+   */
+  SLIPWAY_SOURCE_SECRETS: z.string().optional(),
+  /** DuckDB's httpfs extension file (checked against a pinned sha256 before loading); default .tools/duckdb-extensions/httpfs.duckdb_extension. */
+  SLIPWAY_HTTPFS_EXTENSION: z.string().min(1).optional(),
+  /** A PEM CA bundle DuckDB trusts for https:// sources (private servers); unset: the system's. */
+  SLIPWAY_SOURCE_CA_FILE: z.string().min(1).optional(),
   /** Git commit of the running code, recorded in every model version's lineage; unset: `git rev-parse HEAD` at start (images set it at build time). */
   SLIPWAY_CODE_VERSION: z
     .string()
@@ -161,6 +176,9 @@ const envSchema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   AWS_SESSION_TOKEN: z.string().optional(),
   AWS_PROFILE: z.string().optional(),
+  /** S3-compatible endpoint for s3:// sources read with the AWS_* keys (the AWS CLI's variables). */
+  AWS_ENDPOINT_URL: z.string().url().optional(),
+  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
   /** Worker Prometheus endpoint (`/metrics`: Slipway's pipeline metrics plus the Temporal SDK's); unset: no endpoint. */
   SLIPWAY_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SLIPWAY_WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
@@ -304,6 +322,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       roots: Object.freeze(parseDataRoots(e.SLIPWAY_DATA_ROOTS ?? path.join(dataDir, 'sources'))),
       maxFiles: e.SLIPWAY_SOURCE_MAX_FILES,
       maxWalkEntries: e.SLIPWAY_SOURCE_MAX_WALK,
+      remote: parseRemoteSources(e),
     }),
     codeVersion: e.SLIPWAY_CODE_VERSION,
     logLevel: e.SLIPWAY_LOG_LEVEL,

@@ -11,7 +11,8 @@ import { parseRetrainPolicy } from './retrain-policy';
 import { registryTask } from '../serving/model-task';
 import { toMs } from '../duration/duration';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
-import { confineSource, type DataRoots } from '../data/data-roots';
+import type { DataRoots } from '../data/data-roots';
+import { withSourceSession } from '../data/open-source';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath } from '../data/source-path';
 import { sourceRelation } from '../data/source-select';
 import type { PipelineSpec } from '../pipeline/spec-schema';
@@ -97,12 +98,11 @@ function driftProbe(spec: PipelineSpec): RetrainAssessment['probe'] {
 /** Rows in the pipeline's current window (a replay's `now` included) that are newer than `after`; the source's select applied. */
 async function countRowsAfter(deps: AssessDeps, ingest: IngestParams, after: string): Promise<number> {
   const format = detectFormat(resolveSourcePath(ingest.source.path), ingest.source.format);
-  const { files } = await confineSource(ingest.source.path, deps.dataRoots);
   const time = `CAST(${sqlIdent(ingest.timeColumn!)} AS TIMESTAMP)`;
   const where = [`${time} >= TIMESTAMP ${sqlString(after)}`];
   const until = effectiveWindow(ingest.window, ingest.source.replay).to;
   if (until) where.push(`${time} < TIMESTAMP ${sqlString(until)}`);
-  return withDuckDb({ threads: deps.duckdbThreads }, async (conn) => {
+  return withSourceSession(ingest.source.path, deps.dataRoots, { threads: deps.duckdbThreads }, async (conn, { files }) => {
     const relation = await sourceRelation(conn, ingest.source.select, readerSql(files, format, sqlString));
     const [row] = await queryRows(conn, `SELECT count(*) AS n FROM ${relation} WHERE ${where.join(' AND ')}`);
     return Number(row.n);

@@ -12,8 +12,10 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../artifacts/artifact-store';
-import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
-import { confineSource, type DataRoots } from '../data/data-roots';
+import { queryRows, sqlIdent, sqlString } from '../data/duckdb';
+import type { DataRoots } from '../data/data-roots';
+import { withSourceSession } from '../data/open-source';
+import { isRemoteAccessError } from '../data/remote-source';
 import { sourceRelation } from '../data/source-select';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { inferClasses, labelSql } from '../data/label-sql';
@@ -49,11 +51,12 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
   const pattern = resolveSourcePath(params.source.path);
   const format = detectFormat(pattern, params.source.format);
   const window = effectiveWindow(params.window, params.source.replay);
-  // Before DuckDB sees anything: the real files, inside the data roots, a bounded number of them.
-  const { files } = await confineSource(params.source.path, deps.dataRoots);
   const scratch = await deps.store.scratchDir(`ingest-${stepId}`);
   try {
-    const snap = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, (conn) => writeSnapshots(conn, params, { pattern, files, format, window, scratch }));
+    // Before DuckDB reads anything: the real files inside the data roots, or allowed remote objects; a bounded number of them.
+    const snap = await withSourceSession(params.source.path, deps.dataRoots, { threads: deps.duckdbThreads, signal: activitySignal() }, (conn, source) =>
+      writeSnapshots(conn, params, { pattern, files: source.files, remote: source.remote, format, window, scratch }),
+    );
     const label = params.label.name;
     const task = labelTask(params.label);
     const features = params.features.map((f) => f.name);
@@ -112,8 +115,10 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
 
 interface Where {
   pattern: string;
-  /** Real paths of the files to read, checked by confineSource. */
+  /** Real paths of the files to read, checked by confineSource, or allowed object URLs. */
   files: string[];
+  /** Remote objects: a read error names the URL and the HTTP status, never what the server sent. */
+  remote: boolean;
   format: SourceFormat;
   window: TimeWindow;
   scratch: string;
@@ -122,6 +127,8 @@ interface Where {
 async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, where: Where) {
   const files = readerSql(where.files, where.format, sqlString);
   const fail = (err: unknown): never => {
+    // A failed request is reported by withSourceSession, which knows its HTTP status.
+    if (where.remote && isRemoteAccessError(err)) throw err;
     throw new DataSourceError(`source.path: cannot read ${where.format} source "${where.pattern}": ${duckdbMessage(err)}. ${HINTS[where.format]}`, {
       cause: err,
       details: { file: where.pattern },

@@ -3,14 +3,13 @@
  * PyPI by scripts/s3-test-server.sh), with the same behavioural checks as the local store's tests:
  * round trips, idempotence, tamper detection, missing objects, refused credentials.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { installS3Server, startS3Server, type S3Server } from '../../test/helpers/s3-test-server';
 import { loadConfig } from '../config';
 import { ArtifactIntegrityError } from '../errors';
 import type { ArtifactRef } from '../pipeline/types';
@@ -18,50 +17,7 @@ import { createArtifactStore } from './create-artifact-store';
 import { LocalArtifactStore } from './local-artifact-store';
 import { S3ArtifactStore } from './s3-artifact-store';
 
-const SCRIPT = join(__dirname, '..', '..', 'scripts', 's3-test-server.sh');
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
-
-interface S3Server {
-  endpoint: string;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-/** Starts moto_server on a free loopback port; `auth` makes it check every request's credentials. */
-async function startS3Server(auth = false): Promise<S3Server> {
-  const port = await freePort();
-  const env = { ...process.env, ...(auth ? { INITIAL_NO_AUTH_ACTION_COUNT: '0' } : {}) };
-  const child: ChildProcess = spawn('bash', [SCRIPT, 'start', String(port)], { env, stdio: 'ignore' });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await fetch(`${endpoint}/moto-api/`);
-      break;
-    } catch {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`moto_server did not start on ${endpoint}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  return {
-    endpoint,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 function client(endpoint: string, accessKeyId = 'test', secretAccessKey = 'test'): S3Client {
   return new S3Client({
@@ -94,8 +50,8 @@ let sent: string[];
 let partChecksums: Array<string | undefined>;
 
 beforeAll(async () => {
-  // Installs moto into .tools/s3-venv on first use (about two minutes, once per machine).
-  execFileSync('bash', [SCRIPT], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Installs moto into .tools/venvs/s3-server on first use (about a minute, once per machine).
+  installS3Server();
   server = await startS3Server();
   s3 = client(server.endpoint);
   s3.middlewareStack.add(

@@ -9,6 +9,8 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { DataSourceError } from '../errors';
+import type { RemoteSources } from './remote-sources-config';
+import { isRemoteSource } from './remote-url';
 import { resolvePackageSource } from './source-path';
 
 /** Where sources may come from and how much a glob may touch. */
@@ -19,6 +21,8 @@ export interface DataRoots {
   readonly maxFiles: number;
   /** Most directory entries one glob expansion may visit. @default 200000 */
   readonly maxWalkEntries: number;
+  /** Buckets and hosts remote sources may name, and how to read them; unset: no remote source is allowed. */
+  readonly remote?: RemoteSources;
 }
 
 export const SOURCE_LIMIT_DEFAULTS = { maxFiles: 10_000, maxWalkEntries: 200_000 } as const;
@@ -85,7 +89,8 @@ export function parseDataRoots(value: string, cwd = process.cwd()): string[] {
  * worker then resolves symlinks with {@link confineSource}.
  */
 export function sourceOutsideRoots(spec: string, roots: readonly string[], cwd = process.cwd()): string | undefined {
-  if (spec.startsWith('package:')) return undefined;
+  // Remote URLs: the spec schema refuses credentials in them; the worker checks the allow-list before any request.
+  if (spec.startsWith('package:') || isRemoteSource(spec)) return undefined;
   const resolved = path.resolve(cwd, spec);
   const glob = resolved.search(GLOB_CHARS);
   const base = glob < 0 ? resolved : path.dirname(`${resolved.slice(0, glob)}x`);

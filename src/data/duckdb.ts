@@ -13,11 +13,16 @@ export interface DuckDbOptions {
    * @default undefined: runs to the end
    */
   signal?: AbortSignal;
+  /**
+   * Extra DuckDB instance settings (remote sources: see REMOTE_INSTANCE_OPTIONS in httpfs-extension.ts).
+   * @default {}
+   */
+  instanceOptions?: Readonly<Record<string, string>>;
 }
 
 export async function withDuckDb<T>(options: DuckDbOptions, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
   options.signal?.throwIfAborted();
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
+  const instance = await DuckDBInstance.create(':memory:', { ...options.instanceOptions, threads: String(options.threads ?? 2) });
   const conn = await instance.connect();
   // An interrupt only stops the query in flight: one that lands between two queries (or before the first
   // has started) is lost, so once aborted keep interrupting until fn gives up.

@@ -1,6 +1,6 @@
 /**
- * Source locations in pipeline specs: plain paths and globs, or `package:<pkg>/<file>` for
- * data shipped inside an installed npm package (the flights data comes from vega-datasets);
+ * Source locations in pipeline specs: plain paths and globs, `package:<pkg>/<file>` for
+ * data shipped inside an installed npm package, or remote URLs (src/data/remote-url.ts) (the flights data comes from vega-datasets);
  * the files a location matches; the DuckDB reader over them; and the time window a step reads,
  * including replay windows (a virtual "now" and a window length).
  */
@@ -9,10 +9,12 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ACCEPTED_DURATION_FORMS, durationProblem, toMs } from '../duration/duration';
 import { DataSourceError } from '../errors';
+import { isRemoteSource } from './remote-url';
 
 export type SourceFormat = 'parquet' | 'csv' | 'json' | 'ndjson';
 
 export function resolveSourcePath(spec: string, cwd = process.cwd()): string {
+  if (isRemoteSource(spec)) return spec;
   return resolvePackageSource(spec, cwd)?.file ?? path.resolve(cwd, spec);
 }
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../duration/duration-schema';
 import { toMs } from '../duration/duration';
+import { CREDENTIALS_HINT, credentialInSourceProblem } from '../data/remote-url';
 import { labelSchema } from './label-spec';
 
 const isoDate = z
@@ -19,6 +20,17 @@ export const featureTransforms = ['identity', 'double', 'hour', 'weekday', 'mont
 /** A length of time (replay windows, approval and canary waits): one grammar, see src/duration/duration.ts. */
 export { durationSchema };
 
+/**
+ * Credential-looking fields a user may try on a source: refused by name with what to do instead
+ * (`.strict()` alone would only say "unrecognized key"). Remote credentials live on the worker.
+ */
+const CREDENTIAL_FIELDS = Object.fromEntries(
+  ['credentials', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'keyId', 'secret', 'token', 'password', 'apiKey', 'bearerToken', 'hmacKeyId', 'hmacSecret'].map((k) => [
+    k,
+    z.never({ error: CREDENTIALS_HINT }).optional(),
+  ]),
+) as Record<string, z.ZodOptional<z.ZodNever>>;
+
 export const ingestParamsSchema = z
   .object({
     source: z
@@ -27,7 +39,13 @@ export const ingestParamsSchema = z
          * File path or glob such as `data/flights-2001-*.parquet`; `package:<npm-package>/<path>` resolves
          * inside an installed package. Every matching file is read, in name order.
          */
-        path: z.string().min(1),
+        path: z
+          .string()
+          .min(1)
+          .superRefine((p, ctx) => {
+            const problem = credentialInSourceProblem(p);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
         format: z.enum(['auto', 'parquet', 'csv', 'json', 'ndjson']).default('auto'),
         /**
          * Serve the source as if it were arriving over time: only rows with `now - window <= time < now`,
@@ -40,6 +58,7 @@ export const ingestParamsSchema = z
          * columns. One read-only SELECT: no table or file functions, no other relations (src/data/source-select.ts).
          */
         select: z.string().min(1).max(20_000).optional(),
+        ...CREDENTIAL_FIELDS,
       })
       .strict(),
     /**
