@@ -3,7 +3,7 @@
 #               demo: a champion, a canary analysed on replayed flights, a bad canary rolled back
 #   make test   set everything up and run the whole test suite (what CI runs)
 SHELL := /bin/bash
-.PHONY: demo test test-clients setup deps temporal browser dev-server model-server worker api stop bench clean
+.PHONY: demo test test-clients setup deps temporal browser promtool dev-server model-server worker api stop bench clean
 
 setup: deps temporal
 
@@ -22,6 +22,10 @@ temporal:
 
 browser:
 	@./scripts/browser.sh >/dev/null
+
+# promtool (Debian's prometheus package) checks and unit-tests the alert rules in deploy/prometheus.
+promtool:
+	@./scripts/promtool.sh >/dev/null
 
 dev-server: temporal
 	@./scripts/dev-server.sh
@@ -43,7 +47,7 @@ demo: worker api
 test-clients:
 	@./scripts/oip-client.sh >/dev/null
 
-test: setup browser test-clients
+test: setup browser promtool test-clients
 	npx tsc --noEmit -p .
 	npm run --silent lint
 	url="$$(bash scripts/postgres.sh)" && SLIPWAY_TEST_POSTGRES_URL="$$url" npx vitest run

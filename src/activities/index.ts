@@ -117,7 +117,18 @@ export function createActivities(deps: ActivityDeps) {
       deps,
       'validate',
       (p) => STEP_PARAMS.validate.parse(p),
-      (req, params) => validateSnapshots({ store, duckdbThreads, registry, quarantine: deps.quarantine }, req, params),
+      (req, params) =>
+        validateSnapshots(
+          {
+            store,
+            duckdbThreads,
+            registry,
+            quarantine: deps.quarantine,
+            onDrift: (d) => deps.metrics?.driftMeasured({ pipeline: req.ctx.pipeline, model: req.ctx.model, ...d }),
+          },
+          req,
+          params,
+        ),
       champion,
     ),
     train: defineStep(

@@ -38,6 +38,8 @@ export interface ValidateDeps {
   registry: Pick<ModelRegistry, 'getAlias'>;
   /** Keeps the batches validation stops; a batch an approver released proceeds. @default none kept */
   quarantine?: BatchQuarantine;
+  /** Told the drifted-column share and its limit whenever there was a reference to compare with (metrics). @default nothing told */
+  onDrift?: (drift: { share: number; limit: number }) => void;
 }
 
 export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, params: ValidateParams): Promise<StepOutputBody<'validate'>> {
@@ -163,6 +165,8 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
     distributions,
     params,
   };
+  // Before a failure is thrown: a drifted batch is exactly the one the drift alert must see.
+  if (drift.length > 0) deps.onDrift?.({ share: driftShare, limit: params.drift.maxDriftedFraction });
   const reportRef = await deps.store.putJson(report, { name: 'validation-report', meta: { checks: counts.checks, failed: counts.failed, warnings: counts.warnings } });
   const htmlRef = await deps.store.putBytes(await renderReportHtml(report), { name: 'validation-report-html', mediaType: 'text/html; charset=utf-8' });
   const uris = { json: reportRef.uri, html: htmlRef.uri, htmlPath: await deps.store.localPath(htmlRef) };

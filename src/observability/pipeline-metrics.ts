@@ -4,7 +4,7 @@
  * through a workflow sink (workflow-metrics-interceptor.ts), canaries when their report is written.
  * The names here are the ones deploy/grafana/slipway-dashboard.json queries; a test keeps them in step.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** How a step attempt ended: ran and succeeded, failed, reused the content cache, or found its own earlier attempt's record. */
 export type StepOutcome = 'succeeded' | 'failed' | 'cached' | 'resumed';
@@ -21,6 +21,11 @@ export interface PipelineMetrics {
   runFinished(e: { pipeline: string; outcome: string; seconds: number }): void;
   /** A canary ended with its verdict, after `analyses` step verdicts (pass, fail, inconclusive). */
   canaryFinished(e: { model: string; verdict: string; analyses: string[] }): void;
+  /**
+   * A validate step compared a batch with the reference (the champion's training data): the share of
+   * checked columns that drifted and the share at which the step calls it dataset drift.
+   */
+  driftMeasured(e: { pipeline: string; model: string; share: number; limit: number }): void;
 }
 
 /** Every metric name Slipway itself exposes (histograms add `_bucket`, `_sum`, `_count`). */
@@ -33,6 +38,8 @@ export const METRIC_NAMES = {
   cacheLookups: 'slipway_step_cache_lookups_total',
   canaryVerdicts: 'slipway_canary_verdicts_total',
   canaryAnalyses: 'slipway_canary_analyses_total',
+  driftShare: 'slipway_validation_drift_share',
+  driftLimit: 'slipway_validation_drift_share_limit',
 } as const;
 
 // Steps range from milliseconds (register) to many minutes (gradient boosting on millions of rows).
@@ -63,6 +70,10 @@ export class PrometheusPipelineMetrics implements PipelineMetrics {
   private readonly canaryVerdicts = this.counter(METRIC_NAMES.canaryVerdicts, 'Canaries ended, by verdict (passed, rolled-back, aborted, skipped)', ['model', 'verdict']);
   private readonly canaryAnalyses = this.counter(METRIC_NAMES.canaryAnalyses, 'Canary step analyses, by verdict (pass, fail, inconclusive)', ['model', 'verdict']);
 
+  // Gauges, not counters: an alert asks whether the latest batch of a model drifted past its limit.
+  private readonly driftShare = this.gauge(METRIC_NAMES.driftShare, 'Share of checked columns that drifted in the latest validated batch (0..1)');
+  private readonly driftLimit = this.gauge(METRIC_NAMES.driftLimit, 'Drifted-column share at which the validate step declares dataset drift (its maxDriftedFraction)');
+
   /** @param processMetrics also expose Node's process_* and nodejs_* metrics. @default true */
   constructor(processMetrics = true) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
@@ -90,6 +101,15 @@ export class PrometheusPipelineMetrics implements PipelineMetrics {
   canaryFinished(e: { model: string; verdict: string; analyses: string[] }): void {
     this.canaryVerdicts.inc({ model: e.model, verdict: e.verdict });
     for (const verdict of e.analyses) this.canaryAnalyses.inc({ model: e.model, verdict });
+  }
+
+  driftMeasured(e: { pipeline: string; model: string; share: number; limit: number }): void {
+    this.driftShare.set({ pipeline: e.pipeline, model: e.model }, e.share);
+    this.driftLimit.set({ pipeline: e.pipeline, model: e.model }, e.limit);
+  }
+
+  private gauge(name: string, help: string): Gauge {
+    return new Gauge({ name, help, labelNames: ['pipeline', 'model'], registers: [this.registry] });
   }
 
   private counter(name: string, help: string, labelNames: string[]): Counter {

@@ -4,6 +4,7 @@
  * See ARCHITECTURE.md in this folder for how a switch avoids dropping requests.
  */
 import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import pino, { type Logger } from 'pino';
@@ -24,7 +25,8 @@ import { feedbackRoutes } from './routes/feedback';
 import { healthRoutes } from './routes/health';
 import { openInferenceRoutes } from './routes/open-inference';
 import { predictRoutes, rateLimitConfig } from './routes/predict';
-import { problem } from './routes/problem';
+import { isProblem, problem, PROBLEM_JSON } from './routes/problem';
+import { servingOpenApiOptions } from './openapi';
 import { ServingMetrics } from './serving-metrics';
 import { version as serverVersion } from '../../package.json';
 
@@ -147,6 +149,19 @@ export async function buildModelServer(deps: ModelServerDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(servingErrorHandler);
+  app.setNotFoundHandler((request, reply) => reply.status(404).send(problem(404, 'Not Found', `No route ${request.method} ${request.url.split('?')[0]}; see GET /openapi.json`)));
+  // Every route, as registered (the OpenAPI test checks each one is documented).
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
+  // Problem bodies (routes/problem.ts) answer as problem+json; one comparison on a successful answer.
+  app.addHook('preSerialization', (_request, reply, payload, done) => {
+    if (reply.statusCode >= 400 && isProblem(payload)) reply.type(PROBLEM_JSON);
+    done(null, payload);
+  });
+  await app.register(swagger, servingOpenApiOptions(serverVersion));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(rateLimit, { global: false, addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false } });
 
   const rateLimited = rateLimitConfig(limits.rateLimitPerSecond, () => metrics.reject('rate_limited'));
@@ -212,7 +227,7 @@ export async function buildModelServer(deps: ModelServerDeps) {
     await deployments.close();
   });
   // `protocol` is what another front door (the gRPC server, grpc/oip-grpc.ts) needs to serve on the same path.
-  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt, protocol };
+  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt, protocol, routes };
 }
 
 export type ModelServer = Awaited<ReturnType<typeof buildModelServer>>;

@@ -33,7 +33,8 @@ export class ServingMetrics {
 
   constructor(live: LiveStats, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'slipway_serving_process_' });
+    // prom-client's names already start with process_ / nodejs_: the prefix only says whose process it is.
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'slipway_serving_' });
     this.requests = new Counter({ name: 'slipway_serving_requests_total', help: 'Predict requests answered, by version and outcome (ok, error).', labelNames: ['model', 'version', 'outcome'], registers });
     this.latency = new Histogram({
       name: 'slipway_serving_request_duration_seconds',

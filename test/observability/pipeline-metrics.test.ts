@@ -28,6 +28,17 @@ describe('PrometheusPipelineMetrics', () => {
   });
 });
 
+describe('drift metrics', () => {
+  it('keeps the latest drifted share of a model’s batch and its limit, per pipeline', async () => {
+    const m = new PrometheusPipelineMetrics(false);
+    m.driftMeasured({ pipeline: 'churn-served', model: 'churn', share: 0.25, limit: 0.5 });
+    m.driftMeasured({ pipeline: 'churn-served', model: 'churn', share: 0.75, limit: 0.5 });
+    const text = await m.registry.metrics();
+    expect(text).toContain('slipway_validation_drift_share{pipeline="churn-served",model="churn"} 0.75');
+    expect(text).toContain('slipway_validation_drift_share_limit{pipeline="churn-served",model="churn"} 0.5');
+  });
+});
+
 describe('canary metrics', () => {
   let dir: string;
   beforeEach(async () => {

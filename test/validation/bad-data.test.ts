@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
 import { createLogger } from '../../src/logger';
+import { PrometheusPipelineMetrics } from '../../src/observability/pipeline-metrics';
 import type { StepKindName } from '../../src/pipeline/step-kinds';
 import type { TrainSummary } from '../../src/pipeline/step-summaries';
 import type { StepOutput, StepRequest, StepResult } from '../../src/pipeline/types';
@@ -28,6 +29,16 @@ describe('validation stops bad and tainted data (activities on real files)', () 
   let registry: SqliteModelRegistry;
   let activities: ReturnType<typeof createActivities>;
   let runs = 0;
+  const metrics = new PrometheusPipelineMetrics(false);
+  /** The drift gauges of this test's model, as Prometheus would scrape them. */
+  async function driftGauges(): Promise<{ share?: number; limit?: number }> {
+    const text = await metrics.registry.metrics();
+    const value = (name: string) => {
+      const m = new RegExp(`^${name}\\{pipeline="validation-test",model="flights"\\} (\\S+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    return { share: value('slipway_validation_drift_share'), limit: value('slipway_validation_drift_share_limit') };
+  }
 
   const request = (stepId: string, params: Record<string, unknown>, inputs: Record<string, StepOutput>, workflowId: string): StepRequest => ({
     ctx: { workflowId, runId: 'run', stepId, pipeline: 'validation-test', model: 'flights', specDigest: 'spec' },
@@ -69,6 +80,7 @@ describe('validation stops bad and tainted data (activities on real files)', () 
       pipelinesDir: path.join(__dirname, '..', '..', 'pipelines'),
       duckdbThreads: 1,
       dataRoots: { roots: [os.tmpdir()], ...SOURCE_LIMIT_DEFAULTS },
+      metrics,
     });
     // The champion: a model registered from the clean batch, with its lineage (training data, schema).
     const clean = await ingestAndValidate(await writeFlights(path.join(dir, 'clean.parquet')));
@@ -97,6 +109,7 @@ describe('validation stops bad and tainted data (activities on real files)', () 
     expect(validate.summary).toMatchObject({ passed: true, failed: 0, schema: { version: 1, changed: false, origin: 'champion v1' }, reference: 'champion v1 training data' });
     const report = await store.readJson<ValidationReport>(validate.artifacts['validation-report']);
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(await driftGauges()).toEqual({ share: report.drift.share, limit: 0.5 });
     expect(Object.keys(report.distributions).sort()).toEqual(['destination', 'distance', 'hour', 'label', 'origin', 'weekday']);
   });
 
@@ -158,8 +171,13 @@ describe('validation stops bad and tainted data (activities on real files)', () 
     expect(f.message).toMatch(/duplicateRows: (19|20|21)(\.\d)?% of rows repeat another row exactly/);
   });
 
-  it('a new category dominating a column', async () => {
-    const f = await failure(ingestAndValidate(await tainted('newCategory')));
+  it('a new category dominating a column (its drift reaches the metrics the drift alert reads, though the step fails)', async () => {
+    const before = await driftGauges();
+    const f = await failure(ingestAndValidate(await tainted('newCategory'), { validate: { drift: { maxDriftedFraction: 0.15 } } }));
+    const after = await driftGauges();
+    expect(after.limit).toBe(0.15);
+    expect(after.share).toBeGreaterThan(0);
+    expect(after.share).not.toBe(before.share);
     expect(f.message).toMatch(/categoryDomain\(origin\): [56]\d(\.\d)?% of values are outside the \d+ known values of schema v1 \("ZZZ" [56]\d(\.\d)?%\)/);
     expect(f.message).toMatch(/Warnings \(\d+\):[\s\S]*drift\(origin\): Jensen–Shannon distance 0\.\d+ >= 0\.1/);
   });
