@@ -22,6 +22,7 @@ export const ERROR_DOCS = {
   InvalidWorkflowInput: 'A workflow started with an invalid input field (e.g. continuousTraining checkEvery); the message names the field, the value and the accepted forms.',
   StepFailed: 'A step failed with an error that carried no code of its own; the message is the step\'s.',
   AuditError: 'An audit entry was invalid (actor, action, target) or the audit log could not be written.',
+  ModelContractMismatch: 'An imported ONNX model does not meet its declared task and feature contract (input names and types, output names and shapes); the message names each mismatch.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_DOCS;

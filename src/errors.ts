@@ -151,6 +151,16 @@ export class AuditError extends SlipwayError {
   readonly retryable = false;
 }
 
+/** An ONNX model brought in from elsewhere does not meet the contract declared for it; `problems` names each mismatch. */
+export class ModelContractError extends SlipwayError {
+  override readonly name = 'ModelContractMismatch';
+  readonly code = ERROR_CODES.ModelContractMismatch;
+  readonly retryable = false;
+  constructor(readonly problems: string[], options: SlipwayErrorOptions = {}) {
+    super(`The model does not meet its declared contract:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { ...options, details: { problems, ...options.details } });
+  }
+}
+
 export const isSlipwayError = (err: unknown): err is SlipwayError => err instanceof SlipwayError;
 export const isInvalidPipelineInput = (err: unknown): err is InvalidPipelineInputError =>
   err instanceof InvalidPipelineInputError;

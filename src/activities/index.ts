@@ -21,6 +21,7 @@ import type { ServingAdmin } from '../serving/serving-admin';
 import type { PipelineMetrics } from '../observability/pipeline-metrics';
 import { createCanaryActivities } from './canary';
 import { evaluateCandidate } from './evaluate';
+import { importCandidate } from './import-step';
 import { createRollbackChampion } from './rollback';
 import { ingestSnapshot } from './ingest';
 import { passReferences } from './noop';
@@ -140,6 +141,12 @@ export function createActivities(deps: ActivityDeps) {
         return trainCandidate({ store }, req, params, log);
       },
       trainerCode,
+    ),
+    importModel: defineStep(
+      deps,
+      'import',
+      (p) => STEP_PARAMS.import.parse(p),
+      (req, params, log) => importCandidate({ store, registry, dataRoots }, req, params, log),
     ),
     evaluate: defineStep(
       deps,

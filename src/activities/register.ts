@@ -20,7 +20,10 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
   const evaluation = upstreamOf(req.inputs, 'evaluate')?.summary;
   // With several candidates, the lineage is the one the evaluate step carried forward.
   const chosenStep = evaluation?.chosen.step;
-  const training = (chosenStep ? upstreamStep(req.inputs, chosenStep, 'train') : undefined)?.summary ?? upstreamOf(req.inputs, 'train')?.summary;
+  // An imported candidate (import step) won, or is the only one: lineage says so, with who brought it in and its digest.
+  const importStep = (chosenStep ? upstreamStep(req.inputs, chosenStep, 'import') : undefined) ?? (upstreamOf(req.inputs, 'train') ? undefined : upstreamOf(req.inputs, 'import'));
+  const imported = importStep?.summary;
+  const training = imported ? undefined : ((chosenStep ? upstreamStep(req.inputs, chosenStep, 'train') : undefined)?.summary ?? upstreamOf(req.inputs, 'train')?.summary);
   const reports = ['validation-report', 'evaluation-report', 'evaluation-page'].flatMap((name) => {
     const ref = Object.values(req.inputs).find((o) => o?.artifacts[name])?.artifacts[name];
     return ref ? [[name, ref.uri] as const] : [];
@@ -39,12 +42,13 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
       workflowId: req.ctx.workflowId,
       runId: req.ctx.runId,
       pipeline: req.ctx.pipeline,
-      trainer: training?.trainer ?? 'unknown',
+      trainer: training?.trainer ?? imported?.trainer ?? 'unknown',
       trainerVersion: training?.trainerVersion,
       trainStep: chosenStep,
       trainerCommand: training?.command,
       seed: training?.seed,
-      features: training?.features,
+      features: training?.features ?? imported?.features,
+      ...(imported ? { imported: { by: imported.importedBy, digest: imported.digest, source: imported.source, step: importStep!.step, task: imported.task } } : {}),
       candidates: evaluation?.candidates,
       codeVersion: deps.codeVersion,
       dataWindow: ingest?.window,

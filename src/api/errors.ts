@@ -11,7 +11,7 @@ import {
 } from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AccessControlError, isAuthenticationError, isInvalidPipelineInput, isPermissionDeniedError, isSlipwayError } from '../errors';
+import { AccessControlError, ModelContractError, isAuthenticationError, isInvalidPipelineInput, isPermissionDeniedError, isSlipwayError } from '../errors';
 import { isRegistryError } from '../registry/registry-error';
 
 export interface ApiError {
@@ -55,6 +55,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     return send(400, 'Bad Request', 'The request is invalid', problems);
   }
   if (isInvalidPipelineInput(err)) return send(400, 'Bad Request', 'The pipeline input is invalid', err.problems);
+  if (err instanceof ModelContractError) return send(400, err.name, err.message, err.problems);
   if (err instanceof WorkflowNotFoundError) return send(404, 'Not Found', `No run with id "${err.workflowId}"`);
   if (err instanceof ScheduleNotFoundError) return send(404, 'Not Found', err.message);
   if (err instanceof WorkflowExecutionAlreadyStartedError) return send(409, 'Conflict', err.message);

@@ -100,7 +100,7 @@ export async function buildApi(deps: ApiDeps) {
     }),
   );
   await app.register(scheduleRoutes({ schedules: deps.schedules, pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots, audit: deps.audit }));
-  await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue, signingKey: deps.slipway.signingKey }));
+  await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue, signingKey: deps.slipway.signingKey, store: deps.artifacts }));
   await app.register(governanceRoutes({ access: deps.access, audit: deps.audit }));
   if (deps.quarantine) await app.register(quarantineRoutes({ quarantine: deps.quarantine }));
   if (deps.artifacts) await app.register(artifactRoutes({ registry: deps.registry, artifacts: deps.artifacts }));

@@ -41,6 +41,8 @@ export const ACTION_RULES = {
   'run.cancel': { role: 'operator', aliasGrant: false, description: 'cancel a pipeline run' },
   // Tags label versions for people and tools downstream (MLflow's habit), so they are an approver's call on models it is granted.
   'version.annotate': { role: 'approver', aliasGrant: false, modelGrant: true, description: "set or remove a version's tags and edit its description (granted per model, any alias)" },
+  // A model made elsewhere becomes a version of a model the approver is granted; it moves no alias (a pipeline's gates and canary still decide).
+  'model.import': { role: 'approver', aliasGrant: false, modelGrant: true, description: 'register an ONNX model trained elsewhere as a new version, checked against its declared contract (granted per model, any alias)' },
   'run.approve': { role: 'approver', aliasGrant: true, description: 'approve a candidate waiting for sign-off, which promotes it' },
   'run.reject': { role: 'approver', aliasGrant: true, description: 'reject a candidate waiting for sign-off (granted like approving: on the model and the alias the run promotes)' },
   'model.promote': { role: 'approver', aliasGrant: true, description: 'point an alias at a newer version' },

@@ -73,6 +73,17 @@ export const STEP_KINDS = {
     cache: 'on',
     reads: ['train', 'holdout'],
   },
+  import: {
+    activity: 'importModel',
+    queue: 'training',
+    timeout: '10 minutes',
+    description: 'Bring in a model trained elsewhere (a registered models:/ version or an ONNX file under the data roots) as a candidate, checked against its contract and the snapshot',
+    version: 1,
+    // Cheap (one file checked and stored), and a file source can change under the same path:
+    // downstream steps are still cached by the model's digest.
+    cache: 'never',
+    reads: [],
+  },
   evaluate: {
     activity: 'evaluate',
     queue: 'training',

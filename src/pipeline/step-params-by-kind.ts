@@ -14,11 +14,13 @@ import {
   trainParamsSchema,
   validateParamsSchema,
 } from './step-params';
+import { importParamsSchema } from './import-params';
 
 export const STEP_PARAMS = Object.freeze({
   ingest: ingestParamsSchema,
   validate: validateParamsSchema,
   train: trainParamsSchema,
+  import: importParamsSchema,
   evaluate: evaluateParamsSchema,
   register: registerParamsSchema,
   canary: canaryParamsSchema,

@@ -10,6 +10,7 @@ import type { TimeWindow } from '../data/source-path';
 import type { GateResult } from '../evaluation/gates';
 import type { PairedComparison } from '../evaluation/paired-gate';
 import type { reportSummary } from '../validation/validation-report';
+import type { Task } from './label-spec';
 import type { TrainParams } from './step-params';
 import type { ApprovalDecision } from './types';
 import type { StepKindName } from './step-kinds';
@@ -59,6 +60,21 @@ export type TrainSummary = {
   trainRows?: number | null;
   finalLoss?: number | null;
   trainSeconds: number;
+  modelBytes: number;
+};
+
+/** A candidate brought in by an `import` step. */
+export type ImportSummary = {
+  /** `models:/<name>/<version>` or `file:<path>`. */
+  source: string;
+  /** Lineage's trainer name (`imported`, or the registered version's trainer). */
+  trainer: string;
+  /** sha256 of the ONNX bytes. */
+  digest: string;
+  /** Who brought the model in: its importer, or the principal of the run for a file. */
+  importedBy: string;
+  task: Task;
+  features: { numeric: string[]; categorical: string[] };
   modelBytes: number;
 };
 
@@ -122,6 +138,7 @@ export interface StepSummaries {
   ingest: IngestSummary;
   validate: ValidateSummary;
   train: TrainSummary;
+  import: ImportSummary;
   evaluate: EvaluateSummary;
   register: RegisterSummary;
   canary: CanarySummary;

@@ -172,6 +172,7 @@ it('renders a card for a version with no metrics, window or reports', () => {
       validation: { report: null },
       training: { pipeline: 'p', workflowId: 'w', runId: 'r', specDigest: 's', trainer: 't', trainerVersion: null, codeVersion: null, params: {}, artifact: v.artifact.uri },
       evaluation: { report: null, metrics: {}, blessed: null },
+      imported: null,
       deployments: [],
       aliases: [],
     },

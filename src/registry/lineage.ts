@@ -48,6 +48,8 @@ export interface VersionLineage {
     artifact: string;
   };
   evaluation: { report: string | null; metrics: Record<string, number>; blessed: boolean | null };
+  /** Set when the model was trained elsewhere and imported (`slipway models import` or an `import` step): by whom, from what, its digest. */
+  imported: { by: string; digest: string; source: string; at?: string; step?: string } | null;
   deployments: Deployment[];
   /** Aliases pointing at the version now. */
   aliases: string[];
@@ -84,9 +86,18 @@ export function buildLineage(v: ModelVersion, history: readonly AliasMove[]): Ve
       artifact: v.artifact.uri,
     },
     evaluation: { report: text(l['evaluation-report']), metrics: v.metrics, blessed: typeof l.blessed === 'boolean' ? l.blessed : null },
+    imported: importedOf(l.imported),
     deployments,
     aliases: deployments.filter((d) => d.until === null).map((d) => d.alias),
   };
+}
+
+function importedOf(value: unknown): VersionLineage['imported'] {
+  if (typeof value !== 'object' || value === null) return null;
+  const r = value as Record<string, unknown>;
+  if (typeof r.by !== 'string' || typeof r.digest !== 'string') return null;
+  const opt = (k: string) => (typeof r[k] === 'string' ? { [k]: r[k] as string } : {});
+  return { by: r.by, digest: r.digest, source: String(r.source ?? ''), ...opt('at'), ...opt('step') };
 }
 
 function deploymentsOf(version: number, history: readonly AliasMove[]): Deployment[] {
@@ -119,6 +130,7 @@ export function formatLineage(l: VersionLineage): string {
     `              pipeline ${l.training.pipeline}  spec ${short(l.training.specDigest)}  code ${l.training.codeVersion?.slice(0, 12) ?? 'unknown'}`,
     `  evaluation  report ${short(l.evaluation.report)}  blessed ${l.evaluation.blessed ?? 'unknown'}`,
   ];
+  if (l.imported) lines.splice(4, 0, `  imported    by ${l.imported.by} from ${l.imported.source}  sha256 ${short(l.imported.digest)}${l.imported.at ? `  at ${l.imported.at}` : ''}`);
   if (l.deployments.length === 0) lines.push('  deployments none');
   for (const [i, d] of l.deployments.entries()) {
     lines.push(`  ${i === 0 ? 'deployments' : '           '} ${d.alias} ${d.from} → ${d.until ?? 'now'}  by ${d.actor}: ${d.reason}`);

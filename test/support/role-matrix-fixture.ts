@@ -12,6 +12,7 @@ export const EXPECTED_ROLES: Record<Action, readonly Role[]> = {
   'run.start': ['operator', 'admin'],
   'run.cancel': ['operator', 'admin'],
   'version.annotate': ['approver', 'admin'],
+  'model.import': ['approver', 'admin'],
   'run.approve': ['approver', 'admin'],
   'run.reject': ['approver', 'admin'],
   'model.promote': ['approver', 'admin'],

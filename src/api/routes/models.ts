@@ -9,6 +9,8 @@ import { parseVersionRef, resolveModelRef } from '../../registry/model-uri';
 import { notFound } from '../errors';
 import { auditAround } from '../request-audit';
 import { rollbackWorkflowId, startRollback } from '../run-rollback';
+import type { ArtifactStore } from '../../artifacts/artifact-store';
+import { modelImportRoutes } from './model-import';
 import { modelVersionRoutes, versionLabel } from './model-versions';
 
 export interface ModelRoutesDeps {
@@ -19,6 +21,8 @@ export interface ModelRoutesDeps {
   taskQueue: string;
   /** SLIPWAY_RUN_SIGNING_KEY: rollbacks carry a decision token the worker verifies. */
   signingKey?: string;
+  /** Where imported models are stored; without it POST /v1/models/:model/import is not served. */
+  store?: ArtifactStore;
 }
 
 const modelParams = z.object({ model: z.string().min(1) });
@@ -26,10 +30,11 @@ const modelParams = z.object({ model: z.string().min(1) });
 const versionParams = modelParams.extend({ version: versionLabel });
 
 export const modelRoutes =
-  ({ registry, audit, temporal, taskQueue, signingKey }: ModelRoutesDeps): FastifyPluginAsyncZod =>
+  ({ registry, audit, temporal, taskQueue, signingKey, store }: ModelRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const read = { action: 'model.read' } as const;
     await app.register(modelVersionRoutes({ registry }));
+    if (store) await app.register(modelImportRoutes({ registry, store }));
     app.get('/v1/models', { config: read, schema: { summary: 'All models with their latest version and aliases' } }, async () => ({
       models: await registry.listModels(),
     }));

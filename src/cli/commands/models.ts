@@ -11,6 +11,7 @@ import type { ModelVersion } from '../../registry/model-registry';
 import { isModelUri, parseVersionRef, resolveModelRef } from '../../registry/model-uri';
 import { cliPrincipal, CliError, print, withClient, withGovernance, withRegistry } from '../context';
 import { modelOf, resolveArgs, versionRef } from '../version-args';
+import { registerImportCommand } from './model-import';
 import { registerTagCommand } from './model-tags';
 
 const METRICS = ['auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece'];
@@ -123,4 +124,5 @@ export function registerModelCommands(program: Command): void {
       }),
     );
   registerTagCommand(models);
+  registerImportCommand(models);
 }
