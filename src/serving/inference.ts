@@ -9,6 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Admission } from './admission';
 import type { DeploymentManager } from './deployment-manager';
 import type { FeedbackLedger } from './feedback-ledger';
+import type { InferenceLogSink } from './inference-log/inference-logger';
 import type { FeatureRow } from './loaded-model';
 import type { LiveStats } from './live-stats';
 import type { ServingMetrics } from './serving-metrics';
@@ -20,6 +21,8 @@ export interface InferenceDeps {
   stats: LiveStats;
   metrics: ServingMetrics;
   now: () => number;
+  /** The inference log (sampled requests and responses); absent: nothing is logged. */
+  log?: InferenceLogSink;
 }
 
 export interface InferenceRequest {
@@ -39,6 +42,8 @@ export interface InferenceRequest {
    * refused with `version-not-deployed`.
    */
   version?: number;
+  /** How the request arrived (`v1`, `kserve-v1`, `oip-rest`, `oip-grpc`), as the inference log records it. @default 'v1' */
+  protocol?: string;
 }
 
 /** What was served: the version chosen and P(label = 1) per row. */
@@ -98,6 +103,8 @@ export class InferenceService {
           deps.ledger.remember(requestId, req.model, model.version, scores, at);
           deps.stats.recordRequest(req.model, model.version, at, latencyMs, scores, false);
         }
+        // Sampled and buffered only: the log's writes happen off the request path.
+        deps.log?.served({ model: req.model, version: model.version, requestId, at, protocol: req.protocol ?? 'v1', rows: req.rows, scores });
         series.ok.inc();
         series.latency.observe(latencyMs / 1000);
         for (let i = 0; i < scores.length; i++) series.scores.observe(scores[i]);

@@ -14,7 +14,7 @@ import type { ArtifactRef } from '../../src/pipeline/types';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import { FileDeploymentStore } from '../../src/serving/file-deployment-store';
 import { RegistryModelLoader } from '../../src/serving/model-loader';
-import { buildModelServer, type ModelServer, type ServingLimits } from '../../src/serving/model-server';
+import { buildModelServer, type ModelServer, type ModelServerDeps, type ServingLimits } from '../../src/serving/model-server';
 import { exportLogisticRegressionOnnx } from '../../src/training/onnx-export';
 import { FLIGHTS_FEATURES } from '../../src/data/flights-window';
 
@@ -96,7 +96,7 @@ export async function createServingWorld(): Promise<ServingWorld> {
 }
 
 /** A model server over `world`, listening on 127.0.0.1 at a free port. */
-export async function startServer(world: ServingWorld, limits: Partial<ServingLimits> = {}): Promise<{ server: ModelServer; base: string }> {
+export async function startServer(world: ServingWorld, limits: Partial<ServingLimits> = {}, extra: Partial<ModelServerDeps> = {}): Promise<{ server: ModelServer; base: string }> {
   const server = await buildModelServer({
     loader: new RegistryModelLoader(world.registry, world.store),
     store: new FileDeploymentStore(world.statePath),
@@ -106,6 +106,7 @@ export async function startServer(world: ServingWorld, limits: Partial<ServingLi
     ]),
     limits,
     processMetrics: false,
+    ...extra,
   });
   const base = await server.app.listen({ host: '127.0.0.1', port: 0 });
   return { server, base };
