@@ -14,6 +14,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import { confineSource, type DataRoots } from '../data/data-roots';
+import { servedLogFiles, servedRelationSql } from '../data/served-source';
+import { toMs } from '../duration/duration';
 import { sourceRelation } from '../data/source-select';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { inferClasses, labelSql } from '../data/label-sql';
@@ -30,6 +32,10 @@ export interface IngestDeps {
   duckdbThreads: number;
   /** Where sources may be read from: nothing outside is opened. */
   dataRoots: DataRoots;
+  /** The inference log's folder, for `source.served`; undefined: served sources fail with DataSourceError. */
+  inferenceLogDir?: string;
+  /** Epoch-ms clock that ends a served source's window. @default Date.now */
+  now?: () => number;
 }
 
 const PARQUET = 'application/vnd.apache.parquet';
@@ -46,14 +52,25 @@ interface Derived {
 }
 
 export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, stepId: string): Promise<StepOutputBody<'ingest'>> {
-  const pattern = resolveSourcePath(params.source.path);
-  const format = detectFormat(pattern, params.source.format);
+  const served = params.source.served;
+  const pattern = served ? params.source.path : resolveSourcePath(params.source.path);
+  const format = served ? 'parquet' : detectFormat(pattern, params.source.format);
   const window = effectiveWindow(params.window, params.source.replay);
-  // Before DuckDB sees anything: the real files, inside the data roots, a bounded number of them.
-  const { files } = await confineSource(params.source.path, deps.dataRoots);
+  let files: string[];
+  let reader: string | undefined;
+  if (served) {
+    // The model's windows overlapping the last `window`, each verified against its sha256 by the store.
+    const until = (deps.now ?? Date.now)();
+    const from = until - toMs(served.window);
+    files = await servedLogFiles(deps.inferenceLogDir, deps.store, served.model, from, until);
+    reader = servedRelationSql(files, from, until);
+  } else {
+    // Before DuckDB sees anything: the real files, inside the data roots, a bounded number of them.
+    ({ files } = await confineSource(params.source.path, deps.dataRoots));
+  }
   const scratch = await deps.store.scratchDir(`ingest-${stepId}`);
   try {
-    const snap = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, (conn) => writeSnapshots(conn, params, { pattern, files, format, window, scratch }));
+    const snap = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, (conn) => writeSnapshots(conn, params, { pattern, files, format, window, scratch, reader }));
     const label = params.label.name;
     const task = labelTask(params.label);
     const features = params.features.map((f) => f.name);
@@ -117,10 +134,12 @@ interface Where {
   format: SourceFormat;
   window: TimeWindow;
   scratch: string;
+  /** The relation to read instead of the files' reader (a served source's merged log rows). */
+  reader?: string;
 }
 
 async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, where: Where) {
-  const files = readerSql(where.files, where.format, sqlString);
+  const files = where.reader ?? readerSql(where.files, where.format, sqlString);
   const fail = (err: unknown): never => {
     throw new DataSourceError(`source.path: cannot read ${where.format} source "${where.pattern}": ${duckdbMessage(err)}. ${HINTS[where.format]}`, {
       cause: err,

@@ -40,7 +40,11 @@ export function mergedLogSql(files: string[]): string {
 }
 
 /** The merged rows with the features as top-level columns (what an ingest `select` sees as `source`). */
-export function servedRelationSql(files: string[]): string {
-  return `(SELECT unnest(features), request_id, "row" AS row_index, served_at, version AS served_version, protocol, source AS log_source, prediction, label
-    FROM ${mergedLogSql(files)} WHERE features IS NOT NULL)`;
+export function servedRelationSql(files: string[], from?: number, to?: number): string {
+  const where = ['features IS NOT NULL'];
+  if (from !== undefined) where.push(`served_at >= make_timestamp(${Math.floor(from)}::BIGINT * 1000)`);
+  if (to !== undefined) where.push(`served_at < make_timestamp(${Math.floor(to)}::BIGINT * 1000)`);
+  return `(SELECT unnest(features), request_id, "row" AS row_index, served_at, version AS served_version, protocol, source AS log_source,
+      prediction, TRY_CAST(label AS DOUBLE) AS label
+    FROM ${mergedLogSql(files)} WHERE ${where.join(' AND ')})`;
 }

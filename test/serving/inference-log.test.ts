@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestSnapshot } from '../../src/activities/ingest';
 import { StaticTokenAuthenticator } from '../../src/auth/authenticator';
+import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
+import { ingestParamsSchema } from '../../src/pipeline/step-params';
 import { queryRows, withDuckDb } from '../../src/data/duckdb';
 import { mergedLogSql, servedLogFiles } from '../../src/data/served-source';
 import { startOipGrpcServer } from '../../src/serving/grpc/oip-grpc';
@@ -168,5 +171,37 @@ describe('inference log', () => {
       { id: 'ext-1', source: 'env:kserve-east', version: 7, label: '1', prediction: '0.25', features: { distance: 900, origin: 'ATL' } },
       { id: 'ext-2', source: 'env:kserve-east', version: null, label: null, prediction: '0.75', features: { distance: 1900, origin: 'ORD' } },
     ]);
+  });
+
+  it('ingests a model\'s logged traffic for a window as a source: served features, with the labels feedback joined', async () => {
+    const { server, base, dir } = await logServer({ defaultRate: 0 });
+    const now = Date.now();
+    // 40 predictions over the last hour, features and prediction in one half, the label in another (as feedback arrives).
+    const lines = Array.from({ length: 40 }, (_, i) => ({ requestId: `r${i}`, time: now - (40 - i) * 60_000, features: flight(500 + 50 * i, i % 2 ? 'ORD' : 'ATL'), prediction: 0.5 }));
+    const labels = lines.slice(0, 30).map((l, i) => ({ requestId: l.requestId, label: i % 3 === 0 ? 1 : 0 }));
+    // One prediction from before the window: the source must leave it out.
+    const old = { requestId: 'old', time: now - 3 * 86_400_000, features: flight(100), prediction: 0.1 };
+    for (const batch of [lines, labels, [old]]) {
+      const r = await fetch(`${base}/v1/models/delays/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${LABELER_TOKEN}` }, body: batch.map((l) => JSON.stringify(l)).join('\n') });
+      expect(r.status).toBe(200);
+    }
+    await server.app.close();
+    const params = ingestParamsSchema.parse({
+      source: { served: { model: 'delays', window: '1 day' } },
+      timeColumn: 'served_at',
+      features: [{ name: 'distance', column: 'distance' }, { name: 'origin', column: 'origin' }],
+      label: { name: 'label', column: 'label' },
+      split: { strategy: 'time', holdoutFraction: 0.2 },
+    });
+    expect(params.source.path).toBe('served:delays');
+    const out = await ingestSnapshot({ store: world.store, duckdbThreads: 1, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS }, inferenceLogDir: dir }, params, 'ingest');
+    expect(out.summary.trainRows + out.summary.holdoutRows).toBe(40);
+    const snapshot = await withDuckDb({ threads: 1 }, async (conn) =>
+      queryRows(conn, `SELECT count(*) AS n, count(label) AS labelled, sum(label) AS positives, min(distance) AS lo FROM read_parquet(['${await world.store.localPath(out.artifacts.train)}', '${await world.store.localPath(out.artifacts.holdout)}'])`),
+    );
+    expect(snapshot[0]).toEqual({ n: 40, labelled: 30, positives: 10, lo: 500 });
+    // Without the log folder the source is refused with a message that says what to set.
+    await expect(ingestSnapshot({ store: world.store, duckdbThreads: 1, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS } }, params, 'ingest')).rejects.toThrow(/SLIPWAY_INFERENCE_LOG_DIR/);
+    expect(() => ingestParamsSchema.parse({ ...params, source: { path: 'x.parquet', served: { model: 'delays', window: '1 day' } } })).toThrow(/exactly one of source.path/);
   });
 });
