@@ -13,6 +13,7 @@ import { parseTokenList } from './auth/authenticator';
 import { AUTH_THROTTLE_DEFAULTS, type AuthThrottleOptions } from './auth/auth-throttle';
 import { GENERATE_HINT, weakSecretReason } from './auth/secret-strength';
 import { ConfigError } from './errors';
+import { parseSampleRates, type SampleRates } from './serving/inference-log/sample-rates';
 import { deriveTaskQueues, parseWorkerQueues, type TaskQueues, type WorkKind } from './topology/task-queues';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -148,6 +149,24 @@ const envSchema = z.object({
   /** Seconds of per-version stats kept for the admin stats API. */
   SLIPWAY_SERVE_STATS_RETENTION_SECONDS: positiveInt.default(3600),
   /**
+   * Folder of the inference log (write-ahead segments and the index of its Parquet windows, which
+   * live in the artifact store). The model server logs there; the worker reads `served` sources from
+   * it, so both must see the same folder. Unset: no inference log, no served sources.
+   */
+  SLIPWAY_INFERENCE_LOG_DIR: z.string().min(1).optional(),
+  /** Share of requests logged: a default and per-model rates, `0.05,delays=1`; every request while a canary runs. */
+  SLIPWAY_SERVE_LOG_SAMPLE: z.string().default('0.05').superRefine((value, ctx) => {
+    try {
+      parseSampleRates(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }),
+  /** Inference log rows buffered before served rows are dropped (and counted). */
+  SLIPWAY_SERVE_LOG_MAX_BUFFER: positiveInt.default(100_000),
+  /** Seconds of traffic per Parquet window of the inference log. */
+  SLIPWAY_SERVE_LOG_WINDOW_SECONDS: positiveInt.default(300),
+  /**
    * HMAC key shared by the API, CLI and workers: run tickets and approval decisions are signed with it so the
    * worker can verify who started or decided (src/auth/ARCHITECTURE.md). At least 32 characters.
    */
@@ -218,6 +237,8 @@ export interface Config {
   dataDir: string;
   artifactRoot: string;
   registryPath: string;
+  /** SLIPWAY_INFERENCE_LOG_DIR resolved; undefined: no inference log, no served sources. */
+  inferenceLogDir?: string;
   /** PostgreSQL URL of the registry database; undefined: SQLite at `registryPath`. Contains the password. */
   registryUrl?: string;
   pipelinesDir: string;
@@ -283,6 +304,8 @@ export interface ServeConfig {
   labelWindow: number;
   statsRetentionSeconds: number;
   statsMaxBytes: number;
+  /** Inference log: sample rates, buffer bound and window length (the folder is Config.inferenceLogDir). */
+  log: { rates: SampleRates; maxBufferedRows: number; windowMs: number };
 }
 
 /** `false`, `true`, or a comma list of proxy addresses/CIDRs (kept as given; Fastify checks them). */
@@ -327,6 +350,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     codeVersion: e.SLIPWAY_CODE_VERSION,
     logLevel: e.SLIPWAY_LOG_LEVEL,
     duckdbThreads: e.SLIPWAY_DUCKDB_THREADS,
+    inferenceLogDir: e.SLIPWAY_INFERENCE_LOG_DIR === undefined ? undefined : path.resolve(e.SLIPWAY_INFERENCE_LOG_DIR),
     maxConcurrentActivities: e.SLIPWAY_MAX_CONCURRENT_ACTIVITIES,
     uiUrl: e.SLIPWAY_UI_URL.replace(/\/$/, ''),
     api: Object.freeze(hideSecrets({ host: e.SLIPWAY_API_HOST, port: e.SLIPWAY_API_PORT, tokens: e.SLIPWAY_API_TOKENS, cliToken: e.SLIPWAY_TOKEN, insecure: e.SLIPWAY_API_INSECURE === 'true' }, ['tokens', 'cliToken'])),
@@ -351,6 +375,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       labelWindow: e.SLIPWAY_SERVE_LABEL_WINDOW,
       statsRetentionSeconds: e.SLIPWAY_SERVE_STATS_RETENTION_SECONDS,
       statsMaxBytes: e.SLIPWAY_SERVE_STATS_MAX_BYTES,
+      log: Object.freeze({ rates: parseSampleRates(e.SLIPWAY_SERVE_LOG_SAMPLE), maxBufferedRows: e.SLIPWAY_SERVE_LOG_MAX_BUFFER, windowMs: e.SLIPWAY_SERVE_LOG_WINDOW_SECONDS * 1000 }),
     }, ['adminToken', 'adminTokens', 'labelerToken'])),
     trust: Object.freeze({
       signingKey: e.SLIPWAY_RUN_SIGNING_KEY,

@@ -56,6 +56,7 @@ export async function createWorker(
     pipelinesDir: config.pipelinesDir,
     duckdbThreads: config.duckdbThreads,
     dataRoots: config.dataRoots,
+    inferenceLogDir: config.inferenceLogDir,
     codeVersion: config.codeVersion ?? gitHead(),
     serving: config.serve.url ? new HttpServingAdmin(config.serve.url, config.serve.adminToken) : undefined,
     taskQueues: config.taskQueues,

@@ -15,6 +15,8 @@ import type { DataRoots } from '../data/data-roots';
 import { withSourceSession } from '../data/open-source';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath } from '../data/source-path';
 import { sourceRelation } from '../data/source-select';
+import { servedLogFiles, servedRelationSql } from '../data/served-source';
+import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { PipelineSpec } from '../pipeline/spec-schema';
 import type { IngestParams } from '../pipeline/step-params';
 import type { ModelRegistry } from '../registry/model-registry';
@@ -29,6 +31,8 @@ export interface AssessDeps {
   /** The model server's admin API, for the live-quality trigger; undefined when the worker has none. */
   serving?: ServingAdmin;
   now?: () => Date;
+  /** For a pipeline whose ingest reads `source.served`: the inference log's folder and the store holding its windows. */
+  servedLog?: { dir?: string; store: ArtifactStore };
 }
 
 export interface AssessRequest {
@@ -97,6 +101,7 @@ function driftProbe(spec: PipelineSpec): RetrainAssessment['probe'] {
 
 /** Rows in the pipeline's current window (a replay's `now` included) that are newer than `after`; the source's select applied. */
 async function countRowsAfter(deps: AssessDeps, ingest: IngestParams, after: string): Promise<number> {
+  if (ingest.source.served) return countServedAfter(deps, ingest.source.served.model, after);
   const format = detectFormat(resolveSourcePath(ingest.source.path), ingest.source.format);
   const time = `CAST(${sqlIdent(ingest.timeColumn!)} AS TIMESTAMP)`;
   const where = [`${time} >= TIMESTAMP ${sqlString(after)}`];
@@ -105,6 +110,18 @@ async function countRowsAfter(deps: AssessDeps, ingest: IngestParams, after: str
   return withSourceSession(ingest.source.path, deps.dataRoots, { threads: deps.duckdbThreads }, async (conn, { files }) => {
     const relation = await sourceRelation(conn, ingest.source.select, readerSql(files, format, sqlString));
     const [row] = await queryRows(conn, `SELECT count(*) AS n FROM ${relation} WHERE ${where.join(' AND ')}`);
+    return Number(row.n);
+  });
+}
+
+/** Predictions of `model` logged after `after` (the served-data source's new rows). */
+async function countServedAfter(deps: AssessDeps, model: string, after: string): Promise<number> {
+  if (!deps.servedLog) return 0;
+  const since = Date.parse(after);
+  const files = await servedLogFiles(deps.servedLog.dir, deps.servedLog.store, model, since).catch(() => []);
+  if (files.length === 0) return 0;
+  return withDuckDb({ threads: deps.duckdbThreads }, async (conn) => {
+    const [row] = await queryRows(conn, `SELECT count(*) AS n FROM ${servedRelationSql(files, since)}`);
     return Number(row.n);
   });
 }

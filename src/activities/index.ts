@@ -54,6 +54,8 @@ export interface ActivityDeps {
   duckdbThreads: number;
   /** Where ingest sources may be read from (SLIPWAY_DATA_ROOTS); nothing outside is opened. */
   dataRoots: DataRoots;
+  /** The model server's inference log folder (SLIPWAY_INFERENCE_LOG_DIR), for ingest's `source.served`. */
+  inferenceLogDir?: string;
   /** Git commit of the running code, recorded in lineage. */
   codeVersion?: string;
   /** The model server's admin API (canary steps, promotion, rollback); undefined without SLIPWAY_SERVE_URL. */
@@ -105,13 +107,13 @@ export function createActivities(deps: ActivityDeps) {
     }),
     ...createDecisionActivities({ trust, access: deps.access }),
     assessRetraining: atActivityBoundary('assessRetraining', deps.logger, (req: AssessRequest) =>
-      assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, dataRoots, serving: deps.serving }, req),
+      assessRetraining({ registry, pipelinesDir: deps.pipelinesDir, duckdbThreads, dataRoots, serving: deps.serving, servedLog: { dir: deps.inferenceLogDir, store } }, req),
     ),
     ingest: defineStep(
       deps,
       'ingest',
       (p) => STEP_PARAMS.ingest.parse(p),
-      (req, params) => ingestSnapshot({ store, duckdbThreads, dataRoots }, params, req.ctx.stepId),
+      (req, params) => ingestSnapshot({ store, duckdbThreads, dataRoots, inferenceLogDir: deps.inferenceLogDir }, params, req.ctx.stepId),
       sourceFiles,
     ),
     validate: defineStep(

@@ -12,10 +12,12 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ArtifactStore } from '../artifacts/artifact-store';
-import { queryRows, sqlIdent, sqlString } from '../data/duckdb';
+import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import type { DataRoots } from '../data/data-roots';
 import { withSourceSession } from '../data/open-source';
 import { isRemoteAccessError } from '../data/remote-source';
+import { servedLogFiles, servedRelationSql } from '../data/served-source';
+import { toMs } from '../duration/duration';
 import { sourceRelation } from '../data/source-select';
 import { detectFormat, effectiveWindow, readerSql, resolveSourcePath, type SourceFormat, type TimeWindow } from '../data/source-path';
 import { inferClasses, labelSql } from '../data/label-sql';
@@ -32,6 +34,10 @@ export interface IngestDeps {
   duckdbThreads: number;
   /** Where sources may be read from: nothing outside is opened. */
   dataRoots: DataRoots;
+  /** The inference log's folder, for `source.served`; undefined: served sources fail with DataSourceError. */
+  inferenceLogDir?: string;
+  /** Epoch-ms clock that ends a served source's window. @default Date.now */
+  now?: () => number;
 }
 
 const PARQUET = 'application/vnd.apache.parquet';
@@ -48,15 +54,27 @@ interface Derived {
 }
 
 export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, stepId: string): Promise<StepOutputBody<'ingest'>> {
-  const pattern = resolveSourcePath(params.source.path);
-  const format = detectFormat(pattern, params.source.format);
+  const served = params.source.served;
+  const pattern = served ? params.source.path : resolveSourcePath(params.source.path);
+  const format = served ? 'parquet' : detectFormat(pattern, params.source.format);
   const window = effectiveWindow(params.window, params.source.replay);
   const scratch = await deps.store.scratchDir(`ingest-${stepId}`);
   try {
-    // Before DuckDB reads anything: the real files inside the data roots, or allowed remote objects; a bounded number of them.
-    const snap = await withSourceSession(params.source.path, deps.dataRoots, { threads: deps.duckdbThreads, signal: activitySignal() }, (conn, source) =>
-      writeSnapshots(conn, params, { pattern, files: source.files, remote: source.remote, format, window, scratch }),
-    );
+    const duckdb = { threads: deps.duckdbThreads, signal: activitySignal() };
+    let snap;
+    if (served) {
+      // The model's windows overlapping the last `window`, each verified against its sha256 by the store.
+      const until = (deps.now ?? Date.now)();
+      const from = until - toMs(served.window);
+      const files = await servedLogFiles(deps.inferenceLogDir, deps.store, served.model, from, until);
+      const reader = servedRelationSql(files, from, until);
+      snap = await withDuckDb(duckdb, (conn) => writeSnapshots(conn, params, { pattern, files, remote: false, format, window, scratch, reader }));
+    } else {
+      // Before DuckDB reads anything: the real files inside the data roots, or allowed remote objects; a bounded number of them.
+      snap = await withSourceSession(params.source.path, deps.dataRoots, duckdb, (conn, source) =>
+        writeSnapshots(conn, params, { pattern, files: source.files, remote: source.remote, format, window, scratch }),
+      );
+    }
     const label = params.label.name;
     const task = labelTask(params.label);
     const features = params.features.map((f) => f.name);
@@ -122,10 +140,12 @@ interface Where {
   format: SourceFormat;
   window: TimeWindow;
   scratch: string;
+  /** The relation to read instead of the files' reader (a served source's merged log rows). */
+  reader?: string;
 }
 
 async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, where: Where) {
-  const files = readerSql(where.files, where.format, sqlString);
+  const files = where.reader ?? readerSql(where.files, where.format, sqlString);
   const fail = (err: unknown): never => {
     // A failed request is reported by withSourceSession, which knows its HTTP status.
     if (where.remote && isRemoteAccessError(err)) throw err;

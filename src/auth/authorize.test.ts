@@ -59,7 +59,7 @@ describe('authorize', () => {
       expect(decide(labeler, 'feedback', { model: 'fraud' })).toMatchObject({ allowed: false, status: 403 });
       expect(decide(labeler, 'feedback', {})).toMatchObject({ allowed: false, status: 403 });
       expect(decide(who(['labeler'], []), 'feedback', { model: 'churn' })).toMatchObject({ allowed: false, status: 403 });
-      expect(ACTIONS.filter((a) => decide(labeler, a, churn).allowed)).toEqual(['feedback']);
+      expect(ACTIONS.filter((a) => decide(labeler, a, churn).allowed)).toEqual(['feedback', 'predictions.log']);
     });
 
     it('lets an admin move any alias without a grant, and never lets a grant replace the role', () => {

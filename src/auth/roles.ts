@@ -53,6 +53,8 @@ export const ACTION_RULES = {
   predict: { role: 'viewer', aliasGrant: false, description: "ask the model server for predictions (only when it requires a token for them)" },
   // Labels decide canaries and retraining, so only authenticated sources granted the model may post them.
   feedback: { role: 'labeler', aliasGrant: false, modelGrant: true, description: "post ground-truth labels for a model's predictions to the model server" },
+  // A model served elsewhere feeds drift, live quality and retraining through these logs: same trust as labels.
+  'predictions.log': { role: 'labeler', aliasGrant: false, modelGrant: true, description: "post prediction logs of a model served elsewhere (KServe CloudEvents, NDJSON) to the model server's inference log" },
   'data.release': { role: 'approver', aliasGrant: true, description: "release or discard a quarantined data batch of a model (granted like its champion alias)" },
   'schedule.manage': { role: 'admin', aliasGrant: false, description: 'create, change and delete schedules' },
   'schema.pin': { role: 'admin', aliasGrant: false, description: 'pin or unpin a data schema' },

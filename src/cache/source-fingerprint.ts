@@ -24,6 +24,8 @@ export function createSourceFingerprint(dataRoots: DataRoots, digest: FileDigest
   return async function sourceFingerprint(_req: StepRequest, params: unknown): Promise<unknown> {
     const source = (params as { source?: { path?: unknown; format?: unknown } }).source;
     if (typeof source?.path !== 'string') return new Uncacheable('the ingest source has no local path to fingerprint');
+    // Logged traffic grows while a window lasts: the same spec reads different rows each time.
+    if ((source as { served?: unknown }).served !== undefined) return new Uncacheable('a served source (logged traffic) changes over time');
     let format: SourceFormat;
     let files: { files: string[]; relative: string[] };
     try {

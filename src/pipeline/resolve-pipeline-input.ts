@@ -129,7 +129,9 @@ async function sourceSelectProblems(spec: PipelineSpec, specLabel: string): Prom
 
 function sourceProblems(spec: PipelineSpec, roots: readonly string[], specLabel: string): string[] {
   return spec.steps.flatMap((step, i) => {
-    const sourcePath = step.kind === 'ingest' ? (step.with as IngestParams).source.path : undefined;
+    // A served source reads the inference log, not files: the data roots do not apply to it.
+    const source = step.kind === 'ingest' ? (step.with as IngestParams).source : undefined;
+    const sourcePath = source && !source.served ? source.path : undefined;
     const problem = sourcePath === undefined ? undefined : sourceOutsideRoots(sourcePath, roots);
     return problem ? [`${specLabel}.steps[${i}].with.${problem}`] : [];
   });

@@ -31,6 +31,9 @@ const CREDENTIAL_FIELDS = Object.fromEntries(
   ]),
 ) as Record<string, z.ZodOptional<z.ZodNever>>;
 
+/** How a served source appears where a path is expected. */
+export const SERVED_PREFIX = 'served:';
+
 export const ingestParamsSchema = z
   .object({
     source: z
@@ -45,7 +48,15 @@ export const ingestParamsSchema = z
           .superRefine((p, ctx) => {
             const problem = credentialInSourceProblem(p);
             if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          }),
+          })
+          .optional(),
+        /**
+         * A model's logged traffic instead of files (the model server's inference log, src/serving/inference-log):
+         * the rows it served (or an external server logged) in the last `window`, features as columns plus
+         * request_id, served_at, served_version, protocol, log_source, prediction (JSON) and label (a number once
+         * feedback joined). Validation then compares what the model serves with what it was trained on.
+         */
+        served: z.object({ model: z.string().min(1).max(200), window: durationSchema }).strict().optional(),
         format: z.enum(['auto', 'parquet', 'csv', 'json', 'ndjson']).default('auto'),
         /**
          * Serve the source as if it were arriving over time: only rows with `now - window <= time < now`,
@@ -100,6 +111,9 @@ export const ingestParamsSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
+    if ((p.source.path === undefined) === (p.source.served === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'set exactly one of source.path (files) or source.served (a model\'s logged traffic)' });
+    }
     if (p.timeColumn !== undefined) return;
     const needsTime = (path: string[], what: string) =>
       ctx.addIssue({ code: 'custom', path, message: `${what} needs a timeColumn (the column that orders rows in time); set timeColumn or remove ${path.join('.')}` });
@@ -107,7 +121,8 @@ export const ingestParamsSchema = z
     if (p.window.from !== undefined || p.window.to !== undefined) needsTime(['window'], 'a time window');
     if (p.source.replay !== undefined) needsTime(['source', 'replay'], 'a replay window');
   })
-  .transform((p) => ({ ...p, split: { ...p.split, strategy: p.split.strategy ?? (p.timeColumn === undefined ? ('hash' as const) : ('time' as const)) } }));
+  // A served source is named `served:<model>` where a path is expected (summaries, lineage, checks on paths skip it).
+  .transform((p) => ({ ...p, source: { ...p.source, path: p.source.path ?? `${SERVED_PREFIX}${p.source.served!.model}` }, split: { ...p.split, strategy: p.split.strategy ?? (p.timeColumn === undefined ? ('hash' as const) : ('time' as const)) } }));
 
 /** Names of the validation checks, as they appear in reports and in `validate.with.severity`. */
 export const validationCheckNames = [

@@ -9,6 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Admission } from './admission';
 import type { DeploymentManager } from './deployment-manager';
 import type { FeedbackLedger } from './feedback-ledger';
+import type { InferenceLogSink } from './inference-log/inference-logger';
 import type { FeatureRow } from './loaded-model';
 import type { LiveStats } from './live-stats';
 import type { ServedTask } from './model-task';
@@ -21,6 +22,8 @@ export interface InferenceDeps {
   stats: LiveStats;
   metrics: ServingMetrics;
   now: () => number;
+  /** The inference log (sampled requests and responses); absent: nothing is logged. */
+  log?: InferenceLogSink;
 }
 
 export interface InferenceRequest {
@@ -40,6 +43,8 @@ export interface InferenceRequest {
    * refused with `version-not-deployed`.
    */
   version?: number;
+  /** How the request arrived (`v1`, `kserve-v1`, `oip-rest`, `oip-grpc`), as the inference log records it. @default 'v1' */
+  protocol?: string;
 }
 
 /** What was served: the version chosen and its prediction per row. */
@@ -102,6 +107,8 @@ export class InferenceService {
           deps.ledger.remember(requestId, req.model, model.version, scores, at, model.task);
           deps.stats.recordRequest(req.model, model.version, at, latencyMs, scores, false, model.task);
         }
+        // Sampled and buffered only: the log's writes happen off the request path.
+        deps.log?.served({ model: req.model, version: model.version, requestId, at, protocol: req.protocol ?? 'v1', rows: req.rows, scores });
         series.ok.inc();
         series.latency.observe(latencyMs / 1000);
         // The score histogram's buckets span [0, 1]: it holds P(label = 1) of binary models only.

@@ -27,8 +27,10 @@ async function main(): Promise<void> {
     ...s.adminTokens.map((token) => ({ name: 'serve-admin', token })),
     ...(s.labelerToken ? [{ name: 'serve-labeler', token: s.labelerToken, roles: ['labeler' as const], grants: [{ model: '*', alias: '*' }] }] : []),
   ];
+  const artifacts = createArtifactStore(config);
   const server = await buildModelServer({
-    loader: new RegistryModelLoader(registry, createArtifactStore(config)),
+    loader: new RegistryModelLoader(registry, artifacts),
+    inferenceLog: config.inferenceLogDir ? { dir: config.inferenceLogDir, store: artifacts, ...s.log } : undefined,
     store: new FileDeploymentStore(s.statePath),
     adminAuthenticator: apiAuthenticator(governance.access, staticTokens),
     authThrottle: new AuthFailureThrottle(config.authThrottle),

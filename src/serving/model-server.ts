@@ -17,6 +17,7 @@ import { DeploymentManager } from './deployment-manager';
 import type { DeploymentStore } from './deployment-store';
 import { FeedbackLedger } from './feedback-ledger';
 import { InferenceService } from './inference';
+import { InferenceLogger, type InferenceLoggerOptions } from './inference-log/inference-logger';
 import { LabelQuota } from './label-quota';
 import { LiveStats } from './live-stats';
 import type { ModelLoader } from './model-loader';
@@ -25,6 +26,7 @@ import { feedbackRoutes } from './routes/feedback';
 import { healthRoutes } from './routes/health';
 import { openInferenceRoutes } from './routes/open-inference';
 import { predictRoutes, rateLimitConfig } from './routes/predict';
+import { predictionLogRoutes } from './routes/prediction-logs';
 import { isProblem, problem, PROBLEM_JSON } from './routes/problem';
 import { servingOpenApiOptions } from './openapi';
 import { ServingMetrics } from './serving-metrics';
@@ -111,6 +113,11 @@ export interface ModelServerDeps {
   now?: () => number;
   /** Collect Node process metrics too. @default true */
   processMetrics?: boolean;
+  /**
+   * Log a sampled share of predictions as Parquet windows (src/serving/inference-log). Absent: no
+   * inference log, and the prediction-log ingestion route answers 503.
+   */
+  inferenceLog?: Omit<InferenceLoggerOptions, 'registry' | 'logger' | 'now'>;
 }
 
 /**
@@ -126,6 +133,11 @@ export async function buildModelServer(deps: ModelServerDeps) {
   const stats = new LiveStats({ retentionSeconds: limits.statsRetentionSeconds, labelWindow: limits.labelWindow, maxBytes: limits.statsMaxBytes });
   const ledger = new FeedbackLedger(limits.feedbackCapacity, limits.feedbackMaxBytes);
   const metrics = new ServingMetrics(stats, { defaultMetrics: deps.processMetrics });
+  const inferenceLog = deps.inferenceLog
+    ? new InferenceLogger({ ...deps.inferenceLog, registry: metrics.registry, logger: logger.child({ component: 'inference-log' }), now })
+    : undefined;
+  // Segments a killed process left hold acknowledged rows: they become windows before anything new is logged.
+  await inferenceLog?.start();
   const deployments = new DeploymentManager({
     loader: deps.loader,
     store: deps.store,
@@ -134,6 +146,8 @@ export async function buildModelServer(deps: ModelServerDeps) {
     onChange: (model, view) => {
       metrics.deploymentChanged(model, view);
       stats.prune(model, new Set(view?.versions.map((v) => v.version)), now());
+      // A canary is judged on all of its traffic: log every request while two versions serve.
+      inferenceLog?.setCanary(model, (view?.versions.filter((v) => v.share > 0).length ?? 0) > 1);
     },
   });
   await deployments.restore();
@@ -174,6 +188,7 @@ export async function buildModelServer(deps: ModelServerDeps) {
     stats,
     metrics,
     now,
+    log: inferenceLog,
   });
   await app.register(healthRoutes({ deployments, metrics }));
   const predictAuthenticator = deps.predictAuth ? (deps.adminAuthenticator ?? { authenticate: async () => undefined }) : undefined;
@@ -193,6 +208,9 @@ export async function buildModelServer(deps: ModelServerDeps) {
       rateLimit: rateLimited,
       now,
     }),
+  );
+  await app.register(
+    predictionLogRoutes({ authenticator: deps.adminAuthenticator, throttle, log: inferenceLog, metrics, maxBatch: limits.maxBatch, rateLimit: rateLimited, now }),
   );
   await app.register(async (admin) => {
     admin.addHook('onRequest', async (request, reply) => {
@@ -225,9 +243,11 @@ export async function buildModelServer(deps: ModelServerDeps) {
 
   app.addHook('onClose', async () => {
     await deployments.close();
+    // After the last request: everything served is written and sealed into a window.
+    await inferenceLog?.close();
   });
   // `protocol` is what another front door (the gRPC server, grpc/oip-grpc.ts) needs to serve on the same path.
-  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt, protocol, routes };
+  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt, protocol, routes, inferenceLog };
 }
 
 export type ModelServer = Awaited<ReturnType<typeof buildModelServer>>;

@@ -21,6 +21,7 @@ export const EXPECTED_ROLES: Record<Action, readonly Role[]> = {
   'deployment.change': ['approver', 'admin'],
   predict: ['viewer', 'operator', 'approver', 'admin'],
   feedback: ['labeler', 'admin'],
+  'predictions.log': ['labeler', 'admin'],
   'data.release': ['approver', 'admin'],
   'schedule.manage': ['admin'],
   'schema.pin': ['admin'],

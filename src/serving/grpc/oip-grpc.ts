@@ -159,7 +159,7 @@ export async function startOipGrpcServer(deps: OpenInferenceDeps, options: OipGr
         const { json, binary } = restShape(req);
         const body = decodeInferRequest(json, binary, inputs, deps.maxBatch, reachableTask(deps.deployments, req.model_name, pinned));
         if (!body.ok) throw new Refusal(400, body.error);
-        const served = await deps.inference.infer({ model: req.model_name, rows: body.rows, routingKey: body.routingKey ?? metadataString(call, ROUTING_KEY_HEADER), clientId: body.id, version: pinned });
+        const served = await deps.inference.infer({ model: req.model_name, rows: body.rows, routingKey: body.routingKey ?? metadataString(call, ROUTING_KEY_HEADER), clientId: body.id, version: pinned, protocol: 'oip-grpc' });
         if (!served.ok) throw new Refusal(served.status, served.message);
         const id = body.id ?? (served.pinned ? undefined : served.requestId);
         const encoded = encodeInferResponse({ model: req.model_name, version: served.version, id }, served.scores, body.outputs.map((o) => ({ ...o, binary: true })), served.task);

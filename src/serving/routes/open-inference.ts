@@ -112,7 +112,7 @@ async function infer(deps: OpenInferenceDeps, request: FastifyRequest, reply: Fa
   if (!body.ok) return reply.status(400).send({ error: body.error });
   const header = request.headers[ROUTING_KEY_HEADER];
   const routingKey = body.routingKey ?? (typeof header === 'string' ? header : undefined);
-  const served = await deps.inference.infer({ model: at.name, rows: body.rows, routingKey, clientId: body.id, version: at.version }, request.log);
+  const served = await deps.inference.infer({ model: at.name, rows: body.rows, routingKey, clientId: body.id, version: at.version, protocol: 'oip-rest' }, request.log);
   if (!served.ok) return refuse(reply, served.status, served.message);
   // The feedback key is always server-issued (a caller's own id could name someone else's
   // request); without an id of its own the caller gets it as `id`. Pinned requests have none.
@@ -142,7 +142,7 @@ async function predictInstances(deps: OpenInferenceDeps, request: FastifyRequest
     rows[i] = row;
   }
   const header = request.headers[ROUTING_KEY_HEADER];
-  const served = await deps.inference.infer({ model: name, rows, routingKey: typeof header === 'string' ? header : undefined }, request.log);
+  const served = await deps.inference.infer({ model: name, rows, routingKey: typeof header === 'string' ? header : undefined, protocol: 'kserve-v1' }, request.log);
   if (!served.ok) return refuse(reply, served.status, served.message);
   return reply
     .header(REQUEST_ID_HEADER, served.requestId)

@@ -1,0 +1,50 @@
+/**
+ * A model's logged traffic as a data source (`source: {served: {model, window}}`): the Parquet
+ * windows of the inference log (src/serving/inference-log) that overlap the window, read through
+ * the artifact store (so every file is checked against its sha256), merged into one row per
+ * prediction. Halves of one prediction (an external server's request and response events, a
+ * label posted later) are merged by (source, request id, row).
+ */
+import type { ArtifactStore } from '../artifacts/artifact-store';
+import { DataSourceError } from '../errors';
+import { readWindows } from '../serving/inference-log/log-manifest';
+import { sqlString } from './duckdb';
+
+/** Verified local paths of `model`'s windows overlapping [from, to). */
+export async function servedLogFiles(dir: string | undefined, store: ArtifactStore, model: string, from?: number, to?: number): Promise<string[]> {
+  if (!dir) {
+    throw new DataSourceError(`source.served: no inference log on this worker; set SLIPWAY_INFERENCE_LOG_DIR to the model server's log folder`, {
+      details: { model, reason: 'no-inference-log' },
+    });
+  }
+  const windows = await readWindows(dir, { model, from, to });
+  if (windows.length === 0) {
+    const span = from === undefined ? '' : ` since ${new Date(from).toISOString()}`;
+    throw new DataSourceError(`source.served: no logged traffic of model "${model}"${span}; is its sample rate above 0 (SLIPWAY_SERVE_LOG_SAMPLE)?`, {
+      details: { model, reason: 'no-logged-traffic' },
+    });
+  }
+  return Promise.all(windows.map((w) => store.localPath(w.ref)));
+}
+
+/**
+ * SQL relation of the merged rows: request_id, row, served_at, model, version, protocol, source,
+ * features (a struct), prediction and label (JSON text).
+ */
+export function mergedLogSql(files: string[]): string {
+  const list = `[${files.map(sqlString).join(', ')}]`;
+  // any_value skips NULLs, so each half contributes what it has.
+  return `(SELECT request_id, "row", min(served_at) AS served_at, any_value(model) AS model, any_value(version) AS version,
+      any_value(protocol) AS protocol, source, any_value(features) AS features, any_value(prediction) AS prediction, any_value(label) AS label
+    FROM read_parquet(${list}, union_by_name = true) GROUP BY source, request_id, "row")`;
+}
+
+/** The merged rows with the features as top-level columns (what an ingest `select` sees as `source`). */
+export function servedRelationSql(files: string[], from?: number, to?: number): string {
+  const where = ['features IS NOT NULL'];
+  if (from !== undefined) where.push(`served_at >= make_timestamp(${Math.floor(from)}::BIGINT * 1000)`);
+  if (to !== undefined) where.push(`served_at < make_timestamp(${Math.floor(to)}::BIGINT * 1000)`);
+  return `(SELECT unnest(features), request_id, "row" AS row_index, served_at, version AS served_version, protocol, source AS log_source,
+      prediction, TRY_CAST(label AS DOUBLE) AS label
+    FROM ${mergedLogSql(files)} WHERE ${where.join(' AND ')})`;
+}

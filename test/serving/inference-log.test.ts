@@ -1,0 +1,207 @@
+/**
+ * The inference log against the real model server, onnxruntime and DuckDB: at a 100% sample the
+ * logged rows are exactly the served rows on every protocol (/v1, KServe V1, OIP REST and gRPC);
+ * a canary is logged whole; a full buffer drops and counts; prediction logs from a server
+ * elsewhere are taken only from an authenticated source granted the model, and a bad batch stores nothing.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestSnapshot } from '../../src/activities/ingest';
+import { StaticTokenAuthenticator } from '../../src/auth/authenticator';
+import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
+import { ingestParamsSchema } from '../../src/pipeline/step-params';
+import { queryRows, withDuckDb } from '../../src/data/duckdb';
+import { mergedLogSql, servedLogFiles } from '../../src/data/served-source';
+import { startOipGrpcServer } from '../../src/serving/grpc/oip-grpc';
+import type { SampleRates } from '../../src/serving/inference-log/sample-rates';
+import { ADMIN_TOKEN, call, createServingWorld, flight, LABELER_TOKEN, startServer, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
+
+const INPUTS = ['hour', 'weekday', 'month', 'distance', 'origin', 'destination'] as const;
+const tensors = (row = flight(900)) => INPUTS.map((name) => ({ name, datatype: name === 'origin' || name === 'destination' ? 'BYTES' : 'FP32', shape: [1, 1], data: [row[name]] }));
+const OTHER_LABELER = 'o'.repeat(40);
+
+let world: ServingWorld;
+let versions: number[];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  world = await createServingWorld();
+  versions = [(await world.register('delays', tinyFlightsModel({ bias: -1, distance: 1 }))).version, (await world.register('delays', tinyFlightsModel({ bias: 1 }))).version];
+});
+
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+  await world?.close();
+});
+
+const rates = (defaultRate: number): SampleRates => ({ defaultRate, perModel: new Map() });
+
+async function logServer(options: { defaultRate: number; random?: () => number; maxBufferedRows?: number; flushMs?: number }) {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-inference-log-'));
+  dirs.push(dir);
+  const authenticator = new StaticTokenAuthenticator([
+    { name: 'test', token: ADMIN_TOKEN },
+    { name: 'kserve-east', token: LABELER_TOKEN, roles: ['labeler'], grants: [{ model: 'delays', alias: '*' }] },
+    { name: 'other', token: OTHER_LABELER, roles: ['labeler'], grants: [{ model: 'churn', alias: '*' }] },
+  ]);
+  const { server, base } = await startServer(world, {}, {
+    adminAuthenticator: authenticator,
+    inferenceLog: { dir, store: world.store, rates: rates(options.defaultRate), random: options.random, maxBufferedRows: options.maxBufferedRows, flushMs: options.flushMs },
+  });
+  return { server, base, dir };
+}
+
+async function logged(dir: string): Promise<Record<string, any>[]> {
+  const files = await servedLogFiles(dir, world.store, 'delays');
+  return withDuckDb({ threads: 1 }, (conn) =>
+    queryRows(conn, `SELECT request_id, "row", version, protocol, source, to_json(features) AS features, prediction, label FROM ${mergedLogSql(files)} ORDER BY request_id, "row"`),
+  );
+}
+
+const deploy = (base: string, split: { version: number; weight: number }[]) => call(base, 'PUT', '/admin/v1/models/delays/deployment', { versions: split });
+
+describe('inference log', () => {
+  it('logs exactly the served rows at a 100% sample, on /v1, KServe V1, OIP REST and gRPC', async () => {
+    const { server, base, dir } = await logServer({ defaultRate: 1 });
+    expect((await deploy(base, [{ version: versions[0], weight: 100 }])).status).toBe(200);
+    const grpcServer = await startOipGrpcServer(server.protocol, { host: '127.0.0.1', port: 0, rateLimitPerSecond: 0 });
+    const definition = protoLoader.loadSync(join(__dirname, '..', '..', 'src', 'serving', 'grpc', 'grpc_predict_v2.proto'), { keepCase: true, longs: Number, defaults: true, oneofs: true });
+    const Service = (grpc.loadPackageDefinition(definition) as any).inference.GRPCInferenceService as grpc.ServiceClientConstructor;
+    const client = new Service(`127.0.0.1:${grpcServer.port}`, grpc.credentials.createInsecure()) as any;
+
+    // What the clients were told: request id, row, protocol, features, score.
+    const served: { id: string; row: number; protocol: string; features: Record<string, unknown>; score: number }[] = [];
+    for (let i = 0; i < 4; i++) {
+      const rows = i === 3 ? [flight(500), flight(1500, 'ORD'), flight(2500)] : [flight(800 + i * 100)];
+      const r = await call(base, 'POST', '/v1/models/delays/predict', { rows }, { token: null });
+      rows.forEach((f, j) => served.push({ id: r.body.requestId, row: j, protocol: 'v1', features: f, score: r.body.predictions[j].score }));
+    }
+    for (let i = 0; i < 3; i++) {
+      const instances = i === 2 ? [flight(700), flight(1700)] : [flight(1200 + i)];
+      const r = await call(base, 'POST', '/v1/models/delays:predict', { instances }, { token: null });
+      instances.forEach((f, j) => served.push({ id: r.headers.get('x-slipway-request-id')!, row: j, protocol: 'kserve-v1', features: f, score: r.body.predictions[j] }));
+    }
+    for (let i = 0; i < 3; i++) {
+      const f = flight(300 + i * 10);
+      const r = await call(base, 'POST', '/v2/models/delays/infer', { inputs: tensors(f) }, { token: null });
+      served.push({ id: r.body.parameters.request_id, row: 0, protocol: 'oip-rest', features: f, score: r.body.outputs.find((o: any) => o.name === 'probability').data[0] });
+    }
+    for (let i = 0; i < 3; i++) {
+      const f = flight(1900 + i * 10);
+      const request = { model_name: 'delays', inputs: tensors(f).map(({ data, ...t }) => ({ ...t, contents: t.datatype === 'BYTES' ? { bytes_contents: data.map((v) => Buffer.from(String(v))) } : { fp32_contents: data } })) };
+      const res = await new Promise<any>((resolve, reject) => client.ModelInfer(request, new grpc.Metadata(), (err: unknown, out: unknown) => (err ? reject(err) : resolve(out))));
+      const probability = res.outputs.findIndex((o: any) => o.name === 'probability');
+      served.push({ id: res.id, row: 0, protocol: 'oip-grpc', features: f, score: Buffer.from(res.raw_output_contents[probability]).readFloatLE(0) });
+    }
+    client.close();
+    await grpcServer.close();
+    // Closing flushes the buffer and seals the open segment into a Parquet window.
+    await server.app.close();
+
+    const rows = await logged(dir);
+    expect(rows.length).toBe(served.length);
+    const byKey = new Map(rows.map((r) => [`${r.request_id}/${r.row}`, r]));
+    for (const s of served) {
+      const r = byKey.get(`${s.id}/${s.row}`);
+      expect(r, `${s.protocol} ${s.id}/${s.row}`).toBeDefined();
+      expect(r).toMatchObject({ protocol: s.protocol, version: versions[0], source: 'server', label: null });
+      expect(JSON.parse(r!.features)).toEqual(s.features);
+      expect(JSON.parse(r!.prediction).score).toBeCloseTo(s.score, 6);
+    }
+    expect(server.inferenceLog!.counts).toMatchObject({ written: served.length, dropped: 0, failed: 0 });
+  });
+
+  it('logs every request of a canary even at a low sample rate, and none at that rate without one', async () => {
+    // The draw is always 0.5, so a 5% sample never picks a request: only the canary rule logs.
+    const { server, base, dir } = await logServer({ defaultRate: 0.05, random: () => 0.5 });
+    await deploy(base, [{ version: versions[0], weight: 100 }]);
+    for (let i = 0; i < 5; i++) expect((await call(base, 'POST', '/v1/models/delays/predict', { row: flight(900) }, { token: null })).status).toBe(200);
+    await server.inferenceLog!.flush();
+    expect(server.inferenceLog!.counts.written).toBe(0);
+    await deploy(base, [{ version: versions[0], weight: 50 }, { version: versions[1], weight: 50 }]);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await call(base, 'POST', '/v1/models/delays/predict', { row: flight(900) }, { token: null })).body.requestId);
+    await server.app.close();
+    const rows = await logged(dir);
+    expect(rows.map((r) => r.request_id).sort()).toEqual(ids.sort());
+    expect(new Set(rows.map((r) => r.version))).toEqual(new Set(versions));
+  });
+
+  it('drops served rows beyond the buffer bound and counts them in the metrics', async () => {
+    // No timed flush during the test: the buffer fills.
+    const { server, base, dir } = await logServer({ defaultRate: 1, maxBufferedRows: 3, flushMs: 600_000 });
+    await deploy(base, [{ version: versions[0], weight: 100 }]);
+    for (let i = 0; i < 5; i++) expect((await call(base, 'POST', '/v1/models/delays/predict', { row: flight(900 + i) }, { token: null })).status).toBe(200);
+    const metrics = await call(base, 'GET', '/metrics', undefined, { token: null });
+    expect(metrics.body).toMatch(/slipway_serving_inference_log_rows_total\{outcome="dropped"\} 2/);
+    expect(metrics.body).toMatch(/slipway_serving_inference_log_buffered_rows 3/);
+    await server.app.close();
+    expect((await logged(dir)).length).toBe(3);
+  });
+
+  it('stores NDJSON prediction logs of a model served elsewhere, per authenticated source, and refuses the rest storing nothing', async () => {
+    const { server, base, dir } = await logServer({ defaultRate: 0 });
+    const ndjson = (lines: unknown[], token: string | null) =>
+      fetch(`${base}/v1/models/delays/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: lines.map((l) => JSON.stringify(l)).join('\n'),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const good = [
+      { requestId: 'ext-1', time: '2026-12-01T10:00:00Z', version: 7, features: { distance: 900, origin: 'ATL' }, prediction: 0.25 },
+      { requestId: 'ext-2', time: '2026-12-01T10:00:01Z', features: { distance: 1900, origin: 'ORD' }, prediction: 0.75 },
+      { requestId: 'ext-1', label: 1 },
+    ];
+    const written = () => server.inferenceLog!.counts.written;
+    expect(await ndjson(good, null)).toMatchObject({ status: 401 });
+    expect(await ndjson(good, OTHER_LABELER)).toMatchObject({ status: 403, body: { message: expect.stringMatching(/no grant on model delays/) } });
+    const bad = await ndjson([good[0], { requestId: 'ext-3', version: 'seven', features: {} }], LABELER_TOKEN);
+    expect(bad).toMatchObject({ status: 400, body: { message: expect.stringMatching(/line 2: "version": "seven" is not a version number/) } });
+    expect(written()).toBe(0);
+
+    expect(await ndjson(good, LABELER_TOKEN)).toEqual({ status: 200, body: { model: 'delays', source: 'env:kserve-east', rows: 3 } });
+    expect(written()).toBe(3);
+    await server.app.close();
+    const rows = await logged(dir);
+    expect(rows.map((r) => ({ id: r.request_id, source: r.source, version: r.version, label: r.label, prediction: r.prediction, features: JSON.parse(r.features) }))).toEqual([
+      { id: 'ext-1', source: 'env:kserve-east', version: 7, label: '1', prediction: '0.25', features: { distance: 900, origin: 'ATL' } },
+      { id: 'ext-2', source: 'env:kserve-east', version: null, label: null, prediction: '0.75', features: { distance: 1900, origin: 'ORD' } },
+    ]);
+  });
+
+  it('ingests a model\'s logged traffic for a window as a source: served features, with the labels feedback joined', async () => {
+    const { server, base, dir } = await logServer({ defaultRate: 0 });
+    const now = Date.now();
+    // 40 predictions over the last hour, features and prediction in one half, the label in another (as feedback arrives).
+    const lines = Array.from({ length: 40 }, (_, i) => ({ requestId: `r${i}`, time: now - (40 - i) * 60_000, features: flight(500 + 50 * i, i % 2 ? 'ORD' : 'ATL'), prediction: 0.5 }));
+    const labels = lines.slice(0, 30).map((l, i) => ({ requestId: l.requestId, label: i % 3 === 0 ? 1 : 0 }));
+    // One prediction from before the window: the source must leave it out.
+    const old = { requestId: 'old', time: now - 3 * 86_400_000, features: flight(100), prediction: 0.1 };
+    for (const batch of [lines, labels, [old]]) {
+      const r = await fetch(`${base}/v1/models/delays/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${LABELER_TOKEN}` }, body: batch.map((l) => JSON.stringify(l)).join('\n') });
+      expect(r.status).toBe(200);
+    }
+    await server.app.close();
+    const params = ingestParamsSchema.parse({
+      source: { served: { model: 'delays', window: '1 day' } },
+      timeColumn: 'served_at',
+      features: [{ name: 'distance', column: 'distance' }, { name: 'origin', column: 'origin' }],
+      label: { name: 'label', column: 'label' },
+      split: { strategy: 'time', holdoutFraction: 0.2 },
+    });
+    expect(params.source.path).toBe('served:delays');
+    const out = await ingestSnapshot({ store: world.store, duckdbThreads: 1, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS }, inferenceLogDir: dir }, params, 'ingest');
+    expect(out.summary.trainRows + out.summary.holdoutRows).toBe(40);
+    const snapshot = await withDuckDb({ threads: 1 }, async (conn) =>
+      queryRows(conn, `SELECT count(*) AS n, count(label) AS labelled, sum(label) AS positives, min(distance) AS lo FROM read_parquet(['${await world.store.localPath(out.artifacts.train)}', '${await world.store.localPath(out.artifacts.holdout)}'])`),
+    );
+    expect(snapshot[0]).toEqual({ n: 40, labelled: 30, positives: 10, lo: 500 });
+    // Without the log folder the source is refused with a message that says what to set.
+    await expect(ingestSnapshot({ store: world.store, duckdbThreads: 1, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS } }, params, 'ingest')).rejects.toThrow(/SLIPWAY_INFERENCE_LOG_DIR/);
+    expect(() => ingestParamsSchema.parse({ ...params, source: { path: 'x.parquet', served: { model: 'delays', window: '1 day' } } })).toThrow(/exactly one of source.path/);
+  });
+});
