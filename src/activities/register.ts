@@ -45,6 +45,7 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
       trainerCommand: training?.command,
       seed: training?.seed,
       features: training?.features,
+      ...(training?.warmStartedFrom !== undefined && { warmStartedFrom: training.warmStartedFrom }),
       candidates: evaluation?.candidates,
       codeVersion: deps.codeVersion,
       dataWindow: ingest?.window,

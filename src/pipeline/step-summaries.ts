@@ -60,6 +60,8 @@ export type TrainSummary = {
   finalLoss?: number | null;
   trainSeconds: number;
   modelBytes: number;
+  /** With `params.warmStart`: the champion the fit started from, null when there was none to start from (cold). */
+  warmStartedFrom?: { version: number; sha256: string } | null;
 };
 
 /** One scored candidate; the primary metric's value is under its own name (e.g. `auc`). */

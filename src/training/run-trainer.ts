@@ -27,6 +27,8 @@ export interface RunTrainerOptions {
   params: Record<string, unknown>;
   /** Multiclass or regression; absent for a binary label. Only the built-in trainer takes one so far. */
   target?: LoadTarget;
+  /** Built-in trainer with `params.warmStart`: the champion's ONNX file to start from. */
+  warmStartPath?: string;
   /** A fresh scratch folder; the model ends up inside it. */
   workDir: string;
   onProgress?: (progress: TrainerProgress) => void;
@@ -58,6 +60,7 @@ export async function runTrainer(o: RunTrainerOptions): Promise<TrainedModel> {
       features: o.features,
       params: o.params,
       ...(o.target ? { target: o.target } : {}),
+      ...(o.warmStartPath ? { warmStartPath: o.warmStartPath } : {}),
       outputDir: o.workDir,
       signal: o.signal,
       onProgress: o.onProgress && ((p) => o.onProgress!({ ...p })),
@@ -68,7 +71,7 @@ export async function runTrainer(o: RunTrainerOptions): Promise<TrainedModel> {
       trainerVersion: metadata.trainerVersion,
       params: { ...metadata.params },
       seed: metadata.params.seed,
-      metrics: { trainRows: metadata.trainRows, finalLoss: metadata.finalLoss },
+      metrics: { trainRows: metadata.trainRows, finalLoss: metadata.finalLoss, ...(metadata.effectiveRows !== undefined && { effectiveRows: metadata.effectiveRows }) },
       seconds: metadata.seconds,
     };
   }
