@@ -93,7 +93,7 @@ export function createActivities(deps: ActivityDeps) {
   // Inputs from outside the pipeline that cached kinds depend on (see STEP_KINDS[kind].cache).
   const digests = createFileDigests();
   const sourceFiles = { cacheInputs: createSourceFingerprint(dataRoots, digests), heartbeat: true };
-  const trainerCode = { cacheInputs: createTrainerFingerprint({ builtinVersion: BUILTIN_TRAINER_VERSION, digest: digests }) };
+  const trainerCode = { cacheInputs: createTrainerFingerprint({ builtinVersion: BUILTIN_TRAINER_VERSION, digest: digests, champion: createChampionFingerprint(registry) }) };
   // Validate and evaluate heartbeat too: with a champion each reads two datasets or scores two models.
   const champion = { cacheInputs: createChampionFingerprint(registry), heartbeat: true };
   return {
@@ -140,7 +140,7 @@ export function createActivities(deps: ActivityDeps) {
       (p) => expandRegisteredTrainer(STEP_PARAMS.train.parse(p), deps.trainers),
       (req, params, log) => {
         assertTrainerAllowed(req, params, trust.inlineCommandPrincipals);
-        return trainCandidate({ store }, req, params, log);
+        return trainCandidate({ store, registry }, req, params, log);
       },
       trainerCode,
     ),

@@ -49,6 +49,7 @@ export async function registerVersion(deps: RegisterDeps, req: StepRequest, para
       seed: training?.seed,
       features: training?.features ?? imported?.features,
       ...(imported ? { imported: { by: imported.importedBy, digest: imported.digest, source: imported.source, step: importStep!.step, task: imported.task } } : {}),
+      ...(training?.warmStartedFrom !== undefined && { warmStartedFrom: training.warmStartedFrom }),
       candidates: evaluation?.candidates,
       codeVersion: deps.codeVersion,
       dataWindow: ingest?.window,

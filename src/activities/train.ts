@@ -17,6 +17,8 @@ import { findArtifact } from './upstream';
 import { snapshotMeta } from '../validation/snapshot-meta';
 import type { ArtifactRef } from '../pipeline/types';
 import type { LoadTarget } from '../training/load-training-data';
+import type { ModelRegistry } from '../registry/model-registry';
+import { BUILTIN_TRAINER } from '../training/builtin-trainer';
 
 export interface TrainDeps {
   store: ArtifactStore;
@@ -26,6 +28,14 @@ export interface TrainDeps {
    * @default 10000
    */
   heartbeatEveryMs?: number;
+  /** Where `params.warmStart` finds the champion. @default none: every fit starts cold */
+  registry?: Pick<ModelRegistry, 'getAlias'>;
+}
+
+/** The champion a warm start began from (recorded in the train summary and the version's lineage). */
+export interface WarmStartSource {
+  version: number;
+  sha256: string;
 }
 
 /** Train params after a registered trainer's name was replaced by its registration (src/training/trainer-registry.ts). */
@@ -43,6 +53,7 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
     throw new TrainingError(`features: ${unknown.join(', ')} not in the ingested data (available: ${available.join(', ')})`);
   }
   const [trainPath, holdoutPath] = await Promise.all([deps.store.localPath(trainRef), deps.store.localPath(holdoutRef)]);
+  const warm = params.trainer === 'builtin' && params.params?.warmStart === true ? await warmStartSource(deps, req.ctx.model, target) : undefined;
   const workDir = await deps.store.scratchDir(`train-${req.ctx.stepId}`);
   const ctx = Context.current();
   // Every progress report is a heartbeat; the last one repeats on a timer while the trainer is quiet.
@@ -59,6 +70,7 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
       features: { ...params.features, label },
       params: params.params,
       ...(target ? { target } : {}),
+      ...(warm ? { warmStartPath: warm.path } : {}),
       workDir,
       signal: ctx.cancellationSignal,
       onProgress: (progress) => {
@@ -103,6 +115,8 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
         finalLoss: result.metrics.finalLoss ?? undefined,
         trainSeconds: result.seconds,
         modelBytes: model.bytes,
+        // null: warm start asked for, no built-in binary champion to start from (a cold start).
+        ...(params.params?.warmStart === true && { warmStartedFrom: warm ? warm.source : null }),
       },
     };
   } finally {
@@ -111,6 +125,14 @@ export async function trainCandidate(deps: TrainDeps, req: StepRequest, params: 
   }
 }
 
+
+/** The champion's model file when it can seed this fit: a built-in binary logistic regression. */
+async function warmStartSource(deps: TrainDeps, model: string, target: LoadTarget | undefined): Promise<{ path: string; source: WarmStartSource } | undefined> {
+  if (target || !deps.registry) return undefined;
+  const champion = await deps.registry.getAlias(model, 'champion');
+  if (!champion || champion.artifact.meta?.trainer !== BUILTIN_TRAINER || champion.artifact.meta?.task !== undefined) return undefined;
+  return { path: await deps.store.localPath(champion.artifact), source: { version: champion.version, sha256: champion.artifact.sha256 } };
+}
 
 /** The snapshot's non-binary task as the trainers take it (ingest records task and classes); undefined for binary. */
 function trainTarget(ref: ArtifactRef): LoadTarget | undefined {

@@ -70,6 +70,17 @@ describe('trainer fingerprint (train)', () => {
     expect(await fp(req, { trainer: 'builtin' })).toEqual({ trainer: 'builtin', version: '1.2.3' });
   });
 
+  it('keys a warm-started built-in fit by the champion it starts from, and only a warm-started one', async () => {
+    let champion = 3;
+    const fp = createTrainerFingerprint({ builtinVersion: '1.2.3', champion: async () => ({ champion: { version: champion } }) });
+    const warm = { trainer: 'builtin', params: { warmStart: true } };
+    const first = await fp(req, warm);
+    expect(first).toEqual({ trainer: 'builtin', version: '1.2.3', warmStart: { champion: { version: 3 } } });
+    champion = 4;
+    expect(await fp(req, warm)).not.toEqual(first);
+    expect(await fp(req, { trainer: 'builtin', params: { warmStart: false } })).toEqual({ trainer: 'builtin', version: '1.2.3' });
+  });
+
   it('covers a command trainer script and its sibling modules, not placeholders', async () => {
     await mkdir(path.join(dir, 'trainers'));
     await writeFile(path.join(dir, 'trainers', 'train.py'), 'import estimators\n');

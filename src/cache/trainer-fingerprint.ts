@@ -18,13 +18,21 @@ export interface TrainerFingerprintOptions {
   /** Where relative command paths resolve, as the trainer runner resolves them. @default process.cwd() */
   cwd?: string;
   digest?: FileDigests;
+  /**
+   * The champion's fingerprint (champion-fingerprint.ts): a warm-started fit depends on it, so a
+   * new champion must mean a new key. @default warm starts are keyed without it
+   */
+  champion?: (req: StepRequest) => Promise<unknown>;
 }
 
 export function createTrainerFingerprint(o: TrainerFingerprintOptions) {
   const digest = o.digest ?? createFileDigests();
-  return async function trainerFingerprint(_req: StepRequest, params: unknown): Promise<unknown> {
-    const { trainer, command } = params as { trainer?: unknown; command?: unknown };
-    if (trainer !== 'command') return { trainer, version: o.builtinVersion };
+  return async function trainerFingerprint(req: StepRequest, params: unknown): Promise<unknown> {
+    const { trainer, command, params: hyper } = params as { trainer?: unknown; command?: unknown; params?: { warmStart?: unknown } };
+    if (trainer !== 'command') {
+      const warm = hyper?.warmStart === true && o.champion ? { warmStart: await o.champion(req) } : {};
+      return { trainer, version: o.builtinVersion, ...warm };
+    }
     if (!Array.isArray(command)) return new Uncacheable('a command trainer without a command');
     const code: Array<Record<string, string>> = [];
     for (const arg of command) {

@@ -61,6 +61,8 @@ export type TrainSummary = {
   finalLoss?: number | null;
   trainSeconds: number;
   modelBytes: number;
+  /** With `params.warmStart`: the champion the fit started from, null when there was none to start from (cold). */
+  warmStartedFrom?: { version: number; sha256: string } | null;
 };
 
 /** A candidate brought in by an `import` step. */

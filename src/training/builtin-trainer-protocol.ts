@@ -14,6 +14,10 @@ export interface BuiltinTrainerParams {
   seed: number;
   maxCategories: number;
   shuffleLabels: boolean;
+  /** Rows weigh 0.5^(age / half-life), age measured back from the newest row's `event_time` (a duration, e.g. "2 weeks"). */
+  recencyHalfLife?: string;
+  /** Start from the champion's weights when the model has a built-in logistic-regression champion. */
+  warmStart?: boolean;
 }
 
 /** Where a training run is; sent as Temporal heartbeat details, so keep it small. */
@@ -38,6 +42,8 @@ export interface TrainerThreadInput {
   trainerVersion: string;
   /** Multiclass or regression; absent for a binary 0/1 label (the logistic regression). */
   target?: LoadTarget;
+  /** With `params.warmStart`: the champion's ONNX file to start from. */
+  warmStartPath?: string;
   /**
    * One Int32 the parent sets to 1 to cancel. Shared memory rather than a message because
    * the fit is synchronous and never yields to the thread's event loop.
@@ -55,5 +61,5 @@ export interface SerializedError {
 
 export type TrainerThreadMessage =
   | { type: 'progress'; progress: TrainingProgress }
-  | { type: 'done'; trainRows: number; finalLoss: number }
+  | { type: 'done'; trainRows: number; finalLoss: number; effectiveRows?: number }
   | { type: 'error'; error: SerializedError };

@@ -3,12 +3,15 @@
  * progress to the parent. Loaded by builtin-trainer-thread.js, never imported by the
  * parent, so a long fit cannot block the activity worker's event loop.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isSlipwayError } from '../errors';
 import type { TrainerThreadInput, TrainerThreadMessage } from './builtin-trainer-protocol';
 import { loadEncodedData, type EncodedData } from './load-training-data';
 import { fitLogisticRegression, mulberry32 } from './logistic-regression';
+import { toMs } from '../duration/duration';
+import { effectiveRows, recencyWeights } from './recency-weights';
+import { mapWarmStart, readLogisticModel } from './warm-start';
 import { exportLogisticRegressionOnnx } from './onnx-export';
 import { exportRidgeOnnx, exportSoftmaxOnnx } from './onnx-export-tasks';
 import { fitRidgeRegression } from './ridge-regression';
@@ -28,12 +31,15 @@ async function train(input: TrainerThreadInput): Promise<void> {
   const data = await loadCancellably(input, isCancelled);
   if (input.target) return trainTask(input, data, isCancelled);
   if (params.shuffleLabels) shuffleLabels(data.label, params.seed);
+  const weight = params.recencyHalfLife === undefined ? undefined : recencyWeights(data.ageDays!, toMs(params.recencyHalfLife) / 86_400_000);
+  const initial = input.warmStartPath ? mapWarmStart(readLogisticModel(await readFile(input.warmStartPath), features), data.encoding, features) : undefined;
   post({ type: 'progress', progress: { phase: 'fitting', fraction: LOADED_AT, epoch: 0, epochs: params.epochs } });
 
   const fit = fitLogisticRegression(
-    { ...data, cardinalities: features.categorical.map((c) => data.encoding.vocab[c].length + 1) },
+    { ...data, cardinalities: features.categorical.map((c) => data.encoding.vocab[c].length + 1), ...(weight && { weight }) },
     {
       ...params,
+      ...(initial && { initial }),
       isCancelled,
       onEpoch: ({ epoch, epochs, loss }) =>
         post({
@@ -63,7 +69,7 @@ async function train(input: TrainerThreadInput): Promise<void> {
   const partial = `${input.modelPath}.partial`;
   await writeFile(partial, bytes);
   await rename(partial, input.modelPath);
-  post({ type: 'done', trainRows: data.rows, finalLoss: fit.finalLoss });
+  post({ type: 'done', trainRows: data.rows, finalLoss: fit.finalLoss, ...(weight && { effectiveRows: effectiveRows(weight) }) });
 }
 
 /** Multiclass (softmax regression) or regression (ridge): the same phases, the task's fit and export. */
@@ -123,6 +129,8 @@ async function loadCancellably(input: TrainerThreadInput, isCancelled: () => boo
       maxCategories: input.params.maxCategories,
       signal: controller.signal,
       ...(input.target ? { target: input.target } : {}),
+      // The ingest step's name for the time column (src/activities/ingest.ts).
+      ...(input.params.recencyHalfLife !== undefined ? { ageColumn: 'event_time' } : {}),
     });
   } finally {
     clearInterval(poll);

@@ -102,4 +102,36 @@ describe('runBuiltinTrainer', () => {
     expect(err).toBeInstanceOf(DataSourceError);
     expect((err as Error).message).toContain('"altitude"');
   });
+
+  it('weighs recent rows more with recencyHalfLife and reports the effective sample', async () => {
+    const { metadata } = await runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { epochs: 1, recencyHalfLife: '2 days' }, outputDir: join(dir, 'recent') });
+    expect(metadata.params.recencyHalfLife).toBe('2 days');
+    // A week at a 2-day half-life: the oldest day weighs 1/8 of the newest, so the effective sample is well below the rows.
+    expect(metadata.effectiveRows).toBeGreaterThan(0.5 * metadata.trainRows);
+    expect(metadata.effectiveRows).toBeLessThan(0.9 * metadata.trainRows);
+  });
+
+  it('refuses a bad recencyHalfLife naming it, and needs the ingest time column for one', async () => {
+    await expect(runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { recencyHalfLife: 'soon' }, outputDir: join(dir, 'bad-hl') })).rejects.toThrow(/params\.recencyHalfLife: "soon" is not a duration/);
+    const noTime = join(dir, 'no-time.parquet');
+    const { withDuckDb, sqlString } = await import('../data/duckdb');
+    await withDuckDb({}, (c) => c.run(`COPY (SELECT * EXCLUDE (event_time) FROM read_parquet(${sqlString(trainPath)})) TO ${sqlString(noTime)} (FORMAT parquet)`));
+    await expect(runBuiltinTrainer({ trainPath: noTime, features: FLIGHTS_FEATURES, params: { recencyHalfLife: '7 days' }, outputDir: join(dir, 'no-time') })).rejects.toThrow(/lacks column\(s\) "event_time"/);
+  });
+
+  it('warm-starts from a champion: with a tiny step the candidate scores like the champion; without a champion file it starts cold', async () => {
+    const champion = await runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { epochs: 1, seed: 3 }, outputDir: join(dir, 'champion') });
+    const params = { epochs: 1, learningRate: 1e-5, warmStart: true };
+    const warm = await runBuiltinTrainer({ trainPath: holdoutPath, features: FLIGHTS_FEATURES, params, warmStartPath: champion.modelPath, outputDir: join(dir, 'warm') });
+    const cold = await runBuiltinTrainer({ trainPath: holdoutPath, features: FLIGHTS_FEATURES, params, outputDir: join(dir, 'cold') });
+    expect(warm.metadata.warmStarted).toBe(true);
+    expect(cold.metadata.warmStarted).toBe(false);
+    const scores = async (path: string) => (await scoreModel(path, holdoutPath, { label: 'label' })).scores;
+    const [a, b, c] = await Promise.all([scores(champion.modelPath), scores(warm.modelPath), scores(cold.modelPath)]);
+    const meanAbsDiff = (x: ArrayLike<number>, y: ArrayLike<number>) => Array.from(x).reduce((s, v, i) => s + Math.abs(v - y[i]), 0) / x.length;
+    // Scores, not AUC: a cold fit's tiny weights still rank rows in their direction.
+    expect(meanAbsDiff(b, a)).toBeLessThan(0.005);
+    // The cold start with the same tiny step stays near the base rate, far from the champion's spread.
+    expect(meanAbsDiff(c, a)).toBeGreaterThan(0.03);
+  });
 });

@@ -18,6 +18,7 @@ import type {
 } from './builtin-trainer-protocol';
 import type { LoadTarget } from './load-training-data';
 import type { FeatureSpec } from './feature-spec';
+import { durationSchema } from '../duration/duration-schema';
 
 export type { BuiltinTrainerParams, TrainingProgress } from './builtin-trainer-protocol';
 
@@ -44,6 +45,20 @@ export const builtinTrainerParamsSchema: z.ZodType<BuiltinTrainerParams, Partial
      * row near the base rate. For canary drills (pipelines/flight-delay-bad-canary.yaml), never for real use.
      */
     shuffleLabels: z.boolean().default(false),
+    /**
+     * Recency weights: a row weighs 0.5^(age / half-life), its age counted back from the newest
+     * row's ingest time (`event_time`; the ingest step needs a `timeColumn`). Binary labels only.
+     * @default unset: every row weighs the same
+     */
+    recencyHalfLife: durationSchema.optional(),
+    /**
+     * Start the fit from the model's champion (its weights mapped onto this data's encoding) when
+     * the champion is a built-in logistic regression over the same features; the champion's version
+     * is recorded in the train summary and the registered version's lineage. Binary labels only.
+     * Optional rather than defaulted so models trained without it keep their bytes.
+     * @default false
+     */
+    warmStart: z.boolean().optional(),
   })
   .strict();
 
@@ -62,6 +77,8 @@ export interface BuiltinTrainerOptions {
    */
   target?: LoadTarget;
   onProgress?: (progress: TrainingProgress) => void;
+  /** With `params.warmStart`: the champion's ONNX file. Without it a warm-start run starts cold. */
+  warmStartPath?: string;
   /**
    * Aborting stops the thread at its next check (a DuckDB query is interrupted, a fit stops
    * between mini-batches); the promise rejects with the signal's reason once it has exited.
@@ -77,6 +94,10 @@ export interface BuiltinTrainerMetadata {
   trainRows: number;
   /** Regularised mean training log loss of the final weights. */
   finalLoss: number;
+  /** With recency weights: Kish's effective sample size (Σw)²/Σw² of the training rows. */
+  effectiveRows?: number;
+  /** Whether the fit started from `warmStartPath`. */
+  warmStarted: boolean;
   /** Wall time of the whole run, thread start-up included. */
   seconds: number;
   features: FeatureSpec;
@@ -98,6 +119,10 @@ export async function runBuiltinTrainer(options: BuiltinTrainerOptions): Promise
   if (options.target && params.shuffleLabels) {
     throw new InvalidPipelineInputError([`params.shuffleLabels: label-shuffling drills are for binary labels, not ${options.target.task}`]);
   }
+  if (options.target && (params.recencyHalfLife !== undefined || params.warmStart)) {
+    throw new InvalidPipelineInputError([`params.${params.warmStart ? 'warmStart' : 'recencyHalfLife'}: supported for binary labels only, not ${options.target.task}`]);
+  }
+  const warmStartPath = params.warmStart ? options.warmStartPath : undefined;
   options.signal?.throwIfAborted();
   await mkdir(options.outputDir, { recursive: true });
   const modelPath = join(options.outputDir, MODEL_FILE);
@@ -110,6 +135,7 @@ export async function runBuiltinTrainer(options: BuiltinTrainerOptions): Promise
     trainer,
     trainerVersion: BUILTIN_TRAINER_VERSION,
     ...(options.target ? { target: options.target } : {}),
+    ...(warmStartPath ? { warmStartPath } : {}),
   };
   const started = performance.now();
   const done = await runThread(input, options);
@@ -121,6 +147,8 @@ export async function runBuiltinTrainer(options: BuiltinTrainerOptions): Promise
       params,
       trainRows: done.trainRows,
       finalLoss: done.finalLoss,
+      ...(done.effectiveRows !== undefined && { effectiveRows: done.effectiveRows }),
+      warmStarted: warmStartPath !== undefined,
       seconds: (performance.now() - started) / 1000,
       features: options.features,
     },
@@ -140,7 +168,7 @@ function parseParams(raw: Record<string, unknown>): BuiltinTrainerParams {
 function runThread(
   input: Omit<TrainerThreadInput, 'cancel'>,
   { onProgress, signal }: BuiltinTrainerOptions,
-): Promise<{ trainRows: number; finalLoss: number }> {
+): Promise<{ trainRows: number; finalLoss: number; effectiveRows?: number }> {
   return new Promise((resolve, reject) => {
     const cancel = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
     const worker = new Worker(threadEntry(), { workerData: { ...input, cancel } satisfies TrainerThreadInput });
@@ -167,7 +195,7 @@ function runThread(
       if (message.type === 'progress') {
         onProgress?.(message.progress);
       } else if (message.type === 'done') {
-        settle(() => resolve({ trainRows: message.trainRows, finalLoss: message.finalLoss }));
+        settle(() => resolve({ trainRows: message.trainRows, finalLoss: message.finalLoss, effectiveRows: message.effectiveRows }));
       } else {
         settle(() => reject(rebuildError(message.error)));
       }

@@ -45,6 +45,8 @@ export interface EncodedData {
   classIndex?: Int32Array;
   /** Regression: each row's numeric target. */
   target?: Float64Array;
+  /** With `ageColumn`: each row's age in days before the newest row (0 for a row without a time). */
+  ageDays?: Float64Array;
   encoding: FeatureEncoding;
 }
 
@@ -71,6 +73,11 @@ export interface LoadOptions {
    * @default a binary 0/1 label
    */
   target?: LoadTarget;
+  /**
+   * A timestamp column (the ingest's `event_time`) to read each row's age from, for recency weights.
+   * @default no ages
+   */
+  ageColumn?: string;
 }
 
 const DEFAULT_MAX_CATEGORIES = 1000;
@@ -111,7 +118,8 @@ async function load(
   const maxCategories = options.maxCategories ?? DEFAULT_MAX_CATEGORIES;
   const target = options.target;
   const source = `read_parquet(${sqlString(parquetPath)}, file_row_number = true)`;
-  await assertColumnsExist(connection, parquetPath, [...features.numeric, ...features.categorical, features.label]);
+  const age = options.ageColumn;
+  await assertColumnsExist(connection, parquetPath, [...features.numeric, ...features.categorical, features.label, ...(age ? [age] : [])]);
   const rows = await countRows(connection, source);
   if (rows === 0) {
     throw new DataSourceError(`${parquetPath} has no rows to train on`, { details: { path: parquetPath } });
@@ -127,11 +135,14 @@ async function load(
     ...features.numeric.map((name) => ({ name, kind: 'float32' as const })),
     ...features.categorical.map((name) => ({ name, kind: 'int32' as const })),
     { name: features.label, kind: target?.task === 'regression' ? 'float64' : 'int32' },
+    ...(age ? [{ name: age, kind: 'float64' as const }] : []),
   ];
   const select = [
     ...features.numeric.map((c) => `CAST(t.${sqlIdent(c)} AS FLOAT)`),
     ...features.categorical.map((c, i) => `COALESCE(v${i}.code, ${vocab[c].length})::INTEGER`),
     labelSelect(features.label, target),
+    // Days before the newest row; a row without a time counts as new rather than dropping out of the fit.
+    ...(age ? [`COALESCE((epoch(max(t.${sqlIdent(age)}) OVER ()) - epoch(t.${sqlIdent(age)})) / 86400.0, 0)::DOUBLE`] : []),
   ];
   const joins = features.categorical.map(
     (c, i) => `LEFT JOIN vocab_${i} v${i} ON v${i}.v = COALESCE(CAST(t.${sqlIdent(c)} AS VARCHAR), '')`,
@@ -153,15 +164,16 @@ async function load(
   });
   const categorical = features.categorical.map((_, i) => columns[features.numeric.length + i] as Int32Array);
   const encoding = { numeric: numericStats, vocab };
-  const last = columns[columns.length - 1];
+  const ages = age ? { ageDays: columns[columns.length - 1] as Float64Array } : {};
+  const last = columns[columns.length - 1 - (age ? 1 : 0)];
   if (target?.task === 'multiclass') {
-    return { rows, numeric, categorical, label: new Uint8Array(0), classIndex: checkClasses(last as Int32Array, features.label, parquetPath, target.classes), encoding };
+    return { rows, numeric, categorical, label: new Uint8Array(0), classIndex: checkClasses(last as Int32Array, features.label, parquetPath, target.classes), ...ages, encoding };
   }
   if (target?.task === 'regression') {
-    return { rows, numeric, categorical, label: new Uint8Array(0), target: checkTarget(last as Float64Array, features.label, parquetPath), encoding };
+    return { rows, numeric, categorical, label: new Uint8Array(0), target: checkTarget(last as Float64Array, features.label, parquetPath), ...ages, encoding };
   }
   const label = toBinaryLabel(last as Int32Array, features.label, parquetPath);
-  return { rows, numeric, categorical, label, encoding };
+  return { rows, numeric, categorical, label, ...ages, encoding };
 }
 
 async function assertColumnsExist(connection: DuckDBConnection, path: string, columns: string[]): Promise<void> {

@@ -79,4 +79,20 @@ describe('fitLogisticRegression', () => {
     data.categorical[0][3] = 4;
     expect(() => fitLogisticRegression(data, options)).toThrow(/code 4 at row 3/);
   });
+
+  it('follows the recent rows when they weigh more: recency weights turn a reversed relation around', () => {
+    // The older 3/4 of the rows say label = (x > 0), the newest 1/4 the reverse.
+    const rows = 8000;
+    const random = mulberry32(11);
+    const x = Float32Array.from({ length: rows }, () => random() * 4 - 2);
+    const label = Uint8Array.from(x, (v, i) => ((v > 0) !== (i >= 0.75 * rows) ? 1 : 0));
+    const data: DesignMatrix = { rows, numeric: [x], categorical: [], cardinalities: [], label };
+    const plain = fitLogisticRegression(data, options);
+    // 20× weight on the newest quarter, scaled to mean 1.
+    const weight = Float32Array.from({ length: rows }, (_, i) => (i >= 0.75 * rows ? 20 : 1) / ((0.75 + 0.25 * 20) / 1));
+    const weighted = fitLogisticRegression({ ...data, weight }, options);
+    expect(plain.model.numeric[0]).toBeGreaterThan(0);
+    expect(weighted.model.numeric[0]).toBeLessThan(0);
+    expect(() => fitLogisticRegression({ ...data, weight: weight.subarray(1) }, options)).toThrow(`weight has ${rows - 1} values for ${rows} rows`);
+  });
 });

@@ -16,6 +16,11 @@ export interface DesignMatrix {
   cardinalities: number[];
   /** 0/1 targets. */
   label: Uint8Array;
+  /**
+   * Per-row weights (e.g. recency weights, see `recencyWeights`), scaled to mean 1 so the
+   * learning rate and l2 keep their meaning. @default every row weighs 1
+   */
+  weight?: Float32Array;
 }
 
 /** Fitted weights; the logit of a row is `bias + Σ numeric[j]·x_j + Σ categorical[c][code_c]`. */
@@ -48,6 +53,11 @@ export interface FitOptions {
   onEpoch?: (progress: EpochProgress) => void;
   /** Polled between batches; returning true aborts the fit with an `AbortError`. */
   isCancelled?: () => boolean;
+  /**
+   * Start from these weights (a warm start from the champion, mapped onto this data's encoding by
+   * `warm-start.ts`) instead of zeros and the base rate's log-odds. @default a cold start
+   */
+  initial?: LogisticModel;
 }
 
 export interface FitResult {
@@ -71,9 +81,9 @@ export function fitLogisticRegression(data: DesignMatrix, options: FitOptions): 
   const layout = weightLayout(data);
   const random = mulberry32(options.seed >>> 0);
 
-  const w = new Float64Array(layout.size);
   // Starting at the base rate's log-odds saves the first epoch from learning the intercept.
-  w[0] = logOdds(data.label);
+  const w = options.initial ? pack(options.initial, layout) : new Float64Array(layout.size);
+  if (!options.initial) w[0] = logOdds(data.label);
   const grad = new Float64Array(layout.size);
   const m = new Float64Array(layout.size);
   const v = new Float64Array(layout.size);
@@ -171,7 +181,9 @@ function accumulate(
   for (let c = 0; c < data.categorical.length; c++) {
     addGathered(z, data.categorical[c].subarray(start, end), w, layout.categoricalOffsets[c]);
   }
-  const loss = lossAndResidual(z, data.label.subarray(start, end));
+  const loss = data.weight
+    ? weightedLossAndResidual(z, data.label.subarray(start, end), data.weight.subarray(start, end))
+    : lossAndResidual(z, data.label.subarray(start, end));
   let residualSum = 0;
   for (let i = 0; i < n; i++) residualSum += z[i];
   grad[0] += residualSum;
@@ -210,6 +222,19 @@ function lossAndResidual(z: Float64Array, y: Uint8Array): number {
     const e = Math.exp(-Math.abs(zi));
     loss += Math.log1p(e) + (zi > 0 ? (1 - yi) * zi : -yi * zi);
     z[i] = (zi >= 0 ? 1 / (1 + e) : e / (1 + e)) - yi;
+  }
+  return loss;
+}
+
+/** {@link lossAndResidual} with each row's loss and residual scaled by its weight. */
+function weightedLossAndResidual(z: Float64Array, y: Uint8Array, weight: Float32Array): number {
+  let loss = 0;
+  for (let i = 0; i < y.length; i++) {
+    const zi = z[i];
+    const yi = y[i];
+    const e = Math.exp(-Math.abs(zi));
+    loss += weight[i] * (Math.log1p(e) + (zi > 0 ? (1 - yi) * zi : -yi * zi));
+    z[i] = weight[i] * ((zi >= 0 ? 1 / (1 + e) : e / (1 + e)) - yi);
   }
   return loss;
 }
@@ -272,6 +297,7 @@ function shuffleChunks(data: DesignMatrix, random: () => number): DesignMatrix {
     categorical: data.categorical.map((col) => gather(col, new Int32Array(data.rows))),
     cardinalities: data.cardinalities,
     label: gather(data.label, new Uint8Array(data.rows)),
+    ...(data.weight && { weight: gather(data.weight, new Float32Array(data.rows)) }),
   };
 }
 
@@ -326,6 +352,12 @@ function validate(data: DesignMatrix, options: FitOptions): void {
   }
   if (!(options.learningRate > 0)) throw new RangeError(`learningRate must be > 0, got ${options.learningRate}`);
   if (!(options.l2 >= 0)) throw new RangeError(`l2 must be >= 0, got ${options.l2}`);
+  if (data.weight && data.weight.length !== data.rows) throw new RangeError(`weight has ${data.weight.length} values for ${data.rows} rows`);
+  if (options.initial) {
+    const { numeric, categorical } = options.initial;
+    const fits = numeric.length === data.numeric.length && categorical.length === data.cardinalities.length && categorical.every((ws, c) => ws.length === data.cardinalities[c]);
+    if (!fits) throw new RangeError('initial weights do not match the data\'s columns and cardinalities');
+  }
   // An out-of-range code would read `undefined` and silently turn every weight into NaN.
   data.categorical.forEach((col, c) => {
     for (let i = 0; i < col.length; i++) {

@@ -26,6 +26,8 @@ export interface RunTrainerOptions {
   params: Record<string, unknown>;
   /** Multiclass or regression; absent for a binary label. Command trainers get it in their request (`task`, `classes`). */
   target?: LoadTarget;
+  /** Built-in trainer with `params.warmStart`: the champion's ONNX file to start from. */
+  warmStartPath?: string;
   /** A fresh scratch folder; the model ends up inside it. */
   workDir: string;
   onProgress?: (progress: TrainerProgress) => void;
@@ -57,6 +59,7 @@ export async function runTrainer(o: RunTrainerOptions): Promise<TrainedModel> {
       features: o.features,
       params: o.params,
       ...(o.target ? { target: o.target } : {}),
+      ...(o.warmStartPath ? { warmStartPath: o.warmStartPath } : {}),
       outputDir: o.workDir,
       signal: o.signal,
       onProgress: o.onProgress && ((p) => o.onProgress!({ ...p })),
@@ -67,7 +70,7 @@ export async function runTrainer(o: RunTrainerOptions): Promise<TrainedModel> {
       trainerVersion: metadata.trainerVersion,
       params: { ...metadata.params },
       seed: metadata.params.seed,
-      metrics: { trainRows: metadata.trainRows, finalLoss: metadata.finalLoss },
+      metrics: { trainRows: metadata.trainRows, finalLoss: metadata.finalLoss, ...(metadata.effectiveRows !== undefined && { effectiveRows: metadata.effectiveRows }) },
       seconds: metadata.seconds,
     };
   }

@@ -8,6 +8,7 @@
  *   npm run simulate -- [--weeks 8] [--start 2001-02-26] [--train-window "8 weeks"] [--margin 0.005] [--pipeline-gates] [--keep]
  *   npm run simulate -- --live [--live-flights 3000] [--max-auc-drop 0.02] [--min-labels 1000]
  *   npm run simulate -- --scenario concept-drift|tainted-week|traffic-drop [--scenario-week 3] [--hub ORD] [--drift-minutes 45] [--taint-fraction 0.3] [--canary-rate 20]
+ *   npm run simulate -- --weeks 17 [--recency-half-life "2 weeks"] [--warm-start]   (the whole Jan–Jun 2001 span from 2001-02-26)
  *
  * `--live` also starts a model server process; promotions point it at the champion, each week
  * an even sample of the week's flights goes through it with labels as feedback, and the
@@ -60,9 +61,11 @@ async function main(argv: string[]): Promise<void> {
     .option('--taint-fraction <x>', 'tainted-week: share of the delayed flights relabelled on time', Number, 0.3)
     .option('--canary-rate <n>', 'traffic-drop: canary traffic in requests per second', Number, 20)
     .option('--relative-loss-gate', 'log-loss gate relative to the champion (at most 0.01 worse) instead of logLoss <= 0.6', false)
+    .option('--recency-half-life <duration>', 'retrains weigh each row 0.5^(age / half-life) (train params.recencyHalfLife), e.g. "2 weeks"')
+    .option('--warm-start', 'retrains start from the champion\'s weights (train params.warmStart)', false)
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean; recencyHalfLife?: string; warmStart: boolean }>();
   const gates = o.relativeLossGate ? SIMULATION_GATES_RELATIVE_LOSS : SIMULATION_GATES;
   const scenario = scenarioFor(o.scenario, { start: o.start, week: o.scenarioWeek, hub: o.hub, driftMinutes: o.driftMinutes, taintFraction: o.taintFraction, rate: o.canaryRate });
   if (scenario.name === 'traffic-drop') o.canary = true;
@@ -112,6 +115,9 @@ async function main(argv: string[]): Promise<void> {
       // A sequential hold long enough for the low rate: the step waits for its sample instead of timing out.
       const hold = scenario.name === 'traffic-drop' ? { hold: { maxDuration: '5 minutes' } } : {};
       const rate = scenario.name === 'traffic-drop' ? scenario.rate : 200;
+      // Deep-merged into the pipeline's own train params (its epochs and seed stay).
+      const train = o.recencyHalfLife !== undefined || o.warmStart ? { ...(o.recencyHalfLife !== undefined && { recencyHalfLife: o.recencyHalfLife }), ...(o.warmStart && { warmStart: true }) } : undefined;
+      if (train) console.log(`Retrains: ${JSON.stringify(train)}`);
       const report = await runSimulation({
         // Unaltered: the pipeline's own `package:` source (an absolute path into node_modules lies outside the data roots).
         ...(flights.altered > 0 && { source: flights.path }),
@@ -127,16 +133,12 @@ async function main(argv: string[]): Promise<void> {
         start: o.start,
         weeks: o.weeks,
         trainWindow: o.trainWindow,
-        ...(o.pipelineGates && { overrides: {} }),
-        ...(!o.pipelineGates && { overrides: { evaluate: { gates } } }),
-        ...(o.margin > 0 && !o.pipelineGates && { overrides: { evaluate: { gates, comparison: { test: 'superiority', margin: o.margin } } } }),
-        ...(o.canary && {
-          overrides: {
-            ...(o.pipelineGates ? {} : { evaluate: { gates } }),
-            canary: { steps: [25, 100], interval: '4s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '2 minutes', ...hold },
-          },
-          canaryTraffic: { rate },
-        }),
+        overrides: {
+          ...(!o.pipelineGates && { evaluate: { gates, ...(o.margin > 0 && !o.canary && { comparison: { test: 'superiority', margin: o.margin } }) } }),
+          ...(train && { train: { params: train } }),
+          ...(o.canary && { canary: { steps: [25, 100], interval: '4s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '2 minutes', ...hold } }),
+        },
+        ...(o.canary && { canaryTraffic: { rate } }),
         ...(server && {
           live: {
             admin: new HttpServingAdmin(server.base, adminToken),
