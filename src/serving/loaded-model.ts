@@ -10,6 +10,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import { scoreRows, type FeatureValue } from '../evaluation/score-model';
+import type { RowScorer } from './linear-scorer';
 
 /** A feature row as a client sends it. */
 export type FeatureRow = Record<string, FeatureValue>;
@@ -45,7 +46,14 @@ export class LoadedModel {
     private readonly session: ort.InferenceSession,
     /** Epoch milliseconds when the session was created. */
     readonly loadedAt: number = Date.now(),
+    /** Scores in TypeScript instead of the session (a proven linear model, linear-scorer.ts). @default undefined */
+    private readonly scorer?: RowScorer,
   ) {}
+
+  /** What scores this version's rows. */
+  get scoredBy(): 'typescript' | 'onnxruntime' {
+    return this.scorer ? 'typescript' : 'onnxruntime';
+  }
 
   /** The model's input names: the feature columns a row should carry. */
   get inputNames(): readonly string[] {
@@ -77,6 +85,14 @@ export class LoadedModel {
 
   /** P(label = 1) per row. The caller must hold a lease. */
   predict(rows: FeatureRow[]): Promise<Float32Array> {
+    // Microseconds of synchronous work: nothing to gain from waiting for a batch.
+    if (this.scorer) {
+      try {
+        return Promise.resolve(this.scorer(rows));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
       if (!this.flushScheduled) {

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     ...(s.labelerToken ? [{ name: 'serve-labeler', token: s.labelerToken, roles: ['labeler' as const], grants: [{ model: '*', alias: '*' }] }] : []),
   ];
   const server = await buildModelServer({
-    loader: new RegistryModelLoader(registry, createArtifactStore(config)),
+    loader: new RegistryModelLoader(registry, createArtifactStore(config), { linearScorer: s.linearScorer === 'auto' }),
     store: new FileDeploymentStore(s.statePath),
     adminAuthenticator: apiAuthenticator(governance.access, staticTokens),
     authThrottle: new AuthFailureThrottle(config.authThrottle),

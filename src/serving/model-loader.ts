@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { EvaluationError, RegistryError } from '../errors';
 import type { ModelRegistry } from '../registry/model-registry';
+import { linearScorer } from './linear-scorer';
 import { LoadedModel } from './loaded-model';
 
 /** Loads model versions for the server; one implementation per source of models. */
@@ -29,10 +30,19 @@ const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   graphOptimizationLevel: 'all',
 };
 
+export interface RegistryModelLoaderOptions {
+  /**
+   * Score models proven to be Slipway logistic-regression exports in TypeScript (linear-scorer.ts);
+   * onnxruntime still loads them (metadata, and the proof that they load). @default true
+   */
+  linearScorer?: boolean;
+}
+
 export class RegistryModelLoader implements ModelLoader {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly store: ArtifactStore,
+    private readonly options: RegistryModelLoaderOptions = {},
   ) {}
 
   async load(model: string, version: number): Promise<LoadedModel> {
@@ -60,6 +70,7 @@ export class RegistryModelLoader implements ModelLoader {
         details: { model, version, outputs: session.outputNames },
       });
     }
-    return new LoadedModel(model, version, registered.artifact.sha256, session);
+    const scorer = (this.options.linearScorer ?? true) ? linearScorer(bytes) : undefined;
+    return new LoadedModel(model, version, registered.artifact.sha256, session, Date.now(), scorer);
   }
 }
