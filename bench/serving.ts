@@ -5,6 +5,8 @@
  *      alternating with the same load on the floor so both see the same machine
  *   2. peak throughput (autocannon, closed loop) against the floor: a bare Fastify endpoint
  *      answering constant JSON to the same bodies, measured in the same run
+ *      and, in the same rounds, a second model server scoring with onnxruntime only
+ *      (SLIPWAY_SERVE_LINEAR_SCORER=onnxruntime): the figure before the TypeScript linear scorer
  *   3. 500 requests/s while the admin API changes weights, promotes, rolls back and switches
  *      the canary version: every response must be 2xx
  * All traffic stays on 127.0.0.1; every phase is bounded in requests and time.
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
   const registryPath = path.join(dir, 'registry.sqlite');
   const artifactRoot = path.join(dir, 'artifacts');
   let server: Awaited<ReturnType<typeof spawnServer>> | undefined;
+  let ortServer: Awaited<ReturnType<typeof spawnServer>> | undefined;
   let bare: Awaited<ReturnType<typeof spawnBareFastify>> | undefined;
   const agent = createAgent(4);
   try {
@@ -110,20 +113,32 @@ async function main(): Promise<void> {
       // The rate limiter stays on (its cost is part of the figure) with a limit the bench never reaches.
       SLIPWAY_SERVE_RATE_LIMIT: '1000000',
     });
+    // The same models and split, every one scored by onnxruntime: the before figure, in the same run.
+    ortServer = await spawnServer({
+      SLIPWAY_DATA_DIR: dir,
+      SLIPWAY_REGISTRY_PATH: registryPath,
+      SLIPWAY_ARTIFACT_ROOT: artifactRoot,
+      SLIPWAY_SERVE_STATE_PATH: path.join(dir, 'ort-serving', 'deployments.json'),
+      SLIPWAY_SERVE_ADMIN_TOKEN: TOKEN,
+      SLIPWAY_SERVE_RATE_LIMIT: '1000000',
+      SLIPWAY_SERVE_LINEAR_SCORER: 'onnxruntime',
+    });
     bare = await spawnBareFastify();
-    const admin = async (versions: { version: number; weight: number }[]) => {
+    const admin = async (versions: { version: number; weight: number }[], base = server!.base) => {
       const started = performance.now();
-      const res = await sendJson(agent, new URL(`/admin/v1/models/${MODEL}/deployment`, server!.base), { versions }, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
+      const res = await sendJson(agent, new URL(`/admin/v1/models/${MODEL}/deployment`, base), { versions }, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
       if (res.status !== 200) throw new Error(`PUT deployment ${JSON.stringify(versions)} answered ${res.status}: ${JSON.stringify(res.body)}`);
       return { ms: performance.now() - started, revision: (res.body as { deployment: { revision: number } }).deployment.revision };
     };
     await admin([{ version: v1, weight: 90 }, { version: v2, weight: 10 }]);
+    await admin([{ version: v1, weight: 90 }, { version: v2, weight: 10 }], ortServer.base);
     const subset = (n: number, offset = 0): FlightTraffic => ({ rows: traffic.rows.slice(offset, offset + n), labels: traffic.labels.slice(offset, offset + n) });
     const replay = (rate: number, n: number, offset = 0, base = server!.base, onAnswer?: (ms: number, status: number) => void) =>
       replayTraffic({ baseUrl: base, model: MODEL, traffic: subset(n, offset), rate, feedbackDelayMs: -1, maxDurationMs: (n / rate) * 1000 + 30_000, onAnswer });
 
     // Warm-up: JIT, sockets, ONNX first runs.
     await replay(1000, 3000);
+    await replay(1000, 3000, 0, ortServer.base);
     await autocannon({ url: bare.base, connections: 8, duration: 2, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ row: traffic.rows[0] }), requests: [{ path: `/v1/models/${MODEL}/predict` }] });
 
     // 1. Latency at a steady 1,000 requests/s: three 5-second rounds on the model server, each
@@ -154,8 +169,9 @@ async function main(): Promise<void> {
     for (const connections of [16, 64]) {
       const a = await peak(bare.base, traffic, 8, connections);
       const m = await peak(server.base, traffic, 8, connections);
+      const o = await peak(ortServer.base, traffic, 8, connections);
       const b = await peak(bare.base, traffic, 8, connections);
-      levels.push({ connections, bareA: a, bareB: b, bareRps: (a.rps + b.rps) / 2, modelPeak: m });
+      levels.push({ connections, bareA: a, bareB: b, bareRps: (a.rps + b.rps) / 2, modelPeak: m, ortPeak: o });
     }
     const best = levels.reduce((x, y) => (y.modelPeak.rps > x.modelPeak.rps ? y : x));
     const { bareA, bareB, modelPeak } = best;
@@ -181,6 +197,7 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     if (server) await stopServer(server);
+    if (ortServer) await stopServer(ortServer);
     if (bare) {
       const exited = once(bare.child, 'exit');
       bare.child.kill('SIGTERM');
@@ -218,7 +235,7 @@ function printReport(r: {
   bareB: { rps: number };
   bareRps: number;
   modelPeak: { rps: number; p99: number; non2xx: number; errors: number };
-  levels: { connections: number; bareRps: number; modelPeak: { rps: number; p99: number; non2xx: number } }[];
+  levels: { connections: number; bareRps: number; modelPeak: { rps: number; p99: number; non2xx: number }; ortPeak: { rps: number; p99: number; non2xx: number } }[];
   switched: ReplayReport;
   changes: { what: string; ms: number; revision: number }[];
 }): void {
@@ -241,6 +258,7 @@ function printReport(r: {
   console.log('\n2. peak throughput (autocannon, 16 and 64 connections, 8 s each, floor before and after)');
   for (const l of r.levels) {
     console.log(`   ${String(l.connections).padStart(2)} connections: bare Fastify ${l.bareRps.toFixed(0)} req/s, model server ${l.modelPeak.rps.toFixed(0)} req/s (p99 ${ms(l.modelPeak.p99)}, non-2xx ${l.modelPeak.non2xx}) = ${((l.modelPeak.rps / l.bareRps) * 100).toFixed(1)}%`);
+    console.log(`                   before: onnxruntime-only server ${l.ortPeak.rps.toFixed(0)} req/s (p99 ${ms(l.ortPeak.p99)}, non-2xx ${l.ortPeak.non2xx}) = ${((l.ortPeak.rps / l.bareRps) * 100).toFixed(1)}%`);
   }
   console.log(`   peaks                  model server ${r.modelPeak.rps.toFixed(0)} req/s, bare Fastify ${r.bareRps.toFixed(0)} req/s (each its best level)`);
   console.log(`   ratio                  ${(ratio * 100).toFixed(1)}% of bare Fastify   (target ≥ ${TARGET_RATIO * 100}%: ${verdict(ratio >= TARGET_RATIO)})`);

@@ -127,6 +127,11 @@ const envSchema = z.object({
   /** Require a token (any role but labeler) for predictions too; labels always need one (labeler role + grant). */
   SLIPWAY_SERVE_PREDICT_AUTH: z.enum(['true', 'false']).default('false'),
   /**
+   * `auto`: Slipway's own logistic-regression models (proven by re-export, serving/linear-scorer.ts)
+   * are scored in TypeScript, everything else by onnxruntime; `onnxruntime`: every model by onnxruntime.
+   */
+  SLIPWAY_SERVE_LINEAR_SCORER: z.enum(['auto', 'onnxruntime']).default('auto'),
+  /**
    * A static label-source token for local setups (principal `env:serve-labeler`, role labeler, every
    * model). 32+ characters, entropy-checked like the admin tokens. Secret: never logged. In production create labeler principals with per-model grants instead.
    */
@@ -296,6 +301,8 @@ export interface ServeConfig {
   /** Fastify `trustProxy`: false, true, or proxy addresses/CIDRs. */
   trustProxy: boolean | string[];
   predictAuth: boolean;
+  /** Score proven Slipway logistic regressions in TypeScript (`auto`) or all models in onnxruntime. */
+  linearScorer: 'auto' | 'onnxruntime';
   labelerToken?: string;
   labelQuotaPerMinute: number;
   maxBatch: number;
@@ -367,6 +374,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitPerSecond: e.SLIPWAY_SERVE_RATE_LIMIT,
       trustProxy: parseTrustProxy(e.SLIPWAY_SERVE_TRUST_PROXY),
       predictAuth: e.SLIPWAY_SERVE_PREDICT_AUTH === 'true',
+      linearScorer: e.SLIPWAY_SERVE_LINEAR_SCORER,
       labelerToken: e.SLIPWAY_SERVE_LABELER_TOKEN,
       labelQuotaPerMinute: e.SLIPWAY_SERVE_LABEL_QUOTA,
       maxBatch: e.SLIPWAY_SERVE_MAX_BATCH,

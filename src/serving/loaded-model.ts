@@ -10,6 +10,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import type { FeatureValue } from '../evaluation/score-model';
+import type { RowScorer } from './linear-scorer';
 import { BINARY, taskWidth, type ServedTask } from './model-task';
 import { scoreTask } from './score-task';
 
@@ -49,12 +50,19 @@ export class LoadedModel {
     readonly loadedAt: number = Date.now(),
     /** What the model predicts (checked against its outputs on load, model-task.ts). */
     readonly task: ServedTask = BINARY,
+    /** Scores in TypeScript instead of the session (a proven linear binary model, linear-scorer.ts). @default undefined */
+    private readonly scorer?: RowScorer,
   ) {
     this.width = taskWidth(task);
   }
 
   /** Numbers per row in a prediction: 1 (P(label = 1) or the value) or the number of classes. */
   readonly width: number;
+
+  /** What scores this version's rows. */
+  get scoredBy(): 'typescript' | 'onnxruntime' {
+    return this.scorer ? 'typescript' : 'onnxruntime';
+  }
 
   /** The model's input names: the feature columns a row should carry. */
   get inputNames(): readonly string[] {
@@ -89,6 +97,14 @@ export class LoadedModel {
    * predicted value (regression); {@link width} numbers a row. The caller must hold a lease.
    */
   predict(rows: FeatureRow[]): Promise<Float32Array> {
+    // Microseconds of synchronous work: nothing to gain from waiting for a batch.
+    if (this.scorer) {
+      try {
+        return Promise.resolve(this.scorer(rows));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
       if (!this.flushScheduled) {

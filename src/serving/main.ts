@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   ];
   const artifacts = createArtifactStore(config);
   const server = await buildModelServer({
-    loader: new RegistryModelLoader(registry, artifacts),
+    loader: new RegistryModelLoader(registry, artifacts, { linearScorer: s.linearScorer === 'auto' }),
     inferenceLog: config.inferenceLogDir ? { dir: config.inferenceLogDir, store: artifacts, ...s.log } : undefined,
     store: new FileDeploymentStore(s.statePath),
     adminAuthenticator: apiAuthenticator(governance.access, staticTokens),

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { EvaluationError, RegistryError } from '../errors';
 import type { ModelRegistry } from '../registry/model-registry';
+import { linearScorer } from './linear-scorer';
 import { LoadedModel } from './loaded-model';
 import { onnxTask, registryTask, resolveServedTask, type DeclaredTask, type ServedTask } from './model-task';
 
@@ -30,10 +31,19 @@ const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   graphOptimizationLevel: 'all',
 };
 
+export interface RegistryModelLoaderOptions {
+  /**
+   * Score models proven to be Slipway logistic-regression exports in TypeScript (linear-scorer.ts);
+   * onnxruntime still loads them (metadata, and the proof that they load). @default true
+   */
+  linearScorer?: boolean;
+}
+
 export class RegistryModelLoader implements ModelLoader {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly store: ArtifactStore,
+    private readonly options: RegistryModelLoaderOptions = {},
   ) {}
 
   async load(model: string, version: number): Promise<LoadedModel> {
@@ -62,7 +72,9 @@ export class RegistryModelLoader implements ModelLoader {
       await session.release();
       throw err;
     }
-    return new LoadedModel(model, version, registered.artifact.sha256, session, Date.now(), task);
+    // Only binary models can be Slipway's logistic regression, the one shape the TypeScript scorer proves identical.
+    const scorer = task.task === 'binary' && (this.options.linearScorer ?? true) ? linearScorer(bytes) : undefined;
+    return new LoadedModel(model, version, registered.artifact.sha256, session, Date.now(), task, scorer);
   }
 }
 

@@ -4,6 +4,7 @@
  * server keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryModelLoader } from '../../src/serving/model-loader';
 import type { ModelServer } from '../../src/serving/model-server';
 import { call, callFrom, createServingWorld, flight, startServer, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
 
@@ -14,7 +15,10 @@ let base: string;
 beforeAll(async () => {
   world = await createServingWorld();
   const { version } = await world.register('busy', tinyFlightsModel({ bias: 0.3 }));
-  ({ server, base } = await startServer(world, { rateLimitPerSecond: 20, maxConcurrency: 1, maxQueue: 2, maxQueueWaitMs: 200 }));
+  // onnxruntime scoring: a proven linear model scored in TypeScript finishes within one event-loop
+  // turn, so nothing would ever wait for the one slot.
+  const loader = new RegistryModelLoader(world.registry, world.store, { linearScorer: false });
+  ({ server, base } = await startServer(world, { rateLimitPerSecond: 20, maxConcurrency: 1, maxQueue: 2, maxQueueWaitMs: 200 }, { loader }));
   expect((await call(base, 'PUT', '/admin/v1/models/busy/deployment', { versions: [{ version, weight: 1 }] })).status).toBe(200);
 });
 
