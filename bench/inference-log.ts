@@ -64,9 +64,9 @@ async function main(): Promise<void> {
           SLIPWAY_SERVE_STATE_PATH: path.join(dir, `state-${config.name}-${round}.json`),
           SLIPWAY_SERVE_ADMIN_TOKEN: TOKEN,
           SLIPWAY_SERVE_RATE_LIMIT: '1000000',
-          SLIPWAY_LOG_LEVEL: 'warn',
           ...(config.sample === undefined ? {} : { SLIPWAY_INFERENCE_LOG_DIR: logDir, SLIPWAY_SERVE_LOG_SAMPLE: config.sample }),
-        });
+          // A loaded machine starts tsx slowly.
+        }, 120_000);
         try {
           const put = await fetch(`${server.base}/admin/v1/models/${MODEL}/deployment`, {
             method: 'PUT',
