@@ -43,9 +43,11 @@ demo: worker api
 	@run="$$PWD/data/run" && source scripts/serving-env.sh && source scripts/dev-identity.sh && npm run --silent demo
 	@echo "Slipway console: http://$${SLIPWAY_API_HOST:-127.0.0.1}:$${SLIPWAY_API_PORT:-8080}/ui (token in data/run/console-token)"
 
-# Test-only clients someone else wrote: tritonclient for the Open Inference Protocol tests.
+# Test-only clients someone else wrote: tritonclient for the Open Inference Protocol tests, the
+# CloudEvents SDK for the KServe payload-logger test.
 test-clients:
 	@./scripts/oip-client.sh >/dev/null
+	@./scripts/log-client.sh >/dev/null
 
 test: setup browser promtool test-clients
 	npx tsc --noEmit -p .

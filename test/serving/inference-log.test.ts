@@ -4,6 +4,8 @@
  * a canary is logged whole; a full buffer drops and counts; prediction logs from a server
  * elsewhere are taken only from an authenticated source granted the model, and a bad batch stores nothing.
  */
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,5 +205,31 @@ describe('inference log', () => {
     // Without the log folder the source is refused with a message that says what to set.
     await expect(ingestSnapshot({ store: world.store, duckdbThreads: 1, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS } }, params, 'ingest')).rejects.toThrow(/SLIPWAY_INFERENCE_LOG_DIR/);
     expect(() => ingestParamsSchema.parse({ ...params, source: { path: 'x.parquet', served: { model: 'delays', window: '1 day' } } })).toThrow(/exactly one of source.path/);
+  });
+
+  it('takes a KServe payload-logger stream posted with the CloudEvents SDK, pairs request and response by ce-id, and refuses a source without a grant', async () => {
+    const python = execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'log-client.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const { server, base, dir } = await logServer({ defaultRate: 0 });
+    // Asynchronous: the server answers on this process's event loop.
+    const stream = async (token: string, count: number) =>
+      JSON.parse((await promisify(execFile)(python, [join(__dirname, 'kserve_logger_stream.py'), `${base}/v1/models/delays/logs`, token, String(count)], { encoding: 'utf8' })).stdout) as {
+        statuses: Record<string, number>;
+        sent: { id: string; distance: number; score: number }[];
+      };
+    const refused = await stream(OTHER_LABELER, 3);
+    expect(refused.statuses).toEqual({ 403: 6 });
+    expect(server.inferenceLog!.counts.written).toBe(0);
+    const accepted = await stream(LABELER_TOKEN, 30);
+    expect(accepted.statuses).toEqual({ 200: 60 });
+    await server.app.close();
+    const rows = await logged(dir);
+    expect(rows).toHaveLength(30);
+    const byId = new Map(rows.map((r) => [r.request_id, r]));
+    for (const s of accepted.sent) {
+      const r = byId.get(s.id);
+      expect(r).toMatchObject({ protocol: 'kserve-cloudevents', source: 'env:kserve-east', version: null });
+      expect(JSON.parse(r!.features).distance).toBe(s.distance);
+      expect(Number(JSON.parse(r!.prediction))).toBeCloseTo(s.score, 9);
+    }
   });
 });
