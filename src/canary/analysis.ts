@@ -9,6 +9,7 @@
 import type { CanaryAnalysisParams } from '../pipeline/step-params';
 import { populationStabilityIndex } from '../serving/histogram';
 import type { SequentialEvidence } from './confidence-sequence';
+import { taskQualityChecks, taskScoreShift } from './task-checks';
 
 /** One version's figures over a range of time, as the canary measure activity reads them. */
 export interface VersionWindow {
@@ -58,7 +59,7 @@ export type Verdict = 'pass' | 'fail' | 'inconclusive';
 export type CheckVerdict = Verdict | 'pending' | 'skipped';
 
 export interface CheckResult {
-  name: 'samples' | 'serverContinuity' | 'errorRate' | 'latencyP99' | 'scoreShift' | 'liveAuc' | 'liveAccuracy';
+  name: 'samples' | 'serverContinuity' | 'errorRate' | 'latencyP99' | 'scoreShift' | 'liveAuc' | 'liveAccuracy' | 'liveLogLoss' | 'liveMae';
   verdict: CheckVerdict;
   /** The canary's figure (null when unmeasured). */
   canary: number | null;
@@ -89,6 +90,9 @@ export interface Baseline {
    * (the canary had its minimum sample too). Absent in reports written before the field.
    */
   shiftJudged?: boolean;
+  /** Multiclass: the champion's class-probability histograms; regression: its predicted-value histogram. */
+  classScoreCounts?: number[][];
+  valueCounts?: number[];
 }
 
 export interface AnalysisInput {
@@ -107,6 +111,11 @@ export interface AnalysisInput {
    * False only when replaying canaries recorded before this rule. @default false
    */
   concurrentScoreShift?: boolean;
+  /**
+   * Judge multiclass and regression canaries by their task's checks (task-checks.ts). False only
+   * when replaying canaries recorded before them. @default false
+   */
+  taskChecks?: boolean;
 }
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
@@ -117,7 +126,14 @@ export function baselineFor(input: AnalysisInput): Baseline | undefined {
   const { champion } = input.measurement.step;
   if (champion.requests >= input.thresholds.minRequests) {
     const shiftJudged = input.measurement.step.canary.requests >= input.thresholds.minRequests || input.previousBaseline?.shiftJudged === true;
-    return { errorRate: champion.errorRate ?? 0, scoreCounts: champion.scoreCounts, measuredAtWeight: input.weight, shiftJudged };
+    return {
+      errorRate: champion.errorRate ?? 0,
+      scoreCounts: champion.scoreCounts,
+      measuredAtWeight: input.weight,
+      shiftJudged,
+      ...(input.taskChecks && champion.classScoreCounts && { classScoreCounts: champion.classScoreCounts }),
+      ...(input.taskChecks && champion.valueCounts && { valueCounts: champion.valueCounts }),
+    };
   }
   return input.previousBaseline;
 }
@@ -169,6 +185,7 @@ export function analyseStep(input: AnalysisInput): StepAnalysis {
 
     const concurrent = input.measurement.step.champion.requests >= t.minRequests;
     const shift = baseline ? scoreShift(baseline.scoreCounts, canary.scoreCounts, t.maxPsi) : undefined;
+    const taskShift = input.taskChecks ? taskScoreShift(baseline, canary, t.maxPsi) : undefined;
     checks.push(
       !concurrent && input.concurrentScoreShift && baseline?.shiftJudged
         ? {
@@ -179,6 +196,8 @@ export function analyseStep(input: AnalysisInput): StepAnalysis {
             limit: null,
             message: `the champion served ${input.measurement.step.champion.requests} requests in this step: the score shift is judged only against concurrent champion traffic, as it was in an earlier step; against the champion's scores from the ${baseline.measuredAtWeight}% step${shift ? ` (PSI ${shift.psi.toFixed(3)})` : ''} it would measure how the traffic moved since, not the model`,
           }
+        : taskShift
+        ? taskShift
         : !shift
         ? { name: 'scoreShift', verdict: 'inconclusive', canary: null, baseline: null, limit: t.maxPsi, message: 'no champion score distribution to compare with' }
         : {
@@ -257,6 +276,8 @@ export function scoreShift(champion: number[], canary: number[], maxPsi: number)
 function qualityChecks(input: AnalysisInput): CheckResult[] {
   const t = input.thresholds;
   const { champion, canary } = input.measurement.cumulative;
+  const perTask = input.taskChecks ? taskQualityChecks(canary, champion, t, input.lastStep) : undefined;
+  if (perTask) return perTask;
   const labelled = canary.labels >= t.minLabels && champion.labels >= t.minLabels;
   if (!labelled) {
     const required = t.requireLabels && input.lastStep;

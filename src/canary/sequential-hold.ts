@@ -14,6 +14,7 @@
  * - A missing sample (too few requests, too few labels on the last step, no champion scores)
  *   makes the step wait rather than be inconclusive; at low traffic the step holds longer.
  */
+import { taskQualityChecks } from './task-checks';
 import { aucStandardError, analyseStep, type AnalysisInput, type CheckResult, type StepAnalysis, type VersionWindow } from './analysis';
 import { confidenceSequence, type SequentialEvidence } from './confidence-sequence';
 
@@ -49,7 +50,7 @@ const TAU = { errorRate: 0.1, quality: 0.1 } as const;
 const MIN_CLASS = 10;
 
 /** Checks whose verdict comes from a confidence sequence here. */
-const SEQUENTIAL = new Set<CheckResult['name']>(['errorRate', 'liveAuc', 'liveAccuracy']);
+const SEQUENTIAL = new Set<CheckResult['name']>(['errorRate', 'liveAuc', 'liveAccuracy', 'liveLogLoss', 'liveMae']);
 
 export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: number, look: number): HoldLook {
   const fixed = analyseStep(input);
@@ -118,6 +119,8 @@ function errorRateCheck(input: AnalysisInput, alpha: number): SequentialCheck {
 function qualityChecks(input: AnalysisInput, alpha: number): SequentialCheck[] {
   const t = input.thresholds;
   const { canary, champion } = input.measurement.cumulative;
+  const perTask = input.taskChecks ? taskQualityChecks(canary, champion, t, input.lastStep, alpha) : undefined;
+  if (perTask) return perTask;
   const labelled = canary.labels >= t.minLabels && champion.labels >= t.minLabels;
   const counts = `${canary.labels} canary and ${champion.labels} champion labels so far`;
   // The variance formulas are large-sample ones: with a handful of labels an AUC of 0 or 1 has a

@@ -34,7 +34,7 @@ export class CanaryRun {
   readonly decisionMs: number;
   private index = -1;
   private abortedBy?: { by: string; reason: string };
-  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean };
+  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean; taskChecks: boolean };
   private pending?: StepAnalysis;
 
   constructor(
@@ -74,11 +74,12 @@ export class CanaryRun {
   /**
    * The step's traffic is in force since `now`, on the server process started at `serverStartedAt`.
    * `concurrentScoreShift`: score shift judged only against champion traffic of the same interval
-   * (false only when replaying canaries recorded before that rule).
+   * (false only when replaying canaries recorded before that rule). `taskChecks`: multiclass and
+   * regression canaries judged by their task's checks (false only when replaying older canaries).
    */
-  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true): void {
+  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true, taskChecks = true): void {
     // Every look of the step compares with the baseline from before it, as one analysis would.
-    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift };
+    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift, taskChecks };
     this.state.beginStep(this.weight, now, this.holdMs, serverStartedAt);
   }
 
@@ -187,6 +188,7 @@ export class CanaryRun {
       weight: this.weight,
       lastStep: this.index === this.input.params.steps.length - 1,
       concurrentScoreShift: step.concurrentScoreShift,
+      taskChecks: step.taskChecks,
     };
   }
 

@@ -69,6 +69,7 @@ const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>(PARSE_CANARY
 
 /** Score shift is judged only against champion scores from the same interval (src/canary/ARCHITECTURE.md). */
 const CONCURRENT_SCORE_SHIFT_PATCH = 'canary-concurrent-score-shift';
+const TASK_CHECKS_PATCH = 'canary-task-checks';
 
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
@@ -145,7 +146,8 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'
       return current.trafficRefused(failureMessage(err));
     }
     // Canaries recorded before this rule judged the last step's score shift against the previous step's champion.
-    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH));
+    // Canaries recorded before per-task checks judged every model as binary.
+    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH), patched(TASK_CHECKS_PATCH));
     report();
     // Histories recorded before sequential holds have no `hold` and keep their single analysis.
     current.holdWith(params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined);

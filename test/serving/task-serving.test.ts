@@ -8,8 +8,11 @@
  */
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyseStep } from '../../src/canary/analysis';
+import { canaryAnalysisSchema } from '../../src/pipeline/step-params';
+import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
 import type { ModelServer } from '../../src/serving/model-server';
-import { call, createServingWorld, LABELER_TOKEN, startServer, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
+import { ADMIN_TOKEN, call, createServingWorld, LABELER_TOKEN, startServer, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
 import { MULTICLASS_FEATURES, REGRESSION_FEATURES, trainTaskModels, WEATHER_CLASSES, type TaskModels, type WeatherRow } from './task-models';
 
 let world: ServingWorld;
@@ -197,5 +200,39 @@ describe('loading per task', () => {
     expect(split.status).toBe(200);
     const res = await call(base, 'POST', '/v1/models/weather/predict', { row: pick(models.holdout[0], inputsOf(MULTICLASS_FEATURES)) }, { ...anon, headers: { 'x-routing-key': 'a' } });
     expect(Object.keys(res.body.predictions[0].probabilities)).toEqual(WEATHER_CLASSES);
+  });
+});
+
+describe('canary analysis per task over the real server’s stats', () => {
+  it('reads a multiclass split’s class-probability histograms and log loss through the admin client and judges them per task', async () => {
+    // The 50/50 split of the previous test is in force: champion versions.weather, canary versions.weatherOther.
+    const since = Date.now() - 1000;
+    const admin = new HttpServingAdmin(base, ADMIN_TOKEN);
+    const before = await admin.stats('weather', [versions.weather, versions.weatherOther], since);
+    const requests = (w: typeof before) => [...w.versions.values()].reduce((n, v) => n + v.requests, 0);
+    const rows = models.holdout.slice(0, 160);
+    for (let i = 0; i < rows.length; i += 4) {
+      const batch = rows.slice(i, i + 4);
+      const res = await call(base, 'POST', '/v1/models/weather/predict', { rows: batch.map((r) => pick(r, inputsOf(MULTICLASS_FEATURES))) }, { ...anon, headers: { 'x-routing-key': `caller-${i}` } });
+      expect((await call(base, 'POST', '/v1/models/weather/feedback', { requestId: res.body.requestId, labels: batch.map((r) => r.weather) }, labeler)).status).toBe(200);
+    }
+    const window = await admin.stats('weather', [versions.weather, versions.weatherOther], since);
+    const champion = window.versions.get(versions.weather)!;
+    const canary = window.versions.get(versions.weatherOther)!;
+    for (const w of [champion, canary]) {
+      expect(w.task).toBe('multiclass');
+      expect(w.classScoreCounts).toHaveLength(WEATHER_CLASSES.length);
+      expect(w.logLoss).toBeGreaterThan(0);
+      expect(w.logLossSd).toBeGreaterThan(0);
+    }
+    expect(requests(window) - requests(before)).toBe(40);
+    const thresholds = canaryAnalysisSchema.parse({ minRequests: 5, minLabels: 20 });
+    const measurement = { from: window.from, to: window.to, serverStartedAt: window.serverStartedAt, step: { champion, canary }, cumulative: { champion, canary } };
+    const analysis = analyseStep({ measurement, thresholds, serverStartedAtStepStart: window.serverStartedAt, weight: 50, lastStep: true, taskChecks: true });
+    const byName = Object.fromEntries(analysis.checks.map((c) => [c.name, c]));
+    expect(byName.scoreShift.message).toMatch(/class-probability PSI against the champion/);
+    expect(byName.liveLogLoss).toMatchObject({ canary: Number(canary.logLoss!.toFixed(4)), baseline: Number(champion.logLoss!.toFixed(4)) });
+    expect(['pass', 'fail']).toContain(byName.liveLogLoss.verdict);
+    expect(byName.liveAccuracy.canary).toBe(Number(canary.accuracy!.toFixed(4)));
   });
 });
