@@ -86,7 +86,7 @@ function registryWith(champion?: ModelVersion) {
 }
 
 /** The champion a first run would have registered: its model, training data, holdout and schema. */
-function championOf(model: StepOutput, snapshot: StepOutput, validated: StepOutput): ModelVersion {
+function championOf(model: StepOutput<'evaluate'>, snapshot: StepOutput, validated: StepOutput): ModelVersion {
   return {
     model: 'weather',
     version: 1,
@@ -94,7 +94,7 @@ function championOf(model: StepOutput, snapshot: StepOutput, validated: StepOutp
     metrics: {},
     params: {},
     lineage: {
-      dataDigest: 'x', specDigest: 'd', workflowId: 'wf0', runId: 'r0', pipeline: 'weather', trainer: String(model.summary.trainer),
+      dataDigest: 'x', specDigest: 'd', workflowId: 'wf0', runId: 'r0', pipeline: 'weather', trainer: model.summary.chosen.trainer ?? 'unknown',
       trainData: snapshot.artifacts.train, holdoutData: snapshot.artifacts.holdout, schema: validated.artifacts.schema,
     },
     tags: {},
