@@ -22,6 +22,8 @@ import type { PipelineMetrics } from '../observability/pipeline-metrics';
 import { createCanaryActivities } from './canary';
 import { evaluateCandidate } from './evaluate';
 import { importCandidate } from './import-step';
+import { runCommandStep } from './command-step';
+import { createCommandFingerprint } from '../cache/command-fingerprint';
 import { createRollbackChampion } from './rollback';
 import { ingestSnapshot } from './ingest';
 import { passReferences } from './noop';
@@ -149,6 +151,13 @@ export function createActivities(deps: ActivityDeps) {
       'import',
       (p) => STEP_PARAMS.import.parse(p),
       (req, params, log) => importCandidate({ store, registry, dataRoots }, req, params, log),
+    ),
+    commandStep: defineStep(
+      deps,
+      'command',
+      (p) => STEP_PARAMS.command.parse(p),
+      (req, params, log) => runCommandStep({ store, programs: deps.trainers }, req, params, log),
+      { cacheInputs: createCommandFingerprint(deps.trainers, digests), heartbeat: true },
     ),
     evaluate: defineStep(
       deps,

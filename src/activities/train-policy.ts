@@ -14,6 +14,7 @@ export function expandRegisteredTrainer(params: TrainParams, trainers: TrainerRe
   if (params.trainer === 'builtin' || params.trainer === 'command') return params;
   const entry = trainers?.get(params.trainer);
   if (!entry) throw new TrainingError(`trainer: no registered trainer "${params.trainer}" in ${trainers?.file ?? 'the worker (no trainer registry configured)'}`, { details: { trainer: params.trainer } });
+  if (entry.kind !== 'trainer') throw new TrainingError(`trainer: "${params.trainer}" is registered as a command step program, not a trainer; use it in a step of kind command`, { details: { trainer: params.trainer } });
   return { ...params, trainer: 'command', command: entry.command, env: entry.env, passEnv: entry.passEnv, name: params.trainer, registered: params.trainer };
 }
 

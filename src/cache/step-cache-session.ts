@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { canonicalJson } from '../artifacts/canonical-json';
 import { isArtifactIntegrityError } from '../errors';
-import { STEP_KINDS, type StepKindName } from '../pipeline/step-kinds';
+import { STEP_KINDS, type StepKind, type StepKindName } from '../pipeline/step-kinds';
 import type { RecordedStepOutput, StepCacheInfo, StepRequest } from '../pipeline/types';
 import { cacheKey, inputDigests } from './cache-key';
 import { trackArtifactReads, type TrackedInputs } from './read-tracking';
@@ -93,7 +93,10 @@ export class StepCacheSession<P> {
   /** Caches the output of a step that ran, unless something it depended on is not in the key. */
   async record(output: RecordedStepOutput): Promise<StepCacheInfo> {
     if (!this.key) return { outcome: 'uncacheable', reason: this.reason };
-    const reads = STEP_KINDS[this.o.kind as StepKindName].reads as readonly string[];
+    const kind: StepKind = STEP_KINDS[this.o.kind as StepKindName];
+    // Artifacts a command step's params name are keyed by its cache-inputs hook (their digests).
+    const named = kind.readsNamedInputs ? namedInputArtifacts(this.o.params) : [];
+    const reads = [...kind.reads, ...named];
     const undeclared = [...(this.tracked?.read() ?? [])].filter((name) => !reads.includes(name));
     if (undeclared.length > 0) {
       const reason = `read upstream artifact(s) ${undeclared.join(', ')} not declared in STEP_KINDS.${this.o.kind}.reads`;
@@ -125,4 +128,10 @@ export class StepCacheSession<P> {
     const now = await this.o.cacheInputs?.(this.o.req, this.o.params);
     return !(now instanceof Uncacheable) && canonicalJson(now) === this.external;
   }
+}
+
+/** Artifact names in a step's `inputs` param (`train`, `ingest.holdout` → `holdout`). */
+function namedInputArtifacts(params: unknown): string[] {
+  const inputs = (params as { inputs?: Record<string, unknown> } | undefined)?.inputs ?? {};
+  return Object.values(inputs).flatMap((ref) => (typeof ref === 'string' ? [ref.slice(ref.indexOf('.') + 1)] : []));
 }

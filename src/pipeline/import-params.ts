@@ -29,7 +29,8 @@ export const importParamsSchema = z
     model: z.string().regex(/^models:\/[^/@]+\/\d+$/, 'expected models:/<name>/<version>, e.g. models:/churn/3').optional(),
     /** An ONNX file under the data roots (SLIPWAY_DATA_ROOTS), checked like `slipway models import` checks one. */
     file: z.string().min(1).max(4096).optional(),
-    task: importContractSchema.shape.task.optional(),
+    /** For a file: what the model predicts. @default binary */
+    task: z.enum(TASKS).optional(),
     features: importContractSchema.shape.features.optional(),
     classes: importContractSchema.shape.classes,
   })

@@ -20,7 +20,7 @@ import type { ResolvedPipeline, RunAuthority } from './types';
 import { sourceOutsideRoots } from '../data/data-roots';
 import { withDuckDb } from '../data/duckdb';
 import { checkSourceSelect } from '../data/source-select';
-import { registeredTrainerProblems, type TrainerRegistry } from '../training/trainer-registry';
+import { registeredProgramProblems, registeredTrainerProblems, type TrainerRegistry } from '../training/trainer-registry';
 
 export interface ResolveDeps {
   pipelinesDir: string;
@@ -81,7 +81,9 @@ export async function readPipelineSpec(deps: Pick<ResolveDeps, 'pipelinesDir' | 
     ? spec.steps.flatMap((s, i) =>
         s.kind === 'train' && s.with.trainer !== 'builtin' && s.with.trainer !== 'command'
           ? registeredTrainerProblems(deps.trainers!, String(s.with.trainer), (s.with.params ?? {}) as Record<string, unknown>, `${label}.steps[${i}].with`)
-          : [],
+          : s.kind === 'command'
+            ? registeredProgramProblems(deps.trainers!, String(s.with.program), (s.with.params ?? {}) as Record<string, unknown>, `${label}.steps[${i}].with`)
+            : [],
       )
     : [];
   if (trainerProblems.length > 0) throw new InvalidPipelineInputError(trainerProblems);

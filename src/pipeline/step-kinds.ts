@@ -38,6 +38,12 @@ export interface StepKind {
    * missing name costs a cache miss, never a stale output.
    */
   reads: readonly string[];
+  /**
+   * The kind also reads the upstream artifacts its params' `inputs` name (a `command` step); its
+   * cache-inputs hook puts their digests in the key, so those reads do not make it uncacheable.
+   * @default false
+   */
+  readsNamedInputs?: boolean;
 }
 
 export const STEP_KINDS = {
@@ -83,6 +89,18 @@ export const STEP_KINDS = {
     // downstream steps are still cached by the model's digest.
     cache: 'never',
     reads: [],
+  },
+  command: {
+    activity: 'commandStep',
+    queue: 'training',
+    timeout: '1 hour',
+    heartbeatTimeout: '1 minute',
+    description: 'Run a program an admin registered (trainers/registry.yaml, kind: step) on declared upstream artifacts and store the artifacts it writes: preprocessing, feature engineering, custom checks',
+    version: 1,
+    // The key also holds the program's command, environment and code digests, and the named inputs' digests.
+    cache: 'on',
+    reads: [],
+    readsNamedInputs: true,
   },
   evaluate: {
     activity: 'evaluate',

@@ -14,6 +14,7 @@ import {
   trainParamsSchema,
   validateParamsSchema,
 } from './step-params';
+import { commandParamsSchema } from './command-params';
 import { importParamsSchema } from './import-params';
 
 export const STEP_PARAMS = Object.freeze({
@@ -21,6 +22,7 @@ export const STEP_PARAMS = Object.freeze({
   validate: validateParamsSchema,
   train: trainParamsSchema,
   import: importParamsSchema,
+  command: commandParamsSchema,
   evaluate: evaluateParamsSchema,
   register: registerParamsSchema,
   canary: canaryParamsSchema,

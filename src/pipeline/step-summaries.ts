@@ -80,6 +80,17 @@ export type ImportSummary = {
   modelBytes: number;
 };
 
+/** A `command` step: the program, the digests it read and wrote, and its own summary.json. */
+export type CommandSummary = {
+  program: string;
+  /** Input name → sha256 of the artifact it was given. */
+  inputs: Record<string, string>;
+  outputs: Record<string, { sha256: string; bytes: number }>;
+  seconds: number;
+  /** The program's summary.json (flat values). */
+  result: Record<string, string | number | boolean | null>;
+};
+
 /** One scored candidate; the primary metric's value is under its own name (e.g. `auc`). */
 export type CandidateLine = { step: string; trainer?: string; modelBytes: number } & Record<string, string | number | null | undefined>;
 
@@ -141,6 +152,7 @@ export interface StepSummaries {
   validate: ValidateSummary;
   train: TrainSummary;
   import: ImportSummary;
+  command: CommandSummary;
   evaluate: EvaluateSummary;
   register: RegisterSummary;
   canary: CanarySummary;

@@ -124,7 +124,7 @@ export async function runCommandTrainer(options: CommandTrainerOptions): Promise
   };
 }
 
-interface ProcessOptions {
+export interface ProcessOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   onProgress?: (progress: TrainerProgress) => void;
@@ -134,7 +134,11 @@ interface ProcessOptions {
   label: string;
 }
 
-function runProcess(executable: string, args: string[], o: ProcessOptions): Promise<void> {
+/**
+ * Runs one contract-following program in its own process group (the trust boundary every
+ * registered program goes through: command trainers and command steps).
+ */
+export function runProcess(executable: string, args: string[], o: ProcessOptions): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     // detached: the trainer leads a new process group, so one kill reaches its children too.
     const child = spawn(executable, args, { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -251,7 +255,7 @@ function tailText(lines: string[]): string {
   return text.length > STDERR_TAIL_CHARS ? `…${text.slice(-STDERR_TAIL_CHARS)}` : text;
 }
 
-async function readJsonObject(path: string): Promise<Record<string, unknown>> {
+export async function readJsonObject(path: string): Promise<Record<string, unknown>> {
   if (!existsSync(path)) return {};
   let value: unknown;
   try {

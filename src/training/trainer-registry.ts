@@ -14,6 +14,13 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an enviro
 export const registeredTrainerSchema = z
   .object({
     description: z.string().max(2000).optional(),
+    /**
+     * `trainer`: a train step's `trainer: <name>`. `step`: a program a `command` step runs (preprocessing,
+     * feature engineering, custom checks) with declared input and output artifacts. The same trust
+     * boundary either way: a spec names it and never sets its command or environment.
+     * @default trainer
+     */
+    kind: z.enum(['trainer', 'step']).default('trainer'),
     /** Executable and arguments, as for an inline command trainer. */
     command: z.array(z.string().min(1)).min(1),
     /** Hyper-parameter names a spec may set; absent: any. `seed` is always allowed. */
@@ -87,8 +94,22 @@ export function registeredTrainerProblems(registry: TrainerRegistry, name: strin
     const known = registry.names();
     return [`${path}.trainer: no registered trainer "${name}" (registered in ${registry.file}: ${known.join(', ') || 'none'}; or use "builtin")`];
   }
+  if (entry.kind !== 'trainer') return [`${path}.trainer: "${name}" is registered as a command step program, not a trainer; use it in a step of kind command`];
   if (!entry.params) return [];
   const allowed = new Set([...entry.params, 'seed']);
   const unknown = Object.keys(params).filter((p) => !allowed.has(p));
   return unknown.length === 0 ? [] : [`${path}.params: ${unknown.join(', ')} not allowed for trainer "${name}" (allowed: ${[...allowed].join(', ')})`];
+}
+
+/** Problems with a `command` step's program (registered with `kind: step`) and the params it sets, for the spec check before a run starts. */
+export function registeredProgramProblems(registry: TrainerRegistry, name: string, params: Record<string, unknown>, path: string): string[] {
+  const entry = registry.get(name);
+  if (!entry || entry.kind !== 'step') {
+    const known = registry.names().filter((n) => registry.get(n)?.kind === 'step');
+    return [`${path}.program: no command step program "${name}" is registered (in ${registry.file}: ${known.join(', ') || 'none'})${entry ? `; "${name}" is a trainer` : ''}`];
+  }
+  if (!entry.params) return [];
+  const allowed = new Set([...entry.params, 'seed']);
+  const unknown = Object.keys(params).filter((p) => !allowed.has(p));
+  return unknown.length === 0 ? [] : [`${path}.params: ${unknown.join(', ')} not allowed for program "${name}" (allowed: ${[...allowed].join(', ')})`];
 }
