@@ -112,6 +112,14 @@ describe('https:// sources through DuckDB httpfs', () => {
     expect(await storedFiles()).toBe(stored);
   });
 
+  it('fails a server error as transient (retried by Temporal), naming the status and not the body', async () => {
+    server.put('/data/busy.parquet', Buffer.from('SECRET-BODY-busy'), 503);
+    const err = await failure(ingest(`${server.origin}/data/busy.parquet`));
+    expect(err).not.toBeInstanceOf(DataSourceError);
+    expect((err as Error).message).toMatch(/cannot read "https:\/\/127\.0\.0\.1:\d+\/data\/busy\.parquet" now: HTTP 503; will retry/);
+    expect((err as Error).message).not.toContain('SECRET-BODY');
+  });
+
   it('does not trust the server without its CA', async () => {
     const noCa = { roots: [dir], ...SOURCE_LIMIT_DEFAULTS, remote: parseRemoteSources({ SLIPWAY_REMOTE_SOURCES: server.origin }) };
     const err = await failure(ingest(`${server.origin}/data/flights.parquet`, noCa));
