@@ -19,6 +19,7 @@ import { DataSourceError } from '../../src/errors';
 import { ingestParamsSchema } from '../../src/pipeline/step-params';
 import type { StepRequest } from '../../src/pipeline/types';
 import { ingestParams, writeFlights } from '../validation/flight-files';
+import { installHttpfs } from '../helpers/duckdb-extensions';
 import { startTlsFileServer, type TlsFileServer } from './support/tls-file-server';
 
 describe('https:// sources through DuckDB httpfs', () => {
@@ -38,6 +39,7 @@ describe('https:// sources through DuckDB httpfs', () => {
   const storedFiles = async () => (await readdir(path.join(dir, 'store'), { recursive: true }).catch(() => [])).filter((f) => String(f).includes('sha256')).length;
 
   beforeAll(async () => {
+    installHttpfs();
     dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-https-source-'));
     server = await startTlsFileServer(dir);
     local = await writeFlights(path.join(dir, 'flights.parquet'));

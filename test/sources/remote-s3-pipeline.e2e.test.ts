@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlString, withDuckDb } from '../../src/data/duckdb';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
+import { installHttpfs } from '../helpers/duckdb-extensions';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { installS3Server, startS3Server, type S3Server } from '../helpers/s3-test-server';
 import { startDevServer } from '../helpers/temporal-env';
@@ -48,6 +49,7 @@ describe('remote sources on the real dev server', () => {
   const onS3 = (sourcePath: string) => ({ pipeline: 'flight-delay-builtin', overrides: { ingest: { source: { path: sourcePath }, window: WEEK } } });
 
   beforeAll(async () => {
+    installHttpfs();
     installS3Server();
     [s3server, env] = await Promise.all([startS3Server(), startDevServer()]);
     s3 = new S3Client({ endpoint: s3server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
