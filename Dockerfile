@@ -15,14 +15,18 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # The scikit-learn trainer's pinned venv (trainers/*/requirements.txt), built by the same script as
-# on a laptop; pipelines call it as .venv/bin/python.
+# on a laptop; pipelines call it as .venv/bin/python. Also DuckDB's httpfs extension for remote
+# sources (scripts/duckdb-extensions.sh), copied out of its venv as a plain file: the worker checks
+# its pinned sha256 before loading it (an image for another CPU gets another file, refused).
 FROM ${NODE_IMAGE} AS trainers
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv \
  && rm -rf /var/lib/apt/lists/*
-COPY scripts/python-env.sh scripts/python-env.sh
+COPY scripts/lib/venv.sh scripts/lib/venv.sh
+COPY scripts/python-env.sh scripts/duckdb-extensions.sh scripts/
+COPY scripts/test-tools/duckdb-extensions.txt scripts/test-tools/duckdb-extensions.txt
 COPY trainers trainers
-RUN ./scripts/python-env.sh
+RUN ./scripts/python-env.sh && mkdir -p /app/duckdb && cp -L "$(./scripts/duckdb-extensions.sh)" /app/duckdb/httpfs.duckdb_extension
 
 FROM ${NODE_IMAGE} AS runtime
 # python3: the venv's interpreter (same base image, so the same /usr/bin/python3); tini reaps the
@@ -37,6 +41,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY --from=trainers /app/.venv .venv
+COPY --from=trainers /app/duckdb/httpfs.duckdb_extension .tools/duckdb-extensions/httpfs.duckdb_extension
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin bin
 # src only: tools/ (demo, simulation, traffic replay) and test/ use dev dependencies the image has not got.

@@ -128,17 +128,19 @@ export async function lastFailedStatus(conn: DuckDBConnection): Promise<number |
 /**
  * A failed remote read as a DataSourceError that names the URL and the kind of failure (HTTP
  * status, TLS trust, connection) and nothing the server sent: an error body is outside the data
- * roots, and step errors are shown to every viewer.
+ * roots, and step errors are shown to every viewer. A server error (5xx, 429) or an unreachable server
+ * is transient: a plain Error, which Temporal retries with the step's policy.
  */
-export function remoteReadError(spec: string, err: unknown, logged?: number): DataSourceError {
+export function remoteReadError(spec: string, err: unknown, logged?: number): Error {
   const text = String((err as Error)?.message ?? err);
   const status = logged !== undefined ? String(logged) : /\b(?:HTTP|status(?: code)?)[ :]*([1-5]\d\d)\b/i.exec(text)?.[1];
   let why: string;
   if (/certificate|SSL|TLS/i.test(text)) why = 'the server\'s TLS certificate is not trusted; an admin can add its CA to SLIPWAY_SOURCE_CA_FILE';
   else if (status === '403' || status === '401') why = `HTTP ${status}: access denied; check the worker's credentials for it (AWS_* or SLIPWAY_SOURCE_SECRETS)`;
   else if (status === '404') why = 'HTTP 404: no such object';
+  else if (status && (status === '429' || status.startsWith('5'))) return new Error(`source.path: cannot read "${spec}" now: HTTP ${status}; will retry`);
   else if (status) why = `HTTP ${status}`;
-  else if (/could not connect|connection refused|resolve|timed? ?out|Could not establish/i.test(text)) why = 'the server could not be reached';
+  else if (/could not connect|connection refused|resolve|timed? ?out|Could not establish/i.test(text)) return new Error(`source.path: cannot read "${spec}" now: the server could not be reached; will retry`);
   else why = 'the request failed';
   // No `cause`: the failure's cause chain travels to clients, and DuckDB's text may quote the body.
   return new DataSourceError(`source.path: cannot read "${spec}": ${why}`, { details: { file: spec, ...(status ? { status: Number(status) } : {}) } });

@@ -19,6 +19,7 @@ import { DataSourceError } from '../../src/errors';
 import { ingestParamsSchema } from '../../src/pipeline/step-params';
 import type { StepRequest } from '../../src/pipeline/types';
 import { ingestParams, writeFlights } from '../validation/flight-files';
+import { installHttpfs } from '../helpers/duckdb-extensions';
 import { startTlsFileServer, type TlsFileServer } from './support/tls-file-server';
 
 describe('https:// sources through DuckDB httpfs', () => {
@@ -38,6 +39,7 @@ describe('https:// sources through DuckDB httpfs', () => {
   const storedFiles = async () => (await readdir(path.join(dir, 'store'), { recursive: true }).catch(() => [])).filter((f) => String(f).includes('sha256')).length;
 
   beforeAll(async () => {
+    installHttpfs();
     dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-https-source-'));
     server = await startTlsFileServer(dir);
     local = await writeFlights(path.join(dir, 'flights.parquet'));
@@ -110,6 +112,14 @@ describe('https:// sources through DuckDB httpfs', () => {
     expect(err.message).toMatch(/cannot read "https:\/\/127\.0\.0\.1:\d+\/data\/forbidden\.parquet": HTTP 403: access denied/);
     expect(JSON.stringify({ m: err.message, d: err.details, c: String(err.cause ?? '') })).not.toContain('SECRET-BODY');
     expect(await storedFiles()).toBe(stored);
+  });
+
+  it('fails a server error as transient (retried by Temporal), naming the status and not the body', async () => {
+    server.put('/data/busy.parquet', Buffer.from('SECRET-BODY-busy'), 503);
+    const err = await failure(ingest(`${server.origin}/data/busy.parquet`));
+    expect(err).not.toBeInstanceOf(DataSourceError);
+    expect((err as Error).message).toMatch(/cannot read "https:\/\/127\.0\.0\.1:\d+\/data\/busy\.parquet" now: HTTP 503; will retry/);
+    expect((err as Error).message).not.toContain('SECRET-BODY');
   });
 
   it('does not trust the server without its CA', async () => {

@@ -17,10 +17,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlString, withDuckDb } from '../../src/data/duckdb';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
+import { installHttpfs } from '../helpers/duckdb-extensions';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { installS3Server, startS3Server, type S3Server } from '../helpers/s3-test-server';
 import { startDevServer } from '../helpers/temporal-env';
-import { writeFlights } from '../validation/flight-files';
+import { ingestSnapshot } from '../../src/activities/ingest';
+import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
+import { createSourceFingerprint } from '../../src/cache/source-fingerprint';
+import { ingestParamsSchema } from '../../src/pipeline/step-params';
+import type { StepRequest } from '../../src/pipeline/types';
+import { ingestParams, writeFlights } from '../validation/flight-files';
 
 // As test/pipeline.e2e.test.ts: nine days, enough rows for flight-delay's gates.
 const WEEK = { from: '2001-03-01', to: '2001-03-10' };
@@ -43,6 +49,7 @@ describe('remote sources on the real dev server', () => {
   const onS3 = (sourcePath: string) => ({ pipeline: 'flight-delay-builtin', overrides: { ingest: { source: { path: sourcePath }, window: WEEK } } });
 
   beforeAll(async () => {
+    installHttpfs();
     installS3Server();
     [s3server, env] = await Promise.all([startS3Server(), startDevServer()]);
     s3 = new S3Client({ endpoint: s3server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -102,6 +109,22 @@ describe('remote sources on the real dev server', () => {
     await upload('slipway-lake', 'flights/2001-03.parquet', rewritten);
     const changed = await run(onS3(OBJECT));
     expect(changed.steps.find((s) => s.id === 'ingest')?.state).toBe('succeeded');
+  });
+
+  it('reads a bucket glob as one source, every object in name order, keyed per object', async () => {
+    const half = (from: string, to: string, name: string) => writeFlights(path.join(dir, name), 'clean', { window: { from, to } });
+    await upload('slipway-lake', 'parts/2001-03-a.parquet', await half('2001-03-01', '2001-03-05', 'a.parquet'));
+    await upload('slipway-lake', 'parts/2001-03-b.parquet', await half('2001-03-05', '2001-03-10', 'b.parquet'));
+    const params = ingestParamsSchema.parse({ ...ingestParams('s3://slipway-lake/parts/*.parquet', WEEK) });
+    const store = new LocalArtifactStore({ root: path.join(dir, 'glob-store') });
+    const out = await ingestSnapshot({ store, duckdbThreads: 1, dataRoots: h.config.dataRoots }, params, 'glob');
+    const whole = await ingestSnapshot({ store, duckdbThreads: 1, dataRoots: h.config.dataRoots }, ingestParamsSchema.parse(ingestParams(OBJECT, WEEK)), 'whole');
+    expect(out.summary.sourceFiles).toBe(2);
+    expect(out.summary.trainRows + out.summary.holdoutRows).toBe(whole.summary.trainRows + whole.summary.holdoutRows);
+    const key = (await createSourceFingerprint(h.config.dataRoots)({} as StepRequest, params)) as { remote: { objects: Array<[string, unknown]> } };
+    expect(key.remote.objects.map(([name]) => name)).toEqual(['2001-03-a.parquet', '2001-03-b.parquet']);
+    const limited = { ...h.config.dataRoots, maxFiles: 1 };
+    await expect(ingestSnapshot({ store, duckdbThreads: 1, dataRoots: limited }, params, 'limited')).rejects.toThrow(/matches more than 1 objects \(limit SLIPWAY_SOURCE_MAX_FILES\)/);
   });
 
   it('reads gs:// with a GCS HMAC secret from the worker', async () => {
