@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const ended = performance.now();
     await new Promise((r) => setTimeout(r, 200));
     clearInterval(poll);
-    const status = (await handle.query(canaryStatusQuery)) as CanaryStatus;
+    const status = await queryStatus(handle);
     // Reset for the next run: the champion alone.
     await admin.setDeployment(MODEL, [{ version: champion, weight: 100 }]);
     return { n, verdict: String(result.summary.canaryVerdict), reasons: result.summary.reasons, status, wallMs: ended - started, toRollbackMs: firstTraffic !== undefined && rolledBack !== undefined ? rolledBack - firstTraffic : undefined };
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     // Let a few seconds of traffic reach the champion, so its figures exist before the first step.
     await new Promise((r) => setTimeout(r, 3000));
     const badRuns = [];
-    console.log(`offered traffic: ${RATE} requests/s; ${BAD_RUNS} bad canar${BAD_RUNS === 1 ? 'y' : 'ies'}, then the good one`);
+    console.log(`offered traffic: ${RATE} requests/s; ${BAD_RUNS} bad canar${BAD_RUNS === 1 ? 'y' : 'ies'}, then ${GOOD_RUNS} good`);
     for (let n = 1; n <= BAD_RUNS; n++) {
       const r = await runCanary(bad, n);
       badRuns.push(r);
@@ -178,6 +178,18 @@ async function main(): Promise<void> {
     await stopServer(server);
     await registry.close();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The closed canary's status; a loaded worker may miss the server's query deadline, so it is asked up to five times. */
+async function queryStatus(handle: { query: (q: typeof canaryStatusQuery) => Promise<unknown> }): Promise<CanaryStatus> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await handle.query(canaryStatusQuery)) as CanaryStatus;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
   }
 }
 
