@@ -12,6 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
 import { linearScorer } from '../src/serving/linear-scorer';
 import { LoadedModel, type FeatureRow } from '../src/serving/loaded-model';
+import { BINARY } from '../src/serving/model-task';
 import { runBuiltinTrainer } from '../src/training/builtin-trainer';
 import { loadFlightTraffic } from '../tools/replay-traffic';
 
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     const scorer = linearScorer(bytes);
     if (!scorer) throw new Error('the built-in model was not accepted by the linear scorer');
-    const fast = new LoadedModel('bench', 1, 'x', await ort.InferenceSession.create(bytes, options), Date.now(), scorer);
+    const fast = new LoadedModel('bench', 1, 'x', await ort.InferenceSession.create(bytes, options), Date.now(), BINARY, scorer);
     const slow = new LoadedModel('bench', 1, 'x', await ort.InferenceSession.create(bytes, options));
     const rows = (await loadFlightTraffic({ from: '2001-03-08', to: '2001-03-15', limit: ROWS })).rows as FeatureRow[];
     await cpuMicrosPerRow(fast, rows.slice(0, 500));

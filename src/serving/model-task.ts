@@ -38,13 +38,16 @@ export interface DeclaredTask {
 }
 
 /**
- * The task the registry records for a version: `task` and `classes` in its params (the register
- * step records them there) or in its tags (`classes` as a JSON list). Undefined when none.
+ * The task the registry records for a version: `task` and `classes` in its lineage (the register
+ * step records them there), the import's task, or a declaration in its params or tags (`classes` as
+ * a JSON list). Undefined when none.
  */
-export function registryTask(version: { params: Record<string, unknown>; tags: Record<string, string> }): DeclaredTask | undefined {
-  const task = version.params.task ?? version.tags.task;
+export function registryTask(version: { params: Record<string, unknown>; tags: Record<string, string>; lineage?: Record<string, unknown> }): DeclaredTask | undefined {
+  // The register step records the task in lineage; an import records it with the import; params/tags are a hand-made declaration.
+  const imported = version.lineage?.imported as { task?: unknown } | null | undefined;
+  const task = version.lineage?.task ?? imported?.task ?? version.params.task ?? version.tags.task;
   if (task === undefined) return undefined;
-  let classes = version.params.classes ?? version.tags.classes;
+  let classes = version.lineage?.task !== undefined ? version.lineage.classes : (version.params.classes ?? version.tags.classes);
   if (typeof classes === 'string') {
     try {
       classes = JSON.parse(classes);
