@@ -149,6 +149,8 @@ async function main(): Promise<void> {
       const holds = PARAMS.steps.length * INTERVAL_MS;
       const decided = goodRun.status.steps.every((s) => !s.decision);
       console.log(`good canary #${n}: ${goodRun.verdict}${decided ? '' : ' (a step needed a decision)'}, ${goodRun.status.steps.length} steps, wall ${(goodRun.wallMs / 1000).toFixed(2)} s vs floor (one interval per step) ${(holds / 1000).toFixed(2)} s = ${(goodRun.wallMs / holds).toFixed(2)}×`);
+      // A good candidate that did not pass: say which check stopped it, so load and a real fault can be told apart.
+      if (goodRun.verdict !== 'passed') console.log(`   reasons: ${goodRun.reasons.join('; ') || 'none given'}`);
       for (const s of goodRun.status.steps) {
         const m = s.measurement?.step;
         const auc = s.analysis?.checks.find((c) => c.name === 'liveAuc');
