@@ -106,6 +106,13 @@ const OPERATIONS: Record<string, Operation> = {
     security: [{ bearer: [] }],
     responses: { ...SLIPWAY_ERRORS, 401: problemBody('No or unknown token'), 403: problemBody('The token may not label this model'), 404: problemBody('Unknown request id'), 409: problemBody('Already labelled') },
   },
+  'post /v1/models/{name}/logs': {
+    summary: 'Prediction logs of a model served elsewhere (KServe payload-logger CloudEvents, or NDJSON)',
+    description:
+      'Binary-mode CloudEvents (ce-* headers), structured application/cloudevents+json, or application/x-ndjson (docs/inference-log.md). Needs a bearer token allowed `predictions.log` on the model (labeler role with a grant, or admin); its name is the rows\' source. 200 once the rows are fsynced; a refused or invalid request stores nothing.',
+    security: [{ bearer: [] }],
+    responses: { ...SLIPWAY_ERRORS, 401: problemBody('No or unknown token'), 403: problemBody('The token may not log for this model'), 503: problemBody('No inference log, or its buffer is full (retry-after)') },
+  },
   'get /admin/v1/deployments': { summary: 'Every deployment: versions, weights, traffic shares and load states' },
   'get /admin/v1/models/{name}/deployment': { summary: "A model's deployment", responses: { 404: problemBody('Not deployed') } },
   'put /admin/v1/models/{name}/deployment': {
@@ -129,6 +136,7 @@ const TAGS: [RegExp, string][] = [
   [/^\/v2/, 'Open Inference Protocol'],
   [/:predict$|^\/v1\/models\/\{name\}$/, 'KServe V1'],
   [/\/feedback$/, 'Feedback'],
+  [/\/logs$/, 'Prediction logs'],
   [/^\/admin/, 'Admin'],
   [/^\/v1/, 'Predictions'],
   [/.*/, 'Health and metrics'],

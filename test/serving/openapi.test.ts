@@ -60,7 +60,7 @@ describe('model server OpenAPI document', () => {
 
   it('covers /v1, KServe V1, the Open Inference Protocol, feedback and admin, with their error shapes and who may call', () => {
     const tags = new Set(Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) => op.tags ?? [])));
-    expect([...tags].sort()).toEqual(['Admin', 'Feedback', 'Health and metrics', 'KServe V1', 'Open Inference Protocol', 'Predictions']);
+    expect([...tags].sort()).toEqual(['Admin', 'Feedback', 'Health and metrics', 'KServe V1', 'Open Inference Protocol', 'Prediction logs', 'Predictions']);
     expect(doc.paths['/v1/models/{name}/predict'].post.responses['400'].content).toHaveProperty(['application/problem+json']);
     expect(doc.paths['/v2/models/{name}/infer'].post.responses['400'].content).toHaveProperty(['application/json']);
     expect(doc.paths['/v1/models/{name}:predict'].post.responses['400'].content).toHaveProperty(['application/json']);
