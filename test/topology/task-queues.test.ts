@@ -40,7 +40,7 @@ describe('where each activity runs', () => {
     expect(byKind).toEqual({
       orchestration: ['assessRetraining', 'noop', 'parseCanaryInput', 'register', 'resolvePipeline', 'taskQueues', 'verifyDecision'],
       data: ['ingest', 'validate'],
-      training: ['evaluate', 'train'],
+      training: ['commandStep', 'evaluate', 'importModel', 'train'],
       deployment: ['canaryMeasure', 'canarySetTraffic', 'canaryWriteReport', 'deployChampion', 'promote', 'rollbackChampion'],
     });
   });
