@@ -28,7 +28,9 @@ const MODEL = 'flight-delay';
 const PARTNER = 'partner-delay';
 const FEATURES = { numeric: ['distance'], categorical: ['hour', 'weekday', 'origin', 'destination'] };
 const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
-const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, hold: { mode: 'fixed' } } };
+// A sequential hold looks every 3 s and decides as soon as the sample allows: quick on a quiet machine, and on a
+// loaded CI it waits for the labels (up to a minute) instead of calling one short interval inconclusive.
+const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, hold: { maxDuration: '60s' } } };
 // The candidate was fitted elsewhere on slightly less data: the live canary, not a tight paired margin, judges it.
 const LENIENT = { evaluate: { comparison: { metric: 'auc', test: 'non-inferiority', margin: 0.05, alpha: 0.05 } } };
 
