@@ -4,7 +4,10 @@
  * trained on a week of flights), same held-out flights as single-row requests.
  *   1. peak throughput (autocannon, closed loop, 16 connections, 8 s), rounds alternating
  *      `/v1/models/:name/predict` and `/v2/models/:name/infer` (JSON tensors, as most clients send)
- *      and, for gRPC, 16 concurrent loops of `ModelInfer` (@grpc/grpc-js client, typed contents)
+ *      and, for gRPC, `ModelInfer` from ghz (a Go gRPC load generator, scripts/ghz.sh) over 16
+ *      connections, 16 calls in flight, typed contents. A Node @grpc/grpc-js client was the
+ *      bottleneck, not the server: with 16 such loops the server sat ~70% idle (CPU profile) at
+ *      ~120 req/s, and a bare grpc-js echo server and client in one process managed 120–1,000.
  *   2. latency at a steady 1,000 requests/s (open loop, client side), 3 × 5,000 requests per
  *      route, alternating, so both see the same machine
  * Targets (issue #18): OIP throughput ≥ 90% of `/v1`, OIP p99 ≤ 5 ms at 1,000 requests/s,
@@ -16,8 +19,9 @@ import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
@@ -34,7 +38,8 @@ const TARGET_RATIO = 0.9;
 const TARGET_P99_MS = 5;
 
 type Route = 'v1' | 'oip';
-type GrpcClient = grpc.Client & { ModelInfer: (req: unknown, cb: (err: grpc.ServiceError | null) => void) => void };
+const run = promisify(execFile);
+const PROTO = path.join(__dirname, '..', 'src', 'serving', 'grpc', 'grpc_predict_v2.proto');
 interface Metadata {
   inputs: { name: string; datatype: string }[];
 }
@@ -83,34 +88,34 @@ async function peak(base: string, requests: { path: string; body: string }[], se
   return { rps: result.requests.average, non2xx: result.non2xx, errors: result.errors };
 }
 
-/** Closed loop over gRPC: `loops` callers each keep one ModelInfer in flight for `seconds`. */
-async function grpcPeak(client: GrpcClient, rows: FeatureRow[], meta: Metadata, seconds: number, loops = 16) {
+/** The gRPC requests (protobuf JSON: bytes in base64), written once for ghz to cycle through. */
+async function writeGrpcRequests(file: string, rows: FeatureRow[], meta: Metadata): Promise<void> {
   const requests = rows.slice(0, 500).map((row) => ({
     model_name: MODEL,
     inputs: meta.inputs.map((i) => ({
       name: i.name,
       datatype: i.datatype,
       shape: [1, 1],
-      contents: i.datatype === 'BYTES' ? { bytes_contents: [Buffer.from(String(row[i.name]))] } : { fp32_contents: [Number(row[i.name])] },
+      contents: i.datatype === 'BYTES' ? { bytes_contents: [Buffer.from(String(row[i.name])).toString('base64')] } : { fp32_contents: [Number(row[i.name])] },
     })),
   }));
-  let done = 0;
-  let errors = 0;
-  const until = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: loops }, async (_, loop) => {
-      for (let i = loop; performance.now() < until; i += loops) {
-        await new Promise<void>((resolve) =>
-          client.ModelInfer(requests[i % requests.length], (err) => {
-            if (err) errors++;
-            else done++;
-            resolve();
-          }),
-        );
-      }
-    }),
-  );
-  return { rps: done / seconds, non2xx: errors, errors: 0 };
+  await writeFile(file, JSON.stringify(requests));
+}
+
+/**
+ * Closed loop over gRPC with ghz: 16 connections, one call in flight on each, for `seconds`.
+ * Calls still in flight when the duration ends come back as Unavailable/Canceled; they are
+ * counted apart (`cut`), and the rate counts completed OK calls only.
+ */
+async function grpcPeak(ghz: string, port: number, data: string, seconds: number) {
+  const args = ['--insecure', '--proto', PROTO, '--call', 'inference.GRPCInferenceService.ModelInfer', '-D', data, '-c', '16', '--connections', '16', '-z', `${seconds}s`, '-O', 'json', `127.0.0.1:${port}`];
+  const { stdout } = await run(ghz, args, { maxBuffer: 64 << 20 });
+  const report = JSON.parse(stdout) as { total: number; statusCodeDistribution: Record<string, number> };
+  const codes = report.statusCodeDistribution;
+  const ok = codes.OK ?? 0;
+  const cut = (codes.Unavailable ?? 0) + (codes.Canceled ?? 0);
+  const errors = Object.values(codes).reduce((a, b) => a + b, 0) - ok - cut;
+  return { rps: ok / (report.total / 1e9), non2xx: errors, errors: 0, cut };
 }
 
 /** POSTs a prepared JSON body (no parse and re-serialise on the client); resolves with the status. */
@@ -192,21 +197,20 @@ async function main(): Promise<void> {
     const bodiesOf = bodies(rows, meta);
     console.log(`models: versions ${v1}, ${v2} split 90/10; traffic: ${rows.length} held-out flights; OIP inputs: ${meta.inputs.map((i) => `${i.name}:${i.datatype}`).join(', ')}`);
 
-    const definition = protoLoader.loadSync(path.join(__dirname, '..', 'src', 'serving', 'grpc', 'grpc_predict_v2.proto'), { keepCase: true, longs: Number, defaults: true, oneofs: true });
-    const Service = (grpc.loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } }).inference.GRPCInferenceService;
-    const grpcClient = new Service(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure()) as unknown as GrpcClient;
+    const ghz = (await run(path.join(__dirname, '..', 'scripts', 'ghz.sh'))).stdout.trim();
+    const grpcData = path.join(dir, 'grpc-requests.json');
+    await writeGrpcRequests(grpcData, rows, meta);
 
     // Warm-up: JIT, sockets, ONNX first runs, on every route.
     for (const route of ['v1', 'oip'] as Route[]) await peak(server.base, bodiesOf[route], 3);
-    await grpcPeak(grpcClient, rows, meta, 3);
+    await grpcPeak(ghz, grpcPort, grpcData, 3);
 
-    const peaks: Record<Route | 'grpc', { rps: number; non2xx: number; errors: number }[]> = { v1: [], oip: [], grpc: [] };
+    const peaks: Record<Route | 'grpc', { rps: number; non2xx: number; errors: number; cut?: number }[]> = { v1: [], oip: [], grpc: [] };
     for (let round = 0; round < 2; round++) {
       for (const route of (round % 2 === 0 ? ['v1', 'oip', 'grpc'] : ['grpc', 'oip', 'v1']) as (Route | 'grpc')[]) {
-        peaks[route].push(route === 'grpc' ? await grpcPeak(grpcClient, rows, meta, 8) : await peak(server.base, bodiesOf[route], 8));
+        peaks[route].push(route === 'grpc' ? await grpcPeak(ghz, grpcPort, grpcData, 8) : await peak(server.base, bodiesOf[route], 8));
       }
     }
-    grpcClient.close();
     const latency: Record<Route, number[]> = { v1: [], oip: [] };
     const statuses: Record<Route, Record<number, number>> = { v1: {}, oip: {} };
     const achieved: Record<Route, number[]> = { v1: [], oip: [] };
@@ -225,10 +229,10 @@ async function main(): Promise<void> {
     const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
     const ms = (v: number) => `${v.toFixed(2)} ms`;
     console.log('\nOpen Inference Protocol REST vs /v1 — canary split 90/10, single-row requests of real held-out flights');
-    console.log('\n1. peak throughput (16 connections / loops, 8 s, 2 rounds each, alternating)');
+    console.log('\n1. peak throughput (16 connections; autocannon for REST, ghz for gRPC; 8 s, 2 rounds each, alternating)');
     const label = { v1: '/v1 predict (floor)', oip: 'OIP /v2 infer      ', grpc: 'OIP gRPC ModelInfer' };
     for (const route of ['v1', 'oip', 'grpc'] as const) {
-      console.log(`   ${label[route]}  ${peaks[route].map((p) => p.rps.toFixed(0)).join(' / ')} req/s → mean ${rps[route].toFixed(0)}; non-2xx ${peaks[route].reduce((n, p) => n + p.non2xx, 0)}, errors ${peaks[route].reduce((n, p) => n + p.errors, 0)}`);
+      console.log(`   ${label[route]}  ${peaks[route].map((p) => p.rps.toFixed(0)).join(' / ')} req/s → mean ${rps[route].toFixed(0)}; non-2xx ${peaks[route].reduce((n, p) => n + p.non2xx, 0)}, errors ${peaks[route].reduce((n, p) => n + p.errors, 0)}${route === 'grpc' ? `, in flight at the end ${peaks.grpc.reduce((n, p) => n + (p.cut ?? 0), 0)}` : ''}`);
     }
     console.log(`   ratio OIP / v1       ${(ratio * 100).toFixed(1)}%   (target ≥ ${TARGET_RATIO * 100}%: ${verdict(ratio >= TARGET_RATIO)})`);
     console.log(`   ratio gRPC / REST    ${((rps.grpc / rps.oip) * 100).toFixed(1)}%   (target ≥ 100%: ${verdict(rps.grpc >= rps.oip)})`);
