@@ -116,6 +116,12 @@ export interface AnalysisInput {
    * when replaying canaries recorded before them. @default false
    */
   taskChecks?: boolean;
+  /**
+   * Sequential holds: a binary canary's score shift below `maxPsiWithoutLabels` waits for live AUC
+   * to show the candidate no worse instead of failing the step (sequential-hold.ts). False only
+   * when replaying canaries recorded before this rule. @default false
+   */
+  shiftAwaitsQuality?: boolean;
 }
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));

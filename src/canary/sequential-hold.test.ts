@@ -141,6 +141,56 @@ describe('sequential hold of one canary step', () => {
   });
 });
 
+describe('a shifted score distribution in a sequential hold (binary)', () => {
+  // PSI against spread(): 0.43 when every bin moves 4 places up (a higher base rate), 1.07 when the mass swaps ends.
+  const moved = Array.from({ length: 20 }, (_, i) => (i < 6 ? 10 : i < 16 ? 30 : 10));
+  const swapped = Array.from({ length: 20 }, (_, i) => (i < 10 ? 30 : 10));
+  const awaits = { shiftAwaitsQuality: true };
+  const shiftOf = (r: ReturnType<typeof lookAtStep>) => r.analysis.checks.find((c) => c.name === 'scoreShift')!;
+
+  it('waits for labels instead of rolling back a candidate whose scores moved below the hard limit', () => {
+    const r = lookAtStep(input({ scoreCounts: moved, labels: 20, positives: 4 }, { labels: 20, positives: 4 }, awaits), plan, 5000, 1);
+    expect(r.decided).toBe(false);
+    expect(shiftOf(r)).toMatchObject({ verdict: 'inconclusive', canary: expect.closeTo(0.43, 2) });
+    expect(shiftOf(r).message).toMatch(/below PSI 1\.000: waiting for live AUC to show the candidate no worse than −0\.03/);
+  });
+
+  it('passes the shift once live AUC shows the candidate no worse, with the bound in the message', () => {
+    // 0.72 vs 0.57 on 300 labels each: the always-valid interval still reaches −0.033; on 1,000 it does not.
+    const few = lookAtStep(input({ scoreCounts: moved, auc: 0.72 }, { auc: 0.57 }, awaits), plan, 5000, 1);
+    expect(few.decided).toBe(false);
+    const many = { labels: 1000, positives: 200 };
+    const r = lookAtStep(input({ scoreCounts: moved, auc: 0.72, ...many }, { auc: 0.57, ...many }, awaits), plan, 5000, 1);
+    expect(r).toMatchObject({ decided: true, analysis: { verdict: 'pass' } });
+    expect(shiftOf(r).message).toMatch(/live AUC shows the candidate no worse \(difference ≥ 0\.\d+ > −0\.03\)/);
+  });
+
+  it('keeps waiting while live AUC is merely not shown worse, and is inconclusive at the maximum duration', () => {
+    // Equal AUCs on 300 labels: no harm shown, but no evidence of "no worse by 0.03" either.
+    const equal = input({ scoreCounts: moved, auc: 0.7 }, { auc: 0.7 }, awaits);
+    expect(lookAtStep(equal, plan, 5000, 1).decided).toBe(false);
+    expect(lookAtStep(equal, plan, 30_000, 6)).toMatchObject({ decided: true, analysis: { verdict: 'inconclusive' } });
+  });
+
+  it('fails on live AUC when the shifted candidate ranks worse', () => {
+    const r = lookAtStep(input({ scoreCounts: moved, auc: 0.5 }, { auc: 0.72 }, awaits), plan, 5000, 1);
+    expect(r).toMatchObject({ decided: true, analysis: { verdict: 'fail' } });
+    expect(r.analysis.reasons.some((x) => x.startsWith('liveAuc:'))).toBe(true);
+  });
+
+  it('fails at once, before any label, at or above maxPsiWithoutLabels (default 4 × maxPsi)', () => {
+    const r = lookAtStep(input({ scoreCounts: swapped, labels: 0, positives: 0, auc: null, accuracy: null }, {}, awaits), plan, 5000, 1);
+    expect(r).toMatchObject({ decided: true, analysis: { verdict: 'fail' } });
+    expect(shiftOf(r).message).toMatch(/at or above PSI 1\.000 a shift fails without waiting for labels/);
+    const strict = { ...thresholds, maxPsiWithoutLabels: 0.4 };
+    expect(lookAtStep(input({ scoreCounts: moved, labels: 20, positives: 4 }, {}, { ...awaits, thresholds: strict }), plan, 5000, 1).analysis.verdict).toBe('fail');
+  });
+
+  it('fails a moved distribution at once in canaries recorded before the rule', () => {
+    expect(lookAtStep(input({ scoreCounts: moved, auc: 0.72 }, { auc: 0.57 }), plan, 5000, 1).analysis.verdict).toBe('fail');
+  });
+});
+
 describe('live quality on a handful of labels', () => {
   it('is not judged below 10 labels of each class: an AUC of 0 on 4 labels is noise, not evidence', () => {
     const r = lookAtStep(input({ auc: 0, labels: 4, positives: 1 }, { auc: 0.7 }), plan, 5000, 1);

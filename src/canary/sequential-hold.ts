@@ -59,6 +59,7 @@ export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: numb
   const enough = input.measurement.step.canary.requests >= t.minRequests;
   if (enough) checks.push(errorRateCheck(input, plan.alpha));
   checks.push(...qualityChecks(input, plan.alpha));
+  if (input.shiftAwaitsQuality) shiftAwaitingQuality(checks, t);
 
   const failed = checks.filter((c) => c.verdict === 'fail');
   const waiting = checks.filter((c) => c.verdict === 'inconclusive');
@@ -78,6 +79,41 @@ export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: numb
   const reasons = early ? [`minimum duration not reached (${fmtS(elapsedMs)} of ${fmtS(plan.minMs)} s)`, ...reasonsOf(waiting)] : reasonsOf(waiting);
   return { analysis: { verdict: 'inconclusive', checks, reasons }, decided: false, look, elapsedMs };
 }
+
+/**
+ * A binary canary whose scores are distributed unlike the champion's is not harmful for that
+ * alone: a better model trained on newer data (a higher base rate, another calibration) shifts
+ * them too, and `bench:canary`'s good candidate (live AUC 0.70 vs 0.57) was rolled back on a PSI
+ * of 0.37–0.45. Below `maxPsiWithoutLabels` (default 4 × maxPsi) the shift makes the step wait for
+ * live AUC to show, with the same always-valid confidence, that the candidate ranks no worse
+ * (the difference's lower bound above −maxAucDrop): then the shift passes; if AUC shows harm, the
+ * quality check fails the step; at the maximum duration without either, it is inconclusive. A
+ * shift at or above the hard limit — a broken model, a swapped feature — fails at once, before any
+ * label arrives. Multiclass and regression keep their task checks (task-checks.ts).
+ */
+function shiftAwaitingQuality(checks: SequentialCheck[], t: AnalysisInput['thresholds']): void {
+  const i = checks.findIndex((c) => c.name === 'scoreShift' && c.verdict === 'fail');
+  const auc = checks.find((c) => c.name === 'liveAuc');
+  if (i < 0 || !auc) return;
+  const shift = checks[i];
+  const hard = t.maxPsiWithoutLabels ?? HARD_PSI_FACTOR * t.maxPsi;
+  if (shift.canary === null || shift.canary >= hard) {
+    checks[i] = { ...shift, message: `${shift.message}; at or above ${fmtPsi(hard)} a shift fails without waiting for labels` };
+    return;
+  }
+  const lower = auc.evidence?.lower;
+  const shown = auc.verdict === 'pass' && lower !== undefined && lower > -t.maxAucDrop;
+  checks[i] = {
+    ...shift,
+    verdict: shown ? 'pass' : 'inconclusive',
+    message: shown
+      ? `${shift.message}, below ${fmtPsi(hard)}: live AUC shows the candidate no worse (difference ≥ ${lower.toFixed(3)} > −${t.maxAucDrop}), so the shift is not harm`
+      : `${shift.message}, below ${fmtPsi(hard)}: waiting for live AUC to show the candidate no worse than −${t.maxAucDrop}`,
+  };
+}
+
+/** `maxPsiWithoutLabels` when the spec leaves it out: 1.0 with the default maxPsi 0.25. */
+const HARD_PSI_FACTOR = 4;
 
 /** How long to wait before the next look: one interval, cut at the maximum. */
 export function nextWaitMs(plan: HoldPlan, elapsedMs: number): number {
@@ -172,5 +208,6 @@ export const DEFAULT_MAX_INTERVALS = 6;
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const fmtS = (ms: number) => (ms / 1000).toFixed(1);
+const fmtPsi = (x: number) => `PSI ${x.toFixed(3)}`;
 const fmtP = (p: number) => (p >= 0.001 ? p.toFixed(3) : p.toExponential(1));
 const interval = (e: SequentialEvidence, f: (x: number) => string) => `${f(e.estimate)} in [${f(e.lower)}, ${f(e.upper)}] (${((1 - e.alpha) * 100).toFixed(0)}% always-valid)`;

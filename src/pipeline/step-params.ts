@@ -496,6 +496,14 @@ export const canaryAnalysisSchema = z
     p99SlackMs: z.number().min(0).default(10),
     /** Fail when the canary's prediction-score distribution is this far from the champion's (PSI; 0.25 = major shift). */
     maxPsi: z.number().positive().default(0.25),
+    /**
+     * Binary, sequential holds: a score shift beyond `maxPsi` but below this fails the step only if live
+     * AUC does not show the candidate no worse than the champion (by `maxAucDrop`, always-valid) before the
+     * step's maximum duration; a shift at or above this fails at once, before any label. A better model
+     * trained on newer data (another base rate or calibration) shifts scores without doing harm.
+     * Optional so parsed specs stay as before. @default 4 × maxPsi
+     */
+    maxPsiWithoutLabels: z.number().positive().optional(),
     /** Fail when live AUC from feedback falls below the champion's by more than this. */
     maxAucDrop: z.number().min(0).max(1).default(0.03),
     /** Fail when live accuracy from feedback falls below the champion's by more than this. */

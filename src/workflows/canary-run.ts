@@ -34,7 +34,7 @@ export class CanaryRun {
   readonly decisionMs: number;
   private index = -1;
   private abortedBy?: { by: string; reason: string };
-  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean; taskChecks: boolean };
+  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean; taskChecks: boolean; shiftAwaitsQuality: boolean };
   private pending?: StepAnalysis;
 
   constructor(
@@ -76,10 +76,12 @@ export class CanaryRun {
    * `concurrentScoreShift`: score shift judged only against champion traffic of the same interval
    * (false only when replaying canaries recorded before that rule). `taskChecks`: multiclass and
    * regression canaries judged by their task's checks (false only when replaying older canaries).
+   * `shiftAwaitsQuality`: a binary score shift below the hard limit waits for live AUC in a sequential
+   * hold (false only when replaying older canaries).
    */
-  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true, taskChecks = true): void {
+  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true, taskChecks = true, shiftAwaitsQuality = true): void {
     // Every look of the step compares with the baseline from before it, as one analysis would.
-    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift, taskChecks };
+    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift, taskChecks, shiftAwaitsQuality };
     this.state.beginStep(this.weight, now, this.holdMs, serverStartedAt);
   }
 
@@ -189,6 +191,7 @@ export class CanaryRun {
       lastStep: this.index === this.input.params.steps.length - 1,
       concurrentScoreShift: step.concurrentScoreShift,
       taskChecks: step.taskChecks,
+      shiftAwaitsQuality: step.shiftAwaitsQuality,
     };
   }
 

@@ -70,6 +70,8 @@ const { parseCanaryInput } = proxyLocalActivities<CanaryActivities>(PARSE_CANARY
 /** Score shift is judged only against champion scores from the same interval (src/canary/ARCHITECTURE.md). */
 const CONCURRENT_SCORE_SHIFT_PATCH = 'canary-concurrent-score-shift';
 const TASK_CHECKS_PATCH = 'canary-task-checks';
+/** A binary score shift below `maxPsiWithoutLabels` waits for live AUC instead of failing (sequential holds). */
+const SHIFT_AWAITS_QUALITY_PATCH = 'canary-shift-awaits-quality';
 
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
@@ -147,7 +149,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'
     }
     // Canaries recorded before this rule judged the last step's score shift against the previous step's champion.
     // Canaries recorded before per-task checks judged every model as binary.
-    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH), patched(TASK_CHECKS_PATCH));
+    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH), patched(TASK_CHECKS_PATCH), patched(SHIFT_AWAITS_QUALITY_PATCH));
     report();
     // Histories recorded before sequential holds have no `hold` and keep their single analysis.
     current.holdWith(params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined);

@@ -80,7 +80,7 @@ beforeAll(async () => {
   // Live traffic decides the canary, so v2 may be promoted or rolled back; the pages show either.
   expect(['promoted', 'rejected']).toContain(second.outcome);
   champion = (await governance.registry.getAlias(MODEL, 'champion'))!.version;
-}, 400_000);
+}, 600_000);
 
 afterAll(async () => {
   await browser?.close();
