@@ -152,10 +152,13 @@ describe('the README quickstart, command by command', () => {
     expect(feedback).toEqual({ requestId: prediction.requestId, version: 1, labels: 1 });
   }, BLOCK_MS);
 
-  it('where to look: the run, the champion and the label count', () => {
+  it('where to look: the run, the regression champion with its RMSE, and the label count', () => {
     const { stdout } = run(named('look')[0]);
     expect(stdout).toMatch(/completed\s+promoted\s+my-rain /i);
-    expect(stdout).toMatch(/^v1\s+champion /m);
+    // The regression champion's headline metric is its RMSE, under the evaluate gate's 4.
+    const rmse = /^v1\s+champion\s+rmse (\d+\.\d{4}) /m.exec(stdout);
+    expect(rmse, stdout).not.toBeNull();
+    expect(Number(rmse![1])).toBeLessThan(4);
     expect(stdout).toMatch(/^slipway_serving_feedback_labels_total\{model="my-rain",version="1"\} 1$/m);
   }, BLOCK_MS);
 });
