@@ -3,7 +3,7 @@
 #               demo: a champion, a canary analysed on replayed flights, a bad canary rolled back
 #   make test   set everything up and run the whole test suite (what CI runs)
 SHELL := /bin/bash
-.PHONY: demo test test-clients setup deps temporal browser promtool dev-server model-server worker api stop bench clean
+.PHONY: demo test test-clients setup deps temporal browser promtool curl dev-server model-server worker api stop bench clean
 
 setup: deps temporal
 
@@ -43,13 +43,17 @@ demo: worker api
 	@run="$$PWD/data/run" && source scripts/serving-env.sh && source scripts/dev-identity.sh && npm run --silent demo
 	@echo "Slipway console: http://$${SLIPWAY_API_HOST:-127.0.0.1}:$${SLIPWAY_API_PORT:-8080}/ui (token in data/run/console-token)"
 
+# curl, which the README's quickstart uses and its test (test/docs/quickstart.e2e.test.ts) runs.
+curl:
+	@./scripts/curl.sh >/dev/null
+
 # Test-only clients someone else wrote: tritonclient for the Open Inference Protocol tests, the
 # CloudEvents SDK for the KServe payload-logger test.
 test-clients:
 	@./scripts/oip-client.sh >/dev/null
 	@./scripts/log-client.sh >/dev/null
 
-test: setup browser promtool test-clients
+test: setup browser promtool curl test-clients
 	npx tsc --noEmit -p .
 	npm run --silent lint
 	url="$$(bash scripts/postgres.sh)" && SLIPWAY_TEST_POSTGRES_URL="$$url" npx vitest run

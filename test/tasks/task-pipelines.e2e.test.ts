@@ -1,5 +1,5 @@
 /**
- * The shipped multiclass and regression pipelines end to end on a real dev server, on vega-datasets'
+ * The shipped binary (string label), multiclass and regression pipelines end to end on a real dev server, on vega-datasets'
  * Seattle weather: ingest → validate → train (built-in and scikit-learn, in parallel) → evaluate →
  * register → promote, with the real SQLite registry recording each version's task (and classes).
  * Canary steps are left out: answering per task on the model server belongs to the serving branch.
@@ -45,6 +45,20 @@ describe('a pipeline per task on the real dev server', () => {
     const handle = await env.client.workflow.start('pipeline', { taskQueue: h.config.taskQueue, workflowId: `task-${Math.random().toString(36).slice(2)}`, args: [input] });
     return (await handle.result()) as PipelineResult;
   };
+
+  it('binary with a string label: a rainy day (weather == "rain"), promoted as a binary model', async () => {
+    const result = await run({ pipeline: 'seattle-weather-rain' });
+    expect(result.outcome).toBe('promoted');
+    const report = (await store.readJson<EvaluationReport>(result.outputs.evaluate.artifacts['evaluation-report']))!;
+    // Binary reports carry no task field, as before tasks existed.
+    expect(report).toMatchObject({ primaryMetric: 'auc', blessed: true });
+    expect(report.task).toBeUndefined();
+    expect(report.candidates.map((c) => c.trainer)).toEqual(['builtin-logistic-regression', 'sklearn-logistic-regression']);
+    for (const c of report.candidates) expect(c.metrics.auc).toBeGreaterThan(0.75);
+    const champion = await registry.getAlias('seattle-weather-rain', 'champion');
+    expect(champion?.lineage).toMatchObject({ task: 'binary', blessed: true });
+    expect(champion?.artifact.sha256).toBe(result.outputs.evaluate.artifacts.model.sha256);
+  }, RUN_MS);
 
   it('multiclass: the day\'s kind of weather, five classes, promoted with its class list', async () => {
     const result = await run({ pipeline: 'seattle-weather-multiclass' });

@@ -19,9 +19,10 @@ export interface WorkerProcess {
   logs: string[];
 }
 
-export async function spawnWorker(name: string, env: Record<string, string>, timeoutMs = 120_000): Promise<WorkerProcess> {
+/** @param cwd the folder it runs in, as a checkout whose relative paths (data/, sources) resolve there; @default the repository */
+export async function spawnWorker(name: string, env: Record<string, string>, timeoutMs = 120_000, cwd = ROOT): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'worker.ts')], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, SLIPWAY_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -11,10 +11,9 @@ import type { ModelVersion } from '../../registry/model-registry';
 import { isModelUri, parseVersionRef, resolveModelRef } from '../../registry/model-uri';
 import { cliPrincipal, CliError, print, withClient, withGovernance, withRegistry } from '../context';
 import { modelOf, resolveArgs, versionRef } from '../version-args';
+import { comparedMetrics, headlineMetric } from '../version-metrics';
 import { registerImportCommand } from './model-import';
 import { registerTagCommand } from './model-tags';
-
-const METRICS = ['auc', 'logLoss', 'accuracy', 'precision', 'recall', 'f1', 'brier', 'ece'];
 
 export function registerModelCommands(program: Command): void {
   const models = program.command('models').description('the model registry');
@@ -46,7 +45,7 @@ export function registerModelCommands(program: Command): void {
         const champion = (await registry.getAlias(model, 'champion'))?.version;
         print(!!o.json, { model, champion, versions }, () =>
           versions
-            .map((v) => `v${String(v.version).padEnd(4)} ${v.version === champion ? 'champion ' : '         '} auc ${v.metrics.auc?.toFixed(4) ?? '-'}  ${v.createdAt}  ${v.lineage.workflowId}`)
+            .map((v) => `v${String(v.version).padEnd(4)} ${v.version === champion ? 'champion ' : '         '} ${headlineMetric(v)}  ${v.createdAt}  ${v.lineage.workflowId}`)
             .join('\n'),
         );
       }),
@@ -117,8 +116,8 @@ export function registerModelCommands(program: Command): void {
         const rows: ModelVersion[] = [];
         for (const [i, label] of labels.entries()) rows.push(await resolveModelRef(registry, parseVersionRef(model, label, `versions[${i}]`)));
         print(!!o.json, rows.map((v) => ({ version: v.version, metrics: v.metrics, dataDigest: v.lineage.dataDigest })), () => {
-          const header = ['metric'.padEnd(10), ...rows.map((v) => `v${v.version}`.padStart(10))].join(' ');
-          const lines = METRICS.map((m) => [m.padEnd(10), ...rows.map((v) => (typeof v.metrics[m] === 'number' ? v.metrics[m].toFixed(4) : '-').padStart(10))].join(' '));
+          const header = ['metric'.padEnd(14), ...rows.map((v) => `v${v.version}`.padStart(10))].join(' ');
+          const lines = comparedMetrics(rows).map((m) => [m.padEnd(14), ...rows.map((v) => (typeof v.metrics[m] === 'number' ? v.metrics[m].toFixed(4) : '-').padStart(10))].join(' '));
           return [header, ...lines].join('\n');
         });
       }),
