@@ -17,7 +17,7 @@ import { StaticTokenAuthenticator } from '../../src/auth/authenticator';
 import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
 import { ingestParamsSchema } from '../../src/pipeline/step-params';
 import { queryRows, withDuckDb } from '../../src/data/duckdb';
-import { mergedLogSql, servedLogFiles } from '../../src/data/served-source';
+import { mergedLogSql, servedLogFiles, servedRelationSql } from '../../src/data/served-source';
 import { startOipGrpcServer } from '../../src/serving/grpc/oip-grpc';
 import type { SampleRates } from '../../src/serving/inference-log/sample-rates';
 import { ADMIN_TOKEN, call, createServingWorld, flight, LABELER_TOKEN, startServer, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
@@ -42,8 +42,8 @@ afterAll(async () => {
 
 const rates = (defaultRate: number): SampleRates => ({ defaultRate, perModel: new Map() });
 
-async function logServer(options: { defaultRate: number; random?: () => number; maxBufferedRows?: number; flushMs?: number }) {
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-inference-log-'));
+async function logServer(options: { defaultRate: number; random?: () => number; maxBufferedRows?: number; flushMs?: number; dir?: string }) {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'slipway-inference-log-')));
   dirs.push(dir);
   const authenticator = new StaticTokenAuthenticator([
     { name: 'test', token: ADMIN_TOKEN },
@@ -196,6 +196,8 @@ describe('inference log', () => {
       split: { strategy: 'time', holdoutFraction: 0.2 },
     });
     expect(params.source.path).toBe('served:delays');
+    // Activities parse the already parsed step parameters again: the served source must survive that.
+    expect(ingestParamsSchema.parse(params)).toEqual(params);
     const out = await ingestSnapshot({ store: world.store, duckdbThreads: 1, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS }, inferenceLogDir: dir }, params, 'ingest');
     expect(out.summary.trainRows + out.summary.holdoutRows).toBe(40);
     const snapshot = await withDuckDb({ threads: 1 }, async (conn) =>
@@ -254,6 +256,27 @@ describe('inference log', () => {
     );
     // Sampled: requests 0, 2, 4 (labels 1, 1, 1) and 6 (labels true, 0).
     expect(snapshot[0]).toEqual({ n: 5, labelled: 5, positives: 4 });
+  });
+
+  it('reads labels that arrived in a window of their own, which holds no features to type', async () => {
+    const post = (base: string, lines: unknown[]) =>
+      fetch(`${base}/v1/models/delays/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${LABELER_TOKEN}` }, body: lines.map((l) => JSON.stringify(l)).join('\n') });
+    const first = await logServer({ defaultRate: 0 });
+    expect((await post(first.base, [0, 1, 2].map((i) => ({ requestId: `w${i}`, features: flight(1000 + i), prediction: 0.5 })))).status).toBe(200);
+    // Closing seals the window; the labels land in the next one, alone.
+    await first.server.app.close();
+    const second = await logServer({ defaultRate: 0, dir: first.dir });
+    expect((await post(second.base, [0, 1].map((i) => ({ requestId: `w${i}`, label: i })))).status).toBe(200);
+    await second.server.app.close();
+    // What an ingest of the served source reads: the features unnested into columns.
+    const files = await servedLogFiles(first.dir, world.store, 'delays');
+    expect(files).toHaveLength(2);
+    const rows = await withDuckDb({ threads: 1 }, (conn) => queryRows(conn, `SELECT request_id, distance, label FROM ${servedRelationSql(files)} ORDER BY request_id`));
+    expect(rows.map((r) => [r.request_id, r.distance, r.label])).toEqual([
+      ['w0', 1000, 0],
+      ['w1', 1001, 1],
+      ['w2', 1002, null],
+    ]);
   });
 
   it('takes a KServe payload-logger stream posted with the CloudEvents SDK, pairs request and response by ce-id, and refuses a source without a grant', async () => {
