@@ -19,6 +19,7 @@ import { ingestParamsSchema } from '../../src/pipeline/step-params';
 import { queryRows, withDuckDb } from '../../src/data/duckdb';
 import { mergedLogSql, servedLogFiles, servedRelationSql } from '../../src/data/served-source';
 import { startOipGrpcServer } from '../../src/serving/grpc/oip-grpc';
+import { readWindows } from '../../src/serving/inference-log/log-manifest';
 import type { SampleRates } from '../../src/serving/inference-log/sample-rates';
 import { ADMIN_TOKEN, call, createServingWorld, flight, LABELER_TOKEN, startServer, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
 
@@ -277,6 +278,9 @@ describe('inference log', () => {
       ['w1', 1001, 1],
       ['w2', 1002, null],
     ]);
+    // A window with the labels alone has no rows to read, and says so.
+    const labelsOnly = (await readWindows(first.dir, { model: 'delays' })).find((w) => w.features === false)!;
+    await expect(servedLogFiles(first.dir, world.store, 'delays', Date.parse(labelsOnly.from))).rejects.toThrow(/holds only responses and labels, no request features/);
   });
 
   it('takes a KServe payload-logger stream posted with the CloudEvents SDK, pairs request and response by ce-id, and refuses a source without a grant', async () => {

@@ -44,7 +44,7 @@ export async function sealSegment(seg: SealedSegment, store: ArtifactStore, mani
       const withFeatures = String(types[0]?.column_type ?? '').startsWith('STRUCT');
       await conn.run(`COPY (SELECT ${columns(withFeatures)} FROM ${reader} ORDER BY served_at, request_id, "row") TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`);
       const [row] = await queryRows(conn, `SELECT count(*) AS rows, epoch_ms(min(served_at)) AS first, epoch_ms(max(served_at)) AS last FROM read_parquet(${sqlString(out)})`);
-      return { rows: Number(row.rows), from: new Date(Number(row.first)).toISOString(), to: new Date(Number(row.last)).toISOString() };
+      return { rows: Number(row.rows), from: new Date(Number(row.first)).toISOString(), to: new Date(Number(row.last)).toISOString(), features: withFeatures };
     });
     const ref = await store.put(out, { name: 'inference-log', mediaType: PARQUET, meta: { model: seg.model, ...facts } }, { move: true });
     const window: LogWindow = { segment: name, model: seg.model, ...facts, ref };
