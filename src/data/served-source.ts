@@ -24,6 +24,12 @@ export async function servedLogFiles(dir: string | undefined, store: ArtifactSto
       details: { model, reason: 'no-logged-traffic' },
     });
   }
+  // A relation needs one window with features to type them; labels or responses alone are not rows to read.
+  if (windows.every((w) => w.features === false)) {
+    throw new DataSourceError(`source.served: the logged traffic of model "${model}" in this window holds only responses and labels, no request features; widen the window to include the predictions`, {
+      details: { model, reason: 'no-logged-features' },
+    });
+  }
   return Promise.all(windows.map((w) => store.localPath(w.ref)));
 }
 

@@ -111,7 +111,9 @@ export const ingestParamsSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if ((p.source.path === undefined) === (p.source.served === undefined)) {
+    // Parsing is idempotent: an already parsed served source carries its name as the path (the transform below).
+    const servedName = p.source.served && p.source.path === `${SERVED_PREFIX}${p.source.served.model}`;
+    if (!servedName && (p.source.path === undefined) === (p.source.served === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['source'], message: 'set exactly one of source.path (files) or source.served (a model\'s logged traffic)' });
     }
     if (p.timeColumn !== undefined) return;

@@ -19,6 +19,8 @@ export interface PredictionRecord {
   predictedAt: number;
   /** Set once feedback arrived; a second feedback is refused. */
   labelled: boolean;
+  /** The inference log holds this request's rows, so its labels are logged too (joined by request id). */
+  logged: boolean;
 }
 
 /**
@@ -51,8 +53,8 @@ export class FeedbackLedger {
    * copying is cheaper than asking whether it is a view: reading `.buffer` of a small typed
    * array makes V8 materialise an ArrayBuffer for it.
    */
-  remember(requestId: string, model: string, version: number, scores: Float32Array, predictedAt: number, task: ServedTask = BINARY): void {
-    const own: PredictionRecord = { model, version, scores: scores.slice(), task, predictedAt, labelled: false };
+  remember(requestId: string, model: string, version: number, scores: Float32Array, predictedAt: number, task: ServedTask = BINARY, logged = false): void {
+    const own: PredictionRecord = { model, version, scores: scores.slice(), task, predictedAt, labelled: false, logged };
     this.records.set(requestId, own);
     this.retained += ledgerEntryBytes(own);
     while (this.records.size > 0 && (this.records.size > this.capacity || this.retained > this.maxBytes)) {

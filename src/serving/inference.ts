@@ -103,12 +103,12 @@ export class InferenceService {
         const latencyMs = performance.now() - started;
         const at = deps.now();
         const requestId = randomUUID();
+        // Sampled and buffered only: the log's writes happen off the request path.
+        const logged = deps.log?.served({ model: req.model, version: model.version, requestId, at, protocol: req.protocol ?? 'v1', rows: req.rows, scores }) ?? false;
         if (!pinned) {
-          deps.ledger.remember(requestId, req.model, model.version, scores, at, model.task);
+          deps.ledger.remember(requestId, req.model, model.version, scores, at, model.task, logged);
           deps.stats.recordRequest(req.model, model.version, at, latencyMs, scores, false, model.task);
         }
-        // Sampled and buffered only: the log's writes happen off the request path.
-        deps.log?.served({ model: req.model, version: model.version, requestId, at, protocol: req.protocol ?? 'v1', rows: req.rows, scores });
         series.ok.inc();
         series.latency.observe(latencyMs / 1000);
         // The score histogram's buckets span [0, 1]: it holds P(label = 1) of binary models only.

@@ -202,6 +202,7 @@ export async function buildModelServer(deps: ModelServerDeps) {
       throttle,
       ledger,
       quota: new LabelQuota(limits.labelQuotaPerMinute),
+      log: inferenceLog,
       stats,
       metrics,
       maxBatch: limits.maxBatch,

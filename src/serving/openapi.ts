@@ -104,7 +104,7 @@ const OPERATIONS: Record<string, Operation> = {
     summary: 'Ground-truth label(s) for an earlier prediction',
     description: 'Needs a bearer token allowed `feedback` on the model (labeler role with a grant, or admin); a per-source quota applies.',
     security: [{ bearer: [] }],
-    responses: { ...SLIPWAY_ERRORS, 401: problemBody('No or unknown token'), 403: problemBody('The token may not label this model'), 404: problemBody('Unknown request id'), 409: problemBody('Already labelled') },
+    responses: { ...SLIPWAY_ERRORS, 401: problemBody('No or unknown token'), 403: problemBody('The token may not label this model'), 404: problemBody('Unknown request id'), 409: problemBody('Already labelled'), 503: problemBody('Feedback disabled, or the inference log could not take the label (retry-after; nothing recorded)') },
   },
   'post /v1/models/{name}/logs': {
     summary: 'Prediction logs of a model served elsewhere (KServe payload-logger CloudEvents, or NDJSON)',

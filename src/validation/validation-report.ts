@@ -97,7 +97,14 @@ export function reportSummary(report: ValidationReport, uris: { json: string; ht
     warnings: report.counts.warnings,
     skipped: report.counts.skipped,
     warningMessages: warnings.slice(0, 20).map((c) => c.message),
-    drift: { detected: report.drift.detected, share: report.drift.share, columns: report.drift.drifted },
+    drift: {
+      detected: report.drift.detected,
+      share: report.drift.share,
+      columns: report.drift.drifted,
+      // The evidence behind the verdict (what a continuous-training decision records): each checked column's statistic and threshold.
+      maxDriftedFraction: report.params.drift.maxDriftedFraction,
+      tests: report.drift.columns.slice(0, 50).map(({ column, method, value, threshold, direction, drifted }) => ({ column, method, value, threshold, direction, drifted })),
+    },
     schema: { version: report.schema.version, changed: report.schema.changed, origin: report.schema.origin, uri: report.schema.uri, ...(report.schema.changed ? { changes: report.schema.changes.slice(0, 20) } : {}) },
     reference: report.reference?.description ?? null,
     report: uris.json,

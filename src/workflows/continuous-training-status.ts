@@ -90,6 +90,31 @@ export interface RetrainAssessment {
   liveQuality?: LiveQualityCheck;
 }
 
+/** One column's drift test as the probe's validation ran it. */
+export interface DriftColumnEvidence {
+  column: string;
+  /** `ks`, `chisquare` (p-values), `wasserstein`, `jensenshannon`, `psi` (distances). */
+  method: string;
+  /** The p-value or distance. */
+  statistic: number;
+  threshold: number;
+  /** `below`: drift when the statistic is below the threshold (tests); `at-or-above`: distances. */
+  direction: string;
+  drifted: boolean;
+}
+
+/** What the drift probe saw: its run, the verdict and the figures behind it. */
+export interface DriftEvidence {
+  /** The probe's pipeline run (a child workflow), whose validation report holds the full drift table. */
+  probeWorkflowId: string;
+  detected: boolean;
+  /** Share of the checked columns that drifted. */
+  share: number | null;
+  /** Dataset drift when `share` is at least this. */
+  maxDriftedFraction: number | null;
+  columns: DriftColumnEvidence[];
+}
+
 export interface RetrainDecision {
   at: string;
   retrain: boolean;
@@ -97,6 +122,8 @@ export interface RetrainDecision {
   championVersion: number | null;
   /** The live-quality figures of this check, when the policy watches live quality. */
   liveQuality?: LiveQualityCheck;
+  /** The drift probe's figures, when the policy has `onDrift` and the probe ran (absent when it failed). */
+  drift?: DriftEvidence;
   workflowId?: string;
   outcome?: string;
   error?: string;

@@ -10,6 +10,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -27,7 +28,8 @@ import {
 } from './definitions';
 import { pipeline } from './pipeline-workflow';
 import { ASSESS_RETRAINING_OPTIONS } from './presets';
-import type { ContinuousTrainingInput, ContinuousTrainingStatus, RetrainAssessment, RetrainDecision } from './continuous-training-status';
+import type { ContinuousTrainingInput, ContinuousTrainingStatus, DriftEvidence, RetrainAssessment, RetrainDecision } from './continuous-training-status';
+import { driftEvidence, evidenceFigures } from './drift-evidence';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -36,19 +38,25 @@ export { checkNowSignal, continuousTrainingStatusQuery };
 
 const { assessRetraining } = proxyActivities<Activities>(ASSESS_RETRAINING_OPTIONS);
 
+/** Decisions record the drift probe's figures (statistic and threshold per column); before it, only the verdict line. */
+export const CT_DRIFT_EVIDENCE_PATCH = 'ct-drift-evidence';
+
 /** Decisions kept in state; older ones remain in the workflow's history. */
 const KEEP_DECISIONS = 50;
 
 /** Runs the ingest+validate probe as a child pipeline and reads its drift verdict. */
-async function probeDrift(probe: NonNullable<RetrainAssessment['probe']>, workflowId: string): Promise<{ detected: boolean; line: string }> {
+async function probeDrift(probe: NonNullable<RetrainAssessment['probe']>, workflowId: string): Promise<{ detected: boolean; line: string; evidence?: DriftEvidence }> {
   try {
     const result = await executeChild(pipeline, { workflowId, args: [{ spec: probe.spec }] });
     const drift = summaryOf(result.steps.find((s) => s.id === probe.validateStep), 'validate')?.drift;
     if (!drift) return { detected: false, line: 'drift probe: validation reported no drift section' };
     const share = typeof drift.share === 'number' ? drift.share.toFixed(2) : '?';
-    return drift.detected
+    const verdict = drift.detected
       ? { detected: true, line: `drift detected against the champion's training data in ${drift.columns?.join(', ') || 'some columns'} (share ${share})` }
       : { detected: false, line: `no drift against the champion's training data (drifted share ${share}${drift.columns?.length ? `: ${drift.columns.join(', ')}` : ''})` };
+    if (!patched(CT_DRIFT_EVIDENCE_PATCH)) return verdict;
+    const evidence = driftEvidence(drift, workflowId);
+    return { ...verdict, line: `${verdict.line}; ${evidenceFigures(evidence)}`, evidence };
   } catch (err) {
     if (isCancellation(err)) throw err;
     // Data that fails validation is not a reason to retrain on it; the failure is recorded.
@@ -92,6 +100,7 @@ export async function continuousTraining(input: ContinuousTrainingInput): Promis
     if (!assessment.retrain && assessment.probe) {
       const drift = await probeDrift(assessment.probe, `${input.model}-drift-probe-${workflowInfo().workflowId}-${checksDone}`);
       decision.reasons = [...decision.reasons, drift.line];
+      if (drift.evidence) decision.drift = drift.evidence;
       if (drift.detected) {
         decision.retrain = true;
         decision.reasons = [drift.line];

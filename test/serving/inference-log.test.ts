@@ -17,8 +17,9 @@ import { StaticTokenAuthenticator } from '../../src/auth/authenticator';
 import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
 import { ingestParamsSchema } from '../../src/pipeline/step-params';
 import { queryRows, withDuckDb } from '../../src/data/duckdb';
-import { mergedLogSql, servedLogFiles } from '../../src/data/served-source';
+import { mergedLogSql, servedLogFiles, servedRelationSql } from '../../src/data/served-source';
 import { startOipGrpcServer } from '../../src/serving/grpc/oip-grpc';
+import { readWindows } from '../../src/serving/inference-log/log-manifest';
 import type { SampleRates } from '../../src/serving/inference-log/sample-rates';
 import { ADMIN_TOKEN, call, createServingWorld, flight, LABELER_TOKEN, startServer, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
 
@@ -42,8 +43,8 @@ afterAll(async () => {
 
 const rates = (defaultRate: number): SampleRates => ({ defaultRate, perModel: new Map() });
 
-async function logServer(options: { defaultRate: number; random?: () => number; maxBufferedRows?: number; flushMs?: number }) {
-  const dir = await mkdtemp(join(tmpdir(), 'slipway-inference-log-'));
+async function logServer(options: { defaultRate: number; random?: () => number; maxBufferedRows?: number; flushMs?: number; dir?: string }) {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'slipway-inference-log-')));
   dirs.push(dir);
   const authenticator = new StaticTokenAuthenticator([
     { name: 'test', token: ADMIN_TOKEN },
@@ -196,6 +197,8 @@ describe('inference log', () => {
       split: { strategy: 'time', holdoutFraction: 0.2 },
     });
     expect(params.source.path).toBe('served:delays');
+    // Activities parse the already parsed step parameters again: the served source must survive that.
+    expect(ingestParamsSchema.parse(params)).toEqual(params);
     const out = await ingestSnapshot({ store: world.store, duckdbThreads: 1, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS }, inferenceLogDir: dir }, params, 'ingest');
     expect(out.summary.trainRows + out.summary.holdoutRows).toBe(40);
     const snapshot = await withDuckDb({ threads: 1 }, async (conn) =>
@@ -205,6 +208,79 @@ describe('inference log', () => {
     // Without the log folder the source is refused with a message that says what to set.
     await expect(ingestSnapshot({ store: world.store, duckdbThreads: 1, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS } }, params, 'ingest')).rejects.toThrow(/SLIPWAY_INFERENCE_LOG_DIR/);
     expect(() => ingestParamsSchema.parse({ ...params, source: { path: 'x.parquet', served: { model: 'delays', window: '1 day' } } })).toThrow(/exactly one of source.path/);
+  });
+
+  it('joins the server\'s own feedback to its logged rows by request id, so a served window yields labelled rows', async () => {
+    // Every other request is sampled: labels of unsampled predictions are not logged (they would join nothing).
+    let draw = 0;
+    const { server, base, dir } = await logServer({ defaultRate: 0.5, random: () => (draw++ % 2 === 0 ? 0.1 : 0.9) });
+    await deploy(base, [{ version: versions[0], weight: 100 }]);
+    const served: { id: string; rows: number; labels: (0 | 1 | boolean)[] }[] = [];
+    for (let i = 0; i < 8; i++) {
+      const rows = i === 6 ? [flight(600), flight(2600, 'ORD')] : [flight(700 + i * 200)];
+      const r = await call(base, 'POST', '/v1/models/delays/predict', { rows }, { token: null });
+      expect(r.status).toBe(200);
+      served.push({ id: r.body.requestId, rows: rows.length, labels: i === 6 ? [true, 0] : [i % 2 === 0 ? 1 : 0] });
+    }
+    const feedback = (s: (typeof served)[number]) =>
+      call(base, 'POST', '/v1/models/delays/feedback', s.labels.length > 1 ? { requestId: s.id, labels: s.labels } : { requestId: s.id, label: s.labels[0] }, { token: LABELER_TOKEN });
+    // Requests 0..5 and 6 (two rows) get labels; request 7 stays unlabelled.
+    for (const s of served.slice(0, 7)) expect((await feedback(s)).status).toBe(200);
+    // A refused label (already given) logs nothing more.
+    expect((await feedback(served[0])).status).toBe(409);
+    await server.app.close();
+
+    const rows = await logged(dir);
+    const sampled = served.filter((_, i) => i % 2 === 0);
+    expect(rows.map((r) => `${r.request_id}/${r.row}`).sort()).toEqual(sampled.flatMap((s) => Array.from({ length: s.rows }, (_, j) => `${s.id}/${j}`)).sort());
+    const byKey = new Map(rows.map((r) => [`${r.request_id}/${r.row}`, r]));
+    for (const s of sampled) {
+      for (let j = 0; j < s.rows; j++) {
+        const r = byKey.get(`${s.id}/${j}`)!;
+        expect(r.features, 'the label half merged into the served row').not.toBeNull();
+        expect(r.label).toBe(String(s.labels[j] === true || s.labels[j] === 1 ? 1 : 0));
+      }
+    }
+    // 4 sampled requests = 5 served rows + 5 label rows: the labels of unsampled requests were not logged.
+    expect(server.inferenceLog!.counts.written).toBe(10);
+
+    const params = ingestParamsSchema.parse({
+      source: { served: { model: 'delays', window: '1 day' } },
+      timeColumn: 'served_at',
+      features: [{ name: 'distance', column: 'distance' }, { name: 'origin', column: 'origin' }],
+      label: { name: 'label', column: 'label' },
+      split: { strategy: 'hash', holdoutFraction: 0.2 },
+    });
+    const out = await ingestSnapshot({ store: world.store, duckdbThreads: 1, dataRoots: { roots: [], ...SOURCE_LIMIT_DEFAULTS }, inferenceLogDir: dir }, params, 'ingest');
+    const snapshot = await withDuckDb({ threads: 1 }, async (conn) =>
+      queryRows(conn, `SELECT count(*) AS n, count(label) AS labelled, sum(label) AS positives FROM read_parquet(['${await world.store.localPath(out.artifacts.train)}', '${await world.store.localPath(out.artifacts.holdout)}'])`),
+    );
+    // Sampled: requests 0, 2, 4 (labels 1, 1, 1) and 6 (labels true, 0).
+    expect(snapshot[0]).toEqual({ n: 5, labelled: 5, positives: 4 });
+  });
+
+  it('reads labels that arrived in a window of their own, which holds no features to type', async () => {
+    const post = (base: string, lines: unknown[]) =>
+      fetch(`${base}/v1/models/delays/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${LABELER_TOKEN}` }, body: lines.map((l) => JSON.stringify(l)).join('\n') });
+    const first = await logServer({ defaultRate: 0 });
+    expect((await post(first.base, [0, 1, 2].map((i) => ({ requestId: `w${i}`, features: flight(1000 + i), prediction: 0.5 })))).status).toBe(200);
+    // Closing seals the window; the labels land in the next one, alone.
+    await first.server.app.close();
+    const second = await logServer({ defaultRate: 0, dir: first.dir });
+    expect((await post(second.base, [0, 1].map((i) => ({ requestId: `w${i}`, label: i })))).status).toBe(200);
+    await second.server.app.close();
+    // What an ingest of the served source reads: the features unnested into columns.
+    const files = await servedLogFiles(first.dir, world.store, 'delays');
+    expect(files).toHaveLength(2);
+    const rows = await withDuckDb({ threads: 1 }, (conn) => queryRows(conn, `SELECT request_id, distance, label FROM ${servedRelationSql(files)} ORDER BY request_id`));
+    expect(rows.map((r) => [r.request_id, r.distance, r.label])).toEqual([
+      ['w0', 1000, 0],
+      ['w1', 1001, 1],
+      ['w2', 1002, null],
+    ]);
+    // A window with the labels alone has no rows to read, and says so.
+    const labelsOnly = (await readWindows(first.dir, { model: 'delays' })).find((w) => w.features === false)!;
+    await expect(servedLogFiles(first.dir, world.store, 'delays', Date.parse(labelsOnly.from))).rejects.toThrow(/holds only responses and labels, no request features/);
   });
 
   it('takes a KServe payload-logger stream posted with the CloudEvents SDK, pairs request and response by ce-id, and refuses a source without a grant', async () => {

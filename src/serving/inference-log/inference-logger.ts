@@ -32,7 +32,8 @@ export interface ServedPrediction {
 
 /** The request path's view of the log: one cheap, synchronous call per answered request. */
 export interface InferenceLogSink {
-  served(p: ServedPrediction): void;
+  /** @returns whether the prediction was sampled and buffered (feedback for it is then logged too) */
+  served(p: ServedPrediction): boolean;
 }
 
 export interface InferenceLoggerOptions {
@@ -123,19 +124,20 @@ export class InferenceLogger implements InferenceLogSink {
     else this.canaries.delete(model);
   }
 
-  served(p: ServedPrediction): void {
-    if (this.closed) return;
+  served(p: ServedPrediction): boolean {
+    if (this.closed) return false;
     const rate = sampleRate(this.o.rates, p.model, this.canaries.has(p.model));
-    if (rate === 0 || (rate < 1 && this.o.random() >= rate)) return;
+    if (rate === 0 || (rate < 1 && this.o.random() >= rate)) return false;
     if (this.pendingRows + p.rows.length > this.o.maxBufferedRows) {
       this.counts.dropped += p.rows.length;
       this.rowsTotal.labels('dropped').inc(p.rows.length);
-      return;
+      return false;
     }
     // A copy: the scores may be a view of a micro-batch's shared buffer.
     this.served_.push({ ...p, scores: p.scores.slice() });
     this.pendingRows += p.rows.length;
     if (this.pendingRows >= this.o.flushRows) this.flushSoon();
+    return true;
   }
 
   /**

@@ -19,6 +19,8 @@ export interface LogWindow {
   from: string;
   to: string;
   rows: number;
+  /** False when the window holds only response and label halves (no features column); absent in older lines: true. */
+  features?: boolean;
   ref: ArtifactRef;
 }
 

@@ -12,6 +12,7 @@ import { decide } from '../../auth/authorize';
 import type { AuthFailureThrottle } from '../../auth/auth-throttle';
 import { throttledAuthenticate } from './throttled-auth';
 import type { FeedbackLedger } from '../feedback-ledger';
+import type { InferenceLogger } from '../inference-log/inference-logger';
 import { labelRows } from '../feedback-labels';
 import { taskWidth } from '../model-task';
 import type { LabelQuota } from '../label-quota';
@@ -32,6 +33,8 @@ export interface FeedbackRouteDeps {
   /** The per-connection-address HTTP rate limit (route config of @fastify/rate-limit). */
   rateLimit: Record<string, unknown>;
   now: () => number;
+  /** The inference log: labels of logged predictions are appended to it, so `source.served` yields labelled rows. */
+  log?: Pick<InferenceLogger, 'append'>;
 }
 
 const modelParams = z.object({ name: z.string().min(1).max(200) });
@@ -101,10 +104,26 @@ export const feedbackRoutes =
             .header('retry-after', String(retryAfter))
             .send(problem(429, 'Too Many Requests', `Label source ${source} used its quota of ${deps.quota.perMinute} labels a minute; retry in ${retryAfter} s (a request may carry at most that many)`));
         }
+        // Claimed before the wait for the log, so a concurrent second label for this id gets 409.
         record.labelled = true;
+        if (record.logged && deps.log) {
+          try {
+            // Acknowledged means fsynced: the label is in the log before the 200. It joins the logged rows by (source "server", request id, row).
+            await deps.log.append(labels.map((y, i) => ({ requestId, row: i, servedAt: record.predictedAt, model: name, version: record.version, protocol: 'feedback', source: 'server', label: loggedLabel(record.task.task, y) })));
+          } catch (err) {
+            record.labelled = false;
+            request.log.error({ err }, 'label not logged');
+            return reply.status(503).header('retry-after', '1').send(problem(503, 'Service Unavailable', 'The label could not be written to the inference log; nothing was recorded, retry shortly'));
+          }
+        }
         for (const row of rows) deps.stats.recordLabel(name, record.version, record.predictedAt, row.score, row.label, now, record.task);
         deps.metrics.forVersion(name, record.version).feedback.inc(labels.length);
         return { requestId, version: record.version, labels: labels.length };
       },
     );
   };
+
+/** A label as the inference log keeps it: binary as 0/1 (a boolean label included), others as sent. */
+function loggedLabel(task: string, y: unknown): unknown {
+  return task === 'binary' ? (y === 1 || y === true ? 1 : 0) : y;
+}
