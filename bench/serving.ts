@@ -220,7 +220,7 @@ function mergeReports(reports: ReplayReport[]): ReplayReport {
   reports.forEach((r) => (add(statuses, r.statuses), add(versions, r.versions)));
   const sent = reports.reduce((n, r) => n + r.sent, 0);
   const seconds = reports.reduce((n, r) => n + r.seconds, 0);
-  return { sent, seconds, achievedRate: reports.reduce((n, r) => n + r.achievedRate * r.seconds, 0) / seconds, statuses, versions, latencyMs: null, feedback: { sent: 0, statuses: {} } };
+  return { sent, seconds, achievedRate: reports.reduce((n, r) => n + r.achievedRate * r.seconds, 0) / seconds, statuses, errors: reports.flatMap((r) => r.errors).slice(0, 5), versions, latencyMs: null, feedback: { sent: 0, statuses: {} } };
 }
 
 type Percentiles = ReturnType<typeof percentiles>;

@@ -12,9 +12,17 @@ import { flightsParquetPath } from '../src/data/flights-window';
 import { createAgent, sendJson } from './http-json';
 import type { FeatureRow } from '../src/serving/loaded-model';
 
-/** Flights as the model sees them, with their true labels. */
-export interface FlightTraffic {
+/** Ground truth as the feedback route takes it: 0/1 (binary), a class name (multiclass), a value (regression). */
+export type FeedbackLabel = number | string | boolean;
+
+/** Rows as the model sees them, each with its true label (any task; tools/pipeline-traffic.ts loads them from a pipeline's source). */
+export interface Traffic {
   rows: FeatureRow[];
+  labels: readonly FeedbackLabel[];
+}
+
+/** Flights as the model sees them, with their true labels. */
+export interface FlightTraffic extends Traffic {
   labels: (0 | 1)[];
 }
 
@@ -23,11 +31,11 @@ export interface ReplayOptions {
   /** Model server base URL, e.g. `http://127.0.0.1:8090`. */
   baseUrl: string;
   model: string;
-  traffic: FlightTraffic;
+  traffic: Traffic;
   /** Requests per second. */
   rate: number;
   /**
-   * Post each flight's label this long after its answer; negative disables feedback.
+   * Post each row's label this long after its answer; negative disables feedback.
    * @default 1000
    */
   feedbackDelayMs?: number;
@@ -46,7 +54,7 @@ export interface ReplayOptions {
   callers?: number;
   /** Most requests in flight; when reached, due requests wait (and the achieved rate drops). @default 256 */
   maxInFlight?: number;
-  /** Stop sending after this long even if flights remain. */
+  /** Stop sending after this long even if rows remain. */
   maxDurationMs?: number;
   /** Stops sending; in-flight requests and pending feedback still finish. */
   signal?: AbortSignal;
@@ -62,6 +70,8 @@ export interface ReplayReport {
   achievedRate: number;
   /** HTTP status → count; `error` counts network failures. */
   statuses: Record<string, number>;
+  /** The first few network failures' messages (predictions', and feedback's prefixed `feedback:`), for diagnosis. */
+  errors: string[];
   /** Version → requests it answered. */
   versions: Record<string, number>;
   /** Client-side round trip of the predictions, in milliseconds. */
@@ -106,6 +116,7 @@ export async function replayTraffic(options: ReplayOptions): Promise<ReplayRepor
   const feedbackHeaders = options.labelerToken ? { authorization: `Bearer ${options.labelerToken}` } : undefined;
   const predictHeaders = options.predictToken ? { authorization: `Bearer ${options.predictToken}` } : undefined;
   const latencies: number[] = [];
+  const errors: string[] = [];
   const pending = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
     pending.add(p);
@@ -127,15 +138,19 @@ export async function replayTraffic(options: ReplayOptions): Promise<ReplayRepor
       const body = res.body as { requestId?: string; version?: number };
       if (res.status === 200 && body.version !== undefined) versions[body.version] = (versions[body.version] ?? 0) + 1;
       if (res.status === 200 && body.requestId && feedbackDelayMs >= 0) track(sendFeedback(body.requestId, labels[i]));
-    } catch {
+    } catch (err) {
       statuses.error = (statuses.error ?? 0) + 1;
+      if (errors.length < 5) errors.push(err instanceof Error ? err.message : String(err));
     }
   };
 
-  const sendFeedback = async (requestId: string, label: 0 | 1) => {
+  const sendFeedback = async (requestId: string, label: FeedbackLabel) => {
     await new Promise((resolve) => setTimeout(resolve, feedbackDelayMs));
     feedbackSent++;
-    const fb = await sendJson(agent, feedbackUrl, { requestId, label }, { headers: feedbackHeaders }).catch(() => ({ status: 'error' as const }));
+    const fb = await sendJson(agent, feedbackUrl, { requestId, label }, { headers: feedbackHeaders }).catch((err: unknown) => {
+      if (errors.length < 5) errors.push(`feedback: ${err instanceof Error ? err.message : String(err)}`);
+      return { status: 'error' as const };
+    });
     feedbackStatuses[fb.status] = (feedbackStatuses[fb.status] ?? 0) + 1;
   };
 
@@ -168,6 +183,7 @@ export async function replayTraffic(options: ReplayOptions): Promise<ReplayRepor
     seconds,
     achievedRate: seconds > 0 ? latencies.length / seconds : 0,
     statuses,
+    errors,
     versions,
     latencyMs: latencies.length > 0 ? { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: latencies[latencies.length - 1] } : null,
     feedback: { sent: feedbackSent, statuses: feedbackStatuses },
@@ -180,7 +196,7 @@ export function formatReplayReport(r: ReplayReport): string {
   const ms = (v: number) => `${v.toFixed(2)} ms`;
   return [
     `sent          ${r.sent} requests in ${r.seconds.toFixed(1)} s — achieved ${r.achievedRate.toFixed(1)} req/s`,
-    `statuses      ${counts(r.statuses)}`,
+    `statuses      ${counts(r.statuses)}${r.errors.length > 0 ? ` (first errors: ${r.errors.join('; ')})` : ''}`,
     `versions      ${counts(r.versions)}`,
     `latency       ${r.latencyMs ? `p50 ${ms(r.latencyMs.p50)}  p90 ${ms(r.latencyMs.p90)}  p99 ${ms(r.latencyMs.p99)}  max ${ms(r.latencyMs.max)}` : 'no answers'}`,
     `feedback      ${r.feedback.sent} labels posted — ${counts(r.feedback.statuses)}`,

@@ -1,6 +1,6 @@
 /**
  * tritonclient[http] and tritonclient[grpc] (PyPI, installed by scripts/oip-client.sh) call a
- * multiclass model during a canary split and a regression model on the real model server: the
+ * multiclass model and a regression model, each during a canary split, on the real model server: the
  * metadata lists each task's outputs, and what the client decodes (class names from BYTES, the
  * [n, K] probabilities, the values) is what onnxruntime computes for the version that answered.
  */
@@ -23,7 +23,7 @@ let server: ModelServer;
 let base: string;
 let grpc: OipGrpcServer;
 let models: TaskModels;
-const v = { champion: 0, canary: 0, regression: 0 };
+const v = { champion: 0, canary: 0, regression: 0, regressionCanary: 0 };
 
 beforeAll(async () => {
   python = execFileSync('bash', [SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 280_000 }).toString().trim();
@@ -32,9 +32,10 @@ beforeAll(async () => {
   v.champion = (await world.register('weather', models.multiclass)).version;
   v.canary = (await world.register('weather', models.multiclassOther)).version;
   v.regression = (await world.register('temp-max', models.regression)).version;
+  v.regressionCanary = (await world.register('temp-max', models.regressionOther)).version;
   ({ server, base } = await startServer(world, { rateLimitPerSecond: 0 }));
   expect((await call(base, 'PUT', '/admin/v1/models/weather/deployment', { versions: [{ version: v.champion, weight: 60 }, { version: v.canary, weight: 40 }] })).status).toBe(200);
-  expect((await call(base, 'PUT', '/admin/v1/models/temp-max/deployment', { versions: [{ version: v.regression, weight: 100 }] })).status).toBe(200);
+  expect((await call(base, 'PUT', '/admin/v1/models/temp-max/deployment', { versions: [{ version: v.regression, weight: 60 }, { version: v.regressionCanary, weight: 40 }] })).status).toBe(200);
   grpc = await startOipGrpcServer(server.protocol, { host: '127.0.0.1', port: 0, rateLimitPerSecond: 0 });
 }, 300_000);
 
@@ -89,15 +90,22 @@ describe.each(['http', 'grpc'] as const)('tritonclient.%s per task', (protocol) 
     expect(seen.batch.label).toHaveLength(40);
   });
 
-  it('reads a regression model’s values', async () => {
-    const rows = cases(100, 30, REGRESSION_FEATURES)();
+  it('reads a regression model’s values from whichever version the split chose', async () => {
+    const rows = cases(100, 40, REGRESSION_FEATURES)();
     const seen = await run(protocol, 'temp-max', rows);
     expect(seen.metadata.outputs).toEqual([{ name: 'value', datatype: 'FP32', shape: [-1] }]);
-    const want = await direct(models.regression, rows, REGRESSION_FEATURES, 'value');
+    const want = { [v.regression]: await direct(models.regression, rows, REGRESSION_FEATURES, 'value'), [v.regressionCanary]: await direct(models.regressionOther, rows, REGRESSION_FEATURES, 'value') };
+    // The two fits must disagree for the answers to show which version spoke.
+    expect(Math.max(...want[v.regression].map((x, i) => Math.abs(x - want[v.regressionCanary][i])))).toBeGreaterThan(0.1);
+    const seenVersions = new Set<string>();
     seen.answers.forEach((a: { version: string; value: number[] }, i: number) => {
-      expect(a.version).toBe(String(v.regression));
-      expect(a.value[0]).toBeCloseTo(want[i], 4);
+      seenVersions.add(a.version);
+      expect(a.value[0]).toBeCloseTo(want[Number(a.version)][i], 4);
     });
-    seen.batch.value.forEach((x: number, i: number) => expect(x).toBeCloseTo(want[i], 4));
+    // 40 sticky callers at 60/40: both versions answered (P(one side gets all) < 1e-8).
+    expect(seenVersions).toEqual(new Set([String(v.regression), String(v.regressionCanary)]));
+    // The batch is one request: one version answers all of it.
+    const batchVersion = [v.regression, v.regressionCanary].find((ver) => seen.batch.value.every((x: number, i: number) => Math.abs(x - want[ver][i]) < 1e-3));
+    expect(batchVersion).toBeDefined();
   });
 });

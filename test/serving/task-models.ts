@@ -38,6 +38,8 @@ export interface TaskModels {
   multiclassOther: Uint8Array;
   /** Ridge regression of temp_max. */
   regression: Uint8Array;
+  /** A second ridge fit (a hundred times the penalty, so its values differ): a regression canary. */
+  regressionOther: Uint8Array;
   /** 2015 rows (365), the raw columns. */
   holdout: WeatherRow[];
 }
@@ -60,13 +62,14 @@ export async function trainTaskModels(): Promise<TaskModels> {
     };
     const rg = await loadEncodedData(train, REGRESSION_FEATURES, { target: { task: 'regression' } });
     const rgCard = REGRESSION_FEATURES.categorical.map((c) => rg.encoding.vocab[c].length + 1);
-    const { model: ridge } = fitRidgeRegression({ ...rg, cardinalities: rgCard, target: rg.target! }, { alpha: 1 });
+    const ridge = (alpha: number) => exportRidgeOnnx({ features: REGRESSION_FEATURES, encoding: rg.encoding, model: fitRidgeRegression({ ...rg, cardinalities: rgCard, target: rg.target! }, { alpha }).model });
 
     const rows = await withDuckDb({ threads: 1 }, (conn) => queryRows(conn, `SELECT * FROM read_parquet(${sqlString(holdout)})`));
     return {
       multiclass: softmax(7, 200),
       multiclassOther: softmax(11, 20),
-      regression: exportRidgeOnnx({ features: REGRESSION_FEATURES, encoding: rg.encoding, model: ridge }),
+      regression: ridge(1),
+      regressionOther: ridge(100),
       holdout: rows.map((r) => ({
         precipitation: Number(r.precipitation),
         temp_max: Number(r.temp_max),

@@ -2,7 +2,8 @@
  * The shipped binary (string label), multiclass and regression pipelines end to end on a real dev server, on vega-datasets'
  * Seattle weather: ingest → validate → train (built-in and scikit-learn, in parallel) → evaluate →
  * register → promote, with the real SQLite registry recording each version's task (and classes).
- * Canary steps are left out: answering per task on the model server belongs to the serving branch.
+ * No canary here (each first version has nothing to canary against): task-canary.e2e.test.ts canaries
+ * the next versions on a real model server.
  * Needs the Python environment (`bash scripts/python-env.sh`, run by `make setup`).
  */
 import { existsSync } from 'node:fs';
