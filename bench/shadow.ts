@@ -1,19 +1,20 @@
 /**
  * Benchmark: what shadow mode costs the champion's callers. A real model server process serves
  * a flights model; autocannon sends single-row predictions with a fixed number of connections
- * (closed loop, so throughput is the server's capacity) in alternating rounds without and with a
+ * (closed loop, so throughput is the server's capacity) in alternating rounds (order alternating too) without and with a
  * shadow version scoring every request off the response path, for both scorers (the TypeScript
  * linear scorer and onnxruntime). Reported: throughput and client p50/p99 per mode, and the
- * ratios shadow / none of the same run.
- * Usage: npx tsx bench/shadow.ts [seconds per round, default 4] [rounds, default 2]
+ * ratio shadow / none of each adjacent pair of rounds with their median (on a shared, loaded
+ * machine one round's throughput can differ several-fold from the next; pairs see the same moment).
+ * Usage: npx tsx bench/shadow.ts [seconds per round, default 3] [rounds, default 5]
  */
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { spawnServer, stopServer } from '../src/serving/server-process';
 import { ADMIN_TOKEN, call, createServingWorld, flight, tinyFlightsModel } from '../test/serving/serving-fixtures';
 
-const SECONDS = Number(process.argv[2] ?? 4);
-const ROUNDS = Number(process.argv[3] ?? 2);
+const SECONDS = Number(process.argv[2] ?? 3);
+const ROUNDS = Number(process.argv[3] ?? 5);
 const CONNECTIONS = 16;
 const MODEL = 'bench';
 
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
         await load(server.base); // warm-up
         const rounds: Record<'none' | 'shadow', Round[]> = { none: [], shadow: [] };
         for (let i = 0; i < ROUNDS; i++) {
-          for (const mode of ['none', 'shadow'] as const) {
+          // Which mode goes first alternates, so neither gets the quieter half of every pair.
+          for (const mode of i % 2 === 0 ? (['none', 'shadow'] as const) : (['shadow', 'none'] as const)) {
             await deploy(mode === 'shadow');
             rounds[mode].push(await load(server.base));
           }
@@ -77,8 +79,11 @@ async function main(): Promise<void> {
         for (const mode of ['none', 'shadow'] as const) {
           console.log(`   ${mode.padEnd(7)} ${of(mode, 'rps').toFixed(0)} req/s  p50 ${of(mode, 'p50').toFixed(2)} ms  p99 ${of(mode, 'p99').toFixed(2)} ms  (non-2xx ${of(mode, 'non2xx')}, errors ${of(mode, 'errors')})  [${rounds[mode].map((r) => r.rps.toFixed(0)).join(', ')} req/s]`);
         }
-        const ratio = of('shadow', 'rps') / of('none', 'rps');
-        console.log(`   throughput shadow/none ${ratio.toFixed(3)} (floor ${THROUGHPUT_FLOOR}), p50 ratio ${(of('shadow', 'p50') / of('none', 'p50')).toFixed(2)}, p99 ratio ${(of('shadow', 'p99') / of('none', 'p99')).toFixed(2)}`);
+        const paired = (k: keyof Round) => rounds.shadow.map((r, i) => r[k] / rounds.none[i][k]).sort((a, b) => a - b);
+        const median = (xs: number[]) => xs[Math.floor(xs.length / 2)];
+        const show = (k: keyof Round) => `median ${median(paired(k)).toFixed(2)} [${paired(k).map((x) => x.toFixed(2)).join(', ')}]`;
+        console.log(`   throughput shadow/none per pair: ${show('rps')} (floor ${THROUGHPUT_FLOOR})`);
+        console.log(`   p50 shadow/none per pair: ${show('p50')}; p99: ${show('p99')}`);
         console.log(`   shadow scored ${stats.shadow?.scored ?? 0}, dropped ${stats.shadow?.dropped ?? 0}`);
       } finally {
         await stopServer(server);
