@@ -201,6 +201,10 @@ describe('shadow phase', () => {
     expect(auc.evidence).toMatchObject({ alpha: 0.05, boundary: -0.03 });
     expect(auc.evidence!.samples.canary).toBeGreaterThanOrEqual(60);
     expect(phase.analysis!.checks.find((c) => c.name === 'latencyP99')!.verdict).toBe('skipped');
+    // The run with its shadow phase (and the canary-shadow marker) replays against today's code.
+    const history = await handle.fetchHistory();
+    expect(JSON.stringify(history)).toContain('canary-shadow');
+    await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, replayName: 'shadow-good' }, history)).resolves.toBeUndefined();
   }, 90_000);
 
   it('rolls a bad candidate back in shadow: no traffic step is ever set', async () => {
