@@ -116,6 +116,8 @@ const envSchema = z.object({
   /** Predictions running at once; more wait in a queue of SLIPWAY_SERVE_MAX_QUEUE, beyond that 503. */
   SLIPWAY_SERVE_MAX_CONCURRENCY: positiveInt.default(64),
   SLIPWAY_SERVE_MAX_QUEUE: z.coerce.number().int().min(0).default(1024),
+  /** Mirrored requests a deployment's shadow version may have queued or in scoring; beyond it they are dropped (counted). */
+  SLIPWAY_SERVE_SHADOW_MAX_PENDING: z.coerce.number().int().min(0).default(1024),
   /** Requests per second per connection address (see SLIPWAY_SERVE_TRUST_PROXY) on /v1 routes; 0 disables. */
   SLIPWAY_SERVE_RATE_LIMIT: z.coerce.number().int().min(0).default(5000),
   /**
@@ -297,6 +299,7 @@ export interface ServeConfig {
   statePath: string;
   maxConcurrency: number;
   maxQueue: number;
+  shadowMaxPending: number;
   rateLimitPerSecond: number;
   /** Fastify `trustProxy`: false, true, or proxy addresses/CIDRs. */
   trustProxy: boolean | string[];
@@ -371,6 +374,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       statePath: path.resolve(e.SLIPWAY_SERVE_STATE_PATH ?? path.join(dataDir, 'serving', 'deployments.json')),
       maxConcurrency: e.SLIPWAY_SERVE_MAX_CONCURRENCY,
       maxQueue: e.SLIPWAY_SERVE_MAX_QUEUE,
+      shadowMaxPending: e.SLIPWAY_SERVE_SHADOW_MAX_PENDING,
       rateLimitPerSecond: e.SLIPWAY_SERVE_RATE_LIMIT,
       trustProxy: parseTrustProxy(e.SLIPWAY_SERVE_TRUST_PROXY),
       predictAuth: e.SLIPWAY_SERVE_PREDICT_AUTH === 'true',

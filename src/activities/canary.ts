@@ -27,6 +27,8 @@ export interface TrafficRequest {
   candidate: number;
   /** Canary share in percent; 0 rolls the canary back (it stays loaded, without traffic). */
   weight: number;
+  /** Shadow mode (weight 0 only): the candidate scores a mirror of the champion's traffic. @default false */
+  shadow?: boolean;
 }
 
 export interface MeasureRequest {
@@ -62,14 +64,17 @@ export function createCanaryActivities(deps: CanaryActivityDeps) {
         { version: req.champion, weight: 100 - req.weight },
         { version: req.candidate, weight: req.weight },
       ];
+      // Every other call clears the shadow: a traffic step or a rollback ends shadow mode.
+      const shadow = req.shadow === true && req.weight === 0;
       try {
-        const applied = await serving().setDeployment(req.model, versions, `canary of version ${req.candidate} at ${req.weight}% (${workflowOf()})`);
+        const reason = shadow ? `canary of version ${req.candidate} in shadow mode (${workflowOf()})` : `canary of version ${req.candidate} at ${req.weight}% (${workflowOf()})`;
+        const applied = await serving().setDeployment(req.model, versions, reason, shadow ? req.candidate : undefined);
         log.info({ model: req.model, versions, changed: applied.changed, revision: applied.revision }, 'canary traffic set');
         return applied;
       } catch (err) {
         // A rollback must land even when the candidate cannot be loaded (e.g. its artifact failed
         // the sha256 check): then the champion alone is deployed.
-        if (req.weight !== 0 || !(err instanceof DeploymentRefusedError)) throw err;
+        if (req.weight !== 0 || shadow || !(err instanceof DeploymentRefusedError)) throw err;
         log.warn({ err: err.message }, 'candidate refused by the model server; rolling back to the champion alone');
         return serving().setDeployment(req.model, [{ version: req.champion, weight: 100 }], `canary rolled back to the champion alone, candidate refused by the server (${workflowOf()})`);
       }

@@ -122,6 +122,12 @@ export interface AnalysisInput {
    * when replaying canaries recorded before this rule. @default false
    */
   shiftAwaitsQuality?: boolean;
+  /**
+   * The shadow phase: the canary scored mirrored requests off the response path, so its latency
+   * (scoring alone, batched apart) is not comparable with the champion's answers; latency is
+   * judged from the first traffic step. @default false
+   */
+  shadow?: boolean;
 }
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
@@ -187,7 +193,11 @@ export function analyseStep(input: AnalysisInput): StepAnalysis {
       message: `error rate ${pct(rate)} vs champion ${pct(baseRate)} (limit ${pct(limit)})`,
     });
 
-    checks.push(latencyCheck(canary, input.measurement.step.champion, t));
+    checks.push(
+      input.shadow
+        ? { name: 'latencyP99', verdict: 'skipped', canary: round(canary.p99Ms, 3), baseline: null, limit: null, message: 'shadow scoring runs off the response path: latency is judged from the first traffic step' }
+        : latencyCheck(canary, input.measurement.step.champion, t),
+    );
 
     const concurrent = input.measurement.step.champion.requests >= t.minRequests;
     const shift = baseline ? scoreShift(baseline.scoreCounts, canary.scoreCounts, t.maxPsi) : undefined;

@@ -28,8 +28,10 @@ export interface CanaryDecision {
 }
 
 export interface CanaryStepRecord {
-  /** 1-based. */
+  /** 1-based; 0 for the shadow phase. */
   step: number;
+  /** `shadow`: the phase before the first traffic step, the candidate at weight 0 scoring mirrored requests. Absent: a traffic step. */
+  phase?: 'shadow';
   /** Canary traffic share, percent. */
   weight: number;
   startedAt: string;
@@ -94,10 +96,12 @@ export class CanaryState {
     this.stage = stage;
   }
 
-  beginStep(weight: number, now: number, holdMs: number, serverStartedAt: string): void {
+  /** @param shadow the shadow phase (step 0, weight 0) rather than a traffic step */
+  beginStep(weight: number, now: number, holdMs: number, serverStartedAt: string, shadow = false): void {
     this.weight = weight;
     this.stage = 'holding';
-    this.steps.push({ step: this.steps.length + 1, weight, startedAt: iso(now), holdUntil: iso(now + holdMs), serverStartedAt });
+    const step = shadow ? 0 : this.steps.filter((s) => s.phase !== 'shadow').length + 1;
+    this.steps.push({ step, ...(shadow && { phase: 'shadow' as const }), weight, startedAt: iso(now), holdUntil: iso(now + holdMs), serverStartedAt });
   }
 
   recordAnalysis(measurement: StepMeasurement | undefined, analysis: StepAnalysis, measurementError?: string, baseline?: Baseline): void {
@@ -157,7 +161,7 @@ export class CanaryState {
       candidate: this.input.candidate,
       champion: this.input.champion,
       weight: this.weight,
-      steps: this.steps.map((s) => ({ weight: s.weight, verdict: s.analysis?.verdict ?? null, decision: s.decision?.decision ?? null })),
+      steps: this.steps.map((s) => ({ weight: s.weight, verdict: s.analysis?.verdict ?? null, decision: s.decision?.decision ?? null, ...(s.phase && { phase: s.phase }) })),
       reasons: [...this.reasons],
     };
   }

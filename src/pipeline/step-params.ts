@@ -540,6 +540,24 @@ export const canaryHoldSchema = z
     path: ['minDuration'],
   });
 
+/**
+ * Shadow mode: before the first traffic step the candidate is deployed at weight 0 and scores a
+ * mirror of every request the champion answers (off the response path), and the canary holds
+ * sequentially on those requests and their feedback labels (live quality against the champion on
+ * the same requests, error rate, score shift) until decided or `maxDuration`. A failure rolls back
+ * with no caller ever answered by the candidate. Absent: the first traffic step comes at once.
+ * Set by whoever may run the pipeline, like every other canary parameter: it only adds a check
+ * before traffic moves, and the model server's deployment right (`deployment.change`) is the worker's.
+ */
+export const canaryShadowSchema = z
+  .object({
+    /** Labels each of the champion and the shadow need before the shadow phase can pass. @default `analysis.minLabels` */
+    minLabels: z.number().int().min(1).optional(),
+    /** Longest shadow phase; reached without a decision it is inconclusive (`decisionTimeout`/`onDecisionTimeout` apply). @default the hold's `maxDuration` (six `interval`s) */
+    maxDuration: durationSchema.optional(),
+  })
+  .strict();
+
 export const canaryParamsSchema = z
   .object({
     /** Canary traffic share per step, in percent, rising; the last is usually 100. */
@@ -553,6 +571,8 @@ export const canaryParamsSchema = z
     interval: durationSchema.default('5 minutes'),
     analysis: canaryAnalysisSchema.prefault({}),
     hold: canaryHoldSchema.prefault({}),
+    /** Shadow phase before the first traffic step; absent: none. */
+    shadow: canaryShadowSchema.optional(),
     /** What an inconclusive analysis waits for: an `approve` or `reject` update on the canary workflow. */
     decisionTimeout: durationSchema.default('1 hour'),
     /** What an unanswered decision becomes: rollback by default, so silence never ships a model. */
@@ -579,3 +599,4 @@ export type PromoteParams = z.infer<typeof promoteParamsSchema>;
 export type CanaryParams = z.infer<typeof canaryParamsSchema>;
 export type CanaryAnalysisParams = z.infer<typeof canaryAnalysisSchema>;
 export type CanaryHoldParams = z.infer<typeof canaryHoldSchema>;
+export type CanaryShadowParams = z.infer<typeof canaryShadowSchema>;

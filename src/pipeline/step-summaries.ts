@@ -116,7 +116,7 @@ export type EvaluateSummary = {
 export type RegisterSummary = { model: string; version: number; blessed: boolean | null };
 
 /** One traffic step of a canary as the pipeline sees it. */
-export type CanaryStepLine = { weight: number; verdict: string | null; decision: string | null };
+export type CanaryStepLine = { weight: number; verdict: string | null; decision: string | null; phase?: 'shadow' };
 
 export type CanarySummary = {
   canaryVerdict: CanaryVerdict | undefined;

@@ -75,6 +75,8 @@ interface Active {
   failures: Map<number, LoadFailure>;
   /** Undefined when no loaded version has a positive weight. */
   router: Router | undefined;
+  /** The loaded shadow version, when the record names one that loaded. */
+  shadow: LoadedModel | undefined;
 }
 
 export class DeploymentManager {
@@ -128,11 +130,13 @@ export class DeploymentManager {
    * again change nothing (but retry versions that failed to load at restore).
    * @param expectedRevision when given, a change is made only if the deployment is at this
    * revision (null: not deployed), so a retried caller cannot undo a newer change.
+   * @param shadow a version of `versions` with weight 0 that scores mirrored traffic; absent: none
+   * (so a PUT without it clears the shadow). The caller checks it is listed with weight 0.
    */
-  apply(model: string, versions: WeightedVersion[], expectedRevision?: number | null): Promise<ApplyResult> {
+  apply(model: string, versions: WeightedVersion[], expectedRevision?: number | null, shadow?: number): Promise<ApplyResult> {
     return this.serialised(async () => {
       const current = this.active.get(model);
-      const same = current !== undefined && sameVersions(current.record.versions, versions);
+      const same = current !== undefined && sameVersions(current.record.versions, versions) && current.record.shadow === shadow;
       if (same && current.failures.size === 0) return { ok: true, changed: false, deployment: this.view(model)! };
       const revision = current?.record.revision ?? null;
       if (!same && expectedRevision !== undefined && expectedRevision !== revision) return { ok: false, conflict: { expectedRevision, revision } };
@@ -162,6 +166,7 @@ export class DeploymentManager {
             revision: (current?.record.revision ?? 0) + 1,
             updatedAt: this.now().toISOString(),
             routingSalt: current?.record.routingSalt ?? newRoutingSalt(),
+            ...(shadow !== undefined && { shadow }),
           };
       if (!same) {
         try {
@@ -205,6 +210,17 @@ export class DeploymentManager {
     if (!a) return 'not-deployed';
     if (!a.router) return 'unavailable';
     const m = a.models.get(a.router.pick(routingKey))!;
+    m.acquire();
+    return m;
+  }
+
+  /**
+   * The shadow version of `model` with a lease taken, unless `served` is the shadow itself
+   * (a pinned request) or there is none. The caller must call `releaseLease()`.
+   */
+  acquireShadow(model: string, served: number): LoadedModel | undefined {
+    const m = this.active.get(model)?.shadow;
+    if (!m || m.version === served) return undefined;
     m.acquire();
     return m;
   }
@@ -271,7 +287,8 @@ export class DeploymentManager {
   private install(record: DeploymentRecord, models: Map<number, LoadedModel>, failures: Map<number, LoadFailure>): void {
     const loaded = record.versions.filter((v) => models.has(v.version));
     const router = loaded.some((v) => v.weight > 0) ? createRouter(loaded, Math.random, record.routingSalt) : undefined;
-    this.active.set(record.model, { record, models, failures, router });
+    const shadow = record.shadow === undefined ? undefined : models.get(record.shadow);
+    this.active.set(record.model, { record, models, failures, router, shadow });
     this.deps.onChange?.(record.model, this.view(record.model));
   }
 

@@ -19,6 +19,11 @@ export interface DeploymentRecord {
    * revisions (so callers stay put as weights change). Never returned by the admin API.
    */
   routingSalt?: string;
+  /**
+   * A version of `versions` with weight 0 that scores a mirror of the requests routed to the
+   * others, off the response path (shadow mode, shadow-mirror.ts). Absent: no shadow.
+   */
+  shadow?: number;
 }
 
 /** Persists all deployments of a server as one unit. Implementations: `FileDeploymentStore`. */
@@ -40,4 +45,5 @@ export const deploymentRecordSchema = z.object({
   revision: z.number().int().positive(),
   updatedAt: z.string(),
   routingSalt: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  shadow: z.number().int().positive().optional(),
 });

@@ -21,6 +21,8 @@ export interface PredictionRecord {
   labelled: boolean;
   /** The inference log holds this request's rows, so its labels are logged too (joined by request id). */
   logged: boolean;
+  /** The shadow version's prediction of the same rows (shadow-mirror.ts), once it was scored. */
+  shadow?: { version: number; scores: Float32Array; task: ServedTask };
 }
 
 /**
@@ -31,7 +33,11 @@ export interface PredictionRecord {
  */
 export const LEDGER_ENTRY_OVERHEAD_BYTES = 832;
 
-export const ledgerEntryBytes = (record: PredictionRecord): number => LEDGER_ENTRY_OVERHEAD_BYTES + record.scores.byteLength;
+/** Estimated bytes of a shadow prediction attached to an entry: its object and Float32Array, plus the scores. */
+export const SHADOW_OVERHEAD_BYTES = 160;
+
+export const ledgerEntryBytes = (record: PredictionRecord): number =>
+  LEDGER_ENTRY_OVERHEAD_BYTES + record.scores.byteLength + (record.shadow ? SHADOW_OVERHEAD_BYTES + record.shadow.scores.byteLength : 0);
 
 export class FeedbackLedger {
   // A Map iterates in insertion order, so its first key is always the oldest request.
@@ -57,11 +63,30 @@ export class FeedbackLedger {
     const own: PredictionRecord = { model, version, scores: scores.slice(), task, predictedAt, labelled: false, logged };
     this.records.set(requestId, own);
     this.retained += ledgerEntryBytes(own);
+    this.evict();
+  }
+
+  private evict(): void {
     while (this.records.size > 0 && (this.records.size > this.capacity || this.retained > this.maxBytes)) {
       const [oldestId, oldest] = this.records.entries().next().value as [string, PredictionRecord];
       this.records.delete(oldestId);
       this.retained -= ledgerEntryBytes(oldest);
     }
+  }
+
+  /**
+   * Attaches the shadow version's prediction to a remembered request (a copy, like
+   * {@link remember}). False when the request was forgotten meanwhile or already labelled: a
+   * label that came first was credited to the champion alone.
+   */
+  attachShadow(requestId: string, version: number, scores: Float32Array, task: ServedTask): boolean {
+    const record = this.records.get(requestId);
+    if (!record || record.labelled || record.shadow) return false;
+    const before = ledgerEntryBytes(record);
+    record.shadow = { version, scores: scores.slice(), task };
+    this.retained += ledgerEntryBytes(record) - before;
+    this.evict();
+    return true;
   }
 
   get(requestId: string): PredictionRecord | undefined {

@@ -32,8 +32,12 @@ export class HttpServingAdmin implements ServingAdmin {
     this.baseUrl = baseUrl.replace(/\/$/, '');
   }
 
-  async setDeployment(model: string, versions: DeploymentWeights[], reason?: string): Promise<AppliedDeployment> {
-    const body = (await this.call('PUT', `/admin/v1/models/${encodeURIComponent(model)}/deployment`, { versions, ...(reason ? { reason: reason.slice(0, 1000) } : {}) })) as {
+  async setDeployment(model: string, versions: DeploymentWeights[], reason?: string, shadow?: number): Promise<AppliedDeployment> {
+    const body = (await this.call('PUT', `/admin/v1/models/${encodeURIComponent(model)}/deployment`, {
+      versions,
+      ...(shadow !== undefined && { shadow }),
+      ...(reason ? { reason: reason.slice(0, 1000) } : {}),
+    })) as {
       changed: boolean;
       serverStartedAt: string;
       deployment: { revision: number; versions: DeploymentWeights[] };

@@ -14,6 +14,7 @@ import type { FeatureRow } from './loaded-model';
 import type { LiveStats } from './live-stats';
 import type { ServedTask } from './model-task';
 import type { ServingMetrics } from './serving-metrics';
+import type { ShadowMirror } from './shadow-mirror';
 
 export interface InferenceDeps {
   deployments: DeploymentManager;
@@ -24,6 +25,8 @@ export interface InferenceDeps {
   now: () => number;
   /** The inference log (sampled requests and responses); absent: nothing is logged. */
   log?: InferenceLogSink;
+  /** Scores routed requests in the deployment's shadow version, off the response path; absent: no shadow mode. */
+  shadow?: ShadowMirror;
 }
 
 export interface InferenceRequest {
@@ -108,6 +111,7 @@ export class InferenceService {
         if (!pinned) {
           deps.ledger.remember(requestId, req.model, model.version, scores, at, model.task, logged);
           deps.stats.recordRequest(req.model, model.version, at, latencyMs, scores, false, model.task);
+          this.mirror(req, model.version, at, requestId);
         }
         series.ok.inc();
         series.latency.observe(latencyMs / 1000);
@@ -116,7 +120,11 @@ export class InferenceService {
         return { ok: true, task: model.task, requestId, model: req.model, version: model.version, scores, latencyMs, ...(pinned ? { pinned } : {}) };
       } catch (err) {
         const latencyMs = performance.now() - started;
-        if (!pinned) deps.stats.recordRequest(req.model, model.version, deps.now(), latencyMs, [], true, model.task);
+        if (!pinned) {
+          const at = deps.now();
+          deps.stats.recordRequest(req.model, model.version, at, latencyMs, [], true, model.task);
+          this.mirror(req, model.version, at);
+        }
         series.error.inc();
         series.latency.observe(latencyMs / 1000);
         log?.error({ err, model: req.model, version: model.version }, 'prediction failed');
@@ -127,5 +135,12 @@ export class InferenceService {
     } finally {
       deps.admission.leave();
     }
+  }
+
+  /** Hands a routed request to the shadow version, if the deployment has one (queued: never awaited). */
+  private mirror(req: InferenceRequest, served: number, at: number, requestId?: string): void {
+    if (!this.deps.shadow) return;
+    const shadow = this.deps.deployments.acquireShadow(req.model, served);
+    if (shadow) this.deps.shadow.mirror(shadow, { model: req.model, rows: req.rows, at, ...(requestId !== undefined && { requestId }) });
   }
 }

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     limits: {
       maxConcurrency: s.maxConcurrency,
       maxQueue: s.maxQueue,
+      shadowMaxPending: s.shadowMaxPending,
       rateLimitPerSecond: s.rateLimitPerSecond,
       maxBatch: s.maxBatch,
       feedbackCapacity: s.feedbackCapacity,

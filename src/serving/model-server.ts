@@ -30,6 +30,7 @@ import { predictionLogRoutes } from './routes/prediction-logs';
 import { isProblem, problem, PROBLEM_JSON } from './routes/problem';
 import { servingOpenApiOptions } from './openapi';
 import { ServingMetrics } from './serving-metrics';
+import { ShadowMirror } from './shadow-mirror';
 import { version as serverVersion } from '../../package.json';
 
 declare module 'fastify' {
@@ -64,6 +65,8 @@ export interface ServingLimits {
   statsMaxBytes: number;
   /** Largest request body. @default 1 MiB */
   bodyLimitBytes: number;
+  /** Mirrored requests a shadow version may have queued or in scoring; beyond it they are dropped (counted). @default 1024 */
+  shadowMaxPending: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServingLimits> = Object.freeze({
@@ -79,6 +82,7 @@ export const DEFAULT_LIMITS: Readonly<ServingLimits> = Object.freeze({
   statsRetentionSeconds: 3600,
   statsMaxBytes: 256 << 20,
   bodyLimitBytes: 1 << 20,
+  shadowMaxPending: 1024,
 });
 
 export interface ModelServerDeps {
@@ -181,8 +185,10 @@ export async function buildModelServer(deps: ModelServerDeps) {
   const rateLimited = rateLimitConfig(limits.rateLimitPerSecond, () => metrics.reject('rate_limited'));
   // One throttle for every route that checks a token: admin, labels and (with predictAuth) predictions.
   const throttle = deps.authThrottle ?? new AuthFailureThrottle();
+  const shadow = new ShadowMirror({ stats, ledger, metrics, maxPending: limits.shadowMaxPending });
   const inference = new InferenceService({
     deployments,
+    shadow,
     admission: new Admission({ maxConcurrent: limits.maxConcurrency, maxQueue: limits.maxQueue, maxWaitMs: limits.maxQueueWaitMs }),
     ledger,
     stats,
@@ -239,7 +245,7 @@ export async function buildModelServer(deps: ModelServerDeps) {
       }
       request.principal = principal;
     });
-    await admin.register(adminRoutes({ deployments, stats, statsRetentionSeconds: limits.statsRetentionSeconds, now, startedAt, audit: deps.audit, logger }));
+    await admin.register(adminRoutes({ deployments, stats, statsRetentionSeconds: limits.statsRetentionSeconds, now, startedAt, audit: deps.audit, logger, shadowCounts: (m) => shadow.countsOf(m) }));
   });
 
   app.addHook('onClose', async () => {
@@ -248,7 +254,7 @@ export async function buildModelServer(deps: ModelServerDeps) {
     await inferenceLog?.close();
   });
   // `protocol` is what another front door (the gRPC server, grpc/oip-grpc.ts) needs to serve on the same path.
-  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt, protocol, routes, inferenceLog };
+  return { app, deployments, inference, stats, ledger, metrics, limits, startedAt, protocol, routes, inferenceLog, shadow };
 }
 
 export type ModelServer = Awaited<ReturnType<typeof buildModelServer>>;

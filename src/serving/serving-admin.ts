@@ -30,8 +30,11 @@ export interface VersionStatsWindow {
 export interface ServingAdmin {
   /** Base URL, for messages. */
   readonly baseUrl: string;
-  /** @param reason why, recorded with the change in the audit log (the server records the actor). */
-  setDeployment(model: string, versions: DeploymentWeights[], reason?: string): Promise<AppliedDeployment>;
+  /**
+   * @param reason why, recorded with the change in the audit log (the server records the actor).
+   * @param shadow a version listed with weight 0 that scores mirrored traffic; absent: no shadow (clears one).
+   */
+  setDeployment(model: string, versions: DeploymentWeights[], reason?: string, shadow?: number): Promise<AppliedDeployment>;
   /** The current deployment, or undefined when the model is not deployed. */
   getDeployment(model: string): Promise<{ revision: number; versions: DeploymentWeights[] } | undefined>;
   /** Stats of `versions` from `sinceMs` (epoch ms) until now. */

@@ -28,6 +28,7 @@ export class ServingMetrics {
   private readonly rejected: Counter<'reason'>;
   private readonly loadFailures: Counter<'model' | 'version' | 'error'>;
   private readonly weight: Gauge<'model' | 'version'>;
+  private readonly shadow: Counter<'model' | 'version' | 'outcome'>;
   private readonly series = new Map<string, VersionSeries>();
   private readonly shared = new Map<string, string[]>();
 
@@ -47,6 +48,12 @@ export class ServingMetrics {
     this.feedback = new Counter({ name: 'slipway_serving_feedback_labels_total', help: 'Ground-truth labels received.', labelNames: ['model', 'version'], registers });
     this.rejected = new Counter({ name: 'slipway_serving_rejected_total', help: 'Requests turned away before reaching a model.', labelNames: ['reason'], registers });
     this.loadFailures = new Counter({ name: 'slipway_serving_model_load_failures_total', help: 'Model versions refused at load (sha256 mismatch, unknown version, bad ONNX).', labelNames: ['model', 'version', 'error'], registers });
+    this.shadow = new Counter({
+      name: 'slipway_serving_shadow_requests_total',
+      help: 'Requests mirrored to a shadow version, by outcome: scored, failed, or dropped (the shadow queue was full).',
+      labelNames: ['model', 'version', 'outcome'],
+      registers,
+    });
     this.weight = new Gauge({ name: 'slipway_serving_traffic_share', help: 'Share of traffic routed to a version (0..1).', labelNames: ['model', 'version'], registers });
     // Quality gauges are computed at scrape time from the label windows.
     new Gauge({
@@ -90,6 +97,10 @@ export class ServingMetrics {
 
   reject(reason: RejectReason): void {
     this.rejected.labels(reason).inc();
+  }
+
+  shadowed(model: string, version: number, outcome: 'scored' | 'failed' | 'dropped'): void {
+    this.shadow.labels(model, String(version), outcome).inc();
   }
 
   loadFailed(failure: LoadFailure): void {

@@ -147,3 +147,61 @@ describe('CanaryRun: sequential holds', () => {
     expect(run.state.baseline).toEqual(before);
   });
 });
+
+describe('CanaryRun: the shadow phase', () => {
+  const SHADOW = { shadow: { minLabels: 200, maxDuration: '30 minutes' } };
+
+  /** Starts the shadow phase and takes one look `at` ms after it began. */
+  function shadowLook(run: CanaryRun, look: ReturnType<typeof measured>, at: number) {
+    run.stepStarted(0, 's1');
+    run.holdWith(run.shadowPlan());
+    return run.looked(look, at);
+  }
+
+  it('comes first when asked for (and the replay allows it): weight 0, then the traffic steps', () => {
+    const run = canary(SHADOW);
+    expect(run.begin(true)).toEqual({ type: 'shift', step: 0, weight: 0, shadow: true });
+    expect(run.inShadow).toBe(true);
+    expect(run.shadowPlan()).toMatchObject({ intervalMs: 5 * MIN, minMs: 5 * MIN, maxMs: 30 * MIN });
+    const analysis = shadowLook(run, healthy, 5 * MIN)!;
+    expect(analysis.verdict).toBe('pass');
+    // Latency of off-path scoring is not the champion's kind of latency: judged from the first traffic step.
+    expect(analysis.checks.find((c) => c.name === 'latencyP99')!.verdict).toBe('skipped');
+    expect(run.analysed(analysis)).toEqual({ type: 'shift', step: 1, weight: 10 });
+    expect(run.inShadow).toBe(false);
+    run.stepStarted(10 * MIN, 's1');
+    const [shadowStep, first] = run.state.status().steps;
+    expect(shadowStep).toMatchObject({ step: 0, phase: 'shadow', weight: 0 });
+    expect(first).toMatchObject({ step: 1, weight: 10 });
+    expect(first.phase).toBeUndefined();
+  });
+
+  it('is skipped when replaying a canary recorded before shadow mode, and absent without shadow params', () => {
+    expect(canary(SHADOW).begin(false)).toEqual({ type: 'shift', step: 1, weight: 10 });
+    expect(canary().begin(true)).toEqual({ type: 'shift', step: 1, weight: 10 });
+  });
+
+  it('holds until both versions have shadow.minLabels labels, requiring labels even when the steps do not', () => {
+    const run = canary({ ...SHADOW, analysis: { requireLabels: false } });
+    run.begin(true);
+    expect(shadowLook(run, measured({ labels: 150 }, { labels: 150 }), 5 * MIN)).toBeUndefined();
+    expect(run.state.current!.analysis!.reasons.join()).toMatch(/200 labels each needed to pass/);
+  });
+
+  it('rolls back on harm shown in shadow, saying no traffic moved', () => {
+    const run = canary(SHADOW);
+    run.begin(true);
+    const action = run.analysed(shadowLook(run, failing, 5 * MIN)!);
+    expect(action).toMatchObject({ type: 'roll-back', verdict: 'rolled-back' });
+    expect((action as { reasons: string[] }).reasons[0]).toMatch(/^shadow phase \(no traffic moved\): errorRate/);
+  });
+
+  it('asks for a decision at its maximum duration, at the shadow gate', () => {
+    const run = canary(SHADOW);
+    run.begin(true);
+    const analysis = shadowLook(run, measured({ labels: 20 }, { labels: 20 }), 30 * MIN)!;
+    expect(analysis.verdict).toBe('inconclusive');
+    expect(run.analysed(analysis)).toMatchObject({ type: 'await-decision', gateId: 'shadow' });
+    expect(run.trafficRefused('x').reasons[0]).toBe('the model server did not take the canary in shadow mode: x');
+  });
+});

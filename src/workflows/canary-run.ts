@@ -6,13 +6,16 @@
  */
 import { analyseStep, baselineFor, type AnalysisInput, type Baseline, type StepAnalysis, type StepMeasurement } from '../canary/analysis';
 import { CanaryState, type CanaryDecision, type CanaryVerdict, type ParsedCanaryInput } from '../canary/canary-state';
-import { lookAtStep, nextWaitMs, type HoldPlan } from '../canary/sequential-hold';
+import { holdPlan, lookAtStep, nextWaitMs, type HoldPlan } from '../canary/sequential-hold';
 import { toMs } from '../duration/duration';
 
 /** What the workflow does next. */
 export type CanaryAction =
-  /** Set the canary's traffic share to `weight` (step `step`, 1-based), then hold. */
-  | { type: 'shift'; step: number; weight: number }
+  /**
+   * Set the canary's traffic share to `weight` (step `step`, 1-based), then hold. `shadow`: the
+   * shadow phase (step 0, weight 0): the candidate scores mirrored traffic, then the hold.
+   */
+  | { type: 'shift'; step: number; weight: number; shadow?: true }
   /** Ask for a decision on an inconclusive step: approve continues, reject (or the timeout default) rolls back. */
   | { type: 'await-decision'; gateId: string; timeoutMs: number; onTimeout: 'approve' | 'reject'; reasons: string[] }
   /** Put the canary's traffic back to 0, then end with `verdict`. */
@@ -33,6 +36,8 @@ export class CanaryRun {
   readonly holdMs: number;
   readonly decisionMs: number;
   private index = -1;
+  /** In the shadow phase (before the first traffic step). */
+  private shadowPhase = false;
   private abortedBy?: { by: string; reason: string };
   private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean; taskChecks: boolean; shiftAwaitsQuality: boolean };
   private pending?: StepAnalysis;
@@ -55,20 +60,45 @@ export class CanaryRun {
     return this.abortedBy !== undefined;
   }
 
-  /** A canary without a champion is skipped: there is nothing to compare with. */
-  begin(): CanaryAction {
+  /**
+   * A canary without a champion is skipped: there is nothing to compare with. With `shadow`
+   * params (and `shadowMode`, false only when replaying canaries recorded before shadow mode) the
+   * shadow phase comes first.
+   */
+  begin(shadowMode = false): CanaryAction {
     if (this.input.champion === null) return { type: 'finish', verdict: 'skipped', reasons: ['no champion to compare with: the first version is promoted without a canary'] };
+    if (shadowMode && this.input.params.shadow) {
+      this.shadowPhase = true;
+      this.state.setStage('shifting-traffic');
+      return { type: 'shift', step: 0, weight: 0, shadow: true };
+    }
     return this.next();
   }
 
-  /** The current traffic step's weight. */
+  /** The current traffic step's weight (0 in the shadow phase). */
   get weight(): number {
-    return this.input.params.steps[this.index];
+    return this.shadowPhase ? 0 : this.input.params.steps[this.index];
+  }
+
+  /** Whether the current phase is the shadow phase. */
+  get inShadow(): boolean {
+    return this.shadowPhase;
+  }
+
+  /**
+   * The shadow phase's hold: always sequential (it waits for labels), at most `shadow.maxDuration`
+   * (default: the hold's maximum), at least the hold's minimum.
+   */
+  shadowPlan(): HoldPlan {
+    const { hold, shadow } = this.input.params;
+    const max = shadow?.maxDuration ?? hold?.maxDuration;
+    return holdPlan(this.holdMs, { minMs: hold?.minDuration ? toMs(hold.minDuration) : undefined, maxMs: max ? toMs(max) : undefined, alpha: hold?.alpha ?? 0.05 });
   }
 
   /** The model server refused the step's traffic: the canary rolls back. */
   trafficRefused(message: string): RollBack {
-    return { type: 'roll-back', verdict: 'rolled-back', reasons: [`the model server did not take the canary at ${this.weight}%: ${message}`] };
+    const where = this.shadowPhase ? 'in shadow mode' : `at ${this.weight}%`;
+    return { type: 'roll-back', verdict: 'rolled-back', reasons: [`the model server did not take the canary ${where}: ${message}`] };
   }
 
   /**
@@ -82,7 +112,7 @@ export class CanaryRun {
   stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true, taskChecks = true, shiftAwaitsQuality = true): void {
     // Every look of the step compares with the baseline from before it, as one analysis would.
     this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift, taskChecks, shiftAwaitsQuality };
-    this.state.beginStep(this.weight, now, this.holdMs, serverStartedAt);
+    this.state.beginStep(this.weight, now, this.holdMs, serverStartedAt, this.shadowPhase);
   }
 
   /** Holds the current step sequentially with `plan` (looks every interval until decided); without one, one fixed hold. */
@@ -134,13 +164,13 @@ export class CanaryRun {
 
   /** What a decided step leads to: a failure rolls back, an inconclusive step asks a human, a pass moves on. */
   analysed(analysis: StepAnalysis): CanaryAction {
-    if (analysis.verdict === 'fail') return { type: 'roll-back', verdict: 'rolled-back', reasons: analysis.reasons };
+    if (analysis.verdict === 'fail') return { type: 'roll-back', verdict: 'rolled-back', reasons: this.shadowPhase ? analysis.reasons.map((r) => `shadow phase (no traffic moved): ${r}`) : analysis.reasons };
     if (analysis.verdict === 'inconclusive') {
       this.pending = analysis;
       this.state.setStage('awaiting-decision');
       return {
         type: 'await-decision',
-        gateId: `step-${this.index + 1}`,
+        gateId: this.shadowPhase ? 'shadow' : `step-${this.index + 1}`,
         timeoutMs: this.decisionMs,
         onTimeout: this.input.params.onDecisionTimeout === 'continue' ? 'approve' : 'reject',
         reasons: analysis.reasons,
@@ -171,6 +201,7 @@ export class CanaryRun {
   /** The next traffic step; after the last, the canary passed. An abort stops it before any further step. */
   private next(): CanaryAction {
     if (this.aborted) return this.abortAction();
+    this.shadowPhase = false;
     this.index++;
     if (this.index >= this.input.params.steps.length) return { type: 'finish', verdict: 'passed', reasons: [] };
     this.step = undefined;
@@ -183,15 +214,18 @@ export class CanaryRun {
   }
 
   private analysisInput(step: NonNullable<CanaryRun['step']>): Omit<AnalysisInput, 'measurement'> {
+    const { analysis, shadow } = this.input.params;
     return {
-      thresholds: this.input.params.analysis,
+      // The shadow phase exists to judge live labels: it needs `shadow.minLabels` of them to pass.
+      thresholds: this.shadowPhase ? { ...analysis, requireLabels: true, minLabels: shadow?.minLabels ?? analysis.minLabels } : analysis,
       previousBaseline: step.previousBaseline,
       serverStartedAtStepStart: step.serverStartedAt,
       weight: this.weight,
-      lastStep: this.index === this.input.params.steps.length - 1,
+      lastStep: this.shadowPhase || this.index === this.input.params.steps.length - 1,
       concurrentScoreShift: step.concurrentScoreShift,
       taskChecks: step.taskChecks,
       shiftAwaitsQuality: step.shiftAwaitsQuality,
+      ...(this.shadowPhase && { shadow: true }),
     };
   }
 

@@ -72,6 +72,8 @@ const CONCURRENT_SCORE_SHIFT_PATCH = 'canary-concurrent-score-shift';
 const TASK_CHECKS_PATCH = 'canary-task-checks';
 /** A binary score shift below `maxPsiWithoutLabels` waits for live AUC instead of failing (sequential holds). */
 const SHIFT_AWAITS_QUALITY_PATCH = 'canary-shift-awaits-quality';
+/** A shadow phase before the first traffic step when the params ask for one (src/canary/ARCHITECTURE.md). */
+const SHADOW_PATCH = 'canary-shadow';
 
 /** The workflow id of a model's canary: one at a time per model. */
 export const canaryWorkflowId = (model: string): string => `canary-${model}`;
@@ -139,10 +141,10 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'
     action.type === 'roll-back' ? rollBack(action.verdict, action.reasons) : finish(action.verdict, action.reasons);
 
   /** One traffic step: set the weight, hold and look until the step is decided (or aborted). */
-  const shift = async ({ step, weight }: Extract<CanaryAction, { type: 'shift' }>): Promise<CanaryAction> => {
+  const shift = async ({ step, weight, shadow }: Extract<CanaryAction, { type: 'shift' }>): Promise<CanaryAction> => {
     let applied;
     try {
-      applied = await canarySetTraffic({ model, champion: champion!, candidate, weight });
+      applied = await canarySetTraffic({ model, champion: champion!, candidate, weight, ...(shadow && { shadow }) });
     } catch (err) {
       if (isCancellation(err)) throw err;
       return current.trafficRefused(failureMessage(err));
@@ -152,7 +154,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'
     current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH), patched(TASK_CHECKS_PATCH), patched(SHIFT_AWAITS_QUALITY_PATCH));
     report();
     // Histories recorded before sequential holds have no `hold` and keep their single analysis.
-    current.holdWith(params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined);
+    current.holdWith(shadow ? current.shadowPlan() : params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined);
     for (;;) {
       const waitMs = current.waitMs(Date.now());
       log.info('canary step holds', { step, weight, holdMs: waitMs, look: current.looks + 1 });
@@ -179,7 +181,8 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'
     return current.decided({ decision: d.decision, by: d.approver, reason: d.reason, at: d.at });
   };
 
-  let action: CanaryAction = current.begin();
+  // Only canaries that ask for a shadow phase mark the patch, so every other history replays as before.
+  let action: CanaryAction = current.begin(params.shadow !== undefined && champion !== null && patched(SHADOW_PATCH));
   if (action.type === 'finish') return finish(action.verdict, action.reasons);
   try {
     for (;;) {

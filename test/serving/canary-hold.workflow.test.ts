@@ -24,35 +24,50 @@ interface Traffic {
   canaryErrorRate: number;
   /** Time-ordered traffic: by the last step every model scores the requests higher than before. */
   drifts?: boolean;
+  /** Feedback: labels a second over all traffic, and each version's live AUC (accuracy the same figure). */
+  quality?: { labelRate: number; canaryAuc: number; championAuc: number };
 }
 
 const traffic = new Map<string, Traffic>();
 const weightsSet = new Map<string, number[]>();
+/** Models whose last traffic call put the candidate in shadow mode. */
+const inShadow = new Set<string>();
 const reports = new Map<string, CanaryReport>();
 const TASK_QUEUE = `canary-hold-${Date.now()}`;
 
 const spread = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 10 ? 1 : 3)) / 40));
 const evening = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 14 ? 1 : 29)) / 159));
-function window(version: number, requests: number, errors: number, drifted = false): VersionWindow {
+function window(version: number, requests: number, errors: number, drifted = false, labelled?: { labels: number; auc: number }): VersionWindow {
   const scoreCounts = drifted ? evening(requests) : spread(requests);
-  return { version, requests, errors, errorRate: requests ? errors / requests : null, p99Ms: 4, p90Ms: 3, p50Ms: 1, scoreCounts, labels: 0, positives: 0, auc: null, accuracy: null };
+  const feedback = labelled && labelled.labels > 0 ? { labels: labelled.labels, positives: Math.floor(labelled.labels / 2), auc: labelled.auc, accuracy: labelled.auc } : { labels: 0, positives: 0, auc: null, accuracy: null };
+  return { version, requests, errors, errorRate: requests ? errors / requests : null, p99Ms: 4, p90Ms: 3, p50Ms: 1, scoreCounts, ...feedback };
 }
 
 const activities = {
   taskQueues: async () => null,
   parseCanaryInput: async (raw: unknown) => parseCanaryInput(raw),
-  canarySetTraffic: async (req: { model: string; weight: number }) => {
+  canarySetTraffic: async (req: { model: string; weight: number; shadow?: boolean }) => {
     weightsSet.set(req.model, [...(weightsSet.get(req.model) ?? []), req.weight]);
+    if (req.shadow) inShadow.add(req.model);
+    else inShadow.delete(req.model);
     return { changed: true, revision: 1, versions: [], serverStartedAt: 's1' };
   },
   canaryMeasure: async (req: { model: string; champion: number; candidate: number; stepStartedAtMs: number }): Promise<StepMeasurement> => {
     const t = traffic.get(req.model)!;
     const weight = weightsSet.get(req.model)!.at(-1)! / 100;
     const seconds = (Date.now() - req.stepStartedAtMs) / 1000;
-    const canary = Math.floor(t.rate * weight * seconds);
+    // A shadow scores every request the champion answers.
+    const shadow = inShadow.has(req.model);
+    const canaryShare = shadow ? 1 : weight;
+    const canary = Math.floor(t.rate * canaryShare * seconds);
     const champion = Math.floor(t.rate * (1 - weight) * seconds);
     const drifted = t.drifts === true && weight === 1;
-    const step = { champion: window(req.champion, champion, 0, drifted), canary: window(req.candidate, canary, Math.round(canary * t.canaryErrorRate), drifted) };
+    const q = t.quality;
+    const labels = (share: number) => Math.floor((q?.labelRate ?? 0) * share * seconds);
+    const step = {
+      champion: window(req.champion, champion, 0, drifted, q && { labels: labels(1 - weight), auc: q.championAuc }),
+      canary: window(req.candidate, canary, Math.round(canary * t.canaryErrorRate), drifted, q && { labels: labels(canaryShare), auc: q.canaryAuc }),
+    };
     return { from: 'a', to: 'b', serverStartedAt: 's1', step, cumulative: step };
   },
   canaryWriteReport: async (report: CanaryReport) => {
@@ -163,5 +178,45 @@ describe('sequential canary hold', () => {
     const check = step.analysis!.checks.find((c) => c.name === 'errorRate')!;
     expect(check.verdict).toBe('fail');
     expect(check.evidence!.lower).toBeGreaterThan(check.evidence!.boundary);
+  }, 60_000);
+});
+
+describe('shadow phase', () => {
+  const shadowParams = () => ({ ...params({ maxDuration: '20s' }, [50, 100]), shadow: { minLabels: 60, maxDuration: '20s' } });
+
+  it('passes a good candidate in shadow once both versions have their labels, then moves traffic in steps', async () => {
+    // 40 labels a second on the same requests: 60 each after about 1.5 s, so the phase looks at least twice.
+    const handle = await start('shadow-good', { rate: 100, canaryErrorRate: 0, quality: { labelRate: 40, canaryAuc: 0.86, championAuc: 0.85 } }, shadowParams());
+    const result = (await handle.result()) as StepResult<'canary'>;
+    expect(result.summary).toMatchObject({
+      canaryVerdict: 'passed',
+      steps: [{ weight: 0, phase: 'shadow', verdict: 'pass', decision: null }, { weight: 50, verdict: 'pass' }, { weight: 100, verdict: 'pass' }],
+    });
+    expect(weightsSet.get('shadow-good')).toEqual([0, 50, 100]);
+    const phase = reports.get('shadow-good')!.steps[0];
+    expect(phase).toMatchObject({ step: 0, phase: 'shadow', weight: 0 });
+    expect(phase.hold!.looks).toBeGreaterThanOrEqual(2);
+    const auc = phase.analysis!.checks.find((c) => c.name === 'liveAuc')!;
+    expect(auc.verdict).toBe('pass');
+    expect(auc.evidence).toMatchObject({ alpha: 0.05, boundary: -0.03 });
+    expect(auc.evidence!.samples.canary).toBeGreaterThanOrEqual(60);
+    expect(phase.analysis!.checks.find((c) => c.name === 'latencyP99')!.verdict).toBe('skipped');
+    // The run with its shadow phase (and the canary-shadow marker) replays against today's code.
+    const history = await handle.fetchHistory();
+    expect(JSON.stringify(history)).toContain('canary-shadow');
+    await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, replayName: 'shadow-good' }, history)).resolves.toBeUndefined();
+  }, 90_000);
+
+  it('rolls a bad candidate back in shadow: no traffic step is ever set', async () => {
+    const handle = await start('shadow-bad', { rate: 100, canaryErrorRate: 0, quality: { labelRate: 100, canaryAuc: 0.55, championAuc: 0.85 } }, shadowParams());
+    const result = (await handle.result()) as StepResult<'canary'>;
+    expect(result.summary.canaryVerdict).toBe('rolled-back');
+    // The shadow call, then the rollback (which also clears the shadow): never a positive weight.
+    expect(weightsSet.get('shadow-bad')).toEqual([0, 0]);
+    expect(inShadow.has('shadow-bad')).toBe(false);
+    expect(result.summary.reasons[0]).toMatch(/^shadow phase \(no traffic moved\): liveAuc: live AUC 0\.550 vs champion 0\.850/);
+    const report = reports.get('shadow-bad')!;
+    expect(report.steps).toHaveLength(1);
+    expect(report.steps[0].analysis!.checks.find((c) => c.name === 'liveAuc')!.evidence!.upper).toBeLessThan(-0.03);
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import type { AuditEntryInput, AuditLog } from '../../audit/audit-log';
 import type { DeploymentManager, DeployedVersion, DeploymentView } from '../deployment-manager';
 import { weightedVersionSchema } from '../deployment-store';
 import type { LiveStats, VersionLiveStats } from '../live-stats';
+import type { ShadowCounts } from '../shadow-mirror';
 import { problem } from './problem';
 
 export interface AdminRouteDeps {
@@ -22,6 +23,8 @@ export interface AdminRouteDeps {
   /** Records every change made (not refused or unchanged ones). */
   audit?: AuditLog;
   logger?: Logger;
+  /** Mirror counts of a model's shadow (shadow-mirror.ts); absent: the stats answer has no `shadow`. */
+  shadowCounts?: (model: string) => ShadowCounts;
 }
 
 /** Header carrying why an admin change is made, for the audit log (a PUT body's `reason` wins). */
@@ -39,11 +42,21 @@ export const deploymentBody = z.object({
     .max(MAX_DEPLOYED_VERSIONS)
     .refine((vs) => new Set(vs.map((v) => v.version)).size === vs.length, 'each version may appear once')
     .refine((vs) => vs.some((v) => v.weight > 0), 'at least one version needs a positive weight'),
+  /**
+   * Shadow mode: this version (listed in `versions` with weight 0) scores a mirror of every routed
+   * request off the response path, for its live stats and labels. Absent: no shadow (a PUT
+   * without it clears one). Same right as any deployment change (`deployment.change`).
+   */
+  shadow: z.number().int().positive().optional(),
   /** Compare-and-set: apply only if the deployment is at this revision (null: not deployed yet). */
   expectedRevision: z.number().int().positive().nullable().optional(),
   /** Why, for the audit log. */
   reason: z.string().max(1000).optional(),
-});
+})
+  .refine((b) => b.shadow === undefined || b.versions.some((v) => v.version === b.shadow && v.weight === 0), {
+    message: 'the shadow version must be listed in "versions" with weight 0: a shadow gets no routed traffic',
+    path: ['shadow'],
+  });
 
 const statsQuery = z
   .object({
@@ -80,6 +93,8 @@ export interface ModelStatsView {
   /** Start of this server process: stats before it are gone. */
   serverStartedAt: string;
   versions: VersionStatsView[];
+  /** The deployment's shadow version (null: none) and its mirror counts since the server started. */
+  shadow?: ShadowCounts & { version: number | null };
 }
 
 export const adminRoutes =
@@ -112,7 +127,7 @@ export const adminRoutes =
 
     app.put('/admin/v1/models/:name/deployment', { schema: { params: modelParams, body: deploymentBody } }, async (request, reply) => {
       const before = deps.deployments.view(request.params.name);
-      const result = await deps.deployments.apply(request.params.name, request.body.versions, request.body.expectedRevision);
+      const result = await deps.deployments.apply(request.params.name, request.body.versions, request.body.expectedRevision, request.body.shadow);
       if (!result.ok && 'conflict' in result) {
         const { expectedRevision, revision } = result.conflict;
         return reply
@@ -128,7 +143,16 @@ export const adminRoutes =
       if (result.changed) {
         const ok = await audited(
           request,
-          { action: 'deployment.change', target: `deployment:${request.params.name}`, details: { revision: result.deployment.revision, versions: weights(result.deployment), previous: before ? { revision: before.revision, versions: weights(before) } : null } },
+          {
+            action: 'deployment.change',
+            target: `deployment:${request.params.name}`,
+            details: {
+              revision: result.deployment.revision,
+              versions: weights(result.deployment),
+              ...(result.deployment.shadow !== undefined && { shadow: result.deployment.shadow }),
+              previous: before ? { revision: before.revision, versions: weights(before), ...(before.shadow !== undefined && { shadow: before.shadow }) } : null,
+            },
+          },
           request.body.reason,
         );
         if (!ok) return reply.status(500).send(auditFailed(request.params.name));
@@ -164,6 +188,7 @@ export const adminRoutes =
           const d = deployment?.versions.find((x) => x.version === v);
           return { ...deps.stats.summarize(name, v, from, to), weight: d?.weight ?? null, share: d?.share ?? 0, state: d?.state ?? 'undeployed' };
         }),
+        ...(deps.shadowCounts && { shadow: { version: deployment?.shadow ?? null, ...deps.shadowCounts(name) } }),
       };
       return view;
     });

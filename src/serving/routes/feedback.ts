@@ -118,6 +118,12 @@ export const feedbackRoutes =
         }
         for (const row of rows) deps.stats.recordLabel(name, record.version, record.predictedAt, row.score, row.label, now, record.task);
         deps.metrics.forVersion(name, record.version).feedback.inc(labels.length);
+        // The shadow scored the same rows (shadow-mirror.ts): the label judges it on the same request.
+        const shadow = record.shadow && labelRows(record.shadow.task, record.shadow.scores, labels, 'labels');
+        if (record.shadow && Array.isArray(shadow)) {
+          for (const row of shadow) deps.stats.recordLabel(name, record.shadow.version, record.predictedAt, row.score, row.label, now, record.shadow.task);
+          deps.metrics.forVersion(name, record.shadow.version).feedback.inc(labels.length);
+        }
         return { requestId, version: record.version, labels: labels.length };
       },
     );

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { FeedbackLedger } from './feedback-ledger';
+import { LiveStats } from './live-stats';
+import type { LoadedModel } from './loaded-model';
+import { BINARY } from './model-task';
+import { ServingMetrics } from './serving-metrics';
+import { ShadowMirror } from './shadow-mirror';
+
+/** A shadow version whose predictions resolve when the test says so, counting its leases. */
+function fakeShadow(version: number, fail = false) {
+  const waiting: (() => void)[] = [];
+  const shadow = {
+    version,
+    task: BINARY,
+    leases: 1,
+    releaseLease() {
+      this.leases--;
+    },
+    predict: (rows: unknown[]) =>
+      new Promise<Float32Array>((resolve, reject) => waiting.push(() => (fail ? reject(new Error('broken shadow')) : resolve(new Float32Array(rows.length).fill(0.25))))),
+  };
+  return { shadow, model: shadow as unknown as LoadedModel, finish: () => waiting.splice(0).forEach((f) => f()) };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+function world(maxPending: number) {
+  const stats = new LiveStats({ retentionSeconds: 60, labelWindow: 100 });
+  const ledger = new FeedbackLedger(100);
+  const mirror = new ShadowMirror({ stats, ledger, metrics: new ServingMetrics(stats, { defaultMetrics: false }), maxPending });
+  return { stats, ledger, mirror };
+}
+
+describe('ShadowMirror', () => {
+  it('scores after the current turn, records the shadow stats at the champion time and attaches its prediction to the request id', async () => {
+    const { stats, ledger, mirror } = world(4);
+    ledger.remember('r1', 'm', 1, new Float32Array([0.9]), 5_000);
+    const { shadow, model, finish } = fakeShadow(2);
+    mirror.mirror(model, { model: 'm', rows: [{ distance: 1 }], at: 5_000, requestId: 'r1' });
+    // Nothing ran synchronously: the caller's answer is not waiting for it.
+    expect(mirror.inFlight).toBe(1);
+    await tick();
+    finish();
+    await tick();
+    expect(mirror.inFlight).toBe(0);
+    expect(shadow.leases).toBe(0);
+    expect(stats.summarize('m', 2, 5_000, 6_000).requests).toBe(1);
+    expect(ledger.get('r1')!.shadow).toMatchObject({ version: 2, scores: new Float32Array([0.25]) });
+    expect(mirror.countsOf('m')).toEqual({ scored: 1, failed: 0, dropped: 0 });
+  });
+
+  it('drops (and counts) requests beyond its bound, returning their leases at once', async () => {
+    const { mirror } = world(2);
+    const fakes = [fakeShadow(2), fakeShadow(2), fakeShadow(2), fakeShadow(2)];
+    fakes.forEach((f, i) => mirror.mirror(f.model, { model: 'm', rows: [{}], at: 1_000, requestId: `r${i}` }));
+    expect(mirror.inFlight).toBe(2);
+    expect(fakes.map((f) => f.shadow.leases)).toEqual([1, 1, 0, 0]);
+    expect(mirror.countsOf('m')).toMatchObject({ dropped: 2 });
+    await tick();
+    fakes.forEach((f) => f.finish());
+    await tick();
+    expect(mirror.countsOf('m')).toEqual({ scored: 2, failed: 0, dropped: 2 });
+    expect(mirror.inFlight).toBe(0);
+  });
+
+  it('counts a failing shadow as errors of the shadow version, never throwing to the caller', async () => {
+    const { stats, mirror } = world(4);
+    const { model, finish, shadow } = fakeShadow(3, true);
+    mirror.mirror(model, { model: 'm', rows: [{}], at: 2_000 });
+    await tick();
+    finish();
+    await tick();
+    expect(stats.summarize('m', 3, 2_000, 3_000)).toMatchObject({ requests: 1, errors: 1 });
+    expect(mirror.countsOf('m')).toEqual({ scored: 0, failed: 1, dropped: 0 });
+    expect(shadow.leases).toBe(0);
+  });
+
+  it('a label that arrived first keeps the ledger from attaching a late shadow prediction', () => {
+    const ledger = new FeedbackLedger(10);
+    ledger.remember('r', 'm', 1, new Float32Array([0.5]), 0);
+    const bytes = ledger.bytes;
+    ledger.get('r')!.labelled = true;
+    expect(ledger.attachShadow('r', 2, new Float32Array([0.1]), BINARY)).toBe(false);
+    expect(ledger.bytes).toBe(bytes);
+    ledger.remember('s', 'm', 1, new Float32Array([0.5]), 0);
+    const before = ledger.bytes;
+    expect(ledger.attachShadow('s', 2, new Float32Array([0.1]), BINARY)).toBe(true);
+    expect(ledger.bytes).toBeGreaterThan(before);
+  });
+});
