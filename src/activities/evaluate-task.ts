@@ -69,6 +69,9 @@ export async function judgeTaskCandidates(deps: EvaluateDeps, req: StepRequest, 
   });
   let comparison: PairedComparison | null = null;
   if (championEvaluation && params.comparison !== 'off') {
+    if (params.comparison.stratify) {
+      throw new EvaluationError(`comparison.stratify: ${params.comparison.stratify} compares AUCs within days and applies to binary labels only; this holdout's task is ${task}. Remove stratify.`);
+    }
     const spec = { ...params.comparison, metric: comparisonMetricFor(task, params.comparison.metric) };
     try {
       comparison = comparePerRow(spec, evaluations[selection.index].perRow(spec.metric), championEvaluation.perRow(spec.metric));

@@ -10,6 +10,7 @@ import { EvaluationError } from '../errors';
 import { evaluateModel, sliceTable, type ModelEvaluation } from '../evaluation/evaluate-model';
 import { GATE_FORMULAS, TASK_FORMULAS, type EvaluationReport, type ReportEntry } from '../evaluation/evaluation-report';
 import { applyGates } from '../evaluation/gates';
+import { readHoldoutDays } from '../evaluation/holdout-days';
 import { comparePaired, type PairedComparison } from '../evaluation/paired-gate';
 import { renderReportHtml } from '../evaluation/report-html';
 import { selectCandidate } from '../evaluation/select-candidate';
@@ -130,8 +131,10 @@ async function judgeBinary(deps: EvaluateDeps, req: StepRequest, params: Evaluat
     candidate: sliceTable(chosen.slices),
     champion: champion ? sliceTable(champion.slices) : undefined,
   });
-  const comparison = championScores && params.comparison !== 'off'
-    ? paired(params.comparison, rowScores[selection.index], championScores, labels!, params.threshold)
+  const spec = params.comparison;
+  const days = championScores && spec !== 'off' && spec.stratify === 'day' ? await readHoldoutDays(o.holdoutPath) : undefined;
+  const comparison = championScores && spec !== 'off'
+    ? paired(spec, rowScores[selection.index], championScores, labels!, params.threshold, days)
     : null;
   if (comparison && !comparison.passed) {
     verdict.blessed = false;
@@ -141,9 +144,9 @@ async function judgeBinary(deps: EvaluateDeps, req: StepRequest, params: Evaluat
 }
 
 /** The paired gate; a comparison that cannot be computed (e.g. one class in the holdout) fails rather than blesses. */
-function paired(spec: Exclude<EvaluateParams['comparison'], 'off'>, candidate: Float32Array, champion: Float32Array, labels: Uint8Array, threshold: number): PairedComparison {
+function paired(spec: Exclude<EvaluateParams['comparison'], 'off'>, candidate: Float32Array, champion: Float32Array, labels: Uint8Array, threshold: number, days?: Int32Array): PairedComparison {
   try {
-    return comparePaired(spec, candidate, champion, labels, threshold);
+    return comparePaired(spec, candidate, champion, labels, threshold, days);
   } catch (err) {
     throw new EvaluationError(`the paired ${spec.metric} comparison with the champion could not be computed: ${(err as Error).message}`, { cause: err });
   }

@@ -21,6 +21,8 @@ const owner = who('ann', ['approver', 'operator'], [{ model: 'm', alias: '*' }])
 describe('spec policy', () => {
   it.each([
     ['a changed gate', { overrides: { evaluate: { gates: [] } } }, /overrides\.evaluate\.gates/],
+    ['a champion comparison (test, margin, within days)', { overrides: { evaluate: { comparison: { stratify: 'day' } } } }, /overrides\.evaluate\.comparison/],
+    ['the champion comparison turned off', { overrides: { evaluate: { comparison: 'off' } } }, /overrides\.evaluate\.comparison/],
     ['a validate threshold', { overrides: { validate: { minRows: 1 } } }, /overrides\.validate\.minRows/],
     ['another alias', { overrides: { promote: { alias: 'prod' } } }, /overrides\.promote\.alias/],
     ['another model', { model: 'other' }, /^model: only the owner of model "other"/],

@@ -11,7 +11,8 @@
  * |                                                            | SLIPWAY_INLINE_COMMAND_PRINCIPALS                |
  * | `model` (input or spec), every `validate` field (severity, | the model's owner: admin, or approver with a     |
  * | thresholds, schema), evaluate `gates`/`firstRun`/          | grant on the model (and the promoted alias)      |
- * | `primaryMetric`/`threshold`/`candidates`, every `promote`  |                                                  |
+ * | `primaryMetric`/`threshold`/`candidates`/`comparison`      |                                                  |
+ * | (test, margin, alpha, stratify, off), every `promote`      |                                                  |
  * | and `canary` field                                          |                                                  |
  * | an inline spec with a promote or canary step               | the model's owner                                |
  *
@@ -26,7 +27,7 @@ import { decide } from './authorize';
 import type { Principal } from './principal';
 
 /** Fields of an evaluate step that decide what is blessed. */
-const EVALUATE_OWNER_FIELDS = ['gates', 'firstRun', 'primaryMetric', 'threshold', 'candidates'] as const;
+const EVALUATE_OWNER_FIELDS = ['gates', 'firstRun', 'primaryMetric', 'threshold', 'candidates', 'comparison'] as const;
 /** Step kinds whose whole `with` belongs to the model's owner. */
 const OWNER_KINDS = new Set(['validate', 'promote', 'canary']);
 /** Step kinds that move an alias or traffic. */

@@ -53,7 +53,7 @@ export interface WeekCheck {
   candidateAuc?: number;
   championAuc?: number;
   /** The paired champion/challenger test of the retrain: AUC improvement, its interval and p-value. */
-  comparison?: { test: string; margin: number; alpha: number; improvement: number; lower: number; upper: number; pValue: number; passed: boolean };
+  comparison?: { test: string; margin: number; alpha: number; improvement: number; lower: number; upper: number; pValue: number; passed: boolean; method?: string };
   /** Why the evaluation did not bless the candidate (failed gates), when it did not. */
   gateReasons?: string[];
   /** The retrain's canary, when its pipeline has one: verdict and per-step verdicts, e.g. `passed (25% pass → 100% pass)`. */
@@ -117,7 +117,7 @@ function decisionText(c: WeekCheck | undefined): string {
   if (!c.retrain) return `no retrain: ${c.liveQuality?.line ?? c.reasons[0] ?? ''}`;
   const figures = c.candidateAuc !== undefined ? ` (candidate ${f4(c.candidateAuc)} vs champion ${c.championAuc !== undefined ? f4(c.championAuc) : 'none'} on its holdout)` : '';
   const cmp = c.comparison;
-  const paired = cmp ? `; paired ${cmp.test}: improvement ${signed(cmp.improvement)} in [${signed(cmp.lower)}, ${signed(cmp.upper)}], p ${cmp.pValue < 0.001 ? cmp.pValue.toExponential(1) : cmp.pValue.toFixed(3)}` : '';
+  const paired = cmp ? `; paired ${cmp.test}${cmp.method === 'DeLong within days' ? ' within days' : ''}: improvement ${signed(cmp.improvement)} in [${signed(cmp.lower)}, ${signed(cmp.upper)}], p ${cmp.pValue < 0.001 ? cmp.pValue.toExponential(1) : cmp.pValue.toFixed(3)}` : '';
   const gates = c.outcome === 'rejected' && c.gateReasons?.length ? ` — ${c.gateReasons.join('; ')}` : '';
   const trigger = c.liveQuality?.fired ? ` — ${c.liveQuality.line}` : '';
   const canary = c.canary ? `; canary ${c.canary}` : '';

@@ -7,6 +7,7 @@ import type { Comparison } from '../pipeline/step-params';
 import { computePerRow } from './per-row';
 import { normalQuantile, normalSf } from './normal';
 import { delongTest, pairedMean } from './paired-tests';
+import { stratifiedDelongTest } from './stratified-delong';
 
 /** The scores of one model on the holdout, row-aligned with `labels`. */
 export type RowScores = Float32Array | Float64Array;
@@ -18,8 +19,10 @@ export interface PairedComparison {
   /** δ ≥ 0: superiority needs improvement > δ, non-inferiority improvement > −δ. */
   margin: number;
   alpha: number;
-  method: 'DeLong' | 'paired z-test on per-row values';
+  method: 'DeLong' | 'DeLong within days' | 'paired z-test on per-row values';
   rows: number;
+  /** With `stratify: day`: the days compared (both classes present) and those left out (one class only). */
+  strata?: { by: 'day'; used: number; skipped: number; skippedRows: number };
   candidate: number;
   champion: number;
   /** Candidate minus champion in the direction where positive is better (champion − candidate for losses). */
@@ -42,7 +45,13 @@ const LOWER_IS_BETTER: Record<Comparison['metric'], boolean> = { auc: false, acc
  * Compares `candidate` with `champion` on the same rows. Throws RangeError when the rows do
  * not line up or AUC is undefined (one class), so a comparison never passes by default.
  */
-export function comparePaired(spec: Comparison, candidate: RowScores, champion: RowScores, labels: Uint8Array, threshold: number): PairedComparison {
+export function comparePaired(spec: Comparison, candidate: RowScores, champion: RowScores, labels: Uint8Array, threshold: number, days?: Int32Array): PairedComparison {
+  if (spec.stratify === 'day') {
+    if (!days) throw new RangeError('comparison.stratify is day but the holdout has no event_time column to take the days from; give the ingest step a timeColumn or remove stratify');
+    const d = stratifiedDelongTest(candidate, champion, labels, days);
+    const strata = { by: 'day' as const, used: d.strata, skipped: d.skippedStrata, skippedRows: d.skippedRows };
+    return { ...judgePaired(spec, { candidate: d.aucA, champion: d.aucB, improvement: d.difference, standardError: d.standardError, method: 'DeLong within days', rows: labels.length }), strata };
+  }
   if (spec.metric === 'auc') {
     const d = delongTest(candidate, champion, labels);
     return judgePaired(spec, { candidate: d.aucA, champion: d.aucB, improvement: d.difference, standardError: d.standardError, method: 'DeLong', rows: labels.length });

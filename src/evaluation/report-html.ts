@@ -101,7 +101,7 @@ function comparisonSection(r: EvaluationReport): string {
   if (!c) return `<p>${r.champion ? 'Turned off in the spec.' : 'No champion to compare with.'}</p>`;
   const pct = `${+(c.interval.confidence * 100).toFixed(2)}%`;
   return `<table><tr><th>metric</th><th>test</th><th>method</th><th>candidate</th><th>champion</th><th>improvement</th><th>std. error</th><th>${pct} interval</th><th>required lower bound &gt;</th><th>p-value</th><th>&alpha;</th><th>verdict</th></tr>
-<tr><td class="text">${esc(c.metric)}</td><td class="text">${esc(c.test)} (margin ${c.margin})</td><td class="text">${esc(c.method)}</td><td>${fmt(c.candidate)}</td><td>${fmt(c.champion)}</td>
+<tr><td class="text">${esc(c.metric)}</td><td class="text">${esc(c.test)} (margin ${c.margin})</td><td class="text">${esc(c.method)}${c.strata ? ` (${c.strata.used} days${c.strata.skipped ? `; ${c.strata.skipped} with one class left out` : ''})` : ''}</td><td>${fmt(c.candidate)}</td><td>${fmt(c.champion)}</td>
 <td>${fmt(c.improvement)}</td><td>${fmt(c.standardError)}</td><td>[${fmt(c.interval.lower)}, ${fmt(c.interval.upper)}]</td><td>${fmt(c.bound)}</td><td>${fmtP(c.pValue)}</td><td>${c.alpha}</td>
 <td class="${c.passed ? 'pass' : 'fail'}">${c.passed ? 'pass' : 'fail'}</td></tr></table>
 <p class="${c.passed ? 'pass' : 'fail'}">${esc(c.reason)}</p>`;

@@ -427,8 +427,20 @@ export const comparisonSchema = z
     margin: z.number().min(0).max(1).default(0),
     /** One-sided error rate: the claim holds with confidence 1 − α. @default 0.05 */
     alpha: z.number().gt(0).max(0.5).default(0.05),
+    /**
+     * `day`: compare within each day of the holdout's time column (`event_time`) and combine the days
+     * (stratified DeLong test, src/evaluation/stratified-delong.ts), so a candidate does not win on the
+     * holdout by sharing its first days' day-level pattern. AUC only; needs an ingest `timeColumn`.
+     * @default unset: one pooled comparison over all holdout rows
+     */
+    stratify: z.literal('day').optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.stratify !== undefined && c.metric !== 'auc') {
+      ctx.addIssue({ code: 'custom', path: ['stratify'], message: `stratify: day compares AUCs within days and needs metric: auc; got metric: ${c.metric} (remove stratify or set metric: auc)` });
+    }
+  });
 
 export const evaluateParamsSchema = z
   .object({

@@ -43,6 +43,7 @@ describe('evaluate metrics per task at spec parse', () => {
     ['seattle-weather-multiclass', { primaryMetric: 'rmse' }, 'primaryMetric: "rmse" is not a multiclass metric'],
     ['seattle-weather-multiclass', { comparison: { metric: 'auc' } }, 'comparison.metric: "auc" is not a multiclass metric'],
     ['seattle-weather-regression', { comparison: { metric: 'logLoss' } }, 'comparison.metric: "logLoss" is not a regression metric'],
+    ['seattle-weather-multiclass', { comparison: { stratify: 'day' } }, "comparison.stratify: compares AUCs within days, which needs a binary label (the label's task is multiclass)"],
     ['flight-delay-builtin', { gates: [{ metric: 'rmse', max: 1 }] }, 'gates[0].metric: "rmse" is not a binary metric'],
   ])('refuses %s with %j', (name, patch, message) => {
     const { spec, index } = withEvaluate(name, patch);

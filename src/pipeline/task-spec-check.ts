@@ -44,6 +44,10 @@ export function taskProblems(steps: readonly StepLike[], rawWith: readonly unkno
     if (typeof comparison === 'string' && !COMPARISONS_BY_TASK[task].includes(comparison as never)) {
       problems.push(refusal(`${at}.comparison.metric`, comparison, task, COMPARISONS_BY_TASK[task]));
     }
+    const stratify = (raw.comparison as { stratify?: unknown } | null | undefined)?.stratify;
+    if (stratify !== undefined && task !== 'binary') {
+      problems.push(`${at}.comparison.stratify: compares AUCs within days, which needs a binary label (the label's task is ${task}); remove stratify`);
+    }
   });
   return problems;
 }

@@ -15,9 +15,9 @@ import { startDevServer } from '../helpers/temporal-env';
 const MODEL = 'champion-challenger';
 
 /** A weak model sees only the distance; a strong one also the hour, weekday and airports. */
-const spec = (strong: boolean) => ({
+const spec = (strong: boolean, model = MODEL, comparison?: object) => ({
   name: 'champion-challenger',
-  model: MODEL,
+  model,
   steps: [
     { id: 'ingest', kind: 'ingest', with: INGEST_WEEK },
     // The weak champion does not see the hour or the airports; validation judges those slices against its
@@ -34,7 +34,7 @@ const spec = (strong: boolean) => ({
       },
     },
     // No gates besides the default paired comparison.
-    { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc' } },
+    { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc', ...(comparison && { comparison }) } },
     { id: 'register', kind: 'register', dependsOn: ['evaluate'] },
     { id: 'promote', kind: 'promote', dependsOn: ['register'] },
   ],
@@ -86,5 +86,27 @@ describe('champion/challenger promotion on a paired test, on real parts', () => 
     expect(refused.reasons).toEqual([expect.stringMatching(/^superiority not shown: the candidate is not better than the champion by more than 0 with confidence 95% \(auc improvement -0\.\d{4}/)]);
     expect(worse.result?.outcome).toBe('rejected');
     expect((await h.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
+  }, 240_000);
+
+  it('with stratify: day compares within each day of the holdout, and refuses stratify on a per-row metric with nothing changed', async () => {
+    const model = `${MODEL}-by-day`;
+    expect((await h.run({ spec: spec(false, model) })).result?.outcome).toBe('promoted');
+    const better = await h.run({ spec: spec(true, model, { stratify: 'day' }) });
+    const cmp = summary(better, 'evaluate').comparison as PairedComparison;
+    // The holdout is the newest 20 % of nine days of flights: two days or a little more.
+    expect(cmp).toMatchObject({ method: 'DeLong within days', passed: true, strata: { by: 'day', skipped: 0, skippedRows: 0 } });
+    expect(cmp.strata!.used).toBeGreaterThanOrEqual(2);
+    expect(cmp.strata!.used).toBeLessThanOrEqual(3);
+    expect(cmp.interval.lower).toBeGreaterThan(0);
+    expect(better.result?.outcome).toBe('promoted');
+    const artifacts = better.result!.outputs.evaluate.artifacts;
+    const page = await readFile(await h.store.localPath(artifacts['evaluation-page']), 'utf8');
+    expect(page).toContain(`DeLong within days (${cmp.strata!.used} days)`);
+
+    const bad = await h.run({ spec: spec(true, model, { metric: 'logLoss', stratify: 'day' }) });
+    expect(bad.result).toBeUndefined();
+    expect(bad.error?.cause?.message ?? bad.error?.message).toMatch(/comparison\.stratify.*needs metric: auc; got metric: logLoss/);
+    expect((await h.registry.getAlias(model, 'champion'))?.version).toBe(2);
+    expect(await h.registry.listVersions(model)).toHaveLength(2);
   }, 240_000);
 });

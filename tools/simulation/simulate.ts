@@ -5,7 +5,7 @@
  * runs the weekly continuous-training cycles (run-simulation.ts) and writes
  * the report to `<data dir>/reports/simulation-<stamp>/`.
  *
- *   npm run simulate -- [--weeks 8] [--start 2001-02-26] [--train-window "8 weeks"] [--margin 0.005] [--pipeline-gates] [--keep]
+ *   npm run simulate -- [--weeks 8] [--start 2001-02-26] [--train-window "8 weeks"] [--margin 0.005] [--pooled-comparison] [--holdout-fraction 0.2] [--pipeline-gates] [--keep]
  *   npm run simulate -- --live [--live-flights 3000] [--max-auc-drop 0.02] [--min-labels 1000]
  *   npm run simulate -- --scenario concept-drift|tainted-week|traffic-drop [--scenario-week 3] [--hub ORD] [--drift-minutes 45] [--taint-fraction 0.3] [--canary-rate 20]
  *   npm run simulate -- --weeks 17 [--recency-half-life "2 weeks"] [--warm-start]   (the whole Jan–Jun 2001 span from 2001-02-26)
@@ -28,7 +28,7 @@ import { createRegistry } from '../../src/registry/create-registry';
 import { spawnServer, stopServer, type ServerProcess } from '../../src/serving/server-process';
 import { createWorker } from '../../src/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/search-attributes';
-import { reportDirFor, runSimulation, SIMULATION_GATES, SIMULATION_GATES_RELATIVE_LOSS } from './run-simulation';
+import { reportDirFor, runSimulation, SIMULATION_COMPARISON, SIMULATION_GATES, SIMULATION_GATES_RELATIVE_LOSS } from './run-simulation';
 import { renderMarkdown, writeReport } from '../../src/console/simulation-report';
 import { describeScenario, scenarioFlights, scenarioFor, SCENARIO_NAMES } from './scenarios';
 
@@ -60,12 +60,14 @@ async function main(argv: string[]): Promise<void> {
     .option('--drift-minutes <n>', 'concept-drift: minutes added to that hub\'s delays', Number, 45)
     .option('--taint-fraction <x>', 'tainted-week: share of the delayed flights relabelled on time', Number, 0.3)
     .option('--canary-rate <n>', 'traffic-drop: canary traffic in requests per second', Number, 20)
+    .option('--holdout-fraction <x>', "share of each retrain's window held out, newest rows (the pipeline's ingest split.holdoutFraction, 0.2)", Number)
+    .option('--pooled-comparison', 'judge the candidate against the champion over all holdout rows at once instead of within each day (SIMULATION_COMPARISON)', false)
     .option('--relative-loss-gate', 'log-loss gate relative to the champion (at most 0.01 worse) instead of logLoss <= 0.6', false)
     .option('--recency-half-life <duration>', 'retrains weigh each row 0.5^(age / half-life) (train params.recencyHalfLife), e.g. "2 weeks"')
     .option('--warm-start', 'retrains start from the champion\'s weights (train params.warmStart)', false)
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean; recencyHalfLife?: string; warmStart: boolean }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean; pooledComparison: boolean; holdoutFraction?: number; recencyHalfLife?: string; warmStart: boolean }>();
   const gates = o.relativeLossGate ? SIMULATION_GATES_RELATIVE_LOSS : SIMULATION_GATES;
   const scenario = scenarioFor(o.scenario, { start: o.start, week: o.scenarioWeek, hub: o.hub, driftMinutes: o.driftMinutes, taintFraction: o.taintFraction, rate: o.canaryRate });
   if (scenario.name === 'traffic-drop') o.canary = true;
@@ -134,8 +136,14 @@ async function main(argv: string[]): Promise<void> {
         weeks: o.weeks,
         trainWindow: o.trainWindow,
         overrides: {
-          ...(!o.pipelineGates && { evaluate: { gates, ...(o.margin > 0 && !o.canary && { comparison: { test: 'superiority', margin: o.margin } }) } }),
+          ...(!o.pipelineGates && {
+            evaluate: {
+              gates,
+              comparison: { ...(!o.pooledComparison && SIMULATION_COMPARISON), ...(o.margin > 0 && !o.canary && { test: 'superiority', margin: o.margin }) },
+            },
+          }),
           ...(train && { train: { params: train } }),
+          ...(o.holdoutFraction !== undefined && { ingest: { split: { holdoutFraction: o.holdoutFraction } } }),
           ...(o.canary && { canary: { steps: [25, 100], interval: '4s', analysis: { minRequests: 50, minLabels: 100 }, decisionTimeout: '2 minutes', ...hold } }),
         },
         ...(o.canary && { canaryTraffic: { rate } }),
