@@ -165,11 +165,16 @@ describe('a shifted score distribution in a sequential hold (binary)', () => {
     expect(shiftOf(r).message).toMatch(/live AUC shows the candidate no worse \(difference ≥ 0\.\d+ > −0\.03\)/);
   });
 
-  it('keeps waiting while live AUC is merely not shown worse, and is inconclusive at the maximum duration', () => {
+  it('keeps waiting while live AUC is merely not shown worse, and fails the shift at the maximum duration', () => {
     // Equal AUCs on 300 labels: no harm shown, but no evidence of "no worse by 0.03" either.
     const equal = input({ scoreCounts: moved, auc: 0.7 }, { auc: 0.7 }, awaits);
     expect(lookAtStep(equal, plan, 5000, 1).decided).toBe(false);
-    expect(lookAtStep(equal, plan, 30_000, 6)).toMatchObject({ decided: true, analysis: { verdict: 'inconclusive' } });
+    const last = lookAtStep(equal, plan, 30_000, 6);
+    expect(last).toMatchObject({ decided: true, analysis: { verdict: 'fail' } });
+    expect(shiftOf(last).message).toMatch(/did not show the candidate no worse than −0\.03 by the step's maximum duration/);
+    // Labels that never come (or requireLabels: false) end the same way: not a question for the decision gate.
+    const unlabelled = input({ scoreCounts: moved, labels: 0, positives: 0, auc: null, accuracy: null }, {}, { ...awaits, thresholds: { ...thresholds, requireLabels: false } });
+    expect(lookAtStep(unlabelled, plan, 30_000, 6)).toMatchObject({ decided: true, analysis: { verdict: 'fail' } });
   });
 
   it('fails on live AUC when the shifted candidate ranks worse', () => {

@@ -59,7 +59,7 @@ export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: numb
   const enough = input.measurement.step.canary.requests >= t.minRequests;
   if (enough) checks.push(errorRateCheck(input, plan.alpha));
   checks.push(...qualityChecks(input, plan.alpha));
-  if (input.shiftAwaitsQuality) shiftAwaitingQuality(checks, t);
+  if (input.shiftAwaitsQuality) shiftAwaitingQuality(checks, t, elapsedMs >= plan.maxMs);
 
   const failed = checks.filter((c) => c.verdict === 'fail');
   const waiting = checks.filter((c) => c.verdict === 'inconclusive');
@@ -87,11 +87,12 @@ export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: numb
  * of 0.37–0.45. Below `maxPsiWithoutLabels` (default 4 × maxPsi) the shift makes the step wait for
  * live AUC to show, with the same always-valid confidence, that the candidate ranks no worse
  * (the difference's lower bound above −maxAucDrop): then the shift passes; if AUC shows harm, the
- * quality check fails the step; at the maximum duration without either, it is inconclusive. A
+ * quality check fails the step; at the maximum duration without either, the shift fails (never an
+ * inconclusive step that a decision timeout's `continue` or a hurried approval could promote). A
  * shift at or above the hard limit — a broken model, a swapped feature — fails at once, before any
  * label arrives. Multiclass and regression keep their task checks (task-checks.ts).
  */
-function shiftAwaitingQuality(checks: SequentialCheck[], t: AnalysisInput['thresholds']): void {
+function shiftAwaitingQuality(checks: SequentialCheck[], t: AnalysisInput['thresholds'], atMax: boolean): void {
   const i = checks.findIndex((c) => c.name === 'scoreShift' && c.verdict === 'fail');
   const auc = checks.find((c) => c.name === 'liveAuc');
   if (i < 0 || !auc) return;
@@ -103,12 +104,16 @@ function shiftAwaitingQuality(checks: SequentialCheck[], t: AnalysisInput['thres
   }
   const lower = auc.evidence?.lower;
   const shown = auc.verdict === 'pass' && lower !== undefined && lower > -t.maxAucDrop;
+  // Never a human's call or a timeout's default: a shift not excused by the step's maximum fails as it did before the rule.
+  const verdict = shown ? 'pass' : atMax ? 'fail' : 'inconclusive';
   checks[i] = {
     ...shift,
-    verdict: shown ? 'pass' : 'inconclusive',
+    verdict,
     message: shown
       ? `${shift.message}, below ${fmtPsi(hard)}: live AUC shows the candidate no worse (difference ≥ ${lower.toFixed(3)} > −${t.maxAucDrop}), so the shift is not harm`
-      : `${shift.message}, below ${fmtPsi(hard)}: waiting for live AUC to show the candidate no worse than −${t.maxAucDrop}`,
+      : verdict === 'fail'
+        ? `${shift.message}, below ${fmtPsi(hard)}, but live AUC did not show the candidate no worse than −${t.maxAucDrop} by the step's maximum duration`
+        : `${shift.message}, below ${fmtPsi(hard)}: waiting for live AUC to show the candidate no worse than −${t.maxAucDrop}`,
   };
 }
 

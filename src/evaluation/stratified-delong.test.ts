@@ -84,6 +84,17 @@ describe('stratifiedDelongTest', () => {
     expect(s.difference).toBeCloseTo(stratifiedDelongTest(h.candidate, h.champion, labels, days).difference, 12);
   });
 
+  it('leaves out days with a single row of a class: their DeLong variance term would be 0, not small', () => {
+    const h = twoDays(1000);
+    const extra = 40;
+    // A third day of 40 flights, one of them late, which the candidate ranks first.
+    const cand = Float64Array.from([...Array.from(h.candidate), ...Array.from({ length: extra }, (_, i) => (i === 0 ? 0.9 : 0.1 + i / 1000))]);
+    const champ = Float64Array.from([...Array.from(h.champion), ...Array.from({ length: extra }, (_, i) => 0.1 + i / 1000)]);
+    const labels = Uint8Array.from([...Array.from(h.labels), ...Array.from({ length: extra }, (_, i) => (i === 0 ? 1 : 0))]);
+    const days = Int32Array.from([...Array.from(h.days), ...Array<number>(extra).fill(99)]);
+    expect(stratifiedDelongTest(cand, champ, labels, days)).toMatchObject({ strata: 2, skippedStrata: 1, skippedRows: extra });
+  });
+
   it('refuses rows that do not line up, and a holdout where no day holds both classes', () => {
     const h = twoDays(100);
     expect(() => stratifiedDelongTest(h.candidate, h.champion, h.labels, h.days.subarray(1))).toThrow(/199 strata for 200 labels/);

@@ -13,6 +13,9 @@ import { delongTest, type DeLongResult } from './paired-tests';
 
 type Scores = Float32Array | Float64Array;
 
+/** Rows of each class a stratum needs to enter the combination. */
+const MIN_PER_CLASS = 2;
+
 /** The combined result: the same shape as a pooled DeLong test, plus how the strata were used. */
 export interface StratifiedDeLongResult {
   /** Row-weighted means of the strata's AUCs (the candidate's and the champion's). */
@@ -24,7 +27,7 @@ export interface StratifiedDeLongResult {
   standardError: number;
   /** Strata that held both classes and entered the combination. */
   strata: number;
-  /** Strata left out because one class was absent (their AUC is undefined), and their rows. */
+  /** Strata left out because a class had fewer than two rows (AUC or its variance undefined), and their rows. */
   skippedStrata: number;
   skippedRows: number;
 }
@@ -49,7 +52,9 @@ export function stratifiedDelongTest(scoresA: Scores, scoresB: Scores, labels: U
   for (const rows of rowsOf.values()) {
     const y = Uint8Array.from(rows, (i) => labels[i]);
     const positives = y.reduce((s, v) => s + v, 0);
-    if (positives === 0 || positives === rows.length) {
+    // DeLong's variance has a (n − 1) for each class: with one row of a class its term is 0, and a
+    // day of one late flight would look certain. Such days are left out like one-class days.
+    if (positives < MIN_PER_CLASS || rows.length - positives < MIN_PER_CLASS) {
       skippedStrata++;
       skippedRows += rows.length;
       continue;

@@ -13,11 +13,14 @@ function fakeShadow(version: number, fail = false) {
     version,
     task: BINARY,
     leases: 1,
+    calls: 0,
     releaseLease() {
       this.leases--;
     },
-    predict: (rows: unknown[]) =>
-      new Promise<Float32Array>((resolve, reject) => waiting.push(() => (fail ? reject(new Error('broken shadow')) : resolve(new Float32Array(rows.length).fill(0.25))))),
+    predict(rows: unknown[]) {
+      this.calls++;
+      return new Promise<Float32Array>((resolve, reject) => waiting.push(() => (fail ? reject(new Error('broken shadow')) : resolve(new Float32Array(rows.length).fill(0.25)))));
+    },
   };
   return { shadow, model: shadow as unknown as LoadedModel, finish: () => waiting.splice(0).forEach((f) => f()) };
 }
@@ -60,6 +63,26 @@ describe('ShadowMirror', () => {
     fakes.forEach((f) => f.finish());
     await tick();
     expect(mirror.countsOf('m')).toEqual({ scored: 2, failed: 0, dropped: 2 });
+    expect(mirror.inFlight).toBe(0);
+  });
+
+  it('bounds the queue by rows too, and scores at most two requests at once', async () => {
+    const stats = new LiveStats({ retentionSeconds: 60, labelWindow: 100 });
+    const mirror = new ShadowMirror({ stats, ledger: new FeedbackLedger(100), metrics: new ServingMetrics(stats, { defaultMetrics: false }), maxPending: 10, maxPendingRows: 5 });
+    const fakes = [fakeShadow(2), fakeShadow(2), fakeShadow(2), fakeShadow(2)];
+    const rows = (n: number) => Array.from({ length: n }, () => ({}));
+    // 2 + 2 rows fit, 3 more would not, 1 more does.
+    [2, 2, 3, 1].forEach((n, i) => mirror.mirror(fakes[i].model, { model: 'm', rows: rows(n), at: 1_000, requestId: `r${i}` }));
+    expect(mirror.countsOf('m')).toMatchObject({ dropped: 1 });
+    expect(mirror.inFlight).toBe(3);
+    await tick();
+    // Two loops: the first two requests are being scored, the third waits its turn.
+    expect(fakes.map((f) => f.shadow.calls)).toEqual([1, 1, 0, 0]);
+    for (let i = 0; i < 4; i++) {
+      fakes.forEach((f) => f.finish());
+      await tick();
+    }
+    expect(mirror.countsOf('m')).toEqual({ scored: 3, failed: 0, dropped: 1 });
     expect(mirror.inFlight).toBe(0);
   });
 

@@ -5,8 +5,9 @@
  *
  * The caller's answer never waits for the shadow: a mirrored request is queued and scored after
  * the current event-loop turn (`setImmediate`, i.e. after the answer was handed to the socket).
- * The queue is bounded; when it is full the request is not mirrored and the drop is counted, so
- * a slow or stuck shadow costs memory and CPU up to a known limit and never fails the champion.
+ * The queue is bounded in requests and in rows, and scored by at most `concurrency` loops; when it
+ * is full the request is not mirrored and the drop is counted, so a slow or stuck shadow costs
+ * memory and CPU up to a known limit and never fails the champion.
  * The shadow's prediction is recorded under the champion's request id (the feedback ledger), so
  * a label posted for that request credits both versions: the shadow's live quality is measured
  * on the same requests as the champion's.
@@ -22,6 +23,13 @@ export interface ShadowMirrorDeps {
   metrics: ServingMetrics;
   /** Mirrored requests queued or being scored at most; beyond it requests are dropped (counted). */
   maxPending: number;
+  /**
+   * Rows of those requests at most (a batch request holds up to the server's batch limit): the
+   * queue's memory is bounded by rows, not by requests alone. @default 64 × maxPending
+   */
+  maxPendingRows?: number;
+  /** Shadow predictions running at once; the rest wait in the queue, so the shadow never takes every scoring thread. @default 2 */
+  concurrency?: number;
 }
 
 /** One request to score in the shadow. */
@@ -43,9 +51,17 @@ export interface ShadowCounts {
 
 export class ShadowMirror {
   private pending = 0;
+  private pendingRows = 0;
+  private running = 0;
+  private readonly queue: { shadow: LoadedModel; req: MirroredRequest }[] = [];
   private readonly counts = new Map<string, ShadowCounts>();
+  private readonly maxPendingRows: number;
+  private readonly concurrency: number;
 
-  constructor(private readonly deps: ShadowMirrorDeps) {}
+  constructor(private readonly deps: ShadowMirrorDeps) {
+    this.maxPendingRows = deps.maxPendingRows ?? 64 * deps.maxPending;
+    this.concurrency = Math.max(1, deps.concurrency ?? 2);
+  }
 
   /** Requests queued or being scored now. */
   get inFlight(): number {
@@ -62,13 +78,24 @@ export class ShadowMirror {
    * once the shadow is done, or at once when the request is dropped). Synchronous and O(1).
    */
   mirror(shadow: LoadedModel, req: MirroredRequest): void {
-    if (this.pending >= this.deps.maxPending) {
+    if (this.pending >= this.deps.maxPending || this.pendingRows + req.rows.length > this.maxPendingRows) {
       shadow.releaseLease();
       this.count(req.model, shadow.version, 'dropped');
       return;
     }
     this.pending++;
-    setImmediate(() => void this.score(shadow, req));
+    this.pendingRows += req.rows.length;
+    this.queue.push({ shadow, req });
+    if (this.running < this.concurrency) {
+      this.running++;
+      setImmediate(() => void this.drain());
+    }
+  }
+
+  /** One of at most `concurrency` loops scoring the queue until it is empty. */
+  private async drain(): Promise<void> {
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) await this.score(next.shadow, next.req);
+    this.running--;
   }
 
   private async score(shadow: LoadedModel, req: MirroredRequest): Promise<void> {
@@ -85,6 +112,7 @@ export class ShadowMirror {
     } finally {
       shadow.releaseLease();
       this.pending--;
+      this.pendingRows -= req.rows.length;
     }
   }
 

@@ -34,7 +34,7 @@ export function columnFigure(c: DriftColumnEvidence): string {
   return `${c.column} ${c.method} ${figure(c.statistic)} ${op} ${figure(c.threshold)}`;
 }
 
-/** The figures appended to the probe's reason line: drifted columns first, then the closest calls. */
+/** The figures appended to the probe's reason line: drifted columns first, then the others in the probe's column order. */
 export function evidenceFigures(e: DriftEvidence): string {
   const shown = [...e.columns.filter((c) => c.drifted), ...e.columns.filter((c) => !c.drifted)].slice(0, LINE_COLUMNS);
   const limit = e.maxDriftedFraction === null ? '' : `, dataset drift at ${figure(e.maxDriftedFraction)}`;

@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestSnapshot } from '../../src/activities/ingest';
-import { StaticTokenAuthenticator } from '../../src/auth/authenticator';
+import { StaticTokenAuthenticator, type Authenticator } from '../../src/auth/authenticator';
 import { SOURCE_LIMIT_DEFAULTS } from '../../src/data/data-roots';
 import { ingestParamsSchema } from '../../src/pipeline/step-params';
 import { queryRows, withDuckDb } from '../../src/data/duckdb';
@@ -43,10 +43,10 @@ afterAll(async () => {
 
 const rates = (defaultRate: number): SampleRates => ({ defaultRate, perModel: new Map() });
 
-async function logServer(options: { defaultRate: number; random?: () => number; maxBufferedRows?: number; flushMs?: number; dir?: string }) {
+async function logServer(options: { defaultRate: number; random?: () => number; maxBufferedRows?: number; flushMs?: number; dir?: string; authenticator?: Authenticator }) {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'slipway-inference-log-')));
   dirs.push(dir);
-  const authenticator = new StaticTokenAuthenticator([
+  const authenticator = options.authenticator ?? new StaticTokenAuthenticator([
     { name: 'test', token: ADMIN_TOKEN },
     { name: 'kserve-east', token: LABELER_TOKEN, roles: ['labeler'], grants: [{ model: 'delays', alias: '*' }] },
     { name: 'other', token: OTHER_LABELER, roles: ['labeler'], grants: [{ model: 'churn', alias: '*' }] },
@@ -174,6 +174,20 @@ describe('inference log', () => {
       { id: 'ext-1', source: 'env:kserve-east', version: 7, label: '1', prediction: '0.25', features: { distance: 900, origin: 'ATL' } },
       { id: 'ext-2', source: 'env:kserve-east', version: null, label: null, prediction: '0.75', features: { distance: 1900, origin: 'ORD' } },
     ]);
+  });
+
+  it('refuses a caller named "server", the source of the server\'s own rows and labels, storing nothing', async () => {
+    // A database principal may be called anything the name rule allows; this one would merge its labels into the server's rows.
+    const impostor: Authenticator = { authenticate: async (t) => (t === LABELER_TOKEN ? { name: 'server', roles: ['labeler'], grants: [{ model: 'delays', alias: '*' }] } : undefined) };
+    const { server, base } = await logServer({ defaultRate: 0, authenticator: impostor });
+    const r = await fetch(`${base}/v1/models/delays/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${LABELER_TOKEN}` },
+      body: JSON.stringify({ requestId: 'srv-1', label: 1 }),
+    });
+    expect({ status: r.status, body: await r.json() }).toMatchObject({ status: 403, body: { message: expect.stringMatching(/source name "server" is reserved/) } });
+    expect(server.inferenceLog!.counts.written).toBe(0);
+    await server.app.close();
   });
 
   it('ingests a model\'s logged traffic for a window as a source: served features, with the labels feedback joined', async () => {

@@ -18,6 +18,9 @@ import { LogSegments, type SealedSegment } from './log-segments';
 import { sealSegment } from './parquet-window';
 import { sampleRate, type SampleRates } from './sample-rates';
 
+/** The `source` of the model server's own rows and labels; callers of the logs route may not take it. */
+export const SERVER_SOURCE = 'server';
+
 /** What the inference path hands over for one answered request. */
 export interface ServedPrediction {
   model: string;
@@ -199,7 +202,7 @@ export class InferenceLogger implements InferenceLogSink {
     let rows = 0;
     for (const p of served) {
       for (let i = 0; i < p.rows.length; i++) {
-        add(p.model, recordLine({ requestId: p.requestId, row: i, servedAt: p.at, model: p.model, version: p.version, protocol: p.protocol, source: 'server', features: p.rows[i], prediction: { score: p.scores[i] } }));
+        add(p.model, recordLine({ requestId: p.requestId, row: i, servedAt: p.at, model: p.model, version: p.version, protocol: p.protocol, source: SERVER_SOURCE, features: p.rows[i], prediction: { score: p.scores[i] } }));
       }
       rows += p.rows.length;
     }

@@ -12,7 +12,7 @@ import { decide } from '../../auth/authorize';
 import type { AuthFailureThrottle } from '../../auth/auth-throttle';
 import { throttledAuthenticate } from './throttled-auth';
 import type { FeedbackLedger } from '../feedback-ledger';
-import type { InferenceLogger } from '../inference-log/inference-logger';
+import { SERVER_SOURCE, type InferenceLogger } from '../inference-log/inference-logger';
 import { labelRows } from '../feedback-labels';
 import { taskWidth } from '../model-task';
 import type { LabelQuota } from '../label-quota';
@@ -109,7 +109,7 @@ export const feedbackRoutes =
         if (record.logged && deps.log) {
           try {
             // Acknowledged means fsynced: the label is in the log before the 200. It joins the logged rows by (source "server", request id, row).
-            await deps.log.append(labels.map((y, i) => ({ requestId, row: i, servedAt: record.predictedAt, model: name, version: record.version, protocol: 'feedback', source: 'server', label: loggedLabel(record.task.task, y) })));
+            await deps.log.append(labels.map((y, i) => ({ requestId, row: i, servedAt: record.predictedAt, model: name, version: record.version, protocol: 'feedback', source: SERVER_SOURCE, label: loggedLabel(record.task.task, y) })));
           } catch (err) {
             record.labelled = false;
             request.log.error({ err }, 'label not logged');

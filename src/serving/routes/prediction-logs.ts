@@ -16,7 +16,7 @@ import type { Authenticator } from '../../auth/authenticator';
 import { decide } from '../../auth/authorize';
 import type { AuthFailureThrottle } from '../../auth/auth-throttle';
 import { fromCloudEvent, fromNdjson, type Parsed } from '../inference-log/external-logs';
-import { InferenceLogFullError, type InferenceLogger } from '../inference-log/inference-logger';
+import { InferenceLogFullError, SERVER_SOURCE, type InferenceLogger } from '../inference-log/inference-logger';
 import type { ServingMetrics } from '../serving-metrics';
 import { problem } from './problem';
 import { throttledAuthenticate } from './throttled-auth';
@@ -59,6 +59,12 @@ export const predictionLogRoutes =
             return reply
               .status(decision.status)
               .send(problem(decision.status, decision.status === 401 ? 'Unauthorized' : 'Forbidden', `Prediction log refused: ${decision.reason}`, { action: 'predictions.log' }));
+          }
+          // The server's own rows and labels are logged under the source `server`; a caller of that
+          // name would merge its labels into them (the served source joins by request id and source).
+          if (who.principal!.name === SERVER_SOURCE) {
+            deps.metrics.reject('forbidden');
+            return reply.status(403).send(problem(403, 'Forbidden', `Prediction log refused: the source name "${SERVER_SOURCE}" is reserved for the model server's own log`, { action: 'predictions.log' }));
           }
           request.principal = who.principal;
         },
