@@ -38,6 +38,21 @@ describe('spec policy', () => {
     expect(specPolicyProblems({ principal: operator, spec: inline, inlineCommandPrincipals: [] })).toEqual([]);
   });
 
+  it('lets only the owner of another model read its served traffic; a model\'s own traffic is the pipeline\'s', () => {
+    const ingest = (model: string) => ({
+      id: 'ingest',
+      kind: 'ingest',
+      with: { source: { served: { model, window: '1 day' } }, timeColumn: 'served_at', features: [{ name: 'distance', column: 'distance' }], label: { name: 'label', column: 'label' } },
+    });
+    const spec = (served: string) => parsePipelineSpec({ name: 'x', model: 'm', steps: [ingest(served)] });
+    expect(specPolicyProblems({ principal: operator, spec: spec('payments'), inlineCommandPrincipals: [] })).toEqual([
+      'steps[0] (ingest).with.source.served.model: reading the served traffic of model "payments" needs its owner (admin, or approver with a grant on payments); otto is not',
+    ]);
+    expect(specPolicyProblems({ principal: owner, spec: spec('payments'), inlineCommandPrincipals: [] })).toHaveLength(1);
+    expect(specPolicyProblems({ principal: operator, spec: spec('m'), inlineCommandPrincipals: [] })).toEqual([]);
+    expect(specPolicyProblems({ principal: who('pat', ['approver'], [{ model: 'payments', alias: '*' }]), spec: spec('payments'), inlineCommandPrincipals: [] })).toEqual([]);
+  });
+
   it('refuses inline commands to everyone not listed, admins included', () => {
     const spec = parsePipelineSpec({ name: 'x', model: 'x', steps: [{ id: 't', kind: 'train', with: { trainer: 'command', command: ['sh'], features: { numeric: ['a'] } } }] });
     const admin = who('root', ['admin']);

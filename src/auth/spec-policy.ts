@@ -15,6 +15,7 @@
  * | (test, margin, alpha, stratify, off), every `promote`      |                                                  |
  * | and `canary` field                                          |                                                  |
  * | an inline spec with a promote or canary step               | the model's owner                                |
+ * | ingest `source.served.model` naming another model           | that model's owner                               |
  *
  * A named pipeline (pipelines/*.yaml, written by whoever deploys the workers) is its model's
  * policy; an operator runs it unchanged in those fields. Runs without a verifiable identity get
@@ -66,6 +67,13 @@ export function specPolicyProblems(o: SpecPolicyInput): string[] {
       problems.push(
         `steps[${i}] (${step.id}).with.trainer: ${who} may not run an inline command trainer; use a registered trainer by name (trainers/registry.yaml), or ask an admin to allow inline commands for you (SLIPWAY_INLINE_COMMAND_PRINCIPALS)`,
       );
+    }
+  });
+  o.spec.steps.forEach((step, i) => {
+    // Served traffic is another model's data: reading it is for that model's owner, not for anyone who may run a pipeline.
+    const served = step.kind === 'ingest' ? (step.with.source as { served?: { model?: unknown } } | undefined)?.served?.model : undefined;
+    if (typeof served === 'string' && served !== o.spec.model && !ownsModel(o.principal, served, '*')) {
+      problems.push(`steps[${i}] (${step.id}).with.source.served.model: reading the served traffic of model "${served}" needs its owner (admin, or approver with a grant on ${served}); ${who} is not`);
     }
   });
   const alias = promotedAlias(o.spec);
