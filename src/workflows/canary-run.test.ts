@@ -132,6 +132,28 @@ describe('CanaryRun: sequential holds', () => {
     expect(run.state.status().steps[0].hold).toMatchObject({ looks: 1, elapsedMs: 5 * MIN });
   });
 
+  it('waits for live-quality labels in the step before 100% (the champion serves none after it), not only in the last', () => {
+    // 9 labelled positives from each version: AUC cannot be judged yet (10 of each class needed).
+    const unlabelled = measured({ labels: 60, positives: 9 }, { labels: 60, positives: 9 });
+    const at50 = (labelsBeforeFullTraffic: boolean) => {
+      const run = canary({ hold: { mode: 'sequential' } });
+      run.analysed(hold(run, run.begin(), healthy, 0)!);
+      run.stepStarted(10 * MIN, 's1', true, true, true, labelsBeforeFullTraffic);
+      run.holdWith(plan);
+      expect(run.weight).toBe(50);
+      return run.looked(unlabelled, 15 * MIN);
+    };
+    expect(at50(true)).toBeUndefined();
+    // Canaries recorded before the rule passed this step at once and left the 100% step waiting for champion labels.
+    expect(at50(false)).toMatchObject({ verdict: 'pass' });
+    // The 10% step (followed by 50%) still leaves quality to later steps.
+    const run = canary({ hold: { mode: 'sequential' } });
+    run.begin();
+    run.stepStarted(0, 's1');
+    run.holdWith(plan);
+    expect(run.looked(unlabelled, 5 * MIN)).toMatchObject({ verdict: 'pass' });
+  });
+
   it('compares every look of a step with the champion baseline from before the step', () => {
     const run = canary({ hold: { mode: 'sequential' } });
     run.analysed(hold(run, run.begin(), healthy, 0)!);

@@ -39,7 +39,7 @@ export class CanaryRun {
   /** In the shadow phase (before the first traffic step). */
   private shadowPhase = false;
   private abortedBy?: { by: string; reason: string };
-  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean; taskChecks: boolean; shiftAwaitsQuality: boolean };
+  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean; taskChecks: boolean; shiftAwaitsQuality: boolean; labelsBeforeFullTraffic: boolean };
   private pending?: StepAnalysis;
 
   constructor(
@@ -107,11 +107,12 @@ export class CanaryRun {
    * (false only when replaying canaries recorded before that rule). `taskChecks`: multiclass and
    * regression canaries judged by their task's checks (false only when replaying older canaries).
    * `shiftAwaitsQuality`: a binary score shift below the hard limit waits for live AUC in a sequential
-   * hold (false only when replaying older canaries).
+   * hold. `labelsBeforeFullTraffic`: a sequential step followed by a 100% step waits for the labels
+   * live quality needs, as the last step does (both false only when replaying older canaries).
    */
-  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true, taskChecks = true, shiftAwaitsQuality = true): void {
+  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true, taskChecks = true, shiftAwaitsQuality = true, labelsBeforeFullTraffic = true): void {
     // Every look of the step compares with the baseline from before it, as one analysis would.
-    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift, taskChecks, shiftAwaitsQuality };
+    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift, taskChecks, shiftAwaitsQuality, labelsBeforeFullTraffic };
     this.state.beginStep(this.weight, now, this.holdMs, serverStartedAt, this.shadowPhase);
   }
 
@@ -221,12 +222,24 @@ export class CanaryRun {
       previousBaseline: step.previousBaseline,
       serverStartedAtStepStart: step.serverStartedAt,
       weight: this.weight,
-      lastStep: this.shadowPhase || this.index === this.input.params.steps.length - 1,
+      lastStep: this.shadowPhase || this.index === this.input.params.steps.length - 1 || (step.labelsBeforeFullTraffic && step.plan !== undefined && this.beforeFullTraffic()),
       concurrentScoreShift: step.concurrentScoreShift,
       taskChecks: step.taskChecks,
       shiftAwaitsQuality: step.shiftAwaitsQuality,
       ...(this.shadowPhase && { shadow: true }),
     };
+  }
+
+  /**
+   * The current step is the last in which the champion still serves (the next is 100%). At 100% the
+   * champion gets no traffic and so no labels: live quality not judged by the end of this step never
+   * can be, and a sequential hold that passed this step early would leave the 100% step waiting for
+   * champion labels that cannot come (seen: a 50% step passed at its first 3-s look with 9 champion
+   * positives, then the 100% step sat at its maximum and the canary waited for a human).
+   */
+  private beforeFullTraffic(): boolean {
+    const steps = this.input.params.steps;
+    return this.index >= 0 && steps[this.index] < 100 && steps[this.index + 1] === 100;
   }
 
   private current(): NonNullable<CanaryRun['step']> {

@@ -72,6 +72,8 @@ const CONCURRENT_SCORE_SHIFT_PATCH = 'canary-concurrent-score-shift';
 const TASK_CHECKS_PATCH = 'canary-task-checks';
 /** A binary score shift below `maxPsiWithoutLabels` waits for live AUC instead of failing (sequential holds). */
 const SHIFT_AWAITS_QUALITY_PATCH = 'canary-shift-awaits-quality';
+/** A sequential step followed by a 100% step waits for live-quality labels, as the last step does. */
+const LABELS_BEFORE_FULL_TRAFFIC_PATCH = 'canary-labels-before-full-traffic';
 /** A shadow phase before the first traffic step when the params ask for one (src/canary/ARCHITECTURE.md). */
 const SHADOW_PATCH = 'canary-shadow';
 
@@ -151,7 +153,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'
     }
     // Canaries recorded before this rule judged the last step's score shift against the previous step's champion.
     // Canaries recorded before per-task checks judged every model as binary.
-    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH), patched(TASK_CHECKS_PATCH), patched(SHIFT_AWAITS_QUALITY_PATCH));
+    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH), patched(TASK_CHECKS_PATCH), patched(SHIFT_AWAITS_QUALITY_PATCH), patched(LABELS_BEFORE_FULL_TRAFFIC_PATCH));
     report();
     // Histories recorded before sequential holds have no `hold` and keep their single analysis.
     current.holdWith(shadow ? current.shadowPlan() : params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined);

@@ -30,7 +30,7 @@ const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
 // (a sequential hold waits for evidence, up to a minute per step, which under a loaded CI ran past the hook's limit).
 // A sequential hold looks every 3 s and decides as soon as the sample allows: quick on a quiet machine, and on a
 // loaded CI it waits for the labels (up to a minute) instead of calling one short interval inconclusive.
-const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, hold: { maxDuration: '60s' } } };
+const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, hold: { maxDuration: '60s' }, decisionTimeout: '1 minute' } };
 
 let cw: CanaryWorld;
 let governance: Governance;

@@ -36,7 +36,7 @@ const LENIENT = { evaluate: { comparison: { metric: 'auc', test: 'non-inferiorit
 const LATENCY_SLACK = { p99SlackMs: 5_000 };
 // A sequential hold looks every 3 s and decides as soon as the sample allows: quick on a quiet machine, and on a
 // loaded CI it waits for the labels (up to a minute) instead of calling one short interval inconclusive.
-const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30, ...LATENCY_SLACK }, hold: { maxDuration: '60s' } } };
+const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30, ...LATENCY_SLACK }, hold: { maxDuration: '60s' }, decisionTimeout: '1 minute' } };
 
 let cw: CanaryWorld;
 let dir: string;
