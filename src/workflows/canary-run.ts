@@ -234,8 +234,8 @@ export class CanaryRun {
    * The current step is the last in which the champion still serves (the next is 100%). At 100% the
    * champion gets no traffic and so no labels: live quality not judged by the end of this step never
    * can be, and a sequential hold that passed this step early would leave the 100% step waiting for
-   * champion labels that cannot come (seen: a 50% step passed at its first 3-s look with 9 champion
-   * positives, then the 100% step sat at its maximum and the canary waited for a human).
+   * champion labels that cannot come (seen: a 50% step passed at its first 3-s look with fewer than ten
+   * champion positives labelled, then the 100% step sat at its maximum and the canary waited for a human).
    */
   private beforeFullTraffic(): boolean {
     const steps = this.input.params.steps;
