@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Lineage } from '../registry/model-registry';
 import { comparedMetrics, headlineMetric, versionTask } from './version-metrics';
 
-const v = (lineage: Record<string, unknown>, metrics: Record<string, number>) => ({ lineage: lineage as unknown as Lineage, metrics });
+const v = (lineage: Record<string, unknown>, metrics: Record<string, number>) => ({ lineage: lineage as unknown as Lineage, params: {}, tags: {}, metrics });
 
 describe('the metrics the CLI shows per task', () => {
   it.each([

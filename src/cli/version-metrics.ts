@@ -4,6 +4,7 @@
  * than a column of "auc -".
  */
 import type { ModelVersion } from '../registry/model-registry';
+import { registryTask } from '../serving/model-task';
 
 /** Per task, the metrics worth a column, the headline first (the task's usual primary metric). */
 export const TASK_METRICS = {
@@ -14,22 +15,21 @@ export const TASK_METRICS = {
 
 type Task = keyof typeof TASK_METRICS;
 
-/** The version's task as the register step or an import recorded it; binary when none (as before tasks existed). */
-export function versionTask(v: Pick<ModelVersion, 'lineage'>): Task {
-  const imported = v.lineage.imported as { task?: unknown } | null | undefined;
-  const task = v.lineage.task ?? imported?.task;
+/** The version's task as the model server reads it from the registry (registryTask); binary when none (as before tasks existed). */
+export function versionTask(v: Pick<ModelVersion, 'lineage' | 'params' | 'tags'>): Task {
+  const task = registryTask(v)?.task;
   return task === 'multiclass' || task === 'regression' ? task : 'binary';
 }
 
 /** `auc 0.8123`, `logLoss 0.6120` or `rmse 2.3410`: the headline metric of the version's task, `-` when not recorded. */
-export function headlineMetric(v: Pick<ModelVersion, 'lineage' | 'metrics'>): string {
+export function headlineMetric(v: Pick<ModelVersion, 'lineage' | 'params' | 'tags' | 'metrics'>): string {
   const name = TASK_METRICS[versionTask(v)][0];
   const value = v.metrics[name];
   return `${name} ${typeof value === 'number' ? value.toFixed(4) : '-'}`;
 }
 
 /** The metric rows for comparing `versions`: those of their tasks, in task order, that at least one of them has. */
-export function comparedMetrics(versions: readonly Pick<ModelVersion, 'lineage' | 'metrics'>[]): string[] {
+export function comparedMetrics(versions: readonly Pick<ModelVersion, 'lineage' | 'params' | 'tags' | 'metrics'>[]): string[] {
   const names = [...new Set(versions.flatMap((v) => TASK_METRICS[versionTask(v)]))];
   const present = names.filter((m) => versions.some((v) => typeof v.metrics[m] === 'number'));
   // Versions with no recorded metric still get their task's rows, each "-", rather than an empty table.
