@@ -116,14 +116,14 @@ export const feedbackRoutes =
             return reply.status(503).header('retry-after', '1').send(problem(503, 'Service Unavailable', 'The label could not be written to the inference log; nothing was recorded, retry shortly'));
           }
         }
-        for (const row of rows) deps.stats.recordLabel(name, record.version, record.predictedAt, row.score, row.label, now, record.task);
-        deps.metrics.forVersion(name, record.version).feedback.inc(labels.length);
+        const credit = (version: number, task: typeof record.task, labelled: typeof rows) => {
+          for (const row of labelled) deps.stats.recordLabel(name, version, record.predictedAt, row.score, row.label, now, task);
+          deps.metrics.forVersion(name, version).feedback.inc(labels.length);
+        };
+        credit(record.version, record.task, rows);
         // The shadow scored the same rows (shadow-mirror.ts): the label judges it on the same request.
         const shadow = record.shadow && labelRows(record.shadow.task, record.shadow.scores, labels, 'labels');
-        if (record.shadow && Array.isArray(shadow)) {
-          for (const row of shadow) deps.stats.recordLabel(name, record.shadow.version, record.predictedAt, row.score, row.label, now, record.shadow.task);
-          deps.metrics.forVersion(name, record.shadow.version).feedback.inc(labels.length);
-        }
+        if (record.shadow && Array.isArray(shadow)) credit(record.shadow.version, record.shadow.task, shadow);
         return { requestId, version: record.version, labels: labels.length };
       },
     );
