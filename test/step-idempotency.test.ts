@@ -39,7 +39,7 @@ describe('step idempotency', () => {
   });
   afterEach(async () => {
     await registry.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const activities = (stepRecords: StepRecords) =>

@@ -14,7 +14,7 @@ describe('sweepOrphans', () => {
   beforeEach(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'slipway-sweep-'));
   });
-  afterEach(() => rm(root, { recursive: true, force: true }));
+  afterEach(() => rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
 
   it('removes scratch folders and partial writes of processes on this host that are gone', async () => {
     const dead = deadPid();

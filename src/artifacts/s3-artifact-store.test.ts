@@ -83,7 +83,7 @@ beforeEach(async () => {
   bucket = `slipway-${randomBytes(4).toString('hex')}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   store = new S3ArtifactStore({ client: s3, bucket, prefix: 'team/a', cacheRoot: join(dir, 'cache') });
-  return () => rm(dir, { recursive: true, force: true });
+  return () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 /** Another machine: same bucket, empty local cache. */

@@ -10,7 +10,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-cache-'));
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const entry = (key: string, n: number): CacheEntry => ({

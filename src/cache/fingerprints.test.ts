@@ -15,7 +15,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-fp-'));
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 describe('source fingerprint (ingest)', () => {

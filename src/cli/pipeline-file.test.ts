@@ -10,7 +10,7 @@ describe('reading a pipeline file for slipway run -f', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'slipway-pipeline-file-'));
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('returns the mapping of a YAML file, comments and anchors resolved', async () => {

@@ -23,7 +23,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'slipway-sim-section-'));
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 it('charts the newest finished simulation report, skipping a newer half-written one', async () => {

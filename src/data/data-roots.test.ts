@@ -20,7 +20,7 @@ describe('data roots', () => {
     await symlink(dir, path.join(root, 'link-to-parent'));
     roots = { roots: [root], ...SOURCE_LIMIT_DEFAULTS };
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
 
   it('resolves a glob inside a root to its real files, in name order', async () => {
     const out = await confineSource(path.join(root, 'daily', '*.csv'), roots);

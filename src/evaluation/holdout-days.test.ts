@@ -12,7 +12,7 @@ describe('readHoldoutDays on real flights and DuckDB', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'holdout-days-'));
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('gives each row its UTC day in file order, the order models score the rows in', async () => {

@@ -18,7 +18,7 @@ afterEach(async () => {
 describe('choosing the registry backend from config', () => {
   it('uses the SQLite file when SLIPWAY_REGISTRY_URL is unset', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'slipway-factory-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    cleanups.push(() => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
     const config = loadConfig({ SLIPWAY_REGISTRY_PATH: join(dir, 'r.sqlite') });
     expect(config.registryUrl).toBeUndefined();
     const registry = await createRegistry(config);

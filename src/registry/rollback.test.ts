@@ -23,7 +23,7 @@ describe('rollbackAlias', () => {
   });
   afterEach(async () => {
     await registry.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('moves the champion back to any earlier version and records who and why', async () => {

@@ -9,7 +9,7 @@ describe('FileStepRecords', () => {
   beforeEach(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'slipway-step-records-'));
   });
-  afterEach(() => rm(root, { recursive: true, force: true }));
+  afterEach(() => rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
 
   const output = { artifacts: { model: { uri: 'sha256:abc', kind: 'model' } }, summary: { rows: 3 } };
 
@@ -34,7 +34,7 @@ describe('FileStepRecords', () => {
   it('still writes when its folder was removed after an earlier put', async () => {
     const records = new FileStepRecords(root);
     await records.put('wf/run/a', output as never);
-    await rm(root, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     await records.put('wf/run/a', output as never);
     expect(await records.get('wf/run/a')).toEqual(output);
   });

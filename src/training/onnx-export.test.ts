@@ -66,7 +66,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await session?.release();
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 describe('exportLogisticRegressionOnnx', () => {

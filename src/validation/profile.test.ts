@@ -23,7 +23,7 @@ describe('profiles of Parquet files', () => {
     );
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const profile = (plan: ColumnPlan[]) =>

@@ -28,7 +28,7 @@ describe('attack: a glob that walks the filesystem', () => {
   });
   afterAll(async () => {
     await s?.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('the API refuses /**/*.csv with 400 and starts nothing', async () => {

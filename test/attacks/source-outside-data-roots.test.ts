@@ -36,7 +36,7 @@ describe('attack: a source outside the data roots', () => {
   });
   afterAll(async () => {
     await s?.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it.each([

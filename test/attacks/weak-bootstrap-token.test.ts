@@ -24,7 +24,7 @@ describe('attack: weak bootstrap secrets', () => {
   });
   afterAll(async () => {
     await env?.teardown();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const common = (dataDir: string, port: number) => ({

@@ -96,7 +96,7 @@ export async function startCachingHarness(env: TestWorkflowEnvironment): Promise
       worker.shutdown();
       await running;
       await registry.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

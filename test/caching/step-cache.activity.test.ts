@@ -75,7 +75,7 @@ describe('step cache in the activity wrapper', () => {
     };
   });
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('reuses the output of an earlier run with the same content and names the run that produced it', async () => {
@@ -170,7 +170,7 @@ describe('ingest keyed on its source file content', () => {
   });
   afterEach(async () => {
     await registry.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   /** 300 flights over nine days of March 2001; `shift` changes the delays. */

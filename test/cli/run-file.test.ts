@@ -76,7 +76,7 @@ describe('slipway run -f', () => {
   afterAll(async () => {
     await h?.close();
     await env?.teardown();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const slipway = (args: string[]) =>

@@ -86,7 +86,7 @@ afterAll(async () => {
   await governance?.close();
   await h?.close();
   await env?.teardown();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const noViolations = async (page: Parameters<typeof axeViolations>[0]) => expect((await axeViolations(page)).join('\n'), page.url()).toBe('');

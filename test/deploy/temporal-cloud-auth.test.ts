@@ -208,7 +208,7 @@ describe('connecting to Temporal over mTLS with TEMPORAL_TLS_* variables', () =>
   afterAll(async () => {
     await terminator?.close();
     await env?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('runs a pipeline with the worker and the client both on the mTLS endpoint', async () => {
@@ -259,7 +259,7 @@ describe('connecting to Temporal with TEMPORAL_API_KEY', () => {
   afterAll(async () => {
     await gateway?.close();
     await env?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('runs a pipeline with the worker and the client sending the key on every call', async () => {

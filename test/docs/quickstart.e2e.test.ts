@@ -70,7 +70,7 @@ describe('the README quickstart, command by command', () => {
     if (worker) await stopWorker(worker);
     if (server) await stopServer(server);
     await env?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   /** Runs the setup blocks and then `block` in one bash, as a reader's shell keeps the setup's variables. */

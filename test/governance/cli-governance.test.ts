@@ -38,7 +38,7 @@ for (const backend of BACKENDS) {
     afterEach(async () => {
       await governance?.close();
       await store?.cleanup();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     });
 
     const slipway = (args: string[], extra: Record<string, string> = {}) =>

@@ -47,7 +47,7 @@ async function sqliteStore(): Promise<GovernanceStore> {
       await db.run(`DROP TRIGGER ${table}_no_update`);
       await db.run(`DROP TRIGGER ${table}_no_delete`);
     }),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }),
   };
 }
 

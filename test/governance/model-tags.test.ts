@@ -74,7 +74,7 @@ for (const backend of BACKENDS) {
       await app?.close();
       await governance?.close();
       await store?.cleanup();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     });
 
     const api = (caller: Caller, method: 'GET' | 'POST', url: string, payload?: unknown) =>

@@ -48,7 +48,7 @@ export async function startHarness(env: TestWorkflowEnvironment, extraEnv: Recor
       worker.shutdown();
       await running;
       await close();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

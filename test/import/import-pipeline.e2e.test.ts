@@ -65,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cw?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 function runPipeline(pipeline: string, overrides: Record<string, unknown>, id: string): Promise<PipelineResult> {

@@ -64,7 +64,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const problemsOf = async (p: Promise<unknown>): Promise<string[]> => {
@@ -160,7 +160,7 @@ describe('slipway models import and POST /v1/models/:model/import', () => {
     await app?.close();
     await governance?.close();
     await store?.cleanup();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const upload = async (caller: Caller, file: string, query: string) =>

@@ -78,7 +78,7 @@ describe('Prometheus alert rules (promtool)', () => {
       expect(broken.code).not.toBe(0);
       expect(broken.output).toMatch(/parse error|unclosed/i);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
   });
 });

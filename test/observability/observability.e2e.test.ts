@@ -60,7 +60,7 @@ describe('worker observability on the real dev server', () => {
     await slipway?.close();
     await tracing?.shutdown();
     await env?.teardown();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const runPipeline = async (workflowId: string): Promise<PipelineResult> => {

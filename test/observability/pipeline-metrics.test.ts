@@ -44,7 +44,7 @@ describe('canary metrics', () => {
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-canary-metrics-'));
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
 
   it('records the verdict and every step analysis when the canary report is written', async () => {
     const metrics = new PrometheusPipelineMetrics(false);

@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of running) await killHard(p);
   await world?.close();
-  await rm(logDir, { recursive: true, force: true });
+  await rm(logDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const postLog = (base: string, ids: string[]) =>

@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await session?.release();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 describe('linear scorer', () => {

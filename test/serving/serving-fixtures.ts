@@ -91,7 +91,7 @@ export async function createServingWorld(): Promise<ServingWorld> {
     },
     async close() {
       await registry.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

@@ -80,6 +80,6 @@ export async function trainTaskModels(): Promise<TaskModels> {
       })),
     };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }

@@ -40,7 +40,7 @@ describe('week-by-week simulation', () => {
     await registry?.close();
     await h?.close();
     await env?.teardown();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('retrains week by week on the replay clock and reports the champion next to the frozen model', async () => {
@@ -169,7 +169,7 @@ describe('week-by-week simulation with live traffic', () => {
 
   afterAll(async () => {
     await cw?.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('serves each week through the model server and retrains when the live quality is below the limit', async () => {

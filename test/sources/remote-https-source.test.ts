@@ -49,7 +49,7 @@ describe('https:// sources through DuckDB httpfs', () => {
   });
   afterAll(async () => {
     await server?.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('ingests a Parquet file over HTTPS into the same snapshots as the local copy', async () => {

@@ -76,7 +76,7 @@ describe('remote sources on the real dev server', () => {
     await h?.close();
     await env?.teardown();
     await s3server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('ingests s3://bucket/…parquet and promotes the model trained on it', async () => {

@@ -28,7 +28,7 @@ describe('ingest with binary, multiclass and regression labels (Seattle weather)
     store = new LocalArtifactStore({ root: path.join(dir, 'artifacts') });
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const ingest = (label: Record<string, unknown>) =>

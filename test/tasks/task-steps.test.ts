@@ -43,7 +43,7 @@ beforeAll(async () => {
   store = new LocalArtifactStore({ root: path.join(dir, 'artifacts') });
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const request = (stepId: string, inputs: Record<string, StepOutput>): StepRequest => ({

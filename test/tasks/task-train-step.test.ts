@@ -33,7 +33,7 @@ beforeAll(async () => {
   store = new LocalArtifactStore({ root: path.join(dir, 'artifacts') });
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 async function ingest(label: Record<string, unknown>, numeric: string[], categorical: string[]): Promise<StepOutput<'ingest'>> {

@@ -37,7 +37,7 @@ beforeAll(async () => {
   await writeParquet(files.holdout, select('year(date) = 2015'));
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 async function load(features: FeatureSpec, target: LoadTarget) {

@@ -65,7 +65,7 @@ describe('workers spread over task queues', () => {
   afterAll(async () => {
     await Promise.all(workers.map(stopWorker));
     await env?.teardown();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   /**

@@ -33,7 +33,7 @@ beforeAll(async () => {
   await writeFlightsWindow(holdoutPath, '2001-03-04', '2001-03-05');
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 describe('the lightgbm registered trainer', () => {

@@ -35,7 +35,7 @@ beforeAll(async () => {
   inputs = { ingest: { kind: 'ingest', artifacts: { train, holdout }, summary: {} as IngestSummary } };
 });
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const request = (step: string): StepRequest => ({

@@ -34,7 +34,7 @@ describe('continuous training', () => {
   afterAll(async () => {
     await h?.close();
     await env?.teardown();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const watch = (

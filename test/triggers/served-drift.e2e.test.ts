@@ -149,7 +149,7 @@ describe('continuous training on the served traffic of a model served elsewhere'
     await h?.close();
     await env?.teardown();
     await world?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const logsUrl = () => `${server.base}/v1/models/${MODEL}/logs`;

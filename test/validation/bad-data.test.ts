@@ -95,7 +95,7 @@ describe('validation stops bad and tainted data (activities on real files)', () 
     expect(await registry.listVersions('flights')).toHaveLength(1);
     expect((await registry.getAlias('flights', 'champion'))?.version).toBe(1);
     await registry.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it("records the champion's training data and schema in its lineage", async () => {

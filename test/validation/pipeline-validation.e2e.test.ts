@@ -58,7 +58,7 @@ describe('data validation in the pipeline (real dev server)', () => {
     await registry?.close();
     await h?.close();
     await env?.teardown();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const start = (input: unknown) =>

@@ -57,7 +57,7 @@ describe('source.select', () => {
     weatherFile = resolvePackageSource(WEATHER)!.file;
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const ingest = (params: Record<string, unknown>) =>

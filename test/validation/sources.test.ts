@@ -27,7 +27,7 @@ describe('ingest sources', () => {
     store = new LocalArtifactStore({ root: path.join(dir, 'artifacts') });
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const ingest = (params: Record<string, unknown>) => ingestSnapshot({ store, duckdbThreads: 1, dataRoots: { roots: [dir], ...SOURCE_LIMIT_DEFAULTS } }, ingestParamsSchema.parse(params), 'ingest');

@@ -100,7 +100,7 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     await governance?.close();
     await h?.close();
     await env?.teardown();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   const start = (input: unknown) =>

@@ -11,7 +11,7 @@ const tmp = async () => {
   return d;
 };
 afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 describe('write-ahead segments', () => {
