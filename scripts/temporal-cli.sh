@@ -3,8 +3,7 @@
 # once when none is found. Search order: $TEMPORAL_CLI_PATH, `temporal` on PATH, the
 # git-ignored .tools/bin, otherwise `go install` into .tools/bin (a few minutes, once).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-tools="$root/.tools/bin"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh"
 version="v1.5.1" # newer tags carry a replace directive and cannot be `go install`ed
 
 if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
@@ -12,9 +11,7 @@ if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
   echo "$TEMPORAL_CLI_PATH"; exit 0
 fi
 if command -v temporal >/dev/null 2>&1; then command -v temporal; exit 0; fi
-if [ -x "$tools/temporal" ]; then echo "$tools/temporal"; exit 0; fi
-
-if ! command -v go >/dev/null 2>&1; then
+if ! command -v go >/dev/null 2>&1 && [ ! -x "$(dirname "${BASH_SOURCE[0]}")/../.tools/bin/temporal" ]; then
   cat >&2 <<MSG
 No Temporal CLI found and no Go toolchain to build one.
 Install the CLI (brew install temporal, or a release binary from Temporal's site) and put
@@ -22,11 +19,4 @@ it on PATH or set TEMPORAL_CLI_PATH; or install Go and re-run this script.
 MSG
   exit 1
 fi
-mkdir -p "$tools"
-# One build at a time: parallel test runs (or worktrees sharing .tools) would otherwise each start one.
-exec 9>"$tools/.build.lock"
-flock 9
-if [ -x "$tools/temporal" ]; then echo "$tools/temporal"; exit 0; fi
-echo "Building the Temporal CLI $version with Go into $tools (once per machine, a few minutes)..." >&2
-GOBIN="$tools" go install "github.com/temporalio/cli/cmd/temporal@$version" >&2
-echo "$tools/temporal"
+go_tool temporal github.com/temporalio/cli/cmd/temporal "$version" "a few minutes"
