@@ -22,4 +22,15 @@ describe('LabelQuota', () => {
     expect(new LabelQuota(10).take('a', 11, 0)).toBeGreaterThan(0);
     expect(new LabelQuota(0).take('a', 1e9, 0)).toBe(0);
   });
+
+  it('gives back labels a request took but could not record, never above the quota', () => {
+    const q = new LabelQuota(10);
+    expect(q.take('a', 10, 0)).toBe(0);
+    q.giveBack('a', 4);
+    expect(q.take('a', 4, 0)).toBe(0);
+    expect(q.take('a', 1, 0)).toBeGreaterThan(0);
+    q.giveBack('a', 100);
+    expect(q.take('a', 11, 0)).toBeGreaterThan(0);
+    expect(q.take('a', 10, 0)).toBe(0);
+  });
 });

@@ -33,4 +33,10 @@ export class LabelQuota {
     }
     return Math.max(1, Math.ceil((Math.min(n, this.perMinute) - b.tokens) / ratePerMs / 1000));
   }
+
+  /** Returns `n` labels taken by `take` whose request then recorded nothing (the inference log refused them). */
+  giveBack(source: string, n: number): void {
+    const b = this.buckets.get(source);
+    if (b && this.perMinute > 0) b.tokens = Math.min(this.perMinute, b.tokens + n);
+  }
 }

@@ -43,7 +43,7 @@ afterAll(async () => {
 
 const rates = (defaultRate: number): SampleRates => ({ defaultRate, perModel: new Map() });
 
-async function logServer(options: { defaultRate: number; random?: () => number; maxBufferedRows?: number; flushMs?: number; dir?: string; authenticator?: Authenticator }) {
+async function logServer(options: { defaultRate: number; random?: () => number; maxBufferedRows?: number; flushMs?: number; dir?: string; authenticator?: Authenticator; labelQuotaPerMinute?: number }) {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'slipway-inference-log-')));
   dirs.push(dir);
   const authenticator = options.authenticator ?? new StaticTokenAuthenticator([
@@ -51,7 +51,8 @@ async function logServer(options: { defaultRate: number; random?: () => number; 
     { name: 'kserve-east', token: LABELER_TOKEN, roles: ['labeler'], grants: [{ model: 'delays', alias: '*' }] },
     { name: 'other', token: OTHER_LABELER, roles: ['labeler'], grants: [{ model: 'churn', alias: '*' }] },
   ]);
-  const { server, base } = await startServer(world, {}, {
+  const limits = options.labelQuotaPerMinute === undefined ? {} : { labelQuotaPerMinute: options.labelQuotaPerMinute };
+  const { server, base } = await startServer(world, limits, {
     adminAuthenticator: authenticator,
     inferenceLog: { dir, store: world.store, rates: rates(options.defaultRate), random: options.random, maxBufferedRows: options.maxBufferedRows, flushMs: options.flushMs },
   });
@@ -271,6 +272,33 @@ describe('inference log', () => {
     );
     // Sampled: requests 0, 2, 4 (labels 1, 1, 1) and 6 (labels true, 0).
     expect(snapshot[0]).toEqual({ n: 5, labelled: 5, positives: 4 });
+  });
+
+  it('answers 503 when the inference log cannot take a label, records nothing (label, stats, quota), and takes the retry', async () => {
+    // A one-row buffer with no timed flush: the served row fills it, so the label does not fit until it is flushed.
+    const { server, base, dir } = await logServer({ defaultRate: 1, maxBufferedRows: 1, flushMs: 600_000, labelQuotaPerMinute: 1 });
+    await deploy(base, [{ version: versions[0], weight: 100 }]);
+    const served = await call(base, 'POST', '/v1/models/delays/predict', { row: flight(900) }, { token: null });
+    expect(served.status).toBe(200);
+    const label = () => call(base, 'POST', '/v1/models/delays/feedback', { requestId: served.body.requestId, label: 1 }, { token: LABELER_TOKEN });
+    const labelsCounted = async () => Number(/slipway_serving_feedback_labels_total\{[^}]*model="delays"[^}]*\} (\d+)/.exec((await call(base, 'GET', '/metrics', undefined, { token: null })).body)?.[1] ?? 0);
+
+    const refused = await label();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.body.detail).toMatch(/could not be written to the inference log; nothing was recorded/);
+    expect(await labelsCounted()).toBe(0);
+
+    await server.inferenceLog!.flush();
+    // The same source may retry at once: the refused label gave its quota (1 a minute) back, and the id is not marked labelled.
+    const retried = await label();
+    expect(retried.status).toBe(200);
+    expect(await labelsCounted()).toBe(1);
+    expect((await label()).status).toBe(409);
+    await server.app.close();
+    const rows = await logged(dir);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ request_id: served.body.requestId, label: '1' });
   });
 
   it('reads labels that arrived in a window of their own, which holds no features to type', async () => {

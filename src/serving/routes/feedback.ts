@@ -112,6 +112,7 @@ export const feedbackRoutes =
             await deps.log.append(labels.map((y, i) => ({ requestId, row: i, servedAt: record.predictedAt, model: name, version: record.version, protocol: 'feedback', source: SERVER_SOURCE, label: loggedLabel(record.task.task, y) })));
           } catch (err) {
             record.labelled = false;
+            deps.quota.giveBack(source, labels.length);
             request.log.error({ err }, 'label not logged');
             return reply.status(503).header('retry-after', '1').send(problem(503, 'Service Unavailable', 'The label could not be written to the inference log; nothing was recorded, retry shortly'));
           }
