@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two tiers. `unit` (npm run test:unit, under a minute): schemas, DAG, metrics, analysis, policies,
- * and the workflows against mock activities. `integration`: everything against real servers,
- * databases, data and trainers. `make test` (npx vitest run) runs both.
+ * and the workflows against mock activities. `integration` (npm run test:integration): everything
+ * against real servers, databases, data and trainers, its clock-judged files (`timed`) last and
+ * alone. `make test` (npx vitest run) runs all.
  */
 const UNIT = ['src/**/*.test.ts', 'tools/**/*.test.ts', 'test/workflows/**/*.test.ts'];
 /** Tests under src/ that need a real database, object store or trainer process: integration tier. */
@@ -16,6 +17,25 @@ const SRC_INTEGRATION = [
   'src/training/builtin-trainer.test.ts',
 ];
 
+/**
+ * Files whose decisions come from live traffic measured on the wall clock (canary holds, latency
+ * guards, replayed weeks, a killed worker): they run one at a time after the rest, so a neighbour's
+ * CPU cannot be mistaken for a slow candidate.
+ */
+const TIMED = [
+  'test/serving/canary.test.ts',
+  'test/serving/canary-hold.workflow.test.ts',
+  'test/serving/canary-shadow.e2e.test.ts',
+  'test/serving/pipeline-canary.e2e.test.ts',
+  'test/import/import-pipeline.e2e.test.ts',
+  'test/console/console.e2e.test.ts',
+  'test/tasks/task-canary.e2e.test.ts',
+  'test/topology/worker-failover.e2e.test.ts',
+  'test/simulation/simulation.test.ts',
+  'test/triggers/continuous-training.test.ts',
+  'test/triggers/served-drift.e2e.test.ts',
+];
+
 export default defineConfig({
   test: {
     // Temporal's native worker and DuckDB do not like sharing a thread; forks keep each file isolated.
@@ -24,8 +44,11 @@ export default defineConfig({
     hookTimeout: 300_000,
     globalSetup: ['test/global-setup.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT, exclude: SRC_INTEGRATION } },
-      { extends: true, test: { name: 'integration', include: [...SRC_INTEGRATION, 'test/**/*.test.ts'], exclude: ['test/workflows/**'] } },
+      // Two files at a time (this machine and CI have 2 cores): most files wait on servers and processes, not the CPU.
+      { extends: true, test: { name: 'unit', include: UNIT, exclude: SRC_INTEGRATION, maxWorkers: 2 } },
+      { extends: true, test: { name: 'integration', include: [...SRC_INTEGRATION, 'test/**/*.test.ts'], exclude: ['test/workflows/**', ...TIMED], maxWorkers: 2 } },
+      // Then, alone, the files whose verdicts come from live traffic on the clock.
+      { extends: true, test: { name: 'timed', include: TIMED, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
 });
