@@ -6,7 +6,7 @@
  * (buttons absent, the server answering 403); a finished canary links its JSON report; tags are
  * set and removed on a real version, quarantined batches released and discarded, and a run
  * started from an uploaded spec file, each refused for a viewer with nothing changed; the audit
- * page lists every action taken here. One stack for all of it: each extra stack costs a dev
+ * page lists every action taken here; a continuous-training workflow's check shows on its page. One stack for all of it: each extra stack costs a dev
  * server, a worker and a browser. Screenshots of each page go to docs/console/.
  */
 import path from 'node:path';
@@ -22,7 +22,7 @@ import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { loadFlightTraffic, replayTraffic } from '../../tools/replay-traffic';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
-import { canaryStatusQuery } from '../../src/workflows/definitions';
+import { canaryStatusQuery, continuousTrainingStatusQuery } from '../../src/workflows/definitions';
 import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
 import { artifact } from '../support/registry-test-fixtures';
 import { ADMIN_TOKEN, LABELER_TOKEN } from '../serving/serving-fixtures';
@@ -208,7 +208,21 @@ describe('Slipway console', () => {
     expect(serving).toMatch(new RegExp(`v${champion} champion\\s+100%`));
     expect(serving).toMatch(/\d+\.\d\d/);
 
-    expect(await visit(page, '/ui/training', 'training')).toMatch(/No continuous-training workflow is running/);
+    // A continuous-training workflow on the same model: its first check finds no new data (the champion's own window), then it waits an hour.
+    const ct = await cw.env.client.workflow.start('continuousTraining', {
+      taskQueue: cw.harness.config.taskQueue,
+      workflowId: `ct-${MODEL}`,
+      args: [{ model: MODEL, pipeline: 'flight-delay-canary', overrides: WINDOW, checkEvery: '1 hour', policy: { minNewRows: 1000 } }],
+    });
+    try {
+      await expect.poll(async () => (await ct.query(continuousTrainingStatusQuery)).checksDone, { timeout: 60_000, interval: 250 }).toBe(1);
+      const training = await visit(page, '/ui/training', 'training');
+      expect(training).toContain('Pipeline flight-delay-canary, checks every 1 hour; 1 checks so far. Next check');
+      expect(training).toContain('{"minNewRows":1000}');
+      expect(training).toMatch(new RegExp(`no retrain\\s+v${champion}\\s+0 rows arrived after the champion's data window \\(ends 2001-03-10`));
+    } finally {
+      await ct.terminate('console test: training page seen');
+    }
     const audit = await visit(page, '/ui/audit', 'audit');
     expect(audit).toContain('version.register');
     await page.goto(`${base}/ui/audit/verify`);
@@ -383,6 +397,7 @@ describe('Slipway console', () => {
     const ann = await signIn(tokens.ann);
     const page = await ann.newPage();
     await visit(page, `/ui/data?model=${MODEL}`);
+    await page.locator('section[aria-labelledby=h-quarantine]').screenshot({ path: path.join(SHOTS, 'data-quarantine.png') });
     for (const [decision, why] of [['release', 'checked with the data owner'], ['discard', 'ATL labels are wrong']] as const) {
       const form = page.locator(`form[action$="/quarantine/${digests[decision]}/${decision}"]`);
       await form.getByLabel('Reason').fill(why);
