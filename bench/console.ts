@@ -105,6 +105,8 @@ async function main(): Promise<void> {
       registry: governance.registry,
       access: governance.access,
       audit: governance.audit,
+      // As the API passes it, so the Data page reads its quarantine section here too.
+      quarantine: governance.quarantine,
       taskQueue: config.taskQueue,
       pipelinesDir: config.pipelinesDir,
       authenticator: apiAuthenticator(governance.access),

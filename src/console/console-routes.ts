@@ -37,7 +37,7 @@ import { ReportReader } from './report-reader';
 import { warmUp } from '../charts/render-svg';
 import { ConsoleSessions, sameOrigin } from './session';
 import { parseMultipart } from './multipart';
-import { parse as parseYaml } from 'yaml';
+import { startInput } from './start-input';
 
 export interface ConsoleOptions extends ConsoleDeps {
   /** The API's authenticator; undefined when the API runs insecure (every request is the admin). */
@@ -333,32 +333,6 @@ async function canaryReportRef(slipway: ConsoleDeps['slipway'], model: string, r
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-}
-
-/** The start form's fields as a pipeline input: an inline spec (pasted or an uploaded file), or a named pipeline with overrides. */
-export function startInput(b: Body): Record<string, unknown> {
-  const filename = b['specFile.filename'];
-  const uploaded = filename ? b.specFile : undefined;
-  if (filename && !uploaded?.trim()) throw Object.assign(new Error(`specFile: the file ${JSON.stringify(filename)} is empty`), { statusCode: 400 });
-  if (uploaded && b.spec?.trim()) throw Object.assign(new Error('spec: give the spec pasted or as a file, not both'), { statusCode: 400 });
-  const text = uploaded ?? (b.spec?.trim() ? b.spec : undefined);
-  if (text) {
-    const field = uploaded ? `specFile (${filename})` : 'spec';
-    let spec: unknown;
-    try {
-      spec = parseYaml(text);
-    } catch (err) {
-      throw Object.assign(new Error(`${field}: not YAML or JSON (${(err as Error).message.split('\n')[0]})`), { statusCode: 400 });
-    }
-    return { spec };
-  }
-  let overrides: unknown;
-  try {
-    overrides = b.overrides?.trim() ? JSON.parse(b.overrides) : undefined;
-  } catch (err) {
-    throw Object.assign(new Error(`overrides: not JSON (${(err as Error).message})`), { statusCode: 400 });
-  }
-  return { pipeline: b.pipeline, ...(overrides === undefined ? {} : { overrides }) };
 }
 
 function loginPage(failed: boolean): string {

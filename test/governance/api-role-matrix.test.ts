@@ -119,8 +119,8 @@ for (const backend of BACKENDS) {
         action: 'model.rollback',
         method: 'POST',
         path: () => `/v1/models/${m('rb')}/rollback`,
-        // The approver rolls v3 back to v2, then the admin v2 to v1; refused callers aim at v1.
-        body: (c) => ({ version: c === 'approver' ? 2 : 1, reason: `rollback by ${c}` }),
+        // The approver rolls v3 back to v2 (named by URI: the body takes a number, v2, @alias or models:/<model>/2), then the admin v2 to v1; refused callers aim at v1.
+        body: (c) => ({ version: c === 'approver' ? `models:/${m('rb')}/2` : 1, reason: `rollback by ${c}` }),
         ok: 200,
       },
       {

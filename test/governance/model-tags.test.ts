@@ -153,7 +153,13 @@ for (const backend of BACKENDS) {
       const resolved = await api('viewer', 'GET', `/v1/model-versions?uri=${encodeURIComponent('models:/churn@champion')}`);
       expect(resolved.json()).toMatchObject({ uri: 'models:/churn@champion', resolvedUri: 'models:/churn/2', model: MODEL, version: 2 });
       const malformed = await api('viewer', 'GET', `/v1/model-versions?uri=${encodeURIComponent('models:/churn')}`);
-      expect([malformed.statusCode, malformed.json().message]).toEqual([400, expect.stringContaining('names a model but no version or alias')]);
+      expect([malformed.statusCode, malformed.json().message]).toEqual([
+        400,
+        'uri: "models:/churn" is not a model version: it names a model but no version or alias. Accepted: models:/<name>/<version> (e.g. models:/churn/3) or models:/<name>@<alias> (e.g. models:/churn@champion)',
+      ]);
+      const schemeless = await api('viewer', 'GET', `/v1/model-versions?uri=${encodeURIComponent('churn@champion')}`);
+      expect([schemeless.statusCode, schemeless.json().message]).toEqual([400, expect.stringMatching(/^uri: "churn@champion" is not a model version: it must start with models:\/\. Accepted: models:\/<name>\/<version>/)]);
+      expect((await api('viewer', 'GET', `/v1/model-versions?uri=${encodeURIComponent('models:/churn/9')}`)).statusCode).toBe(404);
       expect((await api('viewer', 'GET', `/v1/models/${MODEL}/versions/@champion`)).json().version).toBe(2);
       expect((await api('viewer', 'GET', `/v1/models/${MODEL}/versions/v3/lineage`)).json()).toMatchObject({ model: MODEL, version: 3 });
       const compared = (await api('viewer', 'GET', `/v1/models/${MODEL}/compare?versions=1,@champion,${encodeURIComponent('models:/churn/3')}`)).json();

@@ -95,7 +95,8 @@ describe('slipway CLI', () => {
       await access.grant({ principal: 'ann', model: 'cli-rb' }, root);
       const as = async (name: string) => ({ ...cliEnv, SLIPWAY_TOKEN: (await access.createToken({ principal: name, label: 'cli' }, root)).token });
 
-      const done = await slipway(['rollback', 'cli-rb', 'v1', '--reason', 'v2 degraded', '--json'], await as('ann'));
+      // The target named by URI (`<model> <version>` is the other form, used below).
+      const done = await slipway(['rollback', 'models:/cli-rb/1', '--reason', 'v2 degraded', '--json'], await as('ann'));
       expect(done.stderr).toBe('');
       expect(JSON.parse(done.stdout)).toMatchObject({
         fromVersion: 2,
