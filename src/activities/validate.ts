@@ -23,9 +23,11 @@ import { renderReportHtml } from '../validation/report-html';
 import { runChecks } from '../validation/run-checks';
 import { loadChampion, resolveSchema, type Champion } from '../validation/schema-in-force';
 import { snapshotMeta, type SnapshotMeta } from '../validation/snapshot-meta';
-import { poisoningChecks } from '../validation/poisoning-checks';
+import { poisoningChecks, type PoisoningEvidence } from '../validation/poisoning-checks';
 import { gatherPoisoningEvidence, type EvidenceInput } from '../validation/poisoning-evidence';
-import { sliceRateCharts } from '../validation/slice-rate-charts';
+import { findingCharts, sliceRateCharts } from '../validation/slice-rate-charts';
+import { gatherTaskEvidence } from '../validation/task-poisoning-evidence';
+import { taskPoisoningChecks, type TaskPoisoningEvidence } from '../validation/task-poisoning-checks';
 import { countResults, failureDetails, failureMessage, reportSummary, topFindings, type ValidationReport } from '../validation/validation-report';
 import { acceptReleased } from '../validation/accept-release';
 import { activitySignal } from './heartbeat';
@@ -41,6 +43,9 @@ export interface ValidateDeps {
   /** Told the drifted-column share and its limit whenever there was a reference to compare with (metrics). @default nothing told */
   onDrift?: (drift: { share: number; limit: number }) => void;
 }
+
+/** The tainted-data evidence: the binary checks' or a multiclass/regression label's. */
+type Poisoning = { binary: PoisoningEvidence } | { task: TaskPoisoningEvidence };
 
 export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, params: ValidateParams): Promise<StepOutputBody<'validate'>> {
   const train = findArtifact(req.inputs, 'train');
@@ -60,6 +65,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
   const referenceFile = await referencePath(deps.store, champion, notes);
   const championModel = referenceFile ? await championScoring(deps.store, champion, notes) : undefined;
   const labelSource = referenceFile ? await labelSourceFiles(deps.store, meta.train, champion) : undefined;
+  const championClasses = champion?.trainData ? snapshotMeta(champion.trainData).classes : undefined;
 
   const data = await withDuckDb({ threads: deps.duckdbThreads, signal: activitySignal() }, async (conn) => {
     const started = performance.now();
@@ -76,25 +82,20 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
     const profiledAt = performance.now();
     const taintedTimings: Record<string, number> = {};
     const task = meta.train.task;
-    // The tainted-data checks compare 0/1 label rates with a binary champion's scores; for other tasks they are skipped, saying why.
-    const poisoning = task
-      ? { skipped: `the tainted-data checks judge binary labels (a positive rate per slice against the champion's P(1)); this label is ${task}, whose checks are ${task === 'multiclass' ? 'unseenClasses, classBalance and labelRateShift per class' : 'targetRange, outliers and targetDrift on the target'}` }
-      : await gatherPoisoningEvidence(
-      conn,
-      {
-        currentFiles,
-        current,
-        ...(referenceFile && reference ? { reference: { file: referenceFile, profile: reference } } : {}),
-        ...(championModel ? { champion: championModel } : {}),
-        label: meta.train.label,
-        features: meta.train.features.filter((f) => current.columns[f]),
-        sampleKeys: currentTypes.filter((t) => typeFamily(t.type) !== 'string').map((t) => t.name),
-        params: params.poisoning,
-        ...(labelSource ? { labelSource } : {}),
-      },
-      notes,
-      taintedTimings,
-    );
+    const common = {
+      currentFiles,
+      current,
+      ...(referenceFile && reference ? { reference: { file: referenceFile, profile: reference } } : {}),
+      ...(championModel ? { champion: championModel } : {}),
+      label: meta.train.label,
+      features: meta.train.features.filter((f) => current.columns[f]),
+      sampleKeys: currentTypes.filter((t) => typeFamily(t.type) !== 'string').map((t) => t.name),
+      params: params.poisoning,
+    };
+    // Multiclass and regression labels are judged by their own generalisation of the binary checks.
+    const poisoning: Poisoning = task
+      ? { task: await gatherTaskEvidence(conn, { ...common, task, classes: championClasses ?? meta.train.classes ?? [] }, notes, taintedTimings) }
+      : { binary: await gatherPoisoningEvidence(conn, { ...common, ...(labelSource ? { labelSource } : {}) }, notes, taintedTimings) };
     // Where the time goes, for the benchmark and for operators with large batches.
     const timingsMs = { profiles: Math.round(profiledAt - started), taintedData: Math.round(performance.now() - profiledAt), ...taintedTimings };
     return { currentTypes, current, reference, poisoning, timingsMs };
@@ -132,7 +133,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
       : {}),
   };
   const base = runChecks(ctx);
-  const tainted = poisoningChecks(ctx, data.poisoning);
+  const tainted = 'task' in data.poisoning ? taskPoisoningChecks(ctx, data.poisoning.task) : poisoningChecks(ctx, data.poisoning.binary);
   const released = decided?.state === 'released' ? decided.decision! : undefined;
   const checks = acceptReleased([...base.checks, ...tainted.checks], released && { ...released, accepted: decided!.failed });
   if (released) notes.push(`batch ${dataDigest} was released from quarantine by ${released.by} at ${released.at}: ${released.reason}`);
@@ -161,7 +162,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
     notes,
     findings: tainted.findings,
     poisoning: tainted.summary,
-    sliceRates: sliceRateCharts(data.poisoning, tainted.findings),
+    sliceRates: 'task' in data.poisoning ? findingCharts(tainted.findings) : sliceRateCharts(data.poisoning.binary, tainted.findings),
     distributions,
     params,
   };

@@ -24,6 +24,8 @@ describe('spec policy', () => {
     ['a champion comparison (test, margin, within days)', { overrides: { evaluate: { comparison: { stratify: 'day' } } } }, /overrides\.evaluate\.comparison/],
     ['the champion comparison turned off', { overrides: { evaluate: { comparison: 'off' } } }, /overrides\.evaluate\.comparison/],
     ['a validate threshold', { overrides: { validate: { minRows: 1 } } }, /overrides\.validate\.minRows/],
+    ['a multiclass tainted-data floor', { overrides: { validate: { poisoning: { minGlobalRateDifference: 1 } } } }, /overrides\.validate\.poisoning/],
+    ['a regression tainted-data floor', { overrides: { validate: { poisoning: { regression: { minSliceShift: 100 } } } } }, /overrides\.validate\.poisoning/],
     ['another alias', { overrides: { promote: { alias: 'prod' } } }, /overrides\.promote\.alias/],
     ['another model', { model: 'other' }, /^model: only the owner of model "other"/],
   ])('refuses an operator %s', (_what, input, problem) => {

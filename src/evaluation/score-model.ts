@@ -98,6 +98,16 @@ export interface StreamScoresOptions {
   modelPath?: string;
   /** SQL condition on the files' columns: only matching rows are scored (e.g. a hash sample). */
   where?: string;
+  /**
+   * Read the label through this SQL instead (a class index, or a regression target as float64:
+   * then `targets` carries it, NaN where null).
+   */
+  labelSql?: { sql: string; kind: 'int32' | 'float64' };
+  /**
+   * The model's raw output instead of P(1): `probabilities` [rows, width] (multiclass) or `value`
+   * (regression), in `outputs`; `scores` is then empty.
+   */
+  output?: { name: 'probabilities'; width: number } | { name: 'value' };
 }
 
 /** One batch of scored rows; arrays are reused by nobody and may be kept. */
@@ -107,6 +117,10 @@ export interface ScoredBatch {
   scores: Float32Array;
   /** The label per row (-1 where null), when `label` was asked for. */
   labels?: Int32Array;
+  /** The label per row as a number (NaN where null), when `labelSql` reads float64. */
+  targets?: Float64Array;
+  /** The raw output asked for by `output`, row-major. */
+  outputs?: Float32Array;
   /** One array per `extra` expression. */
   extra: Int32Array[];
   inferenceMs: number;
@@ -139,12 +153,12 @@ export async function* streamScores(
   const extra = options.extra ?? [];
   const select = [
     ...inputNames.map((c, i) => `CAST(${sqlIdent(c)} AS ${kinds[i] === 'float32' ? 'FLOAT' : 'VARCHAR'})`),
-    ...(options.label ? [`coalesce(CAST(${sqlIdent(options.label)} AS INTEGER), -1)`] : []),
+    ...(options.label ? [options.labelSql ? options.labelSql.sql : `coalesce(CAST(${sqlIdent(options.label)} AS INTEGER), -1)`] : []),
     ...extra.map((e) => `CAST(${e} AS INTEGER)`),
   ];
   const reads: ColumnRead[] = [
     ...inputNames.map((name, i) => ({ name, kind: kinds[i] })),
-    ...(options.label ? [{ name: options.label, kind: 'int32' as const }] : []),
+    ...(options.label ? [{ name: options.label, kind: options.labelSql?.kind ?? ('int32' as const) }] : []),
     ...extra.map((_, i) => ({ name: `extra${i}`, kind: 'int32' as const })),
   ];
   // A plain projection streams in file order (DuckDB preserves insertion order), so no sort is needed.
@@ -159,10 +173,12 @@ export async function* streamScores(
     const outputs = await session.run(feeds);
     const inferenceMs = performance.now() - started;
     const at = inputNames.length;
+    const label = options.label ? batch.columns[at] : undefined;
     yield {
       rows: batch.rows,
-      scores: positiveProbability(outputs, batch.rows),
-      ...(options.label ? { labels: batch.columns[at] as Int32Array } : {}),
+      scores: options.output ? new Float32Array(0) : positiveProbability(outputs, batch.rows),
+      ...(options.output ? { outputs: rawOutput(outputs, options.output, batch.rows) } : {}),
+      ...(label ? (label instanceof Float64Array ? { targets: label } : { labels: label as Int32Array }) : {}),
       extra: extra.map((_, i) => batch.columns[at + (options.label ? 1 : 0) + i] as Int32Array),
       inferenceMs,
     };
@@ -269,6 +285,16 @@ function positiveProbability(outputs: ort.InferenceSession.OnnxValueMapType, row
   const scores = new Float32Array(rows);
   for (let i = 0; i < rows; i++) scores[i] = data[i * 2 + 1];
   return scores;
+}
+
+/** The task's output tensor, checked against the contract's shape. */
+function rawOutput(outputs: ort.InferenceSession.OnnxValueMapType, output: NonNullable<StreamScoresOptions['output']>, rows: number): Float32Array {
+  const tensor = outputs[output.name];
+  const width = output.name === 'probabilities' ? output.width : 1;
+  if (!tensor || tensor.type !== 'float32' || tensor.dims[0] !== rows || tensor.size !== rows * width) {
+    throw new EvaluationError(`model must output float "${output.name}" [${rows}, ${width}]; got ${tensor ? `${tensor.type} [${tensor.dims.join(', ')}]` : 'none'}`);
+  }
+  return tensor.data as Float32Array;
 }
 
 function copyLabels(values: Int32Array, labels: Uint8Array, offset: number, column: string): void {

@@ -202,6 +202,28 @@ export const labelSourceParamsSchema = z
 
 export type LabelSourceParams = z.output<typeof labelSourceParamsSchema>;
 
+/**
+ * Thresholds of the tainted-data checks on a regression target, where a "flipped" label is a
+ * target moved away from what the champion predicts. Shifts are in units of the champion's
+ * residual sd on its own holdout (without a champion: the reference target's sd).
+ */
+export const regressionPoisoningParamsSchema = z
+  .object({
+    /** Global floor: the batch's mean residual differs from the holdout's by at least this many sd. */
+    minGlobalShift: z.number().gt(0).default(1),
+    /** Per-slice floor: a slice's mean residual differs from the batch's by at least this many sd. */
+    minSliceShift: z.number().gt(0).default(1),
+    /** A residual is "confidently wrong" beyond this quantile of the holdout's |residual − mean|. */
+    tailQuantile: z.number().gt(0.5).lt(1).default(0.99),
+    /** Floor: the share of such residuals at least this factor of the holdout's (1 − tailQuantile). */
+    maxTailRatio: z.number().gt(1).default(3),
+    /** Trigger: the value's targets have an sd of at most this share of the reference target's sd ... */
+    triggerMaxSpread: z.number().gt(0).max(1).default(0.1),
+    /** ... and their mean at least this many reference sd from the reference target's mean. */
+    triggerMinDistance: z.number().gt(0).default(1),
+  })
+  .strict();
+
 export const poisoningParamsSchema = z
   .object({
     /** Family-wise significance level; slices and patterns are Holm-corrected against it. */
@@ -216,6 +238,8 @@ export const poisoningParamsSchema = z
     minSliceRateRatio: z.number().gt(1).default(4),
     /** ... and |observed - expected| rate at least this much. */
     minSliceRateDifference: z.number().min(0).max(1).default(0.1),
+    /** Multiclass global floor: a class's share differs from the champion's expectation by at least this much. */
+    minGlobalRateDifference: z.number().min(0).max(1).default(0.05),
     /** Global floor: the batch's observed/expected ratio, against the champion's holdout ratio, beyond this factor. */
     maxGlobalRateRatio: z.number().gt(1).default(2),
     /**
@@ -244,6 +268,8 @@ export const poisoningParamsSchema = z
       .strict()
       .prefault({}),
     labelSource: labelSourceParamsSchema.prefault({}),
+    /** Regression targets: residuals (observed − the champion's prediction) in units of its holdout residual sd. */
+    regression: regressionPoisoningParamsSchema.prefault({}),
   })
   .strict();
 

@@ -18,6 +18,13 @@ describe('a release from quarantine', () => {
     expect(out[1].message).toContain('not covered by the release');
   });
 
+  it('never accepts a schema, range or data-quality failure, even one the approver reviewed', () => {
+    const reviewed = { ...release, accepted: ['labelConsistency(origin)', 'numericRange(distance)', 'duplicateRows'] };
+    const out = acceptReleased([failed('labelConsistency', 'origin'), failed('numericRange', 'distance'), failed('duplicateRows')], reviewed);
+    expect(out.map((c) => c.status)).toEqual(['warn', 'fail', 'fail']);
+    expect(out[1].message).toContain('a release accepts only tainted-data findings (labelConsistency, confidentDisagreement, triggerPatterns, labelSourceSpikes); fix the data or the schema');
+  });
+
   it('changes nothing without a release', () => {
     const checks = [failed('triggerPatterns', 'distance')];
     expect(acceptReleased(checks, undefined)).toBe(checks);

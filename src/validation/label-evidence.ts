@@ -64,9 +64,32 @@ export interface TriggerCandidate {
   column: string;
   value: string;
   n: number;
+  /** Binary: positives. Multiclass: rows of the value's most frequent class, `top`. Regression: 0. */
   pos: number;
   referenceCount: number;
+  /** Multiclass: the value's most frequent class. */
+  top?: string;
+  /** Regression: mean and sd of the value's targets. */
+  mean?: number;
+  sd?: number;
 }
+
+/**
+ * How a trigger candidate's labels are summed up per value: SQL over the batch returning `v`, `n`
+ * and the task's statistics, and how to read them. Binary by default.
+ */
+export interface TriggerLabelStats {
+  query(source: string, value: string, where: string, having: string): string;
+  read(row: Record<string, unknown>): Pick<TriggerCandidate, 'pos' | 'top' | 'mean' | 'sd'>;
+}
+
+export const binaryTriggerStats = (label: string): TriggerLabelStats => {
+  const y = sqlIdent(label);
+  return {
+    query: (source, value, where, having) => `SELECT ${value} AS v, count(*) AS n, sum(CAST(${y} AS INTEGER)) AS pos FROM ${source} WHERE ${y} IS NOT NULL AND ${where} GROUP BY 1 ${having}`,
+    read: (r) => ({ pos: Number(r.pos ?? 0) }),
+  };
+};
 
 const zero = (): RateCounts => ({ n: 0, pos: 0, expected: 0, variance: 0 });
 
@@ -124,9 +147,17 @@ export async function scoreEvidence(
 }
 
 /** Per-slice counts without a champion: expected = slice rows × the reference's positive rate in that slice. */
-export async function referenceEvidence(conn: DuckDBConnection, current: string[], reference: string, label: string, slices: SliceColumn[]): Promise<LabelEvidence> {
-  const cur = await sliceRates(conn, current, label, slices);
-  const ref = await sliceRates(conn, [reference], label, slices);
+export async function referenceEvidence(
+  conn: DuckDBConnection,
+  current: string[],
+  reference: string,
+  label: string,
+  slices: SliceColumn[],
+  /** SQL for "positive" (e.g. one class of a multiclass label) in place of the 0/1 label. */
+  positiveSql: string = sqlIdent(label),
+): Promise<LabelEvidence> {
+  const cur = await sliceRates(conn, current, positiveSql, slices);
+  const ref = await sliceRates(conn, [reference], positiveSql, slices);
   const per = slices.map((s, j) =>
     s.labels.map((_, k): RateCounts => {
       const c = cur[j][k];
@@ -142,9 +173,8 @@ export async function referenceEvidence(conn: DuckDBConnection, current: string[
   return { basis: 'reference', global: { ...global, expected: global.n * rate, variance: global.n * rate * (1 - rate) }, slices: flatten(slices, per) };
 }
 
-async function sliceRates(conn: DuckDBConnection, files: string[], label: string, slices: SliceColumn[]) {
+async function sliceRates(conn: DuckDBConnection, files: string[], y: string, slices: SliceColumn[]) {
   const source = `read_parquet([${files.map(sqlString).join(', ')}])`;
-  const y = sqlIdent(label);
   const per = slices.map((s) => s.labels.map(zero));
   const rows = await queryRows(
     conn,
@@ -184,8 +214,8 @@ export async function triggerCandidates(
   label: string,
   features: string[],
   params: PoisoningParams,
+  stats: TriggerLabelStats = binaryTriggerStats(label),
 ): Promise<TriggerCandidate[]> {
-  const y = sqlIdent(label);
   const cur = `read_parquet([${current.files.map(sqlString).join(', ')}])`;
   const rows = current.profile.rows;
   const min = Math.max(params.trigger.minRows, Math.ceil(rows * params.trigger.minShare));
@@ -202,19 +232,19 @@ export async function triggerCandidates(
       const refCounts = (r && exactCounts(r)) ?? new Map<string, number>();
       const values = [...exact].filter(([v, n]) => n >= min && lifted(n, refCounts.get(v) ?? 0)).map(([v]) => v);
       if (values.length === 0) continue;
-      const found = await queryRows(conn, `SELECT CAST(${c} AS VARCHAR) AS v, count(*) AS n, sum(CAST(${y} AS INTEGER)) AS pos FROM ${cur} WHERE ${y} IS NOT NULL AND CAST(${c} AS VARCHAR) IN (${values.map(sqlString).join(', ')}) GROUP BY 1`);
-      out.push(...found.map((x) => ({ column: f, value: String(x.v), n: Number(x.n), pos: Number(x.pos ?? 0), referenceCount: refCounts.get(String(x.v)) ?? 0 })));
+      const found = await queryRows(conn, stats.query(cur, `CAST(${c} AS VARCHAR)`, `CAST(${c} AS VARCHAR) IN (${values.map(sqlString).join(', ')})`, ''));
+      out.push(...found.map((x) => ({ column: f, value: String(x.v), n: Number(x.n), ...stats.read(x), referenceCount: refCounts.get(String(x.v)) ?? 0 })));
       continue;
     }
     // Bucketed numbers: exact values from the data, then their count in the reference.
-    const found = await queryRows(conn, `SELECT ${c} AS v, count(*) AS n, sum(CAST(${y} AS INTEGER)) AS pos FROM ${cur} WHERE ${y} IS NOT NULL AND ${c} IS NOT NULL GROUP BY 1 HAVING count(*) >= ${min}`);
+    const found = await queryRows(conn, stats.query(cur, c, `${c} IS NOT NULL`, `HAVING count(*) >= ${min}`));
     if (found.length === 0) continue;
     const inRef = new Map(
       (await queryRows(conn, `SELECT ${c} AS v, count(*) AS n FROM read_parquet(${sqlString(reference.file)}) WHERE ${c} IN (${found.map((x) => Number(x.v)).join(', ')}) GROUP BY 1`)).map((x) => [Number(x.v), Number(x.n)]),
     );
     out.push(
       ...found
-        .map((x) => ({ column: f, value: String(x.v), n: Number(x.n), pos: Number(x.pos ?? 0), referenceCount: inRef.get(Number(x.v)) ?? 0 }))
+        .map((x) => ({ column: f, value: String(x.v), n: Number(x.n), ...stats.read(x), referenceCount: inRef.get(Number(x.v)) ?? 0 }))
         .filter((x) => lifted(x.n, x.referenceCount)),
     );
   }

@@ -66,6 +66,10 @@ export interface PoisoningSummary {
   extremeSlices: Array<{ where: string; rows: number; ratio: number; difference: number; significant: boolean }>;
   /** The purest candidate trigger values that are also over-represented. */
   extremeTriggers: Array<{ where: string; rows: number; lift: number; purity: number }>;
+  /** Regression: the batch's mean residual minus the champion's holdout's, in holdout residual sd. */
+  globalShift?: number;
+  /** Regression: the slices whose mean residual is furthest from the batch's, in holdout residual sd. */
+  extremeResidualSlices?: Array<{ where: string; rows: number; shift: number; significant: boolean }>;
   /** The label source values with the largest excess over their expectation, globally and in a slice. */
   extremeSourceSpikes?: Array<{ where: string; rows: number; ratio: number; excess: number; significant: boolean }>;
 }

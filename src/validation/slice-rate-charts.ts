@@ -37,3 +37,16 @@ export function sliceRateCharts(evidence: PoisoningEvidence, findings: Finding[]
   }
   return out;
 }
+
+/** Multiclass and regression findings: each one's expected (class share, mean residual or target) against observed. */
+export function findingCharts(findings: Finding[]): Record<string, Distribution> {
+  if (findings.length === 0) return {};
+  return {
+    'tainted-data findings: expected vs observed': {
+      kind: 'categorical',
+      labels: findings.map((f) => `${f.check}: ${f.where}`),
+      reference: findings.map((f) => f.expected),
+      current: findings.map((f) => f.observed),
+    },
+  };
+}
