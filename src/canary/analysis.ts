@@ -8,6 +8,7 @@
  */
 import type { CanaryAnalysisParams } from '../pipeline/step-params';
 import { populationStabilityIndex } from '../serving/histogram';
+import { binaryLogLossCheck } from './calibration-check';
 import type { SequentialEvidence } from './confidence-sequence';
 import { taskQualityChecks, taskScoreShift } from './task-checks';
 
@@ -128,6 +129,12 @@ export interface AnalysisInput {
    * judged from the first traffic step. @default false
    */
   shadow?: boolean;
+  /**
+   * Judge a binary canary's live log loss too (calibration-check.ts): AUC alone passes a candidate
+   * that ranks well with miscalibrated probabilities. False only when replaying canaries recorded
+   * before the check. @default false
+   */
+  binaryLogLoss?: boolean;
 }
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
@@ -319,6 +326,8 @@ function qualityChecks(input: AnalysisInput): CheckResult[] {
   };
   compare('liveAuc', canary.auc, champion.auc, Math.hypot(aucStandardError(canary), aucStandardError(champion)), t.maxAucDrop, 'AUC');
   compare('liveAccuracy', canary.accuracy, champion.accuracy, Math.hypot(proportionStandardError(canary.accuracy, canary.labels), proportionStandardError(champion.accuracy, champion.labels)), t.maxAccuracyDrop, 'accuracy');
+  const calibration = input.binaryLogLoss ? binaryLogLossCheck(canary, champion, t, input.lastStep) : undefined;
+  if (calibration) results.push(calibration);
   return results;
 }
 

@@ -75,6 +75,8 @@ export class HttpServingAdmin implements ServingAdmin {
         positives: v?.feedback.positives ?? 0,
         auc: v?.feedback.auc ?? null,
         accuracy: v?.feedback.accuracy ?? null,
+        // Binary log loss (calibration-check.ts) when the server reports it; absent from an older server's stats.
+        ...(v && v.feedback.logLoss !== undefined && { logLoss: v.feedback.logLoss, logLossSd: v.feedback.logLossSd ?? null }),
         // Per-task figures only when the server has them, so a binary model's window is as before.
         ...(v ? taskFigures(v) : {}),
       });
