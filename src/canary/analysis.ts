@@ -40,6 +40,21 @@ export interface VersionWindow {
   /** Regression: live RMSE and MAE. */
   rmse?: number | null;
   mae?: number | null;
+  /**
+   * A shadow's live quality paired with the version it shadowed on the same requests (the model
+   * server's paired-window.ts): shadow minus the other, per-row loss and (binary) DeLong's AUC test.
+   */
+  paired?: PairedFigures;
+}
+
+/** The paired comparison of a shadow with the version it shadowed, as the model server reports it. */
+export interface PairedFigures {
+  against: number;
+  labels: number;
+  positives: number;
+  loss: 'logLoss' | 'absoluteError';
+  lossDifference: { mean: number; standardError: number } | null;
+  aucDifference: { estimate: number; standardError: number; shadow: number; against: number } | null;
 }
 
 /** What the measure activity returns for one canary step. */
@@ -135,6 +150,12 @@ export interface AnalysisInput {
    * before the check. @default false
    */
   binaryLogLoss?: boolean;
+  /**
+   * In the shadow phase, judge a binary canary's live AUC and log loss on the rows it and the
+   * champion both scored (paired-checks.ts) when the server paired them. False only when
+   * replaying canaries recorded before the rule. @default false
+   */
+  pairedShadow?: boolean;
 }
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));

@@ -15,6 +15,7 @@
  *   makes the step wait rather than be inconclusive; at low traffic the step holds longer.
  */
 import { binaryLogLossCheck } from './calibration-check';
+import { pairedShadowChecks } from './paired-checks';
 import { taskQualityChecks } from './task-checks';
 import { aucStandardError, analyseStep, type AnalysisInput, type CheckResult, type StepAnalysis, type VersionWindow } from './analysis';
 import { confidenceSequence, type SequentialEvidence } from './confidence-sequence';
@@ -59,7 +60,7 @@ export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: numb
   const t = input.thresholds;
   const enough = input.measurement.step.canary.requests >= t.minRequests;
   if (enough) checks.push(errorRateCheck(input, plan.alpha));
-  checks.push(...qualityChecks(input, plan.alpha));
+  checks.push(...withPaired(qualityChecks(input, plan.alpha), pairedShadowChecks(input, plan.alpha)));
   if (input.shiftAwaitsQuality) shiftAwaitingQuality(checks, t, elapsedMs >= plan.maxMs);
 
   const failed = checks.filter((c) => c.verdict === 'fail');
@@ -79,6 +80,13 @@ export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: numb
   }
   const reasons = early ? [`minimum duration not reached (${fmtS(elapsedMs)} of ${fmtS(plan.minMs)} s)`, ...reasonsOf(waiting)] : reasonsOf(waiting);
   return { analysis: { verdict: 'inconclusive', checks, reasons }, decided: false, look, elapsedMs };
+}
+
+/** The unpaired quality checks with those the shadow phase could judge on paired rows replaced. */
+function withPaired(unpaired: SequentialCheck[], paired: SequentialCheck[] | undefined): SequentialCheck[] {
+  if (!paired) return unpaired;
+  const names = new Set(paired.map((c) => c.name));
+  return [...unpaired.filter((c) => !names.has(c.name)), ...paired];
 }
 
 /**
