@@ -71,3 +71,22 @@ describe('spec policy', () => {
     expect(specPolicyProblems({ principal: operator, spec, baseline: base, inlineCommandPrincipals: [] })).toEqual([]);
   });
 });
+
+describe('spec policy of the canary analysis margins', () => {
+  const canaryRaw = {
+    ...raw,
+    steps: [...raw.steps.slice(0, 3), { id: 'canary', kind: 'canary', dependsOn: ['evaluate'], with: { steps: [50, 100], analysis: { minLabels: 100 } } }, { ...raw.steps[3], dependsOn: ['canary'] }],
+  };
+  const canaryBaseline = parsePipelineSpec(canaryRaw);
+
+  it('lets only the model\'s owner loosen the live log-loss margin (maxLogLossIncrease)', () => {
+    const input = { overrides: { canary: { analysis: { minLabels: 100, maxLogLossIncrease: 1 } } } };
+    const problems = specPolicyProblems({ principal: operator, spec: parsePipelineSpec(canaryRaw, input as never), baseline: canaryBaseline, inlineCommandPrincipals: [] });
+    expect(problems.join('\n')).toMatch(/overrides\.canary\.analysis: set by the model's owner/);
+    expect(specPolicyProblems({ principal: owner, spec: parsePipelineSpec(canaryRaw, input as never), baseline: canaryBaseline, inlineCommandPrincipals: [] })).toEqual([]);
+  });
+
+  it('refuses a negative margin naming the field', () => {
+    expect(() => parsePipelineSpec(canaryRaw, { overrides: { canary: { analysis: { maxLogLossIncrease: -0.1 } } } } as never)).toThrow(/maxLogLossIncrease/);
+  });
+});

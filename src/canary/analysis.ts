@@ -8,6 +8,7 @@
  */
 import type { CanaryAnalysisParams } from '../pipeline/step-params';
 import { populationStabilityIndex } from '../serving/histogram';
+import { binaryLogLossCheck } from './calibration-check';
 import type { SequentialEvidence } from './confidence-sequence';
 import { taskQualityChecks, taskScoreShift } from './task-checks';
 
@@ -39,6 +40,21 @@ export interface VersionWindow {
   /** Regression: live RMSE and MAE. */
   rmse?: number | null;
   mae?: number | null;
+  /**
+   * A shadow's live quality paired with the version it shadowed on the same requests (the model
+   * server's paired-window.ts): shadow minus the other, per-row loss and (binary) DeLong's AUC test.
+   */
+  paired?: PairedFigures;
+}
+
+/** The paired comparison of a shadow with the version it shadowed, as the model server reports it. */
+export interface PairedFigures {
+  against: number;
+  labels: number;
+  positives: number;
+  loss: 'logLoss' | 'absoluteError';
+  lossDifference: { mean: number; standardError: number } | null;
+  aucDifference: { estimate: number; standardError: number; shadow: number; against: number } | null;
 }
 
 /** What the measure activity returns for one canary step. */
@@ -128,6 +144,18 @@ export interface AnalysisInput {
    * judged from the first traffic step. @default false
    */
   shadow?: boolean;
+  /**
+   * Judge a binary canary's live log loss too (calibration-check.ts): AUC alone passes a candidate
+   * that ranks well with miscalibrated probabilities. False only when replaying canaries recorded
+   * before the check. @default false
+   */
+  binaryLogLoss?: boolean;
+  /**
+   * In the shadow phase, judge a binary canary's live AUC and log loss on the rows it and the
+   * champion both scored (paired-checks.ts) when the server paired them. False only when
+   * replaying canaries recorded before the rule. @default false
+   */
+  pairedShadow?: boolean;
 }
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
@@ -319,6 +347,8 @@ function qualityChecks(input: AnalysisInput): CheckResult[] {
   };
   compare('liveAuc', canary.auc, champion.auc, Math.hypot(aucStandardError(canary), aucStandardError(champion)), t.maxAucDrop, 'AUC');
   compare('liveAccuracy', canary.accuracy, champion.accuracy, Math.hypot(proportionStandardError(canary.accuracy, canary.labels), proportionStandardError(champion.accuracy, champion.labels)), t.maxAccuracyDrop, 'accuracy');
+  const calibration = input.binaryLogLoss ? binaryLogLossCheck(canary, champion, t, input.lastStep) : undefined;
+  if (calibration) results.push(calibration);
   return results;
 }
 

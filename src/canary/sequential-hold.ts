@@ -14,6 +14,8 @@
  * - A missing sample (too few requests, too few labels on the last step, no champion scores)
  *   makes the step wait rather than be inconclusive; at low traffic the step holds longer.
  */
+import { binaryLogLossCheck } from './calibration-check';
+import { pairedShadowChecks } from './paired-checks';
 import { taskQualityChecks } from './task-checks';
 import { aucStandardError, analyseStep, type AnalysisInput, type CheckResult, type StepAnalysis, type VersionWindow } from './analysis';
 import { confidenceSequence, type SequentialEvidence } from './confidence-sequence';
@@ -58,7 +60,7 @@ export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: numb
   const t = input.thresholds;
   const enough = input.measurement.step.canary.requests >= t.minRequests;
   if (enough) checks.push(errorRateCheck(input, plan.alpha));
-  checks.push(...qualityChecks(input, plan.alpha));
+  checks.push(...withPaired(qualityChecks(input, plan.alpha), pairedShadowChecks(input, plan.alpha)));
   if (input.shiftAwaitsQuality) shiftAwaitingQuality(checks, t, elapsedMs >= plan.maxMs);
 
   const failed = checks.filter((c) => c.verdict === 'fail');
@@ -78,6 +80,13 @@ export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: numb
   }
   const reasons = early ? [`minimum duration not reached (${fmtS(elapsedMs)} of ${fmtS(plan.minMs)} s)`, ...reasonsOf(waiting)] : reasonsOf(waiting);
   return { analysis: { verdict: 'inconclusive', checks, reasons }, decided: false, look, elapsedMs };
+}
+
+/** The unpaired quality checks with those the shadow phase could judge on paired rows replaced. */
+function withPaired(unpaired: SequentialCheck[], paired: SequentialCheck[] | undefined): SequentialCheck[] {
+  if (!paired) return unpaired;
+  const names = new Set(paired.map((c) => c.name));
+  return [...unpaired.filter((c) => !names.has(c.name)), ...paired];
 }
 
 /**
@@ -168,10 +177,13 @@ function qualityChecks(input: AnalysisInput, alpha: number): SequentialCheck[] {
   // Hanley–McNeil variance of 0, which would read as certainty. Below MIN_CLASS labels of each
   // class on either side, quality is not judged at all.
   const classes = (w: VersionWindow) => Math.min(w.positives, w.labels - w.positives);
+  // Log loss needs no minimum per class: a miscalibrated candidate shows harm on labels of one class too.
+  const calibration = input.binaryLogLoss ? binaryLogLossCheck(canary, champion, t, input.lastStep, alpha) : undefined;
+  const withCalibration = (cs: SequentialCheck[]) => (calibration ? [...cs, calibration] : cs);
   if (canary.auc === null || champion.auc === null || canary.accuracy === null || champion.accuracy === null || classes(canary) < MIN_CLASS || classes(champion) < MIN_CLASS) {
     // The last step waits for labels when they are required; earlier steps leave quality to later ones.
     const verdict = t.requireLabels && input.lastStep ? 'inconclusive' : 'pending';
-    return [{ name: 'liveAuc', verdict, canary: round(canary.auc), baseline: round(champion.auc), limit: null, message: `${counts}: live quality needs ${MIN_CLASS} labels of each class from both versions` }];
+    return withCalibration([{ name: 'liveAuc', verdict, canary: round(canary.auc), baseline: round(champion.auc), limit: null, message: `${counts}: live quality needs ${MIN_CLASS} labels of each class from both versions` }]);
   }
   const auc = confidenceSequence(canary.auc - champion.auc, aucStandardError(canary) ** 2 + aucStandardError(champion) ** 2, Math.max(TAU.quality, 2 * t.maxAucDrop), alpha, -t.maxAucDrop, {
     canary: canary.labels,
@@ -197,7 +209,7 @@ function qualityChecks(input: AnalysisInput, alpha: number): SequentialCheck[] {
       evidence: e,
     };
   };
-  return [check('liveAuc', auc, canary.auc, champion.auc, t.maxAucDrop), check('liveAccuracy', acc, canary.accuracy, champion.accuracy, t.maxAccuracyDrop)];
+  return withCalibration([check('liveAuc', auc, canary.auc, champion.auc, t.maxAucDrop), check('liveAccuracy', acc, canary.accuracy, champion.accuracy, t.maxAccuracyDrop)]);
 }
 
 /** The hold plan of a canary's params; durations already in milliseconds. */

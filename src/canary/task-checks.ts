@@ -19,14 +19,12 @@
 import type { CanaryAnalysisParams } from '../pipeline/step-params';
 import { mergeByQuantiles, populationStabilityIndex } from '../serving/histogram';
 import type { Baseline, CheckResult, VersionWindow } from './analysis';
-import { confidenceSequence, type SequentialEvidence } from './confidence-sequence';
+import { degradationCheck } from './degradation-check';
 
 /** Defaults of the per-task thresholds (optional in the spec, so parsed specs stay as they were). */
 export const TASK_THRESHOLD_DEFAULTS = { maxLogLossIncrease: 0.05, maxMaeIncrease: 0.1 } as const;
 
 const PSI_BINS = 10;
-const Z_ONE_SIDED_95 = 1.645;
-const TAU = 0.1;
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 const sum = (h: number[]) => h.reduce((a, b) => a + b, 0);
@@ -94,32 +92,8 @@ export function taskQualityChecks(canary: VersionWindow, champion: VersionWindow
   const first = canary.task === 'multiclass' ? 'liveLogLoss' : 'liveMae';
   if (!labelled && alpha === undefined) return [{ name: first, verdict: waiting, canary: null, baseline: null, limit: null, message: `${counts}, ${t.minLabels} each needed to judge live quality` }];
 
-  /** Fails when the canary is worse than the champion by more than `allowed`, beyond sampling error. */
-  const worse = (name: CheckResult['name'], label: string, c: number | null | undefined, b: number | null | undefined, se: number, allowed: number, higherIsWorse: boolean): CheckResult => {
-    if (c == null || b == null) return { name, verdict: labelled ? 'inconclusive' : waiting, canary: null, baseline: null, limit: null, message: `live ${label} not measured (${counts})` };
-    const harm = higherIsWorse ? c - b : b - c;
-    let harmful: boolean;
-    let evidence: SequentialEvidence | undefined;
-    let allowance: string;
-    if (alpha === undefined) {
-      harmful = harm > allowed + Z_ONE_SIDED_95 * se;
-      allowance = `${allowed.toFixed(3)} + ${(Z_ONE_SIDED_95 * se).toFixed(3)} sampling allowance`;
-    } else {
-      evidence = confidenceSequence(harm, se * se, Math.max(TAU, 2 * allowed), alpha, allowed, { canary: canary.labels, champion: champion.labels });
-      harmful = evidence.lower > allowed;
-      allowance = `${allowed.toFixed(3)}, worsening ${evidence.estimate.toFixed(3)} in [${evidence.lower.toFixed(3)}, ${evidence.upper.toFixed(3)}] always-valid`;
-    }
-    const limit = higherIsWorse ? b + allowed : b - allowed;
-    return {
-      name,
-      verdict: harmful ? 'fail' : labelled ? 'pass' : waiting,
-      canary: round(c),
-      baseline: round(b),
-      limit: round(limit),
-      message: `live ${label} ${c.toFixed(3)} vs champion ${b.toFixed(3)} on ${counts} (allowed worsening ${allowance})${labelled ? '' : `; ${t.minLabels} labels each needed to pass`}`,
-      ...(evidence && { evidence }),
-    };
-  };
+  const worse = (name: CheckResult['name'], label: string, c: number | null | undefined, b: number | null | undefined, se: number, allowed: number, higherIsWorse: boolean): CheckResult =>
+    degradationCheck({ name, label, canary: c, baseline: b, se, allowed, higherIsWorse, labelled, waiting, counts, minLabels: t.minLabels, alpha, samples: { canary: canary.labels, champion: champion.labels } });
 
   if (canary.task === 'multiclass') {
     const seLoss = Math.hypot((canary.logLossSd ?? 0) / Math.sqrt(Math.max(1, canary.labels)), (champion.logLossSd ?? 0) / Math.sqrt(Math.max(1, champion.labels)));

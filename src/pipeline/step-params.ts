@@ -548,7 +548,7 @@ export const canaryAnalysisSchema = z
     maxAucDrop: z.number().min(0).max(1).default(0.03),
     /** Fail when live accuracy from feedback falls below the champion's by more than this. */
     maxAccuracyDrop: z.number().min(0).max(1).default(0.03),
-    /** Multiclass: fail when live log loss rises above the champion's by more than this (nats). Optional so parsed specs stay as before. @default 0.05 */
+    /** Binary and multiclass: fail when live log loss rises above the champion's by more than this (nats; the non-inferiority margin of calibration and ranking together). Optional so parsed specs stay as before. @default 0.05 */
     maxLogLossIncrease: z.number().min(0).optional(),
     /** Regression: fail when live MAE rises above the champion's by more than this fraction of it. Optional so parsed specs stay as before. @default 0.1 */
     maxMaeIncrease: z.number().min(0).optional(),

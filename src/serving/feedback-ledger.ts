@@ -23,6 +23,14 @@ export interface PredictionRecord {
   logged: boolean;
   /** The shadow version's prediction of the same rows (shadow-mirror.ts), once it was scored. */
   shadow?: { version: number; scores: Float32Array; task: ServedTask };
+  /** A shadow was queued for this request and has not scored it yet (shadow-mirror.ts). */
+  awaitingShadow?: boolean;
+  /**
+   * The labels posted while the shadow had not scored the request yet, kept so the shadow is
+   * credited when it does (then dropped): a label arriving first credits both versions, not the
+   * serving one alone.
+   */
+  pendingLabels?: { labels: readonly unknown[]; at: number };
 }
 
 /**
@@ -36,8 +44,14 @@ export const LEDGER_ENTRY_OVERHEAD_BYTES = 832;
 /** Estimated bytes of a shadow prediction attached to an entry: its object and Float32Array, plus the scores. */
 export const SHADOW_OVERHEAD_BYTES = 160;
 
+/** Estimated bytes of labels kept for a shadow still to score: the array and its object, 16 bytes an entry (short strings or numbers). */
+export const PENDING_LABELS_OVERHEAD_BYTES = 96;
+
 export const ledgerEntryBytes = (record: PredictionRecord): number =>
-  LEDGER_ENTRY_OVERHEAD_BYTES + record.scores.byteLength + (record.shadow ? SHADOW_OVERHEAD_BYTES + record.shadow.scores.byteLength : 0);
+  LEDGER_ENTRY_OVERHEAD_BYTES +
+  record.scores.byteLength +
+  (record.shadow ? SHADOW_OVERHEAD_BYTES + record.shadow.scores.byteLength : 0) +
+  (record.pendingLabels ? PENDING_LABELS_OVERHEAD_BYTES + 16 * record.pendingLabels.labels.length : 0);
 
 export class FeedbackLedger {
   // A Map iterates in insertion order, so its first key is always the oldest request.
@@ -76,17 +90,54 @@ export class FeedbackLedger {
 
   /**
    * Attaches the shadow version's prediction to a remembered request (a copy, like
-   * {@link remember}). False when the request was forgotten meanwhile or already labelled: a
-   * label that came first was credited to the champion alone.
+   * {@link remember}). Returns the record, or undefined when the request was forgotten meanwhile,
+   * already has a shadow prediction, or was labelled without keeping its labels for a shadow. A
+   * record returned with `pendingLabels` was labelled first: the caller credits the shadow with
+   * them ({@link takePendingLabels}).
    */
-  attachShadow(requestId: string, version: number, scores: Float32Array, task: ServedTask): boolean {
+  attachShadow(requestId: string, version: number, scores: Float32Array, task: ServedTask): PredictionRecord | undefined {
     const record = this.records.get(requestId);
-    if (!record || record.labelled || record.shadow) return false;
+    if (!record) return undefined;
+    record.awaitingShadow = false;
+    if (record.shadow || (record.labelled && !record.pendingLabels)) return undefined;
+    this.resize(requestId, record, () => (record.shadow = { version, scores: scores.slice(), task }));
+    return record;
+  }
+
+  /** Marks a request as mirrored to a shadow: a label posted before the shadow scored it is kept for it. */
+  awaitShadow(requestId: string): void {
+    const record = this.records.get(requestId);
+    if (record && !record.labelled) record.awaitingShadow = true;
+  }
+
+  /** The shadow could not score the request: no label waits for it any more. */
+  shadowFailed(requestId: string): void {
+    const record = this.records.get(requestId);
+    if (!record) return;
+    record.awaitingShadow = false;
+    this.takePendingLabels(requestId, record);
+  }
+
+  /** Keeps the labels of a request whose shadow has not scored it yet (its bytes counted). */
+  keepLabelsForShadow(requestId: string, record: PredictionRecord, labels: readonly unknown[], at: number): void {
+    this.resize(requestId, record, () => (record.pendingLabels = { labels, at }));
+  }
+
+  /** The labels kept for the shadow, removed from the record. */
+  takePendingLabels(requestId: string, record: PredictionRecord): { labels: readonly unknown[]; at: number } | undefined {
+    const pending = record.pendingLabels;
+    if (pending) this.resize(requestId, record, () => delete record.pendingLabels);
+    return pending;
+  }
+
+  private resize(requestId: string, record: PredictionRecord, change: () => void): void {
+    // A record forgotten meanwhile (the label waited for the log) is no longer counted.
+    const kept = this.records.get(requestId) === record;
     const before = ledgerEntryBytes(record);
-    record.shadow = { version, scores: scores.slice(), task };
+    change();
+    if (!kept) return;
     this.retained += ledgerEntryBytes(record) - before;
     this.evict();
-    return true;
   }
 
   get(requestId: string): PredictionRecord | undefined {

@@ -22,6 +22,7 @@ interface StatsAnswer {
     classScores?: { counts: number[][] };
     values?: { counts: number[] };
     feedback: { labels: number; positives: number; auc: number | null; accuracy: number | null; logLoss?: number | null; logLossSd?: number | null; rmse?: number | null; mae?: number | null };
+    paired?: NonNullable<VersionWindow['paired']>[];
   }[];
 }
 
@@ -75,6 +76,10 @@ export class HttpServingAdmin implements ServingAdmin {
         positives: v?.feedback.positives ?? 0,
         auc: v?.feedback.auc ?? null,
         accuracy: v?.feedback.accuracy ?? null,
+        // Binary log loss (calibration-check.ts) when the server reports it; absent from an older server's stats.
+        ...(v && v.feedback.logLoss !== undefined && { logLoss: v.feedback.logLoss, logLossSd: v.feedback.logLossSd ?? null }),
+        // A shadow's figures paired with the other version measured (the champion), when the server paired any.
+        ...(v?.paired?.some((p) => p.against !== version && versions.includes(p.against)) && { paired: v.paired.find((p) => p.against !== version && versions.includes(p.against)) }),
         // Per-task figures only when the server has them, so a binary model's window is as before.
         ...(v ? taskFigures(v) : {}),
       });

@@ -22,7 +22,7 @@ export interface FeedbackStats {
   accuracy: number | null;
   /** Binary: ROC AUC; null without labels, when all labels are equal, or for other tasks. */
   auc: number | null;
-  /** Multiclass: mean log loss; null without labels. */
+  /** Binary and multiclass: mean log loss (binary: −ln P(true label)); null without labels. */
   logLoss?: number | null;
   /** Multiclass: standard deviation of the per-row log loss (for a sampling allowance); null under 2 labels. */
   logLossSd?: number | null;
@@ -37,6 +37,29 @@ export const LABEL_BYTES = 13;
 
 /** The log loss of a probability scikit-learn style: clipped so a confident miss costs ≈ 34.5, not ∞. */
 const MIN_PROBABILITY = 1e-15;
+
+/** −ln P(label) of a binary prediction, clipped like scikit-learn's. */
+export const binaryLogLoss = (p: number, label: number): number => -Math.log(Math.max(label === 1 ? p : 1 - p, MIN_PROBABILITY));
+
+/** Mean and sample standard deviation of per-row losses. */
+class LossMoments {
+  n = 0;
+  private sum = 0;
+  private sumSq = 0;
+  add(x: number): void {
+    this.n++;
+    this.sum += x;
+    this.sumSq += x * x;
+  }
+  get mean(): number | null {
+    return this.n > 0 ? this.sum / this.n : null;
+  }
+  get sd(): number | null {
+    if (this.n < 2) return null;
+    const m = this.sum / this.n;
+    return Math.sqrt(Math.max(0, (this.sumSq - this.n * m * m) / (this.n - 1)));
+  }
+}
 
 export class LabelWindow {
   private readonly predictedAt: Float64Array;
@@ -74,6 +97,7 @@ export class LabelWindow {
     const labels: number[] = [];
     let correct = 0;
     let positives = 0;
+    const loss = new LossMoments();
     for (let i = 0; i < this.size; i++) {
       const at = this.predictedAt[i];
       if (at < fromMs || at > toMs) continue;
@@ -83,26 +107,25 @@ export class LabelWindow {
       labels.push(y);
       positives += y;
       if ((s >= 0.5 ? 1 : 0) === y) correct++;
+      loss.add(binaryLogLoss(s, y));
     }
     const n = scores.length;
     const auc = n > 0 ? rocAuc(scores, labels) : NaN;
-    return { labels: n, positives, accuracy: n > 0 ? correct / n : null, auc: Number.isFinite(auc) ? auc : null };
+    // Log loss beside AUC: AUC only sees ranking, a canary's calibration is judged on log loss (src/canary/calibration-check.ts).
+    return { labels: n, positives, accuracy: n > 0 ? correct / n : null, auc: Number.isFinite(auc) ? auc : null, logLoss: loss.mean, logLossSd: loss.sd };
   }
 
   private summarizeMulticlass(fromMs: number, toMs: number): FeedbackStats {
-    let n = 0, correct = 0, sum = 0, sumSq = 0;
+    let correct = 0;
+    const loss = new LossMoments();
     for (let i = 0; i < this.size; i++) {
       const at = this.predictedAt[i];
       if (at < fromMs || at > toMs) continue;
-      const loss = -Math.log(Math.max(this.scores[i], MIN_PROBABILITY));
-      n++;
       correct += this.labels[i];
-      sum += loss;
-      sumSq += loss * loss;
+      loss.add(-Math.log(Math.max(this.scores[i], MIN_PROBABILITY)));
     }
-    const mean = n > 0 ? sum / n : null;
-    const sd = n > 1 ? Math.sqrt(Math.max(0, (sumSq - n * mean! * mean!) / (n - 1))) : null;
-    return { labels: n, positives: 0, accuracy: n > 0 ? correct / n : null, auc: null, logLoss: mean, logLossSd: sd };
+    const n = loss.n;
+    return { labels: n, positives: 0, accuracy: n > 0 ? correct / n : null, auc: null, logLoss: loss.mean, logLossSd: loss.sd };
   }
 
   private summarizeRegression(fromMs: number, toMs: number): FeedbackStats {

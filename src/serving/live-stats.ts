@@ -6,7 +6,9 @@
  * stats retention plus its label window), so at most `maxBytes / worst case` entries are
  * kept, and a new version evicts the least recently active one.
  */
+import type { LabelledRow } from './feedback-labels';
 import { LABEL_BYTES, LabelWindow, type FeedbackStats } from './label-window';
+import { PAIR_BYTES, PairedWindow, type PairedStats } from './paired-window';
 import { BINARY, type ServedTask } from './model-task';
 import { secondBucketBytes, VersionStats, type RequestStats } from './version-stats';
 
@@ -30,6 +32,8 @@ interface Entry {
   bytes: number;
   requests: VersionStats;
   labels: LabelWindow;
+  /** A shadow version's rows paired with the serving version's by request id; made on its first pair. */
+  pairs?: PairedWindow;
   /** Epoch ms of the last request or label: the eviction order. */
   lastActive: number;
 }
@@ -64,6 +68,35 @@ export class LiveStats {
   /** Records one labelled row, as {@link LabelWindow.add} reads it for the version's task. */
   recordLabel(model: string, version: number, predictedAtMs: number, score: number, label: 0 | 1, nowMs: number = predictedAtMs, task: ServedTask = BINARY): void {
     this.entry(model, version, nowMs, task).labels.add(predictedAtMs, score, label);
+  }
+
+  /**
+   * Records one labelled row that shadow version `shadow` and serving version `against` both scored
+   * (the same request). The shadow's entry takes its pair window's bytes on the first pair, evicting
+   * the least recently active other versions if the budget needs it.
+   */
+  recordPair(model: string, shadow: number, against: number, predictedAtMs: number, served: LabelledRow, shadowRow: LabelledRow, nowMs: number, task: ServedTask = BINARY): void {
+    const entry = this.entry(model, shadow, nowMs, task);
+    if (!entry.pairs) {
+      const bytes = this.options.labelWindow * PAIR_BYTES;
+      entry.bytes += bytes;
+      this.reserved += bytes;
+      // Never evicts itself: marked most active while the others make room.
+      const active = entry.lastActive;
+      entry.lastActive = Infinity;
+      while (this.count > 1 && this.reserved > (this.options.maxBytes ?? Infinity)) this.evictLeastActive();
+      entry.lastActive = active;
+      entry.pairs = new PairedWindow(this.options.labelWindow, task.task);
+    }
+    entry.pairs.add(predictedAtMs, against, served, shadowRow);
+  }
+
+  /** The paired comparison of shadow version `shadow` with `against` between two instants; undefined without pairs. */
+  paired(model: string, shadow: number, against: number, fromMs: number, toMs: number): PairedStats | undefined {
+    const pairs = this.entries.get(model)?.get(shadow)?.pairs;
+    if (!pairs) return undefined;
+    const stats = pairs.summarize(against, fromMs, toMs);
+    return stats.labels > 0 ? stats : undefined;
   }
 
   /** Versions with stats kept. */

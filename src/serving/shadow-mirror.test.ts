@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FeedbackLedger } from './feedback-ledger';
+import { creditServed } from './feedback-credit';
+import { FeedbackLedger, ledgerEntryBytes } from './feedback-ledger';
 import { LiveStats } from './live-stats';
 import type { LoadedModel } from './loaded-model';
 import { BINARY } from './model-task';
@@ -98,16 +99,59 @@ describe('ShadowMirror', () => {
     expect(shadow.leases).toBe(0);
   });
 
-  it('a label that arrived first keeps the ledger from attaching a late shadow prediction', () => {
+  it('a label that arrived first without a shadow queued is not kept, and a late shadow prediction is not attached', () => {
     const ledger = new FeedbackLedger(10);
     ledger.remember('r', 'm', 1, new Float32Array([0.5]), 0);
     const bytes = ledger.bytes;
     ledger.get('r')!.labelled = true;
-    expect(ledger.attachShadow('r', 2, new Float32Array([0.1]), BINARY)).toBe(false);
+    expect(ledger.attachShadow('r', 2, new Float32Array([0.1]), BINARY)).toBeUndefined();
     expect(ledger.bytes).toBe(bytes);
     ledger.remember('s', 'm', 1, new Float32Array([0.5]), 0);
     const before = ledger.bytes;
-    expect(ledger.attachShadow('s', 2, new Float32Array([0.1]), BINARY)).toBe(true);
+    expect(ledger.attachShadow('s', 2, new Float32Array([0.1]), BINARY)).toBe(ledger.get('s'));
     expect(ledger.bytes).toBeGreaterThan(before);
+  });
+
+  it('credits a label that came before the shadow scored the request to both versions once it does, and pairs them', async () => {
+    const { stats, ledger, mirror } = world(4);
+    ledger.remember('early', 'm', 1, new Float32Array([0.9]), 5_000);
+    const { model, finish } = fakeShadow(2);
+    mirror.mirror(model, { model: 'm', rows: [{ distance: 1 }], at: 5_000, requestId: 'early' });
+    // The label arrives while the shadow is still queued: what the feedback route does.
+    const record = ledger.get('early')!;
+    record.labelled = true;
+    creditServed({ stats, metrics: new ServingMetrics(stats, { defaultMetrics: false }) }, record, [{ score: 0.9, label: 1 }], 5_100);
+    expect(record.awaitingShadow).toBe(true);
+    const bytes = ledger.bytes;
+    ledger.keepLabelsForShadow('early', record, [1], 5_100);
+    expect(ledger.bytes).toBeGreaterThan(bytes);
+    expect(stats.summarize('m', 2, 0, 10_000).feedback.labels).toBe(0);
+    await tick();
+    finish();
+    await tick();
+    expect(stats.summarize('m', 1, 0, 10_000).feedback.labels).toBe(1);
+    expect(stats.summarize('m', 2, 0, 10_000).feedback).toMatchObject({ labels: 1, positives: 1 });
+    // Paired on the same request: shadow log loss −ln 0.25 against the champion's −ln 0.9.
+    const paired = stats.paired('m', 2, 1, 0, 10_000)!;
+    expect(paired).toMatchObject({ against: 1, labels: 1, positives: 1, loss: 'logLoss' });
+    // The kept labels were credited and dropped: the ledger is back to the record with its shadow prediction.
+    expect(record.pendingLabels).toBeUndefined();
+    expect(ledger.bytes).toBe(ledgerEntryBytes(record));
+  });
+
+  it('drops labels kept for a shadow that then failed, crediting nothing to it', async () => {
+    const { stats, ledger, mirror } = world(4);
+    ledger.remember('x', 'm', 1, new Float32Array([0.9]), 5_000);
+    const { model, finish } = fakeShadow(3, true);
+    mirror.mirror(model, { model: 'm', rows: [{}], at: 5_000, requestId: 'x' });
+    const record = ledger.get('x')!;
+    record.labelled = true;
+    ledger.keepLabelsForShadow('x', record, [1], 5_100);
+    await tick();
+    finish();
+    await tick();
+    expect(record.pendingLabels).toBeUndefined();
+    expect(record.awaitingShadow).toBe(false);
+    expect(stats.summarize('m', 3, 0, 10_000).feedback.labels).toBe(0);
   });
 });

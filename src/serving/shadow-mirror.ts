@@ -12,6 +12,7 @@
  * a label posted for that request credits both versions: the shadow's live quality is measured
  * on the same requests as the champion's.
  */
+import { creditShadow } from './feedback-credit';
 import type { FeedbackLedger } from './feedback-ledger';
 import type { FeatureRow, LoadedModel } from './loaded-model';
 import type { LiveStats } from './live-stats';
@@ -85,6 +86,7 @@ export class ShadowMirror {
     }
     this.pending++;
     this.pendingRows += req.rows.length;
+    if (req.requestId !== undefined) this.deps.ledger.awaitShadow(req.requestId);
     this.queue.push({ shadow, req });
     if (this.running < this.concurrency) {
       this.running++;
@@ -103,9 +105,13 @@ export class ShadowMirror {
     try {
       const scores = await shadow.predict(req.rows);
       this.deps.stats.recordRequest(req.model, shadow.version, req.at, performance.now() - started, scores, false, shadow.task);
-      if (req.requestId !== undefined) this.deps.ledger.attachShadow(req.requestId, shadow.version, scores, shadow.task);
+      const record = req.requestId === undefined ? undefined : this.deps.ledger.attachShadow(req.requestId, shadow.version, scores, shadow.task);
+      // The label came before the shadow scored: credit the shadow now, on the same request.
+      const pending = record && this.deps.ledger.takePendingLabels(req.requestId!, record);
+      if (record && pending) creditShadow(this.deps, record, pending.labels, Date.now());
       this.count(req.model, shadow.version, 'scored');
     } catch {
+      if (req.requestId !== undefined) this.deps.ledger.shadowFailed(req.requestId);
       // A failing shadow is evidence (its error rate), never the caller's problem.
       this.deps.stats.recordRequest(req.model, shadow.version, req.at, performance.now() - started, [], true, shadow.task);
       this.count(req.model, shadow.version, 'failed');

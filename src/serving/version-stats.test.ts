@@ -27,9 +27,16 @@ describe('LabelWindow', () => {
     w.add(3, 0.8, 0);
     w.add(4, 0.7, 1);
     w.add(5, 0.1, 0);
-    expect(w.summarize()).toEqual({ labels: 4, positives: 1, accuracy: 0.75, auc: 2 / 3 });
-    expect(w.summarize(4)).toEqual({ labels: 2, positives: 1, accuracy: 1, auc: 1 });
-    expect(w.summarize(5)).toEqual({ labels: 1, positives: 0, accuracy: 1, auc: null });
+    // Binary log loss: −ln P(true label) per row (0.2→0, 0.8→0, 0.7→1, 0.1→0 kept), its mean and sample sd.
+    const losses = [0.8, 0.2, 0.7, 0.9].map((p) => -Math.log(p));
+    const mean = losses.reduce((a, b) => a + b) / 4;
+    const sd = Math.sqrt(losses.reduce((a, l) => a + (l - mean) ** 2, 0) / 3);
+    const all = w.summarize();
+    expect(all).toMatchObject({ labels: 4, positives: 1, accuracy: 0.75, auc: 2 / 3 });
+    expect(all.logLoss).toBeCloseTo(mean, 6);
+    expect(all.logLossSd).toBeCloseTo(sd, 6);
+    expect(w.summarize(4)).toMatchObject({ labels: 2, positives: 1, accuracy: 1, auc: 1 });
+    expect(w.summarize(5)).toEqual({ labels: 1, positives: 0, accuracy: 1, auc: null, logLoss: expect.closeTo(-Math.log(0.9), 6), logLossSd: null });
   });
 });
 

@@ -39,7 +39,7 @@ export class CanaryRun {
   /** In the shadow phase (before the first traffic step). */
   private shadowPhase = false;
   private abortedBy?: { by: string; reason: string };
-  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean; taskChecks: boolean; shiftAwaitsQuality: boolean; labelsBeforeFullTraffic: boolean };
+  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean; taskChecks: boolean; shiftAwaitsQuality: boolean; labelsBeforeFullTraffic: boolean; binaryLogLoss: boolean; pairedShadow: boolean };
   private pending?: StepAnalysis;
 
   constructor(
@@ -109,10 +109,12 @@ export class CanaryRun {
    * `shiftAwaitsQuality`: a binary score shift below the hard limit waits for live AUC in a sequential
    * hold. `labelsBeforeFullTraffic`: a sequential step followed by a 100% step waits for the labels
    * live quality needs, as the last step does (both false only when replaying older canaries).
+   * `binaryLogLoss`: a binary canary's live log loss is judged too. `pairedShadow`: the shadow phase
+   * judges live quality on paired rows (both false only when replaying older canaries).
    */
-  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true, taskChecks = true, shiftAwaitsQuality = true, labelsBeforeFullTraffic = true): void {
+  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true, taskChecks = true, shiftAwaitsQuality = true, labelsBeforeFullTraffic = true, binaryLogLoss = true, pairedShadow = true): void {
     // Every look of the step compares with the baseline from before it, as one analysis would.
-    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift, taskChecks, shiftAwaitsQuality, labelsBeforeFullTraffic };
+    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift, taskChecks, shiftAwaitsQuality, labelsBeforeFullTraffic, binaryLogLoss, pairedShadow };
     this.state.beginStep(this.weight, now, this.holdMs, serverStartedAt, this.shadowPhase);
   }
 
@@ -226,6 +228,8 @@ export class CanaryRun {
       concurrentScoreShift: step.concurrentScoreShift,
       taskChecks: step.taskChecks,
       shiftAwaitsQuality: step.shiftAwaitsQuality,
+      binaryLogLoss: step.binaryLogLoss,
+      pairedShadow: step.pairedShadow,
       ...(this.shadowPhase && { shadow: true }),
     };
   }

@@ -74,6 +74,10 @@ const TASK_CHECKS_PATCH = 'canary-task-checks';
 const SHIFT_AWAITS_QUALITY_PATCH = 'canary-shift-awaits-quality';
 /** A sequential step followed by a 100% step waits for live-quality labels, as the last step does. */
 const LABELS_BEFORE_FULL_TRAFFIC_PATCH = 'canary-labels-before-full-traffic';
+/** A binary canary's live log loss is judged too (src/canary/calibration-check.ts). */
+const BINARY_LOG_LOSS_PATCH = 'canary-binary-log-loss';
+/** The shadow phase judges live quality on rows both versions scored (src/canary/paired-checks.ts). */
+const PAIRED_SHADOW_PATCH = 'canary-paired-shadow';
 /** A shadow phase before the first traffic step when the params ask for one (src/canary/ARCHITECTURE.md). */
 const SHADOW_PATCH = 'canary-shadow';
 
@@ -153,7 +157,7 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'
     }
     // Canaries recorded before this rule judged the last step's score shift against the previous step's champion.
     // Canaries recorded before per-task checks judged every model as binary.
-    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH), patched(TASK_CHECKS_PATCH), patched(SHIFT_AWAITS_QUALITY_PATCH), patched(LABELS_BEFORE_FULL_TRAFFIC_PATCH));
+    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH), patched(TASK_CHECKS_PATCH), patched(SHIFT_AWAITS_QUALITY_PATCH), patched(LABELS_BEFORE_FULL_TRAFFIC_PATCH), patched(BINARY_LOG_LOSS_PATCH), patched(PAIRED_SHADOW_PATCH));
     report();
     // Histories recorded before sequential holds have no `hold` and keep their single analysis.
     current.holdWith(shadow ? current.shadowPlan() : params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined);

@@ -84,6 +84,9 @@ describe('canary shadow phase on the real model server', () => {
     const auc = phase.analysis!.checks.find((c) => c.name === 'liveAuc')!;
     expect(auc.verdict).toBe('pass');
     expect(auc.canary!).toBeGreaterThan(0.8);
+    // Judged on the requests both versions scored: DeLong's test over the pairs the server joined by request id.
+    expect(auc.message).toMatch(/requests labelled and scored by both \(paired\): DeLong difference/);
+    expect(phase.measurement!.cumulative.canary.paired).toMatchObject({ against: champion });
     expect(phase.measurement!.cumulative.canary.labels).toBeGreaterThanOrEqual(60);
     expect(await weights('shadow-good')).toEqual({ [champion]: 0, [candidate]: 100 });
     expect((await deployment('shadow-good')).shadow).toBeUndefined();
@@ -98,7 +101,7 @@ describe('canary shadow phase on the real model server', () => {
     const replay = await traffic.stop();
 
     expect(result.summary.canaryVerdict).toBe('rolled-back');
-    expect(result.summary.reasons[0]).toMatch(/^shadow phase \(no traffic moved\): live(Auc|Accuracy)/);
+    expect(result.summary.reasons[0]).toMatch(/^shadow phase \(no traffic moved\): live(Auc|Accuracy|LogLoss)/);
     expect(report.steps).toHaveLength(1);
     expect(report.steps[0]).toMatchObject({ phase: 'shadow', weight: 0 });
     expect(report.steps[0].measurement!.step.canary.requests).toBeGreaterThan(0);

@@ -137,7 +137,7 @@ describe('model server', () => {
     expect(champion.scores.counts.reduce((a: number, b: number) => a + b, 0)).toBe(champion.rows);
 
     const future = await call(base, 'GET', `/admin/v1/models/quality/stats?since=${Date.now() + 5000}&version=${champion.version}`);
-    expect(future.body.versions).toEqual([expect.objectContaining({ requests: 0, errorRate: null, feedback: { labels: 0, positives: 0, accuracy: null, auc: null } })]);
+    expect(future.body.versions).toEqual([expect.objectContaining({ requests: 0, errorRate: null, feedback: { labels: 0, positives: 0, accuracy: null, auc: null, logLoss: null, logLossSd: null } })]);
   });
 
   it('refuses a version whose artifact was tampered with, keeps serving the running one and reports it', async () => {

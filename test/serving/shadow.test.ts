@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createServingWorld, flight, LABELER_TOKEN, startServer, tinyFlightsModel, tinyScore, type ServingWorld } from './serving-fixtures';
 import type { ModelServer } from '../../src/serving/model-server';
+import { delongTest, pairedMean } from '../../src/evaluation/paired-tests';
+import { binaryLogLoss } from '../../src/serving/label-window';
 import { syntheticTraffic } from './canary-fixtures';
 
 const CHAMPION = { distance: 2 };
@@ -116,6 +118,18 @@ describe('shadow mode', () => {
     expect(byVersion[champion].feedback.auc).toBeGreaterThan(0.75);
     expect(byVersion[shadow].feedback.auc).toBeLessThan(0.25);
     expect(byVersion[shadow].feedback.auc).toBeCloseTo(1 - byVersion[champion].feedback.auc, 5);
+    // Paired by request id: DeLong's test and the paired log-loss difference over the same rows, as the offline tests compute them.
+    const shadowScores = rows.map((r) => tinyScore(SHADOW, r as ReturnType<typeof flight>));
+    const championScores = rows.map((r) => tinyScore(CHAMPION, r as ReturnType<typeof flight>));
+    const reference = delongTest(shadowScores, championScores, labels);
+    const lossReference = pairedMean(shadowScores.map((p, i) => binaryLogLoss(p, labels[i])), championScores.map((p, i) => binaryLogLoss(p, labels[i])));
+    expect(byVersion[shadow].paired).toHaveLength(1);
+    const [paired] = byVersion[shadow].paired;
+    expect(paired).toMatchObject({ against: champion, labels: rows.length, loss: 'logLoss' });
+    expect(paired.aucDifference.estimate).toBeCloseTo(reference.difference, 4);
+    expect(paired.aucDifference.standardError).toBeCloseTo(reference.standardError, 4);
+    expect(paired.lossDifference.mean).toBeCloseTo(lossReference.mean, 4);
+    expect(byVersion[champion].paired).toBeUndefined();
     expect(stats.shadow).toEqual({ version: shadow, scored: rows.length, failed: 0, dropped: 0 });
     const metrics = (await call(base, 'GET', '/metrics', undefined, anon)).body as string;
     expect(metrics).toMatch(new RegExp(`slipway_serving_shadow_requests_total\\{model="shadowed",version="${shadow}",outcome="scored"\\} ${rows.length}`));

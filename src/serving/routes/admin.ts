@@ -2,6 +2,7 @@
  * The admin API the canary activities drive: set, read and remove a model's deployment,
  * and read per-version live stats. Every route needs a bearer token (see model-server.ts).
  */
+import type { PairedStats } from '../paired-window';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -80,6 +81,8 @@ export interface VersionStatsView extends VersionLiveStats {
   weight: number | null;
   share: number;
   state: DeployedVersion['state'] | 'undeployed';
+  /** A shadow version's live quality paired with each version it shadowed (same requests); absent without pairs. */
+  paired?: PairedStats[];
 }
 
 /** Answer of `GET /admin/v1/models/:name/stats`. */
@@ -186,7 +189,9 @@ export const adminRoutes =
         serverStartedAt: deps.startedAt,
         versions: versions.map((v) => {
           const d = deployment?.versions.find((x) => x.version === v);
-          return { ...deps.stats.summarize(name, v, from, to), weight: d?.weight ?? null, share: d?.share ?? 0, state: d?.state ?? 'undeployed' };
+          // A shadow's live quality paired with the version it shadowed, on the same requests (paired-window.ts).
+          const paired = known.filter((u) => u !== v).flatMap((u) => deps.stats.paired(name, v, u, from, to) ?? []);
+          return { ...deps.stats.summarize(name, v, from, to), weight: d?.weight ?? null, share: d?.share ?? 0, state: d?.state ?? 'undeployed', ...(paired.length > 0 && { paired }) };
         }),
         ...(deps.shadowCounts && { shadow: { version: deployment?.shadow ?? null, ...deps.shadowCounts(name) } }),
       };

@@ -13,6 +13,7 @@ import type { AuthFailureThrottle } from '../../auth/auth-throttle';
 import { throttledAuthenticate } from './throttled-auth';
 import type { FeedbackLedger } from '../feedback-ledger';
 import { SERVER_SOURCE, type InferenceLogger } from '../inference-log/inference-logger';
+import { creditServed, creditShadow } from '../feedback-credit';
 import { labelRows } from '../feedback-labels';
 import { taskWidth } from '../model-task';
 import type { LabelQuota } from '../label-quota';
@@ -117,14 +118,11 @@ export const feedbackRoutes =
             return reply.status(503).header('retry-after', '1').send(problem(503, 'Service Unavailable', 'The label could not be written to the inference log; nothing was recorded, retry shortly'));
           }
         }
-        const credit = (version: number, task: typeof record.task, labelled: typeof rows) => {
-          for (const row of labelled) deps.stats.recordLabel(name, version, record.predictedAt, row.score, row.label, now, task);
-          deps.metrics.forVersion(name, version).feedback.inc(labels.length);
-        };
-        credit(record.version, record.task, rows);
+        creditServed(deps, record, rows, now);
         // The shadow scored the same rows (shadow-mirror.ts): the label judges it on the same request.
-        const shadow = record.shadow && labelRows(record.shadow.task, record.shadow.scores, labels, 'labels');
-        if (record.shadow && Array.isArray(shadow)) credit(record.shadow.version, record.shadow.task, shadow);
+        if (record.shadow) creditShadow(deps, record, labels, now);
+        // Not scored by the shadow yet: keep the labels so the shadow is credited when it is.
+        else if (record.awaitingShadow) deps.ledger.keepLabelsForShadow(requestId, record, labels, now);
         return { requestId, version: record.version, labels: labels.length };
       },
     );

@@ -1,0 +1,88 @@
+/**
+ * Binary live log loss on real parts: a real model server process, a real Temporal dev server
+ * and worker, replayed traffic with labels posted as feedback. A candidate that ranks every
+ * request exactly as the champion does (live AUC the same) but whose probabilities are squashed
+ * towards 0.5 is rolled back by liveLogLoss alone; a good candidate still promotes.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanaryInput, CanaryReport } from '../../src/canary/canary-state';
+import type { StepResult } from '../../src/pipeline/types';
+import { startCanaryWorld, startTraffic, type CanaryWorld } from './canary-fixtures';
+import { call, tinyFlightsModel, type TinyWeights } from './serving-fixtures';
+
+let cw: CanaryWorld;
+
+beforeAll(async () => {
+  cw = await startCanaryWorld();
+}, 120_000);
+
+afterAll(async () => {
+  await cw?.close();
+});
+
+/**
+ * The score shift is set out of reach (as a moderate shift excused by live AUC would be), so live
+ * quality alone decides. 300 labels each before a step may pass: with fewer, the always-valid
+ * interval of a 0.2-nat worsening still reaches below the 0.05 margin and the step could pass
+ * with "no harm shown" before the evidence arrived.
+ */
+const PARAMS = {
+  steps: [50, 100],
+  interval: '2s',
+  analysis: { minRequests: 20, minLabels: 300, maxPsi: 10, maxPsiWithoutLabels: 40 },
+  hold: { maxDuration: '60s' },
+  decisionTimeout: '1 minute',
+};
+
+async function setUp(model: string, candidateWeights: TinyWeights) {
+  const champion = await cw.world.register(model, tinyFlightsModel({ distance: 2 }));
+  const candidate = await cw.world.register(model, tinyFlightsModel(candidateWeights));
+  const put = await call(cw.base, 'PUT', `/admin/v1/models/${model}/deployment`, { versions: [{ version: champion.version, weight: 100 }] });
+  expect(put.status).toBe(200);
+  return { champion: champion.version, candidate: candidate.version };
+}
+
+async function runCanary(input: CanaryInput): Promise<{ result: StepResult<'canary'>; report: CanaryReport }> {
+  const handle = await cw.env.client.workflow.start('canary', { taskQueue: cw.harness.config.taskQueue, workflowId: `canary-${input.model}`, args: [input] });
+  const result = (await handle.result()) as StepResult<'canary'>;
+  const report = JSON.parse(await readFile(await cw.world.store.localPath(result.artifacts.canaryReport), 'utf8')) as CanaryReport;
+  return { result, report };
+}
+
+const weights = async (model: string) => Object.fromEntries(((await call(cw.base, 'GET', `/admin/v1/models/${model}/deployment`)).body as { versions: { version: number; weight: number }[] }).versions.map((v) => [v.version, v.weight]));
+
+describe('binary canary live log loss on the real model server', () => {
+  it('rolls back a candidate with the champion\'s ranking but squashed probabilities, on live log loss alone', async () => {
+    // Distance weight 0.3 instead of 2: the same order of every request, probabilities within 0.38–0.62.
+    const { champion, candidate } = await setUp('calib-squashed', { distance: 0.3 });
+    const traffic = startTraffic(cw.base, 'calib-squashed');
+    const { result, report } = await runCanary({ model: 'calib-squashed', champion, candidate, params: PARAMS });
+    await traffic.stop();
+
+    expect(result.summary.canaryVerdict).toBe('rolled-back');
+    const failing = report.steps.at(-1)!.analysis!.checks.filter((c) => c.verdict === 'fail');
+    expect(failing.map((c) => c.name)).toEqual(['liveLogLoss']);
+    const loss = failing[0];
+    expect(loss.canary! - loss.baseline!).toBeGreaterThan(0.05);
+    expect(loss.evidence!.lower).toBeGreaterThan(0.05);
+    // Ranking alone would not have told: live AUC was not shown worse.
+    const auc = report.steps.at(-1)!.analysis!.checks.find((c) => c.name === 'liveAuc')!;
+    expect(auc.verdict).not.toBe('fail');
+    expect(await weights('calib-squashed')).toEqual({ [champion]: 100, [candidate]: 0 });
+  }, 240_000);
+
+  it('promotes a candidate that ranks and calibrates as well, with live log loss judged', async () => {
+    const { champion, candidate } = await setUp('calib-good', { distance: 2.1 });
+    const traffic = startTraffic(cw.base, 'calib-good');
+    const { result, report } = await runCanary({ model: 'calib-good', champion, candidate, params: PARAMS });
+    await traffic.stop();
+
+    expect(result.summary.reasons).toEqual([]);
+    expect(result.summary).toMatchObject({ canaryVerdict: 'passed', weight: 100 });
+    const loss = report.steps.at(-1)!.analysis!.checks.find((c) => c.name === 'liveLogLoss')!;
+    expect(loss.verdict).toBe('pass');
+    expect(loss.evidence!.samples.canary).toBeGreaterThanOrEqual(300);
+    expect(await weights('calib-good')).toEqual({ [champion]: 0, [candidate]: 100 });
+  }, 240_000);
+});
