@@ -26,6 +26,7 @@ const TIMED = [
   'test/serving/canary.test.ts',
   'test/serving/canary-hold.workflow.test.ts',
   'test/serving/canary-shadow.e2e.test.ts',
+  'test/serving/canary-calibration.e2e.test.ts',
   'test/serving/pipeline-canary.e2e.test.ts',
   'test/import/import-pipeline.e2e.test.ts',
   'test/console/console.e2e.test.ts',
