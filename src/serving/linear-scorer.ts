@@ -100,26 +100,30 @@ function score(rows: FeatureRow[], numeric: NumericTerm[], categorical: Categori
   const out = new Float32Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
-    // Sum adds its inputs in graph order (numeric terms, categorical terms, bias), rounding each time.
+    // Sum adds its inputs in graph order (numeric terms, categorical terms, bias), rounding after
+    // each addition; the first term is taken as it is. No closure here: under tsx every closure
+    // made per row is also named (esbuild's keepNames), which cost more than the arithmetic.
     let logit = 0;
     let first = true;
-    const add = (term: number) => {
-      logit = first ? term : f(logit + term);
-      first = false;
-    };
-    for (const t of numeric) {
+    for (let i = 0; i < numeric.length; i++) {
+      const t = numeric[i];
       const raw = row[t.name];
       // As scoreRows feeds onnxruntime: null → NaN, anything else Number(), then float32.
       let x = f(raw == null ? NaN : Number(raw));
       if (Number.isNaN(x)) x = t.mean;
-      add(f(f(f(x - t.mean) / t.std) * t.weight));
+      const term = f(f(f(x - t.mean) / t.std) * t.weight);
+      logit = first ? term : f(logit + term);
+      first = false;
     }
-    for (const t of categorical) {
+    for (let i = 0; i < categorical.length; i++) {
+      const t = categorical[i];
       const raw = row[t.name];
       const code = t.codes.get(raw == null ? '' : String(raw)) ?? t.weights.length - 1;
-      add(t.weights[code]);
+      const term = t.weights[code];
+      logit = first ? term : f(logit + term);
+      first = false;
     }
-    add(bias);
+    logit = first ? bias : f(logit + bias);
     out[r] = f(1 / (1 + Math.exp(-logit)));
   }
   return out;

@@ -19,6 +19,7 @@ import { FeedbackLedger } from './feedback-ledger';
 import { InferenceService } from './inference';
 import { InferenceLogger, type InferenceLoggerOptions } from './inference-log/inference-logger';
 import { LabelQuota } from './label-quota';
+import { lazyRequestLogger } from './lazy-request-logger';
 import { LiveStats } from './live-stats';
 import type { ModelLoader } from './model-loader';
 import { adminRoutes } from './routes/admin';
@@ -160,6 +161,8 @@ export async function buildModelServer(deps: ModelServerDeps) {
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // The request's child logger is made only if the request logs (lazy-request-logger.ts).
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: limits.bodyLimitBytes,
     return503OnClosing: true,
     trustProxy: deps.trustProxy ?? false,

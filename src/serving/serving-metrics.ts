@@ -1,51 +1,53 @@
 /**
  * Prometheus metrics of the model server (prom-client), one series per model and version.
- * Hot-path series are bound to their labels once per version, so a request pays for
- * increments, not for label lookups.
+ * Hot-path series are bound to their labels once per version (bound-metrics.ts), so a request
+ * pays for increments, not for label lookups.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { BoundCounter, BoundHistogram, type CounterSeries, type HistogramSeries } from './bound-metrics';
 import type { DeploymentView, LoadFailure } from './deployment-manager';
 import { SCORE_EDGES } from './histogram';
 import type { LiveStats } from './live-stats';
 
 /** The series one version writes on every request. */
 export interface VersionSeries {
-  ok: Counter.Internal;
-  error: Counter.Internal;
-  latency: Histogram.Internal<'model' | 'version'>;
-  scores: Histogram.Internal<'model' | 'version'>;
-  feedback: Counter.Internal;
+  ok: CounterSeries;
+  error: CounterSeries;
+  latency: HistogramSeries;
+  scores: HistogramSeries;
+  feedback: CounterSeries;
 }
 
 export type RejectReason = 'rate_limited' | 'overloaded' | 'unavailable' | 'unauthenticated' | 'forbidden' | 'label_quota';
 
 export class ServingMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'model' | 'version' | 'outcome'>;
-  private readonly latency: Histogram<'model' | 'version'>;
-  private readonly scores: Histogram<'model' | 'version'>;
-  private readonly feedback: Counter<'model' | 'version'>;
+  private readonly requests: BoundCounter;
+  private readonly latency: BoundHistogram;
+  private readonly scores: BoundHistogram;
+  private readonly feedback: BoundCounter;
   private readonly rejected: Counter<'reason'>;
   private readonly loadFailures: Counter<'model' | 'version' | 'error'>;
   private readonly weight: Gauge<'model' | 'version'>;
   private readonly shadow: Counter<'model' | 'version' | 'outcome'>;
-  private readonly series = new Map<string, VersionSeries>();
+  /** model → version → its series: two look-ups a request, no key string built. */
+  private readonly series = new Map<string, Map<number, VersionSeries>>();
   private readonly shared = new Map<string, string[]>();
 
   constructor(live: LiveStats, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     // prom-client's names already start with process_ / nodejs_: the prefix only says whose process it is.
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'slipway_serving_' });
-    this.requests = new Counter({ name: 'slipway_serving_requests_total', help: 'Predict requests answered, by version and outcome (ok, error).', labelNames: ['model', 'version', 'outcome'], registers });
-    this.latency = new Histogram({
+    this.requests = new BoundCounter({ name: 'slipway_serving_requests_total', help: 'Predict requests answered, by version and outcome (ok, error).', labelNames: ['model', 'version', 'outcome'], registers });
+    this.latency = new BoundHistogram({
       name: 'slipway_serving_request_duration_seconds',
       help: 'Server-side predict latency, from routing to the answer.',
       labelNames: ['model', 'version'],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
-    this.scores = new Histogram({ name: 'slipway_serving_prediction_score', help: 'Predicted P(label = 1) per row.', labelNames: ['model', 'version'], buckets: SCORE_EDGES.slice(1), registers });
-    this.feedback = new Counter({ name: 'slipway_serving_feedback_labels_total', help: 'Ground-truth labels received.', labelNames: ['model', 'version'], registers });
+    this.scores = new BoundHistogram({ name: 'slipway_serving_prediction_score', help: 'Predicted P(label = 1) per row.', labelNames: ['model', 'version'], buckets: SCORE_EDGES.slice(1), registers });
+    this.feedback = new BoundCounter({ name: 'slipway_serving_feedback_labels_total', help: 'Ground-truth labels received.', labelNames: ['model', 'version'], registers });
     this.rejected = new Counter({ name: 'slipway_serving_rejected_total', help: 'Requests turned away before reaching a model.', labelNames: ['reason'], registers });
     this.loadFailures = new Counter({ name: 'slipway_serving_model_load_failures_total', help: 'Model versions refused at load (sha256 mismatch, unknown version, bad ONNX).', labelNames: ['model', 'version', 'error'], registers });
     this.shadow = new Counter({
@@ -79,8 +81,9 @@ export class ServingMetrics {
   }
 
   forVersion(model: string, version: number): VersionSeries {
-    const key = `${model}\u0000${version}`;
-    let s = this.series.get(key);
+    let versions = this.series.get(model);
+    if (!versions) this.series.set(model, (versions = new Map()));
+    let s = versions.get(version);
     if (!s) {
       const v = String(version);
       s = {
@@ -90,7 +93,7 @@ export class ServingMetrics {
         scores: this.scores.labels(model, v),
         feedback: this.feedback.labels(model, v),
       };
-      this.series.set(key, s);
+      versions.set(version, s);
     }
     return s;
   }

@@ -19,6 +19,7 @@ import { modelMetadata, reachableInputs, reachableTask } from '../oip/model-inpu
 import { decodeInferRequest, encodeInferResponse } from '../oip/tensors';
 import type { OpenInferenceDeps } from '../routes/open-inference';
 import { ROUTING_KEY_HEADER } from '../routes/predict';
+import { inferCodec, type InferInputTensor, type InferParam, type InferRequestMessage, type InferResponseMessage } from './infer-codec';
 
 const PROTO = path.join(__dirname, 'grpc_predict_v2.proto');
 
@@ -36,19 +37,6 @@ export interface OipGrpcServer {
   close(): Promise<void>;
 }
 
-interface Tensor {
-  name: string;
-  datatype: string;
-  shape: number[];
-  parameters: Record<string, Param>;
-  contents?: Record<string, unknown[]>;
-}
-interface Param {
-  bool_param?: boolean;
-  int64_param?: number;
-  string_param?: string;
-  parameter_choice?: string;
-}
 
 const STATUS: Record<number, grpc.status> = {
   400: grpc.status.INVALID_ARGUMENT,
@@ -88,6 +76,13 @@ class Refusal extends Error {
 export async function startOipGrpcServer(deps: OpenInferenceDeps, options: OipGrpcOptions): Promise<OipGrpcServer> {
   const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true });
   const proto = grpc.loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } };
+  // The hot RPC reads and writes its messages with protobufjs directly (infer-codec.ts); the others keep proto-loader's.
+  const codec = inferCodec(PROTO);
+  const service = proto.inference.GRPCInferenceService.service;
+  const definitionFast: grpc.ServiceDefinition = {
+    ...service,
+    ModelInfer: { ...service.ModelInfer, requestDeserialize: codec.decodeRequest, responseSerialize: codec.encodeResponse as (value: unknown) => Buffer },
+  };
   const limit = new PerSecondLimit(options.rateLimitPerSecond);
 
   /** Auth and rate limit of a model RPC; throws a Refusal. */
@@ -132,8 +127,9 @@ export async function startOipGrpcServer(deps: OpenInferenceDeps, options: OipGr
     return Number(v);
   };
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 << 20 });
-  server.addService(proto.inference.GRPCInferenceService.service, {
+  // Channelz (grpc-js' per-call introspection counters) is off: nothing here reads it, and every call paid for it.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 << 20, 'grpc.enable_channelz': 0 });
+  server.addService(definitionFast, {
     ServerLive: unary(() => ({ live: true })),
     ServerReady: unary(() => ({ ready: deps.deployments.list().every((d) => d.serving) })),
     ServerMetadata: unary(() => ({ name: 'slipway', version: deps.serverVersion, extensions: [] })),
@@ -149,7 +145,7 @@ export async function startOipGrpcServer(deps: OpenInferenceDeps, options: OipGr
       if ('error' in meta) throw new Refusal(meta.status, meta.error);
       return meta;
     }),
-    ModelInfer: unary<{ model_name: string; model_version: string; id: string; parameters: Record<string, Param>; inputs: Tensor[]; outputs: { name: string }[]; raw_input_contents: Buffer[] }, unknown>(
+    ModelInfer: unary<InferRequestMessage, InferResponseMessage>(
       async (call) => {
         const req = call.request;
         await admit(call, req.model_name);
@@ -163,12 +159,13 @@ export async function startOipGrpcServer(deps: OpenInferenceDeps, options: OipGr
         if (!served.ok) throw new Refusal(served.status, served.message);
         const id = body.id ?? (served.pinned ? undefined : served.requestId);
         const encoded = encodeInferResponse({ model: req.model_name, version: served.version, id }, served.scores, body.outputs.map((o) => ({ ...o, binary: true })), served.task);
+        const parameters: Record<string, InferParam> = served.pinned ? {} : { request_id: { string_param: served.requestId } };
         const outputs = (encoded.json.outputs as { name: string; datatype: string; shape: number[] }[]).map(({ name, datatype, shape }) => ({ name, datatype, shape }));
         return {
           model_name: req.model_name,
           model_version: String(served.version),
           id: id ?? '',
-          parameters: served.pinned ? {} : { request_id: { string_param: served.requestId } },
+          parameters,
           outputs,
           raw_output_contents: encoded.binary,
         };
@@ -191,10 +188,10 @@ export async function startOipGrpcServer(deps: OpenInferenceDeps, options: OipGr
 }
 
 /** The gRPC request as the REST codec reads it: tensors with `data`, or with binary sizes over the raw contents. */
-function restShape(req: { id: string; parameters: Record<string, Param>; inputs: Tensor[]; outputs: { name: string }[]; raw_input_contents: Buffer[] }) {
+function restShape(req: InferRequestMessage) {
   const raw = req.raw_input_contents;
   if (raw.length > 0 && raw.length !== req.inputs.length) throw new Refusal(400, `raw_input_contents has ${raw.length} entries for ${req.inputs.length} inputs; send one per input or none`);
-  const inputs = req.inputs.map((t, i) => {
+  const inputs = req.inputs.map((t: InferInputTensor, i) => {
     const base = { name: t.name, datatype: t.datatype, shape: t.shape };
     if (raw.length > 0) return { ...base, parameters: { binary_data_size: raw[i].length } };
     const field = CONTENTS[t.datatype];
@@ -218,8 +215,21 @@ function metadataString(call: grpc.ServerUnaryCall<unknown, unknown>, key: strin
   return typeof v === 'string' && v.length > 0 && v.length <= 256 ? v : undefined;
 }
 
+/** Peers seen lately → their address (a connection's calls share one peer string); cleared when full. */
+const peerCache = new Map<string, string>();
+
 /** `ipv4:127.0.0.1:5000`, `127.0.0.1:5000` or `[::1]:5000` → the address alone, the rate limit's key. */
 function peerAddress(peer: string): string {
+  let address = peerCache.get(peer);
+  if (address === undefined) {
+    if (peerCache.size >= 4096) peerCache.clear();
+    address = parsePeer(peer);
+    peerCache.set(peer, address);
+  }
+  return address;
+}
+
+function parsePeer(peer: string): string {
   const bare = peer.replace(/^ipv[46]:/, '');
   const v6 = /^\[(.*)\]:\d+$/.exec(bare);
   return v6 ? v6[1] : bare.replace(/:\d+$/, '');
