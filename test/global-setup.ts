@@ -6,15 +6,24 @@
  * Each project asks only for its own, so `npm run test:unit` never builds the CLI.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 const script = (name: string): string =>
   execFileSync('bash', [path.join(__dirname, '..', 'scripts', name)], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
 
-export default function setup(project: TestProject): void {
-  if (project.name === 'unit') project.provide('temporalTestServer', script('temporal-test-server.sh'));
-  else project.provide('temporalCli', script('temporal-cli.sh'));
+export default function setup(project: TestProject): (() => void) | undefined {
+  if (project.name !== 'unit') {
+    project.provide('temporalCli', script('temporal-cli.sh'));
+    return undefined;
+  }
+  project.provide('temporalTestServer', script('temporal-test-server.sh'));
+  // The workflow tier's files share one workflow bundle per run (test/workflows/workflow-tier.ts).
+  const bundles = mkdtempSync(path.join(os.tmpdir(), 'slipway-workflow-bundle-'));
+  project.provide('workflowBundleDir', bundles);
+  return () => rmSync(bundles, { recursive: true, force: true });
 }
 
 declare module 'vitest' {
@@ -23,5 +32,7 @@ declare module 'vitest' {
     temporalCli: string;
     /** The time-skipping test server's launcher; provided to the unit project. */
     temporalTestServer: string;
+    /** A folder for this run's shared workflow bundle; provided to the unit project. */
+    workflowBundleDir: string;
   }
 }

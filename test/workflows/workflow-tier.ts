@@ -5,10 +5,12 @@
  * with skipping locked), so a test can query and signal a waiting workflow in real time and then
  * let its production-length timers fire at once.
  */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll } from 'vitest';
+import { bundleWorkflowCode, Worker, type WorkflowBundlePath } from '@temporalio/worker';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Activities } from '../../src/activities';
 import { createDecisionActivities } from '../../src/activities/verify-decision';
 import type { StepKindName } from '../../src/pipeline/step-kinds';
@@ -31,10 +33,10 @@ const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error()
 /** Starts the server and bundles the workflows before the file's tests; stops the server after them. */
 export function useWorkflowTier(file: string): WorkflowTier {
   let env: TestWorkflowEnvironment | undefined;
-  let bundle: WorkflowBundleWithSourceMap;
+  let bundle: WorkflowBundlePath;
   let n = 0;
   beforeAll(async () => {
-    [env, bundle] = await Promise.all([startTimeSkippingServer(), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silent as never })]);
+    [env, bundle] = await Promise.all([startTimeSkippingServer(), sharedBundle(inject('workflowBundleDir'))]);
   });
   afterAll(async () => env?.teardown());
   const started = (): TestWorkflowEnvironment => {
@@ -61,6 +63,36 @@ export function useWorkflowTier(file: string): WorkflowTier {
       return worker.runUntil(fn(taskQueue));
     },
   };
+}
+
+/**
+ * The run's workflow bundle, built by whichever file asks first while the others wait for it:
+ * bundling is the tier's largest fixed cost (seconds of CPU on a 2-core machine), the same for every file.
+ */
+async function sharedBundle(dir: string, timeoutMs = 300_000): Promise<WorkflowBundlePath> {
+  const codePath = path.join(dir, 'workflows.js');
+  const failed = path.join(dir, 'failed.txt');
+  try {
+    mkdirSync(path.join(dir, 'building'));
+  } catch {
+    // Another file builds it.
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (existsSync(codePath)) return { codePath };
+      if (existsSync(failed)) throw new Error(`the shared workflow bundle failed to build: ${readFileSync(failed, 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the shared workflow bundle did not appear in ${dir} within ${timeoutMs} ms`);
+  }
+  try {
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: silent as never });
+    writeFileSync(`${codePath}.partial`, code);
+    renameSync(`${codePath}.partial`, codePath); // waiters never see half a file
+    return { codePath };
+  } catch (err) {
+    writeFileSync(failed, String(err instanceof Error ? err.stack : err));
+    throw err;
+  }
 }
 
 /**
