@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two tiers. `unit` (npm run test:unit, under a minute): schemas, DAG, metrics, analysis, policies,
- * and the workflows against mock activities. `integration`: everything against real servers,
+ * and the workflows against mock activities on the time-skipping test server (test/workflows). `integration`: everything against real servers,
  * databases, data and trainers. `make test` (npx vitest run) runs both.
  */
 const UNIT = ['src/**/*.test.ts', 'tools/**/*.test.ts', 'test/workflows/**/*.test.ts'];
