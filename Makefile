@@ -3,7 +3,7 @@
 #               demo: a champion, a canary analysed on replayed flights, a bad canary rolled back
 #   make test   set everything up and run the whole test suite (what CI runs)
 SHELL := /bin/bash
-.PHONY: demo test test-clients setup deps temporal browser promtool curl dev-server model-server worker api stop bench clean
+.PHONY: demo test test-clients test-server setup deps temporal browser promtool curl dev-server model-server worker api stop bench clean
 
 setup: deps temporal
 
@@ -19,6 +19,10 @@ node_modules/.install-stamp: package-lock.json
 
 temporal:
 	@./scripts/temporal-cli.sh >/dev/null
+
+# Temporal's time-skipping test server (Java, from Maven Central) for the workflow tier (test/workflows).
+test-server:
+	@./scripts/temporal-test-server.sh >/dev/null
 
 browser:
 	@./scripts/browser.sh >/dev/null
@@ -53,7 +57,7 @@ test-clients:
 	@./scripts/oip-client.sh >/dev/null
 	@./scripts/log-client.sh >/dev/null
 
-test: setup browser promtool curl test-clients
+test: setup test-server browser promtool curl test-clients
 	npx tsc --noEmit -p .
 	npm run --silent lint
 	url="$$(bash scripts/postgres.sh)" && SLIPWAY_TEST_POSTGRES_URL="$$url" npx vitest run

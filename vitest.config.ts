@@ -2,9 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two tiers. `unit` (npm run test:unit, under a minute): schemas, DAG, metrics, analysis, policies,
- * and the workflows against mock activities. `integration` (npm run test:integration): everything
- * against real servers, databases, data and trainers, its clock-judged files (`timed`) last and
- * alone. `make test` (npx vitest run) runs all.
+ * and the workflows against mock activities on the time-skipping test server (test/workflows).
+ * `integration` (npm run test:integration): everything against real servers, databases, data and
+ * trainers, its clock-judged files (`timed`) last and alone. `make test` (npx vitest run) runs all.
  */
 const UNIT = ['src/**/*.test.ts', 'tools/**/*.test.ts', 'test/workflows/**/*.test.ts'];
 /** Tests under src/ that need a real database, object store or trainer process: integration tier. */
