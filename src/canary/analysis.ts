@@ -8,6 +8,7 @@
  */
 import type { CanaryAnalysisParams } from '../pipeline/step-params';
 import { populationStabilityIndex } from '../serving/histogram';
+import type { PairedStats } from '../serving/paired-window';
 import { binaryLogLossCheck } from './calibration-check';
 import type { SequentialEvidence } from './confidence-sequence';
 import { taskQualityChecks, taskScoreShift } from './task-checks';
@@ -48,14 +49,7 @@ export interface VersionWindow {
 }
 
 /** The paired comparison of a shadow with the version it shadowed, as the model server reports it. */
-export interface PairedFigures {
-  against: number;
-  labels: number;
-  positives: number;
-  loss: 'logLoss' | 'absoluteError';
-  lossDifference: { mean: number; standardError: number } | null;
-  aucDifference: { estimate: number; standardError: number; shadow: number; against: number } | null;
-}
+export type PairedFigures = PairedStats;
 
 /** What the measure activity returns for one canary step. */
 export interface StepMeasurement {
