@@ -91,15 +91,18 @@ export class FeedbackLedger {
   /**
    * Attaches the shadow version's prediction to a remembered request (a copy, like
    * {@link remember}). Returns the record, or undefined when the request was forgotten meanwhile,
-   * already has a shadow prediction, or was labelled without keeping its labels for a shadow. A
+   * already has a shadow prediction, or was labelled without waiting for a shadow. A
    * record returned with `pendingLabels` was labelled first: the caller credits the shadow with
    * them ({@link takePendingLabels}).
    */
   attachShadow(requestId: string, version: number, scores: Float32Array, task: ServedTask): PredictionRecord | undefined {
     const record = this.records.get(requestId);
     if (!record) return undefined;
+    // Labelled while awaiting this shadow: either its labels wait here, or the label route is still
+    // writing them to the inference log and credits the shadow it then finds attached.
+    const awaited = record.awaitingShadow === true;
     record.awaitingShadow = false;
-    if (record.shadow || (record.labelled && !record.pendingLabels)) return undefined;
+    if (record.shadow || (record.labelled && !record.pendingLabels && !awaited)) return undefined;
     this.resize(requestId, record, () => (record.shadow = { version, scores: scores.slice(), task }));
     return record;
   }

@@ -139,6 +139,23 @@ describe('ShadowMirror', () => {
     expect(ledger.bytes).toBe(ledgerEntryBytes(record));
   });
 
+  it('attaches a shadow that scores while the label is still being written to the inference log, so the label route credits it', async () => {
+    const { ledger, mirror } = world(4);
+    ledger.remember('mid', 'm', 1, new Float32Array([0.9]), 5_000);
+    const { model, finish } = fakeShadow(2);
+    mirror.mirror(model, { model: 'm', rows: [{ distance: 1 }], at: 5_000, requestId: 'mid' });
+    // The feedback route has claimed the label and awaits the log: no pending labels yet.
+    const record = ledger.get('mid')!;
+    record.labelled = true;
+    await tick();
+    finish();
+    await tick();
+    // What the route finds after its append: the shadow's prediction, to credit with the label.
+    expect(record.shadow).toMatchObject({ version: 2 });
+    expect(record.awaitingShadow).toBe(false);
+    expect(ledger.bytes).toBe(ledgerEntryBytes(record));
+  });
+
   it('drops labels kept for a shadow that then failed, crediting nothing to it', async () => {
     const { stats, ledger, mirror } = world(4);
     ledger.remember('x', 'm', 1, new Float32Array([0.9]), 5_000);

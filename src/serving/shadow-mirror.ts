@@ -108,7 +108,7 @@ export class ShadowMirror {
       const record = req.requestId === undefined ? undefined : this.deps.ledger.attachShadow(req.requestId, shadow.version, scores, shadow.task);
       // The label came before the shadow scored: credit the shadow now, on the same request.
       const pending = record && this.deps.ledger.takePendingLabels(req.requestId!, record);
-      if (record && pending) creditShadow(this.deps, record, pending.labels, Date.now());
+      if (record && pending) creditShadow(this.deps, record, pending.labels, pending.at);
       this.count(req.model, shadow.version, 'scored');
     } catch {
       if (req.requestId !== undefined) this.deps.ledger.shadowFailed(req.requestId);
