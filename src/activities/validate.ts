@@ -29,7 +29,7 @@ import { findingCharts, sliceRateCharts } from '../validation/slice-rate-charts'
 import { gatherTaskEvidence } from '../validation/task-poisoning-evidence';
 import { taskPoisoningChecks, type TaskPoisoningEvidence } from '../validation/task-poisoning-checks';
 import { countResults, failureDetails, failureMessage, reportSummary, topFindings, type ValidationReport } from '../validation/validation-report';
-import { acceptReleased } from '../validation/accept-release';
+import { acceptReleased, releaseKey } from '../validation/accept-release';
 import { activitySignal } from './heartbeat';
 import { findArtifact } from './upstream';
 
@@ -181,7 +181,7 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
           snapshots: { train, holdout },
           report: reportRef.uri,
           reportHtml: htmlRef.uri,
-          failed: failureDetails(report, uris).failed.map((f) => f.check),
+          failed: report.checks.filter((c) => c.status === 'fail').map(releaseKey),
           findings: topFindings(report),
         })
       : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptReleased } from './accept-release';
+import { acceptReleased, releaseKey } from './accept-release';
 import type { CheckResult } from './check-result';
 
 const failed = (check: string, column?: string): CheckResult => ({ check, ...(column ? { column } : {}), status: 'fail', severity: 'fail', observed: 1, threshold: '-', message: `${check} failed` }) as CheckResult;
@@ -28,5 +28,14 @@ describe('a release from quarantine', () => {
   it('changes nothing without a release', () => {
     const checks = [failed('triggerPatterns', 'distance')];
     expect(acceptReleased(checks, undefined)).toBe(checks);
+  });
+
+  it('accepts finding by finding: a release of one class or slice does not excuse another of the same column', () => {
+    const about = (subject: string): CheckResult => ({ ...failed('labelConsistency', 'weather'), subject });
+    const reviewed = { ...release, accepted: [releaseKey(about('class fog'))] };
+    expect(reviewed.accepted).toEqual(['labelConsistency(weather) [class fog]']);
+    const out = acceptReleased([about('class fog'), about('class snow'), failed('labelConsistency', 'weather')], reviewed);
+    expect(out.map((c) => c.status)).toEqual(['warn', 'fail', 'fail']);
+    expect(out[1].message).toContain('this check did not fail when the batch was reviewed');
   });
 });

@@ -17,8 +17,16 @@ export interface Release {
   by: string;
   at: string;
   reason: string;
-  /** Labels of the checks that failed when the batch was quarantined, e.g. `labelConsistency(origin)`. */
+  /**
+   * What failed when the batch was quarantined, by {@link releaseKey}: e.g. `labelConsistency(origin) [origin = ORD]`,
+   * or `labelConsistency(label)` for a check about the whole batch.
+   */
   accepted: readonly string[];
+}
+
+/** A failed check as a release names it: its label, and the slice, value or class it is about. */
+export function releaseKey(c: CheckResult): string {
+  return c.subject ? `${checkLabel(c)} [${c.subject}]` : checkLabel(c);
 }
 
 export function acceptReleased(checks: CheckResult[], release: Release | undefined): CheckResult[] {
@@ -27,7 +35,7 @@ export function acceptReleased(checks: CheckResult[], release: Release | undefin
   return checks.map((c) => {
     if (c.status !== 'fail') return c;
     if (!RELEASABLE_CHECKS.has(c.check)) return { ...c, message: `${c.message} [not covered by the release by ${release.by}: a release accepts only tainted-data findings (${[...RELEASABLE_CHECKS].join(', ')}); fix the data or the schema]` };
-    if (accepted.has(checkLabel(c))) return { ...c, status: 'warn', message: `${c.message} [accepted: batch released by ${release.by}: ${release.reason}]` };
+    if (accepted.has(releaseKey(c))) return { ...c, status: 'warn', message: `${c.message} [accepted: batch released by ${release.by}: ${release.reason}]` };
     return { ...c, message: `${c.message} [not covered by the release by ${release.by}: this check did not fail when the batch was reviewed]` };
   });
 }

@@ -24,6 +24,11 @@ export interface CheckResult {
   threshold: string;
   /** One line a user can act on: check, value, threshold, hint. */
   message: string;
+  /**
+   * The slice, value or class a tainted-data failure is about (`origin = ORD`, `class fog`): with
+   * the check's label it names what a release from quarantine accepts, finding by finding.
+   */
+  subject?: string;
 }
 
 /** Severities unless the spec says otherwise; drift only warns, it is the signal to retrain. */

@@ -124,7 +124,7 @@ function labelConsistency(ctx: CheckContext, ev: PoisoningEvidence, findings: Fi
     const where = `${s.column} = ${s.value}`;
     const message = `labelConsistency(${s.column}): slice ${where} has positive rate ${pct(s.pos / s.n)} where ${source} (scaled to this batch${tested[i].holdout ? ', calibrated on this slice of its holdout' : ''}) expects ${pct(expected / s.n)}, ratio ${num(ratio)} over ${count(s.n)} rows, p = ${pValues[i].toExponential(2)} (Holm over ${tested.length} slices); labels flipped in this slice?`;
     findings.push({ check: 'labelConsistency', where, column: s.column, value: s.value, observed: round6(s.pos / s.n), expected: round6(expected / s.n), rows: s.n, pValue: pValues[i], effect: round6(ratio), message });
-    return verdict(params, 'labelConsistency', false, { column: s.column, observed: round6(ratio), threshold: `within ×${p.minSliceRateRatio}`, message });
+    return verdict(params, 'labelConsistency', false, { column: s.column, observed: round6(ratio), threshold: `within ×${p.minSliceRateRatio}`, message, subject: where });
   });
   out.push(...flagged);
   if (flagged.length === 0) {
@@ -222,7 +222,7 @@ function triggerPatterns(ctx: CheckContext, ev: PoisoningEvidence, findings: Fin
     const where = `${c.column} = ${c.value}`;
     const message = `triggerPatterns(${c.column}): ${where} is on ${pct(share)} of rows (${count(c.n)}), ${c.referenceCount === 0 ? `a value none of the reference's ${count(referenceRows)} rows has` : `${num(lift)}× its share of the reference (${count(c.referenceCount)} of ${count(referenceRows)})`}, and ${pct(rate)} of its rows are positive against ${pct(base)} overall (p = ${pValue.toExponential(2)}): a value paired with one label, as a backdoor trigger is`;
     findings.push({ check: 'triggerPatterns', where, column: c.column, value: c.value, observed: round6(rate), expected: round6(base), rows: c.n, pValue, effect: round6(rate / Math.max(base, 1e-9)), message });
-    return verdict(params, 'triggerPatterns', false, { column: c.column, observed: round6(share), threshold: `no value ${t.minLift}× more frequent with label purity >= ${t.minPurity}`, message });
+    return verdict(params, 'triggerPatterns', false, { column: c.column, observed: round6(share), threshold: `no value ${t.minLift}× more frequent with label purity >= ${t.minPurity}`, message, subject: where });
   });
   if (out.length) return out;
   return verdict(params, 'triggerPatterns', true, {
@@ -260,7 +260,7 @@ function labelSourceSpikes(ctx: CheckContext, ev: PoisoningEvidence, findings: F
     const scope = s.column ? `slice ${s.column} = ${s.value}` : 'the batch';
     const message = `labelSourceSpikes(${ls.column}): ${count(s.observed)} rows of ${scope} (${count(s.rows)} rows) have ${ls.column} = ${s.source} where its neighbouring values and the reference predict ${count(Math.round(s.expected))}, ratio ${num(s.ratio)}, ${pct(s.excess)} of the rows in excess, p = ${s.pValue.toExponential(2)}: labels rewritten to one value?`;
     findings.push({ check: 'labelSourceSpikes', where: w, column: s.column || ls.column, value: s.column ? s.value : String(s.source), observed: round6(s.observed / s.rows), expected: round6(s.expected / s.rows), rows: s.rows, pValue: s.pValue, effect: round6(s.ratio), message });
-    return verdict(params, 'labelSourceSpikes', false, { column: s.column || ls.column, observed: round6(s.excess), threshold, message });
+    return verdict(params, 'labelSourceSpikes', false, { column: s.column || ls.column, observed: round6(s.excess), threshold, message, subject: w });
   });
   if (out.length) return out;
   return verdict(params, 'labelSourceSpikes', true, { observed: ls.candidates.length, threshold, message: `labelSourceSpikes: no spike among ${ls.candidates.length} values of ${ls.column} (whole batch and slices)` });

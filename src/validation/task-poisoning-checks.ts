@@ -71,7 +71,7 @@ function multiclassConsistency(ctx: CheckContext, l: MulticlassEvidence, out: Ou
     if (!globalSig[i] || !beyond(ratio, p.maxGlobalRateRatio) || diff < p.minGlobalRateDifference) return;
     const message = `labelConsistency(${label}=${g.cls}) (global): share ${pct(g.pos / g.n)} where ${source} expect ${pct(g.expected / g.n)} (calibrated on its holdout), ratio ${num(ratio)} over ${count(g.n)} rows, p = ${g.pValue.toExponential(2)} (Holm over ${global.length} classes); were labels moved to or from "${g.cls}"?`;
     out.findings.push({ check: 'labelConsistency', where: `global, class ${g.cls}`, column: label, value: g.cls, observed: round6(g.pos / g.n), expected: round6(g.expected / g.n), rows: g.n, pValue: g.pValue, effect: round6(ratio), message });
-    out.checks.push(...verdict(params, 'labelConsistency', false, { column: label, observed: round6(ratio), threshold: `within ×${p.maxGlobalRateRatio} or |difference| < ${p.minGlobalRateDifference}`, message }));
+    out.checks.push(...verdict(params, 'labelConsistency', false, { column: label, observed: round6(ratio), threshold: `within ×${p.maxGlobalRateRatio} or |difference| < ${p.minGlobalRateDifference}`, message, subject: `class ${g.cls}` }));
   });
   if (global.length) out.summary.globalRatio = round6(worst);
   // Per (class, slice): the batch's level of each class is taken as given, so a slice stands out only against the others.
@@ -97,7 +97,7 @@ function multiclassConsistency(ctx: CheckContext, l: MulticlassEvidence, out: Ou
     const where = `${s.column} = ${s.value}`;
     const message = `labelConsistency(${s.column}): slice ${where} has ${pct(s.pos / s.n)} of class "${cls}" where ${source} (scaled to this batch) expect ${pct(expected / s.n)}, ratio ${num(ratio)} over ${count(s.n)} rows, p = ${pValue.toExponential(2)} (Holm over ${tested.length} class × slice tests); labels moved in this slice?`;
     out.findings.push({ check: 'labelConsistency', where: `${where}, class ${cls}`, column: s.column, value: s.value, observed: round6(s.pos / s.n), expected: round6(expected / s.n), rows: s.n, pValue, effect: round6(ratio), message });
-    out.checks.push(...verdict(params, 'labelConsistency', false, { column: s.column, observed: round6(ratio), threshold: `within ×${p.minSliceRateRatio}`, message }));
+    out.checks.push(...verdict(params, 'labelConsistency', false, { column: s.column, observed: round6(ratio), threshold: `within ×${p.minSliceRateRatio}`, message, subject: `${where}, class ${cls}` }));
   });
   if (flagged === 0 && !out.findings.some((f) => f.check === 'labelConsistency')) {
     out.checks.push(
@@ -160,7 +160,7 @@ function multiclassTriggers(ctx: CheckContext, l: MulticlassEvidence, t: TaskPoi
     const where = `${c.column} = ${c.value}`;
     const message = `triggerPatterns(${c.column}): ${where} is on ${pct(c.n / rows)} of rows (${count(c.n)}), ${c.referenceCount === 0 ? `a value none of the reference's ${count(t.referenceRows)} rows has` : `${num(lift)}× its share of the reference`}, and ${pct(purity)} of its rows are class "${c.top}" against ${pct(b)} overall (p = ${pValue.toExponential(2)}): a value paired with one class, as a backdoor trigger is`;
     out.findings.push({ check: 'triggerPatterns', where, column: c.column, value: c.value, observed: round6(purity), expected: round6(b), rows: c.n, pValue, effect: round6(purity / b), message });
-    out.checks.push(...verdict(params, 'triggerPatterns', false, { column: c.column, observed: round6(c.n / rows), threshold, message }));
+    out.checks.push(...verdict(params, 'triggerPatterns', false, { column: c.column, observed: round6(c.n / rows), threshold, message, subject: where }));
   }
   if (!flagged.length) out.checks.push(...verdict(params, 'triggerPatterns', true, { observed: 0, threshold, message: `triggerPatterns: none among ${t.candidates.length} frequent feature values` }));
 }
@@ -210,7 +210,7 @@ function residualConsistency(ctx: CheckContext, l: RegressionEvidence, out: Out)
     const where = `${s.column} = ${s.value}`;
     const message = `labelConsistency(${s.column}): slice ${where} has mean residual (target − ${source}) ${num(s.sum / s.n)} where the batch has ${num(batchMean)}, a shift of ${num(shift)} sd (${num(sd)}) over ${count(s.n)} rows, p = ${pValue.toExponential(2)} (Holm over ${tested.length} slices); targets moved in this slice?`;
     out.findings.push({ check: 'labelConsistency', where, column: s.column, value: s.value, observed: round6(s.sum / s.n), expected: round6(batchMean), rows: s.n, pValue, effect: round6(shift), message });
-    out.checks.push(...verdict(params, 'labelConsistency', false, { column: s.column, observed: round6(shift), threshold: `|shift| < ${r.minSliceShift} sd`, message }));
+    out.checks.push(...verdict(params, 'labelConsistency', false, { column: s.column, observed: round6(shift), threshold: `|shift| < ${r.minSliceShift} sd`, message, subject: where }));
   });
   if (!failed && flagged === 0 && tested.length > 0) {
     out.checks.push(...verdict(params, 'labelConsistency', true, { column: label, observed: tested.length, threshold: `no slice beyond ${r.minSliceShift} sd with p < ${p.alpha} (Holm)`, message: `labelConsistency: ${tested.length} slices' residuals consistent with ${source}` }));
@@ -260,7 +260,7 @@ function targetTriggers(ctx: CheckContext, t: TaskPoisoningEvidence['triggers'],
     const where = `${c.column} = ${c.value}`;
     const message = `triggerPatterns(${c.column}): ${where} is on ${pct(c.n / rows)} of rows (${count(c.n)}), ${c.referenceCount === 0 ? `a value none of the reference's ${count(t.referenceRows)} rows has` : `${num(lift)}× its share of the reference`}, and its targets are near-constant at ${num(c.mean!)} (sd ${num(c.sd!)}, ${num(spread)} of the reference's ${num(sd)}), ${num(distance)} sd from the reference mean ${num(mean)} (p = ${pValue.toExponential(2)}): a value paired with one target, as a backdoor trigger is`;
     out.findings.push({ check: 'triggerPatterns', where, column: c.column, value: c.value, observed: round6(c.mean!), expected: round6(mean), rows: c.n, pValue, effect: round6(distance), message });
-    out.checks.push(...verdict(params, 'triggerPatterns', false, { column: c.column, observed: round6(c.n / rows), threshold, message }));
+    out.checks.push(...verdict(params, 'triggerPatterns', false, { column: c.column, observed: round6(c.n / rows), threshold, message, subject: where }));
   }
   if (!flagged.length) out.checks.push(...verdict(params, 'triggerPatterns', true, { observed: 0, threshold, message: `triggerPatterns: none among ${t.candidates.length} frequent feature values` }));
 }
