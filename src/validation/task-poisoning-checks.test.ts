@@ -105,6 +105,12 @@ describe('regression tainted-data checks', () => {
     expect(checks.find((c) => c.check === 'labelConsistency' && c.column === 'month')?.message).toMatch(/slice month = 1 has mean residual .* -4 where the batch has -1\.333, a shift of -1\.333 sd/);
   });
 
+  it('reports labelConsistency skipped, not absent, without a champion when no slice is large enough', () => {
+    const small = regression({ '1': 0 }, { basis: 'reference', baseline: { source: 'reference', n: 1000, mean: 16, sd: 7, tailThreshold: 5, tailShare: 0.01 }, slices: [{ column: 'month', value: '1', ...residuals(20, 0, 2) }] });
+    const check = taskPoisoningChecks(ctx(), small).checks.find((c) => c.check === 'labelConsistency');
+    expect(check).toMatchObject({ status: 'skipped', message: expect.stringMatching(/no slice has 1,000 rows .*poisoning\.minSliceRows/) });
+  });
+
   it('flags residuals beyond the holdout tail far more often than on the holdout', () => {
     expect(taskPoisoningChecks(ctx(), regression({ '1': 0 }, {}, 100)).checks.find((c) => c.check === 'confidentDisagreement')).toMatchObject({ status: 'fail', observed: 10 });
     expect(taskPoisoningChecks(ctx(), regression({ '1': 0 }, {}, 12)).checks.find((c) => c.check === 'confidentDisagreement')).toMatchObject({ status: 'pass' });

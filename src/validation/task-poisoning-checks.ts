@@ -214,6 +214,9 @@ function residualConsistency(ctx: CheckContext, l: RegressionEvidence, out: Out)
   });
   if (!failed && flagged === 0 && tested.length > 0) {
     out.checks.push(...verdict(params, 'labelConsistency', true, { column: label, observed: tested.length, threshold: `no slice beyond ${r.minSliceShift} sd with p < ${p.alpha} (Holm)`, message: `labelConsistency: ${tested.length} slices' residuals consistent with ${source}` }));
+  } else if (tested.length === 0 && l.baseline.source !== 'holdout') {
+    // Without a champion there is no global test, and no slice was large enough: say so rather than vanish from the report.
+    out.checks.push(...verdict(params, 'labelConsistency', undefined, { column: label, observed: null, threshold: `slices of >= ${p.minSliceRows} rows`, message: `labelConsistency: skipped, no slice has ${count(p.minSliceRows)} rows to compare with ${source} (poisoning.minSliceRows)` }));
   }
 }
 
