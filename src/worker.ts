@@ -74,6 +74,10 @@ export async function createWorker(
       namespace: config.temporal.namespace,
       workflowsPath: WORKFLOWS_PATH,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      // An activity hears that its run was cancelled only in the answer to a heartbeat the worker sends
+      // on; by default those go out every 0.8 × the heartbeat timeout (48 s for a minute), so a cancelled
+      // ingest kept reading for most of a minute. Every 5 s costs one small RPC per running activity.
+      maxHeartbeatThrottleInterval: '5 seconds',
       ...observability.workerOptions,
       ...options,
     },

@@ -148,17 +148,25 @@ describe('HTTP API', () => {
     expect((await call('GET', '/v1/models/no-such-model')).status).toBe(404);
   });
 
-  it('cancels a running pipeline', async () => {
+  it('cancels a running pipeline in the middle of a step, which stops at its next heartbeat', async () => {
+    // The whole 3M flights: ingest runs long enough to be cancelled while it reads.
     const started = await call('POST', '/v1/runs', { input: { pipeline: 'flight-delay-builtin' }, idempotencyKey: 'to-cancel' });
     expect(started.status).toBe(201);
+    await waitFor(async () => {
+      const s = await call('GET', '/v1/runs/flight-delay-builtin-to-cancel');
+      return s.body?.steps?.find((st: { id: string; state: string }) => st.id === 'ingest' && st.state === 'running');
+    });
     const cancel = await call('POST', '/v1/runs/flight-delay-builtin-to-cancel/cancel');
     expect(cancel.status).toBe(202);
+    const cancelledAt = Date.now();
     const status = await waitFor(async () => {
       const l = await call('GET', '/v1/runs?pipeline=flight-delay-builtin');
       return l.body.runs.find((r: { workflowId: string; status: string }) => r.workflowId === 'flight-delay-builtin-to-cancel' && r.status !== 'RUNNING');
-    });
+    }, 120_000);
     expect(status.status).toBe('CANCELLED');
-  });
+    const steps = (await call('GET', '/v1/runs/flight-delay-builtin-to-cancel')).body?.steps as { id: string; state: string }[] | undefined;
+    expect(steps?.find((st) => st.id === 'train')?.state ?? 'pending').not.toBe('succeeded');
+  }, 180_000);
 
   it('creates an interval schedule whose run completes, then pauses and deletes it', async () => {
     const created = await call('POST', '/v1/schedules', { model: 'sched-model', input: SMALL, every: '3s' });
