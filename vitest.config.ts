@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
  * Two tiers. `unit` (npm run test:unit, under a minute): schemas, DAG, metrics, analysis, policies,
  * and the workflows against mock activities on the time-skipping test server (test/workflows).
  * `integration` (npm run test:integration): everything against real servers, databases, data and
- * trainers, its clock-judged files (`timed`) last and alone. `make test` (npx vitest run) runs all.
+ * trainers, its clock-judged files (`timed`) in a group of their own. `make test` (npx vitest run) runs all.
  */
 const UNIT = ['src/**/*.test.ts', 'tools/**/*.test.ts', 'test/workflows/**/*.test.ts'];
 /** Tests under src/ that need a real database, object store or trainer process: integration tier. */
@@ -19,8 +19,8 @@ const SRC_INTEGRATION = [
 
 /**
  * Files whose decisions come from live traffic measured on the wall clock (canary holds, latency
- * guards, replayed weeks, a killed worker): they run after the rest, on their own, so a project with
- * more workers can never put a neighbour's CPU next to them.
+ * guards, replayed weeks, a killed worker): a project in a sequence group of its own, so even a
+ * project with more workers never runs its files beside them.
  */
 const TIMED = [
   'test/serving/canary.test.ts',
@@ -50,7 +50,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT, exclude: SRC_INTEGRATION } },
       { extends: true, test: { name: 'integration', include: [...SRC_INTEGRATION, 'test/**/*.test.ts'], exclude: ['test/workflows/**', ...TIMED] } },
-      // Then the files whose verdicts come from live traffic on the clock.
+      // The files whose verdicts come from live traffic on the clock, in a group of their own.
       { extends: true, test: { name: 'timed', include: TIMED, sequence: { groupOrder: 1 } } },
     ],
   },
