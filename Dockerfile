@@ -28,6 +28,15 @@ COPY scripts/test-tools/duckdb-extensions.txt scripts/test-tools/duckdb-extensio
 COPY trainers trainers
 RUN ./scripts/python-env.sh && mkdir -p /app/duckdb && cp -L "$(./scripts/duckdb-extensions.sh)" /app/duckdb/httpfs.duckdb_extension
 
+# The sample data the shipped pipelines read (`package:vega-datasets/...`). vega-datasets is a dev
+# dependency (42 MB of samples); this stage fetches the version package-lock.json pins (npm checks the
+# registry's integrity hash) and the image keeps only the files pipelines/ and the README name.
+FROM ${NODE_IMAGE} AS sample-data
+WORKDIR /sample
+COPY package-lock.json /app/package-lock.json
+RUN version="$(node -p "require('/app/package-lock.json').packages['node_modules/vega-datasets'].version")" \
+ && npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund "vega-datasets@${version}"
+
 FROM ${NODE_IMAGE} AS runtime
 # python3: the venv's interpreter (same base image, so the same /usr/bin/python3); tini reaps the
 # trainer processes and forwards SIGTERM, so workers drain in-flight activities on `docker stop`.
@@ -40,6 +49,8 @@ ENV NODE_ENV=production \
     SLIPWAY_PIPELINES_DIR=/app/pipelines
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
+COPY --from=sample-data /sample/node_modules/vega-datasets/package.json node_modules/vega-datasets/package.json
+COPY --from=sample-data /sample/node_modules/vega-datasets/data/flights-3m.parquet /sample/node_modules/vega-datasets/data/seattle-weather.csv /sample/node_modules/vega-datasets/data/penguins.json node_modules/vega-datasets/data/
 COPY --from=trainers /app/.venv .venv
 COPY --from=trainers /app/duckdb/httpfs.duckdb_extension .tools/duckdb-extensions/httpfs.duckdb_extension
 COPY package.json package-lock.json tsconfig.json ./

@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two tiers. `unit` (npm run test:unit, under a minute): schemas, DAG, metrics, analysis, policies,
+ * Two tiers. `unit` (npm run test:unit, under a minute: 36 s on 2 cores): schemas, DAG, metrics, analysis, policies,
  * and the workflows against mock activities on the time-skipping test server (test/workflows).
  * `integration` (npm run test:integration): everything against real servers, databases, data and
  * trainers, its clock-judged files (`timed`) in a group of their own. `make test` (npx vitest run) runs all.
@@ -48,10 +48,13 @@ export default defineConfig({
     // sum of file times doubled: the servers, DuckDB and trainers are CPU-bound), and clock-judged tests suffered.
     maxWorkers: 1,
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT, exclude: SRC_INTEGRATION } },
-      { extends: true, test: { name: 'integration', include: [...SRC_INTEGRATION, 'test/**/*.test.ts'], exclude: ['test/workflows/**', ...TIMED] } },
+      // Unit files need no servers and are mostly start-up: one shared context (no per-file module
+      // re-import) and both cores took `npm run test:unit` from 103 s to 36 s. First, alone in its group,
+      // so its two workers never run beside an integration or clock-judged file.
+      { extends: true, test: { name: 'unit', include: UNIT, exclude: SRC_INTEGRATION, isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'integration', include: [...SRC_INTEGRATION, 'test/**/*.test.ts'], exclude: ['test/workflows/**', ...TIMED], sequence: { groupOrder: 1 } } },
       // The files whose verdicts come from live traffic on the clock, in a group of their own.
-      { extends: true, test: { name: 'timed', include: TIMED, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'timed', include: TIMED, sequence: { groupOrder: 2 } } },
     ],
   },
 });

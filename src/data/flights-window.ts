@@ -3,9 +3,8 @@
  * traffic replay, the simulation, benchmarks and tests
  * (hour, weekday, month, distance, origin, destination, label, event_time).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { sqlString, withDuckDb } from './duckdb';
+import { resolveSourcePath } from './source-path';
 import type { FeatureSpec } from '../training/feature-spec';
 
 export const FLIGHTS_FEATURES: FeatureSpec = {
@@ -31,12 +30,13 @@ export async function writeFlightsWindow(path: string, from: string, to: string,
   });
 }
 
-/** The 3-million-row flights file shipped in the vega-datasets package. */
+/** The 3-million-row flights file shipped in the vega-datasets package (a dev dependency; the image carries the file). */
 export function flightsParquetPath(): string {
-  // The package exports only its JS entry (build/index.js), not package.json, so resolve that and walk up.
-  const entry = createRequire(__filename).resolve('vega-datasets');
-  return join(dirname(entry), '..', 'data', 'flights-3m.parquet');
+  return resolveSourcePath(FLIGHTS_SOURCE);
 }
+
+/** How pipelines name the flights file. */
+export const FLIGHTS_SOURCE = 'package:vega-datasets/data/flights-3m.parquet';
 
 /** Writes literal rows to `path` as Parquet via a DuckDB `SELECT` (e.g. `SELECT * FROM (VALUES ...) t(a, b)`). */
 export async function writeParquet(path: string, select: string): Promise<void> {

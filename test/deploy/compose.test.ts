@@ -212,6 +212,22 @@ describe('Dockerfile', () => {
     for (const entry of ['node_modules', '.venv', 'data', '.git']) expect(ignored).toContain(entry);
   });
 
+  it('ships the sample files the shipped pipelines and the README read, though vega-datasets is a dev dependency', () => {
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    expect(pkg.dependencies).not.toHaveProperty('vega-datasets');
+    expect(pkg.devDependencies).toHaveProperty('vega-datasets');
+    const texts = [read('README.md'), ...readdirSync(path.join(ROOT, 'pipelines')).filter((f) => f.endsWith('.yaml')).map((f) => read(path.join('pipelines', f)))];
+    const named = new Set(texts.flatMap((text) => [...text.matchAll(/package:vega-datasets\/([\w./-]+\.\w+)/g)].map((m) => m[1])));
+    expect(named).toContain('data/flights-3m.parquet');
+    // The image's copy sits where `package:` resolves it: node_modules/vega-datasets, beside its package.json.
+    const shipped = [...dockerfile.matchAll(/^COPY --from=sample-data (.+) (\S+)$/gm)].flatMap((m) =>
+      m[1].split(' ').map((source) => path.posix.join(m[2].endsWith('/') ? m[2] : path.posix.dirname(m[2]), path.posix.basename(source))),
+    );
+    expect(shipped).toContain('node_modules/vega-datasets/package.json');
+    for (const file of named) expect(shipped, file).toContain(`node_modules/vega-datasets/${file}`);
+    expect(dockerfile).toMatch(/packages\['node_modules\/vega-datasets'\]\.version/);
+  });
+
   it('ships src, whose code loads only production dependencies and nothing from tools/ or test/', () => {
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)].flatMap((m) => m[1].split(' '));
     expect(copied).toContain('src');
