@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sqlString, withDuckDb } from '../data/duckdb';
 import { labelSourceParamsSchema } from '../pipeline/step-params';
-import { sourceSpikeCandidates, type SourceCount } from './label-source-spikes';
+import { readSpikeCounts, spikeCounts, sourceSpikeCandidates, type SourceCount } from './label-source-spikes';
 
 const params = labelSourceParamsSchema.parse({});
 
@@ -49,5 +53,30 @@ describe('label source spikes', () => {
     const batch: SourceCount[] = [...reference.slice(0, 4000), { column: '', value: '', source: 7.25, n: 200 }];
     const s = at(sourceSpikeCandidates(batch, reference, params), 7.25);
     expect(s.pValue).toBeLessThan(1e-10);
+  });
+
+  it('selects in DuckDB exactly the counts it selects in JS: slices, thresholds, missing slices, continuous values', async () => {
+    const continuous: SourceCount[] = Array.from({ length: 300 }, (_, i) => ({ column: 'hour', value: '7', source: i + 0.5, n: 10 + (i % 3) }));
+    const batch = [...add(delays(600), 0, 300), ...add(delays(200, 'origin', 'ORD'), 3, 80), ...delays(100, 'origin', 'NEW'), ...delays(2, 'origin', 'TINY'), ...delays(60, 'origin', 'SMALL'), ...continuous, { column: 'hour', value: '7', source: 7.25, n: 40 }];
+    const reference = [...delays(2400), ...delays(800, 'origin', 'ORD'), ...delays(8, 'origin', 'TINY'), ...delays(240, 'origin', 'SMALL'), ...continuous, { column: 'hour', value: '9', source: 1, n: 0 }];
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-spikes-'));
+    try {
+      const fromSql = await withDuckDb({}, async (conn) => {
+        const write = async (rows: SourceCount[], file: string) => {
+          const values = rows.map((r) => `(${sqlString(r.column)}, ${sqlString(r.value)}, ${r.source}::DOUBLE, ${r.n}::BIGINT)`).join(', ');
+          await conn.run(`COPY (SELECT * FROM (VALUES ${values}) t("column", "value", "source", n)) TO ${sqlString(path.join(dir, file))} (FORMAT parquet)`);
+        };
+        await write(batch, 'batch.parquet');
+        await write(reference, 'reference.parquet');
+        return readSpikeCounts(conn, path.join(dir, 'batch.parquet'), path.join(dir, 'reference.parquet'), params);
+      });
+      const expected = spikeCounts(batch, reference, params);
+      expect(expected.length).toBeGreaterThan(20);
+      expect(expected.some((c) => c.column === 'hour' && c.neighbours === 0)).toBe(true);
+      const order = (a: { column: string; value: string; source: number }, b: typeof a) => a.column.localeCompare(b.column) || a.value.localeCompare(b.value) || a.source - b.source;
+      expect([...fromSql].sort(order)).toEqual([...expected].sort(order));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

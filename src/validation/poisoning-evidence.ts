@@ -9,7 +9,7 @@ import { openSession } from '../evaluation/score-model';
 import type { PoisoningParams } from '../pipeline/step-params';
 import { referenceEvidence, scoreEvidence, sliceKey, triggerCandidates, type ConfidentCounts, type RateCounts } from './label-evidence';
 import { sliceColumns } from './label-slices';
-import { sourceSpikeCandidates, type SourceCount } from './label-source-spikes';
+import { judgeSpike, readSpikeCounts } from './label-source-spikes';
 import type { PoisoningEvidence } from './poisoning-checks';
 import type { DatasetProfile } from './profile';
 
@@ -117,12 +117,6 @@ async function labelSourceEvidence(conn: DuckDBConnection, input: EvidenceInput)
   const ls = input.labelSource;
   if (!ls) return { skipped: 'the label is not a comparison over a numeric source column' };
   if ('skipped' in ls) return ls;
-  const read = async (file: string): Promise<SourceCount[]> =>
-    (await queryRows(conn, `SELECT "column", "value", "source", n FROM read_parquet(${sqlString(file)})`)).map((r) => ({
-      column: String(r.column),
-      value: String(r.value),
-      source: Number(r.source),
-      n: Number(r.n),
-    }));
-  return { column: ls.column, candidates: sourceSpikeCandidates(await read(ls.batch), await read(ls.reference), input.params.labelSource) };
+  const candidates = (await readSpikeCounts(conn, ls.batch, ls.reference, input.params.labelSource)).map(judgeSpike);
+  return { column: ls.column, candidates };
 }
