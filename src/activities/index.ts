@@ -163,7 +163,7 @@ export function createActivities(deps: ActivityDeps) {
       deps,
       'evaluate',
       (p) => STEP_PARAMS.evaluate.parse(p),
-      (req, params, log) => evaluateCandidate({ store, registry }, req, params, log),
+      (req, params, log) => evaluateCandidate({ store, registry, inferenceLogDir: deps.inferenceLogDir }, req, params, log),
       champion,
     ),
     register: defineStep(deps, 'register', (p) => STEP_PARAMS.register.parse(p), (req, params) =>
