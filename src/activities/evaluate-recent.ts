@@ -48,10 +48,11 @@ export async function judgeRecent(deps: RecentDeps, params: EvaluateParams, rece
   const until = (deps.now ?? Date.now)();
   const from = until - toMs(recent.served.window);
   const served = { model, window: recent.served.window, from: new Date(from).toISOString(), to: new Date(until).toISOString() };
+  const field = `recent.served (model "${model}", window ${recent.served.window})`;
   const files = await servedLogFiles(deps.inferenceLogDir, deps.store, model, from, until).catch((err: unknown) => {
-    // The served-source message names `source.served`; here the field is the evaluate step's.
-    const message = err instanceof Error ? err.message.replace(/^source\.served: /, '') : String(err);
-    throw new EvaluationError(`recent.served (model "${model}", window ${recent.served.window}): ${message}`, { cause: err });
+    // A transient read error retries; the served-source refusals name `source.served`, here the field is the evaluate step's.
+    if (!isSlipwayError(err)) throw err;
+    throw new EvaluationError(`${field}: ${err.message.replace(/^source\.served: /, '')}`, { cause: err });
   });
   const scratch = await deps.store.scratchDir('evaluate-recent');
   try {
@@ -64,7 +65,7 @@ export async function judgeRecent(deps: RecentDeps, params: EvaluateParams, rece
     });
     if (labelled === 0) {
       throw new EvaluationError(
-        `recent.served (model "${model}", window ${recent.served.window}): no labelled row of a logged prediction in the window; post feedback labels (POST /v1/models/${model}/feedback) or widen the window`,
+        `${field}: no labelled row of a logged prediction in the window; post feedback labels (POST /v1/models/${model}/feedback) or widen the window`,
       );
     }
     if (labelled < recent.minLabels) return tooFewLabels(recent, served, labelled);
@@ -72,8 +73,9 @@ export async function judgeRecent(deps: RecentDeps, params: EvaluateParams, rece
     log.info({ model, labelled, passed: comparison.passed, improvement: comparison.improvement, pValue: comparison.pValue }, 'recent served traffic compared');
     return compared(recent, served, comparison);
   } catch (err) {
-    if (isSlipwayError(err)) throw err;
-    throw new EvaluationError(`recent.served (model "${model}", window ${recent.served.window}): the candidate and the champion could not be compared on the served rows: ${(err as Error).message}`, { cause: err });
+    if (err instanceof EvaluationError && err.message.startsWith(field)) throw err;
+    // A model that cannot read the served rows (a column it needs was not logged), or a test that cannot be computed (one class).
+    throw new EvaluationError(`${field}: the candidate and the champion could not be compared on the served rows: ${(err as Error).message}`, { cause: err });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

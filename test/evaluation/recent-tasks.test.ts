@@ -82,4 +82,18 @@ describe('the recent-traffic gate for multiclass and regression models', () => {
     expect(c.improvement).toBeCloseTo(figure(b.metrics) - figure(a.metrics), 9);
     expect(out.passed).toBe(c.passed);
   }, 120_000);
+
+  it('fails naming the field when the served labels are not the task\'s, or the served rows lack what the models read', async () => {
+    const params = evaluateParamsSchema.parse({});
+    const recent = recentComparisonSchema.parse({ served: { window: '1 hour' } });
+    const deps = { store, inferenceLogDir: path.join(dir, 'log') };
+    // Class names are no regression targets: not one labelled row reads as a number.
+    await expect(judgeRecent(deps, params, recent, { model: 'weather-kind', candidate: refs.regression, champion: refs.regressionOther, label: 'temp_max', target: { task: 'regression' }, threshold: 0.5 }, log)).rejects.toThrow(
+      'recent.served (model "weather-kind", window 1 hour): no labelled row of a logged prediction in the window; post feedback labels (POST /v1/models/weather-kind/feedback) or widen the window',
+    );
+    // The temperature traffic logged no temp_max, which the weather classifier reads.
+    await expect(judgeRecent(deps, params, recent, { model: 'temperature', candidate: refs.multiclass, champion: refs.multiclassOther, label: 'weather', target: { task: 'multiclass', classes: WEATHER_CLASSES }, threshold: 0.5 }, log)).rejects.toThrow(
+      /^recent\.served \(model "temperature", window 1 hour\): the candidate and the champion could not be compared on the served rows: .*temp_max/,
+    );
+  });
 });
