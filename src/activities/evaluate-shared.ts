@@ -11,6 +11,8 @@ import type { UpstreamArtifact } from './upstream';
 export interface Judged {
   scored: ReportEntry[];
   champion: ReportEntry | null;
+  /** The champion's model file, for the recent-traffic gate; undefined without a champion. */
+  championRef?: ArtifactRef;
   selection: Selection;
   verdict: GateVerdict;
   comparison: PairedComparison | null;

@@ -83,11 +83,11 @@ export async function judgeTaskCandidates(deps: EvaluateDeps, req: StepRequest, 
       verdict.reasons.push(comparison.reason);
     }
   }
-  return { scored, champion, selection, verdict, comparison, primaryMetric };
+  return { scored, champion, championRef: championVersion?.artifact, selection, verdict, comparison, primaryMetric };
 }
 
 /** How the holdout's label is read: class indices by the snapshot's class list, or a number. */
-function targetOf(meta: SnapshotMeta): LoadTarget {
+export function targetOf(meta: SnapshotMeta): LoadTarget {
   if (meta.task === 'regression') return { task: 'regression' };
   if (!meta.classes || meta.classes.length < 2) {
     throw new EvaluationError(`the holdout's multiclass label "${meta.label}" has no class list in its snapshot meta; re-run ingest`);

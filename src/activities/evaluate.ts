@@ -19,11 +19,12 @@ import type { EvaluateParams } from '../pipeline/step-params';
 import type { ArtifactRef, StepOutputBody, StepRequest } from '../pipeline/types';
 import type { ModelRegistry } from '../registry/model-registry';
 import { snapshotMeta } from '../validation/snapshot-meta';
-import { judgeTaskCandidates } from './evaluate-task';
+import { judgeRecent, type RecentDeps } from './evaluate-recent';
+import { judgeTaskCandidates, targetOf } from './evaluate-task';
 import { distinct, entry, finiteOnly, finiteOr, type Judged } from './evaluate-shared';
 import { findAllArtifacts, findArtifact } from './upstream';
 
-export interface EvaluateDeps {
+export interface EvaluateDeps extends RecentDeps {
   store: ArtifactStore;
   registry: ModelRegistry;
 }
@@ -41,6 +42,14 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
   const { scored, champion, selection, verdict, comparison, primaryMetric } = judged;
   const chosen = scored[selection.index];
   const chosenRef = candidates[selection.index].ref;
+  // The recent served traffic judges the same pair again; without a champion there is nothing to compare.
+  const recent = params.recent && judged.championRef
+    ? await judgeRecent(deps, params, params.recent, { model: req.ctx.model, candidate: chosenRef, champion: judged.championRef, label, target: meta.task ? targetOf(meta) : undefined, threshold: params.threshold }, log)
+    : null;
+  if (recent && !recent.passed) {
+    verdict.blessed = false;
+    verdict.reasons.push(recent.reason);
+  }
   log.info({ chosen: chosen.id, reason: selection.reason, blessed: verdict.blessed, reasons: verdict.reasons, comparison }, 'evaluated');
 
   const report: EvaluationReport = {
@@ -60,6 +69,8 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
     champion,
     ...verdict,
     comparison,
+    // Only when the spec asks for it, so reports of specs without `recent` are as before.
+    ...(params.recent ? { recent } : {}),
     formulas: { ...GATE_FORMULAS, ...(meta.task ? TASK_FORMULAS[meta.task] : {}) },
   };
   const [reportRef, pageRef] = await Promise.all([
@@ -81,6 +92,7 @@ export async function evaluateCandidate(deps: EvaluateDeps, req: StepRequest, pa
       champion: champion ? { version: champion.version, metrics: finiteOnly(champion.metrics) } : null,
       gates: verdict.gates,
       comparison,
+      ...(params.recent ? { recent } : {}),
       report: reportRef.uri,
       page: pageRef.uri,
     },
@@ -140,7 +152,7 @@ async function judgeBinary(deps: EvaluateDeps, req: StepRequest, params: Evaluat
     verdict.blessed = false;
     verdict.reasons.push(comparison.reason);
   }
-  return { scored, champion, selection, verdict, comparison, primaryMetric: params.primaryMetric };
+  return { scored, champion, championRef: championVersion?.artifact, selection, verdict, comparison, primaryMetric: params.primaryMetric };
 }
 
 /** The paired gate; a comparison that cannot be computed (e.g. one class in the holdout) fails rather than blesses. */

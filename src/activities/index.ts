@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { DataRoots } from '../data/data-roots';
 import { createChampionFingerprint } from '../cache/champion-fingerprint';
+import { Uncacheable } from '../cache/uncacheable';
 import { createFileDigests } from '../cache/file-digests';
 import { createSourceFingerprint } from '../cache/source-fingerprint';
 import type { StepCache } from '../cache/step-cache';
@@ -163,8 +164,13 @@ export function createActivities(deps: ActivityDeps) {
       deps,
       'evaluate',
       (p) => STEP_PARAMS.evaluate.parse(p),
-      (req, params, log) => evaluateCandidate({ store, registry }, req, params, log),
-      champion,
+      (req, params, log) => evaluateCandidate({ store, registry, inferenceLogDir: deps.inferenceLogDir }, req, params, log),
+      {
+        ...champion,
+        // A verdict on the recent served traffic is one on traffic that keeps arriving: never reused.
+        cacheInputs: async (req, params) =>
+          params.recent ? new Uncacheable('the recent served traffic (evaluate recent) changes over time') : champion.cacheInputs(req),
+      },
     ),
     register: defineStep(deps, 'register', (p) => STEP_PARAMS.register.parse(p), (req, params) =>
       registerVersion({ registry, codeVersion: deps.codeVersion }, req, params),

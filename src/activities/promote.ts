@@ -73,6 +73,8 @@ export async function promoteVersion(deps: PromoteDeps, req: StepRequest, params
         report: evaluation.report,
         // The paired champion/challenger test the promotion rests on: estimate, interval, p-value.
         ...(evaluation.comparison ? { comparison: evaluation.comparison } : {}),
+        // And the same test on the recent labelled served traffic, when the spec asked for it.
+        ...(evaluation.recent ? { recent: evaluation.recent } : {}),
         ...(req.authority ? { startedBy: req.authority } : {}),
         ...(approval ? { approval: withoutToken(approval) } : {}),
       },

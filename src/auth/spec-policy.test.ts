@@ -23,6 +23,7 @@ describe('spec policy', () => {
     ['a changed gate', { overrides: { evaluate: { gates: [] } } }, /overrides\.evaluate\.gates/],
     ['a champion comparison (test, margin, within days)', { overrides: { evaluate: { comparison: { stratify: 'day' } } } }, /overrides\.evaluate\.comparison/],
     ['the champion comparison turned off', { overrides: { evaluate: { comparison: 'off' } } }, /overrides\.evaluate\.comparison/],
+    ['a recent-traffic gate that skips on too few labels', { overrides: { evaluate: { recent: { served: { window: '7 days' }, onTooFewLabels: 'skip' } } } }, /overrides\.evaluate\.recent/],
     ['a validate threshold', { overrides: { validate: { minRows: 1 } } }, /overrides\.validate\.minRows/],
     ['a multiclass tainted-data floor', { overrides: { validate: { poisoning: { minGlobalRateDifference: 1 } } } }, /overrides\.validate\.poisoning/],
     ['a regression tainted-data floor', { overrides: { validate: { poisoning: { regression: { minSliceShift: 100 } } } } }, /overrides\.validate\.poisoning/],
@@ -51,6 +52,16 @@ describe('spec policy', () => {
       'steps[0] (ingest).with.source.served.model: reading the served traffic of model "payments" needs its owner (admin, or approver with a grant on payments); otto is not',
     ]);
     expect(specPolicyProblems({ principal: owner, spec: spec('payments'), inlineCommandPrincipals: [] })).toHaveLength(1);
+    expect(specPolicyProblems({ principal: operator, spec: spec('m'), inlineCommandPrincipals: [] })).toEqual([]);
+    expect(specPolicyProblems({ principal: who('pat', ['approver'], [{ model: 'payments', alias: '*' }]), spec: spec('payments'), inlineCommandPrincipals: [] })).toEqual([]);
+  });
+
+  it("lets only the owner of another model judge a candidate on that model's served traffic", () => {
+    const spec = (model: string) =>
+      parsePipelineSpec({ name: 'x', model: 'm', steps: [{ id: 'ingest', kind: 'noop' }, { id: 'evaluate', kind: 'evaluate', dependsOn: ['ingest'], with: { recent: { served: { model, window: '7 days' } } } }] });
+    expect(specPolicyProblems({ principal: operator, spec: spec('payments'), inlineCommandPrincipals: [] })).toEqual([
+      'steps[1] (evaluate).with.recent.served.model: reading the served traffic of model "payments" needs its owner (admin, or approver with a grant on payments); otto is not',
+    ]);
     expect(specPolicyProblems({ principal: operator, spec: spec('m'), inlineCommandPrincipals: [] })).toEqual([]);
     expect(specPolicyProblems({ principal: who('pat', ['approver'], [{ model: 'payments', alias: '*' }]), spec: spec('payments'), inlineCommandPrincipals: [] })).toEqual([]);
   });

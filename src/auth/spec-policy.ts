@@ -12,10 +12,12 @@
  * | `model` (input or spec), every `validate` field (severity, | the model's owner: admin, or approver with a     |
  * | thresholds, schema), evaluate `gates`/`firstRun`/          | grant on the model (and the promoted alias)      |
  * | `primaryMetric`/`threshold`/`candidates`/`comparison`      |                                                  |
- * | (test, margin, alpha, stratify, off), every `promote`      |                                                  |
+ * | (test, margin, alpha, stratify, off), `recent` (served     |                                                  |
+ * | window, minLabels, onTooFewLabels, comparison), every `promote` |                                             |
  * | and `canary` field                                          |                                                  |
  * | an inline spec with a promote or canary step               | the model's owner                                |
- * | ingest `source.served.model` naming another model           | that model's owner                               |
+ * | ingest `source.served.model` or evaluate                    | that model's owner                               |
+ * | `recent.served.model` naming another model                  |                                                  |
  *
  * A named pipeline (pipelines/*.yaml, written by whoever deploys the workers) is its model's
  * policy; an operator runs it unchanged in those fields. Runs without a verifiable identity get
@@ -28,7 +30,7 @@ import { decide } from './authorize';
 import type { Principal } from './principal';
 
 /** Fields of an evaluate step that decide what is blessed. */
-const EVALUATE_OWNER_FIELDS = ['gates', 'firstRun', 'primaryMetric', 'threshold', 'candidates', 'comparison'] as const;
+const EVALUATE_OWNER_FIELDS = ['gates', 'firstRun', 'primaryMetric', 'threshold', 'candidates', 'comparison', 'recent'] as const;
 /** Step kinds whose whole `with` belongs to the model's owner. */
 const OWNER_KINDS = new Set(['validate', 'promote', 'canary']);
 /** Step kinds that move an alias or traffic. */
@@ -71,9 +73,14 @@ export function specPolicyProblems(o: SpecPolicyInput): string[] {
   });
   o.spec.steps.forEach((step, i) => {
     // Served traffic is another model's data: reading it is for that model's owner, not for anyone who may run a pipeline.
-    const served = step.kind === 'ingest' ? (step.with.source as { served?: { model?: unknown } } | undefined)?.served?.model : undefined;
+    const [field, served] =
+      step.kind === 'ingest'
+        ? ['source.served.model', (step.with.source as { served?: { model?: unknown } } | undefined)?.served?.model]
+        : step.kind === 'evaluate'
+          ? ['recent.served.model', (step.with.recent as { served?: { model?: unknown } } | undefined)?.served?.model]
+          : ['', undefined];
     if (typeof served === 'string' && served !== o.spec.model && !ownsModel(o.principal, served, '*')) {
-      problems.push(`steps[${i}] (${step.id}).with.source.served.model: reading the served traffic of model "${served}" needs its owner (admin, or approver with a grant on ${served}); ${who} is not`);
+      problems.push(`steps[${i}] (${step.id}).with.${field}: reading the served traffic of model "${served}" needs its owner (admin, or approver with a grant on ${served}); ${who} is not`);
     }
   });
   const alias = promotedAlias(o.spec);

@@ -8,7 +8,7 @@
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { DataSourceError } from '../errors';
 import { readWindows } from '../serving/inference-log/log-manifest';
-import { sqlString } from './duckdb';
+import { sqlIdent, sqlString } from './duckdb';
 
 /** Verified local paths of `model`'s windows overlapping [from, to). */
 export async function servedLogFiles(dir: string | undefined, store: ArtifactStore, model: string, from?: number, to?: number): Promise<string[]> {
@@ -53,4 +53,24 @@ export function servedRelationSql(files: string[], from?: number, to?: number): 
   return `(SELECT unnest(features), request_id, "row" AS row_index, served_at, version AS served_version, protocol, source AS log_source,
       prediction, TRY_CAST(label AS DOUBLE) AS label
     FROM ${mergedLogSql(files)} WHERE ${where.join(' AND ')})`;
+}
+
+/** How a logged label (JSON text) is read for a task: 0/1, a number, or a class name. */
+export type ServedLabelTask = 'binary' | 'multiclass' | 'regression';
+
+/**
+ * The labelled rows only, in a stable order (served time, request, row): the features as columns
+ * plus the label under `label` (the holdout's label name), typed for `task`. Rows whose label does not
+ * read as the task's (a binary label other than 0/1, a non-numeric regression target) are left out,
+ * as are rows without features (a label whose prediction was not logged). A SELECT statement (for COPY).
+ */
+export function labelledServedSql(files: string[], label: string, task: ServedLabelTask, from?: number, to?: number): string {
+  const where = ['features IS NOT NULL', 'label IS NOT NULL'];
+  if (from !== undefined) where.push(`served_at >= make_timestamp(${Math.floor(from)}::BIGINT * 1000)`);
+  if (to !== undefined) where.push(`served_at < make_timestamp(${Math.floor(to)}::BIGINT * 1000)`);
+  const value = task === 'multiclass' ? `json_extract_string(label, '$')` : `TRY_CAST(label AS DOUBLE)`;
+  const typed = task === 'binary' ? `CASE WHEN __y IN (0, 1) THEN CAST(__y AS INTEGER) END` : '__y';
+  return `SELECT * EXCLUDE (__y, __t, __r, __q), ${typed} AS ${sqlIdent(label)} FROM (
+      SELECT unnest(features), ${value} AS __y, served_at AS __t, request_id AS __r, "row" AS __q FROM ${mergedLogSql(files)} WHERE ${where.join(' AND ')})
+    WHERE ${typed} IS NOT NULL ORDER BY __t, __r, __q`;
 }

@@ -4,6 +4,7 @@
  */
 import type { GateResult } from './gates';
 import type { PairedComparison } from './paired-gate';
+import type { RecentComparison } from './recent-gate';
 import type { CalibrationBin, RocPoint } from './metrics';
 import type { SliceResult } from './slices';
 import type { TaskDetail, TaskSliceResult } from './evaluate-task-model';
@@ -55,6 +56,8 @@ export interface EvaluationReport {
   gates: GateResult[];
   /** The paired champion/challenger test of the chosen candidate; null without a champion or when turned off. */
   comparison: PairedComparison | null;
+  /** With `recent` in the spec: the paired test on the recent labelled served rows (null without a champion). */
+  recent?: RecentComparison | null;
   blessed: boolean;
   reasons: string[];
   /** How each gate's observed value is computed. */

@@ -91,6 +91,21 @@ describe('renderReportHtml', () => {
     expect(await renderReportHtml({ ...report, champion: null, comparison: null })).toContain('No champion to compare with.');
   });
 
+  it('shows the recent served-traffic comparison only when the spec asked for it: rows, interval, p-value, verdict, or the too-few-labels rule', async () => {
+    expect(html).not.toContain('recent served traffic');
+    const served = { model: 'flight-delay', window: '7 days', from: '2026-01-01T00:00:00.000Z', to: '2026-01-08T00:00:00.000Z' };
+    const comparison = { ...report.comparison!, rows: 412, candidate: 0.61, champion: 0.66, improvement: -0.05, interval: { lower: -0.081, upper: -0.019, confidence: 0.9 }, pValue: 0.9987 };
+    const compared = await renderReportHtml({ ...report, recent: { served, labelled: 412, minLabels: 100, onTooFewLabels: 'block', outcome: 'compared', comparison, passed: false, reason: 'recent served traffic: superiority not shown' } });
+    expect(compared).toContain('Champion/challenger on recent served traffic');
+    expect(compared).toContain('last 7 days (2026-01-01T00:00:00.000Z to 2026-01-08T00:00:00.000Z): 412 labelled rows');
+    expect(compared).toContain('<td>[-0.0810, -0.0190]</td>');
+    expect(compared).toContain('<td>0.9987</td>');
+    const blocked = await renderReportHtml({ ...report, recent: { served, labelled: 12, minLabels: 100, onTooFewLabels: 'block', outcome: 'blocked', passed: false, reason: 'recent served traffic: 12 labelled rows, fewer than minLabels 100; not blessed' } });
+    expect(blocked).toContain('12 labelled rows (minLabels 100, onTooFewLabels block)');
+    expect(blocked).toContain('<p class="fail">recent served traffic: 12 labelled rows, fewer than minLabels 100; not blessed</p>');
+    expect(await renderReportHtml({ ...report, recent: null })).toMatch(/on recent served traffic[^]*No champion to compare with\./);
+  });
+
   it('escapes text that comes from specs and trainers', () => {
     expect(html).toContain('&lt;trainer train-gbm&gt;');
     expect(html).not.toContain('<trainer');

@@ -3,6 +3,7 @@
  * curves of every candidate and the champion (Vega-Lite, rendered to inline SVG on the server), the metrics side by side, each
  * gate with its formula, inputs and result, and the slices. No scripts, no external assets.
  */
+import type { PairedComparison } from './paired-gate';
 import type { EvaluationReport, ReportEntry } from './evaluation-report';
 import { lineChart } from '../charts/chart-specs';
 import { renderSvg } from '../charts/render-svg';
@@ -43,6 +44,7 @@ ${metricsTable(entries, r)}
 ${taskSection(entries, r)}
 <h2>Champion/challenger: paired test on the same rows</h2>
 ${comparisonSection(r)}
+${r.recent === undefined ? '' : `<h2>Champion/challenger on recent served traffic (labelled by feedback)</h2>\n${recentSection(r)}`}
 <h2>Gates</h2>
 ${gatesTable(r)}
 ${slicesSection(entries, r)}
@@ -99,6 +101,19 @@ function gatesTable(r: EvaluationReport): string {
 function comparisonSection(r: EvaluationReport): string {
   const c = r.comparison;
   if (!c) return `<p>${r.champion ? 'Turned off in the spec.' : 'No champion to compare with.'}</p>`;
+  return comparisonTable(c);
+}
+
+/** The recent window: its rows and bounds, then the same table as the holdout comparison, or the too-few-labels outcome. */
+function recentSection(r: EvaluationReport): string {
+  const w = r.recent;
+  if (!w) return '<p>No champion to compare with.</p>';
+  const head = `<p>Model <code>${esc(w.served.model)}</code>, last ${esc(w.served.window)} (${esc(w.served.from)} to ${esc(w.served.to)}): ${fmtInt(w.labelled)} labelled rows (minLabels ${w.minLabels}, onTooFewLabels ${esc(w.onTooFewLabels)}).</p>`;
+  if (!w.comparison) return `${head}\n<p class="${w.passed ? 'text' : 'fail'}">${esc(w.reason)}</p>`;
+  return `${head}\n${comparisonTable(w.comparison)}`;
+}
+
+function comparisonTable(c: PairedComparison): string {
   const pct = `${+(c.interval.confidence * 100).toFixed(2)}%`;
   return `<table><tr><th>metric</th><th>test</th><th>method</th><th>candidate</th><th>champion</th><th>improvement</th><th>std. error</th><th>${pct} interval</th><th>required lower bound &gt;</th><th>p-value</th><th>&alpha;</th><th>verdict</th></tr>
 <tr><td class="text">${esc(c.metric)}</td><td class="text">${esc(c.test)} (margin ${c.margin})</td><td class="text">${esc(c.method)}${c.strata ? ` (${c.strata.used} days${c.strata.skipped ? `; ${c.strata.skipped} with one class left out` : ''})` : ''}</td><td>${fmt(c.candidate)}</td><td>${fmt(c.champion)}</td>

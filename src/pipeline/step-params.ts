@@ -468,6 +468,37 @@ export const comparisonSchema = z
     }
   });
 
+/**
+ * The champion/challenger gate on the most recent labelled served traffic: the labelled rows the
+ * model server logged (src/serving/inference-log, labels from its feedback route) in the last
+ * `served.window`, scored by the candidate and the champion and compared by the same paired test as
+ * `comparison`. Absent: no recent comparison (parsed specs stay as before).
+ */
+export const recentComparisonSchema = z
+  .object({
+    /** Whose served traffic, and how far back from the step's start. `model` @default the pipeline's model */
+    served: z.object({ model: z.string().min(1).max(200).optional(), window: durationSchema }).strict(),
+    /** Labelled rows the comparison needs; fewer: `onTooFewLabels` decides. @default 100 */
+    minLabels: z.number().int().min(2).max(10_000_000).default(100),
+    /**
+     * `block`: the candidate is not blessed, so nothing is promoted without a human re-running with
+     * evidence (the spec asked for recent evidence; none is not a pass). `skip`: the recent comparison
+     * is left out and the report says so. A window with no labelled row at all fails the step. @default block
+     */
+    onTooFewLabels: z.enum(['block', 'skip']).default('block'),
+    /** The paired test (metric, test, margin, alpha). @default the step's `comparison` (without `stratify`), or its defaults when that is `off` */
+    comparison: z
+      .object({
+        metric: z.enum(['auc', 'logLoss', 'brier', 'accuracy', 'mse', 'mae']).optional(),
+        test: z.enum(['superiority', 'non-inferiority']).optional(),
+        margin: z.number().min(0).max(1).optional(),
+        alpha: z.number().gt(0).max(0.5).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const evaluateParamsSchema = z
   .object({
     /** Picks the candidate carried forward (the best by it) and is the headline of the report. */
@@ -482,6 +513,8 @@ export const evaluateParamsSchema = z
     slices: z.array(sliceSchema).default([]),
     /** Paired champion/challenger gate, applied whenever a champion exists; `off` turns it off. */
     comparison: z.union([comparisonSchema, z.literal('off')]).default(() => comparisonSchema.parse({})),
+    /** Paired champion/challenger gate on the recent labelled served rows as well; absent: holdout only. */
+    recent: recentComparisonSchema.optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -630,6 +663,7 @@ export type TrainParams = z.infer<typeof trainParamsSchema>;
 export type EvaluateParams = z.infer<typeof evaluateParamsSchema>;
 export type Gate = z.infer<typeof gateSchema>;
 export type Comparison = z.infer<typeof comparisonSchema>;
+export type RecentComparisonParams = z.infer<typeof recentComparisonSchema>;
 export type SliceSpec = z.infer<typeof sliceSchema>;
 export type MetricName = (typeof metricNames)[number];
 export type RegisterParams = z.infer<typeof registerParamsSchema>;

@@ -9,6 +9,7 @@ import type { CanaryVerdict } from '../canary/canary-state';
 import type { TimeWindow } from '../data/source-path';
 import type { GateResult } from '../evaluation/gates';
 import type { PairedComparison } from '../evaluation/paired-gate';
+import type { RecentComparison } from '../evaluation/recent-gate';
 import type { reportSummary } from '../validation/validation-report';
 import type { Task } from './label-spec';
 import type { TrainParams } from './step-params';
@@ -108,6 +109,8 @@ export type EvaluateSummary = {
   champion: { version: number | undefined; metrics: Record<string, number> } | null;
   gates: GateResult[];
   comparison: PairedComparison | null;
+  /** With `recent` in the spec: the paired test on the recent labelled served rows (null without a champion). */
+  recent?: RecentComparison | null;
   /** URIs of the JSON report and its HTML page. */
   report: string;
   page: string;

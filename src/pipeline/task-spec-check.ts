@@ -28,7 +28,7 @@ export function taskProblems(steps: readonly StepLike[], rawWith: readonly unkno
     const [task] = tasks;
     // An ingest step whose own parameters were refused is reported there.
     if (!Object.hasOwn(METRICS_BY_TASK, task)) return;
-    const raw = (rawWith[i] ?? {}) as { primaryMetric?: unknown; gates?: unknown; comparison?: unknown };
+    const raw = (rawWith[i] ?? {}) as { primaryMetric?: unknown; gates?: unknown; comparison?: unknown; recent?: unknown };
     const at = `${specLabel}.steps[${i}].with`;
     const allowed = METRICS_BY_TASK[task];
     if (typeof raw.primaryMetric === 'string' && !allowed.includes(raw.primaryMetric as never)) {
@@ -43,6 +43,10 @@ export function taskProblems(steps: readonly StepLike[], rawWith: readonly unkno
     const comparison = (raw.comparison as { metric?: unknown } | null | undefined)?.metric;
     if (typeof comparison === 'string' && !COMPARISONS_BY_TASK[task].includes(comparison as never)) {
       problems.push(refusal(`${at}.comparison.metric`, comparison, task, COMPARISONS_BY_TASK[task]));
+    }
+    const recent = (raw.recent as { comparison?: { metric?: unknown } | null } | null | undefined)?.comparison?.metric;
+    if (typeof recent === 'string' && !COMPARISONS_BY_TASK[task].includes(recent as never)) {
+      problems.push(refusal(`${at}.recent.comparison.metric`, recent, task, COMPARISONS_BY_TASK[task]));
     }
     const stratify = (raw.comparison as { stratify?: unknown } | null | undefined)?.stratify;
     if (stratify !== undefined && task !== 'binary') {

@@ -53,6 +53,20 @@ describe("only a model's owner sets its promotion policy", () => {
     counts.unchanged++;
   });
 
+  it("refuses an operator who sets the recent-traffic gate (a skip on too few labels, another model's traffic), naming the field, and nothing changes", async () => {
+    const before = await t.snapshot();
+    const recent = { served: { model: 'payments', window: '7 days' }, onTooFewLabels: 'skip', minLabels: 2 };
+    const res = await t.call('otto', 'POST', '/v1/runs', { input: { pipeline: 'flight-delay-builtin', overrides: { ...WINDOW, evaluate: { recent } } } });
+    counts.attempts++;
+    expect(res.status).toBe(403);
+    const detail = String(res.body.detail);
+    expect(detail).toMatch(/overrides\.evaluate\.recent: set by the model's owner/);
+    expect(detail).toMatch(/recent\.served\.model: reading the served traffic of model "payments" needs its owner/);
+    counts.refused++;
+    expect(await t.snapshot()).toEqual(before);
+    counts.unchanged++;
+  });
+
   it('refuses an inline spec with a promote step from a non-owner (approver without the grant)', async () => {
     const before = await t.snapshot();
     const spec = { name: 'sneaky', model: 'owned', steps: [{ id: 'a', kind: 'noop' }, { id: 'promote', kind: 'promote', dependsOn: ['a'] }] };

@@ -42,11 +42,18 @@ export interface CachingHarness {
   close(): Promise<void>;
 }
 
-export async function startCachingHarness(env: TestWorkflowEnvironment): Promise<CachingHarness> {
+/** Backends a test shares with other parts (a model server's registry, store and inference log); absent: fresh ones. */
+export interface CachingHarnessOptions {
+  registry?: SqliteModelRegistry;
+  store?: LocalArtifactStore;
+  inferenceLogDir?: string;
+}
+
+export async function startCachingHarness(env: TestWorkflowEnvironment, options: CachingHarnessOptions = {}): Promise<CachingHarness> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-caching-'));
   const taskQueue = `test-${path.basename(dataDir)}`;
-  const registry = new SqliteModelRegistry({ path: path.join(dataDir, 'registry.sqlite') });
-  const store = new LocalArtifactStore({ root: path.join(dataDir, 'artifacts') });
+  const registry = options.registry ?? new SqliteModelRegistry({ path: path.join(dataDir, 'registry.sqlite') });
+  const store = options.store ?? new LocalArtifactStore({ root: path.join(dataDir, 'artifacts') });
   const activities = createActivities({
     logger: createLogger('error'),
     store,
@@ -58,6 +65,7 @@ export async function startCachingHarness(env: TestWorkflowEnvironment): Promise
     dataRoots: { roots: [os.tmpdir()], ...SOURCE_LIMIT_DEFAULTS },
     // As in the local dev setup: unsigned runs act as the admin dev:local (docs/trust-boundary.md).
     trust: { devPrincipal: 'dev:local', inlineCommandPrincipals: [] },
+    ...(options.inferenceLogDir ? { inferenceLogDir: options.inferenceLogDir } : {}),
   });
   const faults = new Set<string>();
   const faulty = Object.fromEntries(
@@ -95,7 +103,8 @@ export async function startCachingHarness(env: TestWorkflowEnvironment): Promise
     async close() {
       worker.shutdown();
       await running;
-      await registry.close();
+      // A shared registry is closed by its owner.
+      if (!options.registry) await registry.close();
       await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
