@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'data.quarantine',
   'data.release',
   'data.discard',
+  'data.purge',
 ] as const;
 
 export type KnownAuditAction = (typeof AUDIT_ACTIONS)[number];
