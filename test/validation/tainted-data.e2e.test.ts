@@ -20,6 +20,8 @@ import { apiAuthenticator } from '../../src/auth/authenticator';
 import { buildApi } from '../../src/api/server';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
+import { createArtifactStore } from '../../src/artifacts/create-artifact-store';
+import { parseArtifactUri } from '../../src/artifacts/artifact-uri';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { versionLineage } from '../../src/registry/lineage';
 import { statusQuery } from '../../src/workflows/definitions';
@@ -236,6 +238,16 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     expect(discarded.code).toBe(0);
     expect(JSON.parse(discarded.stdout)).toMatchObject({ state: 'discarded', decision: { by: 'ann', reason: 'replayed partition' } });
     expect(await governance.audit.list({ action: 'data.discard', target: `model:${MODEL}/batch:${quarantined.duplicates}` })).toEqual([
+      expect.objectContaining({ actor: 'ann', origin: 'cli' }),
+    ]);
+    // Discard means the tainted bytes go: both snapshots leave the worker's store, the report stays as evidence.
+    const batch = (await governance.quarantine.get(MODEL, quarantined.duplicates))!;
+    const store = createArtifactStore(h.config);
+    expect(JSON.parse(discarded.stdout).purge).toMatchObject({ kept: [], gone: [] });
+    expect(await store.sizeOf(batch.snapshots.train.sha256)).toBeUndefined();
+    expect(await store.sizeOf(batch.snapshots.holdout.sha256)).toBeUndefined();
+    expect(await store.sizeOf(parseArtifactUri(batch.report))).toBeGreaterThan(0);
+    expect(await governance.audit.list({ action: 'data.purge', target: `model:${MODEL}/batch:${quarantined.duplicates}` })).toEqual([
       expect.objectContaining({ actor: 'ann', origin: 'cli' }),
     ]);
   });
