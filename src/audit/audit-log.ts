@@ -30,6 +30,7 @@ export const AUDIT_ACTIONS = [
   'data.release',
   'data.discard',
   'data.purge',
+  'data.refuse',
 ] as const;
 
 export type KnownAuditAction = (typeof AUDIT_ACTIONS)[number];

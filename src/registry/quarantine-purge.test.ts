@@ -23,6 +23,7 @@ import { defaultReferenceSources } from './reference-sources';
 import { isRegistryError } from './registry-error';
 import { SqlModelRegistry } from './sql-model-registry';
 import { SqlQuarantine } from './sql-quarantine';
+import { FileStepRecords } from '../step-records/file-step-records';
 
 const DAY = 86_400_000;
 const discard = (model: string, dataDigest: string, actor = 'ann') => ({ model, dataDigest, decision: 'discard' as const, actor, reason: 'labels flipped at ATL', origin: 'cli' });
@@ -144,6 +145,34 @@ function purgeSuite(w: () => World): void {
 
     const head = await audit.head();
     expect(await sweepQuarantine(deps, sweepOptions(new Date()))).toEqual({ expired: [], overdue: [], purged: [], failed: [] });
+    expect(await audit.head()).toEqual(head);
+  });
+
+  it("deletes again the bytes a re-run of the discarded batch stored, once validation refused that run", async () => {
+    const { q, store, dataDir, deps, audit } = w();
+    const b = await stopBatch(store, q, dataDir, { model: 'churn', seed: 'again' });
+    await purgingOnDiscard(deps, (err) => { throw err; }).decide(discard('churn', b.batch.dataDigest));
+    expect(await stored(store, b.train.sha256)).toBe(false);
+    // A re-run ingests the same window: same bytes, its own step record; validation refuses it and says so.
+    const train = await store.putBytes(`train rows of again\n`.repeat(50), { name: 'train', mediaType: 'application/vnd.apache.parquet' });
+    expect(train.sha256).toBe(b.train.sha256);
+    await new FileStepRecords(path.join(dataDir, 'step-records')).put('wf-rerun/run-2/ingest', { kind: 'ingest', artifacts: { train, holdout: b.holdout }, summary: {} });
+    expect(await sweepQuarantine(deps, sweepOptions(new Date()))).toMatchObject({ purged: [{ audited: false, deleted: [] }] });
+    expect((await sweepQuarantine(deps, sweepOptions(new Date()))).purged[0].kept).toContainEqual({ sha256: b.train.sha256, reasons: ['step records: record wf-rerun/run-2/ingest'] });
+    expect(await stored(store, b.train.sha256)).toBe(true);
+    await q.refused({ model: 'churn', dataDigest: b.batch.dataDigest, workflowId: 'wf-rerun', runId: 'run-2' });
+    await q.refused({ model: 'churn', dataDigest: b.batch.dataDigest, workflowId: 'wf-rerun', runId: 'run-2' });
+    expect(await audit.list({ action: 'data.refuse' })).toHaveLength(1);
+
+    const swept = await sweepQuarantine(deps, sweepOptions(new Date()));
+    expect(swept.purged).toMatchObject([{ again: true, deleted: [{ sha256: b.train.sha256, bytes: b.train.bytes }], kept: [] }]);
+    expect(await stored(store, b.train.sha256)).toBe(false);
+    expect((await audit.list({ action: 'data.purge' })).map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^discarded batch: 3 artifact/),
+      expect.stringMatching(/^discarded batch stored again after its purge: 1 artifact/),
+    ]);
+    const head = await audit.head();
+    expect((await sweepQuarantine(deps, sweepOptions(new Date()))).purged).toEqual([]);
     expect(await audit.head()).toEqual(head);
   });
 

@@ -30,7 +30,12 @@ export const SWEEP_ACTOR = 'system:quarantine-sweep';
  * same batch was audited first (the deletes are harmless twice).
  * @throws RegistryError `invalid-input` when the batch is not discarded: nothing is deleted.
  */
-export async function purgeBatch(deps: PurgeDeps, batch: QuarantinedBatch, by: { actor: string; origin: string }): Promise<PurgeRecord & { audited: boolean }> {
+export async function purgeBatch(
+  deps: PurgeDeps,
+  batch: QuarantinedBatch,
+  by: { actor: string; origin: string },
+  options: { again?: boolean } = {},
+): Promise<PurgeRecord & { audited: boolean }> {
   // Re-read: the caller's copy may be stale, and bytes go only once the database says discarded.
   const current = await deps.quarantine.get(batch.model, batch.dataDigest);
   if (current?.state !== 'discarded') {
@@ -39,7 +44,7 @@ export async function purgeBatch(deps: PurgeDeps, batch: QuarantinedBatch, by: {
   const runs = await deps.quarantine.runsOf(current.model, current.dataDigest);
   const digests = purgeableDigests(current);
   const reasons = await referencesOf(digests, { model: current.model, dataDigest: current.dataDigest, runs }, deps.sources);
-  const record: PurgeRecord = { model: current.model, dataDigest: current.dataDigest, actor: by.actor, origin: by.origin, deleted: [], gone: [], kept: [] };
+  const record: PurgeRecord = { model: current.model, dataDigest: current.dataDigest, actor: by.actor, origin: by.origin, deleted: [], gone: [], kept: [], ...(options.again ? { again: true } : {}) };
   for (const sha256 of digests) {
     const why = reasons.get(sha256) ?? [];
     if (why.length > 0) {
@@ -50,7 +55,8 @@ export async function purgeBatch(deps: PurgeDeps, batch: QuarantinedBatch, by: {
     if (bytes === undefined) record.gone.push(sha256);
     else record.deleted.push({ sha256, bytes });
   }
-  const audited = await deps.quarantine.recordPurge(record);
+  // A repeat purge that deleted nothing (the bytes are back but referenced) changed nothing to audit.
+  const audited = options.again && record.deleted.length === 0 ? false : await deps.quarantine.recordPurge(record);
   return { ...record, audited };
 }
 
@@ -103,12 +109,23 @@ export async function sweepQuarantine(deps: PurgeDeps, options: SweepOptions): P
       if (!isRegistryError(err, 'batch-decided')) throw err;
     }
   }
-  for (const batch of await deps.quarantine.unpurged()) {
+  const purge = async (batch: QuarantinedBatch, again: boolean) => {
     try {
-      result.purged.push(await purgeBatch(deps, batch, { actor: SWEEP_ACTOR, origin: SWEEP_ACTOR }));
+      result.purged.push(await purgeBatch(deps, batch, { actor: SWEEP_ACTOR, origin: SWEEP_ACTOR }, { again }));
     } catch (err) {
       result.failed.push({ model: batch.model, dataDigest: batch.dataDigest, error: err instanceof Error ? err.message : String(err) });
     }
+  };
+  const unpurged = await deps.quarantine.unpurged();
+  for (const batch of unpurged) await purge(batch, false);
+  // A re-run of a discarded window re-ingests the same bytes (its cache hit is a miss once they are
+  // gone) before validation refuses it: bytes a purge deleted that are stored again go again.
+  const fresh = new Set(unpurged.map((b) => `${b.model}\n${b.dataDigest}`));
+  for (const batch of await deps.quarantine.list({ state: 'discarded' })) {
+    if (fresh.has(`${batch.model}\n${batch.dataDigest}`)) continue;
+    const purged = await deps.quarantine.purgedDigests(batch.model, batch.dataDigest);
+    const back = await Promise.all(purged.map(async (d) => (await deps.store.sizeOf(d)) !== undefined));
+    if (back.some(Boolean)) await purge(batch, true);
   }
   return result;
 }
@@ -124,9 +141,11 @@ export function purgingOnDiscard(deps: PurgeDeps, onPurgeError: (err: unknown, b
     quarantine: (input) => quarantine.quarantine(input),
     get: (model, dataDigest) => quarantine.get(model, dataDigest),
     list: (filter) => quarantine.list(filter),
+    refused: (run) => quarantine.refused(run),
     unpurged: () => quarantine.unpurged(),
     runsOf: (model, dataDigest) => quarantine.runsOf(model, dataDigest),
     holdersOf: (sha256, except) => quarantine.holdersOf(sha256, except),
+    purgedDigests: (model, dataDigest) => quarantine.purgedDigests(model, dataDigest),
     recordPurge: (record) => quarantine.recordPurge(record),
     async decide(input) {
       const batch = await quarantine.decide(input);

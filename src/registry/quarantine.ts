@@ -63,6 +63,8 @@ export interface PurgeRecord {
   gone: string[];
   /** Digests kept because something else still refers to them, and what. */
   kept: { sha256: string; reasons: string[] }[];
+  /** A repeat purge: bytes an earlier purge deleted were stored again (the batch re-ingested by a re-run). */
+  again?: boolean;
 }
 
 /** Where quarantined batches are kept: the registry's database. */
@@ -81,9 +83,15 @@ export interface BatchQuarantine {
    * @throws RegistryError `unknown-batch` (no such batch) or `batch-decided` (already released or discarded).
    */
   decide(input: QuarantineDecision): Promise<QuarantinedBatch>;
+  /**
+   * Audits a run that validation refused because the batch was discarded (`data.refuse`, once per
+   * run): its ingest stored the batch's bytes again, and this makes that run one of the batch's own,
+   * so the next sweep deletes them (its step records do not keep them).
+   */
+  refused(run: { model: string; dataDigest: string; workflowId: string; runId: string }): Promise<void>;
   /** Discarded batches whose purge has not been audited yet (no `data.purge` entry), oldest decision first. */
   unpurged(): Promise<QuarantinedBatch[]>;
-  /** The runs that stopped this batch: the row's latest run and the one of each `data.quarantine` audit entry. */
+  /** The runs that stopped this batch: the row's latest run and the one of each `data.quarantine` or `data.refuse` audit entry. */
   runsOf(model: string, dataDigest: string): Promise<BatchRun[]>;
   /**
    * Who else in the database refers to the artifact `sha256`: quarantined or released batches other
@@ -91,9 +99,12 @@ export interface BatchQuarantine {
    * metrics, params, tags or description mention it). Labels like `model version churn v3`.
    */
   holdersOf(sha256: string, except: { model: string; dataDigest: string }): Promise<string[]>;
+  /** The digests the batch's `data.purge` entries list as deleted or already gone (empty: never purged). */
+  purgedDigests(model: string, dataDigest: string): Promise<string[]>;
   /**
    * Audits a finished purge (`data.purge`) of a discarded batch, once: answers false, writing
-   * nothing, when its purge is already audited.
+   * nothing, when its purge is already audited, unless `record.again` (a repeat purge of bytes
+   * that were stored again).
    * @throws RegistryError `unknown-batch`, or `invalid-input` when the batch is not discarded.
    */
   recordPurge(record: PurgeRecord): Promise<boolean>;

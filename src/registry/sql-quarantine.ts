@@ -112,6 +112,22 @@ export class SqlQuarantine implements BatchQuarantine {
     });
   }
 
+  async refused(run: { model: string; dataDigest: string; workflowId: string; runId: string }): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await rowOf(tx, run.model, run.dataDigest, true);
+      if (!row) throw registryError('unknown-batch', `no quarantined batch ${run.dataDigest} of model "${run.model}"`, { model: run.model, dataDigest: run.dataDigest });
+      const actor = `workflow:${run.workflowId}`;
+      const earlier = await tx.all<{ details: string }>(`SELECT details FROM audit_log WHERE target = ? AND action = 'data.refuse' AND actor = ?`, [target(run.model, run.dataDigest), actor]);
+      // A retried validate activity refuses the same run again: audited once.
+      if (earlier.some((e) => (JSON.parse(e.details) as { runId?: string }).runId === run.runId)) return;
+      await appendAuditEntry(
+        tx,
+        { actor, action: 'data.refuse', target: target(run.model, run.dataDigest), reason: `validation refused a ${row.state} batch`, origin: actor, details: { runId: run.runId } },
+        this.now().toISOString(),
+      );
+    });
+  }
+
   async unpurged(): Promise<QuarantinedBatch[]> {
     const rows = await this.db.all<Row>(
       `SELECT * FROM quarantined_batches q WHERE q.state = 'discarded' AND NOT EXISTS (
@@ -125,7 +141,7 @@ export class SqlQuarantine implements BatchQuarantine {
     const row = await rowOf(this.db, model, dataDigest);
     if (!row) return [];
     const audited = await this.db.all<{ actor: string; details: string }>(
-      `SELECT actor, details FROM audit_log WHERE target = ? AND action = 'data.quarantine' ORDER BY seq`,
+      `SELECT actor, details FROM audit_log WHERE target = ? AND action IN ('data.quarantine', 'data.refuse') ORDER BY seq`,
       [target(model, dataDigest)],
     );
     const runs: BatchRun[] = [{ workflowId: row.workflow_id, runId: row.run_id }];
@@ -159,6 +175,17 @@ export class SqlQuarantine implements BatchQuarantine {
     ];
   }
 
+  async purgedDigests(model: string, dataDigest: string): Promise<string[]> {
+    const entries = await this.db.all<{ details: string }>(`SELECT details FROM audit_log WHERE target = ? AND action = 'data.purge' ORDER BY seq`, [target(model, dataDigest)]);
+    const digests = new Set<string>();
+    for (const entry of entries) {
+      const details = JSON.parse(entry.details) as { deleted?: { sha256: string }[]; gone?: string[] };
+      for (const d of details.deleted ?? []) digests.add(d.sha256);
+      for (const d of details.gone ?? []) digests.add(d);
+    }
+    return [...digests];
+  }
+
   async recordPurge(record: PurgeRecord): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       // The row lock serialises two purges of one batch on PostgreSQL (SQLite's write lock already does).
@@ -166,9 +193,9 @@ export class SqlQuarantine implements BatchQuarantine {
       if (!row) throw registryError('unknown-batch', `no quarantined batch ${record.dataDigest} of model "${record.model}"`, { model: record.model, dataDigest: record.dataDigest });
       if (row.state !== 'discarded') throw registryError('invalid-input', `batch ${record.dataDigest} of model "${record.model}" is ${row.state}, not discarded: its bytes are not purged`, { field: 'state' });
       const done = await tx.get(`SELECT 1 AS one FROM audit_log WHERE target = ? AND action = 'data.purge'`, [target(record.model, record.dataDigest)]);
-      if (done) return false;
+      if (done && !record.again) return false;
       const bytes = record.deleted.reduce((sum, d) => sum + d.bytes, 0);
-      const reason = `discarded batch: ${record.deleted.length} artifact(s) deleted (${bytes} bytes), ${record.gone.length} already gone, ${record.kept.length} kept because referenced`;
+      const reason = `${record.again ? 'discarded batch stored again after its purge' : 'discarded batch'}: ${record.deleted.length} artifact(s) deleted (${bytes} bytes), ${record.gone.length} already gone, ${record.kept.length} kept because referenced`;
       await appendAuditEntry(
         tx,
         { actor: record.actor, action: 'data.purge', target: target(record.model, record.dataDigest), reason, origin: record.origin, details: { deleted: record.deleted, gone: record.gone, kept: record.kept, bytes, report: row.report } },
