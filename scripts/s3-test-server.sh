@@ -16,6 +16,8 @@ venv_ensure s3-test-server "$venv" "$python" "$root/scripts/test-tools/s3-server
 
 case "${1:-path}" in
   path) echo "$venv/bin/moto_server" ;;
-  start) exec "$venv/bin/moto_server" -H 127.0.0.1 -p "${2:?port}" ;;
+  # Through the venv's python, not the script's shebang: a venv shared by several checkouts keeps
+  # the absolute path of the one that built it in its shebangs, which may be gone.
+  start) exec "$venv/bin/python" "$venv/bin/moto_server" -H 127.0.0.1 -p "${2:?port}" ;;
   *) echo "usage: $0 [path | start PORT]" >&2; exit 2 ;;
 esac

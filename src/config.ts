@@ -13,6 +13,8 @@ import { parseTokenList } from './auth/authenticator';
 import { AUTH_THROTTLE_DEFAULTS, type AuthThrottleOptions } from './auth/auth-throttle';
 import { GENERATE_HINT, weakSecretReason } from './auth/secret-strength';
 import { ConfigError } from './errors';
+import { durationSchema } from './duration/duration-schema';
+import { toMs } from './duration/duration';
 import { parseSampleRates, type SampleRates } from './serving/inference-log/sample-rates';
 import { deriveTaskQueues, parseWorkerQueues, type TaskQueues, type WorkKind } from './topology/task-queues';
 
@@ -46,6 +48,13 @@ const envSchema = z.object({
    * `$SLIPWAY_DATA_DIR/sources` (never the whole data folder: it holds the registry and secrets).
    */
   SLIPWAY_DATA_ROOTS: z.string().min(1).optional(),
+  /**
+   * How long a quarantined batch may wait for a release or discard (src/validation/ARCHITECTURE.md,
+   * "Quarantine"); past it the quarantine sweep acts as SLIPWAY_QUARANTINE_EXPIRY says.
+   */
+  SLIPWAY_QUARANTINE_RETENTION: durationSchema.default('30d'),
+  /** `discard`: an undecided batch past the retention is discarded (audited, reason "retention expired") and its bytes purged; `report`: only logged. */
+  SLIPWAY_QUARANTINE_EXPIRY: z.enum(['discard', 'report']).default('discard'),
   /** Most files one source (a glob) may match. */
   SLIPWAY_SOURCE_MAX_FILES: positiveInt.default(10_000),
   /** Most files and folders one glob expansion may visit. */
@@ -263,6 +272,8 @@ export interface Config {
   /** Failed-authentication throttling of the API and the model server's admin API. */
   authThrottle: AuthThrottleOptions;
   temporal: { connection: NativeConnectionOptions; namespace: string };
+  /** Retention of undecided quarantined batches (src/registry/quarantine-purge.ts). */
+  quarantine: { retention: string; retentionMs: number; expiry: 'discard' | 'report' };
   /** Where artifacts live beyond `artifactRoot` (src/artifacts/create-artifact-store.ts). */
   artifacts: { s3?: { bucket: string; prefix: string; endpoint?: string; forcePathStyle: boolean; region?: string } };
   /** Who may do what through the spec and Temporal (src/auth/ARCHITECTURE.md, docs/trust-boundary.md). */
@@ -395,6 +406,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trainersFile: path.resolve(e.SLIPWAY_TRAINERS_FILE),
       inlineCommandPrincipals: Object.freeze(e.SLIPWAY_INLINE_COMMAND_PRINCIPALS.split(',').map((n) => n.trim()).filter(Boolean)),
     }),
+    quarantine: Object.freeze({ retention: e.SLIPWAY_QUARANTINE_RETENTION.trim(), retentionMs: toMs(e.SLIPWAY_QUARANTINE_RETENTION), expiry: e.SLIPWAY_QUARANTINE_EXPIRY }),
     artifacts: Object.freeze({ s3: e.SLIPWAY_ARTIFACT_URL ? s3Settings(e.SLIPWAY_ARTIFACT_URL, e) : undefined }),
     observability: Object.freeze({
       metrics: e.SLIPWAY_WORKER_METRICS_PORT === undefined ? undefined : { host: e.SLIPWAY_WORKER_METRICS_HOST, port: e.SLIPWAY_WORKER_METRICS_PORT },

@@ -12,6 +12,8 @@ import { HttpServingAdmin } from './serving/http-serving-admin';
 import { FileStepCache } from './cache/file-step-cache';
 import { createArtifactStore } from './artifacts/create-artifact-store';
 import { sweepOrphans } from './artifacts/orphan-sweep';
+import { defaultReferenceSources } from './registry/reference-sources';
+import { startQuarantineSweeps } from './registry/quarantine-sweeper';
 import { loadConfig, type Config } from './config';
 import { createLogger, installTemporalLogger } from './logger';
 import { openGovernance } from './registry/create-registry';
@@ -46,10 +48,17 @@ export async function createWorker(
   const governance = await openGovernance(config);
   const registry = governance.registry;
   const observability = await startWorkerObservability(config, logger);
+  const store = createArtifactStore(config);
+  // Discarded batches' bytes, and batches undecided beyond the retention (src/registry/quarantine-purge.ts).
+  const sweeps = startQuarantineSweeps(
+    { quarantine: governance.quarantine, store, sources: defaultReferenceSources(governance.quarantine, config.dataDir) },
+    { retentionMs: config.quarantine.retentionMs, retentionText: config.quarantine.retention, expiry: config.quarantine.expiry },
+    logger.child({ component: 'quarantine-sweep' }),
+  );
   const activities = createActivities({
     logger,
     metrics: observability.metrics,
-    store: createArtifactStore(config),
+    store,
     registry,
     stepRecords: new FileStepRecords(path.join(config.dataDir, 'step-records')),
     stepCache: new FileStepCache(path.join(config.dataDir, 'step-cache')),
@@ -86,6 +95,7 @@ export async function createWorker(
     worker,
     metricsUrl: observability.metricsUrl,
     close: async () => {
+      await sweeps.stop();
       await observability.close();
       await governance.close();
     },

@@ -55,6 +55,8 @@ export async function validateSnapshots(deps: ValidateDeps, req: StepRequest, pa
   const dataDigest = upstreamOf(req.inputs, 'ingest')?.summary.dataDigest ?? `${train.sha256}+${holdout.sha256}`;
   const decided = await deps.quarantine?.get(req.ctx.model, dataDigest);
   if (decided?.state === 'discarded') {
+    // This run's ingest stored the discarded bytes again; recording it lets the next sweep delete them.
+    await deps.quarantine!.refused({ model: req.ctx.model, dataDigest, workflowId: req.ctx.workflowId, runId: req.ctx.runId });
     throw new DataValidationError(
       `Data validation refused batch ${dataDigest} of model "${req.ctx.model}": it was quarantined and then discarded by ${decided.decision?.by} at ${decided.decision?.at} (${decided.decision?.reason}); nothing is trained from it. Report: ${decided.reportHtml}`,
       { details: { quarantine: { dataDigest, state: decided.state, decision: decided.decision }, report: decided.report } },

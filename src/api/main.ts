@@ -14,6 +14,8 @@ import { buildApi } from './server';
 import { createArtifactStore } from '../artifacts/create-artifact-store';
 import { HttpServingAdmin } from '../serving/http-serving-admin';
 import { consoleRoutes } from '../console/console-routes';
+import { purgingOnDiscard, sweepQuarantine } from '../registry/quarantine-purge';
+import { defaultReferenceSources } from '../registry/reference-sources';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -35,23 +37,27 @@ async function main(): Promise<void> {
     logger.warn({ names: bootstrapTokens.map((t) => t.name) }, 'SLIPWAY_API_TOKENS: accepting bootstrap admin tokens; replace them with `slipway tokens create` and unset it');
   }
   const temporal = await connectClient(config);
+  const artifacts = createArtifactStore(config);
+  const purge = { quarantine: governance.quarantine, store: artifacts, sources: defaultReferenceSources(governance.quarantine, config.dataDir) };
   const backends = {
     slipway: new SlipwayClient(temporal, { taskQueue: config.taskQueue, uiUrl: config.uiUrl, namespace: config.temporal.namespace, signingKey: config.trust.signingKey }),
     registry: governance.registry,
     audit: governance.audit,
-    quarantine: governance.quarantine,
+    // A discard deletes the batch's unreferenced bytes at once; a failed purge is left to the next sweep.
+    quarantine: purgingOnDiscard(purge, (err, batch) => logger.warn({ err, model: batch.model, dataDigest: batch.dataDigest }, 'purge after discard failed; the next sweep tries again')),
     taskQueue: config.taskQueue,
     pipelinesDir: config.pipelinesDir,
     trainers: loadTrainerRegistry(config.trust.trainersFile),
     inlineCommandPrincipals: config.trust.inlineCommandPrincipals,
     dataRoots: config.dataRoots.roots,
-    artifacts: createArtifactStore(config),
+    artifacts,
   };
   const authenticator = config.api.insecure ? undefined : apiAuthenticator(governance.access, bootstrapTokens);
   const app = await buildApi({
     ...backends,
     schedules: new PipelineSchedules(temporal, config.taskQueue, config.trust.signingKey),
     access: governance.access,
+    quarantineSweep: () => sweepQuarantine(purge, { retentionMs: config.quarantine.retentionMs, retentionText: config.quarantine.retention, expiry: config.quarantine.expiry }),
     authenticator,
     authThrottle: new AuthFailureThrottle(config.authThrottle),
     logger,

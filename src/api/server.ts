@@ -25,6 +25,7 @@ import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
 import { quarantineRoutes } from './routes/quarantine';
 import type { BatchQuarantine } from '../registry/quarantine';
+import type { SweepResult } from '../registry/quarantine-purge';
 import { artifactRoutes } from './routes/artifacts';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 
@@ -40,6 +41,8 @@ export interface ApiDeps {
   audit: AuditLog;
   /** Quarantined data batches; without it the quarantine routes are not served. */
   quarantine?: BatchQuarantine;
+  /** One quarantine sweep (admin-only POST /v1/quarantine/sweep); without it that route is not served. */
+  quarantineSweep?: () => Promise<SweepResult>;
   /** Task queue of the worker that runs `rollback` (the configured SLIPWAY_TASK_QUEUE). */
   taskQueue: string;
   pipelinesDir: string;
@@ -102,7 +105,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(scheduleRoutes({ schedules: deps.schedules, pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots, audit: deps.audit }));
   await app.register(modelRoutes({ registry: deps.registry, audit: deps.audit, temporal: deps.slipway.temporal, taskQueue: deps.taskQueue, signingKey: deps.slipway.signingKey, store: deps.artifacts }));
   await app.register(governanceRoutes({ access: deps.access, audit: deps.audit }));
-  if (deps.quarantine) await app.register(quarantineRoutes({ quarantine: deps.quarantine }));
+  if (deps.quarantine) await app.register(quarantineRoutes({ quarantine: deps.quarantine, sweep: deps.quarantineSweep }));
   if (deps.artifacts) await app.register(artifactRoutes({ registry: deps.registry, artifacts: deps.artifacts }));
   for (const routes of deps.routes ?? []) await app.register(routes);
   return app;

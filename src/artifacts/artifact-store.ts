@@ -72,6 +72,14 @@ export interface ArtifactStore {
    */
   sizeOf(sha256: string): Promise<number | undefined>;
 
+  /**
+   * Deletes the stored bytes with this digest and answers how many bytes went, or undefined when
+   * nothing was stored under it (deleting twice is harmless). Content addressing means the bytes
+   * may be shared: only a caller that has checked every holder of the digest may delete
+   * (src/registry/quarantine-purge.ts). A digest that is not 64 lowercase hex deletes nothing.
+   */
+  delete(sha256: string): Promise<number | undefined>;
+
   /** Reads a whole artifact into memory, verified; use {@link localPath} for large files. */
   readBytes(ref: ArtifactRef): Promise<Uint8Array>;
 

@@ -277,3 +277,21 @@ describe('LocalArtifactStore', () => {
     });
   });
 });
+
+describe('delete', () => {
+  it('removes the read-only file, answers its size once, and then reads of it fail as missing', async () => {
+    const ref = await store.putBytes('tainted rows\n', { name: 'train', mediaType: 'text/plain' });
+    const other = await store.putBytes('clean rows\n', { name: 'train', mediaType: 'text/plain' });
+    expect(await store.delete(ref.sha256)).toBe(ref.bytes);
+    expect(await store.delete(ref.sha256)).toBeUndefined();
+    expect(await store.sizeOf(ref.sha256)).toBeUndefined();
+    await expect(store.localPath(ref)).rejects.toBeInstanceOf(ArtifactIntegrityError);
+    expect(Buffer.from(await store.readBytes(other)).toString()).toBe('clean rows\n');
+  });
+
+  it('deletes nothing for a digest that is not 64 lowercase hex digits', async () => {
+    const ref = await store.putBytes('kept\n', { name: 'x', mediaType: 'text/plain' });
+    for (const bad of ['../' + ref.sha256.slice(3), ref.sha256.toUpperCase(), '', ref.sha256.slice(0, 2)]) expect(await store.delete(bad)).toBeUndefined();
+    expect(await store.sizeOf(ref.sha256)).toBe(ref.bytes);
+  });
+});

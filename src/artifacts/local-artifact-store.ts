@@ -116,6 +116,14 @@ export class LocalArtifactStore implements ArtifactStore {
     return stat(this.pathFor(sha256)).then((s) => s.size, () => undefined);
   }
 
+  async delete(sha256: string): Promise<number | undefined> {
+    const bytes = await this.sizeOf(sha256);
+    if (bytes === undefined) return undefined;
+    // unlink needs write permission on the fan-out folder only; the read-only file itself goes.
+    await rm(this.pathFor(sha256), { force: true });
+    return bytes;
+  }
+
   async scratchDir(prefix: string): Promise<string> {
     await this.ready();
     const label = prefix.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'scratch';

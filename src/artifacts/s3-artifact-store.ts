@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ArtifactIntegrityError, isArtifactIntegrityError } from '../errors';
 import type { ArtifactRef } from '../pipeline/types';
@@ -100,6 +100,19 @@ export class S3ArtifactStore implements ArtifactStore {
     const key = this.keyFor(sha256);
     const head = await this.call('HeadObject', key, `artifact://sha256/${sha256}`, true, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
     return head?.ContentLength;
+  }
+
+  async delete(sha256: string): Promise<number | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    const key = this.keyFor(sha256);
+    const uri = `artifact://sha256/${sha256}`;
+    const head = await this.call('HeadObject', key, uri, true, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+    // The cache first: a verified cached copy is served without asking the bucket, so deleting the
+    // bucket's object first and crashing would leave readable bytes; the other way round a read
+    // in between only downloads them again, and the next attempt deletes both.
+    const cached = await this.cache.delete(sha256);
+    if (head) await this.call('DeleteObject', key, uri, true, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+    return head?.ContentLength ?? cached;
   }
 
   async localPath(ref: ArtifactRef): Promise<string> {
@@ -242,7 +255,7 @@ export class S3ArtifactStore implements ArtifactStore {
       if (status === 403 || status === 401 || code === 'AccessDenied' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch') {
         throw new ArtifactIntegrityError(
           `S3 refused ${op} on ${where} (${code}, HTTP ${status ?? '?'}): check the credentials (AWS_ACCESS_KEY_ID, ` +
-            `AWS_SECRET_ACCESS_KEY or AWS_PROFILE) and that they may ${op === 'PutObject' ? 's3:PutObject' : 's3:GetObject'} on this bucket`,
+            `AWS_SECRET_ACCESS_KEY or AWS_PROFILE) and that they may ${op === 'PutObject' || op === 'DeleteObject' ? `s3:${op}` : 's3:GetObject'} on this bucket`,
           { cause: err, details: { uri, key, bucket: this.bucket, reason: 'access-denied', operation: op, code, status } },
         );
       }

@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   'data.quarantine',
   'data.release',
   'data.discard',
+  'data.purge',
+  'data.refuse',
 ] as const;
 
 export type KnownAuditAction = (typeof AUDIT_ACTIONS)[number];

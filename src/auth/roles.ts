@@ -56,6 +56,8 @@ export const ACTION_RULES = {
   // A model served elsewhere feeds drift, live quality and retraining through these logs: same trust as labels.
   'predictions.log': { role: 'labeler', aliasGrant: false, modelGrant: true, description: "post prediction logs of a model served elsewhere (KServe CloudEvents, NDJSON) to the model server's inference log" },
   'data.release': { role: 'approver', aliasGrant: true, description: "release or discard a quarantined data batch of a model (granted like its champion alias)" },
+  // Deletes bytes and discards batches nobody decided on: an operation on the whole store, not one model's call.
+  'data.sweep': { role: 'admin', aliasGrant: false, description: 'run the quarantine sweep now: discard batches undecided beyond the retention, delete discarded batches\' unreferenced bytes' },
   'schedule.manage': { role: 'admin', aliasGrant: false, description: 'create, change and delete schedules' },
   'schema.pin': { role: 'admin', aliasGrant: false, description: 'pin or unpin a data schema' },
   'token.manage': { role: 'admin', aliasGrant: false, description: 'create and revoke API tokens; manage principals and grants' },

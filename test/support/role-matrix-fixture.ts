@@ -23,6 +23,7 @@ export const EXPECTED_ROLES: Record<Action, readonly Role[]> = {
   feedback: ['labeler', 'admin'],
   'predictions.log': ['labeler', 'admin'],
   'data.release': ['approver', 'admin'],
+  'data.sweep': ['admin'],
   'schedule.manage': ['admin'],
   'schema.pin': ['admin'],
   'token.manage': ['admin'],

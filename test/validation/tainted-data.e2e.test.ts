@@ -20,7 +20,11 @@ import { apiAuthenticator } from '../../src/auth/authenticator';
 import { buildApi } from '../../src/api/server';
 import { PipelineSchedules } from '../../src/client/schedules';
 import { SlipwayClient } from '../../src/client/slipway-client';
+import { createArtifactStore } from '../../src/artifacts/create-artifact-store';
+import { parseArtifactUri } from '../../src/artifacts/artifact-uri';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
+import { purgingOnDiscard, sweepQuarantine, type PurgeDeps } from '../../src/registry/quarantine-purge';
+import { defaultReferenceSources } from '../../src/registry/reference-sources';
 import { versionLineage } from '../../src/registry/lineage';
 import { statusQuery } from '../../src/workflows/definitions';
 import type { PipelineResult, PipelineStatus } from '../../src/workflows/pipeline-status';
@@ -65,6 +69,7 @@ describe('tainted data is stopped and quarantined before training (real dev serv
   let app: Awaited<ReturnType<typeof buildApi>>;
   const tokens: Record<'viewer' | 'noGrant' | 'approver' | 'admin', string> = { viewer: '', noGrant: '', approver: '', admin: '' };
   const quarantined: Record<string, string> = {};
+  let purge: PurgeDeps;
   const file = (name: string) => path.join(dir, `${name}.parquet`);
 
   beforeAll(async () => {
@@ -81,13 +86,17 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     }
     await access.grant({ principal: 'ann', model: MODEL, alias: 'champion' }, root);
     await access.grant({ principal: 'noah', model: 'another-model', alias: 'champion' }, root);
+    // As src/api/main.ts wires it: a discard through the API purges the batch's bytes from the worker's store.
+    purge = { quarantine: governance.quarantine, store: createArtifactStore(h.config), sources: defaultReferenceSources(governance.quarantine, h.config.dataDir) };
     app = await buildApi({
       slipway: new SlipwayClient(env.client, { taskQueue: h.config.taskQueue }),
       schedules: new PipelineSchedules(env.client, h.config.taskQueue),
       registry: governance.registry,
       access,
       audit: governance.audit,
-      quarantine: governance.quarantine,
+      quarantine: purgingOnDiscard(purge, (err) => {
+        throw err;
+      }),
       taskQueue: h.config.taskQueue,
       pipelinesDir: h.config.pipelinesDir,
       authenticator: apiAuthenticator(access),
@@ -238,6 +247,16 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     expect(await governance.audit.list({ action: 'data.discard', target: `model:${MODEL}/batch:${quarantined.duplicates}` })).toEqual([
       expect.objectContaining({ actor: 'ann', origin: 'cli' }),
     ]);
+    // Discard means the tainted bytes go: both snapshots leave the worker's store, the report stays as evidence.
+    const batch = (await governance.quarantine.get(MODEL, quarantined.duplicates))!;
+    const store = createArtifactStore(h.config);
+    expect(JSON.parse(discarded.stdout).purge).toMatchObject({ kept: [], gone: [] });
+    expect(await store.sizeOf(batch.snapshots.train.sha256)).toBeUndefined();
+    expect(await store.sizeOf(batch.snapshots.holdout.sha256)).toBeUndefined();
+    expect(await store.sizeOf(parseArtifactUri(batch.report))).toBeGreaterThan(0);
+    expect(await governance.audit.list({ action: 'data.purge', target: `model:${MODEL}/batch:${quarantined.duplicates}` })).toEqual([
+      expect.objectContaining({ actor: 'ann', origin: 'cli' }),
+    ]);
   });
 
   it('keeps refusing a discarded batch', async () => {
@@ -249,5 +268,16 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     expect(failure.type).toBe('DataValidationFailed');
     expect(failure.message).toMatch(/it was quarantined and then discarded by root at .* \(backdoor attempt, reported to security\)/);
     expect(await governance.registry.listVersions(MODEL)).toEqual(before);
+    // The re-run stored the discarded bytes again before validation refused it; the refusal is audited
+    // and the next sweep deletes them again.
+    const batch = (await governance.quarantine.get(MODEL, digest))!;
+    const target = `model:${MODEL}/batch:${digest}`;
+    expect(await governance.audit.list({ action: 'data.refuse', target })).toHaveLength(1);
+    expect(await purge.store.sizeOf(batch.snapshots.train.sha256)).toBeGreaterThan(0);
+    const swept = await sweepQuarantine(purge, { retentionMs: 30 * 86_400_000, retentionText: '30d', expiry: 'discard' });
+    expect(swept.purged).toMatchObject([{ dataDigest: digest, again: true, audited: true, kept: [] }]);
+    expect(await purge.store.sizeOf(batch.snapshots.train.sha256)).toBeUndefined();
+    expect(await purge.store.sizeOf(batch.snapshots.holdout.sha256)).toBeUndefined();
+    expect((await governance.audit.list({ action: 'data.purge', target })).map((e) => e.actor)).toEqual(['root', 'system:quarantine-sweep']);
   });
 });

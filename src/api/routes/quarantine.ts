@@ -6,10 +6,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { BatchQuarantine } from '../../registry/quarantine';
+import type { SweepResult } from '../../registry/quarantine-purge';
 import { requestOrigin } from '../request-audit';
 
 export interface QuarantineRoutesDeps {
+  /** Discards through it purge the batch's bytes when it is wrapped by `purgingOnDiscard`. */
   quarantine: BatchQuarantine;
+  /** Runs one quarantine sweep; without it POST /v1/quarantine/sweep is not served. */
+  sweep?: () => Promise<SweepResult>;
 }
 
 const modelParams = z.object({ model: z.string().min(1).max(200) });
@@ -17,7 +21,7 @@ const batchParams = modelParams.extend({ digest: z.string().min(1).max(200) });
 const decisionBody = z.object({ reason: z.string().trim().min(1, 'give why').max(2000) }).strict();
 
 export const quarantineRoutes =
-  ({ quarantine }: QuarantineRoutesDeps): FastifyPluginAsyncZod =>
+  ({ quarantine, sweep }: QuarantineRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/v1/models/:model/quarantine',
@@ -40,7 +44,7 @@ export const quarantineRoutes =
             summary:
               decision === 'release'
                 ? 'Release a quarantined batch: a re-run trains on it, and the release is recorded in the lineage of the model'
-                : 'Discard a quarantined batch: runs on it keep failing',
+                : 'Discard a quarantined batch: runs on it keep failing, and its snapshots are deleted unless something else refers to them',
             params: batchParams,
             body: decisionBody,
           },
@@ -54,6 +58,16 @@ export const quarantineRoutes =
             reason: request.body.reason,
             origin: requestOrigin(request),
           }),
+      );
+    }
+    if (sweep) {
+      app.post(
+        '/v1/quarantine/sweep',
+        {
+          config: { action: 'data.sweep' },
+          schema: { summary: 'Run the quarantine sweep now: discard batches undecided beyond the retention, delete discarded batches\' unreferenced bytes (admin)' },
+        },
+        async () => sweep(),
       );
     }
   };
