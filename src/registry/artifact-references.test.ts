@@ -27,6 +27,13 @@ describe('purgeableDigests', () => {
     const report = `artifact://sha256/${hex('e')}`;
     expect(purgeableDigests({ snapshots: { train: ref(hex('a'), { report }), holdout: ref(hex('b')) }, report, reportHtml: report }).sort()).toEqual([hex('a'), hex('b')]);
   });
+
+  it('reads digests from typed fields only: text from the data naming an artifact URI deletes nothing else', () => {
+    const forged = `note artifact://sha256/${hex('9')}`;
+    const meta = { label: 'label', features: [forged], schema: [{ name: forged, type: 'DOUBLE' }], source: { path: 'x.csv', format: 'csv', files: 1, columns: [], select: `SELECT 1 AS "${forged}"` }, classes: [forged] };
+    const digests = purgeableDigests({ snapshots: { train: ref(hex('a'), meta), holdout: ref(hex('b'), meta) }, report: '', reportHtml: '' });
+    expect(digests.sort()).toEqual([hex('a'), hex('b')]);
+  });
 });
 
 describe('isOwnRun', () => {
@@ -99,7 +106,16 @@ describe('step records and step cache as reference sources', () => {
     expect(found.get(hex('a'))).toEqual([`ingest entry ${hex('2')} of run other/r`]);
   });
 
-  it('finds nothing in folders that do not exist yet', async () => {
-    expect((await stepRecordReferences(path.join(dir, 'none')).holders([hex('a')], batch)).size).toBe(0);
+  it('finds nothing in a cache folder that does not exist yet, nor in missing step records of a batch no run stopped', async () => {
+    expect((await stepCacheReferences(path.join(dir, 'none')).holders([hex('a')], batch)).size).toBe(0);
+    expect((await stepRecordReferences(path.join(dir, 'none')).holders([hex('a')], { ...batch, runs: [] })).size).toBe(0);
+  });
+
+  it("keeps every digest when the step records of the batch's runs are not where it looks (another SLIPWAY_DATA_DIR)", async () => {
+    const missing = path.join(dir, 'elsewhere', 'step-records');
+    await expect(stepRecordReferences(missing).holders([hex('a')], batch)).rejects.toThrow(/no step records at .*elsewhere.*SLIPWAY_DATA_DIR/);
+    const reasons = await referencesOf([hex('a'), hex('b')], batch, [stepRecordReferences(missing)]);
+    expect([...reasons.values()].map((r) => r.length)).toEqual([1, 1]);
+    expect(reasons.get(hex('a'))![0]).toMatch(/^could not check step records: no step records at /);
   });
 });

@@ -27,24 +27,37 @@ export interface ReferenceSource {
 }
 
 const ARTIFACT_URI = /artifact:\/\/sha256\/([0-9a-f]{64})/g;
+const DIGEST = /^[0-9a-f]{64}$/;
 
 /**
- * The digests a discarded batch's purge deletes: its train and holdout snapshots and every artifact
- * their meta names (derived files such as the label source counts). The validation reports are
- * evidence and not listed.
+ * The digests a discarded batch's purge deletes: its train and holdout snapshots and the derived
+ * files their meta names by typed field (the label source counts). Only typed fields: the meta
+ * also carries text from the data and the spec (column names, `source.select`, class values),
+ * and a column named like an artifact URI must not get someone else's artifact deleted. The
+ * validation reports are evidence and never listed.
  */
 export function purgeableDigests(batch: Pick<QuarantinedBatch, 'snapshots' | 'report' | 'reportHtml'>): string[] {
-  const found = new Set<string>([batch.snapshots.train.sha256, batch.snapshots.holdout.sha256]);
-  for (const match of JSON.stringify(batch.snapshots).matchAll(ARTIFACT_URI)) found.add(match[1]);
+  const found = new Set<string>();
+  for (const snapshot of [batch.snapshots.train, batch.snapshots.holdout]) {
+    found.add(snapshot.sha256);
+    const counts = (snapshot.meta as { labelSource?: { counts?: { sha256?: unknown } } } | undefined)?.labelSource?.counts?.sha256;
+    if (typeof counts === 'string') found.add(counts);
+  }
   for (const report of [batch.report, batch.reportHtml]) {
     for (const match of report.matchAll(ARTIFACT_URI)) found.delete(match[1]);
   }
-  return [...found].filter((d) => /^[0-9a-f]{64}$/.test(d));
+  return [...found].filter((d) => DIGEST.test(d));
 }
 
 /** Whether `run` is one of the batch's own runs (a run known only by its workflow id matches any run of it). */
 export const isOwnRun = (batch: PurgedBatch, run: { workflowId: string; runId?: string }): boolean =>
   batch.runs.some((r) => r.workflowId === run.workflowId && (r.runId === undefined || r.runId === run.runId));
+
+/** How a reason starts when a source could not answer (the digest is kept, and the purge is tried again). */
+export const COULD_NOT_CHECK = 'could not check';
+
+/** Whether a kept digest was kept only because some source could not answer, rather than because something holds it. */
+export const keptUnchecked = (reasons: readonly string[]): boolean => reasons.some((r) => r.startsWith(`${COULD_NOT_CHECK} `));
 
 /**
  * Asks every source about `digests` and answers, per digest, why it must be kept (empty: nothing
@@ -57,7 +70,7 @@ export async function referencesOf(digests: readonly string[], batch: PurgedBatc
     try {
       found = await source.holders(digests, batch);
     } catch (err) {
-      const why = `could not check ${source.name}: ${err instanceof Error ? err.message : String(err)}`;
+      const why = `${COULD_NOT_CHECK} ${source.name}: ${err instanceof Error ? err.message : String(err)}`;
       for (const d of digests) reasons.get(d)!.push(why);
       continue;
     }

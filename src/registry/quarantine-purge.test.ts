@@ -72,6 +72,24 @@ function purgeSuite(w: () => World): void {
     expect(await q.unpurged()).toEqual([]);
   });
 
+  it("keeps every byte and leaves the batch to a worker's sweep when it cannot see the workers' step records", async () => {
+    const { q, store, dataDir, deps, audit } = w();
+    const b = await stopBatch(store, q, dataDir, { model: 'churn', seed: 'x' });
+    // An API or CLI whose SLIPWAY_DATA_DIR is not the workers'.
+    const blind = { ...deps, sources: defaultReferenceSources(q, path.join(dataDir, 'not-the-workers')) };
+
+    await purgingOnDiscard(blind, (err) => { throw err; }).decide(discard('churn', b.batch.dataDigest));
+
+    for (const ref of [b.train, b.holdout, b.counts]) expect(await stored(store, ref.sha256)).toBe(true);
+    expect(await audit.list({ action: 'data.purge' })).toEqual([]);
+    expect((await q.unpurged()).map((u) => u.dataDigest)).toEqual([b.batch.dataDigest]);
+
+    const swept = await sweepQuarantine(deps, sweepOptions(new Date()));
+    expect(swept.purged).toMatchObject([{ dataDigest: b.batch.dataDigest, audited: true, kept: [] }]);
+    for (const ref of [b.train, b.holdout, b.counts]) expect(await stored(store, ref.sha256)).toBe(false);
+    expect(await q.unpurged()).toEqual([]);
+  });
+
   it('keeps a snapshot shared with a released batch or with a model version lineage, and says why', async () => {
     const { db, q, store, dataDir, deps, audit } = w();
     const shared = 'the same holdout rows\n'.repeat(10);

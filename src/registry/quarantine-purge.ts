@@ -10,7 +10,7 @@
  * deletes what is left and reports what was already gone.
  */
 import type { ArtifactStore } from '../artifacts/artifact-store';
-import { purgeableDigests, referencesOf, type ReferenceSource } from './artifact-references';
+import { keptUnchecked, purgeableDigests, referencesOf, type ReferenceSource } from './artifact-references';
 import type { BatchQuarantine, PurgeRecord, QuarantinedBatch } from './quarantine';
 import { isRegistryError, registryError } from './registry-error';
 
@@ -56,7 +56,10 @@ export async function purgeBatch(
     else record.deleted.push({ sha256, bytes });
   }
   // A repeat purge that deleted nothing (the bytes are back but referenced) changed nothing to audit.
-  const audited = options.again && record.deleted.length === 0 ? false : await deps.quarantine.recordPurge(record);
+  // Nor does one that could not check a source (it kept everything): left unaudited, the batch stays
+  // unpurged and a worker's sweep, which sees the step records, finishes it.
+  const unchecked = record.kept.some((k) => keptUnchecked(k.reasons));
+  const audited = unchecked || (options.again && record.deleted.length === 0) ? false : await deps.quarantine.recordPurge(record);
   return { ...record, audited };
 }
 

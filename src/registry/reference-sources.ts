@@ -4,6 +4,7 @@
  * of runs (src/step-records) and the step cache (src/cache). Records and cache entries are JSON
  * files sharded by digest; they are read as text and parsed only when they mention a digest.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BatchQuarantine } from './quarantine';
@@ -26,7 +27,7 @@ export function registryReferences(quarantine: BatchQuarantine): ReferenceSource
  * keeps it, since that run may still be going and read it. Its key is `<workflowId>/<runId>/<stepId>`.
  */
 export function stepRecordReferences(root: string): ReferenceSource {
-  return jsonFolderReferences('step records', root, (json) => {
+  return jsonFolderReferences('step records', root, { requiredForRuns: true }, (json) => {
     const key = (json as { key?: unknown }).key;
     if (typeof key !== 'string') return undefined;
     const parts = key.split('/');
@@ -41,7 +42,7 @@ export function stepRecordReferences(root: string): ReferenceSource {
  * hit whose artifact is gone is a miss, and the re-run it causes is refused at validation anyway.
  */
 export function stepCacheReferences(root: string): ReferenceSource {
-  return jsonFolderReferences('step cache', root, (json) => {
+  return jsonFolderReferences('step cache', root, { requiredForRuns: false }, (json) => {
     const entry = json as { key?: unknown; kind?: unknown; producedBy?: { workflowId?: unknown; runId?: unknown; stepId?: unknown } };
     const by = entry.producedBy;
     if (typeof by?.workflowId !== 'string' || typeof by.runId !== 'string') return undefined;
@@ -54,12 +55,19 @@ type Owner = { run: { workflowId: string; runId: string }; label: string };
 /**
  * Scans `<root>/<shard>/*.json`. A file that mentions a digest is a holder unless its owner is one
  * of the batch's runs; a file whose owner cannot be read (damaged, another format) is a holder too.
+ * `requiredForRuns`: a batch stopped by a run has that run's records under the workers' data
+ * folder, so a missing folder means this process does not see that folder (an API or CLI with
+ * another SLIPWAY_DATA_DIR) and cannot answer: every digest is kept. A missing cache folder only
+ * means nothing was cached.
  */
-function jsonFolderReferences(name: string, root: string, ownerOf: (json: unknown) => Owner | undefined): ReferenceSource {
+function jsonFolderReferences(name: string, root: string, options: { requiredForRuns: boolean }, ownerOf: (json: unknown) => Owner | undefined): ReferenceSource {
   return {
     name,
     async holders(digests: readonly string[], batch: PurgedBatch) {
       const found = new Map<string, string[]>();
+      if (options.requiredForRuns && batch.runs.length > 0 && !existsSync(root)) {
+        throw new Error(`no ${name} at ${root}, where the runs that stopped this batch wrote theirs: this process does not see the workers' SLIPWAY_DATA_DIR`);
+      }
       for (const file of await jsonFiles(root)) {
         const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'ENOENT') return ''; // replaced or removed since the listing
