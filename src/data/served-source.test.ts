@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, sqlString, withDuckDb } from './duckdb';
-import { labelledServedSql, type ServedLabelTask } from './served-source';
+import { labelledServedSql, servedRelationSql, type ServedLabelTask } from './served-source';
 
 /** Epoch ms of the test's served times: minute i after a fixed instant. */
 const at = (i: number) => Date.UTC(2026, 0, 1, 0, i);
@@ -47,8 +47,30 @@ describe('labelledServedSql', () => {
     ]);
   });
 
+  it('never reads a logged feature named like the label (or like its own columns) as the label: the feedback label wins', async () => {
+    const rows = await read('binary', 'origin');
+    expect(rows).toEqual([
+      { distance: 100, origin: 0 },
+      { distance: 300, origin: 1 },
+    ]);
+  });
+
   it('reads a multiclass label as its class name and a regression label as a number', async () => {
     expect((await read('multiclass')).map((r) => r.y)).toEqual(['0', '1', 'rain']);
     expect((await read('regression')).map((r) => [r.distance, r.y])).toEqual([[100, 0], [300, 1]]);
+  });
+});
+
+describe('servedRelationSql', () => {
+  it('keeps the feedback label under `label` when a caller logged a feature named label', async () => {
+    const file = path.join(dir, 'spoofed.parquet');
+    const rows = await withDuckDb({ threads: 1 }, async (conn) => {
+      await conn.run(`COPY (
+          SELECT 's' AS request_id, 0 AS "row", make_timestamp(${at(1)}::BIGINT * 1000) AS served_at, 'm' AS model, 1 AS version, 'v1' AS protocol, 'server' AS source,
+            {'distance': 5::DOUBLE, 'label': 1::DOUBLE, 'prediction': 0.9::DOUBLE} AS features, '0.2' AS prediction, '0' AS label
+        ) TO ${sqlString(file)} (FORMAT parquet)`);
+      return queryRows(conn, `SELECT label, prediction, distance FROM ${servedRelationSql([file])}`);
+    });
+    expect(rows).toEqual([{ label: 0, prediction: '0.2', distance: 5 }]);
   });
 });

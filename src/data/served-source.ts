@@ -50,8 +50,10 @@ export function servedRelationSql(files: string[], from?: number, to?: number): 
   const where = ['features IS NOT NULL'];
   if (from !== undefined) where.push(`served_at >= make_timestamp(${Math.floor(from)}::BIGINT * 1000)`);
   if (to !== undefined) where.push(`served_at < make_timestamp(${Math.floor(to)}::BIGINT * 1000)`);
-  return `(SELECT unnest(features), request_id, "row" AS row_index, served_at, version AS served_version, protocol, source AS log_source,
-      prediction, TRY_CAST(label AS DOUBLE) AS label
+  // The log's own columns first: a logged feature of the same name (features come from whoever called
+  // predict) is the one DuckDB renames (`label_1`), so it can never stand in for the feedback label.
+  return `(SELECT request_id, "row" AS row_index, served_at, version AS served_version, protocol, source AS log_source,
+      prediction, TRY_CAST(label AS DOUBLE) AS label, unnest(features)
     FROM ${mergedLogSql(files)} WHERE ${where.join(' AND ')})`;
 }
 
@@ -69,8 +71,13 @@ export function labelledServedSql(files: string[], label: string, task: ServedLa
   if (from !== undefined) where.push(`served_at >= make_timestamp(${Math.floor(from)}::BIGINT * 1000)`);
   if (to !== undefined) where.push(`served_at < make_timestamp(${Math.floor(to)}::BIGINT * 1000)`);
   const value = task === 'multiclass' ? `json_extract_string(label, '$')` : `TRY_CAST(label AS DOUBLE)`;
-  const typed = task === 'binary' ? `CASE WHEN __y IN (0, 1) THEN CAST(__y AS INTEGER) END` : '__y';
-  return `SELECT * EXCLUDE (__y, __t, __r, __q), ${typed} AS ${sqlIdent(label)} FROM (
-      SELECT unnest(features), ${value} AS __y, served_at AS __t, request_id AS __r, "row" AS __q FROM ${mergedLogSql(files)} WHERE ${where.join(' AND ')})
-    WHERE ${typed} IS NOT NULL ORDER BY __t, __r, __q`;
+  const typed = task === 'binary' ? `CASE WHEN __slipway_y IN (0, 1) THEN CAST(__slipway_y AS INTEGER) END` : '__slipway_y';
+  // The features come from whoever called predict: our columns go first (a feature of the same name
+  // is the one DuckDB renames), and a feature named like the label is dropped, never read as the label.
+  const features = `COLUMNS(c -> c <> ${sqlString(label)} AND NOT starts_with(c, '__slipway_'))`;
+  return `SELECT ${features}, ${typed} AS ${sqlIdent(label)} FROM (
+      SELECT ${value} AS __slipway_y, served_at AS __slipway_t, request_id AS __slipway_r, "row" AS __slipway_q, unnest(features)
+      FROM ${mergedLogSql(files)} WHERE ${where.join(' AND ')})
+    WHERE ${typed} IS NOT NULL ORDER BY __slipway_t, __slipway_r, __slipway_q`;
 }
+
