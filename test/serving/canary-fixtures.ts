@@ -6,6 +6,7 @@
  */
 import { createServer } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { replayTraffic, type FlightTraffic, type ReplayReport } from '../../tools/replay-traffic';
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
@@ -72,6 +73,35 @@ export async function startCanaryWorld(): Promise<CanaryWorld> {
     },
   };
   return cw;
+}
+
+/** Options of {@link useCanaryWorld}. */
+export interface UseCanaryWorldOptions {
+  /**
+   * How long the world may take to start: three processes (model server, Temporal dev server, worker)
+   * on a loaded 2-core CI.
+   * @default 120_000
+   */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts one canary world before the calling file's tests and closes it after them.
+ * Returns a getter, valid inside tests and hooks that run after the world started.
+ */
+export function useCanaryWorld(options: UseCanaryWorldOptions = {}): () => CanaryWorld {
+  let cw: CanaryWorld | undefined;
+  beforeAll(async () => {
+    cw = await startCanaryWorld();
+  }, options.startTimeoutMs ?? 120_000);
+  afterAll(async () => {
+    await cw?.close();
+    cw = undefined;
+  });
+  return () => {
+    if (!cw) throw new Error('useCanaryWorld: the canary world exists only inside the tests of the file that called it');
+    return cw;
+  };
 }
 
 /**
