@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { WorkflowFailedError } from '@temporalio/client';
+import type { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,8 +23,9 @@ import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { versionLineage } from '../../src/registry/lineage';
 import { statusQuery } from '../../src/workflows/definitions';
-import type { PipelineResult, PipelineStatus } from '../../src/workflows/pipeline-status';
+import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
+import { runExpectingQuarantine } from '../support/expect-quarantine';
 import { startDevServer } from '../helpers/temporal-env';
 import { ingestParams } from './flight-files';
 import { busiestDelayedOrigin, TRIGGER_DISTANCE, writePoisonedFlights, type Poison } from './poisoned-flights';
@@ -115,23 +116,9 @@ describe('tainted data is stopped and quarantined before training (real dev serv
 
   /** Runs a batch that must stop at validation; checks nothing was trained or registered and the batch is quarantined. */
   async function mustQuarantine(name: string, poison: Poison): Promise<ApplicationFailure> {
-    const before = await governance.registry.listVersions(MODEL);
-    const champion = (await governance.registry.getAlias(MODEL, 'champion'))?.version;
-    const handle = await start({ spec: spec(await writePoisonedFlights(file(name), DAYS, poison)) });
-    const err = await handle.result().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
-    expect(failure.type).toBe('DataValidationFailed');
-    const status: PipelineStatus = await handle.query(statusQuery);
-    expect(status.steps.find((s) => s.id === 'train')?.state).toBe('skipped');
-    expect(await governance.registry.listVersions(MODEL)).toEqual(before);
-    expect((await governance.registry.getAlias(MODEL, 'champion'))?.version).toBe(champion);
-    const details = failure.details?.[0] as { quarantine: { dataDigest: string; state: string }; findings: Array<{ check: string; where: string }> };
-    expect(details.quarantine.state).toBe('quarantined');
-    expect(failure.message).toContain(`quarantined as ${details.quarantine.dataDigest}`);
-    const batch = await governance.quarantine.get(MODEL, details.quarantine.dataDigest);
-    expect(batch).toMatchObject({ state: 'quarantined', workflowId: handle.workflowId, decision: null });
-    quarantined[name] = details.quarantine.dataDigest;
+    const { failure, dataDigest } = await runExpectingQuarantine(governance, MODEL, async () => start({ spec: spec(await writePoisonedFlights(file(name), DAYS, poison)) }));
+    expect(failure.message).toContain(`quarantined as ${dataDigest}`);
+    quarantined[name] = dataDigest;
     return failure;
   }
 
