@@ -4,12 +4,10 @@
  * request exactly as the champion does (live AUC the same) but whose probabilities are squashed
  * towards 0.5 is rolled back by liveLogLoss alone; a good candidate still promotes.
  */
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { CanaryInput, CanaryReport } from '../../src/canary/canary-state';
-import type { StepResult } from '../../src/pipeline/types';
-import { startTraffic, useCanaryWorld } from './canary-fixtures';
-import { call, tinyFlightsModel, type TinyWeights } from './serving-fixtures';
+import type { CanaryInput } from '../../src/canary/canary-state';
+import { deployChampionAndCandidate, runCanaryToEnd, startTraffic, useCanaryWorld } from './canary-fixtures';
+import { call, type TinyWeights } from './serving-fixtures';
 
 const cw = useCanaryWorld();
 
@@ -27,20 +25,8 @@ const PARAMS = {
   decisionTimeout: '1 minute',
 };
 
-async function setUp(model: string, candidateWeights: TinyWeights) {
-  const champion = await cw().world.register(model, tinyFlightsModel({ distance: 2 }));
-  const candidate = await cw().world.register(model, tinyFlightsModel(candidateWeights));
-  const put = await call(cw().base, 'PUT', `/admin/v1/models/${model}/deployment`, { versions: [{ version: champion.version, weight: 100 }] });
-  expect(put.status).toBe(200);
-  return { champion: champion.version, candidate: candidate.version };
-}
-
-async function runCanary(input: CanaryInput): Promise<{ result: StepResult<'canary'>; report: CanaryReport }> {
-  const handle = await cw().env.client.workflow.start('canary', { taskQueue: cw().harness.config.taskQueue, workflowId: `canary-${input.model}`, args: [input] });
-  const result = (await handle.result()) as StepResult<'canary'>;
-  const report = JSON.parse(await readFile(await cw().world.store.localPath(result.artifacts.canaryReport), 'utf8')) as CanaryReport;
-  return { result, report };
-}
+const setUp = (model: string, candidateWeights: TinyWeights) => deployChampionAndCandidate(cw(), model, candidateWeights);
+const runCanary = (input: CanaryInput) => runCanaryToEnd(cw(), input);
 
 const weights = async (model: string) => Object.fromEntries(((await call(cw().base, 'GET', `/admin/v1/models/${model}/deployment`)).body as { versions: { version: number; weight: number }[] }).versions.map((v) => [v.version, v.weight]));
 

@@ -16,21 +16,15 @@ import { TEST_SIGNING_KEY } from '../helpers/slipway-harness';
 /** Decisions signed as the API signs them, by an approver granted every model: the worker records the signer. */
 const signedBy = (name: string, workflowId: string, verb: DecisionVerb) =>
   decisionToken(TEST_SIGNING_KEY, { name, roles: ['approver'], grants: [{ model: '*', alias: '*' }] }, workflowId, verb);
-import { startTraffic, useCanaryWorld } from './canary-fixtures';
-import { call, flight, tinyFlightsModel } from './serving-fixtures';
+import { deployChampionAndCandidate, readCanaryReport, startTraffic, useCanaryWorld } from './canary-fixtures';
+import { call, flight, tinyFlightsModel, type TinyWeights } from './serving-fixtures';
 
 const cw = useCanaryWorld();
 
 const FAST = { steps: [20, 50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, decisionTimeout: '2 minutes' };
 
 /** Registers a champion and a candidate for `model` and deploys the champion alone. */
-async function setUp(model: string, candidateWeights: Parameters<typeof tinyFlightsModel>[0]) {
-  const champion = await cw().world.register(model, tinyFlightsModel({ distance: 2 }));
-  const candidate = await cw().world.register(model, tinyFlightsModel(candidateWeights));
-  const put = await call(cw().base, 'PUT', `/admin/v1/models/${model}/deployment`, { versions: [{ version: champion.version, weight: 100 }] });
-  expect(put.status).toBe(200);
-  return { champion: champion.version, candidate: candidate.version, candidateArtifact: candidate.artifact };
-}
+const setUp = (model: string, candidateWeights: TinyWeights) => deployChampionAndCandidate(cw(), model, candidateWeights);
 
 function startCanary(input: CanaryInput) {
   return cw().env.client.workflow.start('canary', { taskQueue: cw().harness.config.taskQueue, workflowId: `canary-${input.model}`, args: [input] });
@@ -53,9 +47,7 @@ async function waitForStage(handle: Awaited<ReturnType<typeof startCanary>>, sta
   }
 }
 
-async function readReport(result: StepResult<'canary'>): Promise<CanaryReport> {
-  return JSON.parse(await readFile(await cw().world.store.localPath(result.artifacts.canaryReport), 'utf8')) as CanaryReport;
-}
+const readReport = (result: StepResult<'canary'>) => readCanaryReport(cw(), result);
 
 describe('canary workflow', () => {
   it('moves a good candidate through every traffic step on live traffic and reports each analysis', async () => {
