@@ -27,7 +27,7 @@ import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { runExpectingQuarantine } from '../support/expect-quarantine';
 import { startDevServer } from '../helpers/temporal-env';
-import { ingestParams } from './flight-files';
+import { flightsPipelineSpec, ingestParams } from './flight-files';
 import { busiestDelayedOrigin, TRIGGER_DISTANCE, writePoisonedFlights, type Poison } from './poisoned-flights';
 
 const MODEL = 'flights-tainted';
@@ -37,24 +37,7 @@ const BIN = path.join(__dirname, '..', '..', 'bin', 'slipway');
 const DAYS = { from: '2001-01-08', to: '2001-01-11' };
 
 function spec(file: string, window = DAYS) {
-  return {
-    name: 'flights-tainted',
-    model: MODEL,
-    maxParallel: 1,
-    steps: [
-      { id: 'ingest', kind: 'ingest', with: ingestParams(file, window) },
-      { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 1000 } },
-      {
-        id: 'train',
-        kind: 'train',
-        dependsOn: ['validate'],
-        with: { trainer: 'builtin', features: { numeric: ['distance'], categorical: ['hour', 'weekday', 'origin', 'destination'] }, params: { epochs: 2, seed: 7 } },
-      },
-      { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc', firstRun: 'pass' } },
-      { id: 'register', kind: 'register', dependsOn: ['evaluate'] },
-      { id: 'promote', kind: 'promote', dependsOn: ['register'] },
-    ],
-  };
+  return flightsPipelineSpec('flights-tainted', MODEL, ingestParams(file, window));
 }
 
 describe('tainted data is stopped and quarantined before training (real dev server, real API)', () => {
