@@ -14,7 +14,7 @@ import { replayTraffic, type FlightTraffic, type ReplayReport } from '../../tool
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
-import { ADMIN_TOKEN, call, createServingWorld, flight, LABELER_TOKEN, tinyFlightsModel, type ServingWorld, type TinyWeights } from './serving-fixtures';
+import { ADMIN_TOKEN, call, createServingWorld, serverProcessEnv, flight, LABELER_TOKEN, tinyFlightsModel, type ServingWorld, type TinyWeights } from './serving-fixtures';
 
 export interface CanaryWorld {
   world: ServingWorld;
@@ -39,11 +39,7 @@ export async function startCanaryWorld(): Promise<CanaryWorld> {
   const world = await createServingWorld();
   const port = await freePort();
   const serverEnv = {
-    SLIPWAY_DATA_DIR: world.dir,
-    SLIPWAY_REGISTRY_PATH: world.registryPath,
-    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
-    SLIPWAY_SERVE_STATE_PATH: world.statePath,
-    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...serverProcessEnv(world),
     SLIPWAY_SERVE_LABELER_TOKEN: LABELER_TOKEN,
     SLIPWAY_SERVE_PORT: String(port),
   };

@@ -7,7 +7,7 @@
 import { openGovernance, type Governance } from '../../../src/registry/create-registry';
 import type { Role } from '../../../src/auth/roles';
 import { killHard, spawnServer, type ServerProcess } from '../../../src/serving/server-process';
-import { ADMIN_TOKEN, call, createServingWorld, flight, tinyFlightsModel, type ServingWorld } from '../../serving/serving-fixtures';
+import { ADMIN_TOKEN, call, createServingWorld, serverProcessEnv, flight, tinyFlightsModel, type ServingWorld } from '../../serving/serving-fixtures';
 
 export const MODEL = 'flights';
 
@@ -56,11 +56,7 @@ export async function startAttackWorld(options: { weights?: [number, number]; en
   const champion = (await world.register(MODEL, tinyFlightsModel({ distance: 2 }))).version;
   const canary = (await world.register(MODEL, tinyFlightsModel({ distance: 1.5, bias: 0.2 }))).version;
   const server = await spawnServer({
-    SLIPWAY_DATA_DIR: world.dir,
-    SLIPWAY_REGISTRY_PATH: world.registryPath,
-    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
-    SLIPWAY_SERVE_STATE_PATH: world.statePath,
-    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...serverProcessEnv(world),
     ...options.env,
   });
   const [wc, wk] = options.weights ?? [50, 50];
