@@ -29,6 +29,7 @@ import { runExpectingQuarantine } from '../support/expect-quarantine';
 import { startDevServer } from '../helpers/temporal-env';
 import { flightsPipelineSpec, ingestParams } from './flight-files';
 import { busiestDelayedOrigin, TRIGGER_DISTANCE, writePoisonedFlights, type Poison } from './poisoned-flights';
+import { addPrincipals } from '../support/principals';
 
 const MODEL = 'flights-tainted';
 const run = promisify(execFile);
@@ -59,10 +60,7 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     const { access } = governance;
     tokens.admin = (await access.bootstrap({ admin: 'root' })).token;
     const root = (await access.authenticate(tokens.admin))!;
-    for (const [key, name, role] of [['viewer', 'vic', 'viewer'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const) {
-      await access.setPrincipal({ name, roles: [role] }, root);
-      tokens[key] = (await access.createToken({ principal: name, label: key }, root)).token;
-    }
+    await addPrincipals(access, root, tokens, [['viewer', 'vic', 'viewer'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const);
     await access.grant({ principal: 'ann', model: MODEL, alias: 'champion' }, root);
     await access.grant({ principal: 'noah', model: 'another-model', alias: 'champion' }, root);
     app = await buildApi({
