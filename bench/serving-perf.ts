@@ -14,33 +14,23 @@
  * (≥ 90%), gRPC ÷ OIP REST (≥ 100%).
  * Usage: npm run bench:serving-perf [-- --baseline <ref> --rounds 2 --seconds 5]
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import autocannon from 'autocannon';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
-import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
-import { spawnServer, stopServer, type ServerProcess } from '../src/serving/server-process';
-import { runBuiltinTrainer } from '../src/training/builtin-trainer';
+import { stopServer, type ServerProcess } from '../src/serving/server-process';
 import { createAgent, sendJson } from '../tools/http-json';
 import { loadFlightTraffic } from '../tools/replay-traffic';
+import { arg, checkoutBaseline, cpuSeconds, machineLine, peak, predictRequests, ROOT, rotate, spawnBareFastify, startSplitServer, stopBareFastify, trainFlightVersions, type BareFastify } from './support/serving-bench';
 
-const ROOT = path.join(__dirname, '..');
 const MODEL = 'flight-delay';
 const TOKEN = randomBytes(32).toString('hex');
 const PROTO = path.join(ROOT, 'src', 'serving', 'grpc', 'grpc_predict_v2.proto');
 const run = promisify(execFile);
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-};
 
 type Path = 'v1' | 'oip' | 'grpc' | 'oip64' | 'grpc64';
 interface Target {
@@ -54,53 +44,10 @@ interface Figure {
   failed: number;
 }
 
-async function checkoutBaseline(ref: string, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'src', 'package.json', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 1 << 28 });
-  await writeFile(path.join(dir, 'src.tar'), tar);
-  execFileSync('tar', ['-xf', 'src.tar'], { cwd: dir });
-  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return path.join(dir, 'src', 'serving', 'main.ts');
-}
-
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 async function trainVersions(dir: string): Promise<void> {
   const registry = new SqliteModelRegistry({ path: path.join(dir, 'registry.sqlite') });
-  const store = new LocalArtifactStore({ root: path.join(dir, 'artifacts') });
-  const trainPath = path.join(dir, 'train.parquet');
-  await writeFlightsWindow(trainPath, '2001-03-01', '2001-03-08');
-  for (const seed of [1, 2]) {
-    const { modelPath } = await runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { epochs: 2, seed }, outputDir: path.join(dir, `model-${seed}`) });
-    const artifact = await store.put(modelPath, { name: 'model', mediaType: 'application/onnx' });
-    await registry.registerVersion({
-      model: MODEL,
-      idempotencyKey: `bench-serving-perf/${seed}`,
-      artifact,
-      metrics: {},
-      params: { epochs: 2, seed },
-      lineage: { dataDigest: artifact.sha256, specDigest: 'bench', workflowId: 'bench', runId: 'bench', pipeline: 'bench', trainer: 'builtin' },
-    });
-  }
+  await trainFlightVersions(dir, registry, new LocalArtifactStore({ root: path.join(dir, 'artifacts') }), { model: MODEL, seeds: [1, 2], keyPrefix: 'bench-serving-perf' });
   await registry.close();
-}
-
-async function spawnBare(): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'floors', 'bare-fastify.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const base = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bare fastify exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('bare fastify listening')) resolve((JSON.parse(line) as { address: string }).address);
-    });
-  });
-  return { child, base };
 }
 
 async function main(): Promise<void> {
@@ -109,10 +56,10 @@ async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '5'));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-serving-perf-'));
   const targets: Target[] = [];
-  let bare: Awaited<ReturnType<typeof spawnBare>> | undefined;
+  let bare: BareFastify | undefined;
   const admin = createAgent(2);
   try {
-    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; baseline ${baseline}`);
+    console.log(`machine: ${machineLine()}; baseline ${baseline}`);
     await trainVersions(dir);
     const entry = await checkoutBaseline(baseline, path.join(dir, 'baseline'));
     for (const name of ['before', 'after'] as const) {
@@ -127,17 +74,16 @@ async function main(): Promise<void> {
         SLIPWAY_SERVE_RATE_LIMIT: '1000000',
         SLIPWAY_SERVE_GRPC_PORT: String(grpcPort),
       };
-      const server = name === 'before' ? await spawnServer(env, 60_000, entry) : await spawnServer(env);
+      const split = [{ version: 1, weight: 90 }, { version: 2, weight: 10 }];
+      const server = await startSplitServer(env, { name, model: MODEL, split, agent: admin, adminToken: TOKEN, ...(name === 'before' && { entry }) });
       targets.push({ name, server, grpcPort });
-      const put = await sendJson(admin, new URL(`/admin/v1/models/${MODEL}/deployment`, server.base), { versions: [{ version: 1, weight: 90 }, { version: 2, weight: 10 }] }, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
-      if (put.status !== 200) throw new Error(`${name}: deployment answered ${put.status}: ${JSON.stringify(put.body)}`);
     }
-    bare = await spawnBare();
+    bare = await spawnBareFastify();
     const meta = (await sendJson(admin, new URL(`/v2/models/${MODEL}`, targets[1].server.base), undefined, { method: 'GET' })).body as { inputs: { name: string; datatype: string }[] };
     const traffic = await loadFlightTraffic({ from: '2001-03-08', to: '2001-03-22', limit: 2000 });
     // JSON tensors cannot carry a missing value: rows with one are left out of every path alike.
     const rows = traffic.rows.filter((row) => meta.inputs.every((i) => row[i.name] != null)).slice(0, 500);
-    const v1 = rows.map((row) => ({ method: 'POST' as const, path: `/v1/models/${MODEL}/predict`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ row }) }));
+    const v1 = predictRequests(MODEL, rows);
     const oip = rows.map((row) => ({
       method: 'POST' as const,
       path: `/v2/models/${MODEL}/infer`,
@@ -158,27 +104,19 @@ async function main(): Promise<void> {
 
     const measure = async (p: Path | 'bare', t: Target | undefined, secs: number): Promise<Figure> => {
       const pid = t ? t.server.child.pid : bare!.child.pid;
-      const cpu0 = cpuSeconds(pid);
-      let ok: number;
-      let failed: number;
-      let elapsed: number;
       if (p === 'grpc' || p === 'grpc64') {
         const c = p === 'grpc' ? '16' : '64';
+        const cpu0 = cpuSeconds(pid);
         const { stdout } = await run(ghz, ['--insecure', '--proto', PROTO, '--call', 'inference.GRPCInferenceService.ModelInfer', '-D', grpcData, '-c', c, '--connections', '16', '-z', `${secs}s`, '-O', 'json', `127.0.0.1:${t!.grpcPort}`], { maxBuffer: 64 << 20 });
         const r = JSON.parse(stdout) as { total: number; statusCodeDistribution: Record<string, number> };
-        ok = r.statusCodeDistribution.OK ?? 0;
+        const ok = r.statusCodeDistribution.OK ?? 0;
         // Calls cut by the end of the duration come back Unavailable/Canceled: not failures.
-        failed = Object.entries(r.statusCodeDistribution).filter(([k]) => !['OK', 'Unavailable', 'Canceled'].includes(k)).reduce((n, [, v]) => n + v, 0);
-        elapsed = r.total / 1e9;
-      } else {
-        const connections = p === 'oip64' ? 64 : 16;
-        const requests = p === 'v1' || p === 'bare' ? v1 : oip;
-        const r = await autocannon({ url: t ? t.server.base : bare!.base, connections, duration: secs, requests });
-        ok = r['2xx'];
-        failed = r.non2xx + r.errors;
-        elapsed = r.duration;
+        const failed = Object.entries(r.statusCodeDistribution).filter(([k]) => !['OK', 'Unavailable', 'Canceled'].includes(k)).reduce((n, [, v]) => n + v, 0);
+        return { rps: ok / (r.total / 1e9), cpuUs: ((cpuSeconds(pid) - cpu0) / Math.max(ok, 1)) * 1e6, failed };
       }
-      return { rps: ok / elapsed, cpuUs: ((cpuSeconds(pid) - cpu0) / Math.max(ok, 1)) * 1e6, failed };
+      const requests = p === 'v1' || p === 'bare' ? v1 : oip;
+      const r = await peak(t ? t.server.base : bare!.base, requests, { seconds: secs, connections: p === 'oip64' ? 64 : 16, pid });
+      return { rps: r.ok / r.seconds, cpuUs: (r.cpuSeconds / Math.max(r.ok, 1)) * 1e6, failed: r.non2xx + r.errors };
     };
 
     // Warm-up: JIT, sockets, first runs, every path on both servers.
@@ -191,7 +129,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       add('bare', await measure('bare', undefined, seconds));
       for (const p of paths) {
-        const order = round % 2 === 0 ? targets : [...targets].reverse();
+        const order = rotate(targets, round);
         for (const t of order) add(`${t.name}:${p}`, await measure(p, t, seconds));
       }
     }
@@ -220,11 +158,7 @@ async function main(): Promise<void> {
   } finally {
     admin.destroy();
     for (const t of targets) await stopServer(t.server);
-    if (bare) {
-      const exited = once(bare.child, 'exit');
-      bare.child.kill('SIGTERM');
-      await exited;
-    }
+    if (bare) await stopBareFastify(bare);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -12,70 +12,34 @@
  * A second phase builds both servers in this one process and drives them with Fastify's
  * `inject` in alternating blocks: no sockets and no other process in the loop, so the CPU per
  * request it reports is far less sensitive to a busy machine than peak throughput.
- * Usage: npm run bench:serving-trust [-- --baseline <ref>] [--rounds <n>] [--phase inject]
+ * Usage: npm run bench:serving-trust [-- --baseline <ref>] [--rounds <n>] [--seconds <peak s>] [--phase inject]
  */
 import type { FastifyInstance } from 'fastify';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { openGovernance } from '../src/registry/create-registry';
 import { createAgent, sendJson } from '../tools/http-json';
 import { loadFlightTraffic, type FlightTraffic } from '../tools/replay-traffic';
-import { spawnServer, stopServer, type ServerProcess } from '../src/serving/server-process';
-import { runBuiltinTrainer } from '../src/training/builtin-trainer';
-import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
+import { stopServer, type ServerProcess } from '../src/serving/server-process';
+import { arg, checkoutBaseline, machineLine, mean, median, peak as peakRun, predictRequests, ROOT, rotate, startSplitServer, trainFlightVersions } from './support/serving-bench';
 
- 
 const MODEL = 'flight-delay';
-const ADMIN = 'bench-admin-token-0123456789';
-const LABELER = 'bench-labeler-token-0123456789abcdef';
+// Random, as the other serving benches: the server refuses short or guessable tokens at start-up.
+const ADMIN = randomBytes(32).toString('hex');
+const LABELER = randomBytes(32).toString('hex');
 const TARGET_RATIO = 0.95;
-const ROOT = path.join(__dirname, '..');
-
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-};
-
-/** The server code at `ref`, runnable: src, package.json and tsconfig from git, node_modules linked. */
-async function checkoutBaseline(ref: string, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'src', 'package.json', 'tsconfig.json'], { cwd: ROOT, maxBuffer: 1 << 28 });
-  await writeFile(path.join(dir, 'src.tar'), tar);
-  execFileSync('tar', ['-xf', 'src.tar'], { cwd: dir });
-  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return path.join(dir, 'src', 'serving', 'main.ts');
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 /**
  * Closed-loop peak against `server`: requests/s, and the server's CPU microseconds per answered
  * request (robust to other processes taking the cores: it counts only this server's own work).
  */
 async function peak(server: ServerProcess, traffic: FlightTraffic, seconds: number, headers: Record<string, string> = {}): Promise<{ rps: number; cpuUs: number; non2xx: number; errors: number }> {
-  const cpuBefore = cpuSeconds(server.child.pid);
-  const requests = traffic.rows.slice(0, 500).map((row, i) => ({
-    method: 'POST' as const,
-    path: `/v1/models/${MODEL}/predict`,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ row, routingKey: `caller-${i % 200}` }),
-  }));
-  const result = await autocannon({ url: server.base, connections: 16, duration: seconds, requests });
-  const cpuUs = ((cpuSeconds(server.child.pid) - cpuBefore) / Math.max(1, result.requests.total)) * 1e6;
-  return { rps: result.requests.average, cpuUs, non2xx: result.non2xx, errors: result.errors };
+  const r = await peakRun(server.base, predictRequests(MODEL, traffic.rows, { headers, routingKeys: true }), { seconds, pid: server.child.pid });
+  return { rps: r.rps, cpuUs: (r.cpuSeconds / Math.max(1, r.total)) * 1e6, non2xx: r.non2xx, errors: r.errors };
 }
 
 const INJECT_BLOCK = 3000;
@@ -138,7 +102,6 @@ async function injectPhase(baselineRoot: string, dir: string, registryPath: stri
     for (let r = 0; r < rounds * 2; r++) {
       for (const name of r % 2 === 0 ? (['baseline', 'trusted'] as const) : (['trusted', 'baseline'] as const)) cpu[name].push(await block(sides[name].app, INJECT_BLOCK));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     return { baseline: median(cpu.baseline), trusted: median(cpu.trusted) };
   } finally {
     for (const side of Object.values(sides)) await side.close();
@@ -148,24 +111,17 @@ async function injectPhase(baselineRoot: string, dir: string, registryPath: stri
 async function main(): Promise<void> {
   const baselineRef = arg('baseline', 'd100f3e');
   const rounds = Number(arg('rounds', '6'));
+  const seconds = Number(arg('seconds', '5'));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-trust-'));
   const servers: ServerProcess[] = [];
   const agent = createAgent(4);
   try {
-    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`machine: ${machineLine()}`);
     const registryPath = path.join(dir, 'registry.sqlite');
     const artifactRoot = path.join(dir, 'artifacts');
     const governance = await openGovernance({ registryPath });
     const store = new LocalArtifactStore({ root: artifactRoot });
-    const trainPath = path.join(dir, 'train.parquet');
-    await writeFlightsWindow(trainPath, '2001-03-01', '2001-03-08');
-    const versions: number[] = [];
-    for (const seed of [1, 2]) {
-      const { modelPath } = await runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { epochs: 2, seed }, outputDir: path.join(dir, `model-${seed}`) });
-      const artifact = await store.put(modelPath, { name: 'model', mediaType: 'application/onnx' });
-      const lineage = { dataDigest: artifact.sha256, specDigest: 'bench', workflowId: 'bench', runId: 'bench', pipeline: 'bench', trainer: 'builtin' };
-      versions.push((await governance.registry.registerVersion({ model: MODEL, idempotencyKey: `bench/${seed}`, artifact, metrics: {}, params: { epochs: 2, seed }, lineage })).version);
-    }
+    const versions = await trainFlightVersions(dir, governance.registry, store, { model: MODEL, seeds: [1, 2], keyPrefix: 'bench' });
     // A registry principal for the predict-auth variant: its token is looked up like any client's.
     const root = await governance.access.bootstrap({ admin: 'root' });
     const admin = (await governance.access.authenticate(root.token))!;
@@ -176,13 +132,9 @@ async function main(): Promise<void> {
 
     const common = { SLIPWAY_DATA_DIR: dir, SLIPWAY_REGISTRY_PATH: registryPath, SLIPWAY_ARTIFACT_ROOT: artifactRoot, SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN, SLIPWAY_SERVE_RATE_LIMIT: '1000000', SLIPWAY_LOG_LEVEL: 'warn' };
     const start = async (name: string, env: Record<string, string>, entry?: string) => {
-      const s = await spawnServer({ ...common, SLIPWAY_LOG_LEVEL: 'info', SLIPWAY_SERVE_STATE_PATH: path.join(dir, `${name}.json`), ...env }, 120_000, entry);
+      const split = [{ version: versions[0], weight: 90 }, { version: versions[1], weight: 10 }];
+      const s = await startSplitServer({ ...common, SLIPWAY_LOG_LEVEL: 'info', SLIPWAY_SERVE_STATE_PATH: path.join(dir, `${name}.json`), ...env }, { name, model: MODEL, split, agent, adminToken: ADMIN, entry, timeoutMs: 120_000 });
       servers.push(s);
-      const res = await sendJson(agent, new URL(`/admin/v1/models/${MODEL}/deployment`, s.base), { versions: [{ version: versions[0], weight: 90 }, { version: versions[1], weight: 10 }] }, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${ADMIN}` },
-      });
-      if (res.status !== 200) throw new Error(`${name}: PUT deployment answered ${res.status}`);
       return s;
     };
     const baselineEntry = await checkoutBaseline(baselineRef, path.join(dir, 'baseline'));
@@ -203,18 +155,16 @@ async function main(): Promise<void> {
     let bad = 0;
     for (let r = 0; r < (arg('phase', 'all') === 'inject' ? 0 : rounds); r++) {
       // Rotate which side goes first, so drift in the machine's load favours none.
-      const order = (['baseline', 'trusted', 'predictAuth'] as const).map((_, i, all) => all[(i + r) % all.length]);
+      const order = rotate(['baseline', 'trusted', 'predictAuth'] as const, r);
       const line: string[] = [];
       for (const side of order) {
-        const p = await peak(sides[side], traffic, 5, side === 'predictAuth' ? auth : {});
+        const p = await peak(sides[side], traffic, seconds, side === 'predictAuth' ? auth : {});
         runs[side].push(p);
         bad += p.non2xx + p.errors;
         line.push(`${side} ${p.rps.toFixed(0)} req/s ${p.cpuUs.toFixed(0)} µs CPU/req`);
       }
       console.log(`round ${r + 1}: ${line.join(', ')}`);
     }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     if (runs.baseline.length === 0) runs.baseline.push({ rps: NaN, cpuUs: NaN }), runs.trusted.push({ rps: NaN, cpuUs: NaN }), runs.predictAuth.push({ rps: NaN, cpuUs: NaN });
     const rps = (side: keyof typeof sides) => mean(runs[side].map((p) => p.rps));
     const cpu = (side: keyof typeof sides) => median(runs[side].map((p) => p.cpuUs));
@@ -222,7 +172,7 @@ async function main(): Promise<void> {
     // request does not, and its inverse is the throughput the server would reach on a free core.
     const throughputRatio = rps('trusted') / rps('baseline');
     const cpuRatio = cpu('baseline') / cpu('trusted');
-    console.log(`\npeak /predict, ${rounds} rounds of 5 s per side, 16 connections, single rows, routing keys, 90/10 split:`);
+    console.log(`\npeak /predict, ${rounds} rounds of ${seconds} s per side, 16 connections, single rows, routing keys, 90/10 split:`);
     console.log(`  floor (baseline ${baselineRef}, open feedback):  ${rps('baseline').toFixed(0)} req/s mean, ${cpu('baseline').toFixed(0)} µs server CPU/request median`);
     console.log(`  authenticated feedback (this tree):             ${rps('trusted').toFixed(0)} req/s mean, ${cpu('trusted').toFixed(0)} µs server CPU/request median`);
     console.log(`     ratio to floor: throughput ${throughputRatio.toFixed(3)}, by CPU per request ${cpuRatio.toFixed(3)} (target ≥ ${TARGET_RATIO})`);

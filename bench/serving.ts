@@ -10,24 +10,19 @@
  *   3. 500 requests/s while the admin API changes weights, promotes, rolls back and switches
  *      the canary version: every response must be 2xx
  * All traffic stays on 127.0.0.1; every phase is bounded in requests and time.
- * Usage: npm run bench:serving
+ * Usage: npm run bench:serving [-- --seconds <each peak, default 8>]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { LocalArtifactStore } from '../src/artifacts/local-artifact-store';
 import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { createAgent, sendJson } from '../tools/http-json';
 import { loadFlightTraffic, replayTraffic, type FlightTraffic, type ReplayReport } from '../tools/replay-traffic';
-import { spawnServer, stopServer } from '../src/serving/server-process';
-import { runBuiltinTrainer } from '../src/training/builtin-trainer';
-import { FLIGHTS_FEATURES, writeFlightsWindow } from '../src/data/flights-window';
+import { stopServer, type ServerProcess } from '../src/serving/server-process';
+import { arg, cpuSeconds, machineLine, peak as peakRun, predictRequests, spawnBareFastify, startSplitServer, stopBareFastify, trainFlightVersions, type BareFastify } from './support/serving-bench';
 
 const MODEL = 'flight-delay';
 const TOKEN = randomBytes(32).toString('hex');
@@ -35,86 +30,41 @@ const TARGET_P99_MS = 5;
 const TARGET_RATIO = 0.6;
 const ms = (v: number | null | undefined) => (v == null ? 'n/a' : `${v.toFixed(2)} ms`);
 
-async function trainVersions(dir: string, registry: SqliteModelRegistry, store: LocalArtifactStore): Promise<number[]> {
-  const trainPath = path.join(dir, 'train.parquet');
-  await writeFlightsWindow(trainPath, '2001-03-01', '2001-03-08');
-  const versions: number[] = [];
-  for (const seed of [1, 2, 3]) {
-    const { modelPath } = await runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { epochs: 2, seed }, outputDir: path.join(dir, `model-${seed}`) });
-    const artifact = await store.put(modelPath, { name: 'model', mediaType: 'application/onnx' });
-    const v = await registry.registerVersion({
-      model: MODEL,
-      idempotencyKey: `bench/${seed}`,
-      artifact,
-      metrics: {},
-      params: { epochs: 2, seed },
-      lineage: { dataDigest: artifact.sha256, specDigest: 'bench', workflowId: 'bench', runId: 'bench', pipeline: 'bench', trainer: 'builtin' },
-    });
-    versions.push(v.version);
-  }
-  return versions;
-}
-
-async function spawnBareFastify(): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'floors', 'bare-fastify.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const base = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bare fastify exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('bare fastify listening')) resolve((JSON.parse(line) as { address: string }).address);
-    });
-  });
-  return { child, base };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 /** Closed-loop peak: `connections` keep one request each in flight for `seconds`. */
 async function peak(base: string, traffic: FlightTraffic, seconds: number, connections = 16): Promise<{ rps: number; p99: number; non2xx: number; errors: number }> {
-  const requests = traffic.rows.slice(0, 500).map((row) => ({
-    method: 'POST' as const,
-    path: `/v1/models/${MODEL}/predict`,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ row }),
-  }));
-  const result = await autocannon({ url: base, connections, duration: seconds, requests });
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  const r = await peakRun(base, predictRequests(MODEL, traffic.rows), { seconds, connections });
+  return { rps: r.rps, p99: r.p99, non2xx: r.non2xx, errors: r.errors };
 }
 
 async function main(): Promise<void> {
+  const peakSeconds = Number(arg('seconds', '8'));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-serving-'));
   const registryPath = path.join(dir, 'registry.sqlite');
   const artifactRoot = path.join(dir, 'artifacts');
-  let server: Awaited<ReturnType<typeof spawnServer>> | undefined;
-  let ortServer: Awaited<ReturnType<typeof spawnServer>> | undefined;
-  let bare: Awaited<ReturnType<typeof spawnBareFastify>> | undefined;
+  let server: ServerProcess | undefined;
+  let ortServer: ServerProcess | undefined;
+  let bare: BareFastify | undefined;
   const agent = createAgent(4);
   try {
-    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`machine: ${machineLine()}`);
     const registry = new SqliteModelRegistry({ path: registryPath });
-    const [v1, v2, v3] = await trainVersions(dir, registry, new LocalArtifactStore({ root: artifactRoot }));
+    const [v1, v2, v3] = await trainFlightVersions(dir, registry, new LocalArtifactStore({ root: artifactRoot }), { model: MODEL, seeds: [1, 2, 3], keyPrefix: 'bench' });
     await registry.close();
     const traffic = await loadFlightTraffic({ from: '2001-03-08', to: '2001-03-22', limit: 25_000 });
     console.log(`models: versions ${v1}, ${v2}, ${v3} (built-in trainer, a week of flights); traffic: ${traffic.rows.length} held-out flights`);
 
-    server = await spawnServer({
+    const split = [{ version: v1, weight: 90 }, { version: v2, weight: 10 }];
+    const splitOptions = { model: MODEL, split, agent, adminToken: TOKEN };
+    server = await startSplitServer({
       SLIPWAY_DATA_DIR: dir,
       SLIPWAY_REGISTRY_PATH: registryPath,
       SLIPWAY_ARTIFACT_ROOT: artifactRoot,
       SLIPWAY_SERVE_ADMIN_TOKEN: TOKEN,
       // The rate limiter stays on (its cost is part of the figure) with a limit the bench never reaches.
       SLIPWAY_SERVE_RATE_LIMIT: '1000000',
-    });
+    }, { name: 'model server', ...splitOptions });
     // The same models and split, every one scored by onnxruntime: the before figure, in the same run.
-    ortServer = await spawnServer({
+    ortServer = await startSplitServer({
       SLIPWAY_DATA_DIR: dir,
       SLIPWAY_REGISTRY_PATH: registryPath,
       SLIPWAY_ARTIFACT_ROOT: artifactRoot,
@@ -122,16 +72,14 @@ async function main(): Promise<void> {
       SLIPWAY_SERVE_ADMIN_TOKEN: TOKEN,
       SLIPWAY_SERVE_RATE_LIMIT: '1000000',
       SLIPWAY_SERVE_LINEAR_SCORER: 'onnxruntime',
-    });
+    }, { name: 'onnxruntime-only server', ...splitOptions });
     bare = await spawnBareFastify();
-    const admin = async (versions: { version: number; weight: number }[], base = server!.base) => {
+    const admin = async (versions: { version: number; weight: number }[]) => {
       const started = performance.now();
-      const res = await sendJson(agent, new URL(`/admin/v1/models/${MODEL}/deployment`, base), { versions }, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
+      const res = await sendJson(agent, new URL(`/admin/v1/models/${MODEL}/deployment`, server!.base), { versions }, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
       if (res.status !== 200) throw new Error(`PUT deployment ${JSON.stringify(versions)} answered ${res.status}: ${JSON.stringify(res.body)}`);
       return { ms: performance.now() - started, revision: (res.body as { deployment: { revision: number } }).deployment.revision };
     };
-    await admin([{ version: v1, weight: 90 }, { version: v2, weight: 10 }]);
-    await admin([{ version: v1, weight: 90 }, { version: v2, weight: 10 }], ortServer.base);
     const subset = (n: number, offset = 0): FlightTraffic => ({ rows: traffic.rows.slice(offset, offset + n), labels: traffic.labels.slice(offset, offset + n) });
     const replay = (rate: number, n: number, offset = 0, base = server!.base, onAnswer?: (ms: number, status: number) => void) =>
       replayTraffic({ baseUrl: base, model: MODEL, traffic: subset(n, offset), rate, feedbackDelayMs: -1, maxDurationMs: (n / rate) * 1000 + 30_000, onAnswer });
@@ -167,10 +115,10 @@ async function main(): Promise<void> {
     //    grow); each side's peak is its better result.
     const levels = [];
     for (const connections of [16, 64]) {
-      const a = await peak(bare.base, traffic, 8, connections);
-      const m = await peak(server.base, traffic, 8, connections);
-      const o = await peak(ortServer.base, traffic, 8, connections);
-      const b = await peak(bare.base, traffic, 8, connections);
+      const a = await peak(bare.base, traffic, peakSeconds, connections);
+      const m = await peak(server.base, traffic, peakSeconds, connections);
+      const o = await peak(ortServer.base, traffic, peakSeconds, connections);
+      const b = await peak(bare.base, traffic, peakSeconds, connections);
       levels.push({ connections, bareA: a, bareB: b, bareRps: (a.rps + b.rps) / 2, modelPeak: m, ortPeak: o });
     }
     const best = levels.reduce((x, y) => (y.modelPeak.rps > x.modelPeak.rps ? y : x));
@@ -193,16 +141,12 @@ async function main(): Promise<void> {
     }
     const switched = await switching;
 
-    printReport({ cpuPerRequestUs: { model: (modelCpu / 15_000) * 1e6, bare: (bareCpu / 15_000) * 1e6 }, steady, modelLatency: percentiles(modelLatencies), bareLatency: percentiles(bareLatencies), stats: stats.body, bareA, bareB, bareRps, modelPeak, levels, switched, changes });
+    printReport({ cpuPerRequestUs: { model: (modelCpu / 15_000) * 1e6, bare: (bareCpu / 15_000) * 1e6 }, steady, modelLatency: percentiles(modelLatencies), bareLatency: percentiles(bareLatencies), stats: stats.body, bareA, bareB, bareRps, modelPeak, levels, peakSeconds, switched, changes });
   } finally {
     agent.destroy();
     if (server) await stopServer(server);
     if (ortServer) await stopServer(ortServer);
-    if (bare) {
-      const exited = once(bare.child, 'exit');
-      bare.child.kill('SIGTERM');
-      await exited;
-    }
+    if (bare) await stopBareFastify(bare);
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -227,6 +171,7 @@ type Percentiles = ReturnType<typeof percentiles>;
 
 function printReport(r: {
   cpuPerRequestUs: { model: number; bare: number };
+  peakSeconds: number;
   steady: ReplayReport;
   modelLatency: Percentiles;
   bareLatency: Percentiles;
@@ -255,7 +200,7 @@ function printReport(r: {
   for (const v of r.stats?.versions ?? []) {
     console.log(`   server v${v.version}: ${v.requests} requests, p50 ${ms(v.latencyMs.p50)}, p99 ${ms(v.latencyMs.p99)} (routing → answer, in the server)`);
   }
-  console.log('\n2. peak throughput (autocannon, 16 and 64 connections, 8 s each, floor before and after)');
+  console.log(`\n2. peak throughput (autocannon, 16 and 64 connections, ${r.peakSeconds} s each, floor before and after)`);
   for (const l of r.levels) {
     console.log(`   ${String(l.connections).padStart(2)} connections: bare Fastify ${l.bareRps.toFixed(0)} req/s, model server ${l.modelPeak.rps.toFixed(0)} req/s (p99 ${ms(l.modelPeak.p99)}, non-2xx ${l.modelPeak.non2xx}) = ${((l.modelPeak.rps / l.bareRps) * 100).toFixed(1)}%`);
     console.log(`                   before: onnxruntime-only server ${l.ortPeak.rps.toFixed(0)} req/s (p99 ${ms(l.ortPeak.p99)}, non-2xx ${l.ortPeak.non2xx}) = ${((l.ortPeak.rps / l.bareRps) * 100).toFixed(1)}%`);

@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { canaryAnalysisSchema } from '../pipeline/step-params';
 import { analyseStep, aucStandardError, baselineFor, scoreShift, type AnalysisInput, type VersionWindow } from './analysis';
 import { holdPlan, lookAtStep } from './sequential-hold';
+import { analysisInput, spread, thresholds, versionWindow } from '../../test/support/canary-analysis-fixtures';
 
-const thresholds = canaryAnalysisSchema.parse({ minRequests: 50, minLabels: 100 });
-const spread = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 10 ? 1 : 3)) / 40));
-
-function version(over: Partial<VersionWindow> = {}): VersionWindow {
-  return { version: 1, requests: 400, errors: 0, errorRate: 0, p99Ms: 4, p90Ms: 3, p50Ms: 1, scoreCounts: spread(400), labels: 300, positives: 60, auc: 0.7, accuracy: 0.8, ...over };
-}
-
-function input(canary: Partial<VersionWindow>, champion: Partial<VersionWindow> = {}, over: Partial<AnalysisInput> = {}): AnalysisInput {
-  const c = version({ version: 2, ...canary });
-  const b = version(champion);
-  return {
-    measurement: { from: 'a', to: 'b', serverStartedAt: 's1', step: { champion: b, canary: c }, cumulative: { champion: b, canary: c } },
-    thresholds,
-    serverStartedAtStepStart: 's1',
-    weight: 25,
-    lastStep: false,
-    ...over,
-  };
-}
+const version = versionWindow;
+const input = analysisInput;
 
 const check = (r: ReturnType<typeof analyseStep>, name: string) => r.checks.find((c) => c.name === name)!;
 

@@ -1,29 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { canaryAnalysisSchema } from '../pipeline/step-params';
 import type { AnalysisInput, VersionWindow } from './analysis';
 import { confidenceSequence } from './confidence-sequence';
 import { holdPlan, lookAtStep, nextWaitMs } from './sequential-hold';
+import { mulberry32 } from '../training/logistic-regression';
+import { analysisInput, spread, thresholds, versionWindow } from '../../test/support/canary-analysis-fixtures';
 
-const thresholds = canaryAnalysisSchema.parse({ minRequests: 50, minLabels: 100 });
-const spread = (n: number) => Array.from({ length: 20 }, (_, i) => Math.round((n * (i < 10 ? 1 : 3)) / 40));
 const plan = holdPlan(5000, { maxMs: 30_000, alpha: 0.05 });
-
-function version(over: Partial<VersionWindow> = {}): VersionWindow {
-  return { version: 1, requests: 400, errors: 0, errorRate: 0, p99Ms: 4, p90Ms: 3, p50Ms: 1, scoreCounts: spread(400), labels: 300, positives: 60, auc: 0.7, accuracy: 0.8, ...over };
-}
-
-function input(canary: Partial<VersionWindow>, champion: Partial<VersionWindow> = {}, over: Partial<AnalysisInput> = {}): AnalysisInput {
-  const c = version({ version: 2, ...canary });
-  const b = version(champion);
-  return {
-    measurement: { from: 'a', to: 'b', serverStartedAt: 's1', step: { champion: b, canary: c }, cumulative: { champion: b, canary: c } },
-    thresholds,
-    serverStartedAtStepStart: 's1',
-    weight: 10,
-    lastStep: false,
-    ...over,
-  };
-}
+const version = versionWindow;
+/** A step at 10% unless `over` says otherwise. */
+const input = (canary: Partial<VersionWindow>, champion: Partial<VersionWindow> = {}, over: Partial<AnalysisInput> = {}) => analysisInput(canary, champion, { weight: 10, ...over });
 
 describe('confidence sequence (normal-mixture mSPRT)', () => {
   it('rejects a boundary exactly when the likelihood ratio reaches 1/alpha', () => {
@@ -45,14 +30,7 @@ describe('confidence sequence (normal-mixture mSPRT)', () => {
   it('keeps the false-alarm rate at or below alpha over 30 looks at a null stream (simulated)', () => {
     // Seeded normal stream with mean 0, looked at after every 20 observations; the fixed 95% test would fire far more often.
     // 1000 runs: the observed rate's standard error is 0.007, so 0.06 allows sampling noise above 0.05.
-    let a = 42;
-    const rand = () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rand = mulberry32(42);
     const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
     let sequentialAlarms = 0;
     let naiveAlarms = 0;

@@ -1,31 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isRegistryError } from './registry-error';
 import { move, registration, registerVersions } from '../../test/support/registry-test-fixtures';
-import { SqliteModelRegistry } from './sqlite-registry';
+import { useSqliteRegistryFiles } from '../../test/support/sqlite-registry-files';
 
-let dir: string;
-let dbPath: string;
-const open: SqliteModelRegistry[] = [];
-
-function openRegistry(): SqliteModelRegistry {
-  const registry = new SqliteModelRegistry({ path: dbPath });
-  open.push(registry);
-  return registry;
-}
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'slipway-registry-race-'));
-  dbPath = join(dir, 'registry.db');
-});
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((r) => r.close()));
-  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-});
+const files = useSqliteRegistryFiles('slipway-registry-race-');
+const openRegistry = (path?: string) => files.open(path);
 
 describe('SqliteModelRegistry shared by several connections', () => {
   it('lets exactly one of two registries on the same file win a move from the same expected version', async () => {
@@ -121,7 +102,7 @@ async function raceInChildProcesses(mode: 'register' | 'alias' | 'loop', count: 
     console.log('ready');
   `;
   const children = Array.from({ length: count }, (_, i) =>
-    startChild(['--import', 'tsx', '-e', script, dbPath, mode, `child-${i}`, String(i + 1), JSON.stringify(registration())]),
+    startChild(['--import', 'tsx', '-e', script, files.dbPath(), mode, `child-${i}`, String(i + 1), JSON.stringify(registration())]),
   );
   await Promise.all(children.map((c) => c.ready));
   for (const c of children) c.go();

@@ -1,38 +1,18 @@
 import Database from 'better-sqlite3';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../governance-db/migrations';
 import { isRegistryError } from './registry-error';
 import { move, registration, registerVersions } from '../../test/support/registry-test-fixtures';
-import { SqliteModelRegistry } from './sqlite-registry';
+import { useSqliteRegistryFiles } from '../../test/support/sqlite-registry-files';
 
 // Behaviour shared with PostgreSQL is specified in registry.test.ts; this file covers what is SQLite's own.
-let dir: string;
-let dbPath: string;
-const open: SqliteModelRegistry[] = [];
-
-function openRegistry(): SqliteModelRegistry {
-  const registry = new SqliteModelRegistry({ path: dbPath });
-  open.push(registry);
-  return registry;
-}
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'slipway-registry-'));
-  dbPath = join(dir, 'registry.db');
-});
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((r) => r.close()));
-  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-});
+const files = useSqliteRegistryFiles('slipway-registry-');
+const openRegistry = (path?: string) => files.open(path);
 
 describe('SqliteModelRegistry', () => {
   it('is ready as soon as it is constructed, creating folders as needed', async () => {
-    dbPath = join(dir, 'nested', 'deeper', 'registry.db');
-    const registry = openRegistry();
+    const registry = openRegistry(join(files.dir(), 'nested', 'deeper', 'registry.db'));
     await registerVersions(registry, 1);
     expect((await registry.setAlias(move())).toVersion).toBe(1);
   });
@@ -40,7 +20,7 @@ describe('SqliteModelRegistry', () => {
   it('uses WAL and records every migration', () => {
     openRegistry();
     openRegistry();
-    const db = new Database(dbPath, { readonly: true });
+    const db = new Database(files.dbPath(), { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version));
@@ -51,7 +31,7 @@ describe('SqliteModelRegistry', () => {
 
   it('throws from the constructor when the schema is newer than this code', () => {
     openRegistry();
-    const db = new Database(dbPath);
+    const db = new Database(files.dbPath());
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')").run();
     db.close();
     expect(() => openRegistry()).toThrow(expect.objectContaining({ details: expect.objectContaining({ kind: 'schema-too-new' }) }));
@@ -63,8 +43,7 @@ describe('SqliteModelRegistry', () => {
   });
 
   it('works in memory', async () => {
-    const registry = new SqliteModelRegistry({ path: ':memory:' });
-    open.push(registry);
+    const registry = openRegistry(':memory:');
     expect((await registry.registerVersion(registration())).version).toBe(1);
   });
 

@@ -6,27 +6,19 @@
  * another client (another address) is still served.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callFrom, flight } from '../serving/serving-fixtures';
-import { MODEL, startAttackWorld, type AttackWorld } from './support/trust-serving-world';
+import { MODEL, useAttackWorld } from './support/trust-serving-world';
 
-let w: AttackWorld;
+const w = useAttackWorld({ env: { SLIPWAY_SERVE_RATE_LIMIT: '20' } });
 
-beforeAll(async () => {
-  w = await startAttackWorld({ env: { SLIPWAY_SERVE_RATE_LIMIT: '20' } });
-}, 60_000);
-
-afterAll(async () => {
-  await w?.close();
-});
-
-const predictFrom = (address: string, headers: Record<string, string>) => callFrom(address, w.base, 'POST', `/v1/models/${MODEL}/predict`, { row: flight(900) }, headers);
-const requestsServed = async () => ((await w.stats()).versions as { requests: number }[]).reduce((n, v) => n + v.requests, 0);
+const predictFrom = (address: string, headers: Record<string, string>) => callFrom(address, w().base, 'POST', `/v1/models/${MODEL}/predict`, { row: flight(900) }, headers);
+const requestsServed = async () => ((await w().stats()).versions as { requests: number }[]).reduce((n, v) => n + v.requests, 0);
 
 describe('rate limit keyed on a header the caller invents', () => {
   it('limits a caller that sends a new x-client-id and X-Forwarded-For with every request', async () => {
     const served = await requestsServed();
-    const headBefore = await w.auditHead();
+    const headBefore = await w().auditHead();
     const started = Date.now();
     const burst = await Promise.all(
       Array.from({ length: 80 }, (_, i) => predictFrom('127.0.0.2', { 'x-client-id': randomUUID(), 'x-forwarded-for': `198.51.100.${i}` })),
@@ -41,7 +33,7 @@ describe('rate limit keyed on a header the caller invents', () => {
     expect(burst.find((r) => r.status === 429)!.headers['retry-after']).toBeTruthy();
     // Refused requests reached no model: only the admitted ones are in the stats.
     expect(await requestsServed()).toBe(served + admitted);
-    expect(await w.auditHead()).toEqual(headBefore);
+    expect(await w().auditHead()).toEqual(headBefore);
   });
 
   it('still serves another address while the first one is limited', async () => {

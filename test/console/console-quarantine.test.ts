@@ -16,6 +16,7 @@ import { SlipwayClient } from '../../src/client/slipway-client';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { createGovernanceStore, type GovernanceStore } from '../governance/governance-store';
 import { artifact } from '../support/registry-test-fixtures';
+import { addPrincipals } from '../support/principals';
 
 const MODEL = 'churn';
 const DIGEST = 'a'.repeat(64);
@@ -43,10 +44,7 @@ describe('quarantined batches in the console', () => {
     governance = await openGovernance({ registryPath: store.env.SLIPWAY_REGISTRY_PATH });
     const { access } = governance;
     const root = (await access.authenticate((await access.bootstrap({ admin: 'root' })).token))!;
-    for (const [key, name, role] of [['viewer', 'vic', 'viewer'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const) {
-      await access.setPrincipal({ name, roles: [role] }, root);
-      tokens[key] = (await access.createToken({ principal: name, label: key }, root)).token;
-    }
+    await addPrincipals(access, root, tokens, [['viewer', 'vic', 'viewer'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const);
     await access.grant({ principal: 'ann', model: MODEL, alias: 'champion' }, root);
     await access.grant({ principal: 'noah', model: 'elsewhere', alias: 'champion' }, root);
     await governance.quarantine.quarantine(batch(DIGEST));

@@ -10,21 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { normalCdf, normalQuantile, normalSf } from '../../src/evaluation/normal';
 import { computePerRow } from '../../src/evaluation/per-row';
 import { delongTest, pairedMean } from '../../src/evaluation/paired-tests';
+import { mulberry32 } from '../../src/training/logistic-regression';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 
-/** mulberry32: a seeded generator so every run compares the same cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator so every run compares the same cases. */
+const rng = mulberry32;
 
 /** Two models sharing a signal, so their AUCs are correlated; `decimals` makes ties. */
 function makeCase(seed: number, rows: number, positiveRate: number, decimals: number) {

@@ -8,20 +8,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeMulticlassMetrics } from '../../src/evaluation/multiclass-metrics';
 import { computeRegressionMetrics } from '../../src/evaluation/regression-metrics';
+import { mulberry32 } from '../../src/training/logistic-regression';
 
 const ROOT = path.join(__dirname, '..', '..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator so every run compares the same cases. */
+const rng = mulberry32;
 
 interface MulticlassCase { probabilities: number[][]; labels: number[]; classes: number }
 interface RegressionCase { predictions: number[]; targets: number[] }

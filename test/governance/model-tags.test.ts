@@ -22,6 +22,7 @@ import { openGovernance, type Governance } from '../../src/registry/create-regis
 import { move, registration } from '../support/registry-test-fixtures';
 import { BACKENDS } from '../support/test-backends';
 import { createGovernanceStore, type GovernanceStore } from './governance-store';
+import { addPrincipals } from '../support/principals';
 
 const run = promisify(execFile);
 const BIN = path.join(__dirname, '..', '..', 'bin', 'slipway');
@@ -46,10 +47,7 @@ for (const backend of BACKENDS) {
       const { access, registry } = governance;
       tokens.admin = (await access.bootstrap({ admin: 'root' })).token;
       const root = (await access.authenticate(tokens.admin))!;
-      for (const [caller, name, role] of [['viewer', 'vic', 'viewer'], ['operator', 'otto', 'operator'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const) {
-        await access.setPrincipal({ name, roles: [role] }, root);
-        tokens[caller] = (await access.createToken({ principal: name, label: caller }, root)).token;
-      }
+      await addPrincipals(access, root, tokens, [['viewer', 'vic', 'viewer'], ['operator', 'otto', 'operator'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const);
       // A grant on the model's champion alias is a grant on the model: tagging ignores the alias.
       await access.grant({ principal: 'ann', model: MODEL, alias: 'champion' }, root);
       await access.grant({ principal: 'noah', model: 'elsewhere' }, root);

@@ -25,6 +25,7 @@ import { ModelContractError } from '../../src/errors';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { checkModelContract } from '../../src/training/model-contract-check';
 import { createGovernanceStore, type GovernanceStore } from '../governance/governance-store';
+import { addPrincipals } from '../support/principals';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -135,10 +136,7 @@ describe('slipway models import and POST /v1/models/:model/import', () => {
     const { access, registry } = governance;
     tokens.admin = (await access.bootstrap({ admin: 'root' })).token;
     const root = (await access.authenticate(tokens.admin))!;
-    for (const [caller, name, role] of [['viewer', 'vic', 'viewer'], ['operator', 'otto', 'operator'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const) {
-      await access.setPrincipal({ name, roles: [role] }, root);
-      tokens[caller] = (await access.createToken({ principal: name, label: caller }, root)).token;
-    }
+    await addPrincipals(access, root, tokens, [['viewer', 'vic', 'viewer'], ['operator', 'otto', 'operator'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const);
     await access.grant({ principal: 'ann', model: MODEL, alias: 'champion' }, root);
     await access.grant({ principal: 'noah', model: 'elsewhere' }, root);
     const temporal = new Client(); // lazy: never connects

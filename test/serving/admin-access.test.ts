@@ -12,7 +12,7 @@ import { EXPECTED_ROLES } from '../support/role-matrix-fixture';
 import type { Role } from '../../src/auth/roles';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
-import { ADMIN_TOKEN, call, createServingWorld, flight, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
+import { ADMIN_TOKEN, call, createServingWorld, serverProcessEnv, flight, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
 
 let world: ServingWorld;
 let governance: Governance;
@@ -40,11 +40,7 @@ beforeAll(async () => {
   await principal(governance.access, root, 'lio', ['labeler'], 'other-model');
   version = (await world.register('guarded', tinyFlightsModel({ bias: 0 }))).version;
   server = await spawnServer({
-    SLIPWAY_DATA_DIR: world.dir,
-    SLIPWAY_REGISTRY_PATH: world.registryPath,
-    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
-    SLIPWAY_SERVE_STATE_PATH: world.statePath,
-    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...serverProcessEnv(world),
   });
 }, 60_000);
 

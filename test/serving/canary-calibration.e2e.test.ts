@@ -4,22 +4,12 @@
  * request exactly as the champion does (live AUC the same) but whose probabilities are squashed
  * towards 0.5 is rolled back by liveLogLoss alone; a good candidate still promotes.
  */
-import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanaryInput, CanaryReport } from '../../src/canary/canary-state';
-import type { StepResult } from '../../src/pipeline/types';
-import { startCanaryWorld, startTraffic, type CanaryWorld } from './canary-fixtures';
-import { call, tinyFlightsModel, type TinyWeights } from './serving-fixtures';
+import { describe, expect, it } from 'vitest';
+import type { CanaryInput } from '../../src/canary/canary-state';
+import { deployChampionAndCandidate, runCanaryToEnd, startTraffic, useCanaryWorld } from './canary-fixtures';
+import { call, type TinyWeights } from './serving-fixtures';
 
-let cw: CanaryWorld;
-
-beforeAll(async () => {
-  cw = await startCanaryWorld();
-}, 120_000);
-
-afterAll(async () => {
-  await cw?.close();
-});
+const cw = useCanaryWorld();
 
 /**
  * The score shift is set out of reach (as a moderate shift excused by live AUC would be), so live
@@ -35,28 +25,16 @@ const PARAMS = {
   decisionTimeout: '1 minute',
 };
 
-async function setUp(model: string, candidateWeights: TinyWeights) {
-  const champion = await cw.world.register(model, tinyFlightsModel({ distance: 2 }));
-  const candidate = await cw.world.register(model, tinyFlightsModel(candidateWeights));
-  const put = await call(cw.base, 'PUT', `/admin/v1/models/${model}/deployment`, { versions: [{ version: champion.version, weight: 100 }] });
-  expect(put.status).toBe(200);
-  return { champion: champion.version, candidate: candidate.version };
-}
+const setUp = (model: string, candidateWeights: TinyWeights) => deployChampionAndCandidate(cw(), model, candidateWeights);
+const runCanary = (input: CanaryInput) => runCanaryToEnd(cw(), input);
 
-async function runCanary(input: CanaryInput): Promise<{ result: StepResult<'canary'>; report: CanaryReport }> {
-  const handle = await cw.env.client.workflow.start('canary', { taskQueue: cw.harness.config.taskQueue, workflowId: `canary-${input.model}`, args: [input] });
-  const result = (await handle.result()) as StepResult<'canary'>;
-  const report = JSON.parse(await readFile(await cw.world.store.localPath(result.artifacts.canaryReport), 'utf8')) as CanaryReport;
-  return { result, report };
-}
-
-const weights = async (model: string) => Object.fromEntries(((await call(cw.base, 'GET', `/admin/v1/models/${model}/deployment`)).body as { versions: { version: number; weight: number }[] }).versions.map((v) => [v.version, v.weight]));
+const weights = async (model: string) => Object.fromEntries(((await call(cw().base, 'GET', `/admin/v1/models/${model}/deployment`)).body as { versions: { version: number; weight: number }[] }).versions.map((v) => [v.version, v.weight]));
 
 describe('binary canary live log loss on the real model server', () => {
   it('rolls back a candidate with the champion\'s ranking but squashed probabilities, on live log loss alone', async () => {
     // Distance weight 0.3 instead of 2: the same order of every request, probabilities within 0.38–0.62.
     const { champion, candidate } = await setUp('calib-squashed', { distance: 0.3 });
-    const traffic = startTraffic(cw.base, 'calib-squashed');
+    const traffic = startTraffic(cw().base, 'calib-squashed');
     const { result, report } = await runCanary({ model: 'calib-squashed', champion, candidate, params: PARAMS });
     await traffic.stop();
 
@@ -74,7 +52,7 @@ describe('binary canary live log loss on the real model server', () => {
 
   it('promotes a candidate that ranks and calibrates as well, with live log loss judged', async () => {
     const { champion, candidate } = await setUp('calib-good', { distance: 2.1 });
-    const traffic = startTraffic(cw.base, 'calib-good');
+    const traffic = startTraffic(cw().base, 'calib-good');
     const { result, report } = await runCanary({ model: 'calib-good', champion, candidate, params: PARAMS });
     await traffic.stop();
 

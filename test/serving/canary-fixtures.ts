@@ -4,13 +4,17 @@
  * server with a Slipway worker pointed at both, and synthetic flights traffic whose labels
  * follow distance, so a model's live AUC depends on its distance weight.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { CanaryInput, CanaryReport } from '../../src/canary/canary-state';
+import type { StepResult } from '../../src/pipeline/types';
 import { replayTraffic, type FlightTraffic, type ReplayReport } from '../../tools/replay-traffic';
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
-import { ADMIN_TOKEN, createServingWorld, flight, LABELER_TOKEN, type ServingWorld } from './serving-fixtures';
+import { ADMIN_TOKEN, call, createServingWorld, serverProcessEnv, flight, LABELER_TOKEN, tinyFlightsModel, type ServingWorld, type TinyWeights } from './serving-fixtures';
 
 export interface CanaryWorld {
   world: ServingWorld;
@@ -35,11 +39,7 @@ export async function startCanaryWorld(): Promise<CanaryWorld> {
   const world = await createServingWorld();
   const port = await freePort();
   const serverEnv = {
-    SLIPWAY_DATA_DIR: world.dir,
-    SLIPWAY_REGISTRY_PATH: world.registryPath,
-    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
-    SLIPWAY_SERVE_STATE_PATH: world.statePath,
-    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...serverProcessEnv(world),
     SLIPWAY_SERVE_LABELER_TOKEN: LABELER_TOKEN,
     SLIPWAY_SERVE_PORT: String(port),
   };
@@ -72,6 +72,56 @@ export async function startCanaryWorld(): Promise<CanaryWorld> {
     },
   };
   return cw;
+}
+
+/** Options of {@link useCanaryWorld}. */
+export interface UseCanaryWorldOptions {
+  /**
+   * How long the world may take to start: three processes (model server, Temporal dev server, worker)
+   * on a loaded 2-core CI.
+   * @default 120_000
+   */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts one canary world before the calling file's tests and closes it after them.
+ * Returns a getter, valid inside tests and hooks that run after the world started.
+ */
+export function useCanaryWorld(options: UseCanaryWorldOptions = {}): () => CanaryWorld {
+  let cw: CanaryWorld | undefined;
+  beforeAll(async () => {
+    cw = await startCanaryWorld();
+  }, options.startTimeoutMs ?? 120_000);
+  afterAll(async () => {
+    await cw?.close();
+    cw = undefined;
+  });
+  return () => {
+    if (!cw) throw new Error('useCanaryWorld: the canary world exists only inside the tests of the file that called it');
+    return cw;
+  };
+}
+
+/** Registers a champion (distance weight 2) and a candidate of `model`, and deploys the champion alone. */
+export async function deployChampionAndCandidate(cw: CanaryWorld, model: string, candidateWeights: TinyWeights) {
+  const champion = await cw.world.register(model, tinyFlightsModel({ distance: 2 }));
+  const candidate = await cw.world.register(model, tinyFlightsModel(candidateWeights));
+  const put = await call(cw.base, 'PUT', `/admin/v1/models/${model}/deployment`, { versions: [{ version: champion.version, weight: 100 }] });
+  expect(put.status).toBe(200);
+  return { champion: champion.version, candidate: candidate.version, candidateArtifact: candidate.artifact };
+}
+
+/** The report a finished canary stored as its artifact. */
+export async function readCanaryReport(cw: CanaryWorld, result: StepResult<'canary'>): Promise<CanaryReport> {
+  return JSON.parse(await readFile(await cw.world.store.localPath(result.artifacts.canaryReport), 'utf8')) as CanaryReport;
+}
+
+/** Runs the canary workflow of `input` (workflow id `canary-<model>`) to its end: its result and report. */
+export async function runCanaryToEnd(cw: CanaryWorld, input: CanaryInput): Promise<{ result: StepResult<'canary'>; report: CanaryReport }> {
+  const handle = await cw.env.client.workflow.start('canary', { taskQueue: cw.harness.config.taskQueue, workflowId: `canary-${input.model}`, args: [input] });
+  const result = (await handle.result()) as StepResult<'canary'>;
+  return { result, report: await readCanaryReport(cw, result) };
 }
 
 /**

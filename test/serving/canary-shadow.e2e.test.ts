@@ -4,22 +4,12 @@
  * candidate passes shadow on live labels and then takes traffic in steps; a bad one is rolled
  * back in shadow having answered no caller.
  */
-import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanaryInput, CanaryReport } from '../../src/canary/canary-state';
-import type { StepResult } from '../../src/pipeline/types';
-import { startCanaryWorld, startTraffic, type CanaryWorld } from './canary-fixtures';
-import { call, tinyFlightsModel, type TinyWeights } from './serving-fixtures';
+import { describe, expect, it } from 'vitest';
+import type { CanaryInput } from '../../src/canary/canary-state';
+import { deployChampionAndCandidate, runCanaryToEnd, startTraffic, useCanaryWorld } from './canary-fixtures';
+import { call, type TinyWeights } from './serving-fixtures';
 
-let cw: CanaryWorld;
-
-beforeAll(async () => {
-  cw = await startCanaryWorld();
-}, 120_000);
-
-afterAll(async () => {
-  await cw?.close();
-});
+const cw = useCanaryWorld();
 
 // Holds look every 2 s and decide once the evidence allows; the generous maxima only matter on a loaded CI.
 const PARAMS = {
@@ -31,20 +21,8 @@ const PARAMS = {
   decisionTimeout: '2 minutes',
 };
 
-async function setUp(model: string, candidateWeights: TinyWeights) {
-  const champion = await cw.world.register(model, tinyFlightsModel({ distance: 2 }));
-  const candidate = await cw.world.register(model, tinyFlightsModel(candidateWeights));
-  const put = await call(cw.base, 'PUT', `/admin/v1/models/${model}/deployment`, { versions: [{ version: champion.version, weight: 100 }] });
-  expect(put.status).toBe(200);
-  return { champion: champion.version, candidate: candidate.version };
-}
-
-async function runCanary(input: CanaryInput): Promise<{ result: StepResult<'canary'>; report: CanaryReport }> {
-  const handle = await cw.env.client.workflow.start('canary', { taskQueue: cw.harness.config.taskQueue, workflowId: `canary-${input.model}`, args: [input] });
-  const result = (await handle.result()) as StepResult<'canary'>;
-  const report = JSON.parse(await readFile(await cw.world.store.localPath(result.artifacts.canaryReport), 'utf8')) as CanaryReport;
-  return { result, report };
-}
+const setUp = (model: string, candidateWeights: TinyWeights) => deployChampionAndCandidate(cw(), model, candidateWeights);
+const runCanary = (input: CanaryInput) => runCanaryToEnd(cw(), input);
 
 /**
  * Every answer was a 200. On a loaded 2-core CI some requests of the replay tool time out on the
@@ -58,13 +36,13 @@ function answeredOk(replay: Awaited<ReturnType<ReturnType<typeof startTraffic>['
   expect(error).toBeLessThanOrEqual(0.1 * replay.sent);
 }
 
-const deployment = async (model: string) => (await call(cw.base, 'GET', `/admin/v1/models/${model}/deployment`)).body as { shadow?: number; versions: { version: number; weight: number }[] };
+const deployment = async (model: string) => (await call(cw().base, 'GET', `/admin/v1/models/${model}/deployment`)).body as { shadow?: number; versions: { version: number; weight: number }[] };
 const weights = async (model: string) => Object.fromEntries((await deployment(model)).versions.map((v) => [v.version, v.weight]));
 
 describe('canary shadow phase on the real model server', () => {
   it('passes a good candidate in shadow on live labels of the same requests, then moves traffic in steps', async () => {
     const { champion, candidate } = await setUp('shadow-good', { distance: 2.1 });
-    const traffic = startTraffic(cw.base, 'shadow-good');
+    const traffic = startTraffic(cw().base, 'shadow-good');
     const { result, report } = await runCanary({ model: 'shadow-good', champion, candidate, params: PARAMS });
     const replay = await traffic.stop();
 
@@ -96,7 +74,7 @@ describe('canary shadow phase on the real model server', () => {
   it('rolls a bad candidate back in shadow: it scored live requests, answered none, and the champion never lost traffic', async () => {
     // Reversed distance weight: live AUC near 0.1 against the champion's 0.9 on the same labels.
     const { champion, candidate } = await setUp('shadow-bad', { distance: -2 });
-    const traffic = startTraffic(cw.base, 'shadow-bad');
+    const traffic = startTraffic(cw().base, 'shadow-bad');
     const { result, report } = await runCanary({ model: 'shadow-bad', champion, candidate, params: PARAMS });
     const replay = await traffic.stop();
 

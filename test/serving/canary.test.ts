@@ -6,7 +6,7 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CanaryInput, CanaryReport, CanaryStatus } from '../../src/canary/canary-state';
 import type { StepResult } from '../../src/pipeline/types';
 import { abortSignal, approveUpdate, canaryStatusQuery, rejectUpdate } from '../../src/workflows/definitions';
@@ -16,35 +16,21 @@ import { TEST_SIGNING_KEY } from '../helpers/slipway-harness';
 /** Decisions signed as the API signs them, by an approver granted every model: the worker records the signer. */
 const signedBy = (name: string, workflowId: string, verb: DecisionVerb) =>
   decisionToken(TEST_SIGNING_KEY, { name, roles: ['approver'], grants: [{ model: '*', alias: '*' }] }, workflowId, verb);
-import { startCanaryWorld, startTraffic, type CanaryWorld } from './canary-fixtures';
-import { call, flight, tinyFlightsModel } from './serving-fixtures';
+import { deployChampionAndCandidate, readCanaryReport, startTraffic, useCanaryWorld } from './canary-fixtures';
+import { call, flight, tinyFlightsModel, type TinyWeights } from './serving-fixtures';
 
-let cw: CanaryWorld;
-
-beforeAll(async () => {
-  cw = await startCanaryWorld();
-}, 120_000);
-
-afterAll(async () => {
-  await cw?.close();
-});
+const cw = useCanaryWorld();
 
 const FAST = { steps: [20, 50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, decisionTimeout: '2 minutes' };
 
 /** Registers a champion and a candidate for `model` and deploys the champion alone. */
-async function setUp(model: string, candidateWeights: Parameters<typeof tinyFlightsModel>[0]) {
-  const champion = await cw.world.register(model, tinyFlightsModel({ distance: 2 }));
-  const candidate = await cw.world.register(model, tinyFlightsModel(candidateWeights));
-  const put = await call(cw.base, 'PUT', `/admin/v1/models/${model}/deployment`, { versions: [{ version: champion.version, weight: 100 }] });
-  expect(put.status).toBe(200);
-  return { champion: champion.version, candidate: candidate.version, candidateArtifact: candidate.artifact };
-}
+const setUp = (model: string, candidateWeights: TinyWeights) => deployChampionAndCandidate(cw(), model, candidateWeights);
 
 function startCanary(input: CanaryInput) {
-  return cw.env.client.workflow.start('canary', { taskQueue: cw.harness.config.taskQueue, workflowId: `canary-${input.model}`, args: [input] });
+  return cw().env.client.workflow.start('canary', { taskQueue: cw().harness.config.taskQueue, workflowId: `canary-${input.model}`, args: [input] });
 }
 
-const deployment = async (model: string) => (await call(cw.base, 'GET', `/admin/v1/models/${model}/deployment`)).body as { versions: { version: number; weight: number }[] };
+const deployment = async (model: string) => (await call(cw().base, 'GET', `/admin/v1/models/${model}/deployment`)).body as { versions: { version: number; weight: number }[] };
 const weights = async (model: string) => Object.fromEntries((await deployment(model)).versions.map((v) => [v.version, v.weight]));
 
 async function waitForStage(handle: Awaited<ReturnType<typeof startCanary>>, stage: CanaryStatus['stage'], timeoutMs = 60_000) {
@@ -61,14 +47,12 @@ async function waitForStage(handle: Awaited<ReturnType<typeof startCanary>>, sta
   }
 }
 
-async function readReport(result: StepResult<'canary'>): Promise<CanaryReport> {
-  return JSON.parse(await readFile(await cw.world.store.localPath(result.artifacts.canaryReport), 'utf8')) as CanaryReport;
-}
+const readReport = (result: StepResult<'canary'>) => readCanaryReport(cw(), result);
 
 describe('canary workflow', () => {
   it('moves a good candidate through every traffic step on live traffic and reports each analysis', async () => {
     const { champion, candidate } = await setUp('good', { distance: 2.1 });
-    const traffic = startTraffic(cw.base, 'good');
+    const traffic = startTraffic(cw().base, 'good');
     const handle = await startCanary({ model: 'good', champion, candidate, params: FAST });
     const result = (await handle.result()) as StepResult<'canary'>;
     const replay = await traffic.stop();
@@ -96,7 +80,7 @@ describe('canary workflow', () => {
   it('at low traffic holds each step until it has its sample, and still passes a good candidate without asking anyone', async () => {
     const { champion, candidate } = await setUp('trickle', { distance: 2.1 });
     // 12 requests/s: 2.4/s reach the canary at 20%, so its 20 requests take about 8 s, several 2-s intervals.
-    const traffic = startTraffic(cw.base, 'trickle', 12);
+    const traffic = startTraffic(cw().base, 'trickle', 12);
     // The hold ends as soon as the evidence decides; the generous maximum only matters on a loaded machine, where
     // the traffic generator falls behind and a step could otherwise end inconclusive (and wait for a human).
     const handle = await startCanary({ model: 'trickle', champion, candidate, params: { ...FAST, interval: '2s', hold: { maxDuration: '90s' } } });
@@ -120,7 +104,7 @@ describe('canary workflow', () => {
   it('rolls a bad candidate back at the first analysis, without touching the champion', async () => {
     // Like a model trained on shuffled labels: the same score for every flight.
     const { champion, candidate } = await setUp('bad', { bias: 1.5 });
-    const traffic = startTraffic(cw.base, 'bad');
+    const traffic = startTraffic(cw().base, 'bad');
     const handle = await startCanary({ model: 'bad', champion, candidate, params: FAST });
     const result = (await handle.result()) as StepResult<'canary'>;
     await traffic.stop();
@@ -133,7 +117,7 @@ describe('canary workflow', () => {
     expect(psi.verdict).toBe('fail');
     expect(psi.canary!).toBeGreaterThan(psi.limit!);
     expect(await weights('bad')).toEqual({ [champion]: 100, [candidate]: 0 });
-    expect(await cw.world.registry.getAlias('bad', 'champion')).toBeUndefined();
+    expect(await cw().world.registry.getAlias('bad', 'champion')).toBeUndefined();
   }, 120_000);
 
   it('does not pass without traffic: each step is inconclusive and waits for a human, who approves it through', async () => {
@@ -175,11 +159,11 @@ describe('canary workflow', () => {
 
   it('after the model server is killed mid-step it serves the same split again, and the step is not passed on lost data', async () => {
     const { champion, candidate } = await setUp('crash', { distance: 2.2 });
-    const traffic = startTraffic(cw.base, 'crash');
+    const traffic = startTraffic(cw().base, 'crash');
     const handle = await startCanary({ model: 'crash', champion, candidate, params: { ...FAST, interval: '6s' } });
     await waitForStage(handle, 'holding');
     await new Promise((r) => setTimeout(r, 1500));
-    await cw.restartServer();
+    await cw().restartServer();
     expect(await weights('crash')).toEqual({ [champion]: 80, [candidate]: 20 });
 
     const waiting = await waitForStage(handle, 'awaiting-decision');
@@ -195,7 +179,7 @@ describe('canary workflow', () => {
 
   it('rolls back when the candidate artifact was tampered with: the server refuses it and keeps the champion alone', async () => {
     const { champion, candidate, candidateArtifact } = await setUp('tampered', { distance: 2.2 });
-    const file = join(cw.world.artifactRoot, 'sha256', candidateArtifact.sha256.slice(0, 2), candidateArtifact.sha256);
+    const file = join(cw().world.artifactRoot, 'sha256', candidateArtifact.sha256.slice(0, 2), candidateArtifact.sha256);
     const bytes = await readFile(file);
     bytes[bytes.length - 3] ^= 0x01;
     await chmod(file, 0o644);
@@ -220,16 +204,16 @@ describe('canary workflow', () => {
 
   it('rolls the champion back to any earlier version with the rollback workflow, and the server follows in the same run', async () => {
     const versions = [];
-    for (const bias of [-1, 0, 1]) versions.push((await cw.world.register('rb', tinyFlightsModel({ bias }))).version);
+    for (const bias of [-1, 0, 1]) versions.push((await cw().world.register('rb', tinyFlightsModel({ bias }))).version);
     let expected: number | null = null;
     for (const version of versions) {
-      await cw.world.registry.setAlias({ model: 'rb', alias: 'champion', version, expectedVersion: expected, actor: 'test', reason: 'promoted' });
+      await cw().world.registry.setAlias({ model: 'rb', alias: 'champion', version, expectedVersion: expected, actor: 'test', reason: 'promoted' });
       expected = version;
     }
-    await call(cw.base, 'PUT', '/admin/v1/models/rb/deployment', { versions: [{ version: versions[2], weight: 100 }] });
+    await call(cw().base, 'PUT', '/admin/v1/models/rb/deployment', { versions: [{ version: versions[2], weight: 100 }] });
 
-    const result = await cw.env.client.workflow.execute('rollback', {
-      taskQueue: cw.harness.config.taskQueue,
+    const result = await cw().env.client.workflow.execute('rollback', {
+      taskQueue: cw().harness.config.taskQueue,
       workflowId: 'rollback-rb-1',
       // Signed as the API signs a rollback, so the worker records erin (unsigned, it would be the dev principal).
       args: [{ model: 'rb', version: versions[0], reason: 'v3 degraded live AUC', actor: 'erin', token: decisionToken(TEST_SIGNING_KEY, { name: 'erin', roles: ['approver'], grants: [{ model: '*', alias: '*' }] }, 'rollback-rb-1', 'rollback', `rb@${versions[0]}`) }],
@@ -237,12 +221,12 @@ describe('canary workflow', () => {
     expect(result.move).toMatchObject({ fromVersion: versions[2], toVersion: versions[0], actor: 'erin', reason: 'v3 degraded live AUC' });
     expect(result.serving).toMatchObject({ changed: true });
     expect(await weights('rb')).toEqual({ [versions[0]]: 100, [versions[2]]: 0 });
-    expect((await cw.world.registry.getAlias('rb', 'champion'))?.version).toBe(versions[0]);
-    const predicted = await call(cw.base, 'POST', '/v1/models/rb/predict', { row: flight(900) }, { token: null });
+    expect((await cw().world.registry.getAlias('rb', 'champion'))?.version).toBe(versions[0]);
+    const predicted = await call(cw().base, 'POST', '/v1/models/rb/predict', { row: flight(900) }, { token: null });
     expect(predicted.body.version).toBe(versions[0]);
 
-    const unknown = cw.env.client.workflow.execute('rollback', {
-      taskQueue: cw.harness.config.taskQueue,
+    const unknown = cw().env.client.workflow.execute('rollback', {
+      taskQueue: cw().harness.config.taskQueue,
       workflowId: 'rollback-rb-2',
       args: [{ model: 'rb', version: 9, reason: 'typo', actor: 'erin' }],
     });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, withDuckDb } from '../../src/data/duckdb';
 import { mergedLogSql, servedLogFiles } from '../../src/data/served-source';
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
-import { ADMIN_TOKEN, LABELER_TOKEN, call, createServingWorld, flight, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
+import { ADMIN_TOKEN, LABELER_TOKEN, call, createServingWorld, serverProcessEnv, flight, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
 
 let world: ServingWorld;
 let logDir: string;
@@ -21,11 +21,7 @@ beforeAll(async () => {
   world = await createServingWorld();
   logDir = await mkdtemp(join(tmpdir(), 'slipway-inference-log-restart-'));
   env = {
-    SLIPWAY_DATA_DIR: world.dir,
-    SLIPWAY_REGISTRY_PATH: world.registryPath,
-    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
-    SLIPWAY_SERVE_STATE_PATH: world.statePath,
-    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...serverProcessEnv(world),
     SLIPWAY_SERVE_LABELER_TOKEN: LABELER_TOKEN,
     SLIPWAY_INFERENCE_LOG_DIR: logDir,
     SLIPWAY_SERVE_LOG_SAMPLE: '1',

@@ -6,11 +6,11 @@
  * follows; while a canary of the model runs, another pipeline's canary step refuses to start.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadFlightTraffic, replayTraffic } from '../../tools/replay-traffic';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { abortSignal, canaryStatusQuery, statusQuery } from '../../src/workflows/definitions';
-import { startCanaryWorld, type CanaryWorld } from './canary-fixtures';
+import { useCanaryWorld } from './canary-fixtures';
 import { call, LABELER_TOKEN } from './serving-fixtures';
 
 const MODEL = 'flight-delay';
@@ -21,26 +21,18 @@ const WINDOW = { ingest: { window: { from: '2001-03-01', to: '2001-03-10' } } };
 // loaded CI it waits for the labels (up to a minute) instead of calling one short interval inconclusive.
 const FAST_CANARY = { canary: { steps: [50, 100], interval: '3s', analysis: { minRequests: 20, minLabels: 30 }, hold: { maxDuration: '60s' }, decisionTimeout: '1 minute' } };
 
-let cw: CanaryWorld;
-
-beforeAll(async () => {
-  cw = await startCanaryWorld();
-}, 120_000);
-
-afterAll(async () => {
-  await cw?.close();
-});
+const cw = useCanaryWorld();
 
 function run(overrides: Record<string, unknown>, id: string): Promise<PipelineResult> {
-  return cw.env.client.workflow.execute('pipeline', {
-    taskQueue: cw.harness.config.taskQueue,
+  return cw().env.client.workflow.execute('pipeline', {
+    taskQueue: cw().harness.config.taskQueue,
     workflowId: id,
     args: [{ pipeline: 'flight-delay-canary', overrides: { ...WINDOW, ...FAST_CANARY, ...overrides } }],
   });
 }
 
 const weights = async () =>
-  Object.fromEntries(((await call(cw.base, 'GET', `/admin/v1/models/${MODEL}/deployment`)).body.versions as { version: number; weight: number }[]).map((v) => [v.version, v.weight]));
+  Object.fromEntries(((await call(cw().base, 'GET', `/admin/v1/models/${MODEL}/deployment`)).body.versions as { version: number; weight: number }[]).map((v) => [v.version, v.weight]));
 
 describe('flight-delay-canary pipeline', () => {
   it('promotes and deploys a first version without a canary, then canaries the next on live flights and promotes it', async () => {
@@ -52,9 +44,9 @@ describe('flight-delay-canary pipeline', () => {
 
     const traffic = await loadFlightTraffic({ from: '2001-03-10', to: '2001-03-12' });
     const controller = new AbortController();
-    const replay = replayTraffic({ baseUrl: cw.base, model: MODEL, traffic, rate: 100, feedbackDelayMs: 300, labelerToken: LABELER_TOKEN, callers: 200, signal: controller.signal });
-    const handle = await cw.env.client.workflow.start('pipeline', {
-      taskQueue: cw.harness.config.taskQueue,
+    const replay = replayTraffic({ baseUrl: cw().base, model: MODEL, traffic, rate: 100, feedbackDelayMs: 300, labelerToken: LABELER_TOKEN, callers: 200, signal: controller.signal });
+    const handle = await cw().env.client.workflow.start('pipeline', {
+      taskQueue: cw().harness.config.taskQueue,
       workflowId: 'canary-e2e-2',
       args: [{ pipeline: 'flight-delay-canary', overrides: { ...WINDOW, ...FAST_CANARY, train: { params: { epochs: 3, seed: 11 } } } }],
     });
@@ -88,7 +80,7 @@ describe('flight-delay-canary pipeline', () => {
       { weight: 100, verdict: 'pass', decision: null },
     ]);
     expect(second.outcome).toBe('promoted');
-    expect((await cw.world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
+    expect((await cw().world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
     // The server follows the champion; the previous one stays loaded without traffic.
     expect(await weights()).toEqual({ 2: 100, 1: 0 });
     expect(second.steps.find((s) => s.id === 'promote')!.summary).toMatchObject({ serving: { versions: [{ version: 2, weight: 100 }, { version: 1, weight: 0 }] } });
@@ -97,8 +89,8 @@ describe('flight-delay-canary pipeline', () => {
   }, 300_000);
 
   it('fails the canary step with CanaryBusy while another canary of the model runs, and changes nothing', async () => {
-    const blocker = await cw.env.client.workflow.start('canary', {
-      taskQueue: cw.harness.config.taskQueue,
+    const blocker = await cw().env.client.workflow.start('canary', {
+      taskQueue: cw().harness.config.taskQueue,
       workflowId: `canary-${MODEL}`,
       args: [{ model: MODEL, champion: 2, candidate: 1, params: { steps: [10], interval: '5 minutes' } }],
     });
@@ -111,13 +103,13 @@ describe('flight-delay-canary pipeline', () => {
       type: 'CanaryBusy',
       message: expect.stringMatching(/model "flight-delay" already has a canary running \(workflow canary-flight-delay\)/),
     });
-    expect((await cw.world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
+    expect((await cw().world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
     expect(await weights()).toEqual({ 2: 100, 1: 0 });
   }, 300_000);
 
   it('rolls the canary back when its pipeline is cancelled mid-canary', async () => {
-    const handle = await cw.env.client.workflow.start('pipeline', {
-      taskQueue: cw.harness.config.taskQueue,
+    const handle = await cw().env.client.workflow.start('pipeline', {
+      taskQueue: cw().harness.config.taskQueue,
       workflowId: 'canary-e2e-4',
       args: [{ pipeline: 'flight-delay-canary', overrides: { ...WINDOW, canary: { steps: [25, 100], interval: '5 minutes' }, train: { params: { epochs: 3, seed: 13 } } } }],
     });
@@ -132,9 +124,9 @@ describe('flight-delay-canary pipeline', () => {
 
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
-    const canary = await cw.env.client.workflow.getHandle(`canary-${MODEL}`).query(canaryStatusQuery);
+    const canary = await cw().env.client.workflow.getHandle(`canary-${MODEL}`).query(canaryStatusQuery);
     expect(canary).toMatchObject({ candidate, verdict: 'aborted', reasons: ['the canary was cancelled'], weight: 0 });
     expect(await weights()).toEqual({ 2: 100, [candidate]: 0 });
-    expect((await cw.world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
+    expect((await cw().world.registry.getAlias(MODEL, 'champion'))?.version).toBe(2);
   }, 300_000);
 });

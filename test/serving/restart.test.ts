@@ -8,7 +8,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killHard, spawnServer, type ServerProcess } from '../../src/serving/server-process';
-import { ADMIN_TOKEN, call, createServingWorld, flight, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
+import { ADMIN_TOKEN, call, createServingWorld, serverProcessEnv, flight, tinyFlightsModel, type ServingWorld } from './serving-fixtures';
 
 let world: ServingWorld;
 let env: Record<string, string>;
@@ -17,11 +17,7 @@ const running: ServerProcess[] = [];
 beforeAll(async () => {
   world = await createServingWorld();
   env = {
-    SLIPWAY_DATA_DIR: world.dir,
-    SLIPWAY_REGISTRY_PATH: world.registryPath,
-    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
-    SLIPWAY_SERVE_STATE_PATH: world.statePath,
-    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...serverProcessEnv(world),
   };
 });
 

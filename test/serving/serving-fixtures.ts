@@ -96,6 +96,17 @@ export async function createServingWorld(): Promise<ServingWorld> {
   };
 }
 
+/** The environment of a model server process (`spawnServer`) over `world`, with the test admin token. */
+export function serverProcessEnv(world: ServingWorld): Record<string, string> {
+  return {
+    SLIPWAY_DATA_DIR: world.dir,
+    SLIPWAY_REGISTRY_PATH: world.registryPath,
+    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
+    SLIPWAY_SERVE_STATE_PATH: world.statePath,
+    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+  };
+}
+
 /** A model server over `world`, listening on 127.0.0.1 at a free port; `deps` overrides the test defaults. */
 export async function startServer(world: ServingWorld, limits: Partial<ServingLimits> = {}, deps: Partial<ModelServerDeps> = {}): Promise<{ server: ModelServer; base: string }> {
   const server = await buildModelServer({

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import type { CanaryReport } from '../../src/canary/canary-state';
 import { parsePipelineSpec } from '../../src/pipeline/parse-spec';
@@ -19,7 +19,7 @@ import type { IngestParams } from '../../src/pipeline/step-params';
 import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { loadPipelineTraffic, repeatTraffic } from '../../tools/pipeline-traffic';
 import { replayTraffic, type ReplayReport, type Traffic } from '../../tools/replay-traffic';
-import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
+import { useCanaryWorld } from '../serving/canary-fixtures';
 import { call, LABELER_TOKEN } from '../serving/serving-fixtures';
 
 const PIPELINES = path.join(__dirname, '..', '..', 'pipelines');
@@ -63,15 +63,7 @@ const TASKS = [
   },
 ] as const;
 
-let cw: CanaryWorld;
-
-beforeAll(async () => {
-  cw = await startCanaryWorld();
-}, 120_000);
-
-afterAll(async () => {
-  await cw?.close();
-});
+const cw = useCanaryWorld();
 
 function shipped(pipeline: string): RawSpec {
   return YAML.parse(readFileSync(path.join(PIPELINES, `${pipeline}.yaml`), 'utf8')) as RawSpec;
@@ -103,13 +95,13 @@ function badSpec(spec: RawSpec, gates: readonly unknown[]): RawSpec {
 }
 
 function run(spec: RawSpec, id: string, overrides?: Record<string, unknown>): Promise<PipelineResult> {
-  return cw.env.client.workflow.execute('pipeline', { taskQueue: cw.harness.config.taskQueue, workflowId: id, args: [{ spec, ...(overrides && { overrides }) }] });
+  return cw().env.client.workflow.execute('pipeline', { taskQueue: cw().harness.config.taskQueue, workflowId: id, args: [{ spec, ...(overrides && { overrides }) }] });
 }
 
 /** Runs a pipeline while the holdout days are replayed (at 100/s, each day's truth posted as feedback). */
 async function runWithTraffic(model: string, traffic: Traffic, spec: RawSpec, id: string, overrides?: Record<string, unknown>): Promise<{ result: PipelineResult; replay: ReplayReport }> {
   const controller = new AbortController();
-  const replay = replayTraffic({ baseUrl: cw.base, model, traffic, rate: 100, feedbackDelayMs: 300, labelerToken: LABELER_TOKEN, callers: 200, signal: controller.signal });
+  const replay = replayTraffic({ baseUrl: cw().base, model, traffic, rate: 100, feedbackDelayMs: 300, labelerToken: LABELER_TOKEN, callers: 200, signal: controller.signal });
   const result = await run(spec, id, overrides).finally(() => controller.abort());
   return { result, replay: await replay };
 }
@@ -126,10 +118,10 @@ function expectServed(replay: ReplayReport): void {
 }
 
 const weights = async (model: string) =>
-  Object.fromEntries(((await call(cw.base, 'GET', `/admin/v1/models/${model}/deployment`)).body.versions as { version: number; weight: number }[]).map((v) => [v.version, v.weight]));
+  Object.fromEntries(((await call(cw().base, 'GET', `/admin/v1/models/${model}/deployment`)).body.versions as { version: number; weight: number }[]).map((v) => [v.version, v.weight]));
 
 async function canaryReport(result: PipelineResult): Promise<CanaryReport> {
-  return cw.world.store.readJson<CanaryReport>(result.outputs.canary.artifacts.canaryReport);
+  return cw().world.store.readJson<CanaryReport>(result.outputs.canary.artifacts.canaryReport);
 }
 
 describe.each(TASKS)('a $task model canaried on the real model server', (t) => {
@@ -164,7 +156,7 @@ describe.each(TASKS)('a $task model canaried on the real model server', (t) => {
     expect(judged.map((c) => [c.name, c.verdict])).toEqual(t.liveChecks.map((n) => [n, 'pass']));
     console.info(`${t.task} good canary, step 1: ${judged.map((c) => `${c.name}: ${c.message}`).join(' | ')}`);
     expect(second.outcome).toBe('promoted');
-    expect((await cw.world.registry.getAlias(model, 'champion'))?.version).toBe(2);
+    expect((await cw().world.registry.getAlias(model, 'champion'))?.version).toBe(2);
     expect(await weights(model)).toEqual({ 2: 100, 1: 0 });
     expectServed(replay);
     expect(Number(replay.versions['2'])).toBeGreaterThan(0);
@@ -172,7 +164,7 @@ describe.each(TASKS)('a $task model canaried on the real model server', (t) => {
 
   it('rolls back a bad candidate on its live per-task check: champion and traffic split unchanged', async () => {
     const before = await weights(model);
-    const champion = await cw.world.registry.getAlias(model, 'champion');
+    const champion = await cw().world.registry.getAlias(model, 'champion');
     const { result, replay } = await runWithTraffic(model, traffic, badSpec(spec, t.badGates), `${t.task}-canary-bad`);
 
     // Blessed offline (the loose gates let it through), so only the canary stood in its way.
@@ -193,7 +185,7 @@ describe.each(TASKS)('a $task model canaried on the real model server', (t) => {
     expect(result.steps.find((s) => s.id === 'promote')!.summary).toMatchObject({ outcome: 'rejected', canary: 'rolled-back' });
     expect(result.outcome).toBe('rejected');
 
-    expect(await cw.world.registry.getAlias(model, 'champion')).toEqual(champion);
+    expect(await cw().world.registry.getAlias(model, 'champion')).toEqual(champion);
     // The champion keeps all traffic; the rolled-back candidate stays loaded at 0 (a canary deploys only the pair).
     expect(before[2]).toBe(100);
     expect(await weights(model)).toEqual({ 2: 100, 3: 0 });

@@ -21,7 +21,7 @@ import { killHard, spawnServer, type ServerProcess } from '../../src/serving/ser
 import type { ContinuousTrainingStatus } from '../../src/workflows/continuous-training-status';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
-import { ADMIN_TOKEN, createServingWorld, LABELER_TOKEN, type ServingWorld } from '../serving/serving-fixtures';
+import { ADMIN_TOKEN, createServingWorld, serverProcessEnv, LABELER_TOKEN, type ServingWorld } from '../serving/serving-fixtures';
 
 const MODEL = 'ext-flights';
 const PIPELINE = `
@@ -125,11 +125,7 @@ describe('continuous training on the served traffic of a model served elsewhere'
     flights = await loadFlights();
     // The model server only takes the logs here: the model itself runs "elsewhere" (the simulated KServe server).
     server = await spawnServer({
-      SLIPWAY_DATA_DIR: world.dir,
-      SLIPWAY_REGISTRY_PATH: world.registryPath,
-      SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
-      SLIPWAY_SERVE_STATE_PATH: world.statePath,
-      SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...serverProcessEnv(world),
       SLIPWAY_SERVE_LABELER_TOKEN: LABELER_TOKEN,
       SLIPWAY_INFERENCE_LOG_DIR: logDir,
       SLIPWAY_SERVE_LOG_WINDOW_SECONDS: '1',

@@ -71,3 +71,25 @@ export function ingestParams(file: string, window: { from?: string; to?: string 
     split: { strategy: 'time', holdoutFraction: 0.2 },
   };
 }
+
+/** The validation tests' pipeline: ingest with `ingest`, validate (at least 1,000 rows), train, evaluate, register, promote. */
+export function flightsPipelineSpec(name: string, model: string, ingest: Record<string, unknown>) {
+  return {
+    name,
+    model,
+    maxParallel: 1,
+    steps: [
+      { id: 'ingest', kind: 'ingest', with: ingest },
+      { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 1000 } },
+      {
+        id: 'train',
+        kind: 'train',
+        dependsOn: ['validate'],
+        with: { trainer: 'builtin', features: { numeric: ['distance'], categorical: ['hour', 'weekday', 'origin', 'destination'] }, params: { epochs: 2, seed: 7 } },
+      },
+      { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc', firstRun: 'pass' } },
+      { id: 'register', kind: 'register', dependsOn: ['evaluate'] },
+      { id: 'promote', kind: 'promote', dependsOn: ['register'] },
+    ],
+  };
+}

@@ -16,29 +16,12 @@ import { statusQuery } from '../../src/workflows/definitions';
 import type { PipelineResult, PipelineStatus } from '../../src/workflows/pipeline-status';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
-import { ingestParams, writeFlights } from './flight-files';
+import { flightsPipelineSpec, ingestParams, writeFlights } from './flight-files';
 
 const MODEL = 'flights-validation';
 
 function spec(file: string, ingest: Record<string, unknown> = {}) {
-  return {
-    name: 'flights-validation',
-    model: MODEL,
-    maxParallel: 1,
-    steps: [
-      { id: 'ingest', kind: 'ingest', with: { ...ingestParams(file), ...ingest } },
-      { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 1000 } },
-      {
-        id: 'train',
-        kind: 'train',
-        dependsOn: ['validate'],
-        with: { trainer: 'builtin', features: { numeric: ['distance'], categorical: ['hour', 'weekday', 'origin', 'destination'] }, params: { epochs: 2, seed: 7 } },
-      },
-      { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc', firstRun: 'pass' } },
-      { id: 'register', kind: 'register', dependsOn: ['evaluate'] },
-      { id: 'promote', kind: 'promote', dependsOn: ['register'] },
-    ],
-  };
+  return flightsPipelineSpec('flights-validation', MODEL, { ...ingestParams(file), ...ingest });
 }
 
 describe('data validation in the pipeline (real dev server)', () => {

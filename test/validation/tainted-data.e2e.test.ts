@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { WorkflowFailedError } from '@temporalio/client';
+import type { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,11 +27,13 @@ import { purgingOnDiscard, sweepQuarantine, type PurgeDeps } from '../../src/reg
 import { defaultReferenceSources } from '../../src/registry/reference-sources';
 import { versionLineage } from '../../src/registry/lineage';
 import { statusQuery } from '../../src/workflows/definitions';
-import type { PipelineResult, PipelineStatus } from '../../src/workflows/pipeline-status';
+import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
+import { runExpectingQuarantine } from '../support/expect-quarantine';
 import { startDevServer } from '../helpers/temporal-env';
-import { ingestParams } from './flight-files';
+import { flightsPipelineSpec, ingestParams } from './flight-files';
 import { busiestDelayedOrigin, TRIGGER_DISTANCE, writePoisonedFlights, type Poison } from './poisoned-flights';
+import { addPrincipals } from '../support/principals';
 
 const MODEL = 'flights-tainted';
 const run = promisify(execFile);
@@ -40,24 +42,7 @@ const BIN = path.join(__dirname, '..', '..', 'bin', 'slipway');
 const DAYS = { from: '2001-01-08', to: '2001-01-11' };
 
 function spec(file: string, window = DAYS) {
-  return {
-    name: 'flights-tainted',
-    model: MODEL,
-    maxParallel: 1,
-    steps: [
-      { id: 'ingest', kind: 'ingest', with: ingestParams(file, window) },
-      { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 1000 } },
-      {
-        id: 'train',
-        kind: 'train',
-        dependsOn: ['validate'],
-        with: { trainer: 'builtin', features: { numeric: ['distance'], categorical: ['hour', 'weekday', 'origin', 'destination'] }, params: { epochs: 2, seed: 7 } },
-      },
-      { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc', firstRun: 'pass' } },
-      { id: 'register', kind: 'register', dependsOn: ['evaluate'] },
-      { id: 'promote', kind: 'promote', dependsOn: ['register'] },
-    ],
-  };
+  return flightsPipelineSpec('flights-tainted', MODEL, ingestParams(file, window));
 }
 
 describe('tainted data is stopped and quarantined before training (real dev server, real API)', () => {
@@ -80,10 +65,7 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     const { access } = governance;
     tokens.admin = (await access.bootstrap({ admin: 'root' })).token;
     const root = (await access.authenticate(tokens.admin))!;
-    for (const [key, name, role] of [['viewer', 'vic', 'viewer'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const) {
-      await access.setPrincipal({ name, roles: [role] }, root);
-      tokens[key] = (await access.createToken({ principal: name, label: key }, root)).token;
-    }
+    await addPrincipals(access, root, tokens, [['viewer', 'vic', 'viewer'], ['noGrant', 'noah', 'approver'], ['approver', 'ann', 'approver']] as const);
     await access.grant({ principal: 'ann', model: MODEL, alias: 'champion' }, root);
     await access.grant({ principal: 'noah', model: 'another-model', alias: 'champion' }, root);
     // As src/api/main.ts wires it: a discard through the API purges the batch's bytes from the worker's store.
@@ -124,23 +106,9 @@ describe('tainted data is stopped and quarantined before training (real dev serv
 
   /** Runs a batch that must stop at validation; checks nothing was trained or registered and the batch is quarantined. */
   async function mustQuarantine(name: string, poison: Poison): Promise<ApplicationFailure> {
-    const before = await governance.registry.listVersions(MODEL);
-    const champion = (await governance.registry.getAlias(MODEL, 'champion'))?.version;
-    const handle = await start({ spec: spec(await writePoisonedFlights(file(name), DAYS, poison)) });
-    const err = await handle.result().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
-    expect(failure.type).toBe('DataValidationFailed');
-    const status: PipelineStatus = await handle.query(statusQuery);
-    expect(status.steps.find((s) => s.id === 'train')?.state).toBe('skipped');
-    expect(await governance.registry.listVersions(MODEL)).toEqual(before);
-    expect((await governance.registry.getAlias(MODEL, 'champion'))?.version).toBe(champion);
-    const details = failure.details?.[0] as { quarantine: { dataDigest: string; state: string }; findings: Array<{ check: string; where: string }> };
-    expect(details.quarantine.state).toBe('quarantined');
-    expect(failure.message).toContain(`quarantined as ${details.quarantine.dataDigest}`);
-    const batch = await governance.quarantine.get(MODEL, details.quarantine.dataDigest);
-    expect(batch).toMatchObject({ state: 'quarantined', workflowId: handle.workflowId, decision: null });
-    quarantined[name] = details.quarantine.dataDigest;
+    const { failure, dataDigest } = await runExpectingQuarantine(governance, MODEL, async () => start({ spec: spec(await writePoisonedFlights(file(name), DAYS, poison)) }));
+    expect(failure.message).toContain(`quarantined as ${dataDigest}`);
+    quarantined[name] = dataDigest;
     return failure;
   }
 

@@ -9,14 +9,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGovernance, type Governance } from '../../src/registry/create-registry';
 import { statusQuery } from '../../src/workflows/definitions';
-import type { PipelineResult, PipelineStatus } from '../../src/workflows/pipeline-status';
+import type { PipelineResult } from '../../src/workflows/pipeline-status';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
+import { runExpectingQuarantine } from '../support/expect-quarantine';
 import { startDevServer } from '../helpers/temporal-env';
 import { TRIGGER_WIND, writePoisonedWeather, type WeatherPoison } from './poisoned-weather';
 
@@ -140,21 +140,7 @@ describe('tainted multiclass and regression labels are stopped and quarantined b
 
   /** Runs a poisoned batch that must stop at validation: nothing trained or registered, champion unchanged, batch quarantined. */
   async function mustQuarantine(task: Task, name: string, poison: WeatherPoison): Promise<ApplicationFailure> {
-    const model = MODELS[task];
-    const before = await governance.registry.listVersions(model);
-    const champion = (await governance.registry.getAlias(model, 'champion'))?.version;
-    const handle = await start({ spec: spec(task, await writePoisonedWeather(file(`${task}-${name}`), poison), BATCH) });
-    const err = await handle.result().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
-    expect(failure.type).toBe('DataValidationFailed');
-    const status: PipelineStatus = await handle.query(statusQuery);
-    expect(status.steps.find((s) => s.id === 'train')?.state).toBe('skipped');
-    expect(await governance.registry.listVersions(model)).toEqual(before);
-    expect((await governance.registry.getAlias(model, 'champion'))?.version).toBe(champion);
-    const details = failure.details?.[0] as { quarantine: { dataDigest: string; state: string } };
-    expect(details.quarantine.state).toBe('quarantined');
-    expect(await governance.quarantine.get(model, details.quarantine.dataDigest)).toMatchObject({ state: 'quarantined', workflowId: handle.workflowId, decision: null });
+    const { failure } = await runExpectingQuarantine(governance, MODELS[task], async () => start({ spec: spec(task, await writePoisonedWeather(file(`${task}-${name}`), poison), BATCH) }));
     return failure;
   }
 

@@ -4,10 +4,11 @@
  * (src/serving/main.ts) over them, plus probes of everything an attack could change: a
  * model's stats, its deployment, the audit log's head.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { openGovernance, type Governance } from '../../../src/registry/create-registry';
 import type { Role } from '../../../src/auth/roles';
 import { killHard, spawnServer, type ServerProcess } from '../../../src/serving/server-process';
-import { ADMIN_TOKEN, call, createServingWorld, flight, tinyFlightsModel, type ServingWorld } from '../../serving/serving-fixtures';
+import { ADMIN_TOKEN, call, createServingWorld, serverProcessEnv, flight, tinyFlightsModel, type ServingWorld } from '../../serving/serving-fixtures';
 
 export const MODEL = 'flights';
 
@@ -56,11 +57,7 @@ export async function startAttackWorld(options: { weights?: [number, number]; en
   const champion = (await world.register(MODEL, tinyFlightsModel({ distance: 2 }))).version;
   const canary = (await world.register(MODEL, tinyFlightsModel({ distance: 1.5, bias: 0.2 }))).version;
   const server = await spawnServer({
-    SLIPWAY_DATA_DIR: world.dir,
-    SLIPWAY_REGISTRY_PATH: world.registryPath,
-    SLIPWAY_ARTIFACT_ROOT: world.artifactRoot,
-    SLIPWAY_SERVE_STATE_PATH: world.statePath,
-    SLIPWAY_SERVE_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...serverProcessEnv(world),
     ...options.env,
   });
   const [wc, wk] = options.weights ?? [50, 50];
@@ -93,3 +90,22 @@ export const truth = (n: number): (0 | 1)[] => Array.from({ length: n }, (_, i) 
 
 /** Labelled rows per version in the stats, e.g. `{ 1: 0, 2: 100 }`. */
 export const labelCounts = (stats: any): Record<number, number> => Object.fromEntries(stats.versions.map((v: any) => [v.version, v.feedback.labels]));
+
+/**
+ * Starts one attack world (see {@link startAttackWorld}) before the calling file's tests and closes it after them.
+ * Returns a getter, valid inside tests and hooks that run after the world started.
+ */
+export function useAttackWorld(options: Parameters<typeof startAttackWorld>[0] = {}): () => AttackWorld {
+  let w: AttackWorld | undefined;
+  beforeAll(async () => {
+    w = await startAttackWorld(options);
+  }, 60_000);
+  afterAll(async () => {
+    await w?.close();
+    w = undefined;
+  });
+  return () => {
+    if (!w) throw new Error('useAttackWorld: the attack world exists only inside the tests of the file that called it');
+    return w;
+  };
+}
