@@ -20,6 +20,12 @@ describe('config', () => {
     expect(loadConfig({ SLIPWAY_CODE_VERSION: '' }).codeVersion).toBeUndefined();
   });
 
+  it('refuses a quarantine retention under an hour, naming the variable (`1m` meant as a month is a minute)', () => {
+    expect(() => loadConfig({ SLIPWAY_QUARANTINE_RETENTION: '1m' })).toThrow(/SLIPWAY_QUARANTINE_RETENTION.*"1m" is shorter than the shortest allowed, 1h/s);
+    expect(loadConfig({ SLIPWAY_QUARANTINE_RETENTION: '1h' }).quarantine.retentionMs).toBe(3_600_000);
+    expect(loadConfig({}).quarantine.retention).toBe('30d');
+  });
+
   it('hands secrets to code that asks for them', () => {
     const config = loadConfig(env);
     expect(config.registryUrl).toBe(SECRETS.SLIPWAY_REGISTRY_URL);

@@ -13,7 +13,7 @@ import { parseTokenList } from './auth/authenticator';
 import { AUTH_THROTTLE_DEFAULTS, type AuthThrottleOptions } from './auth/auth-throttle';
 import { GENERATE_HINT, weakSecretReason } from './auth/secret-strength';
 import { ConfigError } from './errors';
-import { durationSchema } from './duration/duration-schema';
+import { durationWithin } from './duration/duration-schema';
 import { toMs } from './duration/duration';
 import { parseSampleRates, type SampleRates } from './serving/inference-log/sample-rates';
 import { deriveTaskQueues, parseWorkerQueues, type TaskQueues, type WorkKind } from './topology/task-queues';
@@ -52,7 +52,8 @@ const envSchema = z.object({
    * How long a quarantined batch may wait for a release or discard (src/validation/ARCHITECTURE.md,
    * "Quarantine"); past it the quarantine sweep acts as SLIPWAY_QUARANTINE_EXPIRY says.
    */
-  SLIPWAY_QUARANTINE_RETENTION: durationSchema.default('30d'),
+  // At least an hour: the sweep deletes the bytes of what it discards, and `1m` written for a month is a minute.
+  SLIPWAY_QUARANTINE_RETENTION: durationWithin({ min: '1h' }).default('30d'),
   /** `discard`: an undecided batch past the retention is discarded (audited, reason "retention expired") and its bytes purged; `report`: only logged. */
   SLIPWAY_QUARANTINE_EXPIRY: z.enum(['discard', 'report']).default('discard'),
   /** Most files one source (a glob) may match. */

@@ -59,7 +59,10 @@ export async function judgeRecent(deps: RecentDeps, params: EvaluateParams, rece
     const rowsPath = path.join(scratch, 'recent.parquet');
     const task = o.target?.task ?? 'binary';
     const labelled = await withDuckDb({ threads: 1 }, async (conn) => {
-      await conn.run(`COPY (${labelledServedSql(files, o.label, task, from, until)}) TO ${sqlString(rowsPath)} (FORMAT parquet)`);
+      await conn.run(`COPY (${labelledServedSql(files, o.label, task, from, until)}) TO ${sqlString(rowsPath)} (FORMAT parquet)`).catch((err: unknown) => {
+        // The log's own files, on this worker: what DuckDB cannot read there, it will not read on a retry either.
+        throw new EvaluationError(`${field}: the logged rows cannot be read: ${(err as Error).message}`, { cause: err });
+      });
       const counted = await conn.runAndReadAll(`SELECT count(*)::BIGINT FROM read_parquet(${sqlString(rowsPath)})`);
       return Number(counted.getRowsJson()[0][0]);
     });
@@ -69,32 +72,38 @@ export async function judgeRecent(deps: RecentDeps, params: EvaluateParams, rece
       );
     }
     if (labelled < recent.minLabels) return tooFewLabels(recent, served, labelled);
-    const comparison = await pairedOnRows(deps.store, params, recent, o, rowsPath);
+    // Fetching the models may fail for a while (an object store's 503): that retries, as any read does.
+    const models = { candidate: await deps.store.localPath(o.candidate), champion: await deps.store.localPath(o.champion) };
+    const comparison = await pairedOnRows(params, recent, o, rowsPath, models).catch((err: unknown) => {
+      // A model that cannot read the served rows (a column it needs was not logged), or a test that cannot be computed (one class).
+      throw new EvaluationError(`${field}: the candidate and the champion could not be compared on the served rows: ${(err as Error).message}`, { cause: err });
+    });
     log.info({ model, labelled, passed: comparison.passed, improvement: comparison.improvement, pValue: comparison.pValue }, 'recent served traffic compared');
     return compared(recent, served, comparison);
-  } catch (err) {
-    if (err instanceof EvaluationError && err.message.startsWith(field)) throw err;
-    // A model that cannot read the served rows (a column it needs was not logged), or a test that cannot be computed (one class).
-    throw new EvaluationError(`${field}: the candidate and the champion could not be compared on the served rows: ${(err as Error).message}`, { cause: err });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
 /** Both models on the same rows, one after the other, then the holdout comparison's paired test. */
-async function pairedOnRows(store: ArtifactStore, params: EvaluateParams, recent: RecentComparisonParams, o: RecentInputs, rowsPath: string): Promise<PairedComparison> {
+async function pairedOnRows(
+  params: EvaluateParams,
+  recent: RecentComparisonParams,
+  o: RecentInputs,
+  rowsPath: string,
+  models: { candidate: string; champion: string },
+): Promise<PairedComparison> {
   const spec = recentComparisonSpec(params, recent);
-  const localModel = (ref: ArtifactRef) => store.localPath(ref);
   if (!o.target) {
-    const score = async (ref: ArtifactRef) => evaluateModel(await localModel(ref), rowsPath, { label: o.label, threshold: o.threshold, slices: [], modelBytes: ref.bytes });
-    const candidate = await score(o.candidate);
-    const champion = await score(o.champion);
+    const score = (file: string, ref: ArtifactRef) => evaluateModel(file, rowsPath, { label: o.label, threshold: o.threshold, slices: [], modelBytes: ref.bytes });
+    const candidate = await score(models.candidate, o.candidate);
+    const champion = await score(models.champion, o.champion);
     return comparePaired(spec, candidate.scores, champion.scores, candidate.labels, o.threshold);
   }
   const target = o.target;
   const metric = comparisonMetricFor(target.task, spec.metric);
-  const score = async (ref: ArtifactRef) => evaluateTaskModel(await localModel(ref), rowsPath, { label: o.label, target, slices: [], modelBytes: ref.bytes });
-  const candidate = await score(o.candidate);
-  const champion = await score(o.champion);
+  const score = (file: string, ref: ArtifactRef) => evaluateTaskModel(file, rowsPath, { label: o.label, target, slices: [], modelBytes: ref.bytes });
+  const candidate = await score(models.candidate, o.candidate);
+  const champion = await score(models.champion, o.champion);
   return comparePerRow({ ...spec, metric }, candidate.perRow(metric), champion.perRow(metric));
 }

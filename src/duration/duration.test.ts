@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DURATION_PATTERN, DurationSyntaxError, toMs } from './duration';
-import { durationSchema } from './duration-schema';
+import { durationSchema, durationWithin } from './duration-schema';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -73,5 +73,25 @@ describe('durationSchema', () => {
     expect(String(pattern.source)).toBe(DURATION_PATTERN);
     for (const ok of ['5s', '10 minutes', '2 weeks']) expect(pattern.test(ok)).toBe(true);
     for (const bad of ['6 months', '10', 'a week']) expect(pattern.test(bad)).toBe(false);
+  });
+});
+
+describe('durationWithin', () => {
+  const retention = durationWithin({ min: '1h', max: '3650d' });
+
+  it.each([['1h'], ['60 minutes'], ['30d'], ['3650 days']])('accepts %j, inside the bounds inclusive', (text) => {
+    expect(retention.parse(text)).toBe(text);
+  });
+
+  it.each([
+    ['59m', /^"59m" is shorter than the shortest allowed, 1h$/],
+    ['3651d', /^"3651d" is longer than the longest allowed, 3650d$/],
+    ['1 month', /^"1 month" is not a duration/],
+  ])('refuses %j, naming the value and the bound', (text, message) => {
+    expect(retention.safeParse(text).error?.issues.map((i) => i.message)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('publishes the same pattern as any duration', () => {
+    expect((z.toJSONSchema(retention) as { pattern?: string }).pattern).toBe(DURATION_PATTERN);
   });
 });

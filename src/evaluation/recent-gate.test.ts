@@ -13,6 +13,7 @@ describe('recent-traffic gate', () => {
 
   it.each([
     ['a window that is no duration', { served: { window: 'soon' } }, ['recent', 'served', 'window']],
+    ['a window longer than ten years (no date to start from)', { served: { window: '99999999999w' } }, ['recent', 'served', 'window']],
     ['minLabels below 2', { served: { window: '1 day' }, minLabels: 1 }, ['recent', 'minLabels']],
     ['an unknown rule', { served: { window: '1 day' }, onTooFewLabels: 'pass' }, ['recent', 'onTooFewLabels']],
     ['an unknown field', { served: { window: '1 day' }, labels: 5 }, ['recent']],

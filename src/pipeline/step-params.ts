@@ -4,7 +4,7 @@
  * than the one the user wrote.
  */
 import { z } from 'zod';
-import { durationSchema } from '../duration/duration-schema';
+import { durationSchema, durationWithin } from '../duration/duration-schema';
 import { toMs } from '../duration/duration';
 import { CREDENTIALS_HINT, credentialInSourceProblem } from '../data/remote-url';
 import { labelSchema } from './label-spec';
@@ -476,8 +476,8 @@ export const comparisonSchema = z
  */
 export const recentComparisonSchema = z
   .object({
-    /** Whose served traffic, and how far back from the step's start. `model` @default the pipeline's model */
-    served: z.object({ model: z.string().min(1).max(200).optional(), window: durationSchema }).strict(),
+    /** Whose served traffic, and how far back from the step's start (at most 3650d). `model` @default the pipeline's model */
+    served: z.object({ model: z.string().min(1).max(200).optional(), window: durationWithin({ max: '3650d' }) }).strict(),
     /** Labelled rows the comparison needs; fewer: `onTooFewLabels` decides. @default 100 */
     minLabels: z.number().int().min(2).max(10_000_000).default(100),
     /**

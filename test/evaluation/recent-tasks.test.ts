@@ -96,4 +96,13 @@ describe('the recent-traffic gate for multiclass and regression models', () => {
       /^recent\.served \(model "temperature", window 1 hour\): the candidate and the champion could not be compared on the served rows: .*temp_max/,
     );
   });
+
+  it('lets a store that cannot hand over a model for a while fail the attempt as it is, to be retried', async () => {
+    const params = evaluateParamsSchema.parse({});
+    const recent = recentComparisonSchema.parse({ served: { window: '1 hour', model: 'temperature' }, minLabels: 2 });
+    const outage = new Error('503 Slow Down');
+    const flaky = Object.assign(Object.create(store) as LocalArtifactStore, { localPath: () => Promise.reject(outage) });
+    const attempt = judgeRecent({ store: flaky, inferenceLogDir: path.join(dir, 'log') }, params, recent, { model: 'temperature', candidate: refs.regression, champion: refs.regressionOther, label: 'temp_max', target: { task: 'regression' }, threshold: 0.5 }, log);
+    await expect(attempt).rejects.toBe(outage);
+  });
 });

@@ -30,10 +30,10 @@ describe('slipway data sweep', () => {
   beforeAll(async () => {
     store = await createGovernanceStore('sqlite');
     dataDir = await mkdtemp(path.join(tmpdir(), 'slipway-cli-sweep-'));
-    // Every undecided batch is past a 1 ms retention.
-    const env = { SLIPWAY_DATA_DIR: dataDir, SLIPWAY_QUARANTINE_RETENTION: '1ms', ...store.env };
+    // The shortest retention allowed, and a test batch stopped two hours ago: past it.
+    const env = { SLIPWAY_DATA_DIR: dataDir, SLIPWAY_QUARANTINE_RETENTION: '1h', ...store.env };
     const config = loadConfig(env);
-    governance = await openGovernance(config);
+    governance = await openGovernance(config, { now: () => new Date(Date.now() - 2 * 3_600_000) });
     artifacts = new LocalArtifactStore({ root: config.artifactRoot });
     tokens.admin = (await governance.access.bootstrap({ admin: 'root' })).token;
     const root = (await governance.access.authenticate(tokens.admin))!;
@@ -72,6 +72,6 @@ describe('slipway data sweep', () => {
     expect(swept.code).toBe(0);
     expect(JSON.parse(swept.stdout)).toMatchObject({ expired: [{ dataDigest: b.batch.dataDigest }], purged: [{ dataDigest: b.batch.dataDigest, kept: [] }], failed: [] });
     expect(await stored()).toEqual([false, false, false, true]);
-    expect(await governance.quarantine.get('churn', b.batch.dataDigest)).toMatchObject({ state: 'discarded', decision: { by: 'system:quarantine-sweep', reason: expect.stringContaining('retention expired: undecided for more than 1ms') } });
+    expect(await governance.quarantine.get('churn', b.batch.dataDigest)).toMatchObject({ state: 'discarded', decision: { by: 'system:quarantine-sweep', reason: expect.stringContaining('retention expired: undecided for more than 1h') } });
   });
 });
