@@ -6,6 +6,9 @@
  * Usage: npx tsx scripts/record-history.ts <name> [noop | flight-delay]
  *   noop (default): four no-op steps in a diamond (parallel steps, joins), a few seconds;
  *   flight-delay: the real pipeline on a one-week window of the flights (every step kind but canary).
+ * Or record a finished run of a server that is up (e.g. the canaries of `make demo`, which need a
+ * model server and traffic): npx tsx scripts/record-history.ts <name> --from <workflowId> <runId>
+ * (TEMPORAL_ADDRESS, default localhost:7233; namespace default).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -13,6 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../src/config';
 import { createLogger, installTemporalLogger } from '../src/logger';
@@ -41,11 +45,12 @@ const INPUTS: Record<string, unknown> = {
 
 async function main(): Promise<void> {
   const name = process.argv[2];
-  const input = INPUTS[process.argv[3] ?? 'noop'];
-  if (!input) throw new Error(`unknown run "${process.argv[3]}": one of ${Object.keys(INPUTS).join(', ')}`);
   if (!name || !/^[a-z0-9-]+$/.test(name)) throw new Error('usage: record-history.ts <name> (lower-case letters, digits, dashes)');
   const file = path.join(root, 'test', 'histories', `${name}.history.pb`);
   if (existsSync(file)) throw new Error(`${file} exists: recordings are never replaced, pick a new name`);
+  if (process.argv[3] === '--from') return recordFinished(file, process.argv[4], process.argv[5]);
+  const input = INPUTS[process.argv[3] ?? 'noop'];
+  if (!input) throw new Error(`unknown run "${process.argv[3]}": one of ${Object.keys(INPUTS).join(', ')}, or --from <workflowId> <runId>`);
   const logger = createLogger('warn');
   installTemporalLogger(logger);
   const cli = execFileSync('bash', [path.join(root, 'scripts/temporal-cli.sh')]).toString().trim();
@@ -68,6 +73,22 @@ async function main(): Promise<void> {
   } finally {
     await env.teardown();
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A finished run of a server that is up, as it is: only closed histories, so the recording is whole. */
+async function recordFinished(file: string, workflowId: string | undefined, runId: string | undefined): Promise<void> {
+  if (!workflowId || !runId) throw new Error('usage: record-history.ts <name> --from <workflowId> <runId>');
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+  try {
+    const handle = new Client({ connection }).workflow.getHandle(workflowId, runId);
+    const { status } = await handle.describe();
+    if (status.name === 'RUNNING') throw new Error(`${workflowId} ${runId} is still running: record it once it has closed`);
+    const history = await handle.fetchHistory();
+    writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
+    console.log(`${file}: ${history.events?.length} events of ${workflowId} (${status.name})`);
+  } finally {
+    await connection.close();
   }
 }
 

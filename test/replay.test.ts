@@ -15,9 +15,18 @@ const dir = path.join(__dirname, 'histories');
 const recordings = readdirSync(dir).filter((f) => f.endsWith('.history.pb')).sort();
 
 describe('replay of recorded histories', () => {
-  it('has the recordings of each code path: the original run, the task-queue local activity, the lean run', () => {
+  it('has the recordings of each code path: the original run, the task-queue local activity, the lean run, a pipeline with its canary, a canary promoted and one rolled back', () => {
     expect(recordings).toEqual(
-      expect.arrayContaining(['flight-delay.history.pb', 'pipeline-task-queues-local-activity.history.pb', 'pipeline-lean-run.history.pb', 'flight-delay-lean-run.history.pb']),
+      expect.arrayContaining([
+        'flight-delay.history.pb',
+        'pipeline-task-queues-local-activity.history.pb',
+        'pipeline-lean-run.history.pb',
+        'flight-delay-lean-run.history.pb',
+        // From `make demo` (scripts/record-history.ts --from): the canary workflow with every patch of its step loop.
+        'pipeline-with-canary.history.pb',
+        'canary-sequential-promoted.history.pb',
+        'canary-score-shift-rolled-back.history.pb',
+      ]),
     );
   });
 
