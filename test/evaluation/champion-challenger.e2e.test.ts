@@ -9,36 +9,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluationReport } from '../../src/evaluation/evaluation-report';
 import type { PairedComparison } from '../../src/evaluation/paired-gate';
-import { startCachingHarness, INGEST_WEEK, type CachingHarness, type PipelineRunReport } from '../caching/caching-harness';
+import { startCachingHarness, type CachingHarness, type PipelineRunReport } from '../caching/caching-harness';
 import { startDevServer } from '../helpers/temporal-env';
+import { weakOrStrongSpec } from './weak-or-strong-spec';
 
 const MODEL = 'champion-challenger';
 
-/** A weak model sees only the distance; a strong one also the hour, weekday and airports. */
-const spec = (strong: boolean, model = MODEL, comparison?: object) => ({
-  name: 'champion-challenger',
-  model,
-  steps: [
-    { id: 'ingest', kind: 'ingest', with: INGEST_WEEK },
-    // The weak champion does not see the hour or the airports; validation judges those slices against its
-    // own per-slice error on its holdout, so the strong model's clean data passes with the check at its default (fail).
-    { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 1000 } },
-    {
-      id: 'train',
-      kind: 'train',
-      dependsOn: ['validate'],
-      with: {
-        trainer: 'builtin',
-        features: strong ? { numeric: ['distance'], categorical: ['hour', 'weekday', 'origin', 'destination'] } : { numeric: ['distance'], categorical: ['weekday'] },
-        params: { epochs: 2, seed: 7 },
-      },
-    },
-    // No gates besides the default paired comparison.
-    { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc', ...(comparison && { comparison }) } },
-    { id: 'register', kind: 'register', dependsOn: ['evaluate'] },
-    { id: 'promote', kind: 'promote', dependsOn: ['register'] },
-  ],
-});
+/** A weak model (distance and weekday) or a strong one (also the hour and airports), with this file's comparison settings. */
+const spec = (strong: boolean, model = MODEL, comparison?: object) => weakOrStrongSpec('champion-challenger', model, strong, comparison ? { comparison } : {});
 
 const summary = (r: PipelineRunReport, id: string) => r.result!.steps.find((s) => s.id === id)!.summary!;
 

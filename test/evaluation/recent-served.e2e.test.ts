@@ -19,37 +19,18 @@ import type { PairedComparison } from '../../src/evaluation/paired-gate';
 import type { RecentComparison } from '../../src/evaluation/recent-gate';
 import { readWindows } from '../../src/serving/inference-log/log-manifest';
 import type { ModelServer } from '../../src/serving/model-server';
-import { startCachingHarness, INGEST_WEEK, type CachingHarness, type PipelineRunReport } from '../caching/caching-harness';
+import { startCachingHarness, type CachingHarness, type PipelineRunReport } from '../caching/caching-harness';
 import { startDevServer } from '../helpers/temporal-env';
 import { call, createServingWorld, LABELER_TOKEN, startServer, type ServingWorld } from '../serving/serving-fixtures';
+import { weakOrStrongSpec } from './weak-or-strong-spec';
 
 const MODEL = 'recent-served';
 /** The same champion's traffic logged under another served name (say, another region's endpoint). */
 const EAST = `${MODEL}-east`;
 const BATCH = 20;
 
-/** A weak model sees only the distance and weekday; a strong one also the hour and airports (as in champion-challenger.e2e). */
-const spec = (strong: boolean, recent?: object, model = MODEL) => ({
-  name: 'recent-served',
-  model,
-  steps: [
-    { id: 'ingest', kind: 'ingest', with: INGEST_WEEK },
-    { id: 'validate', kind: 'validate', dependsOn: ['ingest'], with: { minRows: 1000 } },
-    {
-      id: 'train',
-      kind: 'train',
-      dependsOn: ['validate'],
-      with: {
-        trainer: 'builtin',
-        features: strong ? { numeric: ['distance'], categorical: ['hour', 'weekday', 'origin', 'destination'] } : { numeric: ['distance'], categorical: ['weekday'] },
-        params: { epochs: 2, seed: 7 },
-      },
-    },
-    { id: 'evaluate', kind: 'evaluate', dependsOn: ['train'], with: { primaryMetric: 'auc', ...(recent && { recent }) } },
-    { id: 'register', kind: 'register', dependsOn: ['evaluate'] },
-    { id: 'promote', kind: 'promote', dependsOn: ['register'] },
-  ],
-});
+/** The champion-challenger e2e's weak or strong model, with this file's recent gate. */
+const spec = (strong: boolean, recent?: object, model = MODEL) => weakOrStrongSpec('recent-served', model, strong, recent ? { recent } : {});
 
 type Flight = { hour: number; weekday: number; distance: number; origin: string; destination: string };
 
