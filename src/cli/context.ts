@@ -1,14 +1,13 @@
 /** What every CLI command needs: config, a connected client, output helpers. */
-import { PipelineSchedules } from '../client/schedules';
-import { connectClient } from '../client/connect';
-import { SlipwayClient } from '../client/slipway-client';
+import type { PipelineSchedules } from '../client/schedules';
+import type { SlipwayClient } from '../client/slipway-client';
 import { loadConfig, type Config } from '../config';
 import type { AuditLog } from '../audit/audit-log';
 import { authorize } from '../auth/authorize';
 import type { Principal, Resource } from '../auth/principal';
 import type { Action } from '../auth/roles';
 import { AuthenticationError, isSlipwayError } from '../errors';
-import { createRegistry, openGovernance, type Governance } from '../registry/create-registry';
+import type { Governance } from '../registry/create-registry';
 import type { ModelRegistry } from '../registry/model-registry';
 
 export interface CliContext {
@@ -20,8 +19,16 @@ export interface CliContext {
 /** Failures the user can act on: printed without a stack trace, exit code 2. */
 export class CliError extends Error {}
 
+// The Temporal client, the database drivers and the artifact stores are loaded by the commands that use
+// them (here and in ./commands): loading them all cost every invocation about 1.4 s, `slipway tokens list` too.
+
 export async function withClient<T>(fn: (ctx: CliContext) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  const [{ connectClient }, { SlipwayClient }, { PipelineSchedules }] = await Promise.all([
+    import('../client/connect'),
+    import('../client/slipway-client'),
+    import('../client/schedules'),
+  ]);
   let temporal;
   try {
     temporal = await connectClient(config);
@@ -44,6 +51,7 @@ export async function withClient<T>(fn: (ctx: CliContext) => Promise<T>): Promis
 }
 
 export async function withRegistry<T>(fn: (registry: ModelRegistry) => Promise<T>): Promise<T> {
+  const { createRegistry } = await import('../registry/create-registry');
   const registry = await createRegistry(loadConfig());
   try {
     return await fn(registry);
@@ -55,6 +63,7 @@ export async function withRegistry<T>(fn: (registry: ModelRegistry) => Promise<T
 /** The registry, access control and audit log on the configured database. */
 export async function withGovernance<T>(fn: (governance: Governance, config: Readonly<Config>) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  const { openGovernance } = await import('../registry/create-registry');
   const governance = await openGovernance(config);
   try {
     return await fn(governance, config);

@@ -1,20 +1,21 @@
 /** `slipway data quarantine | release | discard | sweep`: batches that validation stopped. */
 import type { Command } from 'commander';
-import { createArtifactStore } from '../../artifacts/create-artifact-store';
 import type { Config } from '../../config';
 import type { Governance } from '../../registry/create-registry';
 import type { QuarantinedBatch, QuarantineState } from '../../registry/quarantine';
-import { purgeBatch, sweepQuarantine, type PurgeDeps } from '../../registry/quarantine-purge';
-import { defaultReferenceSources } from '../../registry/reference-sources';
+import type { PurgeDeps } from '../../registry/quarantine-purge';
 import { cliPrincipal, CliError, print, withGovernance } from '../context';
 
 const STATES = ['quarantined', 'released', 'discarded'];
 
-const purgeDeps = (governance: Governance, config: Readonly<Config>): PurgeDeps => ({
-  quarantine: governance.quarantine,
-  store: createArtifactStore(config),
-  sources: defaultReferenceSources(governance.quarantine, config.dataDir),
-});
+/** What a purge needs; its artifact store (an S3 client, perhaps) is loaded only by the commands that delete. */
+async function purgeDeps(governance: Governance, config: Readonly<Config>): Promise<PurgeDeps> {
+  const [{ createArtifactStore }, { defaultReferenceSources }] = await Promise.all([
+    import('../../artifacts/create-artifact-store'),
+    import('../../registry/reference-sources'),
+  ]);
+  return { quarantine: governance.quarantine, store: createArtifactStore(config), sources: defaultReferenceSources(governance.quarantine, config.dataDir) };
+}
 
 const line = (b: QuarantinedBatch): string =>
   `${b.model.padEnd(20)} ${b.dataDigest.slice(0, 16).padEnd(17)} ${b.state.padEnd(11)} ${b.quarantinedAt}  failed: ${b.failed.slice(0, 3).join(', ')}${b.failed.length > 3 ? ', ...' : ''}${b.decision ? `\n${''.padEnd(39)}${b.state} by ${b.decision.by} at ${b.decision.at}: ${b.decision.reason}` : ''}`;
@@ -54,7 +55,8 @@ export function registerDataCommands(program: Command): void {
           const batch = await governance.quarantine.decide({ model, dataDigest: digest, decision, actor: principal.name, reason: o.reason, origin: 'cli' });
           if (decision === 'release') return print(!!o.json, batch, () => line(batch));
           // The discard is committed; a purge that fails here is finished by the next sweep.
-          const purge = await purgeBatch(purgeDeps(governance, config), batch, { actor: principal.name, origin: 'cli' }).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
+          const { purgeBatch } = await import('../../registry/quarantine-purge');
+          const purge = await purgeBatch(await purgeDeps(governance, config), batch, { actor: principal.name, origin: 'cli' }).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
           print(!!o.json, { ...batch, purge }, () =>
             `${line(batch)}\n${'error' in purge ? `purge failed (the next sweep retries): ${purge.error}` : `deleted ${purge.deleted.length} artifact(s), ${purge.gone.length} already gone, kept ${purge.kept.length}${purge.kept.map((k) => `\n  kept ${k.sha256.slice(0, 16)}: ${k.reasons.join('; ')}`).join('')}`}`,
           );
@@ -70,7 +72,8 @@ export function registerDataCommands(program: Command): void {
       withGovernance(async (governance, config) => {
         await cliPrincipal(governance, config, 'data.sweep', undefined, o.as);
         const q = config.quarantine;
-        const result = await sweepQuarantine(purgeDeps(governance, config), { retentionMs: q.retentionMs, retentionText: q.retention, expiry: q.expiry });
+        const { sweepQuarantine } = await import('../../registry/quarantine-purge');
+        const result = await sweepQuarantine(await purgeDeps(governance, config), { retentionMs: q.retentionMs, retentionText: q.retention, expiry: q.expiry });
         print(!!o.json, result, () =>
           [
             ...result.expired.map((b) => `discarded (retention ${q.retention} expired): ${b.model} ${b.dataDigest}`),

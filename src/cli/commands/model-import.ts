@@ -6,9 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createArtifactStore } from '../../artifacts/create-artifact-store';
 import { importContractSchema } from '../../pipeline/import-params';
-import { importModel } from '../../registry/import-model';
 import { cliPrincipal, CliError, print, withGovernance } from '../context';
 
 /**
@@ -50,6 +48,8 @@ export function registerImportCommand(models: Command): void {
       if (!parsed.success) throw new CliError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? "features")}: ${i.message}`).join('\n'));
       await withGovernance(async (governance, config) => {
         const principal = await cliPrincipal(governance, config, 'model.import', { model }, o.as);
+        // onnxruntime and the artifact store load only when a model is imported.
+        const [{ importModel }, { createArtifactStore }] = await Promise.all([import('../../registry/import-model'), import('../../artifacts/create-artifact-store')]);
         const { version, created } = await importModel(
           { registry: governance.registry, store: createArtifactStore(config) },
           { model, file, contract: parsed.data, trainer: o.trainer, description: o.description, actor: principal.name, origin: 'cli' },

@@ -4,9 +4,7 @@
  * (`models:/churn/3`, `models:/churn@champion`).
  */
 import type { Command } from 'commander';
-import { rollbackWorkflowId, startRollback } from '../../api/run-rollback';
 import { appenderFor, writeAhead } from '../../audit/write-ahead';
-import { formatLineage, versionLineage } from '../../registry/lineage';
 import type { ModelVersion } from '../../registry/model-registry';
 import { isModelUri, parseVersionRef, resolveModelRef } from '../../registry/model-uri';
 import { cliPrincipal, CliError, print, withClient, withGovernance, withRegistry } from '../context';
@@ -66,6 +64,7 @@ export function registerModelCommands(program: Command): void {
         const toVersion = (await resolveModelRef(governance.registry, ref)).version;
         await withClient(async ({ slipway }) => {
           // The registry audits the move itself (model.rollback); these entries tie the workflow to the command.
+          const { rollbackWorkflowId, startRollback } = await import('../../api/run-rollback');
           const workflowId = rollbackWorkflowId(model);
           const started = await writeAhead(
             appenderFor(governance.audit, principal.name, 'cli'),
@@ -97,6 +96,7 @@ export function registerModelCommands(program: Command): void {
     .action(async (model: string, version: string | undefined, o: { json?: boolean }) =>
       withRegistry(async (registry) => {
         const v = await resolveArgs(registry, model, version);
+        const { formatLineage, versionLineage } = await import('../../registry/lineage');
         const lineage = await versionLineage(registry, v.model, v.version);
         if (!lineage) throw new CliError(`no version ${v.version} of model "${v.model}"`);
         print(!!o.json, lineage, () => formatLineage(lineage));

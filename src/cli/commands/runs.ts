@@ -1,10 +1,6 @@
 /** `slipway run | status | runs | cancel`. */
 import type { Command } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
-import { loadTrainerRegistry } from '../../training/trainer-registry';
-import { resolvePipelineInput } from '../../pipeline/resolve-pipeline-input';
 import { appenderFor, writeAhead } from '../../audit/write-ahead';
-import { workflowIdFor } from '../../client/slipway-client';
 import { deepMerge } from '../../pipeline/parse-spec';
 import { redactInput } from '../../pipeline/redact-input';
 import type { PipelineResult } from '../../workflows/pipeline-status';
@@ -75,6 +71,13 @@ export function registerRunCommands(program: Command): void {
       // An inline run's id starts with the file's pipeline name, as a named run's does.
       const idPrefix = spec ? { pipeline: specName(spec) } : input;
       await withClientActing('run.start', async ({ slipway, config, principal, audit }) => {
+        // Loaded here, not at start-up: commands that never reach Temporal or DuckDB should not pay for them.
+        const [{ resolvePipelineInput }, { loadTrainerRegistry }, { workflowIdFor }, { WorkflowFailedError }] = await Promise.all([
+          import('../../pipeline/resolve-pipeline-input'),
+          import('../../training/trainer-registry'),
+          import('../../client/slipway-client'),
+          import('@temporalio/client'),
+        ]);
         // Resolve locally first: a typo is reported here, not as a failed run in the UI.
         await namingFile(opts.file, () =>
           resolvePipelineInput(
