@@ -103,16 +103,20 @@ async function main(): Promise<void> {
     });
     const extremes: PoisoningSummary[] = [];
     /** Failed checks of a validation (empty: passed). */
+    /** The whole batch's boundary ratio of the last judged batch, printed beside its verdict. */
+    let lastBoundary: number | undefined;
     const judge = async (model: string, id: string, ingested: StepOutputBody<'ingest'>, clean = false): Promise<string[]> => {
       try {
         const out = await validateSnapshots(deps, request(model, id, ingested), validateParams);
+        lastBoundary = (out.summary.poisoning as PoisoningSummary | undefined)?.boundaryRatio;
         if (clean) extremes.push(out.summary.poisoning as PoisoningSummary);
         return [];
       } catch (err) {
         if (!isSlipwayError(err)) throw err;
+        lastBoundary = (err.details?.poisoning as PoisoningSummary | undefined)?.boundaryRatio;
         if (clean) extremes.push(err.details?.poisoning as PoisoningSummary);
         const failed = (err.details?.failed as Array<{ check: string }> | undefined) ?? [];
-        if (process.env.BENCH_VERBOSE) console.log(err.message.split('\n').filter((l) => /labelConsistency|confident|trigger/.test(l)).slice(0, 12).join('\n'));
+        if (process.env.BENCH_VERBOSE) console.log(err.message.split('\n').filter((l) => /labelConsistency|confident|trigger|labelSource/.test(l)).slice(0, 12).join('\n'));
         return [...new Set(failed.map((f) => f.check.replace(/[( ].*$/, '')))];
       }
     };
@@ -149,7 +153,7 @@ async function main(): Promise<void> {
       const week = await ingest(from, to);
       const failed = await judge(model, `clean-${i}`, week, true);
       clean.push({ week: from, rows: Number(week.summary.trainRows) + Number(week.summary.holdoutRows), failed });
-      console.log(`week ${from}: ${failed.length ? `STOPPED by ${failed.join(', ')}` : 'passed'}  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+      console.log(`week ${from}: ${failed.length ? `STOPPED by ${failed.join(', ')}` : 'passed'}, boundary ratio ${lastBoundary ?? 'n/a'}  (${((performance.now() - started) / 1000).toFixed(0)} s)`);
       if (!TARGETS.includes(i)) continue;
 
       const [{ origin, n }] = await withDuckDb({}, (c) => queryRows(c, `SELECT origin, count(*) AS n FROM read_parquet(${sqlString(FLIGHTS)}) WHERE date >= TIMESTAMP ${sqlString(from)} AND date < TIMESTAMP ${sqlString(to)} GROUP BY 1 ORDER BY 2 DESC LIMIT 1`));
@@ -160,7 +164,7 @@ async function main(): Promise<void> {
           const got = await judge(model, `${kind}-${i}-${s}`, await ingest(from, to, file));
           if (got.length) detection[kind][s] = (detection[kind][s] ?? 0) + 1;
           for (const c of got) (detectedBy[`${kind} ${s}`] ??= new Set()).add(c);
-          console.log(`  ${kind} ${s}${kind.startsWith('sliceFlip') ? ` (origin ${origin}, ${n} rows)` : ''}: ${got.length ? `caught by ${got.join(', ')}` : 'missed'}`);
+          console.log(`  ${kind} ${s}${kind.startsWith('sliceFlip') ? ` (origin ${origin}, ${n} rows)` : ''}: ${got.length ? `caught by ${got.join(', ')}` : 'missed'}, boundary ratio ${lastBoundary ?? 'n/a'}`);
         }
       }
     }
@@ -180,11 +184,16 @@ async function main(): Promise<void> {
     for (const [name, w] of [['whole batch', worstSpike(true)], ['in a slice', worstSpike(false)]] as const) {
       console.log(`  label source value furthest above its expectation (ratio >= 1.2), ${name}: ${w ? `${w.where}, excess ${(w.excess * 100).toFixed(2)}% of ${w.rows} rows, ratio ${w.ratio.toFixed(3)}, significant ${w.significant}` : 'none'}`);
     }
+    const bounds = extremes.flatMap((e) => e?.extremeBoundary ?? []);
+    console.log(`  bands at the label's threshold, batch ÷ reference ratio: whole batch ${minMax(extremes.map((e) => e?.boundaryRatio))}; slices ${minMax(bounds.map((x) => x.ratio))}`);
+    for (const w of [...bounds].sort((x, y) => Math.abs(Math.log(y.ratio)) - Math.abs(Math.log(x.ratio))).slice(0, 5)) {
+      console.log(`    ${w.where}: ratio ${w.ratio}, ${w.rows} rows, significant ${w.significant}`);
+    }
     console.log(`  purest over-represented values: ${trig.map((t) => `${t.where} (${t.rows} rows, lift ${t.lift.toFixed(1)}, purity ${t.purity.toFixed(3)})`).join('; ') || 'none'}`);
     const stopped = clean.filter((c) => c.failed.length);
     console.log(`\nClean weeks: ${clean.length}, stopped: ${stopped.length} (target: none)`);
     for (const c of stopped) console.log(`  ${c.week} (${c.rows} rows): ${c.failed.join(', ')}`);
-    const byNew = stopped.filter((c) => c.failed.some((f) => ['labelConsistency', 'confidentDisagreement', 'triggerPatterns', 'labelSourceSpikes'].includes(f)));
+    const byNew = stopped.filter((c) => c.failed.some((f) => ['labelConsistency', 'confidentDisagreement', 'triggerPatterns', 'labelSourceSpikes', 'labelSourceBoundary'].includes(f)));
     console.log(`  stopped by the tainted-data checks: ${byNew.length}`);
     console.log(`\nDetection over ${TARGETS.length} target weeks (${TARGETS.map(weekStart).join(', ')}); distance ${TRIGGER_DISTANCE} occurs ${triggerTaken} times in the whole source`);
     console.log('kind          strength   detected   checks          (what the strength is)');

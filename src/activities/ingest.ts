@@ -99,6 +99,7 @@ export async function ingestSnapshot(deps: IngestDeps, params: IngestParams, ste
       ? {
           column: snap.labelSource.column,
           slices: snap.labelSource.slices,
+          comparison: snap.labelSource.comparison,
           counts: await deps.store.put(snap.labelSource.path, { name: 'label-source-counts', mediaType: PARQUET }, { move: true }),
         }
       : undefined;
@@ -236,7 +237,9 @@ async function writeSnapshots(conn: DuckDBConnection, params: IngestParams, wher
     sourceRows: Number(stats.total),
     trainPath,
     holdoutPath,
-    ...(labelSource ? { labelSource: { path: labelSourcePath, column: labelDef.column, slices: labelSource.slices } } : {}),
+    ...(labelSource && labelDef.task === 'binary' && labelDef.kind === 'compare'
+      ? { labelSource: { path: labelSourcePath, column: labelDef.column, slices: labelSource.slices, comparison: { op: labelDef.op, value: labelDef.value } } }
+      : {}),
     train: split(false),
     holdout: split(true),
     holdoutFrom: splits.find((r) => r.is_holdout === true)?.first ?? null,

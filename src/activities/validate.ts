@@ -235,7 +235,12 @@ async function labelSourceFiles(store: ArtifactStore, batch: SnapshotMeta, champ
   if (!ref) return { skipped: `champion v${champion?.version}'s training snapshot has no label source counts (ingested before they were recorded)` };
   if (ref.column !== batch.labelSource.column) return { skipped: `the champion's label comes from ${ref.column}, this batch's from ${batch.labelSource.column}` };
   try {
-    return { column: batch.labelSource.column, batch: await store.localPath(batch.labelSource.counts), reference: await store.localPath(ref.counts) };
+    return {
+      column: batch.labelSource.column,
+      batch: await store.localPath(batch.labelSource.counts),
+      reference: await store.localPath(ref.counts),
+      ...(batch.labelSource.comparison ? { comparison: batch.labelSource.comparison } : {}),
+    };
   } catch (err) {
     if (!isSlipwayError(err)) throw err;
     return { skipped: `label source counts cannot be read (${err.message.split('\n')[0]})` };

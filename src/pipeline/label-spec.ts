@@ -75,6 +75,12 @@ export type LabelSpec = z.infer<typeof labelSchema>;
 
 type Scalar = number | string | boolean;
 
+/** A label that compares a numeric source column with a number: positive when `source op value`. */
+export interface LabelComparison {
+  op: 'gt' | 'gte' | 'lt' | 'lte';
+  value: number;
+}
+
 /** The label in one normal form, whatever way the spec wrote it. */
 export type LabelDefinition =
   | { task: 'binary'; name: string; column: string; kind: 'indicator' }

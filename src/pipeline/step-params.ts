@@ -146,6 +146,8 @@ export const validationCheckNames = [
   'confidentDisagreement',
   'triggerPatterns',
   'labelSourceSpikes',
+  /** Binary label over a numeric source: rows moved across the threshold (the bands either side of it). */
+  'labelSourceBoundary',
   /** Multiclass: a class outside the pinned class list or the champion's classes. */
   'unseenClasses',
   /** Multiclass: every class has at least minPositiveRate of the labelled rows. */
@@ -197,6 +199,15 @@ export const labelSourceParamsSchema = z
     minExcess: z.number().gt(0).max(1).default(0.004),
     /** ... or of a slice, for a spike inside one slice. */
     minSliceExcess: z.number().gt(0).max(1).default(0.06),
+    /**
+     * `labelSourceBoundary`: each band holds the source values nearest the label's threshold on one
+     * side, up to this share of the reference's rows (for `delay > 15` on the 2001 flights: 13..15 and 16..18 minutes).
+     */
+    boundaryShare: z.number().gt(0).max(0.5).default(0.03),
+    /** Floor: the batch's ratio of the two bands over the reference's, at least this factor (or at most its inverse) ... */
+    minBoundaryRatio: z.number().gt(1).default(1.15),
+    /** ... and in a slice. */
+    minSliceBoundaryRatio: z.number().gt(1).default(1.6),
   })
   .strict();
 

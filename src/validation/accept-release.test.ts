@@ -22,7 +22,7 @@ describe('a release from quarantine', () => {
     const reviewed = { ...release, accepted: ['labelConsistency(origin)', 'numericRange(distance)', 'duplicateRows'] };
     const out = acceptReleased([failed('labelConsistency', 'origin'), failed('numericRange', 'distance'), failed('duplicateRows')], reviewed);
     expect(out.map((c) => c.status)).toEqual(['warn', 'fail', 'fail']);
-    expect(out[1].message).toContain('a release accepts only tainted-data findings (labelConsistency, confidentDisagreement, triggerPatterns, labelSourceSpikes); fix the data or the schema');
+    expect(out[1].message).toContain('a release accepts only tainted-data findings (labelConsistency, confidentDisagreement, triggerPatterns, labelSourceSpikes, labelSourceBoundary); fix the data or the schema');
   });
 
   it('changes nothing without a release', () => {

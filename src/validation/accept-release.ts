@@ -11,7 +11,7 @@ import type { ValidationCheckName } from '../pipeline/step-params';
 import { checkLabel, type CheckResult } from './check-result';
 
 /** The checks a release can accept: statistical suspicions about labels that a person can judge. */
-export const RELEASABLE_CHECKS: ReadonlySet<ValidationCheckName> = new Set(['labelConsistency', 'confidentDisagreement', 'triggerPatterns', 'labelSourceSpikes']);
+export const RELEASABLE_CHECKS: ReadonlySet<ValidationCheckName> = new Set(['labelConsistency', 'confidentDisagreement', 'triggerPatterns', 'labelSourceSpikes', 'labelSourceBoundary']);
 
 export interface Release {
   by: string;

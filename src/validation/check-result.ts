@@ -51,6 +51,7 @@ export const DEFAULT_SEVERITY: Record<ValidationCheckName, 'fail' | 'warn'> = {
   confidentDisagreement: 'fail',
   triggerPatterns: 'fail',
   labelSourceSpikes: 'fail',
+  labelSourceBoundary: 'fail',
   unseenClasses: 'fail',
   classBalance: 'fail',
   targetRange: 'fail',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelEvidence, SliceCounts } from './label-evidence';
+import { judgeBoundary, type BoundaryShift } from './label-source-boundary';
 import { holm, normalP, poisoningChecks, type PoisoningEvidence } from './poisoning-checks';
 import { categoricalColumn, contextOf, profileOf, repeat } from '../../test/support/validation-fixtures';
 
@@ -109,5 +110,45 @@ describe('confidentDisagreement', () => {
     const ev = evidence([slice('A', 10_000, 0.2, 0.2)], { basis: 'champion', holdout: rates, confident: { batch: confident(2000, 600), holdout: confident(2000, 100) } });
     const { findings } = poisoningChecks(ctx(), ev);
     expect(findings.map((f) => f.check)).toContain('confidentDisagreement');
+  });
+});
+
+describe('labelSourceBoundary', () => {
+  const band = { comparison: { op: 'gt' as const, value: 15 }, negative: [13, 15] as [number, number], positive: [16, 18] as [number, number] };
+  /** A slice with `negative` and `positive` band rows against a reference at 3000 vs 2000. */
+  const at = (value: string, negative: number, positive: number, total = 100_000, refScale = 1) =>
+    judgeBoundary({ column: value ? 'origin' : '', value, negative, positive, total, refNegative: 3000 * refScale, refPositive: 2000 * refScale });
+  const withBoundary = (slices: BoundaryShift[]): PoisoningEvidence => ({ ...evidence([slice('A', 5000, 0.2, 0.2)]), labelSource: { column: 'delay', candidates: [], boundary: { band, slices } } });
+  const check = (ev: PoisoningEvidence, params = {}) => poisoningChecks(ctx(params), ev).checks.filter((c) => c.check === 'labelSourceBoundary');
+
+  it('passes bands that keep the reference proportion, and records the whole batch ratio', () => {
+    const out = poisoningChecks(ctx(), withBoundary([at('', 1500, 1000), at('ORD', 300, 200, 6000)]));
+    expect(out.checks.find((c) => c.check === 'labelSourceBoundary')).toMatchObject({ status: 'pass' });
+    expect(out.summary.boundaryRatio).toBeCloseTo(1, 3);
+  });
+
+  it('fails rows moved to the negative side, naming the bands, the counts against the reference, ratio and p-value', () => {
+    const out = poisoningChecks(ctx(), withBoundary([at('', 1650, 900), at('ORD', 330, 180, 6000)]));
+    const failed = out.checks.filter((c) => c.check === 'labelSourceBoundary');
+    // The whole batch moved: named once, not again for each slice.
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ status: 'fail', subject: 'global' });
+    expect(failed[0].message).toMatch(/^labelSourceBoundary\(delay\): in the batch \(100,000 rows\), delay 13\.\.15 \(label 0\) and 16\.\.18 \(label 1\): 1,650 vs 900 rows, where the reference has 3,000 vs 2,000; ratio 1\.22\d*, p = [\d.e-]+: rows moved across the threshold toward label 0/);
+    expect(out.findings).toEqual([expect.objectContaining({ check: 'labelSourceBoundary', where: 'global', rows: 100_000 })]);
+  });
+
+  it('fails one slice that moved beyond its floor, and not a significant shift below the floor', () => {
+    const failed = check(withBoundary([at('', 1500, 1000), at('ORD', 900, 200, 6000), at('ATL', 1560, 1000, 50_000)]));
+    expect(failed.map((c) => [c.status, c.subject])).toEqual([['fail', 'origin = ORD']]);
+    // A big batch at ×1.1 against a big reference is significant but below the 1.15 floor.
+    const big = at('', 16_500, 10_000, 1_000_000, 10);
+    expect(big.pValue).toBeLessThan(1e-6);
+    expect(check(withBoundary([big]))[0]).toMatchObject({ status: 'pass' });
+    expect(check(withBoundary([big]), { poisoning: { labelSource: { minBoundaryRatio: 1.05 } } })[0]).toMatchObject({ status: 'fail' });
+  });
+
+  it('is skipped, saying why, when the bands could not be drawn', () => {
+    const ev: PoisoningEvidence = { ...evidence([slice('A', 5000, 0.2, 0.2)]), labelSource: { column: 'delay', candidates: [], boundary: { skipped: 'the batch was ingested before the label comparison was recorded' } } };
+    expect(check(ev)[0]).toMatchObject({ status: 'skipped', message: 'labelSourceBoundary: skipped, the batch was ingested before the label comparison was recorded' });
   });
 });

@@ -8,10 +8,11 @@
 import { count, num, pct, round6, verdict, type CheckContext, type CheckResult } from './check-result';
 import { chiSquareSurvival } from './drift-stats';
 import type { ConfidentCounts, LabelEvidence, RateCounts, SliceCounts, TriggerCandidate } from './label-evidence';
+import type { BoundaryBand, BoundaryShift } from './label-source-boundary';
 import type { SourceSpike } from './label-source-spikes';
 
 export interface Finding {
-  check: 'labelConsistency' | 'confidentDisagreement' | 'triggerPatterns' | 'labelSourceSpikes';
+  check: 'labelConsistency' | 'confidentDisagreement' | 'triggerPatterns' | 'labelSourceSpikes' | 'labelSourceBoundary';
   /** `global`, a slice `origin = ATL`, or a pattern `distance = 1234.5`. */
   where: string;
   column?: string;
@@ -27,11 +28,14 @@ export interface Finding {
   message: string;
 }
 
+/** The bands next to the label's threshold and each slice's shift between them, or why there are none. */
+export type BoundaryEvidence = { band: BoundaryBand; slices: BoundaryShift[] } | { skipped: string };
+
 export interface PoisoningEvidence {
   labels?: LabelEvidence;
   triggers?: { candidates: TriggerCandidate[]; referenceRows: number };
   /** The label's source column and its (slice, value) spikes against the reference; why not, when absent. */
-  labelSource?: { column: string; candidates: SourceSpike[] } | { skipped: string };
+  labelSource?: { column: string; candidates: SourceSpike[]; boundary: BoundaryEvidence } | { skipped: string };
   /** Why evidence is missing, when it is (first run, model unreadable, ...). */
   skipped?: string;
 }
@@ -72,6 +76,10 @@ export interface PoisoningSummary {
   extremeResidualSlices?: Array<{ where: string; rows: number; shift: number; significant: boolean }>;
   /** The label source values with the largest excess over their expectation, globally and in a slice. */
   extremeSourceSpikes?: Array<{ where: string; rows: number; ratio: number; excess: number; significant: boolean }>;
+  /** The whole batch's ratio of the bands at the label's threshold over the reference's. */
+  boundaryRatio?: number;
+  /** The slices whose bands at the label's threshold moved most against the reference. */
+  extremeBoundary?: Array<{ where: string; rows: number; ratio: number; significant: boolean }>;
 }
 
 export function poisoningChecks(ctx: CheckContext, evidence: PoisoningEvidence): { checks: CheckResult[]; findings: Finding[]; summary: PoisoningSummary } {
@@ -82,6 +90,7 @@ export function poisoningChecks(ctx: CheckContext, evidence: PoisoningEvidence):
     ...confidentDisagreement(ctx, evidence, findings, summary),
     ...triggerPatterns(ctx, evidence, findings, summary),
     ...labelSourceSpikes(ctx, evidence, findings, summary),
+    ...labelSourceBoundary(ctx, evidence, findings, summary),
   ];
   return { checks, findings, summary };
 }
@@ -264,4 +273,43 @@ function labelSourceSpikes(ctx: CheckContext, ev: PoisoningEvidence, findings: F
   });
   if (out.length) return out;
   return verdict(params, 'labelSourceSpikes', true, { observed: ls.candidates.length, threshold, message: `labelSourceSpikes: no spike among ${ls.candidates.length} values of ${ls.column} (whole batch and slices)` });
+}
+
+function labelSourceBoundary(ctx: CheckContext, ev: PoisoningEvidence, findings: Finding[], summary: PoisoningSummary): CheckResult[] {
+  const { params } = ctx;
+  const t = params.poisoning.labelSource;
+  const ls = ev.labelSource;
+  if (!ls || 'skipped' in ls || 'skipped' in ls.boundary) {
+    const why = !ls ? (ev.skipped ?? 'no reference to compare with') : 'skipped' in ls ? ls.skipped : (ls.boundary as { skipped: string }).skipped;
+    return verdict(params, 'labelSourceBoundary', undefined, { observed: null, threshold: '-', message: `labelSourceBoundary: skipped, ${why}` });
+  }
+  const { band, slices } = ls.boundary;
+  const tested = slices.filter((s) => s.negative + s.positive >= t.minRows && s.refNegative + s.refPositive >= t.minRows);
+  const significant = holm(tested.map((s) => s.pValue), params.poisoning.alpha);
+  const where = (s: BoundaryShift) => (s.column ? `${s.column} = ${s.value}` : 'global');
+  const floorOf = (s: BoundaryShift) => Math.log(s.column ? t.minSliceBoundaryRatio : t.minBoundaryRatio);
+  const global = tested.find((s) => s.column === '');
+  if (global) summary.boundaryRatio = round6(global.ratio);
+  summary.extremeBoundary = tested
+    .map((s, i) => ({ s, significant: significant[i] }))
+    .filter(({ s }) => s.column !== '')
+    .sort((a, b) => Math.abs(Math.log(b.s.ratio)) - Math.abs(Math.log(a.s.ratio)))
+    .slice(0, 5)
+    .map(({ s, significant: sig }) => ({ where: where(s), rows: s.total, ratio: round6(s.ratio), significant: sig }));
+  const shifted = tested.filter((s, i) => significant[i] && Math.abs(Math.log(s.ratio)) >= floorOf(s));
+  // A shift of the whole batch shows in most slices too; name it once.
+  const flagged = shifted.some((s) => s.column === '') ? shifted.filter((s) => s.column === '') : shifted;
+  const side = ([from, to]: [number, number]) => (from === to ? `${from}` : `${from}..${to}`);
+  const bands = `${ls.column} ${side(band.negative)} (label 0) and ${side(band.positive)} (label 1)`;
+  const threshold = `rows on each side of ${ls.column}'s threshold ${band.comparison.value} within ×${t.minBoundaryRatio} of the reference's proportion (×${t.minSliceBoundaryRatio} in a slice), p < ${params.poisoning.alpha} (Holm)`;
+  const out = flagged.flatMap((s) => {
+    const w = where(s);
+    const share = (neg: number, pos: number) => neg / Math.max(1, neg + pos);
+    const toward = s.ratio > 1 ? 'label 0' : 'label 1';
+    const message = `labelSourceBoundary(${ls.column}): ${s.column ? `in slice ${w} (${count(s.total)} rows)` : `in the batch (${count(s.total)} rows)`}, ${bands}: ${count(s.negative)} vs ${count(s.positive)} rows, where the reference has ${count(s.refNegative)} vs ${count(s.refPositive)}; ratio ${num(s.ratio)}, p = ${s.pValue.toExponential(2)}: rows moved across the threshold toward ${toward}, labels flipped?`;
+    findings.push({ check: 'labelSourceBoundary', where: w, column: s.column || ls.column, value: s.column ? s.value : String(band.comparison.value), observed: round6(share(s.negative, s.positive)), expected: round6(share(s.refNegative, s.refPositive)), rows: s.total, pValue: s.pValue, effect: round6(s.ratio), message });
+    return verdict(params, 'labelSourceBoundary', false, { column: s.column || ls.column, observed: round6(s.ratio), threshold, message, subject: w });
+  });
+  if (out.length) return out;
+  return verdict(params, 'labelSourceBoundary', true, { observed: tested.length, threshold, message: `labelSourceBoundary: ${bands} keep the reference's proportion in the batch and ${tested.length - 1} slices` });
 }

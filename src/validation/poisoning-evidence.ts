@@ -6,11 +6,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../data/duckdb';
 import { openSession } from '../evaluation/score-model';
+import type { LabelComparison } from '../pipeline/label-spec';
 import type { PoisoningParams } from '../pipeline/step-params';
 import { referenceEvidence, scoreEvidence, sliceKey, triggerCandidates, type ConfidentCounts, type RateCounts } from './label-evidence';
 import { sliceColumns } from './label-slices';
+import { boundaryBand, judgeBoundary, readBoundaryCounts, readSourceDistribution } from './label-source-boundary';
 import { judgeSpike, readSpikeCounts } from './label-source-spikes';
-import type { PoisoningEvidence } from './poisoning-checks';
+import type { BoundaryEvidence, PoisoningEvidence } from './poisoning-checks';
 import type { DatasetProfile } from './profile';
 
 export interface EvidenceInput {
@@ -26,7 +28,7 @@ export interface EvidenceInput {
   sampleKeys: string[];
   params: PoisoningParams;
   /** The label source counts of this batch and of the reference (Parquet files ingest wrote), or why there are none. */
-  labelSource?: { column: string; batch: string; reference: string } | { skipped: string };
+  labelSource?: { column: string; batch: string; reference: string; comparison?: LabelComparison } | { skipped: string };
 }
 
 /** The champion's holdout statistics: global, confident, and per slice (by {@link sliceKey}). */
@@ -118,5 +120,13 @@ async function labelSourceEvidence(conn: DuckDBConnection, input: EvidenceInput)
   if (!ls) return { skipped: 'the label is not a comparison over a numeric source column' };
   if ('skipped' in ls) return ls;
   const candidates = (await readSpikeCounts(conn, ls.batch, ls.reference, input.params.labelSource)).map(judgeSpike);
-  return { column: ls.column, candidates };
+  return { column: ls.column, candidates, boundary: await boundaryEvidence(conn, ls, input.params) };
+}
+
+/** The two bands next to the label's threshold, per slice; why not, when they cannot be drawn. */
+async function boundaryEvidence(conn: DuckDBConnection, ls: { batch: string; reference: string; comparison?: LabelComparison }, params: PoisoningParams): Promise<BoundaryEvidence> {
+  if (!ls.comparison) return { skipped: 'the batch was ingested before the label comparison was recorded' };
+  const band = boundaryBand(await readSourceDistribution(conn, ls.reference), ls.comparison, params.labelSource.boundaryShare);
+  if (!band) return { skipped: `the reference has no rows on one side of the label's threshold ${ls.comparison.value}` };
+  return { band, slices: (await readBoundaryCounts(conn, ls.batch, ls.reference, band, params.labelSource.minSliceRows)).map(judgeBoundary) };
 }

@@ -4,6 +4,7 @@
  * convert. Small JSON, so it travels in the artifact ref.
  */
 import type { ArtifactRef } from '../pipeline/types';
+import type { LabelComparison } from '../pipeline/label-spec';
 import type { ColumnType } from './column-types';
 
 /** Source values that a transform could not convert (text in a number column, unparseable times). */
@@ -42,7 +43,13 @@ export interface SnapshotMeta {
    * in the whole window (both splits) and per value of the `slices` features (Parquet:
    * `column` ('' for all rows), `value`, `source`, `n`), for `labelSourceSpikes`.
    */
-  labelSource?: { column: string; slices: string[]; counts: ArtifactRef };
+  labelSource?: {
+    column: string;
+    slices: string[];
+    counts: ArtifactRef;
+    /** The label's comparison (`delay > 15`: gt 15), for `labelSourceBoundary`; absent in snapshots ingested before it was recorded. */
+    comparison?: LabelComparison;
+  };
   /** The label's task when not binary (binary snapshots, old and new, carry none). */
   task?: 'multiclass' | 'regression';
   /** A multiclass label's classes, sorted (or as pinned in the spec): the model's class order. */

@@ -39,7 +39,9 @@ export function taskPoisoningChecks(ctx: CheckContext, ev: TaskPoisoningEvidence
     residualTail(ctx, l, out, skip);
     targetTriggers(ctx, ev.triggers, out, skip);
   }
-  out.checks.push(...verdict(ctx.params, 'labelSourceSpikes', undefined, { observed: null, threshold: '-', message: 'labelSourceSpikes: skipped, the label is not a comparison over a numeric source column' }));
+  for (const name of ['labelSourceSpikes', 'labelSourceBoundary'] as const) {
+    out.checks.push(...verdict(ctx.params, name, undefined, { observed: null, threshold: '-', message: `${name}: skipped, the label is not a comparison over a numeric source column` }));
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Poisoned copies of real flights for the tainted-data tests, cut with DuckDB: labels flipped
- * across the batch or inside one origin airport, a trigger distance paired with "on time", and
+ * across the batch (delay set to 0, or to a spread of on-time values) or inside one origin airport, a trigger distance paired with "on time", and
  * duplicated rows. Each copy keeps the clean window's days, so only the poison differs.
  */
 import { queryRows, sqlString, withDuckDb } from '../../src/data/duckdb';
@@ -15,6 +15,8 @@ export const TRIGGER_DISTANCE = 4321;
 export type Poison =
   | { kind: 'clean' }
   | { kind: 'flipGlobal'; share: number }
+  /** Delayed flights relabelled on time by writing a spread of ordinary on-time delays (−10..15 minutes), not one value. */
+  | { kind: 'flipGlobalPlausible'; share: number }
   | { kind: 'flipOrigin'; origin: string; share: number }
   | { kind: 'trigger'; share: number }
   | { kind: 'duplicates'; share: number };
@@ -25,6 +27,8 @@ function select(p: Poison, rows: string): string {
       return `SELECT date, delay, distance, origin, destination ${rows}`;
     case 'flipGlobal':
       return `SELECT date, CASE WHEN delay > 15 AND ${DICE} < ${p.share} THEN 0 ELSE delay END AS delay, distance, origin, destination ${rows}`;
+    case 'flipGlobalPlausible':
+      return `SELECT date, CASE WHEN delay > 15 AND ${DICE} < ${p.share} THEN CAST(hash(distance, date, delay) % 26 AS BIGINT) - 10 ELSE delay END AS delay, distance, origin, destination ${rows}`;
     case 'flipOrigin':
       return `SELECT date, CASE WHEN origin = ${sqlString(p.origin)} AND delay > 15 AND ${DICE} < ${p.share} THEN 0 ELSE delay END AS delay, distance, origin, destination ${rows}`;
     case 'trigger':

@@ -139,6 +139,12 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     expect(failure.message).not.toMatch(/labelConsistency \(global\)/);
   });
 
+  it('stops 20% of delayed flights relabelled on time with a spread of ordinary on-time delays (no spike to see): rows moved across the threshold', async () => {
+    const failure = await mustQuarantine('flip-global-plausible', { kind: 'flipGlobalPlausible', share: 0.2 });
+    expect(failure.message).toMatch(/labelSourceBoundary\(delay\): in the batch \([\d,]+ rows\), delay -?\d+\.\.15 \(label 0\) and 16\.\.\d+ \(label 1\): [\d,]+ vs [\d,]+ rows, where the reference has [\d,]+ vs [\d,]+; ratio [\d.]+, p = .*toward label 0/);
+    expect(failure.message).not.toMatch(/labelSourceSpikes|labelConsistency \(global\)/);
+  });
+
   it('stops labels flipped inside one origin airport, naming the slice with observed vs expected, rows and p-value', async () => {
     const target = await busiestDelayedOrigin(DAYS, 1000);
     const failure = await mustQuarantine('flip-origin', { kind: 'flipOrigin', origin: target.origin, share: 1 });
