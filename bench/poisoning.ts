@@ -43,12 +43,13 @@ const DICE = `(hash(date, origin, destination, delay, distance) % 10000) / 10000
 /** A second, independent die: which on-time value a plausible relabelling writes. */
 const DICE2 = `CAST(hash(distance, date, delay) % 26 AS BIGINT)`;
 
-type Kind = 'globalFlip' | 'sliceFlip' | 'globalFlipPlausible' | 'sliceFlipPlausible' | 'trigger' | 'duplicates';
+type Kind = 'globalFlip' | 'sliceFlip' | 'globalFlipPlausible' | 'sliceFlipPlausible' | 'globalFlipAway' | 'trigger' | 'duplicates';
 const STRENGTHS: Record<Kind, number[]> = {
   globalFlip: [0.05, 0.1, 0.3, 0.5, 0.7],
   sliceFlip: [0.2, 0.3, 0.5, 0.8, 1],
   globalFlipPlausible: [0.1, 0.3, 0.5, 0.7],
   sliceFlipPlausible: [0.3, 0.5, 0.8, 1],
+  globalFlipAway: [0.1, 0.2, 0.3, 0.5],
   trigger: [0.001, 0.002, 0.005, 0.01],
   duplicates: [0.01, 0.02, 0.05, 0.1],
 };
@@ -57,6 +58,7 @@ const DESCRIBE: Record<Kind, string> = {
   sliceFlip: 'share of positives relabelled 0 in the busiest origin (delay set to 0)',
   globalFlipPlausible: 'share of positives relabelled 0, whole batch (delay set to a spread of on-time values, -10..15)',
   sliceFlipPlausible: 'share of positives relabelled 0 in the busiest origin (delay set to a spread of on-time values)',
+  globalFlipAway: 'share of positives relabelled 0, whole batch (delay set to a spread of -10..5, away from the threshold)',
   trigger: `share of rows with distance ${TRIGGER_DISTANCE} and label 0`,
   duplicates: 'share of rows that are copies',
 };
@@ -72,6 +74,8 @@ function poisonSql(kind: Kind, s: number, from: string, to: string, origin: stri
       return `SELECT date, CASE WHEN delay > 15 AND ${DICE} < ${s} THEN ${DICE2} - 10 ELSE delay END AS delay, distance, origin, destination ${rows}`;
     case 'sliceFlipPlausible':
       return `SELECT date, CASE WHEN origin = ${sqlString(origin)} AND delay > 15 AND ${DICE} < ${s} THEN ${DICE2} - 10 ELSE delay END AS delay, distance, origin, destination ${rows}`;
+    case 'globalFlipAway':
+      return `SELECT date, CASE WHEN delay > 15 AND ${DICE} < ${s} THEN (${DICE2} % 16) - 10 ELSE delay END AS delay, distance, origin, destination ${rows}`;
     case 'trigger':
       return `SELECT date, CASE WHEN ${DICE} < ${s} THEN 0 ELSE delay END AS delay, CASE WHEN ${DICE} < ${s} THEN ${TRIGGER_DISTANCE} ELSE distance END AS distance, origin, destination ${rows}`;
     case 'duplicates':

@@ -200,11 +200,12 @@ export const labelSourceParamsSchema = z
     /** ... or of a slice, for a spike inside one slice. */
     minSliceExcess: z.number().gt(0).max(1).default(0.06),
     /**
-     * `labelSourceBoundary`: each band holds the source values nearest the label's threshold on one
-     * side, up to this share of the reference's rows (for `delay > 15` on the 2001 flights: 13..15 and 16..18 minutes).
+     * `labelSourceBoundary`: the values nearest the label's threshold on each side, up to this share
+     * of the reference's rows, make the band whose density is extrapolated to the threshold (for
+     * `delay > 15` on the 2001 flights: 11..15 and 16..25 minutes).
      */
-    boundaryShare: z.number().gt(0).max(0.5).default(0.03),
-    /** Floor: the batch's ratio of the two bands over the reference's, at least this factor (or at most its inverse) ... */
+    boundaryShare: z.number().gt(0).max(0.5).default(0.06),
+    /** Floor: the density jump at the threshold against the reference's, at least this factor (or at most its inverse) ... */
     minBoundaryRatio: z.number().gt(1).default(1.15),
     /** ... and in a slice. */
     minSliceBoundaryRatio: z.number().gt(1).default(1.6),

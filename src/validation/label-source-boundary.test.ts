@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sqlString, withDuckDb } from '../data/duckdb';
 import type { LabelComparison } from '../pipeline/label-spec';
-import { boundaryBand, isPositive, judgeBoundary, readBoundaryCounts, readSourceDistribution, type BoundaryBand } from './label-source-boundary';
+import { bandBins, boundaryBand, densityAtThreshold, isPositive, judgeBoundary, readBoundaryCounts, readSourceDistribution, type BoundaryBand, type BoundaryCounts } from './label-source-boundary';
 import type { SourceCount } from './label-source-spikes';
 
 const DELAY_GT_15: LabelComparison = { op: 'gt', value: 15 };
@@ -20,13 +20,23 @@ function flipped(rows: SourceCount[], share: number): SourceCount[] {
   return rows.map((r) => (r.source > 15 ? { ...r, n: r.n - Math.round(r.n * share) } : r.source >= -10 && r.source <= 15 ? { ...r, n: r.n + Math.round(moved / 26) } : r));
 }
 
-/** A busier week: every delay a little later (the density moves smoothly across the threshold). */
-const later = (rows: SourceCount[], minutes: number): SourceCount[] => rows.map((r) => ({ ...r, n: Math.round(r.n * Math.exp(Math.sign(r.source) * minutes / 12)) }));
+/** A stormier or calmer week: the density tilted (later delays more or less frequent), smoothly across 15. */
+const tilted = (rows: SourceCount[], perMinute: number): SourceCount[] => rows.map((r) => ({ ...r, n: Math.round(r.n * Math.exp(perMinute * r.source)) }));
 
-const countsOf = (rows: SourceCount[], band: BoundaryBand, column = '') => {
-  const on = (r: SourceCount, positive: boolean) => r.column === column && isPositive(band.comparison, r.source) === positive;
-  const sum = (positive: boolean, [from, to]: [number, number]) => rows.filter((r) => on(r, positive) && r.source >= from && r.source <= to).reduce((a, r) => a + r.n, 0);
-  return { negative: sum(false, band.negative), positive: sum(true, band.positive) };
+/** The definition of the binned counts, by hand: rows per bin of each side, for one slice of `rows`. */
+function countsOf(rows: SourceCount[], band: BoundaryBand): Pick<BoundaryCounts, 'negative' | 'positive'> {
+  const bins = bandBins(band);
+  const side = (positive: boolean, span: [number, number], centres: number[]) => ({
+    centre: centres,
+    n: centres.map((_, i) => rows.filter((r) => isPositive(band.comparison, r.source) === positive && r.source >= span[0] && r.source <= span[1] && r.source - span[0] === i).reduce((a, r) => a + r.n, 0)),
+  });
+  return { negative: side(false, band.negative, bins.negative), positive: side(true, band.positive, bins.positive) };
+}
+
+const judged = (batch: SourceCount[], reference: SourceCount[], band: BoundaryBand) => {
+  const b = countsOf(batch, band);
+  const r = countsOf(reference, band);
+  return judgeBoundary({ column: '', value: '', total: 0, ...b, refNegative: r.negative, refPositive: r.positive }, band);
 };
 
 describe('label source boundary', () => {
@@ -37,38 +47,53 @@ describe('label source boundary', () => {
     expect([isPositive({ op: 'lte', value: 0 }, 0), isPositive({ op: 'lte', value: 0 }, 1)]).toEqual([true, false]);
   });
 
-  it('draws each band from the values nearest the threshold until it holds the share of the reference', () => {
+  it('draws each band from the values nearest the threshold until it holds the share of the reference, a bin per whole number', () => {
     const reference = delays(1000);
-    const band = boundaryBand(reference, DELAY_GT_15, 0.03)!;
+    const band = boundaryBand(reference, DELAY_GT_15, 0.06)!;
     expect(band.negative[1]).toBe(15);
     expect(band.positive[0]).toBe(16);
+    expect([band.negativeBin, band.positiveBin]).toEqual([1, 1]);
     const total = reference.reduce((a, r) => a + r.n, 0);
-    const { negative, positive } = countsOf(reference, band);
+    const rows = ([from, to]: [number, number]) => reference.filter((r) => r.source >= from && r.source <= to).reduce((a, r) => a + r.n, 0);
     // At least the share, and one value fewer would not reach it.
-    expect(negative).toBeGreaterThanOrEqual(0.03 * total);
-    expect(negative - reference.find((r) => r.source === band.negative[0])!.n).toBeLessThan(0.03 * total);
-    expect(positive).toBeGreaterThanOrEqual(0.03 * total);
+    expect(rows(band.negative)).toBeGreaterThanOrEqual(0.06 * total);
+    expect(rows([band.negative[0] + 1, 15])).toBeLessThan(0.06 * total);
+    expect(rows(band.positive)).toBeGreaterThanOrEqual(0.06 * total);
     // `>= 15` puts 15 on the positive side.
-    const gte = boundaryBand(reference, { op: 'gte', value: 15 }, 0.03)!;
+    const gte = boundaryBand(reference, { op: 'gte', value: 15 }, 0.06)!;
     expect([gte.negative[1], gte.positive[0]]).toEqual([14, 15]);
+    // A continuous source gets ten bins per side.
+    const continuous = boundaryBand(Array.from({ length: 400 }, (_, i) => ({ source: i / 20 + 0.013, n: 5 })), { op: 'gt', value: 10 }, 0.1)!;
+    expect(continuous.negativeBin).toBeCloseTo((continuous.negative[1] - continuous.negative[0]) / 10, 9);
+    expect(bandBins(continuous).positive).toHaveLength(10);
   });
 
   it('has no band when the reference has no row on one side', () => {
-    expect(boundaryBand(delays(1000).filter((r) => r.source <= 15), DELAY_GT_15, 0.03)).toBeUndefined();
+    expect(boundaryBand(delays(1000).filter((r) => r.source <= 15), DELAY_GT_15, 0.06)).toBeUndefined();
   });
 
-  it('keeps a busier or calmer week near ratio 1, and finds 10 % of positives spread over on-time values', () => {
+  it('extrapolates a side to the threshold along its log density', () => {
+    // Exact exponential counts: the line recovers the density at 0 from bins at 1..5.
+    const side = { centre: [1, 2, 3, 4, 5], n: [1, 2, 3, 4, 5].map((x) => 10_000 * Math.exp(-x / 4) - 0.5) };
+    expect(densityAtThreshold(side, 1).log).toBeCloseTo(Math.log(10_000), 6);
+    // One bin: its own density, and Poisson variance.
+    expect(densityAtThreshold({ centre: [1], n: [99.5] }, 2)).toEqual({ log: Math.log(50), variance: 0.01 });
+  });
+
+  it('keeps stormier and calmer weeks near ratio 1, and finds 10 % of positives spread over on-time values', () => {
     const reference = delays(40_000);
-    const band = boundaryBand(reference, DELAY_GT_15, 0.03)!;
-    const judge = (batch: SourceCount[]) => judgeBoundary({ column: '', value: '', total: 0, ...countsOf(batch, band), ...prefixed(countsOf(reference, band)) });
-    for (const week of [later(delays(10_000), 2), later(delays(10_000), -2), delays(7000)]) {
-      expect(Math.abs(Math.log(judge(week).ratio))).toBeLessThan(Math.log(1.1));
+    const band = boundaryBand(reference, DELAY_GT_15, 0.06)!;
+    for (const week of [tilted(delays(10_000), 0.02), tilted(delays(10_000), -0.02), delays(7000)]) {
+      const j = judged(week, reference, band);
+      expect(Math.abs(Math.log(j.ratio))).toBeLessThan(Math.log(1.05));
+      expect(j.pValue).toBeGreaterThan(0.001);
     }
-    const poisoned = judge(flipped(delays(10_000), 0.1));
+    const poisoned = judged(flipped(delays(10_000), 0.1), reference, band);
     expect(poisoned.ratio).toBeGreaterThan(1.15);
     expect(poisoned.pValue).toBeLessThan(1e-6);
-    // The other way round (negatives made positive) moves the ratio below 1.
-    expect(judgeBoundary({ column: '', value: '', total: 0, negative: 500, positive: 900, refNegative: 1000, refPositive: 1000 }).ratio).toBeLessThan(0.6);
+    // The other way round (on-time rows pushed over the threshold) moves it below 1.
+    const pushed = delays(10_000).map((r) => (r.source > 15 && r.source <= 25 ? { ...r, n: r.n * 1.3 } : r));
+    expect(judged(pushed, reference, band).ratio).toBeLessThan(0.85);
   });
 
   it('counts both bands per slice in DuckDB exactly as the definition does, leaving out small slices and slices the reference lacks', async () => {
@@ -83,17 +108,18 @@ describe('label source boundary', () => {
         };
         await write(batch, 'batch.parquet');
         await write(reference, 'reference.parquet');
-        const b = boundaryBand(await readSourceDistribution(conn, path.join(dir, 'reference.parquet')), DELAY_GT_15, 0.03)!;
+        const b = boundaryBand(await readSourceDistribution(conn, path.join(dir, 'reference.parquet')), DELAY_GT_15, 0.06)!;
         return { band: b, counts: await readBoundaryCounts(conn, path.join(dir, 'batch.parquet'), path.join(dir, 'reference.parquet'), b, 2000) };
       });
-      expect(band).toEqual(boundaryBand(reference.filter((r) => r.column === ''), DELAY_GT_15, 0.03));
+      expect(band).toEqual(boundaryBand(reference.filter((r) => r.column === ''), DELAY_GT_15, 0.06));
       expect(counts.map((c) => c.value)).toEqual(['', 'ATL', 'ORD']);
       for (const c of counts) {
         const column = c.value ? 'origin' : '';
         const rows = (xs: SourceCount[]) => xs.filter((r) => r.column === column && r.value === c.value);
-        expect(c).toEqual({ column, value: c.value, total: rows(batch).reduce((a, r) => a + r.n, 0), ...countsOf(rows(batch), band, column), ...prefixed(countsOf(rows(reference), band, column)) });
+        const r = countsOf(rows(reference), band);
+        expect(c).toEqual({ column, value: c.value, total: rows(batch).reduce((a, x) => a + x.n, 0), ...countsOf(rows(batch), band), refNegative: r.negative, refPositive: r.positive });
       }
-      const [, atl, ord] = counts.map(judgeBoundary);
+      const [, atl, ord] = counts.map((c) => judgeBoundary(c, band));
       expect(Math.abs(Math.log(atl.ratio))).toBeLessThan(0.05);
       expect(ord.ratio).toBeGreaterThan(1.6);
     } finally {
@@ -101,7 +127,3 @@ describe('label source boundary', () => {
     }
   });
 });
-
-function prefixed(c: { negative: number; positive: number }): { refNegative: number; refPositive: number } {
-  return { refNegative: c.negative, refPositive: c.positive };
-}

@@ -2,42 +2,67 @@
  * Rows pushed across the label's threshold. When the label compares a numeric source column with
  * a number (`delay > 15`), an attacker who flips positives must rewrite the source too, and one
  * who spreads the rewritten values over plausible ones leaves no spike (label-source-spikes.ts).
- * What flipping cannot hide is a break in the source's density at the threshold: the values just
- * on the negative side gain rows and those just on the positive side lose them. Natural shifts
- * (a stormier week) move the density smoothly across the threshold, so the ratio of the two
- * narrow bands barely moves (McCrary's density test for manipulation of a running variable at a
- * cutoff, here against the reference rather than a local-linear fit). Pure but for the query.
+ * What flipping cannot hide is a break in the source's density at the threshold: values on the
+ * negative side gain rows, values on the positive side lose them. This is McCrary's (2008) test
+ * for manipulation of a running variable at a cutoff: on each side, a line through the log
+ * density of the values next to the threshold, weighted by their counts, extrapolated to the
+ * threshold; the jump between the two sides is compared with the same jump in the reference.
+ * Natural shifts (a stormier week) tilt the density on both sides alike and leave the jump where
+ * it was, where a plain ratio of the two bands moves with them. Pure but for the queries.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../data/duckdb';
 import type { LabelComparison } from '../pipeline/label-spec';
 import { chiSquareSurvival } from './drift-stats';
 
-/** The source values next to the threshold on each side: `[from, to]`, both inclusive, within that side. */
+/** The source values next to the threshold on each side (`[from, to]`, inclusive, within that side) and their bins. */
 export interface BoundaryBand {
   comparison: LabelComparison;
   negative: [number, number];
   positive: [number, number];
+  /** Bin width within each band: 1 for a whole-numbered source (a bin per value), else a tenth of the band. */
+  negativeBin: number;
+  positiveBin: number;
 }
 
-/** Rows in each band of one slice ('' = the whole batch), in the batch and in the reference. */
+/** Rows per bin on one side: bin i's centre at `centre[i]` from the threshold. */
+export interface SideCounts {
+  centre: number[];
+  n: number[];
+}
+
+/** One slice ('' = the whole batch): rows per bin on each side, in the batch and in the reference. */
 export interface BoundaryCounts {
   column: string;
   value: string;
-  negative: number;
-  positive: number;
   /** Rows in the slice. */
   total: number;
-  refNegative: number;
-  refPositive: number;
+  negative: SideCounts;
+  positive: SideCounts;
+  refNegative: SideCounts;
+  refPositive: SideCounts;
 }
 
-export interface BoundaryShift extends BoundaryCounts {
-  /** (negative / positive) in the batch over the same in the reference: > 1, rows moved to the negative side. */
+export interface BoundaryShift {
+  column: string;
+  value: string;
+  total: number;
+  /** Rows in each band, batch and reference. */
+  negative: number;
+  positive: number;
+  refNegative: number;
+  refPositive: number;
+  /**
+   * How much denser the negative side is at the threshold, relative to the positive side, than in
+   * the reference: exp(reference jump − batch jump). Above 1: rows moved to the negative side.
+   */
   ratio: number;
-  /** Two-sided p-value of the log odds ratio, before correction. */
+  /** Two-sided p-value of the difference of the two jumps, before correction. */
   pValue: number;
 }
+
+/** Bins per side for a source that is not whole-numbered. */
+const BINS = 10;
 
 /** Whether a source value makes the label positive. */
 export function isPositive(c: LabelComparison, source: number): boolean {
@@ -60,32 +85,88 @@ export function isPositive(c: LabelComparison, source: number): boolean {
  */
 export function boundaryBand(reference: Array<{ source: number; n: number }>, comparison: LabelComparison, share: number): BoundaryBand | undefined {
   const total = reference.reduce((a, r) => a + r.n, 0);
-  const side = (positive: boolean): [number, number] | undefined => {
-    const values = reference.filter((r) => r.n > 0 && isPositive(comparison, r.source) === positive).sort((a, b) => Math.abs(a.source - comparison.value) - Math.abs(b.source - comparison.value));
+  const side = (positive: boolean): { span: [number, number]; bin: number } | undefined => {
+    const values = reference
+      .filter((r) => r.n > 0 && isPositive(comparison, r.source) === positive)
+      .sort((a, b) => Math.abs(a.source - comparison.value) - Math.abs(b.source - comparison.value));
     if (values.length === 0) return undefined;
     let rows = 0;
-    let edge = values.at(-1)!.source;
-    for (const r of values) {
-      rows += r.n;
+    let last = values.length - 1;
+    for (let i = 0; i < values.length; i++) {
+      rows += values[i].n;
       if (rows >= share * total) {
-        edge = r.source;
+        last = i;
         break;
       }
     }
-    const nearest = values[0].source;
-    return [Math.min(nearest, edge), Math.max(nearest, edge)];
+    const inBand = values.slice(0, last + 1).map((r) => r.source);
+    const span: [number, number] = [Math.min(...inBand), Math.max(...inBand)];
+    return { span, bin: inBand.every(Number.isInteger) ? 1 : (span[1] - span[0]) / BINS || 1 };
   };
   const negative = side(false);
   const positive = side(true);
-  return negative && positive ? { comparison, negative, positive } : undefined;
+  return negative && positive ? { comparison, negative: negative.span, positive: positive.span, negativeBin: negative.bin, positiveBin: positive.bin } : undefined;
 }
 
-/** Observed vs reference for one slice: the log odds ratio of the two bands, with half a row added to each cell. */
-export function judgeBoundary(c: BoundaryCounts): BoundaryShift {
-  const [n, p, rn, rp] = [c.negative, c.positive, c.refNegative, c.refPositive].map((x) => x + 0.5);
-  const log = Math.log(n / p) - Math.log(rn / rp);
-  const z = log / Math.sqrt(1 / n + 1 / p + 1 / rn + 1 / rp);
-  return { ...c, ratio: Math.exp(log), pValue: chiSquareSurvival(z * z, 1) };
+/** Bins of a band: one per whole number for width 1, else `BINS`. */
+const binCount = (span: [number, number], width: number): number => (width === 1 ? Math.round(span[1] - span[0]) + 1 : BINS);
+
+/**
+ * The log density at the threshold seen from one side: a line through log((rows + ½) / width) of
+ * the side's bins against their distance from the threshold, weighted by rows, at distance 0, and
+ * its variance. A side of one bin (or all at one distance): that bin's log density.
+ */
+export function densityAtThreshold(side: SideCounts, width: number): { log: number; variance: number } {
+  let sw = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  side.n.forEach((count, i) => {
+    const w = count + 0.5;
+    const x = side.centre[i];
+    const y = Math.log(w / width);
+    sw += w;
+    sx += w * x;
+    sy += w * y;
+    sxx += w * x * x;
+    sxy += w * x * y;
+  });
+  const det = sw * sxx - sx * sx;
+  if (side.n.length < 2 || det <= 1e-9 * sw * sxx) return { log: sy / sw, variance: 1 / sw };
+  const slope = (sw * sxy - sx * sy) / det;
+  return { log: (sy - slope * sx) / sw, variance: sxx / det };
+}
+
+/** The batch's jump at the threshold against the reference's, for one slice. */
+export function judgeBoundary(c: BoundaryCounts, band: Pick<BoundaryBand, 'negativeBin' | 'positiveBin'>): BoundaryShift {
+  const jump = (neg: SideCounts, pos: SideCounts) => {
+    const n = densityAtThreshold(neg, band.negativeBin);
+    const p = densityAtThreshold(pos, band.positiveBin);
+    return { log: p.log - n.log, variance: p.variance + n.variance };
+  };
+  const batch = jump(c.negative, c.positive);
+  const ref = jump(c.refNegative, c.refPositive);
+  const z = (batch.log - ref.log) / Math.sqrt(batch.variance + ref.variance);
+  const sum = (s: SideCounts) => s.n.reduce((a, x) => a + x, 0);
+  return {
+    column: c.column,
+    value: c.value,
+    total: c.total,
+    negative: sum(c.negative),
+    positive: sum(c.positive),
+    refNegative: sum(c.refNegative),
+    refPositive: sum(c.refPositive),
+    ratio: Math.exp(ref.log - batch.log),
+    pValue: chiSquareSurvival(z * z, 1),
+  };
+}
+
+/** The bins of both sides, their centres measured from the threshold. */
+export function bandBins(band: BoundaryBand): { negative: number[]; positive: number[] } {
+  const centres = (span: [number, number], width: number) =>
+    Array.from({ length: binCount(span, width) }, (_, i) => span[0] + (width === 1 ? i : (i + 0.5) * width) - band.comparison.value);
+  return { negative: centres(band.negative, band.negativeBin), positive: centres(band.positive, band.positiveBin) };
 }
 
 /** The whole batch's counts per source value in a counts file ingest wrote. */
@@ -95,31 +176,47 @@ export async function readSourceDistribution(conn: DuckDBConnection, file: strin
 }
 
 /**
- * Both bands' rows per slice, in the batch and the reference, for the whole batch and every slice
- * of at least `minSliceRows` rows that the reference also has.
+ * Rows per bin of both bands, per slice, in the batch and the reference, for the whole batch and
+ * every slice of at least `minSliceRows` rows that the reference also has. A bin without rows
+ * counts 0: every bin of a side is in the fit, on both files.
  */
 export async function readBoundaryCounts(conn: DuckDBConnection, batchFile: string, referenceFile: string, band: BoundaryBand, minSliceRows: number): Promise<BoundaryCounts[]> {
   const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[band.comparison.op];
   const positive = `("source" ${op} ${Number(band.comparison.value)})`;
-  const within = ([from, to]: [number, number]) => `"source" BETWEEN ${Number(from)} AND ${Number(to)}`;
-  const sides = (file: string) => `SELECT "column", "value",
-      coalesce(sum(n) FILTER (WHERE NOT ${positive} AND ${within(band.negative)}), 0)::DOUBLE AS negative,
-      coalesce(sum(n) FILTER (WHERE ${positive} AND ${within(band.positive)}), 0)::DOUBLE AS positive,
-      sum(n)::DOUBLE AS total
+  const bin = (span: [number, number], width: number) =>
+    `"source" BETWEEN ${Number(span[0])} AND ${Number(span[1])} THEN least(${binCount(span, width) - 1}, floor(("source" - ${Number(span[0])}) / ${Number(width)}))::INTEGER`;
+  // Side 0 is negative, 1 positive; rows outside both bands only count towards the slice's total.
+  const binned = (file: string) => `SELECT "column", "value",
+      CASE WHEN NOT ${positive} AND ${bin(band.negative, band.negativeBin)} END AS neg,
+      CASE WHEN ${positive} AND ${bin(band.positive, band.positiveBin)} END AS pos,
+      sum(n)::DOUBLE AS n
     FROM read_parquet(${sqlString(file)}) GROUP BY ALL`;
   const c = (
-    await conn.runAndReadAll(`SELECT b."column", b."value", b.negative, b.positive, b.total, r.negative AS ref_negative, r.positive AS ref_positive
-      FROM (${sides(batchFile)}) b JOIN (${sides(referenceFile)}) r ON b."column" = r."column" AND b."value" = r."value"
-      WHERE b."column" = '' OR b.total >= ${Number(minSliceRows)}
-      ORDER BY b."column", b."value"`)
+    await conn.runAndReadAll(`WITH b AS (${binned(batchFile)}), r AS (${binned(referenceFile)}),
+      bt AS (SELECT "column", "value", sum(n) AS total FROM b GROUP BY ALL),
+      slices AS (SELECT bt.* FROM bt WHERE ("column" = '' OR total >= ${Number(minSliceRows)}) AND EXISTS (SELECT 1 FROM r WHERE r."column" = bt."column" AND r."value" = bt."value")),
+      cells AS (SELECT 0 AS ref, * FROM b WHERE neg IS NOT NULL OR pos IS NOT NULL UNION ALL SELECT 1, * FROM r WHERE neg IS NOT NULL OR pos IS NOT NULL)
+    SELECT s."column", s."value", s.total, cells.ref, cells.neg, cells.pos, cells.n
+    FROM slices s JOIN cells ON cells."column" = s."column" AND cells."value" = s."value"
+    UNION ALL SELECT "column", "value", total, NULL, NULL, NULL, NULL FROM slices
+    ORDER BY 1, 2`)
   ).getColumnsObjectJS();
-  return c.column.map((column, i) => ({
-    column: String(column),
-    value: String(c.value[i]),
-    negative: Number(c.negative[i]),
-    positive: Number(c.positive[i]),
-    total: Number(c.total[i]),
-    refNegative: Number(c.ref_negative[i]),
-    refPositive: Number(c.ref_positive[i]),
-  }));
+  const bins = bandBins(band);
+  const empty = (): { negative: SideCounts; positive: SideCounts; refNegative: SideCounts; refPositive: SideCounts } => ({
+    negative: { centre: bins.negative, n: bins.negative.map(() => 0) },
+    positive: { centre: bins.positive, n: bins.positive.map(() => 0) },
+    refNegative: { centre: bins.negative, n: bins.negative.map(() => 0) },
+    refPositive: { centre: bins.positive, n: bins.positive.map(() => 0) },
+  });
+  const out = new Map<string, BoundaryCounts>();
+  c.column.forEach((column, i) => {
+    const key = `${String(column)}\u0000${String(c.value[i])}`;
+    let slice = out.get(key);
+    if (!slice) out.set(key, (slice = { column: String(column), value: String(c.value[i]), total: Number(c.total[i]), ...empty() }));
+    if (c.ref[i] === null) return;
+    const ref = Number(c.ref[i]) === 1;
+    if (c.neg[i] !== null) (ref ? slice.refNegative : slice.negative).n[Number(c.neg[i])] += Number(c.n[i]);
+    if (c.pos[i] !== null) (ref ? slice.refPositive : slice.positive).n[Number(c.pos[i])] += Number(c.n[i]);
+  });
+  return [...out.values()];
 }

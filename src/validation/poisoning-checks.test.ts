@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelEvidence, SliceCounts } from './label-evidence';
-import { judgeBoundary, type BoundaryShift } from './label-source-boundary';
+import type { BoundaryShift } from './label-source-boundary';
 import { holm, normalP, poisoningChecks, type PoisoningEvidence } from './poisoning-checks';
 import { categoricalColumn, contextOf, profileOf, repeat } from '../../test/support/validation-fixtures';
 
@@ -114,37 +114,46 @@ describe('confidentDisagreement', () => {
 });
 
 describe('labelSourceBoundary', () => {
-  const band = { comparison: { op: 'gt' as const, value: 15 }, negative: [13, 15] as [number, number], positive: [16, 18] as [number, number] };
-  /** A slice with `negative` and `positive` band rows against a reference at 3000 vs 2000. */
-  const at = (value: string, negative: number, positive: number, total = 100_000, refScale = 1) =>
-    judgeBoundary({ column: value ? 'origin' : '', value, negative, positive, total, refNegative: 3000 * refScale, refPositive: 2000 * refScale });
+  const band = { comparison: { op: 'gt' as const, value: 15 }, negative: [11, 15] as [number, number], positive: [16, 25] as [number, number], negativeBin: 1, positiveBin: 1 };
+  /** A slice whose density jump at the threshold moved by `ratio` against the reference, with p-value `pValue`. */
+  const at = (value: string, ratio: number, pValue: number, total = 100_000): BoundaryShift => ({
+    column: value ? 'origin' : '',
+    value,
+    total,
+    negative: Math.round(total * 0.06 * ratio),
+    positive: Math.round(total * 0.06),
+    refNegative: 3000,
+    refPositive: 3000,
+    ratio,
+    pValue,
+  });
   const withBoundary = (slices: BoundaryShift[]): PoisoningEvidence => ({ ...evidence([slice('A', 5000, 0.2, 0.2)]), labelSource: { column: 'delay', candidates: [], boundary: { band, slices } } });
   const check = (ev: PoisoningEvidence, params = {}) => poisoningChecks(ctx(params), ev).checks.filter((c) => c.check === 'labelSourceBoundary');
 
-  it('passes bands that keep the reference proportion, and records the whole batch ratio', () => {
-    const out = poisoningChecks(ctx(), withBoundary([at('', 1500, 1000), at('ORD', 300, 200, 6000)]));
+  it('passes a density that keeps its jump at the threshold, and records the whole batch ratio', () => {
+    const out = poisoningChecks(ctx(), withBoundary([at('', 1.02, 0.3), at('ORD', 0.97, 0.6, 6000)]));
     expect(out.checks.find((c) => c.check === 'labelSourceBoundary')).toMatchObject({ status: 'pass' });
-    expect(out.summary.boundaryRatio).toBeCloseTo(1, 3);
+    expect(out.summary.boundaryRatio).toBe(1.02);
   });
 
-  it('fails rows moved to the negative side, naming the bands, the counts against the reference, ratio and p-value', () => {
-    const out = poisoningChecks(ctx(), withBoundary([at('', 1650, 900), at('ORD', 330, 180, 6000)]));
+  it('fails rows moved to the negative side, naming the bands, the rows against the reference, ratio and p-value', () => {
+    const out = poisoningChecks(ctx(), withBoundary([at('', 1.22, 1e-9), at('ORD', 1.25, 1e-4, 6000)]));
     const failed = out.checks.filter((c) => c.check === 'labelSourceBoundary');
     // The whole batch moved: named once, not again for each slice.
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ status: 'fail', subject: 'global' });
-    expect(failed[0].message).toMatch(/^labelSourceBoundary\(delay\): in the batch \(100,000 rows\), delay 13\.\.15 \(label 0\) and 16\.\.18 \(label 1\): 1,650 vs 900 rows, where the reference has 3,000 vs 2,000; ratio 1\.22\d*, p = [\d.e-]+: rows moved across the threshold toward label 0/);
-    expect(out.findings).toEqual([expect.objectContaining({ check: 'labelSourceBoundary', where: 'global', rows: 100_000 })]);
+    expect(failed[0].message).toBe(
+      'labelSourceBoundary(delay): in the batch (100,000 rows), delay 11..15 (label 0) and 16..25 (label 1): 7,320 vs 6,000 rows, where the reference has 3,000 vs 3,000; the density at the threshold on the label-0 side, relative to the label-1 side, is ×1.22 the reference\'s (p = 1.00e-9): rows moved across the threshold toward label 0, labels flipped?',
+    );
+    expect(out.findings).toEqual([expect.objectContaining({ check: 'labelSourceBoundary', where: 'global', rows: 100_000, effect: 1.22 })]);
   });
 
-  it('fails one slice that moved beyond its floor, and not a significant shift below the floor', () => {
-    const failed = check(withBoundary([at('', 1500, 1000), at('ORD', 900, 200, 6000), at('ATL', 1560, 1000, 50_000)]));
+  it('fails one slice that moved beyond its floor, and neither a significant shift below the floor nor a large one that is not significant', () => {
+    const failed = check(withBoundary([at('', 1.01, 0.5), at('ORD', 0.5, 1e-8, 6000), at('ATL', 1.4, 1e-12, 50_000), at('SFO', 2.5, 0.01, 2000)]));
     expect(failed.map((c) => [c.status, c.subject])).toEqual([['fail', 'origin = ORD']]);
-    // A big batch at ×1.1 against a big reference is significant but below the 1.15 floor.
-    const big = at('', 16_500, 10_000, 1_000_000, 10);
-    expect(big.pValue).toBeLessThan(1e-6);
-    expect(check(withBoundary([big]))[0]).toMatchObject({ status: 'pass' });
-    expect(check(withBoundary([big]), { poisoning: { labelSource: { minBoundaryRatio: 1.05 } } })[0]).toMatchObject({ status: 'fail' });
+    expect(failed[0].message).toMatch(/toward label 1/);
+    expect(check(withBoundary([at('', 1.1, 1e-12)]))[0]).toMatchObject({ status: 'pass' });
+    expect(check(withBoundary([at('', 1.1, 1e-12)]), { poisoning: { labelSource: { minBoundaryRatio: 1.05 } } })[0]).toMatchObject({ status: 'fail' });
   });
 
   it('is skipped, saying why, when the bands could not be drawn', () => {

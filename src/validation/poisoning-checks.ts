@@ -301,15 +301,15 @@ function labelSourceBoundary(ctx: CheckContext, ev: PoisoningEvidence, findings:
   const flagged = shifted.some((s) => s.column === '') ? shifted.filter((s) => s.column === '') : shifted;
   const side = ([from, to]: [number, number]) => (from === to ? `${from}` : `${from}..${to}`);
   const bands = `${ls.column} ${side(band.negative)} (label 0) and ${side(band.positive)} (label 1)`;
-  const threshold = `rows on each side of ${ls.column}'s threshold ${band.comparison.value} within ×${t.minBoundaryRatio} of the reference's proportion (×${t.minSliceBoundaryRatio} in a slice), p < ${params.poisoning.alpha} (Holm)`;
+  const threshold = `${ls.column}'s density jump at its threshold ${band.comparison.value} within ×${t.minBoundaryRatio} of the reference's (×${t.minSliceBoundaryRatio} in a slice), p < ${params.poisoning.alpha} (Holm)`;
   const out = flagged.flatMap((s) => {
     const w = where(s);
     const share = (neg: number, pos: number) => neg / Math.max(1, neg + pos);
     const toward = s.ratio > 1 ? 'label 0' : 'label 1';
-    const message = `labelSourceBoundary(${ls.column}): ${s.column ? `in slice ${w} (${count(s.total)} rows)` : `in the batch (${count(s.total)} rows)`}, ${bands}: ${count(s.negative)} vs ${count(s.positive)} rows, where the reference has ${count(s.refNegative)} vs ${count(s.refPositive)}; ratio ${num(s.ratio)}, p = ${s.pValue.toExponential(2)}: rows moved across the threshold toward ${toward}, labels flipped?`;
+    const message = `labelSourceBoundary(${ls.column}): ${s.column ? `in slice ${w} (${count(s.total)} rows)` : `in the batch (${count(s.total)} rows)`}, ${bands}: ${count(s.negative)} vs ${count(s.positive)} rows, where the reference has ${count(s.refNegative)} vs ${count(s.refPositive)}; the density at the threshold on the label-0 side, relative to the label-1 side, is ×${num(s.ratio)} the reference's (p = ${s.pValue.toExponential(2)}): rows moved across the threshold toward ${toward}, labels flipped?`;
     findings.push({ check: 'labelSourceBoundary', where: w, column: s.column || ls.column, value: s.column ? s.value : String(band.comparison.value), observed: round6(share(s.negative, s.positive)), expected: round6(share(s.refNegative, s.refPositive)), rows: s.total, pValue: s.pValue, effect: round6(s.ratio), message });
     return verdict(params, 'labelSourceBoundary', false, { column: s.column || ls.column, observed: round6(s.ratio), threshold, message, subject: w });
   });
   if (out.length) return out;
-  return verdict(params, 'labelSourceBoundary', true, { observed: tested.length, threshold, message: `labelSourceBoundary: ${bands} keep the reference's proportion in the batch and ${tested.length - 1} slices` });
+  return verdict(params, 'labelSourceBoundary', true, { observed: tested.length, threshold, message: `labelSourceBoundary: the density of ${bands} keeps the reference's jump at the threshold in the batch and ${Math.max(0, tested.length - 1)} slices` });
 }

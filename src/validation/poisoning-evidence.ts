@@ -128,5 +128,5 @@ async function boundaryEvidence(conn: DuckDBConnection, ls: { batch: string; ref
   if (!ls.comparison) return { skipped: 'the batch was ingested before the label comparison was recorded' };
   const band = boundaryBand(await readSourceDistribution(conn, ls.reference), ls.comparison, params.labelSource.boundaryShare);
   if (!band) return { skipped: `the reference has no rows on one side of the label's threshold ${ls.comparison.value}` };
-  return { band, slices: (await readBoundaryCounts(conn, ls.batch, ls.reference, band, params.labelSource.minSliceRows)).map(judgeBoundary) };
+  return { band, slices: (await readBoundaryCounts(conn, ls.batch, ls.reference, band, params.labelSource.minSliceRows)).map((c) => judgeBoundary(c, band)) };
 }

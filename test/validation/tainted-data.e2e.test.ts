@@ -119,6 +119,13 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     expect(champion?.lineage.holdoutData).toEqual(result.outputs.ingest.artifacts.holdout);
   });
 
+  // Against the champion trained on the same days clean, so the poison is the only difference (the next test promotes another).
+  it('stops 20% of delayed flights relabelled on time with a spread of ordinary on-time delays (no spike to see, labels still within the champion\'s range): rows moved across the threshold', async () => {
+    const failure = await mustQuarantine('flip-global-plausible', { kind: 'flipGlobalPlausible', share: 0.2 });
+    expect(failure.message).toMatch(/labelSourceBoundary\(delay\): in the batch \([\d,]+ rows\), delay -?\d+\.\.15 \(label 0\) and 16\.\.\d+ \(label 1\): [\d,]+ vs [\d,]+ rows, where the reference has [\d,]+ vs [\d,]+; the density at the threshold on the label-0 side, relative to the label-1 side, is ×[\d.]+ the reference's \(p = [\d.e+-]+\): rows moved across the threshold toward label 0/);
+    expect(failure.message).not.toMatch(/labelSourceSpikes|labelConsistency \(global\)/);
+  });
+
   it('passes a clean window of the following days against the champion, its predictions agreeing with the labels', async () => {
     const next = { from: '2001-01-11', to: '2001-01-13' };
     const handle = await start({ spec: spec(await writePoisonedFlights(file('clean-next'), next, { kind: 'clean' }), next) });
@@ -137,12 +144,6 @@ describe('tainted data is stopped and quarantined before training (real dev serv
     const failure = await mustQuarantine('flip-global-weak', { kind: 'flipGlobal', share: 0.1 });
     expect(failure.message).toMatch(/labelSourceSpikes\(delay\): [\d,]+ rows of the batch \([\d,]+ rows\) have delay = 0 where its neighbouring values and the reference predict [\d,]+, ratio [\d.]+/);
     expect(failure.message).not.toMatch(/labelConsistency \(global\)/);
-  });
-
-  it('stops 20% of delayed flights relabelled on time with a spread of ordinary on-time delays (no spike to see): rows moved across the threshold', async () => {
-    const failure = await mustQuarantine('flip-global-plausible', { kind: 'flipGlobalPlausible', share: 0.2 });
-    expect(failure.message).toMatch(/labelSourceBoundary\(delay\): in the batch \([\d,]+ rows\), delay -?\d+\.\.15 \(label 0\) and 16\.\.\d+ \(label 1\): [\d,]+ vs [\d,]+ rows, where the reference has [\d,]+ vs [\d,]+; ratio [\d.]+, p = .*toward label 0/);
-    expect(failure.message).not.toMatch(/labelSourceSpikes|labelConsistency \(global\)/);
   });
 
   it('stops labels flipped inside one origin airport, naming the slice with observed vs expected, rows and p-value', async () => {
