@@ -45,16 +45,21 @@ export function mergedLogSql(files: string[]): string {
     FROM read_parquet(${list}, union_by_name = true) GROUP BY source, request_id, "row")`;
 }
 
-/** The merged rows with the features as top-level columns (what an ingest `select` sees as `source`). */
-export function servedRelationSql(files: string[], from?: number, to?: number): string {
-  const where = ['features IS NOT NULL'];
+/** Conditions keeping merged rows with features (and `more`) served in [from, to) (epoch ms). */
+function servedWhere(from: number | undefined, to: number | undefined, ...more: string[]): string {
+  const where = ['features IS NOT NULL', ...more];
   if (from !== undefined) where.push(`served_at >= make_timestamp(${Math.floor(from)}::BIGINT * 1000)`);
   if (to !== undefined) where.push(`served_at < make_timestamp(${Math.floor(to)}::BIGINT * 1000)`);
+  return where.join(' AND ');
+}
+
+/** The merged rows with the features as top-level columns (what an ingest `select` sees as `source`). */
+export function servedRelationSql(files: string[], from?: number, to?: number): string {
   // The log's own columns first: a logged feature of the same name (features come from whoever called
   // predict) is the one DuckDB renames (`label_1`), so it can never stand in for the feedback label.
   return `(SELECT request_id, "row" AS row_index, served_at, version AS served_version, protocol, source AS log_source,
       prediction, TRY_CAST(label AS DOUBLE) AS label, unnest(features)
-    FROM ${mergedLogSql(files)} WHERE ${where.join(' AND ')})`;
+    FROM ${mergedLogSql(files)} WHERE ${servedWhere(from, to)})`;
 }
 
 /** How a logged label (JSON text) is read for a task: 0/1, a number, or a class name. */
@@ -67,9 +72,6 @@ export type ServedLabelTask = 'binary' | 'multiclass' | 'regression';
  * as are rows without features (a label whose prediction was not logged). A SELECT statement (for COPY).
  */
 export function labelledServedSql(files: string[], label: string, task: ServedLabelTask, from?: number, to?: number): string {
-  const where = ['features IS NOT NULL', 'label IS NOT NULL'];
-  if (from !== undefined) where.push(`served_at >= make_timestamp(${Math.floor(from)}::BIGINT * 1000)`);
-  if (to !== undefined) where.push(`served_at < make_timestamp(${Math.floor(to)}::BIGINT * 1000)`);
   const value = task === 'multiclass' ? `json_extract_string(label, '$')` : `TRY_CAST(label AS DOUBLE)`;
   const typed = task === 'binary' ? `CASE WHEN __slipway_y IN (0, 1) THEN CAST(__slipway_y AS INTEGER) END` : '__slipway_y';
   // The features come from whoever called predict: our columns go first (a feature of the same name
@@ -77,7 +79,7 @@ export function labelledServedSql(files: string[], label: string, task: ServedLa
   const features = `COLUMNS(c -> c <> ${sqlString(label)} AND NOT starts_with(c, '__slipway_'))`;
   return `SELECT ${features}, ${typed} AS ${sqlIdent(label)} FROM (
       SELECT ${value} AS __slipway_y, served_at AS __slipway_t, request_id AS __slipway_r, "row" AS __slipway_q, unnest(features)
-      FROM ${mergedLogSql(files)} WHERE ${where.join(' AND ')})
+      FROM ${mergedLogSql(files)} WHERE ${servedWhere(from, to, 'label IS NOT NULL')})
     WHERE ${typed} IS NOT NULL ORDER BY __slipway_t, __slipway_r, __slipway_q`;
 }
 
