@@ -66,6 +66,9 @@ describe('label source boundary', () => {
     const continuous = boundaryBand(Array.from({ length: 400 }, (_, i) => ({ source: i / 20 + 0.013, n: 5 })), { op: 'gt', value: 10 }, 0.1)!;
     expect(continuous.negativeBin).toBeCloseTo((continuous.negative[1] - continuous.negative[0]) / 10, 9);
     expect(bandBins(continuous).positive).toHaveLength(10);
+    // Whole numbers over a long span (cents) get ten bins too, not one per value.
+    const cents = boundaryBand(Array.from({ length: 5000 }, (_, i) => ({ source: i * 7, n: 3 })), { op: 'gte', value: 10_000 }, 0.1)!;
+    expect(bandBins(cents).negative).toHaveLength(10);
   });
 
   it('has no band when the reference has no row on one side', () => {
@@ -122,6 +125,26 @@ describe('label source boundary', () => {
       const [, atl, ord] = counts.map((c) => judgeBoundary(c, band));
       expect(Math.abs(Math.log(atl.ratio))).toBeLessThan(0.05);
       expect(ord.ratio).toBeGreaterThan(1.6);
+
+      // A continuous source (amount > 10): ten equal bins per side, each row in the bin its value falls in.
+      const amounts: SourceCount[] = Array.from({ length: 2000 }, (_, i) => ({ column: '', value: '', source: i / 100 + 0.005, n: 1 + (i % 7) }));
+      const continuous = await withDuckDb({}, async (conn) => {
+        const values = amounts.map((r) => `('', '', ${r.source}::DOUBLE, ${r.n}::BIGINT)`).join(', ');
+        await conn.run(`COPY (SELECT * FROM (VALUES ${values}) t("column", "value", "source", n)) TO ${sqlString(path.join(dir, 'amounts.parquet'))} (FORMAT parquet)`);
+        const file = path.join(dir, 'amounts.parquet');
+        const b = boundaryBand(await readSourceDistribution(conn, file), { op: 'gt', value: 10 }, 0.1)!;
+        return { band: b, counts: await readBoundaryCounts(conn, file, file, b, 2000) };
+      });
+      const cb = continuous.band;
+      const expectedBins = (positive: boolean, [from, to]: [number, number], width: number) =>
+        Array.from({ length: 10 }, (_, i) =>
+          amounts.filter((r) => (r.source > 10) === positive && r.source >= from && r.source <= to && Math.min(9, Math.floor((r.source - from) / width)) === i).reduce((x, r) => x + r.n, 0),
+        );
+      expect(continuous.counts[0].negative.n).toEqual(expectedBins(false, cb.negative, cb.negativeBin));
+      expect(continuous.counts[0].positive.n).toEqual(expectedBins(true, cb.positive, cb.positiveBin));
+      expect(continuous.counts[0].negative.n.reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
+      // The same file as batch and reference: no shift at all.
+      expect(judgeBoundary(continuous.counts[0], cb).ratio).toBeCloseTo(1, 9);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -20,7 +20,7 @@ export interface BoundaryBand {
   comparison: LabelComparison;
   negative: [number, number];
   positive: [number, number];
-  /** Bin width within each band: 1 for a whole-numbered source (a bin per value), else a tenth of the band. */
+  /** Bin width within each band: 1 for a whole-numbered source over a short span (a bin per value), else a tenth of the band. */
   negativeBin: number;
   positiveBin: number;
 }
@@ -61,8 +61,10 @@ export interface BoundaryShift {
   pValue: number;
 }
 
-/** Bins per side for a source that is not whole-numbered. */
+/** Bins per side for a source that is not whole-numbered (or whose band spans many whole numbers). */
 const BINS = 10;
+/** A whole-numbered band spanning fewer values than this gets a bin per value. */
+const MAX_WHOLE_BINS = 50;
 
 /** Whether a source value makes the label positive. */
 export function isPositive(c: LabelComparison, source: number): boolean {
@@ -101,7 +103,9 @@ export function boundaryBand(reference: Array<{ source: number; n: number }>, co
     }
     const inBand = values.slice(0, last + 1).map((r) => r.source);
     const span: [number, number] = [Math.min(...inBand), Math.max(...inBand)];
-    return { span, bin: inBand.every(Number.isInteger) ? 1 : (span[1] - span[0]) / BINS || 1 };
+    // A bin per whole number while that is few bins; otherwise (cents, timestamps, real numbers) BINS of equal width.
+    const perValue = inBand.every(Number.isInteger) && span[1] - span[0] < MAX_WHOLE_BINS;
+    return { span, bin: perValue ? 1 : (span[1] - span[0]) / BINS || 1 };
   };
   const negative = side(false);
   const positive = side(true);

@@ -28,7 +28,7 @@ export interface Finding {
   message: string;
 }
 
-/** The bands next to the label's threshold and each slice's shift between them, or why there are none. */
+/** The bands next to the label's threshold and each slice's density jump there against the reference, or why there are none. */
 export type BoundaryEvidence = { band: BoundaryBand; slices: BoundaryShift[] } | { skipped: string };
 
 export interface PoisoningEvidence {
@@ -76,9 +76,9 @@ export interface PoisoningSummary {
   extremeResidualSlices?: Array<{ where: string; rows: number; shift: number; significant: boolean }>;
   /** The label source values with the largest excess over their expectation, globally and in a slice. */
   extremeSourceSpikes?: Array<{ where: string; rows: number; ratio: number; excess: number; significant: boolean }>;
-  /** The whole batch's ratio of the bands at the label's threshold over the reference's. */
+  /** The whole batch's density jump at the label's threshold against the reference's (labelSourceBoundary's ratio). */
   boundaryRatio?: number;
-  /** The slices whose bands at the label's threshold moved most against the reference. */
+  /** The slices whose density jump at the label's threshold moved most against the reference. */
   extremeBoundary?: Array<{ where: string; rows: number; ratio: number; significant: boolean }>;
 }
 
