@@ -27,6 +27,8 @@ describe('spec policy', () => {
     ['a validate threshold', { overrides: { validate: { minRows: 1 } } }, /overrides\.validate\.minRows/],
     ['a multiclass tainted-data floor', { overrides: { validate: { poisoning: { minGlobalRateDifference: 1 } } } }, /overrides\.validate\.poisoning/],
     ['a regression tainted-data floor', { overrides: { validate: { poisoning: { regression: { minSliceShift: 100 } } } } }, /overrides\.validate\.poisoning/],
+    ['a looser label-threshold floor', { overrides: { validate: { poisoning: { labelSource: { minBoundaryRatio: 100 } } } } }, /overrides\.validate\.poisoning/],
+    ['the label-threshold check turned off', { overrides: { validate: { severity: { labelSourceBoundary: 'off' } } } }, /overrides\.validate\.severity/],
     ['another alias', { overrides: { promote: { alias: 'prod' } } }, /overrides\.promote\.alias/],
     ['another model', { model: 'other' }, /^model: only the owner of model "other"/],
   ])('refuses an operator %s', (_what, input, problem) => {
