@@ -156,6 +156,13 @@ describe('labelSourceBoundary', () => {
     expect(check(withBoundary([at('', 1.1, 1e-12)]), { poisoning: { labelSource: { minBoundaryRatio: 1.05 } } })[0]).toMatchObject({ status: 'fail' });
   });
 
+  it('tests the whole batch on its own, however many slices were searched', () => {
+    const quiet = Array.from({ length: 100 }, (_, i) => at(`S${i}`, 1.02, 0.5, 3000));
+    expect(check(withBoundary([at('', 1.35, 2e-4), ...quiet]))[0]).toMatchObject({ status: 'fail', subject: 'global' });
+    // A slice with the same p-value among the hundred is not enough.
+    expect(check(withBoundary([at('', 1.0, 0.9), at('ORD', 2, 2e-4, 6000), ...quiet]))[0]).toMatchObject({ status: 'pass' });
+  });
+
   it('is skipped, saying why, when the bands could not be drawn', () => {
     const ev: PoisoningEvidence = { ...evidence([slice('A', 5000, 0.2, 0.2)]), labelSource: { column: 'delay', candidates: [], boundary: { skipped: 'the batch was ingested before the label comparison was recorded' } } };
     expect(check(ev)[0]).toMatchObject({ status: 'skipped', message: 'labelSourceBoundary: skipped, the batch was ingested before the label comparison was recorded' });

@@ -285,7 +285,12 @@ function labelSourceBoundary(ctx: CheckContext, ev: PoisoningEvidence, findings:
   }
   const { band, slices } = ls.boundary;
   const tested = slices.filter((s) => s.negative + s.positive >= t.minRows && s.refNegative + s.refPositive >= t.minRows);
-  const significant = holm(tested.map((s) => s.pValue), params.poisoning.alpha);
+  // The whole batch is one pre-specified test at alpha; the slices, searched for the worst, are Holm-corrected among
+  // themselves (corrected together, a 3-day batch's clear 20 % flip, p 2e-4, was lost among ~100 slices).
+  const sliceP = tested.filter((s) => s.column !== '').map((s) => s.pValue);
+  const sliceSignificant = holm(sliceP, params.poisoning.alpha);
+  let k = 0;
+  const significant = tested.map((s) => (s.column === '' ? s.pValue < params.poisoning.alpha : sliceSignificant[k++]));
   const where = (s: BoundaryShift) => (s.column ? `${s.column} = ${s.value}` : 'global');
   const floorOf = (s: BoundaryShift) => Math.log(s.column ? t.minSliceBoundaryRatio : t.minBoundaryRatio);
   const global = tested.find((s) => s.column === '');
@@ -301,7 +306,7 @@ function labelSourceBoundary(ctx: CheckContext, ev: PoisoningEvidence, findings:
   const flagged = shifted.some((s) => s.column === '') ? shifted.filter((s) => s.column === '') : shifted;
   const side = ([from, to]: [number, number]) => (from === to ? `${from}` : `${from}..${to}`);
   const bands = `${ls.column} ${side(band.negative)} (label 0) and ${side(band.positive)} (label 1)`;
-  const threshold = `${ls.column}'s density jump at its threshold ${band.comparison.value} within ×${t.minBoundaryRatio} of the reference's (×${t.minSliceBoundaryRatio} in a slice), p < ${params.poisoning.alpha} (Holm)`;
+  const threshold = `${ls.column}'s density jump at its threshold ${band.comparison.value} within ×${t.minBoundaryRatio} of the reference's, p < ${params.poisoning.alpha} (×${t.minSliceBoundaryRatio} in a slice, Holm across slices)`;
   const out = flagged.flatMap((s) => {
     const w = where(s);
     const share = (neg: number, pos: number) => neg / Math.max(1, neg + pos);
