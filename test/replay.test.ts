@@ -4,7 +4,7 @@
  * flight; version the change with `patched()` instead of re-recording, and record the new
  * code path with `npx tsx scripts/record-history.ts <name>`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
@@ -15,7 +15,7 @@ const dir = path.join(__dirname, 'histories');
 const recordings = readdirSync(dir).filter((f) => f.endsWith('.history.pb')).sort();
 
 describe('replay of recorded histories', () => {
-  it('has the recordings of each code path: the original run, the task-queue local activity, the lean run, a pipeline with its canary, a canary promoted and one rolled back', () => {
+  it('has the recordings of each code path: the original run, the task-queue local activity, the lean run, a pipeline with its canary, a canary promoted and one rolled back, continuous training', () => {
     expect(recordings).toEqual(
       expect.arrayContaining([
         'flight-delay.history.pb',
@@ -26,6 +26,8 @@ describe('replay of recorded histories', () => {
         'pipeline-with-canary.history.pb',
         'canary-sequential-promoted.history.pb',
         'canary-score-shift-rolled-back.history.pb',
+        // scripts/record-history.ts continuous-training: a retrain (child pipeline) and a drift probe with its patch.
+        'continuous-training-retrain-then-probe.history.pb',
       ]),
     );
   });
@@ -33,6 +35,9 @@ describe('replay of recorded histories', () => {
   it.each(recordings)('replays %s without nondeterminism', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
     expect(history.events.length).toBeGreaterThan(20);
-    await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, replayName: file }, history)).resolves.toBeUndefined();
+    // A workflow that derives child ids from its own id (continuous training's retrains) replays under that id.
+    const idFile = path.join(dir, file.replace(/\.history\.pb$/, '.workflow-id'));
+    const workflowId = existsSync(idFile) ? readFileSync(idFile, 'utf8').trim() : undefined;
+    await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, replayName: file }, history, workflowId)).resolves.toBeUndefined();
   }, 120_000);
 });
