@@ -189,7 +189,7 @@ export const columnPinSchema = z
  */
 export const labelSourceParamsSchema = z
   .object({
-    /** A source value is tested with at least this many rows in the slice. */
+    /** A source value is tested with at least this many rows in the slice (`labelSourceBoundary`: both bands together, in the batch and in the reference). */
     minRows: z.number().int().min(5).default(30),
     /** A slice (a categorical feature's value) is tested with at least this many rows. */
     minSliceRows: z.number().int().min(10).default(2000),
@@ -202,7 +202,7 @@ export const labelSourceParamsSchema = z
     /**
      * `labelSourceBoundary`: the values nearest the label's threshold on each side, up to this share
      * of the reference's rows, make the band whose density is extrapolated to the threshold (for
-     * `delay > 15` on the 2001 flights: 11..15 and 16..25 minutes).
+     * `delay > 15` on the 2001 flights: about 10..15 and 16..25 minutes, depending on the reference).
      */
     boundaryShare: z.number().gt(0).max(0.5).default(0.06),
     /** Floor: the density jump at the threshold against the reference's, at least this factor (or at most its inverse) ... */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sqlString, withDuckDb } from '../data/duckdb';
 import type { LabelComparison } from '../pipeline/label-spec';
-import { bandBins, boundaryBand, densityAtThreshold, isPositive, judgeBoundary, readBoundaryCounts, readSourceDistribution, type BoundaryBand, type BoundaryCounts } from './label-source-boundary';
+import { bandBins, binOf, boundaryBand, densityAtThreshold, isPositive, judgeBoundary, readBoundaryCounts, readSourceDistribution, type BoundaryBand, type BoundaryCounts } from './label-source-boundary';
 import type { SourceCount } from './label-source-spikes';
 
 const DELAY_GT_15: LabelComparison = { op: 'gt', value: 15 };
@@ -23,14 +23,25 @@ function flipped(rows: SourceCount[], share: number): SourceCount[] {
 /** A stormier or calmer week: the density tilted (later delays more or less frequent), smoothly across 15. */
 const tilted = (rows: SourceCount[], perMinute: number): SourceCount[] => rows.map((r) => ({ ...r, n: Math.round(r.n * Math.exp(perMinute * r.source)) }));
 
-/** The definition of the binned counts, by hand: rows per bin of each side, for one slice of `rows`. */
+/** The definition of the binned counts, row by row: rows per bin of each side, for one slice of `rows`. */
 function countsOf(rows: SourceCount[], band: BoundaryBand): Pick<BoundaryCounts, 'negative' | 'positive'> {
   const bins = bandBins(band);
-  const side = (positive: boolean, span: [number, number], centres: number[]) => ({
-    centre: centres,
-    n: centres.map((_, i) => rows.filter((r) => isPositive(band.comparison, r.source) === positive && r.source >= span[0] && r.source <= span[1] && r.source - span[0] === i).reduce((a, r) => a + r.n, 0)),
-  });
-  return { negative: side(false, band.negative, bins.negative), positive: side(true, band.positive, bins.positive) };
+  const side = (positive: boolean, centres: number[]) => {
+    const n = centres.map(() => 0);
+    for (const r of rows) {
+      if (isPositive(band.comparison, r.source) !== positive) continue;
+      const i = binOf(positive ? band.positive : band.negative, Math.abs(r.source - band.comparison.value));
+      if (i !== undefined) n[i] += r.n;
+    }
+    return { centre: centres, n };
+  };
+  return { negative: side(false, bins.negative), positive: side(true, bins.positive) };
+}
+
+/** A band, asserting it could be drawn. */
+function drawn(band: ReturnType<typeof boundaryBand>): BoundaryBand {
+  if ('skipped' in band) throw new Error(band.skipped);
+  return band;
 }
 
 const judged = (batch: SourceCount[], reference: SourceCount[], band: BoundaryBand) => {
@@ -49,30 +60,50 @@ describe('label source boundary', () => {
 
   it('draws each band from the values nearest the threshold until it holds the share of the reference, a bin per whole number', () => {
     const reference = delays(1000);
-    const band = boundaryBand(reference, DELAY_GT_15, 0.06)!;
-    expect(band.negative[1]).toBe(15);
-    expect(band.positive[0]).toBe(16);
-    expect([band.negativeBin, band.positiveBin]).toEqual([1, 1]);
+    const band = drawn(boundaryBand(reference, DELAY_GT_15, 0.06));
+    expect([band.negative.from, band.positive.from]).toEqual([15, 16]);
+    // A bin per minute from the threshold out: 15 (and on-time values just under it) in the first on-time bin, 16 in the first late one.
+    expect(bandBins(band).negative.slice(0, 3)).toEqual([0.5, 1.5, 2.5]);
+    expect([binOf(band.negative, 0), binOf(band.negative, 1), binOf(band.positive, 1), binOf(band.positive, 2)]).toEqual([0, 1, 0, 1]);
     const total = reference.reduce((a, r) => a + r.n, 0);
-    const rows = ([from, to]: [number, number]) => reference.filter((r) => r.source >= from && r.source <= to).reduce((a, r) => a + r.n, 0);
+    const rows = (from: number, to: number) => reference.filter((r) => r.source >= Math.min(from, to) && r.source <= Math.max(from, to)).reduce((a, r) => a + r.n, 0);
     // At least the share, and one value fewer would not reach it.
-    expect(rows(band.negative)).toBeGreaterThanOrEqual(0.06 * total);
-    expect(rows([band.negative[0] + 1, 15])).toBeLessThan(0.06 * total);
-    expect(rows(band.positive)).toBeGreaterThanOrEqual(0.06 * total);
+    expect(rows(band.negative.from, band.negative.to)).toBeGreaterThanOrEqual(0.06 * total);
+    expect(rows(band.negative.from, band.negative.to + 1)).toBeLessThan(0.06 * total);
+    expect(rows(band.positive.from, band.positive.to)).toBeGreaterThanOrEqual(0.06 * total);
     // `>= 15` puts 15 on the positive side.
-    const gte = boundaryBand(reference, { op: 'gte', value: 15 }, 0.06)!;
-    expect([gte.negative[1], gte.positive[0]]).toEqual([14, 15]);
+    const gte = drawn(boundaryBand(reference, { op: 'gte', value: 15 }, 0.06));
+    expect([gte.negative.from, gte.positive.from]).toEqual([14, 15]);
     // A continuous source gets ten bins per side.
-    const continuous = boundaryBand(Array.from({ length: 400 }, (_, i) => ({ source: i / 20 + 0.013, n: 5 })), { op: 'gt', value: 10 }, 0.1)!;
-    expect(continuous.negativeBin).toBeCloseTo((continuous.negative[1] - continuous.negative[0]) / 10, 9);
+    const continuous = drawn(boundaryBand(Array.from({ length: 400 }, (_, i) => ({ source: i / 20 + 0.013, n: 5 })), { op: 'gt', value: 10 }, 0.1));
     expect(bandBins(continuous).positive).toHaveLength(10);
     // Whole numbers over a long span (cents) get ten bins too, not one per value.
-    const cents = boundaryBand(Array.from({ length: 5000 }, (_, i) => ({ source: i * 7, n: 3 })), { op: 'gte', value: 10_000 }, 0.1)!;
+    const cents = drawn(boundaryBand(Array.from({ length: 5000 }, (_, i) => ({ source: i * 7, n: 3 })), { op: 'gte', value: 10_000 }, 0.1));
     expect(bandBins(cents).negative).toHaveLength(10);
   });
 
-  it('has no band when the reference has no row on one side', () => {
-    expect(boundaryBand(delays(1000).filter((r) => r.source <= 15), DELAY_GT_15, 0.06)).toBeUndefined();
+  it('takes at least three values a side, and is not drawn for a source with fewer (a 0/1 flag, a 1–5 rating)', () => {
+    // The nearest value alone holds the share; two more are taken so a line can be fitted.
+    const lumpy = drawn(boundaryBand(delays(100).map((r) => (r.source === 15 || r.source === 16 ? { ...r, n: 1_000_000 } : r)), DELAY_GT_15, 0.06));
+    expect([lumpy.negative.bins, lumpy.positive.bins]).toEqual([3, 3]);
+    expect(boundaryBand([{ source: 0, n: 900 }, { source: 1, n: 100 }], { op: 'gt', value: 0.5 }, 0.06)).toEqual({
+      skipped: "the label's source has 1 value(s) on the label-0 side of its threshold 0.5: too few for a density (at least 3)",
+    });
+    expect(boundaryBand([1, 2, 3, 4, 5].map((source) => ({ source, n: 100 })), { op: 'gte', value: 4 }, 0.06)).toMatchObject({ skipped: expect.stringContaining('2 value(s) on the label-1 side') });
+    expect(boundaryBand(delays(1000).filter((r) => r.source <= 15), DELAY_GT_15, 0.06)).toMatchObject({ skipped: expect.stringContaining('0 value(s) on the label-1 side') });
+  });
+
+  it('counts a batch recorded finer than its reference in the bins of the values it lies next to', () => {
+    const band = drawn(boundaryBand(delays(1000), DELAY_GT_15, 0.06));
+    // 15.25 minutes is late (> 15): in the first late bin with 16; 14.75 is on time: in the first on-time bin with 15.
+    expect(binOf(band.positive, 0.25)).toBe(0);
+    expect(binOf(band.negative, 0.25)).toBe(0);
+    expect(binOf(band.negative, 1.25)).toBe(1);
+    expect(binOf(band.positive, 1e9)).toBeUndefined();
+    // The same delays to the quarter minute (each minute's rows spread over the quarter minutes leading up to it), against whole minutes: no shift.
+    const quarters: SourceCount[] = delays(1000).flatMap((r) => (r.source > 15 ? [-0.75, -0.5, -0.25, 0] : [0, 0.25, 0.5, 0.75].map((d) => -d)).map((d) => ({ ...r, source: r.source + d, n: r.n })));
+    const j = judged(quarters, delays(4000), band);
+    expect(Math.abs(Math.log(j.ratio))).toBeLessThan(Math.log(1.1));
   });
 
   it('extrapolates a side to the threshold along its log density', () => {
@@ -85,7 +116,7 @@ describe('label source boundary', () => {
 
   it('keeps stormier and calmer weeks near ratio 1, and finds 10 % of positives spread over on-time values', () => {
     const reference = delays(40_000);
-    const band = boundaryBand(reference, DELAY_GT_15, 0.06)!;
+    const band = drawn(boundaryBand(reference, DELAY_GT_15, 0.06));
     for (const week of [tilted(delays(10_000), 0.02), tilted(delays(10_000), -0.02), delays(7000)]) {
       const j = judged(week, reference, band);
       expect(Math.abs(Math.log(j.ratio))).toBeLessThan(Math.log(1.05));
@@ -111,7 +142,7 @@ describe('label source boundary', () => {
         };
         await write(batch, 'batch.parquet');
         await write(reference, 'reference.parquet');
-        const b = boundaryBand(await readSourceDistribution(conn, path.join(dir, 'reference.parquet')), DELAY_GT_15, 0.06)!;
+        const b = drawn(boundaryBand(await readSourceDistribution(conn, path.join(dir, 'reference.parquet')), DELAY_GT_15, 0.06));
         return { band: b, counts: await readBoundaryCounts(conn, path.join(dir, 'batch.parquet'), path.join(dir, 'reference.parquet'), b, 2000) };
       });
       expect(band).toEqual(boundaryBand(reference.filter((r) => r.column === ''), DELAY_GT_15, 0.06));
@@ -132,16 +163,13 @@ describe('label source boundary', () => {
         const values = amounts.map((r) => `('', '', ${r.source}::DOUBLE, ${r.n}::BIGINT)`).join(', ');
         await conn.run(`COPY (SELECT * FROM (VALUES ${values}) t("column", "value", "source", n)) TO ${sqlString(path.join(dir, 'amounts.parquet'))} (FORMAT parquet)`);
         const file = path.join(dir, 'amounts.parquet');
-        const b = boundaryBand(await readSourceDistribution(conn, file), { op: 'gt', value: 10 }, 0.1)!;
+        const b = drawn(boundaryBand(await readSourceDistribution(conn, file), { op: 'gt', value: 10 }, 0.1));
         return { band: b, counts: await readBoundaryCounts(conn, file, file, b, 2000) };
       });
       const cb = continuous.band;
-      const expectedBins = (positive: boolean, [from, to]: [number, number], width: number) =>
-        Array.from({ length: 10 }, (_, i) =>
-          amounts.filter((r) => (r.source > 10) === positive && r.source >= from && r.source <= to && Math.min(9, Math.floor((r.source - from) / width)) === i).reduce((x, r) => x + r.n, 0),
-        );
-      expect(continuous.counts[0].negative.n).toEqual(expectedBins(false, cb.negative, cb.negativeBin));
-      expect(continuous.counts[0].positive.n).toEqual(expectedBins(true, cb.positive, cb.positiveBin));
+      const expected = countsOf(amounts, cb);
+      expect(continuous.counts[0].negative.n).toEqual(expected.negative.n);
+      expect(continuous.counts[0].positive.n).toEqual(expected.positive.n);
       expect(continuous.counts[0].negative.n.reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
       // The same file as batch and reference: no shift at all.
       expect(judgeBoundary(continuous.counts[0], cb).ratio).toBeCloseTo(1, 9);

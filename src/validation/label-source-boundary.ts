@@ -15,14 +15,26 @@ import { sqlString } from '../data/duckdb';
 import type { LabelComparison } from '../pipeline/label-spec';
 import { chiSquareSurvival } from './drift-stats';
 
-/** The source values next to the threshold on each side (`[from, to]`, inclusive, within that side) and their bins. */
+/**
+ * One side of the threshold, binned by distance from it: bin i covers distances [i·width, (i+1)·width)
+ * on the side the threshold value itself belongs to (`closed`), (i·width, (i+1)·width] on the other,
+ * so a whole-numbered source has one value per bin and a finer-grained batch falls into the bins of
+ * the values it lies between.
+ */
+export interface BandSide {
+  /** The reference values the band was drawn from, nearest and farthest (for messages). */
+  from: number;
+  to: number;
+  width: number;
+  bins: number;
+  closed: boolean;
+}
+
+/** The bands either side of the label's threshold. */
 export interface BoundaryBand {
   comparison: LabelComparison;
-  negative: [number, number];
-  positive: [number, number];
-  /** Bin width within each band: 1 for a whole-numbered source over a short span (a bin per value), else a tenth of the band. */
-  negativeBin: number;
-  positiveBin: number;
+  negative: BandSide;
+  positive: BandSide;
 }
 
 /** Rows per bin on one side: bin i's centre at `centre[i]` from the threshold. */
@@ -61,10 +73,12 @@ export interface BoundaryShift {
   pValue: number;
 }
 
-/** Bins per side for a source that is not whole-numbered (or whose band spans many whole numbers). */
+/** Equal bins per side for a source that is not a short run of whole numbers. */
 const BINS = 10;
-/** A whole-numbered band spanning fewer values than this gets a bin per value. */
+/** A whole-numbered band of fewer values than this gets a bin per value. */
 const MAX_WHOLE_BINS = 50;
+/** A side needs this many bins for a line through its density: with fewer, the "jump" is the label rate. */
+const MIN_BINS = 3;
 
 /** Whether a source value makes the label positive. */
 export function isPositive(c: LabelComparison, source: number): boolean {
@@ -82,38 +96,45 @@ export function isPositive(c: LabelComparison, source: number): boolean {
 
 /**
  * The bands: on each side, the values nearest the threshold until they hold `share` of the
- * reference's rows (at least one value). Undefined when the reference has no row on a side.
+ * reference's rows, and at least {@link MIN_BINS} values. Whole numbers within {@link MAX_WHOLE_BINS}
+ * of the threshold get a bin per unit, anything else ten equal bins out to the farthest value. Why not, when a side has too
+ * few values for a density (a 0/1 or 1–5 source: the label rate, not a running variable).
  * @param reference the reference's counts per source value, whole batch.
  */
-export function boundaryBand(reference: Array<{ source: number; n: number }>, comparison: LabelComparison, share: number): BoundaryBand | undefined {
-  const total = reference.reduce((a, r) => a + r.n, 0);
-  const side = (positive: boolean): { span: [number, number]; bin: number } | undefined => {
-    const values = reference
-      .filter((r) => r.n > 0 && isPositive(comparison, r.source) === positive)
-      .sort((a, b) => Math.abs(a.source - comparison.value) - Math.abs(b.source - comparison.value));
-    if (values.length === 0) return undefined;
+export function boundaryBand(reference: Array<{ source: number; n: number }>, comparison: LabelComparison, share: number): BoundaryBand | { skipped: string } {
+  const bySource = new Map<number, number>();
+  for (const r of reference) bySource.set(r.source, (bySource.get(r.source) ?? 0) + r.n);
+  const distinct = [...bySource].map(([source, n]) => ({ source, n }));
+  const total = distinct.reduce((a, r) => a + r.n, 0);
+  const distance = (v: number) => Math.abs(v - comparison.value);
+  const side = (positive: boolean): BandSide | string => {
+    const values = distinct.filter((r) => r.n > 0 && isPositive(comparison, r.source) === positive).sort((a, b) => distance(a.source) - distance(b.source));
+    const label = positive ? 1 : 0;
+    if (values.length < MIN_BINS) return `the label's source has ${values.length} value(s) on the label-${label} side of its threshold ${comparison.value}: too few for a density (at least ${MIN_BINS})`;
     let rows = 0;
     let last = values.length - 1;
     for (let i = 0; i < values.length; i++) {
       rows += values[i].n;
-      if (rows >= share * total) {
+      if (rows >= share * total && i + 1 >= MIN_BINS) {
         last = i;
         break;
       }
     }
-    const inBand = values.slice(0, last + 1).map((r) => r.source);
-    const span: [number, number] = [Math.min(...inBand), Math.max(...inBand)];
-    // A bin per whole number while that is few bins; otherwise (cents, timestamps, real numbers) BINS of equal width.
-    const perValue = inBand.every(Number.isInteger) && span[1] - span[0] < MAX_WHOLE_BINS;
-    return { span, bin: perValue ? 1 : (span[1] - span[0]) / BINS || 1 };
+    const band = values.slice(0, last + 1).map((r) => r.source);
+    const far = distance(band[band.length - 1]);
+    const closed = isPositive(comparison, comparison.value) === positive;
+    const perValue = band.every(Number.isInteger) && far < MAX_WHOLE_BINS;
+    const width = perValue ? 1 : far / BINS;
+    if (!Number.isFinite(width) || width <= 0) return `the label's source values next to its threshold ${comparison.value} span no usable width on the label-${label} side`;
+    const bins = perValue ? (closed ? Math.floor(far) + 1 : Math.ceil(far)) : BINS;
+    return { from: band[0], to: band[band.length - 1], width, bins, closed };
   };
   const negative = side(false);
+  if (typeof negative === 'string') return { skipped: negative };
   const positive = side(true);
-  return negative && positive ? { comparison, negative: negative.span, positive: positive.span, negativeBin: negative.bin, positiveBin: positive.bin } : undefined;
+  if (typeof positive === 'string') return { skipped: positive };
+  return { comparison, negative, positive };
 }
-
-/** Bins of a band: one per whole number for width 1, else `BINS`. */
-const binCount = (span: [number, number], width: number): number => (width === 1 ? Math.round(span[1] - span[0]) + 1 : BINS);
 
 /**
  * The log density at the threshold seen from one side: a line through log((rows + ½) / width) of
@@ -143,10 +164,10 @@ export function densityAtThreshold(side: SideCounts, width: number): { log: numb
 }
 
 /** The batch's jump at the threshold against the reference's, for one slice. */
-export function judgeBoundary(c: BoundaryCounts, band: Pick<BoundaryBand, 'negativeBin' | 'positiveBin'>): BoundaryShift {
+export function judgeBoundary(c: BoundaryCounts, band: Pick<BoundaryBand, 'negative' | 'positive'>): BoundaryShift {
   const jump = (neg: SideCounts, pos: SideCounts) => {
-    const n = densityAtThreshold(neg, band.negativeBin);
-    const p = densityAtThreshold(pos, band.positiveBin);
+    const n = densityAtThreshold(neg, band.negative.width);
+    const p = densityAtThreshold(pos, band.positive.width);
     return { log: p.log - n.log, variance: p.variance + n.variance };
   };
   const batch = jump(c.negative, c.positive);
@@ -166,11 +187,16 @@ export function judgeBoundary(c: BoundaryCounts, band: Pick<BoundaryBand, 'negat
   };
 }
 
-/** The bins of both sides, their centres measured from the threshold. */
-export function bandBins(band: BoundaryBand): { negative: number[]; positive: number[] } {
-  const centres = (span: [number, number], width: number) =>
-    Array.from({ length: binCount(span, width) }, (_, i) => span[0] + (width === 1 ? i : (i + 0.5) * width) - band.comparison.value);
-  return { negative: centres(band.negative, band.negativeBin), positive: centres(band.positive, band.positiveBin) };
+/** The centres of both sides' bins, as distances from the threshold. */
+export function bandBins(band: Pick<BoundaryBand, 'negative' | 'positive'>): { negative: number[]; positive: number[] } {
+  const centres = (side: BandSide) => Array.from({ length: side.bins }, (_, i) => (i + 0.5) * side.width);
+  return { negative: centres(band.negative), positive: centres(band.positive) };
+}
+
+/** The bin of a value at `distance` from the threshold on `side`; undefined beyond the band. */
+export function binOf(side: BandSide, distance: number): number | undefined {
+  const i = side.closed ? Math.floor(distance / side.width) : Math.ceil(distance / side.width) - 1;
+  return i >= 0 && i < side.bins ? i : undefined;
 }
 
 /** The whole batch's counts per source value in a counts file ingest wrote. */
@@ -187,12 +213,14 @@ export async function readSourceDistribution(conn: DuckDBConnection, file: strin
 export async function readBoundaryCounts(conn: DuckDBConnection, batchFile: string, referenceFile: string, band: BoundaryBand, minSliceRows: number): Promise<BoundaryCounts[]> {
   const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[band.comparison.op];
   const positive = `("source" ${op} ${Number(band.comparison.value)})`;
-  const bin = (span: [number, number], width: number) =>
-    `"source" BETWEEN ${Number(span[0])} AND ${Number(span[1])} THEN least(${binCount(span, width) - 1}, floor(("source" - ${Number(span[0])}) / ${Number(width)}))::INTEGER`;
-  // Side 0 is negative, 1 positive; rows outside both bands only count towards the slice's total.
+  const distance = `abs("source" - ${Number(band.comparison.value)})`;
+  // binOf in SQL.
+  const index = (side: BandSide) => `(${side.closed ? 'floor' : 'ceil'}(${distance} / ${Number(side.width)})${side.closed ? '' : ' - 1'})`;
+  const bin = (side: BandSide) => `${index(side)} BETWEEN 0 AND ${side.bins - 1} THEN ${index(side)}::INTEGER`;
+  // Rows outside both bands only count towards the slice's total.
   const binned = (file: string) => `SELECT "column", "value",
-      CASE WHEN NOT ${positive} AND ${bin(band.negative, band.negativeBin)} END AS neg,
-      CASE WHEN ${positive} AND ${bin(band.positive, band.positiveBin)} END AS pos,
+      CASE WHEN NOT ${positive} AND ${bin(band.negative)} END AS neg,
+      CASE WHEN ${positive} AND ${bin(band.positive)} END AS pos,
       sum(n)::DOUBLE AS n
     FROM read_parquet(${sqlString(file)}) GROUP BY ALL`;
   const c = (

@@ -114,7 +114,11 @@ describe('confidentDisagreement', () => {
 });
 
 describe('labelSourceBoundary', () => {
-  const band = { comparison: { op: 'gt' as const, value: 15 }, negative: [11, 15] as [number, number], positive: [16, 25] as [number, number], negativeBin: 1, positiveBin: 1 };
+  const band = {
+    comparison: { op: 'gt' as const, value: 15 },
+    negative: { from: 15, to: 11, width: 1, bins: 5, closed: true },
+    positive: { from: 16, to: 25, width: 1, bins: 10, closed: false },
+  };
   /** A slice whose density jump at the threshold moved by `ratio` against the reference, with p-value `pValue`. */
   const at = (value: string, ratio: number, pValue: number, total = 100_000): BoundaryShift => ({
     column: value ? 'origin' : '',
@@ -161,6 +165,17 @@ describe('labelSourceBoundary', () => {
     expect(check(withBoundary([at('', 1.35, 2e-4), ...quiet]))[0]).toMatchObject({ status: 'fail', subject: 'global' });
     // A slice with the same p-value among the hundred is not enough.
     expect(check(withBoundary([at('', 1.0, 0.9), at('ORD', 2, 2e-4, 6000), ...quiet]))[0]).toMatchObject({ status: 'pass' });
+  });
+
+  it('names beside a whole-batch shift the slices that moved the other way, so a release of the one does not cover them', () => {
+    const failed = check(withBoundary([at('', 1.25, 1e-9), at('ORD', 0.3, 1e-12, 6000), at('ATL', 1.3, 1e-6, 8000)]));
+    expect(failed.map((c) => [c.status, c.subject])).toEqual([['fail', 'global'], ['fail', 'origin = ORD']]);
+    expect(failed[1].message).toMatch(/toward label 1/);
+  });
+
+  it('is skipped, not passed, when the batch has too few rows next to the threshold to test', () => {
+    const thin = { ...at('', 8, 1e-3, 500), negative: 24, positive: 3 };
+    expect(check(withBoundary([thin]))[0]).toMatchObject({ status: 'skipped', message: "labelSourceBoundary: skipped, fewer than 30 rows next to delay's threshold 15 in the batch or the reference" });
   });
 
   it('is skipped, saying why, when the bands could not be drawn', () => {

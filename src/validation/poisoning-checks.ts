@@ -294,7 +294,11 @@ function labelSourceBoundary(ctx: CheckContext, ev: PoisoningEvidence, findings:
   const where = (s: BoundaryShift) => (s.column ? `${s.column} = ${s.value}` : 'global');
   const floorOf = (s: BoundaryShift) => Math.log(s.column ? t.minSliceBoundaryRatio : t.minBoundaryRatio);
   const global = tested.find((s) => s.column === '');
-  if (global) summary.boundaryRatio = round6(global.ratio);
+  if (!global) {
+    const message = `labelSourceBoundary: skipped, fewer than ${t.minRows} rows next to ${ls.column}'s threshold ${band.comparison.value} in the batch or the reference`;
+    return verdict(params, 'labelSourceBoundary', undefined, { observed: null, threshold: '-', message });
+  }
+  summary.boundaryRatio = round6(global.ratio);
   summary.extremeBoundary = tested
     .map((s, i) => ({ s, significant: significant[i] }))
     .filter(({ s }) => s.column !== '')
@@ -302,9 +306,11 @@ function labelSourceBoundary(ctx: CheckContext, ev: PoisoningEvidence, findings:
     .slice(0, 5)
     .map(({ s, significant: sig }) => ({ where: where(s), rows: s.total, ratio: round6(s.ratio), significant: sig }));
   const shifted = tested.filter((s, i) => significant[i] && Math.abs(Math.log(s.ratio)) >= floorOf(s));
-  // A shift of the whole batch shows in most slices too; name it once.
-  const flagged = shifted.some((s) => s.column === '') ? shifted.filter((s) => s.column === '') : shifted;
-  const side = ([from, to]: [number, number]) => (from === to ? `${from}` : `${from}..${to}`);
+  // A shift of the whole batch shows in most slices too: name it once, and beside it only slices that moved the other way.
+  const up = (s: BoundaryShift) => s.ratio > 1;
+  const globalShift = shifted.find((s) => s.column === '');
+  const flagged = globalShift ? shifted.filter((s) => s.column === '' || up(s) !== up(globalShift)) : shifted;
+  const side = ({ from, to }: { from: number; to: number }) => (from === to ? `${from}` : `${Math.min(from, to)}..${Math.max(from, to)}`);
   const bands = `${ls.column} ${side(band.negative)} (label 0) and ${side(band.positive)} (label 1)`;
   const threshold = `${ls.column}'s density jump at its threshold ${band.comparison.value} within ×${t.minBoundaryRatio} of the reference's, p < ${params.poisoning.alpha} (×${t.minSliceBoundaryRatio} in a slice, Holm across slices)`;
   const out = flagged.flatMap((s) => {

@@ -127,6 +127,6 @@ async function labelSourceEvidence(conn: DuckDBConnection, input: EvidenceInput)
 async function boundaryEvidence(conn: DuckDBConnection, ls: { batch: string; reference: string; comparison?: LabelComparison }, params: PoisoningParams): Promise<BoundaryEvidence> {
   if (!ls.comparison) return { skipped: 'the batch was ingested before the label comparison was recorded' };
   const band = boundaryBand(await readSourceDistribution(conn, ls.reference), ls.comparison, params.labelSource.boundaryShare);
-  if (!band) return { skipped: `the reference has no rows on one side of the label's threshold ${ls.comparison.value}` };
+  if ('skipped' in band) return band;
   return { band, slices: (await readBoundaryCounts(conn, ls.batch, ls.reference, band, params.labelSource.minSliceRows)).map((c) => judgeBoundary(c, band)) };
 }
