@@ -13,7 +13,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../data/duckdb';
 import type { LabelComparison } from '../pipeline/label-spec';
-import { chiSquareSurvival } from './drift-stats';
+import { normalP } from './poisoning-checks';
 
 /**
  * One side of the threshold, binned by distance from it: bin i covers distances [i·width, (i+1)·width)
@@ -183,7 +183,7 @@ export function judgeBoundary(c: BoundaryCounts, band: Pick<BoundaryBand, 'negat
     refNegative: sum(c.refNegative),
     refPositive: sum(c.refPositive),
     ratio: Math.exp(ref.log - batch.log),
-    pValue: chiSquareSurvival(z * z, 1),
+    pValue: normalP(z),
   };
 }
 
