@@ -20,4 +20,21 @@ describe('FeedbackLedger', () => {
     for (let i = 0; i < 5; i++) capped.remember(`r${i}`, 'm', 1, new Float32Array(1), 0);
     expect(capped.size).toBe(2);
   });
+
+  it('at capacity, keeps exactly the newest requests however many came before', () => {
+    const ledger = new FeedbackLedger(3);
+    for (let i = 0; i < 10_000; i++) ledger.remember(`r${i}`, 'm', 1, new Float32Array(1), i);
+    expect([ledger.size, ledger.get('r9996'), ...['r9997', 'r9998', 'r9999'].map((id) => ledger.get(id)?.predictedAt)]).toEqual([3, undefined, 9997, 9998, 9999]);
+    expect(ledger.bytes).toBe(3 * (LEDGER_ENTRY_OVERHEAD_BYTES + 4));
+  });
+
+  it('a repeated request id replaces its record, counted once, in its first place in line', () => {
+    const ledger = new FeedbackLedger(2);
+    ledger.remember('a', 'm', 1, new Float32Array(1), 0);
+    ledger.remember('b', 'm', 1, new Float32Array(1), 1);
+    ledger.remember('a', 'm', 2, new Float32Array(2), 2);
+    expect([ledger.size, ledger.get('a')?.version, ledger.bytes]).toEqual([2, 2, 2 * LEDGER_ENTRY_OVERHEAD_BYTES + 12]);
+    ledger.remember('c', 'm', 1, new Float32Array(1), 3);
+    expect([ledger.get('a'), ledger.get('b')?.predictedAt, ledger.get('c')?.predictedAt]).toEqual([undefined, 1, 3]);
+  });
 });
