@@ -3,16 +3,21 @@
  * run. Two model servers (this tree, and `--baseline <ref>` extracted with `git archive` and run
  * from the same node_modules) serve the same 90/10 split of two models trained on a week of
  * flights, with gRPC on; a bare Fastify process answers constant JSON (issue #18's floor).
- * Closed-loop peaks (autocannon for REST, ghz for gRPC), rounds alternating which server goes
- * first, each figure with the server's CPU per request (from /proc, steadier than throughput on
- * a shared machine):
+ * Closed-loop peaks (autocannon for REST, ghz for gRPC, each held to one core: autocannon is one
+ * Node thread, and ghz on both cores took CPU from the server it measured), rounds alternating
+ * which server goes first, each figure with the server's CPU per request (from /proc, steadier
+ * than throughput on a shared machine). Before the rounds each server answers `--fill` /v1
+ * requests (default 165,000: its feedback ledger's byte cap at single-row predictions), so every
+ * path is measured in a busy server's steady state and none gains from a ledger the others filled:
  *   v1      `/v1/models/:name/predict`, 16 connections
  *   oip     `/v2/models/:name/infer` with JSON tensors, 16 connections (and 64: `oip64`)
  *   grpc    `ModelInfer` from ghz, 16 connections × 1 call in flight (bench:oip's setting), and
  *           `grpc64`: 16 connections × 4 calls in flight, HTTP/2's streams, against `oip64`
+ *   floors  bare Fastify answering constant JSON (/v1's floor); bare grpc-js answering ModelInfer
+ *           with a constant response (bench/floors/bare-grpc.ts): the gRPC path's ceiling here
  * Prints the issue's ratios for both servers: /v1 ÷ bare Fastify (target ≥ 60%), OIP REST ÷ /v1
  * (≥ 90%), gRPC ÷ OIP REST (≥ 100%).
- * Usage: npm run bench:serving-perf [-- --baseline <ref> --rounds 2 --seconds 5]
+ * Usage: npm run bench:serving-perf [-- --baseline <ref> --rounds 2 --seconds 5 --fill 165000]
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +30,7 @@ import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { stopServer, type ServerProcess } from '../src/serving/server-process';
 import { createAgent, sendJson } from '../tools/http-json';
 import { loadFlightTraffic } from '../tools/replay-traffic';
-import { arg, checkoutBaseline, cpuSeconds, machineLine, peak, predictRequests, ROOT, rotate, spawnBareFastify, startSplitServer, stopBareFastify, trainFlightVersions, type BareFastify } from './support/serving-bench';
+import { arg, checkoutBaseline, cpuSeconds, machineLine, peak, predictRequests, ROOT, rotate, spawnBareFastify, spawnBareGrpc, startSplitServer, stopBareFastify, stopFloor, trainFlightVersions, type BareFastify } from './support/serving-bench';
 
 const MODEL = 'flight-delay';
 const TOKEN = randomBytes(32).toString('hex');
@@ -33,6 +38,7 @@ const PROTO = path.join(ROOT, 'src', 'serving', 'grpc', 'grpc_predict_v2.proto')
 const run = promisify(execFile);
 
 type Path = 'v1' | 'oip' | 'grpc' | 'oip64' | 'grpc64';
+type Floor = 'bare' | 'bareGrpc' | 'bareGrpc64';
 interface Target {
   name: 'before' | 'after';
   server: ServerProcess;
@@ -54,9 +60,11 @@ async function main(): Promise<void> {
   const baseline = arg('baseline', '457a972');
   const rounds = Number(arg('rounds', '2'));
   const seconds = Number(arg('seconds', '5'));
+  const fill = Number(arg('fill', '165000'));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-serving-perf-'));
   const targets: Target[] = [];
   let bare: BareFastify | undefined;
+  let bareGrpc: Awaited<ReturnType<typeof spawnBareGrpc>> | undefined;
   const admin = createAgent(2);
   try {
     console.log(`machine: ${machineLine()}; baseline ${baseline}`);
@@ -79,6 +87,7 @@ async function main(): Promise<void> {
       targets.push({ name, server, grpcPort });
     }
     bare = await spawnBareFastify();
+    bareGrpc = await spawnBareGrpc();
     const meta = (await sendJson(admin, new URL(`/v2/models/${MODEL}`, targets[1].server.base), undefined, { method: 'GET' })).body as { inputs: { name: string; datatype: string }[] };
     const traffic = await loadFlightTraffic({ from: '2001-03-08', to: '2001-03-22', limit: 2000 });
     // JSON tensors cannot carry a missing value: rows with one are left out of every path alike.
@@ -102,12 +111,13 @@ async function main(): Promise<void> {
     );
     const ghz = (await run(path.join(ROOT, 'scripts', 'ghz.sh'))).stdout.trim();
 
-    const measure = async (p: Path | 'bare', t: Target | undefined, secs: number): Promise<Figure> => {
-      const pid = t ? t.server.child.pid : bare!.child.pid;
-      if (p === 'grpc' || p === 'grpc64') {
-        const c = p === 'grpc' ? '16' : '64';
+    const measure = async (p: Path | Floor, t: Target | undefined, secs: number): Promise<Figure> => {
+      const pid = t ? t.server.child.pid : p === 'bare' ? bare!.child.pid : bareGrpc!.child.pid;
+      if (p === 'grpc' || p === 'grpc64' || p === 'bareGrpc' || p === 'bareGrpc64') {
+        const c = p === 'grpc' || p === 'bareGrpc' ? '16' : '64';
+        const port = t ? t.grpcPort : bareGrpc!.port;
         const cpu0 = cpuSeconds(pid);
-        const { stdout } = await run(ghz, ['--insecure', '--proto', PROTO, '--call', 'inference.GRPCInferenceService.ModelInfer', '-D', grpcData, '-c', c, '--connections', '16', '-z', `${secs}s`, '-O', 'json', `127.0.0.1:${t!.grpcPort}`], { maxBuffer: 64 << 20 });
+        const { stdout } = await run(ghz, ['--insecure', '--proto', PROTO, '--call', 'inference.GRPCInferenceService.ModelInfer', '-D', grpcData, '-c', c, '--connections', '16', '-z', `${secs}s`, '--cpus', '1', '-O', 'json', `127.0.0.1:${port}`], { maxBuffer: 64 << 20 });
         const r = JSON.parse(stdout) as { total: number; statusCodeDistribution: Record<string, number> };
         const ok = r.statusCodeDistribution.OK ?? 0;
         // Calls cut by the end of the duration come back Unavailable/Canceled: not failures.
@@ -122,12 +132,15 @@ async function main(): Promise<void> {
     // Warm-up: JIT, sockets, first runs, every path on both servers.
     for (const t of targets) for (const p of ['v1', 'oip', 'grpc'] as Path[]) await measure(p, t, 2);
     await measure('bare', undefined, 2);
+    await measure('bareGrpc', undefined, 2);
+    if (fill > 0) for (const t of targets) await peak(t.server.base, v1, { seconds: 0, amount: fill, connections: 16 });
 
     const paths: Path[] = ['v1', 'oip', 'grpc', 'oip64', 'grpc64'];
     const figures = new Map<string, Figure[]>();
     const add = (key: string, f: Figure) => figures.set(key, [...(figures.get(key) ?? []), f]);
     for (let round = 0; round < rounds; round++) {
       add('bare', await measure('bare', undefined, seconds));
+      for (const f of ['bareGrpc', 'bareGrpc64'] as const) add(f, await measure(f, undefined, seconds));
       for (const p of paths) {
         const order = rotate(targets, round);
         for (const t of order) add(`${t.name}:${p}`, await measure(p, t, seconds));
@@ -142,7 +155,10 @@ async function main(): Promise<void> {
     const rps = (key: string) => mean(key, (x) => x.rps);
     const failed = [...figures.values()].flat().reduce((n, x) => n + x.failed, 0);
     console.log(`\nHot paths, before (${baseline}) and after (this tree), ${rounds} rounds of ${seconds} s, alternating; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`   bare Fastify (floor)  ${(figures.get('bare') ?? []).map((x) => x.rps.toFixed(0)).join(' / ')} req/s → mean ${rps('bare').toFixed(0)}, ${mean('bare', (x) => x.cpuUs).toFixed(0)} µs CPU/request`);
+    console.log(`   ledger filled with ${fill} /v1 requests a server before the rounds`);
+    const floorLine = (key: Floor) => `${(figures.get(key) ?? []).map((x) => x.rps.toFixed(0)).join(' / ')} req/s → mean ${rps(key).toFixed(0)}, ${mean(key, (x) => x.cpuUs).toFixed(0)} µs CPU/request`;
+    console.log(`   bare Fastify (floor)  ${floorLine('bare')}`);
+    console.log(`   bare grpc-js (floor)  ${floorLine('bareGrpc')}; 64 in flight ${floorLine('bareGrpc64')}`);
     for (const p of paths) {
       const line = (name: string) => `${(figures.get(`${name}:${p}`) ?? []).map((x) => x.rps.toFixed(0)).join(' / ')} req/s (mean ${rps(`${name}:${p}`).toFixed(0)}, ${mean(`${name}:${p}`, (x) => x.cpuUs).toFixed(0)} µs CPU/req)`;
       console.log(`   ${p.padEnd(7)} before ${line('before')}   after ${line('after')}   after/before ${((rps(`after:${p}`) / rps(`before:${p}`)) * 100).toFixed(1)}%`);
@@ -154,11 +170,14 @@ async function main(): Promise<void> {
         `   ${name.padEnd(6)} /v1 ÷ bare ${pct(r('v1'), rps('bare'))} (target ≥ 60%)   OIP ÷ /v1 ${pct(r('oip'), r('v1'))} (≥ 90%)   gRPC ÷ OIP ${pct(r('grpc'), r('oip'))} at 16 in flight, ${pct(r('grpc64'), r('oip64'))} at 64 (≥ 100%)`,
       );
     }
+    const ceiling = (p: 'oip' | 'oip64', f: Floor) => pct(rps(f), rps(`after:${p}`));
+    console.log(`   bare grpc-js ÷ this tree's OIP REST: ${ceiling('oip', 'bareGrpc')} at 16 in flight, ${ceiling('oip64', 'bareGrpc64')} at 64 (below 100%: grpc-js alone answers fewer calls than the whole REST path)`);
     console.log(`   failed requests (non-2xx, errors, gRPC errors): ${failed}`);
   } finally {
     admin.destroy();
     for (const t of targets) await stopServer(t.server);
     if (bare) await stopBareFastify(bare);
+    if (bareGrpc) await stopFloor(bareGrpc);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -121,6 +121,24 @@ export async function checkoutBaseline(ref: string, dir: string): Promise<string
   return path.join(dir, 'src', 'serving', 'main.ts');
 }
 
+/** A floor process (bench/floors/*.ts) and what it printed when it listened. */
+export interface Floor<T> {
+  child: ChildProcess;
+  listening: T;
+}
+
+/** Runs `bench/floors/<file>` and waits for its JSON line whose `msg` is `marker`. */
+async function spawnFloor<T>(file: string, marker: string): Promise<Floor<T>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'floors', file)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const listening = await new Promise<T>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes(marker)) resolve(JSON.parse(line) as T);
+    });
+  });
+  return { child, listening };
+}
+
 /** The floor process: bare Fastify answering constant JSON (bench/floors/bare-fastify.ts). */
 export interface BareFastify {
   child: ChildProcess;
@@ -128,21 +146,25 @@ export interface BareFastify {
 }
 
 export async function spawnBareFastify(): Promise<BareFastify> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'floors', 'bare-fastify.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const base = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bare fastify exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('bare fastify listening')) resolve((JSON.parse(line) as { address: string }).address);
-    });
-  });
-  return { child, base };
+  const { child, listening } = await spawnFloor<{ address: string }>('bare-fastify.ts', 'bare fastify listening');
+  return { child, base: listening.address };
 }
 
-export async function stopBareFastify(bare: BareFastify): Promise<void> {
-  const exited = once(bare.child, 'exit');
-  bare.child.kill('SIGTERM');
+/** The gRPC floor: bare @grpc/grpc-js answering ModelInfer with a constant response (bench/floors/bare-grpc.ts). */
+export async function spawnBareGrpc(): Promise<{ child: ChildProcess; port: number }> {
+  const { child, listening } = await spawnFloor<{ port: number }>('bare-grpc.ts', 'bare grpc listening');
+  return { child, port: listening.port };
+}
+
+/** SIGTERM to a floor process, then waits for its exit. */
+export async function stopFloor(floor: { child: ChildProcess }): Promise<void> {
+  if (floor.child.exitCode !== null || floor.child.signalCode !== null) return;
+  const exited = once(floor.child, 'exit');
+  floor.child.kill('SIGTERM');
   await exited;
 }
+
+export const stopBareFastify = stopFloor;
 
 type Request = { method: 'POST'; path: string; headers: Record<string, string>; body: string };
 
@@ -174,10 +196,13 @@ export interface PeakRun {
   cpuSeconds: number;
 }
 
-/** Closed-loop peak: `connections` keep one request each in flight for `seconds`, cycling `requests`. */
-export async function peak(url: string, requests: Request[], options: { seconds: number; connections?: number; pid?: number }): Promise<PeakRun> {
+/**
+ * Closed-loop peak: `connections` keep one request each in flight for `seconds` (or until
+ * `amount` requests were sent), cycling `requests`.
+ */
+export async function peak(url: string, requests: Request[], options: { seconds: number; amount?: number; connections?: number; pid?: number }): Promise<PeakRun> {
   const cpuBefore = cpuSeconds(options.pid);
-  const r = await autocannon({ url, connections: options.connections ?? 16, duration: options.seconds, requests });
+  const r = await autocannon({ url, connections: options.connections ?? 16, ...(options.amount ? { amount: options.amount } : { duration: options.seconds }), requests });
   return {
     rps: r.requests.average,
     p99: r.latency.p99,
