@@ -96,6 +96,9 @@ export function chiSquareTest(a: number[], b: number[]): { statistic: number; df
   return { statistic, df, pValue: chiSquareSurvival(statistic, df) };
 }
 
+/** Two-sided p-value of a standard normal z. */
+export const normalP = (z: number): number => (Number.isFinite(z) ? chiSquareSurvival(z * z, 1) : 0);
+
 /** P(X > x) for a chi-squared variable with `df` degrees of freedom. */
 export function chiSquareSurvival(x: number, df: number): number {
   if (x <= 0) return 1;

@@ -13,7 +13,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../data/duckdb';
 import type { LabelComparison } from '../pipeline/label-spec';
-import { normalP } from './poisoning-checks';
+import { normalP } from './drift-stats';
 
 /**
  * One side of the threshold, binned by distance from it: bin i covers distances [i·width, (i+1)·width)
@@ -97,8 +97,9 @@ export function isPositive(c: LabelComparison, source: number): boolean {
 /**
  * The bands: on each side, the values nearest the threshold until they hold `share` of the
  * reference's rows, and at least {@link MIN_BINS} values. Whole numbers within {@link MAX_WHOLE_BINS}
- * of the threshold get a bin per unit, anything else ten equal bins out to the farthest value. Why not, when a side has too
- * few values for a density (a 0/1 or 1–5 source: the label rate, not a running variable).
+ * of the threshold get a bin per unit, anything else ten equal bins out to the farthest value.
+ * Skipped, with the reason, when a side has too few values for a density (a 0/1 or 1–5 source:
+ * the label rate, not a running variable).
  * @param reference the reference's counts per source value, whole batch.
  */
 export function boundaryBand(reference: Array<{ source: number; n: number }>, comparison: LabelComparison, share: number): BoundaryBand | { skipped: string } {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelEvidence, SliceCounts } from './label-evidence';
 import type { BoundaryShift } from './label-source-boundary';
-import { holm, normalP, poisoningChecks, type PoisoningEvidence } from './poisoning-checks';
+import { normalP } from './drift-stats';
+import { holm, poisoningChecks, type PoisoningEvidence } from './poisoning-checks';
 import { categoricalColumn, contextOf, profileOf, repeat } from '../../test/support/validation-fixtures';
 
 const ctx = (params: Record<string, unknown> = {}) => {

@@ -6,7 +6,7 @@
  * Holm-corrected, and a practical-effect floor keeps a large batch from failing on noise.
  */
 import { count, num, pct, round6, verdict, type CheckContext, type CheckResult } from './check-result';
-import { chiSquareSurvival } from './drift-stats';
+import { normalP } from './drift-stats';
 import type { ConfidentCounts, LabelEvidence, RateCounts, SliceCounts, TriggerCandidate } from './label-evidence';
 import type { BoundaryBand, BoundaryShift } from './label-source-boundary';
 import type { SourceSpike } from './label-source-spikes';
@@ -39,9 +39,6 @@ export interface PoisoningEvidence {
   /** Why evidence is missing, when it is (first run, model unreadable, ...). */
   skipped?: string;
 }
-
-/** Two-sided p-value of a standard normal z. */
-export const normalP = (z: number): number => (Number.isFinite(z) ? chiSquareSurvival(z * z, 1) : 0);
 
 /** Holm's step-down: which of `pValues` are significant at family-wise `alpha`. */
 export function holm(pValues: number[], alpha: number): boolean[] {

@@ -10,7 +10,8 @@
  */
 import { count, num, pct, round6, verdict, type CheckContext, type CheckResult } from './check-result';
 import type { TriggerCandidate } from './label-evidence';
-import { holm, normalP, sliceExpectation, type Finding, type PoisoningSummary } from './poisoning-checks';
+import { normalP } from './drift-stats';
+import { holm, sliceExpectation, type Finding, type PoisoningSummary } from './poisoning-checks';
 import type { MulticlassEvidence, RegressionEvidence, TaskLabelEvidence } from './task-evidence';
 
 export interface TaskPoisoningEvidence {
