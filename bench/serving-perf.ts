@@ -30,7 +30,7 @@ import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { stopServer, type ServerProcess } from '../src/serving/server-process';
 import { createAgent, sendJson } from '../tools/http-json';
 import { loadFlightTraffic } from '../tools/replay-traffic';
-import { arg, checkoutBaseline, cpuSeconds, machineLine, peak, predictRequests, ROOT, rotate, spawnBareFastify, spawnBareGrpc, startSplitServer, stopBareFastify, stopFloor, trainFlightVersions, type BareFastify } from './support/serving-bench';
+import { arg, checkoutBaseline, cpuSeconds, machineLine, peak, predictRequests, ROOT, rotate, spawnBareFastify, spawnBareGrpc, startSplitServer, stopFloor, trainFlightVersions, type BareFastify } from './support/serving-bench';
 
 const MODEL = 'flight-delay';
 const TOKEN = randomBytes(32).toString('hex');
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   } finally {
     admin.destroy();
     for (const t of targets) await stopServer(t.server);
-    if (bare) await stopBareFastify(bare);
+    if (bare) await stopFloor(bare);
     if (bareGrpc) await stopFloor(bareGrpc);
     await rm(dir, { recursive: true, force: true });
   }

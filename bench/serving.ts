@@ -22,7 +22,7 @@ import { SqliteModelRegistry } from '../src/registry/sqlite-registry';
 import { createAgent, sendJson } from '../tools/http-json';
 import { loadFlightTraffic, replayTraffic, type FlightTraffic, type ReplayReport } from '../tools/replay-traffic';
 import { stopServer, type ServerProcess } from '../src/serving/server-process';
-import { arg, cpuSeconds, machineLine, peak as peakRun, predictRequests, spawnBareFastify, startSplitServer, stopBareFastify, trainFlightVersions, type BareFastify } from './support/serving-bench';
+import { arg, cpuSeconds, machineLine, peak as peakRun, predictRequests, spawnBareFastify, startSplitServer, stopFloor, trainFlightVersions, type BareFastify } from './support/serving-bench';
 
 const MODEL = 'flight-delay';
 const TOKEN = randomBytes(32).toString('hex');
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     agent.destroy();
     if (server) await stopServer(server);
     if (ortServer) await stopServer(ortServer);
-    if (bare) await stopBareFastify(bare);
+    if (bare) await stopFloor(bare);
     await rm(dir, { recursive: true, force: true });
   }
 }

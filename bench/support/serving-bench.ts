@@ -164,8 +164,6 @@ export async function stopFloor(floor: { child: ChildProcess }): Promise<void> {
   await exited;
 }
 
-export const stopBareFastify = stopFloor;
-
 type Request = { method: 'POST'; path: string; headers: Record<string, string>; body: string };
 
 /**
