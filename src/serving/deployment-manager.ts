@@ -77,6 +77,8 @@ interface Active {
   router: Router | undefined;
   /** The loaded shadow version, when the record names one that loaded. */
   shadow: LoadedModel | undefined;
+  /** Loaded versions with traffic, champion first: what {@link DeploymentManager.reachable} answers (a deployment is immutable once installed). */
+  reachable: readonly LoadedModel[];
 }
 
 export class DeploymentManager {
@@ -243,14 +245,14 @@ export class DeploymentManager {
    * The loaded sessions a request to `model` may reach: the named version, or without one every
    * loaded version with traffic, champion first (for protocol metadata). Empty when none.
    */
-  reachable(model: string, version?: number): LoadedModel[] {
+  reachable(model: string, version?: number): readonly LoadedModel[] {
     const a = this.active.get(model);
-    if (!a) return [];
+    if (!a) return NONE;
     if (version !== undefined) {
       const m = a.models.get(version);
-      return m ? [m] : [];
+      return m ? [m] : NONE;
     }
-    return a.record.versions.filter((v) => v.weight > 0 && a.models.has(v.version)).map((v) => a.models.get(v.version)!);
+    return a.reachable;
   }
 
   view(model: string): DeploymentView | undefined {
@@ -288,7 +290,8 @@ export class DeploymentManager {
     const loaded = record.versions.filter((v) => models.has(v.version));
     const router = loaded.some((v) => v.weight > 0) ? createRouter(loaded, Math.random, record.routingSalt) : undefined;
     const shadow = record.shadow === undefined ? undefined : models.get(record.shadow);
-    this.active.set(record.model, { record, models, failures, router, shadow });
+    const reachable = Object.freeze(loaded.filter((v) => v.weight > 0).map((v) => models.get(v.version)!));
+    this.active.set(record.model, { record, models, failures, router, shadow, reachable });
     this.deps.onChange?.(record.model, this.view(record.model));
   }
 
@@ -314,6 +317,8 @@ export class DeploymentManager {
     return run;
   }
 }
+
+const NONE: readonly LoadedModel[] = Object.freeze([]);
 
 function sameVersions(a: readonly WeightedVersion[], b: readonly WeightedVersion[]): boolean {
   return a.length === b.length && a.every((v, i) => v.version === b[i].version && v.weight === b[i].weight);

@@ -31,7 +31,18 @@ export function reachableTask(deployments: DeploymentManager, model: string, ver
   return deployments.reachable(model, version)[0]?.task ?? BINARY;
 }
 
-function unionInputs(sessions: readonly LoadedModel[]): ModelInput[] {
+/** Per reachable list: the deployment manager keeps one list per installed deployment, so this is computed once per change. */
+const unions = new WeakMap<readonly LoadedModel[], readonly ModelInput[]>();
+
+function unionInputs(sessions: readonly LoadedModel[]): readonly ModelInput[] {
+  const cached = unions.get(sessions);
+  if (cached) return cached;
+  const union = Object.freeze(computeUnion(sessions));
+  unions.set(sessions, union);
+  return union;
+}
+
+function computeUnion(sessions: readonly LoadedModel[]): ModelInput[] {
   const seen = new Map<string, ModelInput>();
   for (const s of sessions) for (const i of s.inputs) if (!seen.has(i.name)) seen.set(i.name, i);
   return [...seen.values()];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelInput } from '../loaded-model';
-import { decodeInferRequest, encodeInferResponse } from './tensors';
+import { decodeInferRequest, encodeInferResponse, encodeInferResponseText } from './tensors';
 
 const INPUTS: ModelInput[] = [
   { name: 'distance', kind: 'float32' },
@@ -126,3 +126,22 @@ describe('encodeInferResponse', () => {
     expect([res.binary[1].readBigInt64LE(0), res.binary[1].readBigInt64LE(8)]).toEqual([1n, 1n]);
   });
 });
+
+describe('encodeInferResponseText', () => {
+  const multiclass = { task: 'multiclass', classes: ['on time', 'late "a lot"', 'cancelled\n'] } as const;
+  const cases = [
+    { what: 'binary, two rows, id and key', task: undefined, scores: Float32Array.from([0.25, 0.75, 0.1]).subarray(1), outputs: ['probability', 'label'], head: { model: 'm', version: 3, id: 'c', parameters: { request_id: 'r' } } },
+    { what: 'binary, one output, no id', task: undefined, scores: Float32Array.from([1 / 3]), outputs: ['label'], head: { model: 'm', version: 1 } },
+    { what: 'multiclass, labels with quotes and newlines', task: multiclass, scores: Float32Array.from([0.1, 0.2, 0.7, 0.5, 0.3, 0.2]), outputs: ['label', 'probabilities'], head: { model: 'm\u2028"x"', version: 12, id: 'a"b\\c' } },
+    { what: 'regression with non-finite values', task: { task: 'regression' } as const, scores: Float32Array.from([NaN, Infinity, -0, 1e-30, 123456789]), outputs: ['value'], head: { model: 'r', version: 2, parameters: { request_id: 'k' } } },
+  ];
+  for (const c of cases) {
+    it(`writes exactly what JSON.stringify writes of encodeInferResponse's document: ${c.what}`, () => {
+      const outputs = c.outputs.map((name) => ({ name, binary: false }));
+      const text = encodeInferResponseText(c.head, c.scores, outputs, c.task);
+      expect(text).toBe(JSON.stringify(encodeInferResponse(c.head, c.scores, outputs, c.task).json));
+      expect(() => JSON.parse(text)).not.toThrow();
+    });
+  }
+});
+

@@ -21,7 +21,7 @@ import type { InferenceService } from '../inference';
 import type { FeatureRow } from '../loaded-model';
 import { modelMetadata, reachableInputs, reachableTask } from '../oip/model-inputs';
 import { taskPredictions } from '../task-predictions';
-import { decodeInferRequest, encodeInferResponse } from '../oip/tensors';
+import { decodeInferRequest, encodeInferResponse, encodeInferResponseText } from '../oip/tensors';
 import type { ServingMetrics } from '../serving-metrics';
 import { ROUTING_KEY_HEADER } from './predict';
 
@@ -41,6 +41,8 @@ export interface OpenInferenceDeps {
 
 /** Header of the binary tensor data extension: the length of the JSON part of the body. */
 const HEADER_LENGTH = 'inference-header-content-length';
+/** What Fastify itself sends with a JSON body. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 /** KServe V1 has no request id in its body: the feedback key and version travel as headers. */
 export const REQUEST_ID_HEADER = 'x-slipway-request-id';
 export const MODEL_VERSION_HEADER = 'x-slipway-model-version';
@@ -122,8 +124,9 @@ async function infer(deps: OpenInferenceDeps, request: FastifyRequest, reply: Fa
   // request); without an id of its own the caller gets it as `id`. Pinned requests have none.
   const parameters = served.pinned ? undefined : { request_id: served.requestId };
   const id = body.id ?? (served.pinned ? undefined : served.requestId);
-  const encoded = encodeInferResponse({ model: at.name, version: served.version, id, parameters }, served.scores, body.outputs, served.task);
-  if (encoded.binary.length === 0) return reply.send(encoded.json);
+  const head = { model: at.name, version: served.version, id, parameters };
+  if (!body.outputs.some((o) => o.binary)) return reply.type(JSON_TYPE).send(encodeInferResponseText(head, served.scores, body.outputs, served.task));
+  const encoded = encodeInferResponse(head, served.scores, body.outputs, served.task);
   const json = Buffer.from(JSON.stringify(encoded.json));
   return reply
     .header(HEADER_LENGTH, String(json.length))
