@@ -13,7 +13,8 @@ import { toMs } from '../duration/duration';
 import { queryRows, sqlIdent, sqlString, withDuckDb } from '../data/duckdb';
 import type { DataRoots } from '../data/data-roots';
 import { withSourceSession } from '../data/open-source';
-import { detectFormat, effectiveWindow, readerSql, resolveSourcePath } from '../data/source-path';
+import { detectFormat, effectiveWindow, parseTimestamp, readerSql, resolveSourcePath } from '../data/source-path';
+import { deepMerge } from '../pipeline/parse-spec';
 import { sourceRelation } from '../data/source-select';
 import { servedLogFiles, servedRelationSql } from '../data/served-source';
 import type { ArtifactStore } from '../artifacts/artifact-store';
@@ -61,10 +62,11 @@ export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Pr
   const resolved = await readPipelineSpec({ pipelinesDir: deps.pipelinesDir, dataRoots: deps.dataRoots.roots }, { pipeline: req.pipeline, overrides: req.overrides, model: req.model });
   const ingest = resolved.spec.steps.find((s) => s.kind === 'ingest')?.with as IngestParams | undefined;
   const trainedUntil = (champion.lineage.dataWindow as { to?: string } | undefined)?.to;
+  let newRows: number | undefined;
   if (ingest && ingest.timeColumn === undefined) {
     checked.push('new data: skipped, the ingest step has no timeColumn, so new rows cannot be told from old ones');
   } else if (ingest && trainedUntil) {
-    const newRows = await countRowsAfter(deps, ingest, trainedUntil);
+    newRows = await countRowsAfter(deps, ingest, trainedUntil);
     const min = policy.minNewRows ?? 1000;
     (newRows >= min ? fired : checked).push(`${newRows} rows arrived after the champion's data window (ends ${trainedUntil}; trigger at ${min})`);
   } else {
@@ -79,13 +81,37 @@ export async function assessRetraining(deps: AssessDeps, req: AssessRequest): Pr
     (liveQuality.fired ? fired : checked).push(liveQuality.line);
   }
   const probe = fired.length === 0 && policy.onDrift ? driftProbe(resolved.spec) : undefined;
+  const incremental = fired.length > 0 && policy.incremental ? incrementalWindow(resolved.spec, req.overrides, trainedUntil, newRows) : undefined;
   return {
     retrain: fired.length > 0,
-    reasons: fired.length > 0 ? fired : checked,
+    reasons: fired.length > 0 ? (incremental ? [...fired, incremental.line] : fired) : checked,
     championVersion: champion.version,
+    ...(incremental?.overrides && { overrides: incremental.overrides }),
     ...(probe && { probe }),
     ...(liveQuality && { liveQuality }),
   };
+}
+
+/**
+ * `policy.incremental`: the retrain reads only the rows after the champion's data window (never
+ * from before the pipeline's own window start). The workflow replaces a step's overrides with the
+ * assessment's, so the ingest override returned here carries the caller's own ingest overrides.
+ */
+function incrementalWindow(
+  spec: PipelineSpec,
+  overrides: AssessRequest['overrides'],
+  trainedUntil: string | undefined,
+  newRows: number | undefined,
+): { overrides?: Record<string, Record<string, unknown>>; line: string } {
+  const step = spec.steps.find((s) => s.kind === 'ingest');
+  if (!step || trainedUntil === undefined || newRows === undefined) {
+    return { line: "incremental: the pipeline's own window (the champion records no data window, or the ingest has no timeColumn)" };
+  }
+  if (newRows === 0) return { line: `incremental: no row after the champion's data window (ends ${trainedUntil}); the pipeline's own window` };
+  const own = (step.with as IngestParams).window.from;
+  const from = own !== undefined && parseTimestamp(own) > parseTimestamp(trainedUntil) ? own : trainedUntil;
+  const ingest = deepMerge(overrides?.[step.id] ?? {}, { window: { from } }) as Record<string, unknown>;
+  return { overrides: { [step.id]: ingest }, line: `incremental: the retrain reads the ${newRows} rows from ${from} on, after the champion's data window` };
 }
 
 /** The pipeline cut down to ingest and validate: what validation says about the newest data, without training. */

@@ -53,6 +53,7 @@ export const retrainPolicySchema = z
     minNewRows: z.number().int().min(0).optional(),
     onDrift: z.boolean().optional(),
     onLiveQuality: liveQualitySchema.optional(),
+    incremental: z.boolean().optional(),
   })
   .strict();
 

@@ -72,8 +72,11 @@ export interface SimulationWeek {
   to: string;
   champion: WeekScore & { version: number };
   frozen: WeekScore & { version: number };
-  /** The model trained with hindsight on the new regime (concept drift), on the weeks from the change on. */
-  hindsight?: WeekScore & { version: number };
+  /**
+   * The model trained with hindsight on the new regime (concept drift), on the weeks from the
+   * change on; `model` names it when each week has its own (leave-week-out).
+   */
+  hindsight?: WeekScore & { version: number; model?: string };
   /** The week's sampled live traffic through the model server (live mode). */
   live?: WeekLive;
   /** Absent after the last week (its model would never serve). */
@@ -89,12 +92,16 @@ export interface SimulationReport {
   start: string;
   /** Training window of every retrain (the replay window). */
   trainWindow: string;
+  /** Retrains with a champion trained on the rows after the champion's data window only (policy.incremental). */
+  incremental?: boolean;
   /** The first check, which trains the frozen model. */
   first: WeekCheck;
   /** What the world did to the data (scenarios.ts); absent in reports written before scenarios. */
   scenario?: { name: string; description: string; alteredRows: number; from?: string };
   /** The hindsight model's training (concept drift). */
   hindsight?: WeekCheck;
+  /** Leave-week-out: the training of each week's hindsight model, which never saw that week. */
+  hindsightLeaveWeekOut?: WeekCheck[];
   weeks: SimulationWeek[];
   /** Wall-clock seconds of the whole simulation. */
   seconds: number;
@@ -137,7 +144,7 @@ export function summaryLines(r: SimulationReport): string[] {
   const canaried = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.canary && !c.canary.startsWith('skipped')).length;
   return [
     ...(r.scenario ? [`Scenario ${r.scenario.description} (${r.scenario.alteredRows} rows altered).`] : []),
-    `${r.weeks.length} weeks from ${r.weeks[0]?.from ?? r.start} to ${r.weeks.at(-1)?.to ?? r.start}; every model trained on the ${r.trainWindow} before its replay clock.`,
+    `${r.weeks.length} weeks from ${r.weeks[0]?.from ?? r.start} to ${r.weeks.at(-1)?.to ?? r.start}; ${r.incremental ? `the first model trained on the ${r.trainWindow} before its replay clock, every retrain on the rows after its champion's data window (incremental)` : `every model trained on the ${r.trainWindow} before its replay clock`}.`,
     `${retrains} retrain cycles (${promoted} promoted${canaried ? `; ${canaried} canaries, ${rolledBack} rolled back` : ''}) in ${r.seconds.toFixed(0)} s.`,
     `Mean AUC over the weeks: champion ${f4(champion)}, frozen after the first training ${f4(frozen)} (difference ${signed(champion - frozen)}).`,
     `Champion behind the frozen model in ${behind} of ${r.weeks.length} weeks; worst week ${signed(worst)} (calm target: never below -0.005, ${worst >= -0.005 ? 'met' : 'missed'}; mean at least as good: ${champion >= frozen ? 'met' : 'missed'}).`,
@@ -193,6 +200,9 @@ export function renderMarkdown(r: SimulationReport): string {
     ...summaryLines(r).map((l) => `- ${l}`),
     `- First check (replay clock ${r.first.now}): ${decisionText(r.first)}.`,
     ...(r.hindsight ? [`- Hindsight model (trained on the new regime up to ${r.hindsight.now}, rows it is scored on included): ${decisionText(r.hindsight)}.`] : []),
+    ...(r.hindsightLeaveWeekOut?.length
+      ? [`- Hindsight models, leave-week-out (each trained on the new regime up to ${r.hindsightLeaveWeekOut[0].now} without the week it is scored on): ${r.hindsightLeaveWeekOut.map((c) => decisionText(c)).join('; ')}.`]
+      : []),
     '',
     'AUC on every flight of the week, scored by the champion that served the week (trained before it) and by the model frozen after the first training.',
     ...(live ? ['Live AUC: the champion on an even sample of the week\'s flights sent through the model server, judged on the labels posted as feedback; in live mode only it triggers retrains.'] : []),

@@ -18,6 +18,8 @@ export interface BuiltinTrainerParams {
   recencyHalfLife?: string;
   /** Start from the champion's weights when the model has a built-in logistic-regression champion. */
   warmStart?: boolean;
+  /** With a warm start: weight of a penalty pulling the weights toward the champion's. */
+  anchor?: number;
 }
 
 /** Where a training run is; sent as Temporal heartbeat details, so keep it small. */

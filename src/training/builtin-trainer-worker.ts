@@ -35,11 +35,13 @@ async function train(input: TrainerThreadInput): Promise<void> {
   const initial = input.warmStartPath ? mapWarmStart(readLogisticModel(await readFile(input.warmStartPath), features), data.encoding, features) : undefined;
   post({ type: 'progress', progress: { phase: 'fitting', fraction: LOADED_AT, epoch: 0, epochs: params.epochs } });
 
+  const { anchor, ...fitParams } = params;
   const fit = fitLogisticRegression(
     { ...data, cardinalities: features.categorical.map((c) => data.encoding.vocab[c].length + 1), ...(weight && { weight }) },
     {
-      ...params,
-      ...(initial && { initial }),
+      ...fitParams,
+      // Without a champion to start from there is nothing to pull toward: a plain cold start.
+      ...(initial && { initial, ...(anchor !== undefined && { anchor }) }),
       isCancelled,
       onEpoch: ({ epoch, epochs, loss }) =>
         post({

@@ -134,4 +134,21 @@ describe('runBuiltinTrainer', () => {
     // The cold start with the same tiny step stays near the base rate, far from the champion's spread.
     expect(meanAbsDiff(c, a)).toBeGreaterThan(0.03);
   });
+
+  it('anchor: pulls a warm start toward the champion, trains cold without one, and is refused without warmStart', async () => {
+    const champion = await runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { epochs: 1, seed: 3 }, outputDir: join(dir, 'anchor-champion') });
+    const params = { epochs: 2, warmStart: true };
+    const free = await runBuiltinTrainer({ trainPath: holdoutPath, features: FLIGHTS_FEATURES, params, warmStartPath: champion.modelPath, outputDir: join(dir, 'free') });
+    const held = await runBuiltinTrainer({ trainPath: holdoutPath, features: FLIGHTS_FEATURES, params: { ...params, anchor: 1 }, warmStartPath: champion.modelPath, outputDir: join(dir, 'held') });
+    const scores = async (path: string) => (await scoreModel(path, holdoutPath, { label: 'label' })).scores;
+    const [a, f, h] = await Promise.all([scores(champion.modelPath), scores(free.modelPath), scores(held.modelPath)]);
+    const meanAbsDiff = (x: ArrayLike<number>, y: ArrayLike<number>) => Array.from(x).reduce((s, v, i) => s + Math.abs(v - y[i]), 0) / x.length;
+    // A strong pull keeps the candidate at most half as far from the champion as the same fit without it.
+    expect(meanAbsDiff(h, a)).toBeLessThan(0.5 * meanAbsDiff(f, a));
+    expect(held.metadata.params.anchor).toBe(1);
+    // No champion file: nothing to pull toward, an ordinary cold start (not an error).
+    const cold = await runBuiltinTrainer({ trainPath: holdoutPath, features: FLIGHTS_FEATURES, params: { ...params, anchor: 1 }, outputDir: join(dir, 'anchor-cold') });
+    expect(cold.metadata.warmStarted).toBe(false);
+    await expect(runBuiltinTrainer({ trainPath, features: FLIGHTS_FEATURES, params: { anchor: 0.1 }, outputDir: join(dir, 'bad-anchor') })).rejects.toThrow(/params\.anchor: anchor needs warmStart: true/);
+  });
 });

@@ -59,8 +59,16 @@ export const builtinTrainerParamsSchema: z.ZodType<BuiltinTrainerParams, Partial
      * @default false
      */
     warmStart: z.boolean().optional(),
+    /**
+     * With `warmStart`: weight of an `anchor/2 · ‖w − champion‖²` penalty beside `l2`'s (L2-SP), so
+     * a retrain on the newest rows alone moves the champion only as far as those rows insist and
+     * keeps what it learned from older ones. Without a champion to start from there is nothing to
+     * pull toward and the fit is an ordinary cold start. @default unset: no pull
+     */
+    anchor: z.number().min(0).max(100).optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.anchor === undefined || p.warmStart === true, { message: 'anchor needs warmStart: true (it pulls toward the weights the warm start begins from)', path: ['anchor'] });
 
 /** Options of {@link runBuiltinTrainer}. */
 export interface BuiltinTrainerOptions {

@@ -95,4 +95,29 @@ describe('fitLogisticRegression', () => {
     expect(weighted.model.numeric[0]).toBeLessThan(0);
     expect(() => fitLogisticRegression({ ...data, weight: weight.subarray(1) }, options)).toThrow(`weight has ${rows - 1} values for ${rows} rows`);
   });
+
+  it('anchor: a pull toward the starting weights keeps what the new rows do not speak to and moves what they do', () => {
+    // The starting point knows category 0 is strongly positive; 600 new rows say nothing about
+    // category 0 (it never occurs in them) and that x > 0 is positive.
+    const rows = 600;
+    const random = mulberry32(5);
+    const x = Float32Array.from({ length: rows }, () => random() * 4 - 2);
+    const category = Int32Array.from({ length: rows }, () => 1 + Math.floor(random() * 2));
+    const label = Uint8Array.from(x, (v) => (v > 0 ? 1 : 0));
+    const data: DesignMatrix = { rows, numeric: [x], categorical: [category], cardinalities: [4], label };
+    const initial = { bias: 0, numeric: [0], categorical: [[3, 0, 0, 0]] };
+    const toZero = fitLogisticRegression(data, { ...options, l2: 0.05, initial });
+    const anchored = fitLogisticRegression(data, { ...options, anchor: 0.05, initial });
+    // Unseen in the new rows: l2 shrinks category 0 toward zero, the anchor keeps it.
+    expect(toZero.model.categorical[0][0]).toBeLessThan(1.5);
+    expect(anchored.model.categorical[0][0]).toBeGreaterThan(2.9);
+    // Seen in every new row: x's weight moves from 0 to a clearly positive value either way.
+    expect(anchored.model.numeric[0]).toBeGreaterThan(1);
+    // The reported loss is the anchored objective: the penalty of the starting point is zero.
+    const { numeric, categorical } = anchored.model;
+    const pull = numeric[0] ** 2 + (categorical[0][0] - 3) ** 2 + categorical[0][1] ** 2 + categorical[0][2] ** 2 + categorical[0][3] ** 2;
+    const shrink = numeric[0] ** 2 + categorical[0].reduce((a, c) => a + c * c, 0);
+    expect(anchored.finalLoss).toBeCloseTo(meanLogLoss(data, anchored.model, 0) + 0.5 * options.l2 * shrink + 0.5 * 0.05 * pull, 6);
+    expect(() => fitLogisticRegression(data, { ...options, anchor: 0.05 })).toThrow('anchor needs initial weights');
+  });
 });

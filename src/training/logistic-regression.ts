@@ -58,6 +58,12 @@ export interface FitOptions {
    * `warm-start.ts`) instead of zeros and the base rate's log-odds. @default a cold start
    */
   initial?: LogisticModel;
+  /**
+   * Weight of an `anchor/2 · ‖w − initial‖²` penalty (L2-SP) beside `l2`'s: a warm start then moves
+   * away from the champion only as far as the new rows insist, so a retrain on the newest rows
+   * alone keeps what the champion learned from older ones. Needs `initial`. @default 0
+   */
+  anchor?: number;
 }
 
 export interface FitResult {
@@ -84,6 +90,8 @@ export function fitLogisticRegression(data: DesignMatrix, options: FitOptions): 
   // Starting at the base rate's log-odds saves the first epoch from learning the intercept.
   const w = options.initial ? pack(options.initial, layout) : new Float64Array(layout.size);
   if (!options.initial) w[0] = logOdds(data.label);
+  const anchor = options.anchor ?? 0;
+  const centre = Float64Array.from(w);
   const grad = new Float64Array(layout.size);
   const m = new Float64Array(layout.size);
   const v = new Float64Array(layout.size);
@@ -107,11 +115,11 @@ export function fitLogisticRegression(data: DesignMatrix, options: FitOptions): 
       // Linear decay to zero lets the last epoch settle near the optimum instead of jittering around it.
       const rate = options.learningRate * (1 - step / totalSteps);
       step++;
-      adamStep(w, grad, m, v, rows, options.l2, rate, step);
+      adamStep(w, grad, m, v, rows, options.l2, anchor, centre, rate, step);
     }
     options.onEpoch?.({ epoch, epochs: options.epochs, loss: lossSum / data.rows });
   }
-  return { model: unpack(w, layout), finalLoss: objective(data, layout, w, options.l2, scratch), epochs: options.epochs };
+  return { model: unpack(w, layout), finalLoss: objective(data, layout, w, options.l2, scratch, anchor, centre), epochs: options.epochs };
 }
 
 /** P(label = 1) for row `row` of `data` (for tests and in-process scoring). */
@@ -246,28 +254,34 @@ function adamStep(
   v: Float64Array,
   rows: number,
   l2: number,
+  anchor: number,
+  centre: Float64Array,
   rate: number,
   step: number,
 ): void {
   const c1 = 1 - Math.pow(BETA1, step);
   const c2 = 1 - Math.pow(BETA2, step);
   for (let k = 0; k < w.length; k++) {
-    const g = grad[k] / rows + (k > 0 ? l2 * w[k] : 0);
+    const g = grad[k] / rows + (k > 0 ? l2 * w[k] + anchor * (w[k] - centre[k]) : 0);
     m[k] = BETA1 * m[k] + (1 - BETA1) * g;
     v[k] = BETA2 * v[k] + (1 - BETA2) * g * g;
     w[k] -= (rate * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + ADAM_EPS);
   }
 }
 
-function objective(data: DesignMatrix, layout: Layout, w: Float64Array, l2: number, scratch: Float64Array): number {
+function objective(data: DesignMatrix, layout: Layout, w: Float64Array, l2: number, scratch: Float64Array, anchor = 0, centre?: Float64Array): number {
   const grad = new Float64Array(layout.size);
   let loss = 0;
   for (let start = 0; start < data.rows; start += PASS_BLOCK) {
     loss += accumulate(data, layout, w, grad, scratch, start, Math.min(data.rows, start + PASS_BLOCK));
   }
   let penalty = 0;
-  for (let k = 1; k < w.length; k++) penalty += w[k] * w[k];
-  return loss / data.rows + 0.5 * l2 * penalty;
+  let pull = 0;
+  for (let k = 1; k < w.length; k++) {
+    penalty += w[k] * w[k];
+    if (anchor > 0) pull += (w[k] - centre![k]) ** 2;
+  }
+  return loss / data.rows + 0.5 * l2 * penalty + 0.5 * anchor * pull;
 }
 
 /**
@@ -352,6 +366,8 @@ function validate(data: DesignMatrix, options: FitOptions): void {
   }
   if (!(options.learningRate > 0)) throw new RangeError(`learningRate must be > 0, got ${options.learningRate}`);
   if (!(options.l2 >= 0)) throw new RangeError(`l2 must be >= 0, got ${options.l2}`);
+  if (options.anchor !== undefined && !(options.anchor >= 0)) throw new RangeError(`anchor must be >= 0, got ${options.anchor}`);
+  if (options.anchor && !options.initial) throw new RangeError('anchor needs initial weights to pull toward');
   if (data.weight && data.weight.length !== data.rows) throw new RangeError(`weight has ${data.weight.length} values for ${data.rows} rows`);
   if (options.initial) {
     const { numeric, categorical } = options.initial;

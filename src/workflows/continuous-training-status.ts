@@ -28,6 +28,14 @@ export interface RetrainPolicy {
   onDrift?: boolean;
   /** Retrain when the champion's quality on labelled live traffic (the model server's feedback) falls below a limit. */
   onLiveQuality?: LiveQualityPolicy;
+  /**
+   * A retrain reads only the rows after the champion's data window (the ingest window starts where
+   * the champion's ended), so with the train step's `warmStart` and `anchor` each candidate is the
+   * champion updated by the newest rows rather than a fit of the whole window again. Needs the
+   * ingest's timeColumn and a champion that records its data window; otherwise, and when no row
+   * is newer, the pipeline's own window. @default false
+   */
+  incremental?: boolean;
 }
 
 /**

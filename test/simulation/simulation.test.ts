@@ -17,7 +17,7 @@ import { runSimulation } from '../../tools/simulation/run-simulation';
 import { sqlString, withDuckDb } from '../../src/data/duckdb';
 import { flightsParquetPath } from '../../src/data/flights-window';
 import { scenarioFlights, scenarioFor } from '../../tools/simulation/scenarios';
-import { summaryLines, writeReport, type SimulationReport } from '../../src/console/simulation-report';
+import { renderMarkdown, summaryLines, writeReport, type SimulationReport } from '../../src/console/simulation-report';
 import { startHarness, type Harness } from '../helpers/slipway-harness';
 import { startDevServer } from '../helpers/temporal-env';
 import { startCanaryWorld, type CanaryWorld } from '../serving/canary-fixtures';
@@ -156,6 +156,48 @@ describe('week-by-week simulation', () => {
     expect(await readFile(files.markdown, 'utf8')).toContain('| hindsight AUC |');
     // Three real trainings, the altered 3-million-row file and three weekly scorings: longer than the default limit on a busy machine.
   }, 400_000);
+
+  it('leave-week-out: judges each week after the change by a hindsight model trained on the new regime without that week', async () => {
+    const scenario = scenarioFor('concept-drift', { start: '2001-03-12', week: 2, hub: 'ORD', driftMinutes: 45 });
+    if (scenario.name !== 'concept-drift') throw new Error('unreachable');
+    const flights = await scenarioFlights(scenario, path.join(dir, 'sources'));
+    const report = await runSimulation({
+      client: env.client,
+      taskQueue: h.config.taskQueue,
+      registry,
+      store: new LocalArtifactStore({ root: h.config.artifactRoot }),
+      runId: 'sim-lowo-test',
+      scratchDir: path.join(dir, 'lowo-weeks'),
+      model: 'flight-delay-lowo',
+      start: '2001-03-12',
+      weeks: 3,
+      trainWindow: '2 weeks',
+      source: flights.path,
+      hindsight: { from: scenario.driftFrom, leaveWeekOut: true },
+    });
+    expect(report.hindsight).toBeUndefined();
+    expect(report.hindsightLeaveWeekOut).toHaveLength(2);
+    const [before, ...after] = report.weeks;
+    expect(before.hindsight).toBeUndefined();
+    const end = report.weeks.at(-1)!.to;
+    for (const w of after) {
+      expect(w.hindsight!.model).toBe(`flight-delay-lowo-hindsight-${w.week}`);
+      // The model's own training run: the new regime up to the last week's end, without the week it is scored on.
+      const version = await registry.getVersion(w.hindsight!.model!, w.hindsight!.version);
+      const run = (await env.client.workflow.getHandle(version!.lineage.workflowId as string).result()) as { outputs: Record<string, { summary: Record<string, unknown> }> };
+      const ingest = run.outputs.ingest.summary as { select: string; window: { from: string; to: string }; trainRows: number; holdoutRows: number };
+      expect(ingest.window).toEqual({ from: `${scenario.driftFrom} 00:00:00`, to: `${end} 00:00:00` });
+      const rows = await withDuckDb({}, async (c) => {
+        const count = async (where: string) =>
+          Number((await c.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(flights.path)}) WHERE date >= '${scenario.driftFrom}' AND date < '${end}' ${where}`)).getRowsJson()[0][0]);
+        return { all: await count(''), week: await count(`AND date >= '${w.from}' AND date < '${w.to}'`) };
+      });
+      expect(rows.week).toBeGreaterThan(50_000);
+      expect(ingest.trainRows + ingest.holdoutRows).toBe(rows.all - rows.week);
+    }
+    const lines = renderMarkdown(report);
+    expect(lines).toContain('Hindsight models, leave-week-out (each trained on the new regime up to 2001-04-02 without the week it is scored on)');
+  }, 400_000);
 });
 
 describe('week-by-week simulation with live traffic', () => {
@@ -211,4 +253,6 @@ describe('week-by-week simulation with live traffic', () => {
     expect(markdown).toContain('live AUC (labels)');
     expect(markdown.split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(2);
   });
+
 });
+

@@ -41,11 +41,12 @@ describe('continuous training', () => {
     workflowId: string,
     overrides: Record<string, Record<string, unknown>>,
     policy: Record<string, unknown> = { minNewRows: 1000 },
+    model = 'ct-model',
   ) =>
     env.client.workflow.execute('continuousTraining', {
       taskQueue: h.config.taskQueue,
       workflowId,
-      args: [{ model: 'ct-model', pipeline: 'flight-delay-builtin', overrides, maxChecks: 1, checkEvery: '1s', policy }],
+      args: [{ model, pipeline: 'flight-delay-builtin', overrides, maxChecks: 1, checkEvery: '1s', policy }],
     }) as Promise<ContinuousTrainingStatus>;
 
   it('trains a first champion when the model has none', async () => {
@@ -71,6 +72,23 @@ describe('continuous training', () => {
     const child = await env.client.workflow.getHandle(decision.workflowId!).result();
     expect(child.model).toBe('ct-model');
     expect(child.outputs.ingest.summary.trainRows).toBeGreaterThan(100_000);
+  });
+
+  it('incremental: a retrain reads only the rows after the champion\'s data window, keeping the caller\'s other ingest overrides', async () => {
+    const first = await watch('ct-incremental-first', window('2001-03-10'), { minNewRows: 1000, incremental: true }, 'ct-incremental');
+    // No champion yet: the pipeline's own window, no incremental line.
+    expect(first.decisions[0]).toMatchObject({ reasons: ['model "ct-incremental" has no champion yet'], outcome: 'promoted' });
+    const status = await watch('ct-incremental', { ingest: { window: { from: '2001-03-01', to: '2001-03-14' }, split: { holdoutFraction: 0.1 } } }, { minNewRows: 1000, incremental: true }, 'ct-incremental');
+    const decision = status.decisions[0];
+    const [, arrived] = /^(\d+) rows arrived after the champion's data window \(ends 2001-03-10/.exec(decision.reasons[0]) ?? [];
+    expect(Number(arrived)).toBeGreaterThan(30_000);
+    expect(decision.reasons[1]).toBe(`incremental: the retrain reads the ${arrived} rows from 2001-03-10 00:00:00 on, after the champion's data window`);
+    const child = await env.client.workflow.getHandle(decision.workflowId!).result();
+    const ingest = child.outputs.ingest.summary;
+    expect(ingest.window).toEqual({ from: '2001-03-10 00:00:00', to: '2001-03-14 00:00:00' });
+    expect(ingest.trainRows + ingest.holdoutRows).toBe(Number(arrived));
+    // The caller's split override came along: a tenth held out, not the pipeline's fifth.
+    expect(ingest.holdoutRows / Number(arrived)).toBeCloseTo(0.1, 2);
   });
 
   it('probes the newest data for drift and does not retrain when it matches the champion', async () => {

@@ -75,8 +75,15 @@ export interface SimulationOptions {
    * Train once more, on `[from, end of the last week)` under the model name `<model>-hindsight`,
    * and score that model on every week from `from` on: what a model trained with hindsight on the
    * new regime reaches (concept drift). Its training rows include the weeks it is scored on.
+   * With `leaveWeekOut`, one hindsight model per scored week instead, trained on the new regime
+   * without that week (`<model>-hindsight-<k>`): scored only on flights it never saw.
    */
-  hindsight?: { from: string };
+  hindsight?: { from: string; leaveWeekOut?: boolean };
+  /**
+   * Every check of the simulated model (not the hindsight model) has `policy.incremental`: a retrain
+   * with a champion trains on the rows after the champion's data window only. @default false
+   */
+  incremental?: boolean;
   /** Told one line per event. */
   log?: (line: string) => void;
 }
@@ -127,11 +134,11 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   await mkdir(o.scratchDir, { recursive: true });
 
   /** One continuous-training check with the replay clock at `now`; waits for the retrain it starts. */
-  const check = async (k: number | string, now: string, policy: RetrainPolicy = o.policy ?? { minNewRows: 1000 }, as = { model, window: trainWindow }): Promise<WeekCheck> => {
+  const check = async (k: number | string, now: string, policy: RetrainPolicy = o.policy ?? { minNewRows: 1000 }, as: { model: string; window: string; select?: string } = { model, window: trainWindow }): Promise<WeekCheck> => {
     const t = performance.now();
     const workflowId = `${o.runId}-ct-${k}`;
     const ingest = overrides.ingest ?? {};
-    const source = { ...(ingest.source as object), ...(o.source && { path: o.source }), replay: { now, window: as.window } };
+    const source = { ...(ingest.source as object), ...(o.source && { path: o.source }), ...(as.select && { select: as.select }), replay: { now, window: as.window } };
     const handle = await o.client.workflow.start('continuousTraining', {
       taskQueue: o.taskQueue,
       workflowId,
@@ -141,7 +148,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
           pipeline,
           overrides: { ...overrides, ingest: { ...ingest, source } },
           maxChecks: 1,
-          policy,
+          policy: o.incremental && as.model === model ? { ...policy, incremental: true } : policy,
         },
       ],
     });
@@ -194,12 +201,16 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
     return s;
   };
 
-  /** The hindsight model: one training on the new regime up to the end of the last week, before any week is scored. */
-  const trainHindsight = async (from: string) => {
+  /**
+   * The hindsight model: one training on the new regime up to the end of the last week, before any
+   * week is scored; with `without`, that week's flights are left out (leave-week-out).
+   */
+  const trainHindsight = async (from: string, without?: { from: string; to: string; k: number }) => {
     const end = addDays(start, 7 * weeks);
-    const name = `${model}-hindsight`;
+    const name = without ? `${model}-hindsight-${without.k}` : `${model}-hindsight`;
     const days = Math.round((Date.parse(end) - Date.parse(from)) / DAY_MS);
-    const c = await check('hindsight', end, { minNewRows: 1 }, { model: name, window: `${days} days` });
+    const select = without && `SELECT * FROM source WHERE NOT (CAST(date AS TIMESTAMP) >= TIMESTAMP '${without.from}' AND CAST(date AS TIMESTAMP) < TIMESTAMP '${without.to}')`;
+    const c = await check(without ? `hindsight-${without.k}` : 'hindsight', end, { minNewRows: 1 }, { model: name, window: `${days} days`, ...(select && { select }) });
     if (c.championAfter === null) throw new Error(`the hindsight model (${from} – ${end}) was not promoted: ${[...c.reasons, ...(c.gateReasons ?? [])].join('; ')}`);
     return { model: name, version: c.championAfter, check: c };
   };
@@ -212,20 +223,24 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
       throw new Error(`the first training at ${start} promoted no champion (${first.outcome ?? 'no retrain'}: ${why})`);
     }
     const rows: SimulationWeek[] = [];
-    const hindsight = o.hindsight && (await trainHindsight(o.hindsight.from));
+    const hindsight = o.hindsight && !o.hindsight.leaveWeekOut ? await trainHindsight(o.hindsight.from) : undefined;
+    const hindsightChecks: WeekCheck[] = [];
     for (let k = 1; k <= weeks; k++) {
       const from = addDays(start, 7 * (k - 1));
       const to = addDays(start, 7 * k);
       const champion = (await o.registry.getAlias(model, 'champion'))!.version;
       const week = await writeWeek(o.scratchDir, from, to, o.source);
       if (week.rows === 0) throw new Error(`no flights between ${from} and ${to}: the file ends earlier; use fewer weeks`);
+      const without = o.hindsight?.leaveWeekOut && from >= o.hindsight.from ? await trainHindsight(o.hindsight.from, { from, to, k }) : undefined;
+      if (without) hindsightChecks.push(without.check);
+      const judge = hindsight ?? without;
       const row: SimulationWeek = {
         week: k,
         from,
         to,
         champion: { version: champion, ...(await score(champion, week)) },
         frozen: { version: frozen, ...(await score(frozen, week)) },
-        ...(hindsight && from >= o.hindsight!.from && { hindsight: { version: hindsight.version, ...(await score(hindsight.version, week, hindsight.model)) } }),
+        ...(judge && from >= o.hindsight!.from && { hindsight: { version: judge.version, ...(judge !== hindsight && { model: judge.model }), ...(await score(judge.version, week, judge.model)) } }),
       };
       await rm(week.path, { force: true });
       const behind = row.hindsight ? `, hindsight v${row.hindsight.version} AUC ${row.hindsight.auc.toFixed(4)}` : '';
@@ -252,8 +267,10 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
       overrides,
       start,
       trainWindow,
+      ...(o.incremental && { incremental: true }),
       first,
       ...(hindsight && { hindsight: hindsight.check }),
+      ...(hindsightChecks.length > 0 && { hindsightLeaveWeekOut: hindsightChecks }),
       weeks: rows,
       seconds: (performance.now() - began) / 1000,
       generatedAt: new Date().toISOString(),

@@ -65,9 +65,13 @@ async function main(argv: string[]): Promise<void> {
     .option('--relative-loss-gate', 'log-loss gate relative to the champion (at most 0.01 worse) instead of logLoss <= 0.6', false)
     .option('--recency-half-life <duration>', 'retrains weigh each row 0.5^(age / half-life) (train params.recencyHalfLife), e.g. "2 weeks"')
     .option('--warm-start', 'retrains start from the champion\'s weights (train params.warmStart)', false)
+    .option('--anchor <x>', 'retrains start from the champion\'s weights and a penalty of this weight pulls toward them (train params.warmStart + anchor)', Number)
+    .option('--incremental', 'a retrain with a champion trains on the rows since the champion\'s data window only (its replay window shrinks; the first training keeps --train-window)', false)
+    .option('--hindsight <mode>', "concept-drift: the hindsight model is trained on the whole new regime ('in-sample', scored on rows it trained on) or once per week without that week ('leave-week-out')", 'in-sample')
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean; pooledComparison: boolean; holdoutFraction?: number; recencyHalfLife?: string; warmStart: boolean }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean; pooledComparison: boolean; holdoutFraction?: number; recencyHalfLife?: string; warmStart: boolean; hindsight: string; anchor?: number; incremental: boolean }>();
+  if (o.hindsight !== 'in-sample' && o.hindsight !== 'leave-week-out') throw new Error(`--hindsight ${JSON.stringify(o.hindsight)}: use in-sample or leave-week-out`);
   const gates = o.relativeLossGate ? SIMULATION_GATES_RELATIVE_LOSS : SIMULATION_GATES;
   const scenario = scenarioFor(o.scenario, { start: o.start, week: o.scenarioWeek, hub: o.hub, driftMinutes: o.driftMinutes, taintFraction: o.taintFraction, rate: o.canaryRate });
   if (scenario.name === 'traffic-drop') o.canary = true;
@@ -118,12 +122,19 @@ async function main(argv: string[]): Promise<void> {
       const hold = scenario.name === 'traffic-drop' ? { hold: { maxDuration: '5 minutes' } } : {};
       const rate = scenario.name === 'traffic-drop' ? scenario.rate : 200;
       // Deep-merged into the pipeline's own train params (its epochs and seed stay).
-      const train = o.recencyHalfLife !== undefined || o.warmStart ? { ...(o.recencyHalfLife !== undefined && { recencyHalfLife: o.recencyHalfLife }), ...(o.warmStart && { warmStart: true }) } : undefined;
+      const train =
+        o.recencyHalfLife !== undefined || o.warmStart || o.anchor !== undefined
+          ? {
+              ...(o.recencyHalfLife !== undefined && { recencyHalfLife: o.recencyHalfLife }),
+              ...((o.warmStart || o.anchor !== undefined) && { warmStart: true }),
+              ...(o.anchor !== undefined && { anchor: o.anchor }),
+            }
+          : undefined;
       if (train) console.log(`Retrains: ${JSON.stringify(train)}`);
       const report = await runSimulation({
         // Unaltered: the pipeline's own `package:` source (an absolute path into node_modules lies outside the data roots).
         ...(flights.altered > 0 && { source: flights.path }),
-        ...(scenario.name === 'concept-drift' && { hindsight: { from: scenario.driftFrom } }),
+        ...(scenario.name === 'concept-drift' && { hindsight: { from: scenario.driftFrom, leaveWeekOut: o.hindsight === 'leave-week-out' } }),
         client: env.client,
         taskQueue: config.taskQueue,
         registry,
@@ -135,6 +146,7 @@ async function main(argv: string[]): Promise<void> {
         start: o.start,
         weeks: o.weeks,
         trainWindow: o.trainWindow,
+        incremental: o.incremental,
         overrides: {
           ...(!o.pipelineGates && {
             evaluate: {
