@@ -58,4 +58,19 @@ describe('simulation report of a scenario', () => {
     expect(lines).toContain('Checks from the end of the tainted week (2001-03-12 – 2001-03-19) on, each training on the 8 weeks before its clock: 2001-03-19 rejected, 2001-03-26 promoted, 2001-04-02 rejected; 1 promoted a model trained on it.');
     expect(lines).toContain("After the tainted week the champion's worst week against the frozen model is -0.0100.");
   });
+
+  it('says what each model trained on: one window, or the first window and the retrains\' (incremental)', () => {
+    const r = report([week(1, '2001-03-05', 0.65, 0.65)], undefined);
+    expect(summaryLines(r)).toContain('1 weeks from 2001-03-05 to 2001-03-05; every model trained on the 8 weeks before its replay clock.');
+    const incremental = { ...r, retrainWindow: '1w', incremental: true };
+    expect(summaryLines(incremental)).toContain(
+      "1 weeks from 2001-03-05 to 2001-03-05; the first model trained on the 8 weeks before its replay clock, every retrain on the 1w before its clock and at most the rows after its champion's data window (incremental).",
+    );
+  });
+
+  it('names the leave-week-out hindsight models and what they were trained on', () => {
+    const r = { ...report([week(1, '2001-03-12', 0.6, 0.6, 0.7)], { name: 'concept-drift', description: 'drift', alteredRows: 1, from: '2001-03-12' }), hindsightLeaveWeekOut: [check('2001-04-23', 'promoted')] };
+    expect(renderMarkdown(r)).toContain('- Hindsight models, leave-week-out (each trained on the new regime up to 2001-04-23 without the week it is scored on): ');
+  });
 });
+

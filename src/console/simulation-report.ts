@@ -92,6 +92,8 @@ export interface SimulationReport {
   start: string;
   /** Training window of every retrain (the replay window). */
   trainWindow: string;
+  /** Training window of the retrains after the first, when it differs from `trainWindow`. */
+  retrainWindow?: string;
   /** Retrains with a champion trained on the rows after the champion's data window only (policy.incremental). */
   incremental?: boolean;
   /** The first check, which trains the frozen model. */
@@ -144,12 +146,20 @@ export function summaryLines(r: SimulationReport): string[] {
   const canaried = [r.first, ...r.weeks.map((w) => w.check)].filter((c) => c?.canary && !c.canary.startsWith('skipped')).length;
   return [
     ...(r.scenario ? [`Scenario ${r.scenario.description} (${r.scenario.alteredRows} rows altered).`] : []),
-    `${r.weeks.length} weeks from ${r.weeks[0]?.from ?? r.start} to ${r.weeks.at(-1)?.to ?? r.start}; ${r.incremental ? `the first model trained on the ${r.trainWindow} before its replay clock, every retrain on the rows after its champion's data window (incremental)` : `every model trained on the ${r.trainWindow} before its replay clock`}.`,
+    `${r.weeks.length} weeks from ${r.weeks[0]?.from ?? r.start} to ${r.weeks.at(-1)?.to ?? r.start}; ${trainingLine(r)}.`,
     `${retrains} retrain cycles (${promoted} promoted${canaried ? `; ${canaried} canaries, ${rolledBack} rolled back` : ''}) in ${r.seconds.toFixed(0)} s.`,
     `Mean AUC over the weeks: champion ${f4(champion)}, frozen after the first training ${f4(frozen)} (difference ${signed(champion - frozen)}).`,
     `Champion behind the frozen model in ${behind} of ${r.weeks.length} weeks; worst week ${signed(worst)} (calm target: never below -0.005, ${worst >= -0.005 ? 'met' : 'missed'}; mean at least as good: ${champion >= frozen ? 'met' : 'missed'}).`,
     ...scenarioLines(r),
   ];
+}
+
+/** What each model was trained on: the first training's window, and the retrains' when they differ. */
+function trainingLine(r: SimulationReport): string {
+  const retrain = r.retrainWindow ?? r.trainWindow;
+  if (retrain === r.trainWindow && !r.incremental) return `every model trained on the ${r.trainWindow} before its replay clock`;
+  const since = r.incremental ? ` and at most the rows after its champion's data window (incremental)` : '';
+  return `the first model trained on the ${r.trainWindow} before its replay clock, every retrain on the ${retrain} before its clock${since}`;
 }
 
 /** What the scenario's targets ask: recovery after a drift, no degradation after a tainted week. */

@@ -79,6 +79,8 @@ export interface SimulationOptions {
    * without that week (`<model>-hindsight-<k>`): scored only on flights it never saw.
    */
   hindsight?: { from: string; leaveWeekOut?: boolean };
+  /** Training window of the retrains after the first training. @default trainWindow */
+  retrainWindow?: string;
   /**
    * Every check of the simulated model (not the hindsight model) has `policy.incremental`: a retrain
    * with a champion trains on the rows after the champion's data window only. @default false
@@ -128,6 +130,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
   const start = o.start ?? '2001-02-26';
   const weeks = o.weeks ?? 8;
   const trainWindow = o.trainWindow ?? '8 weeks';
+  const retrainWindow = o.retrainWindow ?? trainWindow;
   const log = o.log ?? (() => undefined);
   const overrides = o.overrides ?? { evaluate: { gates: SIMULATION_GATES, comparison: SIMULATION_COMPARISON } };
   const began = performance.now();
@@ -258,7 +261,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
         policy = { minNewRows: o.canaryTraffic ? (o.policy?.minNewRows ?? 1000) : 1e12, onLiveQuality: { ...o.live.policy, windowSeconds } };
       }
       // The last week's check would train a model that never serves in the simulation.
-      if (k < weeks) row.check = await check(k, to, policy);
+      if (k < weeks) row.check = await check(k, to, policy, { model, window: retrainWindow });
       rows.push(row);
     }
     return {
@@ -267,6 +270,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRep
       overrides,
       start,
       trainWindow,
+      ...(retrainWindow !== trainWindow && { retrainWindow }),
       ...(o.incremental && { incremental: true }),
       first,
       ...(hindsight && { hindsight: hindsight.check }),

@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--weeks <n>', 'weeks scored after the first training', positiveInt, 8)
     .option('--start <date>', 'replay clock of the first training (a Monday)', '2001-02-26')
     .option('--train-window <duration>', 'data each training sees, before its replay clock', '8 weeks')
+    .option('--retrain-window <duration>', 'data each retrain after the first training sees (default: --train-window)')
     .option('--model <name>', 'model name to register under (kept apart from real models)', 'flight-delay-sim')
     .option('--pipeline <name>', 'pipeline of every retrain', 'flight-delay-builtin')
     .option('--pipeline-gates', "keep the pipeline's own evaluate gates instead of SIMULATION_GATES (run-simulation.ts)", false)
@@ -70,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--hindsight <mode>', "concept-drift: the hindsight model is trained on the whole new regime ('in-sample', scored on rows it trained on) or once per week without that week ('leave-week-out')", 'in-sample')
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean; pooledComparison: boolean; holdoutFraction?: number; recencyHalfLife?: string; warmStart: boolean; hindsight: string; anchor?: number; incremental: boolean }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean; pooledComparison: boolean; holdoutFraction?: number; recencyHalfLife?: string; warmStart: boolean; hindsight: string; anchor?: number; incremental: boolean; retrainWindow?: string }>();
   if (o.hindsight !== 'in-sample' && o.hindsight !== 'leave-week-out') throw new Error(`--hindsight ${JSON.stringify(o.hindsight)}: use in-sample or leave-week-out`);
   const gates = o.relativeLossGate ? SIMULATION_GATES_RELATIVE_LOSS : SIMULATION_GATES;
   const scenario = scenarioFor(o.scenario, { start: o.start, week: o.scenarioWeek, hub: o.hub, driftMinutes: o.driftMinutes, taintFraction: o.taintFraction, rate: o.canaryRate });
@@ -146,6 +147,7 @@ async function main(argv: string[]): Promise<void> {
         start: o.start,
         weeks: o.weeks,
         trainWindow: o.trainWindow,
+        ...(o.retrainWindow && { retrainWindow: o.retrainWindow }),
         incremental: o.incremental,
         overrides: {
           ...(!o.pipelineGates && {
