@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../src/artifacts/local-artifact-store';
 import { HttpServingAdmin } from '../../src/serving/http-serving-admin';
 import { SqliteModelRegistry } from '../../src/registry/sqlite-registry';
-import { runSimulation } from '../../tools/simulation/run-simulation';
+import { runSimulation, type SimulationOptions } from '../../tools/simulation/run-simulation';
 import { sqlString, withDuckDb } from '../../src/data/duckdb';
 import { flightsParquetPath } from '../../src/data/flights-window';
 import { scenarioFlights, scenarioFor } from '../../tools/simulation/scenarios';
@@ -43,13 +43,13 @@ describe('week-by-week simulation', () => {
     await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
+  /** A simulation on this suite's dev server, worker, registry and artifact store. */
+  const simulate = (o: Omit<SimulationOptions, 'client' | 'taskQueue' | 'registry' | 'store'>) =>
+    runSimulation({ client: env.client, taskQueue: h.config.taskQueue, registry, store: new LocalArtifactStore({ root: h.config.artifactRoot }), ...o });
+
   it('retrains week by week on the replay clock and reports the champion next to the frozen model', async () => {
     const lines: string[] = [];
-    const report = await runSimulation({
-      client: env.client,
-      taskQueue: h.config.taskQueue,
-      registry,
-      store: new LocalArtifactStore({ root: h.config.artifactRoot }),
+    const report = await simulate({
       runId: 'sim-test',
       scratchDir: path.join(dir, 'weeks'),
       start: '2001-03-12',
@@ -117,11 +117,7 @@ describe('week-by-week simulation', () => {
     if (scenario.name !== 'concept-drift') throw new Error('unreachable');
     const flights = await scenarioFlights(scenario, path.join(dir, 'sources'));
     expect(flights.altered).toBeGreaterThan(10_000);
-    const report = await runSimulation({
-      client: env.client,
-      taskQueue: h.config.taskQueue,
-      registry,
-      store: new LocalArtifactStore({ root: h.config.artifactRoot }),
+    const report = await simulate({
       runId: 'sim-drift-test',
       scratchDir: path.join(dir, 'drift-weeks'),
       model: 'flight-delay-drift',
@@ -161,11 +157,7 @@ describe('week-by-week simulation', () => {
     const scenario = scenarioFor('concept-drift', { start: '2001-03-12', week: 2, hub: 'ORD', driftMinutes: 45 });
     if (scenario.name !== 'concept-drift') throw new Error('unreachable');
     const flights = await scenarioFlights(scenario, path.join(dir, 'sources'));
-    const report = await runSimulation({
-      client: env.client,
-      taskQueue: h.config.taskQueue,
-      registry,
-      store: new LocalArtifactStore({ root: h.config.artifactRoot }),
+    const report = await simulate({
       runId: 'sim-lowo-test',
       scratchDir: path.join(dir, 'lowo-weeks'),
       model: 'flight-delay-lowo',

@@ -235,23 +235,15 @@ export function encodeInferResponse(
   outputs: readonly RequestedOutput[],
   task: ServedTask = BINARY,
 ): EncodedInfer {
-  const specs = outputsFor(task);
-  const width = task.task === 'multiclass' ? task.classes.length : 1;
-  const n = scores.length / width;
   const binary: Buffer[] = [];
   const tensors = [];
-  for (const o of outputs) {
-    const spec = specs.find((x) => x.name === o.name);
-    if (!spec) continue;
-    const shape = spec.shape.length === 2 ? [n, width] : [n];
-    const { datatype } = spec;
-    const values = outputValues(task, o.name, scores, n);
-    if (o.binary) {
+  for (const { name, datatype, shape, values, binary: asBytes } of responseTensors(scores, outputs, task)) {
+    if (asBytes) {
       const bytes = tensorBytes(datatype, values);
       binary.push(bytes);
-      tensors.push({ name: o.name, datatype, shape, parameters: { binary_data_size: bytes.length } });
+      tensors.push({ name, datatype, shape, parameters: { binary_data_size: bytes.length } });
     } else {
-      tensors.push({ name: o.name, datatype, shape, data: values instanceof Float32Array ? Array.from(values) : values });
+      tensors.push({ name, datatype, shape, data: values instanceof Float32Array ? Array.from(values) : values });
     }
   }
   const json = {
@@ -266,9 +258,8 @@ export function encodeInferResponse(
 
 /**
  * The same document as `JSON.stringify(encodeInferResponse(...).json)` when every requested output
- * is JSON, written straight to text: no intermediate objects, no `Array.from` of the scores. On a
- * single-row request building and stringifying the document was about a tenth of the OIP REST
- * route's CPU. tensors.test.ts compares the two byte for byte for every task.
+ * is JSON, written straight to text: no document object, no `Array.from` of the scores.
+ * tensors.test.ts compares the two byte for byte for every task.
  */
 export function encodeInferResponseText(
   r: { model: string; version: number; id?: string; parameters?: Record<string, string> },
@@ -276,21 +267,14 @@ export function encodeInferResponseText(
   outputs: readonly RequestedOutput[],
   task: ServedTask = BINARY,
 ): string {
-  const specs = outputsFor(task);
-  const width = task.task === 'multiclass' ? task.classes.length : 1;
-  const n = scores.length / width;
   let text = `{"model_name":${JSON.stringify(r.model)},"model_version":"${r.version}"`;
   if (r.id !== undefined) text += `,"id":${JSON.stringify(r.id)}`;
   if (r.parameters) text += `,"parameters":${JSON.stringify(r.parameters)}`;
   text += ',"outputs":[';
   let first = true;
-  for (const o of outputs) {
-    const spec = specs.find((x) => x.name === o.name);
-    if (!spec) continue;
-    const shape = spec.shape.length === 2 ? `[${n},${width}]` : `[${n}]`;
-    text += `${first ? '' : ','}{"name":${JSON.stringify(o.name)},"datatype":"${spec.datatype}","shape":${shape},"data":[`;
+  for (const { name, datatype, shape, values } of responseTensors(scores, outputs, task)) {
+    text += `${first ? '' : ','}{"name":${JSON.stringify(name)},"datatype":"${datatype}","shape":[${shape.join(',')}],"data":[`;
     first = false;
-    const values = outputValues(task, o.name, scores, n);
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       // JSON.stringify's own spelling: strings quoted and escaped, non-finite numbers as null.
@@ -299,6 +283,20 @@ export function encodeInferResponseText(
     text += ']}';
   }
   return `${text}]}`;
+}
+
+/** The requested outputs the task has, in the requested order, each with its shape and values. */
+function responseTensors(scores: Float32Array, outputs: readonly RequestedOutput[], task: ServedTask) {
+  const specs = outputsFor(task);
+  const width = task.task === 'multiclass' ? task.classes.length : 1;
+  const n = scores.length / width;
+  const tensors: Array<{ name: string; datatype: OutputSpec['datatype']; shape: number[]; values: Float32Array | number[] | string[]; binary: boolean }> = [];
+  for (const o of outputs) {
+    const spec = specs.find((x) => x.name === o.name);
+    if (!spec) continue;
+    tensors.push({ name: o.name, datatype: spec.datatype, shape: spec.shape.length === 2 ? [n, width] : [n], values: outputValues(task, o.name, scores, n), binary: o.binary });
+  }
+  return tensors;
 }
 
 /** One output's values: floats as they are, labels as 0/1 (binary) or class names (multiclass). */
