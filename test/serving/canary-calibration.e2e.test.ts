@@ -38,7 +38,9 @@ describe('binary canary live log loss on the real model server', () => {
     const { result, report } = await runCanary({ model: 'calib-squashed', champion, candidate, params: PARAMS });
     await traffic.stop();
 
-    expect(result.summary.canaryVerdict).toBe('rolled-back');
+    // The log-loss evidence of every step in the message: a pass here would need it to explain itself.
+    const evidence = report.steps.map((st) => st.analysis?.checks.find((c) => c.name === 'liveLogLoss'));
+    expect(result.summary.canaryVerdict, JSON.stringify(evidence)).toBe('rolled-back');
     const failing = report.steps.at(-1)!.analysis!.checks.filter((c) => c.verdict === 'fail');
     expect(failing.map((c) => c.name)).toEqual(['liveLogLoss']);
     const loss = failing[0];
