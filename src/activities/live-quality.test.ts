@@ -88,7 +88,7 @@ describe('live-quality trigger per task', () => {
 
 describe('retrain policy', () => {
   it('accepts a full policy', () => {
-    const p = { maxModelAge: '7 days', minNewRows: 0, onDrift: true, onLiveQuality: { minAuc: 0.6, maxAucDrop: 0.05, minAccuracy: 0.7, minLabels: 200, windowSeconds: 3600 } };
+    const p = { maxModelAge: '7 days', minNewRows: 0, onDrift: true, incremental: true, onLiveQuality: { minAuc: 0.6, maxAucDrop: 0.05, minAccuracy: 0.7, minLabels: 200, windowSeconds: 3600 } };
     expect(parseRetrainPolicy(p)).toEqual(p);
     expect(parseRetrainPolicy(undefined)).toEqual({});
   });
@@ -98,6 +98,7 @@ describe('retrain policy', () => {
     // Once parsed as six minutes, so the model retrained at every check.
     [{ maxModelAge: '6 months' }, /policy\.maxModelAge: "6 months" is not a duration: "months" varies in length .* "2 weeks"/],
     [{ minNewRows: 1.5 }, /policy\.minNewRows: /],
+    [{ incremental: 'yes' }, /policy\.incremental: /],
     [{ onLiveQuality: { minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality: give at least one threshold: minAuc, maxAucDrop or minAccuracy \(binary\), minAccuracy or maxLogLoss \(multiclass\), maxRmse or maxMae \(regression\)/],
     [{ onLiveQuality: { minAuc: 2, minLabels: 10, windowSeconds: 60 } }, /policy\.onLiveQuality\.minAuc: /],
     [{ onLiveQuality: { minAuc: 0.6, minLabels: 10 } }, /policy\.onLiveQuality\.windowSeconds: /],

@@ -150,6 +150,12 @@ export interface AnalysisInput {
    * replaying canaries recorded before the rule. @default false
    */
   pairedShadow?: boolean;
+  /**
+   * In a sequential hold, a quality or error-rate check passes only while its estimate lies within
+   * the margin: one beyond it, not yet significant, holds the step (sequential-hold.ts). False only
+   * when replaying canaries recorded before the rule. @default false
+   */
+  passWithinMargin?: boolean;
 }
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));

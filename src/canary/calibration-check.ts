@@ -26,8 +26,9 @@ const MIN_LABELS_FOR_SPREAD = 10;
  * The binary liveLogLoss check over the windows since the canary began; undefined when a window
  * carries no log loss at all (a model server that predates binary log loss: nothing to judge).
  * @param alpha the sequential hold's level; undefined for a fixed hold
+ * @param passWithinMargin sequential only: the check passes only while its estimate is within the margin
  */
-export function binaryLogLossCheck(canary: VersionWindow, champion: VersionWindow, t: CanaryAnalysisParams, lastStep: boolean, alpha?: number): CheckResult | undefined {
+export function binaryLogLossCheck(canary: VersionWindow, champion: VersionWindow, t: CanaryAnalysisParams, lastStep: boolean, alpha?: number, passWithinMargin = false): CheckResult | undefined {
   if (canary.task !== undefined || canary.logLoss === undefined || champion.logLoss === undefined) return undefined;
   const labelled = canary.labels >= t.minLabels && champion.labels >= t.minLabels;
   const counts = `${canary.labels} canary and ${champion.labels} champion labels so far`;
@@ -50,6 +51,7 @@ export function binaryLogLossCheck(canary: VersionWindow, champion: VersionWindo
     counts,
     minLabels: t.minLabels,
     alpha,
+    passWithinMargin,
     samples: { canary: canary.labels, champion: champion.labels },
   });
 }

@@ -32,6 +32,8 @@ export interface DegradationInput {
   minLabels: number;
   /** The sequential hold's level; undefined for a fixed hold. */
   alpha?: number;
+  /** Sequential only: pass only while the estimated worsening is within `allowed` (sequential-hold.ts). */
+  passWithinMargin?: boolean;
   samples: SequentialEvidence['samples'];
 }
 
@@ -52,15 +54,20 @@ export function degradationCheck(i: DegradationInput): CheckResult {
     allowance = `${allowed.toFixed(3)}, worsening ${evidence.estimate.toFixed(3)} in [${evidence.lower.toFixed(3)}, ${evidence.upper.toFixed(3)}] always-valid`;
   }
   const limit = i.higherIsWorse ? b + allowed : b - allowed;
+  // With the minimum sample, a worsening estimated beyond the margin is not "no harm shown": the step holds.
+  const beyond = labelled && !harmful && evidence !== undefined && i.passWithinMargin === true && harm > allowed;
   return {
     name,
-    verdict: harmful ? 'fail' : labelled ? 'pass' : waiting,
+    verdict: harmful ? 'fail' : beyond ? 'inconclusive' : labelled ? 'pass' : waiting,
     canary: round(c),
     baseline: round(b),
     limit: round(limit),
-    message: `live ${label} ${c.toFixed(3)} vs champion ${b.toFixed(3)} on ${counts} (allowed worsening ${allowance})${labelled ? '' : `; ${i.minLabels} labels each needed to pass`}`,
+    message: `live ${label} ${c.toFixed(3)} vs champion ${b.toFixed(3)} on ${counts} (allowed worsening ${allowance})${labelled ? (beyond ? `; ${BEYOND}` : '') : `; ${i.minLabels} labels each needed to pass`}`,
     ...(evidence && { evidence }),
   };
 }
+
+/** Why a check whose estimate lies beyond its margin holds the step (shared by every sequential check). */
+export const BEYOND = 'the estimate is beyond the allowed worsening: holding until the interval shows harm or the estimate returns within it';
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));

@@ -36,7 +36,7 @@ function shadowPhase(weight: number, n: number): { champion: VersionWindow; cana
 const thresholds = canaryAnalysisSchema.parse({ minRequests: 20, minLabels: 60, maxPsi: 10, maxPsiWithoutLabels: 40 });
 const plan = holdPlan(2000, { maxMs: 60_000, alpha: 0.05 });
 
-function look(w: { champion: VersionWindow; canary: VersionWindow }, pairedShadow: boolean) {
+function look(w: { champion: VersionWindow; canary: VersionWindow }, pairedShadow: boolean, passWithinMargin = false) {
   const input: AnalysisInput = {
     measurement: { from: 'a', to: 'b', serverStartedAt: 's', step: w, cumulative: w },
     thresholds,
@@ -47,6 +47,7 @@ function look(w: { champion: VersionWindow; canary: VersionWindow }, pairedShado
     binaryLogLoss: true,
     shiftAwaitsQuality: true,
     pairedShadow,
+    passWithinMargin,
   };
   const l = lookAtStep(input, plan, 2000, 1);
   return { verdict: l.analysis.verdict, check: (name: string) => l.analysis.checks.find((c) => c.name === name)! };
@@ -65,6 +66,17 @@ describe('paired shadow checks', () => {
     const [u, p] = [unpaired.check('liveLogLoss').evidence!, paired.check('liveLogLoss').evidence!];
     expect(p.estimate).toBeCloseTo(u.estimate, 6);
     expect(p.upper - p.lower).toBeLessThan(u.upper - u.lower);
+  });
+
+  it('holds, rather than passes, an unpaired log loss estimated beyond the margin', () => {
+    const w = shadowPhase(0.3, 150);
+    const unpaired = look(w, false, true);
+    expect(unpaired.check('liveLogLoss')).toMatchObject({ verdict: 'inconclusive', message: expect.stringContaining('the estimate is beyond the allowed worsening') });
+    expect(unpaired.check('liveLogLoss').evidence!.estimate).toBeGreaterThan(0.05);
+    expect(unpaired.verdict).toBe('inconclusive');
+    expect(look(w, true, true).verdict).toBe('fail');
+    // A shadow as good as the champion passes under the rule too.
+    expect(look(shadowPhase(2.2, 200), true, true).verdict).toBe('pass');
   });
 
   it('judges live AUC by DeLong on the pairs and passes a shadow that ranks as well', () => {

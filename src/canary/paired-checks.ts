@@ -11,6 +11,7 @@
 import type { AnalysisInput, CheckResult } from './analysis';
 import { binaryLogLossCheck } from './calibration-check';
 import { confidenceSequence } from './confidence-sequence';
+import { BEYOND } from './degradation-check';
 import { TASK_THRESHOLD_DEFAULTS } from './task-checks';
 
 /** Labels of each class before a paired AUC is judged (as unpaired, sequential-hold.ts). */
@@ -33,6 +34,7 @@ export function pairedShadowChecks(input: AnalysisInput, alpha: number): CheckRe
   if (!input.shadow || !input.pairedShadow || canary.task !== undefined || !p || p.against !== champion.version) return undefined;
   const t = input.thresholds;
   const labelled = p.labels >= t.minLabels;
+  const within = input.passWithinMargin === true;
   const waiting = t.requireLabels && input.lastStep ? 'inconclusive' : 'pending';
   const counts = `${p.labels} requests labelled and scored by both (paired)`;
   const checks: CheckResult[] = [];
@@ -41,13 +43,14 @@ export function pairedShadowChecks(input: AnalysisInput, alpha: number): CheckRe
   if (auc && Math.min(p.positives, p.labels - p.positives) >= MIN_CLASS) {
     const e = confidenceSequence(auc.estimate, auc.standardError ** 2, Math.max(TAU, 2 * t.maxAucDrop), alpha, -t.maxAucDrop, { canary: p.labels, champion: p.labels });
     const harmful = e.upper < -t.maxAucDrop;
+    const beyond = within && labelled && !harmful && e.estimate < -t.maxAucDrop;
     checks.push({
       name: 'liveAuc',
-      verdict: harmful ? 'fail' : labelled ? 'pass' : waiting,
+      verdict: harmful ? 'fail' : beyond ? 'inconclusive' : labelled ? 'pass' : waiting,
       canary: round(auc.shadow),
       baseline: round(auc.against),
       limit: round(auc.against - t.maxAucDrop),
-      message: `live AUC ${auc.shadow.toFixed(3)} vs champion ${auc.against.toFixed(3)} on ${counts}: DeLong difference ${e.estimate.toFixed(3)} in [${e.lower.toFixed(3)}, ${e.upper.toFixed(3)}] (${((1 - alpha) * 100).toFixed(0)}% always-valid), ${harmful ? 'below' : 'not shown below'} the allowed drop ${t.maxAucDrop} (always-valid p ${fmtP(e.alwaysValidP)})${labelled ? '' : `; ${t.minLabels} labels needed to pass`}`,
+      message: `live AUC ${auc.shadow.toFixed(3)} vs champion ${auc.against.toFixed(3)} on ${counts}: DeLong difference ${e.estimate.toFixed(3)} in [${e.lower.toFixed(3)}, ${e.upper.toFixed(3)}] (${((1 - alpha) * 100).toFixed(0)}% always-valid), ${harmful ? 'below' : 'not shown below'} the allowed drop ${t.maxAucDrop} (always-valid p ${fmtP(e.alwaysValidP)})${labelled ? (beyond ? `; ${BEYOND}` : '') : `; ${t.minLabels} labels needed to pass`}`,
       evidence: e,
     });
   }
@@ -57,14 +60,15 @@ export function pairedShadowChecks(input: AnalysisInput, alpha: number): CheckRe
     const allowed = t.maxLogLossIncrease ?? TASK_THRESHOLD_DEFAULTS.maxLogLossIncrease;
     const e = confidenceSequence(loss.mean, loss.standardError ** 2, Math.max(TAU, 2 * allowed), alpha, allowed, { canary: p.labels, champion: p.labels });
     const harmful = e.lower > allowed;
+    const beyond = within && labelled && !harmful && e.estimate > allowed;
     const unpaired = binaryLogLossCheck(canary, champion, t, input.lastStep, alpha);
     checks.push({
       name: 'liveLogLoss',
-      verdict: harmful ? 'fail' : labelled ? 'pass' : waiting,
+      verdict: harmful ? 'fail' : beyond ? 'inconclusive' : labelled ? 'pass' : waiting,
       canary: unpaired?.canary ?? null,
       baseline: unpaired?.baseline ?? null,
       limit: allowed,
-      message: `live log loss worse than the champion's by ${e.estimate.toFixed(3)} in [${e.lower.toFixed(3)}, ${e.upper.toFixed(3)}] (${((1 - alpha) * 100).toFixed(0)}% always-valid) on ${counts}, ${harmful ? 'above' : 'not shown above'} the allowed ${allowed} (always-valid p ${fmtP(e.alwaysValidP)})${labelled ? '' : `; ${t.minLabels} labels needed to pass`}`,
+      message: `live log loss worse than the champion's by ${e.estimate.toFixed(3)} in [${e.lower.toFixed(3)}, ${e.upper.toFixed(3)}] (${((1 - alpha) * 100).toFixed(0)}% always-valid) on ${counts}, ${harmful ? 'above' : 'not shown above'} the allowed ${allowed} (always-valid p ${fmtP(e.alwaysValidP)})${labelled ? (beyond ? `; ${BEYOND}` : '') : `; ${t.minLabels} labels needed to pass`}`,
       evidence: e,
     });
   }

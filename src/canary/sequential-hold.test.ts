@@ -7,8 +7,10 @@ import { analysisInput, spread, thresholds, versionWindow } from '../../test/sup
 
 const plan = holdPlan(5000, { maxMs: 30_000, alpha: 0.05 });
 const version = versionWindow;
-/** A step at 10% unless `over` says otherwise. */
-const input = (canary: Partial<VersionWindow>, champion: Partial<VersionWindow> = {}, over: Partial<AnalysisInput> = {}) => analysisInput(canary, champion, { weight: 10, ...over });
+/** A step at 10% under today's rules unless `over` says otherwise. */
+const input = (canary: Partial<VersionWindow>, champion: Partial<VersionWindow> = {}, over: Partial<AnalysisInput> = {}) => analysisInput(canary, champion, { weight: 10, passWithinMargin: true, ...over });
+/** The same step as canaries recorded before a check needed its estimate within the margin to pass judged it. */
+const recorded = (canary: Partial<VersionWindow>, champion: Partial<VersionWindow> = {}, over: Partial<AnalysisInput> = {}) => input(canary, champion, { passWithinMargin: false, ...over });
 
 describe('confidence sequence (normal-mixture mSPRT)', () => {
   it('rejects a boundary exactly when the likelihood ratio reaches 1/alpha', () => {
@@ -84,19 +86,53 @@ describe('sequential hold of one canary step', () => {
     expect(e.verdict).toBe('fail');
     expect(e.evidence).toMatchObject({ boundary: 0.01, alpha: 0.05, samples: { canary: 400, champion: 400 } });
     expect(e.evidence!.lower).toBeGreaterThan(0.01);
-    // 3% vs 1% on 400 requests: over the fixed-sample limit, but within always-valid noise.
+    // 3% vs 1% on 400 requests: over the fixed-sample limit, but within always-valid noise. Its
+    // estimate (+2 points) is beyond the allowed 1 point, so the step holds for more requests.
     const noisy = lookAtStep(input({ errors: 12, errorRate: 0.03 }, { errors: 4, errorRate: 0.01 }), plan, 5000, 1);
-    expect(noisy.analysis.checks.find((c) => c.name === 'errorRate')!.verdict).toBe('pass');
+    expect(noisy.decided).toBe(false);
+    expect(noisy.analysis.checks.find((c) => c.name === 'errorRate')).toMatchObject({ verdict: 'inconclusive', message: expect.stringContaining('the estimate is beyond the allowed worsening') });
+    expect(lookAtStep(recorded({ errors: 12, errorRate: 0.03 }, { errors: 4, errorRate: 0.01 }), plan, 5000, 1).analysis.checks.find((c) => c.name === 'errorRate')!.verdict).toBe('pass');
+    // 1.5% vs 1%: within the allowance, no harm shown: passes.
+    expect(lookAtStep(input({ errors: 6, errorRate: 0.015 }, { errors: 4, errorRate: 0.01 }), plan, 5000, 1).analysis.checks.find((c) => c.name === 'errorRate')!.verdict).toBe('pass');
   });
 
   it('fails live AUC on a clearly worse canary and passes a better one once both have the minimum labels', () => {
     // 0.50 vs 0.72 on 100 labels each is not yet enough for always-valid 95%; on 300 it is.
-    expect(lookAtStep(input({ auc: 0.5, labels: 100, positives: 20 }, { auc: 0.72, labels: 100, positives: 20 }), plan, 5000, 1).analysis.verdict).toBe('pass');
+    const early = lookAtStep(input({ auc: 0.5, labels: 100, positives: 20 }, { auc: 0.72, labels: 100, positives: 20 }), plan, 5000, 1);
+    expect(early).toMatchObject({ decided: false, analysis: { verdict: 'inconclusive' } });
+    expect(early.analysis.checks.find((c) => c.name === 'liveAuc')!.message).toMatch(/not shown below the allowed drop 0\.03 .*; the estimate is beyond the allowed worsening: holding/);
     const worse = lookAtStep(input({ auc: 0.5 }, { auc: 0.72 }), plan, 5000, 1);
     expect(worse.analysis.verdict).toBe('fail');
     expect(worse.analysis.checks.find((c) => c.name === 'liveAuc')!.evidence!.upper).toBeLessThan(-0.03);
     const better = lookAtStep(input({ auc: 0.7, labels: 150, positives: 30 }, { auc: 0.57 }, { lastStep: true }), plan, 5000, 1);
     expect(better).toMatchObject({ decided: true, analysis: { verdict: 'pass' } });
+  });
+
+  it('never passes a check whose estimate lies beyond the margin: "no harm shown" on a noisy sample is not evidence of none', () => {
+    // What canaries recorded before the rule did: 0.50 vs 0.72 on the minimum labels passed, as no harm was shown yet.
+    const small = [{ auc: 0.5, labels: 100, positives: 20 }, { auc: 0.72, labels: 100, positives: 20 }] as const;
+    expect(lookAtStep(recorded(...small), plan, 5000, 1)).toMatchObject({ decided: true, analysis: { verdict: 'pass' } });
+    // Now the step holds, at every step, and is inconclusive at the maximum duration if the interval never decides.
+    expect(lookAtStep(input(...small, { lastStep: true }), plan, 5000, 1).decided).toBe(false);
+    const atMax = lookAtStep(input(...small), plan, 30_000, 6);
+    expect(atMax).toMatchObject({ decided: true, analysis: { verdict: 'inconclusive' } });
+    expect(atMax.analysis.reasons[0]).toMatch(/^maximum duration of the step reached/);
+    // An estimate within the margin passes on the minimum sample, though the interval is as wide.
+    expect(lookAtStep(input({ auc: 0.7, labels: 100, positives: 20 }, { auc: 0.72, labels: 100, positives: 20 }), plan, 5000, 1)).toMatchObject({ decided: true, analysis: { verdict: 'pass' } });
+  });
+
+  it('does not hold at 100%, where the champion serves nothing and its frozen sample could not change the estimate', () => {
+    const full = lookAtStep(input({ auc: 0.66, labels: 1000, positives: 200 }, { auc: 0.72, labels: 100, positives: 20 }, { weight: 100, lastStep: true }), plan, 5000, 1);
+    expect(full).toMatchObject({ decided: true, analysis: { verdict: 'pass' } });
+    // Harm shown still fails there.
+    expect(lookAtStep(input({ auc: 0.5, labels: 1000, positives: 200 }, { auc: 0.72 }, { weight: 100, lastStep: true }), plan, 5000, 1).analysis.verdict).toBe('fail');
+  });
+
+  it('holds on an accuracy estimated beyond its allowed drop, and passes once the estimate is back within it', () => {
+    const beyond = lookAtStep(input({ accuracy: 0.74, labels: 100, positives: 20 }, { accuracy: 0.8, labels: 100, positives: 20 }), plan, 5000, 1);
+    expect(beyond.decided).toBe(false);
+    expect(beyond.analysis.checks.find((c) => c.name === 'liveAccuracy')!.verdict).toBe('inconclusive');
+    expect(lookAtStep(input({ accuracy: 0.78, labels: 100, positives: 20 }, { accuracy: 0.8, labels: 100, positives: 20 }), plan, 10_000, 2).decided).toBe(true);
   });
 
   it('on the last step waits for the labels live quality needs, instead of giving up', () => {

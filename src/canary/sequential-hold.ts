@@ -19,6 +19,7 @@ import { pairedShadowChecks } from './paired-checks';
 import { taskQualityChecks } from './task-checks';
 import { aucStandardError, analyseStep, type AnalysisInput, type CheckResult, type StepAnalysis, type VersionWindow } from './analysis';
 import { confidenceSequence, type SequentialEvidence } from './confidence-sequence';
+import { BEYOND } from './degradation-check';
 
 /** The hold of one step, in milliseconds. */
 export interface HoldPlan {
@@ -54,7 +55,11 @@ const MIN_CLASS = 10;
 /** Checks whose verdict comes from a confidence sequence here. */
 const SEQUENTIAL = new Set<CheckResult['name']>(['errorRate', 'liveAuc', 'liveAccuracy', 'liveLogLoss', 'liveMae']);
 
-export function lookAtStep(input: AnalysisInput, plan: HoldPlan, elapsedMs: number, look: number): HoldLook {
+export function lookAtStep(step: AnalysisInput, plan: HoldPlan, elapsedMs: number, look: number): HoldLook {
+  // At 100% the champion serves nothing and its sample is frozen: an estimate beyond the margin
+  // could not come back by waiting there, so the rule holds the steps where the champion still
+  // serves (the one before 100% waits for live quality: labelsBeforeFullTraffic).
+  const input = { ...step, passWithinMargin: step.passWithinMargin === true && step.weight < 100 };
   const fixed = analyseStep(input);
   const checks: SequentialCheck[] = fixed.checks.filter((c) => !SEQUENTIAL.has(c.name));
   const t = input.thresholds;
@@ -154,13 +159,14 @@ function errorRateCheck(input: AnalysisInput, alpha: number): SequentialCheck {
     champion: concurrent ? champion.requests : 0,
   });
   const harmful = e.lower > t.maxErrorRateIncrease;
+  const beyond = input.passWithinMargin === true && !harmful && e.estimate > t.maxErrorRateIncrease;
   return {
     name: 'errorRate',
-    verdict: harmful ? 'fail' : 'pass',
+    verdict: harmful ? 'fail' : beyond ? 'inconclusive' : 'pass',
     canary: round(rate),
     baseline: round(base),
     limit: round(base + t.maxErrorRateIncrease),
-    message: `error rate ${pct(rate)} vs champion ${pct(base)}: increase ${interval(e, pct)}, ${harmful ? 'above' : 'not shown above'} the allowed ${pct(t.maxErrorRateIncrease)} (always-valid p ${fmtP(e.alwaysValidP)})`,
+    message: `error rate ${pct(rate)} vs champion ${pct(base)}: increase ${interval(e, pct)}, ${harmful ? 'above' : 'not shown above'} the allowed ${pct(t.maxErrorRateIncrease)} (always-valid p ${fmtP(e.alwaysValidP)})${beyond ? `; ${BEYOND}` : ''}`,
     evidence: e,
   };
 }
@@ -169,7 +175,8 @@ function errorRateCheck(input: AnalysisInput, alpha: number): SequentialCheck {
 function qualityChecks(input: AnalysisInput, alpha: number): SequentialCheck[] {
   const t = input.thresholds;
   const { canary, champion } = input.measurement.cumulative;
-  const perTask = input.taskChecks ? taskQualityChecks(canary, champion, t, input.lastStep, alpha) : undefined;
+  const within = input.passWithinMargin === true;
+  const perTask = input.taskChecks ? taskQualityChecks(canary, champion, t, input.lastStep, alpha, within) : undefined;
   if (perTask) return perTask;
   const labelled = canary.labels >= t.minLabels && champion.labels >= t.minLabels;
   const counts = `${canary.labels} canary and ${champion.labels} champion labels so far`;
@@ -178,7 +185,7 @@ function qualityChecks(input: AnalysisInput, alpha: number): SequentialCheck[] {
   // class on either side, quality is not judged at all.
   const classes = (w: VersionWindow) => Math.min(w.positives, w.labels - w.positives);
   // Log loss needs no minimum per class: a miscalibrated candidate shows harm on labels of one class too.
-  const calibration = input.binaryLogLoss ? binaryLogLossCheck(canary, champion, t, input.lastStep, alpha) : undefined;
+  const calibration = input.binaryLogLoss ? binaryLogLossCheck(canary, champion, t, input.lastStep, alpha, within) : undefined;
   const withCalibration = (cs: SequentialCheck[]) => (calibration ? [...cs, calibration] : cs);
   if (canary.auc === null || champion.auc === null || canary.accuracy === null || champion.accuracy === null || classes(canary) < MIN_CLASS || classes(champion) < MIN_CLASS) {
     // The last step waits for labels when they are required; earlier steps leave quality to later ones.
@@ -196,8 +203,9 @@ function qualityChecks(input: AnalysisInput, alpha: number): SequentialCheck[] {
   });
   const check = (name: 'liveAuc' | 'liveAccuracy', e: SequentialEvidence, c: number, b: number, drop: number): SequentialCheck => {
     const harmful = e.upper < -drop;
+    const beyond = within && labelled && !harmful && e.estimate < -drop;
     // Below the minimum number of labels a quality check can fail on overwhelming evidence but not pass.
-    const verdict = harmful ? 'fail' : labelled ? 'pass' : t.requireLabels && input.lastStep ? 'inconclusive' : 'pending';
+    const verdict = harmful ? 'fail' : beyond ? 'inconclusive' : labelled ? 'pass' : t.requireLabels && input.lastStep ? 'inconclusive' : 'pending';
     const label = name === 'liveAuc' ? 'AUC' : 'accuracy';
     return {
       name,
@@ -205,7 +213,7 @@ function qualityChecks(input: AnalysisInput, alpha: number): SequentialCheck[] {
       canary: round(c),
       baseline: round(b),
       limit: round(b - drop),
-      message: `live ${label} ${c.toFixed(3)} vs champion ${b.toFixed(3)} on ${counts}: difference ${interval(e, (x) => x.toFixed(3))}, ${harmful ? 'below' : 'not shown below'} the allowed drop ${drop} (always-valid p ${fmtP(e.alwaysValidP)})${labelled ? '' : `; ${t.minLabels} labels each needed to pass`}`,
+      message: `live ${label} ${c.toFixed(3)} vs champion ${b.toFixed(3)} on ${counts}: difference ${interval(e, (x) => x.toFixed(3))}, ${harmful ? 'below' : 'not shown below'} the allowed drop ${drop} (always-valid p ${fmtP(e.alwaysValidP)})${labelled ? (beyond ? `; ${BEYOND}` : '') : `; ${t.minLabels} labels each needed to pass`}`,
       evidence: e,
     };
   };

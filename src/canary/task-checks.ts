@@ -83,8 +83,9 @@ export function taskScoreShift(baseline: Baseline | undefined, canary: VersionWi
 /**
  * Live quality of a multiclass or regression canary since it began; undefined for binary windows.
  * @param alpha the sequential hold's level; undefined for a fixed hold (one-sided 95%)
+ * @param passWithinMargin sequential only: a check passes only while its estimate is within the margin
  */
-export function taskQualityChecks(canary: VersionWindow, champion: VersionWindow, t: CanaryAnalysisParams & { maxLogLossIncrease?: number; maxMaeIncrease?: number }, lastStep: boolean, alpha?: number): CheckResult[] | undefined {
+export function taskQualityChecks(canary: VersionWindow, champion: VersionWindow, t: CanaryAnalysisParams & { maxLogLossIncrease?: number; maxMaeIncrease?: number }, lastStep: boolean, alpha?: number, passWithinMargin = false): CheckResult[] | undefined {
   if (canary.task !== 'multiclass' && canary.task !== 'regression') return undefined;
   const labelled = canary.labels >= t.minLabels && champion.labels >= t.minLabels;
   const counts = `${canary.labels} canary and ${champion.labels} champion labels so far`;
@@ -93,7 +94,7 @@ export function taskQualityChecks(canary: VersionWindow, champion: VersionWindow
   if (!labelled && alpha === undefined) return [{ name: first, verdict: waiting, canary: null, baseline: null, limit: null, message: `${counts}, ${t.minLabels} each needed to judge live quality` }];
 
   const worse = (name: CheckResult['name'], label: string, c: number | null | undefined, b: number | null | undefined, se: number, allowed: number, higherIsWorse: boolean): CheckResult =>
-    degradationCheck({ name, label, canary: c, baseline: b, se, allowed, higherIsWorse, labelled, waiting, counts, minLabels: t.minLabels, alpha, samples: { canary: canary.labels, champion: champion.labels } });
+    degradationCheck({ name, label, canary: c, baseline: b, se, allowed, higherIsWorse, labelled, waiting, counts, minLabels: t.minLabels, alpha, passWithinMargin, samples: { canary: canary.labels, champion: champion.labels } });
 
   if (canary.task === 'multiclass') {
     const seLoss = Math.hypot((canary.logLossSd ?? 0) / Math.sqrt(Math.max(1, canary.labels)), (champion.logLossSd ?? 0) / Math.sqrt(Math.max(1, champion.labels)));

@@ -138,7 +138,7 @@ describe('CanaryRun: sequential holds', () => {
     const at50 = (labelsBeforeFullTraffic: boolean) => {
       const run = canary({ hold: { mode: 'sequential' } });
       run.analysed(hold(run, run.begin(), healthy, 0)!);
-      run.stepStarted(10 * MIN, 's1', true, true, true, labelsBeforeFullTraffic);
+      run.stepStarted(10 * MIN, 's1', { labelsBeforeFullTraffic });
       run.holdWith(plan);
       expect(run.weight).toBe(50);
       return run.looked(unlabelled, 15 * MIN);

@@ -25,6 +25,30 @@ export type CanaryAction =
 
 export type RollBack = Extract<CanaryAction, { type: 'roll-back' }>;
 
+/**
+ * The rules a step is judged by. Each was added after canaries had been recorded without it, so a
+ * replayed step keeps the rules its history was decided by (canary-workflow.ts reads each from
+ * `patched()`); a new step has them all.
+ */
+export interface StepRules {
+  /** Score shift judged only against champion traffic of the same interval. */
+  concurrentScoreShift: boolean;
+  /** Multiclass and regression canaries judged by their task's checks. */
+  taskChecks: boolean;
+  /** A binary score shift below the hard limit waits for live AUC in a sequential hold. */
+  shiftAwaitsQuality: boolean;
+  /** A sequential step followed by a 100% step waits for the labels live quality needs, as the last step does. */
+  labelsBeforeFullTraffic: boolean;
+  /** A binary canary's live log loss is judged too. */
+  binaryLogLoss: boolean;
+  /** The shadow phase judges live quality on paired rows. */
+  pairedShadow: boolean;
+  /** A sequential check passes only while its estimate lies within the margin (sequential-hold.ts). */
+  passWithinMargin: boolean;
+}
+
+const CURRENT_RULES: StepRules = { concurrentScoreShift: true, taskChecks: true, shiftAwaitsQuality: true, labelsBeforeFullTraffic: true, binaryLogLoss: true, pairedShadow: true, passWithinMargin: true };
+
 /** A measurement of the current step, or why there is none. */
 export interface Measured {
   measurement?: StepMeasurement;
@@ -39,7 +63,7 @@ export class CanaryRun {
   /** In the shadow phase (before the first traffic step). */
   private shadowPhase = false;
   private abortedBy?: { by: string; reason: string };
-  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; concurrentScoreShift: boolean; taskChecks: boolean; shiftAwaitsQuality: boolean; labelsBeforeFullTraffic: boolean; binaryLogLoss: boolean; pairedShadow: boolean };
+  private step?: { startedAtMs: number; serverStartedAt: string; plan?: HoldPlan; looks: number; previousBaseline?: Baseline; rules: StepRules };
   private pending?: StepAnalysis;
 
   constructor(
@@ -102,19 +126,12 @@ export class CanaryRun {
   }
 
   /**
-   * The step's traffic is in force since `now`, on the server process started at `serverStartedAt`.
-   * `concurrentScoreShift`: score shift judged only against champion traffic of the same interval
-   * (false only when replaying canaries recorded before that rule). `taskChecks`: multiclass and
-   * regression canaries judged by their task's checks (false only when replaying older canaries).
-   * `shiftAwaitsQuality`: a binary score shift below the hard limit waits for live AUC in a sequential
-   * hold. `labelsBeforeFullTraffic`: a sequential step followed by a 100% step waits for the labels
-   * live quality needs, as the last step does (both false only when replaying older canaries).
-   * `binaryLogLoss`: a binary canary's live log loss is judged too. `pairedShadow`: the shadow phase
-   * judges live quality on paired rows (both false only when replaying older canaries).
+   * The step's traffic is in force since `now`, on the server process started at `serverStartedAt`,
+   * judged by `rules` (each true unless the canary's history was recorded before it: see StepRules).
    */
-  stepStarted(now: number, serverStartedAt: string, concurrentScoreShift = true, taskChecks = true, shiftAwaitsQuality = true, labelsBeforeFullTraffic = true, binaryLogLoss = true, pairedShadow = true): void {
+  stepStarted(now: number, serverStartedAt: string, rules: Partial<StepRules> = {}): void {
     // Every look of the step compares with the baseline from before it, as one analysis would.
-    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, concurrentScoreShift, taskChecks, shiftAwaitsQuality, labelsBeforeFullTraffic, binaryLogLoss, pairedShadow };
+    this.step = { startedAtMs: now, serverStartedAt, looks: 0, previousBaseline: this.state.baseline, rules: { ...CURRENT_RULES, ...rules } };
     this.state.beginStep(this.weight, now, this.holdMs, serverStartedAt, this.shadowPhase);
   }
 
@@ -224,12 +241,13 @@ export class CanaryRun {
       previousBaseline: step.previousBaseline,
       serverStartedAtStepStart: step.serverStartedAt,
       weight: this.weight,
-      lastStep: this.shadowPhase || this.index === this.input.params.steps.length - 1 || (step.labelsBeforeFullTraffic && step.plan !== undefined && this.beforeFullTraffic()),
-      concurrentScoreShift: step.concurrentScoreShift,
-      taskChecks: step.taskChecks,
-      shiftAwaitsQuality: step.shiftAwaitsQuality,
-      binaryLogLoss: step.binaryLogLoss,
-      pairedShadow: step.pairedShadow,
+      lastStep: this.shadowPhase || this.index === this.input.params.steps.length - 1 || (step.rules.labelsBeforeFullTraffic && step.plan !== undefined && this.beforeFullTraffic()),
+      concurrentScoreShift: step.rules.concurrentScoreShift,
+      taskChecks: step.rules.taskChecks,
+      shiftAwaitsQuality: step.rules.shiftAwaitsQuality,
+      binaryLogLoss: step.rules.binaryLogLoss,
+      pairedShadow: step.rules.pairedShadow,
+      passWithinMargin: step.rules.passWithinMargin,
       ...(this.shadowPhase && { shadow: true }),
     };
   }

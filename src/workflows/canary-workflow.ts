@@ -78,6 +78,8 @@ const LABELS_BEFORE_FULL_TRAFFIC_PATCH = 'canary-labels-before-full-traffic';
 const BINARY_LOG_LOSS_PATCH = 'canary-binary-log-loss';
 /** The shadow phase judges live quality on rows both versions scored (src/canary/paired-checks.ts). */
 const PAIRED_SHADOW_PATCH = 'canary-paired-shadow';
+/** A sequential check passes only while its estimate lies within the margin (src/canary/sequential-hold.ts). */
+const PASS_WITHIN_MARGIN_PATCH = 'canary-pass-within-margin';
 /** A shadow phase before the first traffic step when the params ask for one (src/canary/ARCHITECTURE.md). */
 const SHADOW_PATCH = 'canary-shadow';
 
@@ -157,7 +159,15 @@ export async function canary(rawInput: CanaryInput): Promise<StepResult<'canary'
     }
     // Canaries recorded before this rule judged the last step's score shift against the previous step's champion.
     // Canaries recorded before per-task checks judged every model as binary.
-    current.stepStarted(Date.now(), applied.serverStartedAt, patched(CONCURRENT_SCORE_SHIFT_PATCH), patched(TASK_CHECKS_PATCH), patched(SHIFT_AWAITS_QUALITY_PATCH), patched(LABELS_BEFORE_FULL_TRAFFIC_PATCH), patched(BINARY_LOG_LOSS_PATCH), patched(PAIRED_SHADOW_PATCH));
+    current.stepStarted(Date.now(), applied.serverStartedAt, {
+      concurrentScoreShift: patched(CONCURRENT_SCORE_SHIFT_PATCH),
+      taskChecks: patched(TASK_CHECKS_PATCH),
+      shiftAwaitsQuality: patched(SHIFT_AWAITS_QUALITY_PATCH),
+      labelsBeforeFullTraffic: patched(LABELS_BEFORE_FULL_TRAFFIC_PATCH),
+      binaryLogLoss: patched(BINARY_LOG_LOSS_PATCH),
+      pairedShadow: patched(PAIRED_SHADOW_PATCH),
+      passWithinMargin: patched(PASS_WITHIN_MARGIN_PATCH),
+    });
     report();
     // Histories recorded before sequential holds have no `hold` and keep their single analysis.
     current.holdWith(shadow ? current.shadowPlan() : params.hold?.mode === 'sequential' && patched('canary-sequential-hold') ? sequentialPlan(params) : undefined);

@@ -1,6 +1,7 @@
 /**
  * Scale-out on the task-queue topology: two worker processes serving every queue and one
- * serving only the training queue, one dev server, one shared data folder. One of the general
+ * serving only the training queue (joining once the kill happened), one dev server, one shared
+ * data folder. One of the general
  * workers is killed with SIGKILL while a step of the pipeline runs on it; the pipeline still
  * completes, with one model version and no artifact left behind by the lost attempt.
  */
@@ -53,14 +54,17 @@ describe('workers spread over task queues', () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-topology-'));
     queue = `topo-${path.basename(dataDir)}`;
     common = { TEMPORAL_ADDRESS: env.address, SLIPWAY_TASK_QUEUE: queue, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PIPELINES_DIR: PIPELINES, SLIPWAY_DEV_PRINCIPAL: 'local' };
-    workers.push(
-      ...(await Promise.all([
-        spawnWorker('general-a', { ...common, SLIPWAY_WORKER_QUEUES: 'all' }),
-        spawnWorker('general-b', { ...common, SLIPWAY_WORKER_QUEUES: 'all' }),
-        spawnWorker('training-only', { ...common, SLIPWAY_WORKER_QUEUES: 'training' }),
-      ])),
-    );
+    workers.push(...(await Promise.all([spawnWorker('general-a', { ...common, SLIPWAY_WORKER_QUEUES: 'all' }), spawnWorker('general-b', { ...common, SLIPWAY_WORKER_QUEUES: 'all' })])));
   });
+
+  /** The worker that serves only the training queue, started on first use. */
+  async function trainingOnlyWorker(): Promise<WorkerProcess> {
+    const running = workers.find((w) => w.name === 'training-only');
+    if (running) return running;
+    const started = await spawnWorker('training-only', { ...common, SLIPWAY_WORKER_QUEUES: 'training' });
+    workers.push(started);
+    return started;
+  }
 
   afterAll(async () => {
     await Promise.all(workers.map(stopWorker));
@@ -69,9 +73,10 @@ describe('workers spread over task queues', () => {
   });
 
   /**
-   * Waits for a step to run on a general worker and kills that worker: train or evaluate when
-   * one of them lands there; register or promote, which only general workers serve, when the
-   * training-only worker took both (it competes for the training queue).
+   * Waits for a step to run on a general worker and kills that worker. Only general workers poll
+   * until then, so train (seconds on nine days) runs on one of them: with the training-only worker
+   * competing from the start, it could take train and evaluate and leave the general workers only
+   * steps that finish between two looks (one CI run on a fast machine saw the pipeline complete).
    */
   async function killWhereAStepRuns(handle: WorkflowHandle): Promise<{ activity: string; victim: WorkerProcess }> {
     const general = workers.filter((w) => w.name.startsWith('general'));
@@ -98,6 +103,8 @@ describe('workers spread over task queues', () => {
     const { activity, victim } = await killWhereAStepRuns(handle);
     expect(victim.child.signalCode).toBe('SIGKILL');
     await annotate(`SIGKILLed ${victim.name} while it ran ${activity}`);
+    // The training-only worker joins now and competes with the surviving general worker for the retry.
+    await trainingOnlyWorker();
 
     const result = (await handle.result()) as PipelineResult;
     expect(result.outcome).toBe('promoted');
@@ -142,13 +149,14 @@ describe('workers spread over task queues', () => {
   }, 300_000);
 
   it('lets the training-only worker poll the training queue and nothing else', async () => {
-    const trainingOnly = workers.find((w) => w.name === 'training-only')!;
+    const trainingOnly = await trainingOnlyWorker();
     const pollers = async (name: string, type: temporal.api.enums.v1.TaskQueueType) =>
       (
         await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name }, taskQueueType: type })
       ).pollers?.map((p) => p.identity) ?? [];
     const { TASK_QUEUE_TYPE_ACTIVITY: ACTIVITY, TASK_QUEUE_TYPE_WORKFLOW: WORKFLOW } = temporal.api.enums.v1.TaskQueueType;
-    expect(await pollers(`${queue}-training`, ACTIVITY)).toContain(trainingOnly.identity);
+    // A worker just started may not have sent its first poll yet.
+    await expect.poll(() => pollers(`${queue}-training`, ACTIVITY), { timeout: 10_000 }).toContain(trainingOnly.identity);
     for (const [name, type] of [[`${queue}-data`, ACTIVITY], [`${queue}-deployment`, ACTIVITY], [queue, ACTIVITY], [queue, WORKFLOW]] as const) {
       expect(await pollers(name, type)).not.toContain(trainingOnly.identity);
     }
