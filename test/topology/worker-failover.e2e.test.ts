@@ -54,7 +54,10 @@ describe('workers spread over task queues', () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-topology-'));
     queue = `topo-${path.basename(dataDir)}`;
     common = { TEMPORAL_ADDRESS: env.address, SLIPWAY_TASK_QUEUE: queue, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PIPELINES_DIR: PIPELINES, SLIPWAY_DEV_PRINCIPAL: 'local' };
-    workers.push(...(await Promise.all([spawnWorker('general-a', { ...common, SLIPWAY_WORKER_QUEUES: 'all' }), spawnWorker('general-b', { ...common, SLIPWAY_WORKER_QUEUES: 'all' })])));
+    // One after the other: once, two started at the same moment on the fresh data folder and one
+    // exited with "SqliteError: database is locked" (30 concurrent starts of 3–5 workers outside
+    // the test did not reproduce it; recorded as an open question in the closing note).
+    for (const name of ['general-a', 'general-b']) workers.push(await spawnWorker(name, { ...common, SLIPWAY_WORKER_QUEUES: 'all' }));
   });
 
   /** The worker that serves only the training queue, started on first use. */
