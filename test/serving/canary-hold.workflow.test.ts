@@ -168,6 +168,30 @@ describe('sequential canary hold', () => {
     expect(reports.get('drift')!.baseline).toMatchObject({ measuredAtWeight: 50, shiftJudged: true });
   }, 90_000);
 
+  it('does not pass a step on the minimum labels while live quality is estimated worse than allowed: it holds to the maximum and asks', async () => {
+    // Live AUC 0.80 against 0.85 (allowed drop 0.03): on a few hundred labels the always-valid interval still reaches
+    // above the limit, so no harm is shown; canaries recorded before the rule passed such a step once both had 30 labels.
+    const quality = { labelRate: 100, canaryAuc: 0.8, championAuc: 0.85 };
+    const handle = await start('worse-by-estimate', { rate: 100, canaryErrorRate: 0, quality }, params({ maxDuration: '6s' }));
+    let status: CanaryStatus | undefined;
+    for (let i = 0; i < 150 && status?.stage !== 'awaiting-decision'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await handle.query(canaryStatusQuery).catch(() => undefined)) as CanaryStatus | undefined;
+    }
+    // The 10% step passes before the canary has 30 labels (quality is left to later steps); the 50% step has them.
+    const step = status!.steps.at(-1)!;
+    expect(step).toMatchObject({ weight: 50, hold: { looks: 6, maxMs: 6000 } });
+    expect(step.analysis!.reasons[0]).toBe('maximum duration of the step reached (6.0 s, 6 looks) without a decision');
+    const auc = step.analysis!.checks.find((c) => c.name === 'liveAuc')!;
+    expect(auc).toMatchObject({ verdict: 'inconclusive', message: expect.stringContaining('the estimate is beyond the allowed worsening') });
+    expect(auc.evidence!.samples.canary).toBeGreaterThanOrEqual(30);
+    expect(auc.evidence!.upper).toBeGreaterThan(-0.03);
+    expect(weightsSet.get('worse-by-estimate')).toEqual([10, 50]);
+    await handle.executeUpdate(rejectUpdate, { args: [{ approver: 'test', reason: 'probably worse' }] });
+    expect(((await handle.result()) as StepResult<'canary'>).summary.canaryVerdict).toBe('rolled-back');
+    expect(weightsSet.get('worse-by-estimate')).toEqual([10, 50, 0]);
+  }, 60_000);
+
   it('rolls a failing canary back at the first look that shows harm, with the always-valid evidence', async () => {
     const handle = await start('errors', { rate: 400, canaryErrorRate: 0.5 }, params({ maxDuration: '20s' }));
     const result = (await handle.result()) as StepResult<'canary'>;
