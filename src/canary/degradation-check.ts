@@ -68,6 +68,6 @@ export function degradationCheck(i: DegradationInput): CheckResult {
 }
 
 /** Why a check whose estimate lies beyond its margin holds the step (shared by every sequential check). */
-export const BEYOND = 'the estimate is beyond the allowed worsening: holding until the interval shows harm or the estimate returns within it';
+export const BEYOND = 'the estimate is beyond the margin, so this check does not pass on it: the step holds until the interval shows harm or the estimate comes back within the margin, and at its maximum duration it is inconclusive (a decision)';
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));

@@ -56,15 +56,17 @@ const MIN_CLASS = 10;
 const SEQUENTIAL = new Set<CheckResult['name']>(['errorRate', 'liveAuc', 'liveAccuracy', 'liveLogLoss', 'liveMae']);
 
 export function lookAtStep(step: AnalysisInput, plan: HoldPlan, elapsedMs: number, look: number): HoldLook {
-  // At 100% the champion serves nothing and its sample is frozen: an estimate beyond the margin
-  // could not come back by waiting there, so the rule holds the steps where the champion still
-  // serves (the one before 100% waits for live quality: labelsBeforeFullTraffic).
-  const input = { ...step, passWithinMargin: step.passWithinMargin === true && step.weight < 100 };
+  // The estimate-within-margin rule holds the decisive steps only (the last, the one before 100%,
+  // the shadow phase): earlier ones leave quality to them, as they do without labels. Live quality
+  // is not held at 100%, where the champion serves nothing and its frozen sample could not bring
+  // the estimate back; the error rate is, its baseline being taken as known there.
+  const decisive = step.passWithinMargin === true && step.lastStep;
+  const input = { ...step, passWithinMargin: decisive && step.weight < 100 };
   const fixed = analyseStep(input);
   const checks: SequentialCheck[] = fixed.checks.filter((c) => !SEQUENTIAL.has(c.name));
   const t = input.thresholds;
   const enough = input.measurement.step.canary.requests >= t.minRequests;
-  if (enough) checks.push(errorRateCheck(input, plan.alpha));
+  if (enough) checks.push(errorRateCheck(input, plan.alpha, decisive));
   checks.push(...withPaired(qualityChecks(input, plan.alpha), pairedShadowChecks(input, plan.alpha)));
   if (input.shiftAwaitsQuality) shiftAwaitingQuality(checks, t, elapsedMs >= plan.maxMs);
 
@@ -144,7 +146,7 @@ export function nextWaitMs(plan: HoldPlan, elapsedMs: number): number {
  * success (so a step without errors still has a variance). Against the carried baseline (at
  * 100% the champion gets no traffic) the champion's rate is taken as known.
  */
-function errorRateCheck(input: AnalysisInput, alpha: number): SequentialCheck {
+function errorRateCheck(input: AnalysisInput, alpha: number, withinMargin: boolean): SequentialCheck {
   const t = input.thresholds;
   const { canary, champion } = input.measurement.step;
   const smoothed = (w: VersionWindow) => (w.errors + 1) / (w.requests + 2);
@@ -159,7 +161,8 @@ function errorRateCheck(input: AnalysisInput, alpha: number): SequentialCheck {
     champion: concurrent ? champion.requests : 0,
   });
   const harmful = e.lower > t.maxErrorRateIncrease;
-  const beyond = input.passWithinMargin === true && !harmful && e.estimate > t.maxErrorRateIncrease;
+  // Not before 1/margin requests, where a single error would put the estimate beyond the margin.
+  const beyond = withinMargin && !harmful && e.estimate > t.maxErrorRateIncrease && canary.requests * t.maxErrorRateIncrease >= 1;
   return {
     name: 'errorRate',
     verdict: harmful ? 'fail' : beyond ? 'inconclusive' : 'pass',
