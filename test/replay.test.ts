@@ -26,6 +26,8 @@ describe('replay of recorded histories', () => {
         'pipeline-with-canary.history.pb',
         'canary-sequential-promoted.history.pb',
         'canary-score-shift-rolled-back.history.pb',
+        // The demo's promoted canary with the estimate-within-margin rule (patched 'canary-pass-within-margin').
+        'canary-pass-within-margin-promoted.history.pb',
         // scripts/record-history.ts continuous-training: a retrain (child pipeline) and a drift probe with its patch.
         'continuous-training-retrain-then-probe.history.pb',
       ]),
