@@ -117,7 +117,7 @@ describe('sequential hold of one canary step', () => {
     expect(better).toMatchObject({ decided: true, analysis: { verdict: 'pass' } });
   });
 
-  it('never passes a check whose estimate lies beyond the margin: "no harm shown" on a noisy sample is not evidence of none', () => {
+  it('on the decisive step never passes a check whose estimate lies beyond the margin: "no harm shown" on a noisy sample is not evidence of none', () => {
     // What canaries recorded before the rule did: 0.50 vs 0.72 on the minimum labels passed, as no harm was shown yet.
     const small = [{ auc: 0.5, labels: 100, positives: 20 }, { auc: 0.72, labels: 100, positives: 20 }] as const;
     expect(lookAtStep(recorded(...small), plan, 5000, 1)).toMatchObject({ decided: true, analysis: { verdict: 'pass' } });
