@@ -55,8 +55,8 @@ describe('workers spread over task queues', () => {
     queue = `topo-${path.basename(dataDir)}`;
     common = { TEMPORAL_ADDRESS: env.address, SLIPWAY_TASK_QUEUE: queue, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PIPELINES_DIR: PIPELINES, SLIPWAY_DEV_PRINCIPAL: 'local' };
     // One after the other: once, two started at the same moment on the fresh data folder and one
-    // exited with "SqliteError: database is locked" (30 concurrent starts of 3–5 workers outside
-    // the test did not reproduce it; recorded as an open question in the closing note).
+    // exited with "SqliteError: database is locked" (14 rounds of 3–5 workers started at once
+    // against a dev server, 54 starts, did not reproduce it; an open question).
     for (const name of ['general-a', 'general-b']) workers.push(await spawnWorker(name, { ...common, SLIPWAY_WORKER_QUEUES: 'all' }));
   });
 
