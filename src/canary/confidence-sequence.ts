@@ -61,3 +61,14 @@ export function confidenceSequence(estimate: number, variance: number, tau: numb
     samples,
   };
 }
+
+/**
+ * Where the evidence puts a difference against its margin (`e.boundary`): `harm` when the whole
+ * interval lies beyond it (the check fails), `beyond` when only the estimate does (a decisive step
+ * holds: sequential-hold.ts), `within` otherwise. `harmAbove`: larger differences are worse (error
+ * rate, log loss, MAE); otherwise smaller ones are (AUC, accuracy).
+ */
+export function sideOfMargin(e: SequentialEvidence, harmAbove: boolean): 'harm' | 'beyond' | 'within' {
+  const worse = (x: number) => (harmAbove ? x > e.boundary : x < e.boundary);
+  return worse(harmAbove ? e.lower : e.upper) ? 'harm' : worse(e.estimate) ? 'beyond' : 'within';
+}

@@ -6,7 +6,7 @@
  * interval keeps the false-rollback rate at most α.
  */
 import type { CheckResult } from './analysis';
-import { confidenceSequence, type SequentialEvidence } from './confidence-sequence';
+import { confidenceSequence, sideOfMargin, type SequentialEvidence } from './confidence-sequence';
 
 const Z_ONE_SIDED_95 = 1.645;
 /** The mixture's spread: canaries that break quality differ by tenths (see sequential-hold.ts). */
@@ -44,18 +44,20 @@ export function degradationCheck(i: DegradationInput): CheckResult {
   const harm = i.higherIsWorse ? c - b : b - c;
   let harmful: boolean;
   let evidence: SequentialEvidence | undefined;
+  let side: ReturnType<typeof sideOfMargin> | undefined;
   let allowance: string;
   if (i.alpha === undefined) {
     harmful = harm > allowed + Z_ONE_SIDED_95 * se;
     allowance = `${allowed.toFixed(3)} + ${(Z_ONE_SIDED_95 * se).toFixed(3)} sampling allowance`;
   } else {
     evidence = confidenceSequence(harm, se * se, Math.max(TAU, 2 * allowed), i.alpha, allowed, i.samples);
-    harmful = evidence.lower > allowed;
+    side = sideOfMargin(evidence, true);
+    harmful = side === 'harm';
     allowance = `${allowed.toFixed(3)}, worsening ${evidence.estimate.toFixed(3)} in [${evidence.lower.toFixed(3)}, ${evidence.upper.toFixed(3)}] always-valid`;
   }
   const limit = i.higherIsWorse ? b + allowed : b - allowed;
   // With the minimum sample, a worsening estimated beyond the margin is not "no harm shown": the step holds.
-  const beyond = labelled && !harmful && evidence !== undefined && i.passWithinMargin === true && harm > allowed;
+  const beyond = labelled && i.passWithinMargin === true && side === 'beyond';
   return {
     name,
     verdict: harmful ? 'fail' : beyond ? 'inconclusive' : labelled ? 'pass' : waiting,

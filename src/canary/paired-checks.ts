@@ -10,7 +10,7 @@
  */
 import type { AnalysisInput, CheckResult } from './analysis';
 import { binaryLogLossCheck } from './calibration-check';
-import { confidenceSequence } from './confidence-sequence';
+import { confidenceSequence, sideOfMargin } from './confidence-sequence';
 import { BEYOND } from './degradation-check';
 import { TASK_THRESHOLD_DEFAULTS } from './task-checks';
 
@@ -42,8 +42,9 @@ export function pairedShadowChecks(input: AnalysisInput, alpha: number): CheckRe
   const auc = p.aucDifference;
   if (auc && Math.min(p.positives, p.labels - p.positives) >= MIN_CLASS) {
     const e = confidenceSequence(auc.estimate, auc.standardError ** 2, Math.max(TAU, 2 * t.maxAucDrop), alpha, -t.maxAucDrop, { canary: p.labels, champion: p.labels });
-    const harmful = e.upper < -t.maxAucDrop;
-    const beyond = within && labelled && !harmful && e.estimate < -t.maxAucDrop;
+    const side = sideOfMargin(e, false);
+    const harmful = side === 'harm';
+    const beyond = within && labelled && side === 'beyond';
     checks.push({
       name: 'liveAuc',
       verdict: harmful ? 'fail' : beyond ? 'inconclusive' : labelled ? 'pass' : waiting,
@@ -59,8 +60,9 @@ export function pairedShadowChecks(input: AnalysisInput, alpha: number): CheckRe
   if (input.binaryLogLoss && loss && p.loss === 'logLoss' && p.labels >= MIN_PAIRS) {
     const allowed = t.maxLogLossIncrease ?? TASK_THRESHOLD_DEFAULTS.maxLogLossIncrease;
     const e = confidenceSequence(loss.mean, loss.standardError ** 2, Math.max(TAU, 2 * allowed), alpha, allowed, { canary: p.labels, champion: p.labels });
-    const harmful = e.lower > allowed;
-    const beyond = within && labelled && !harmful && e.estimate > allowed;
+    const side = sideOfMargin(e, true);
+    const harmful = side === 'harm';
+    const beyond = within && labelled && side === 'beyond';
     const unpaired = binaryLogLossCheck(canary, champion, t, input.lastStep, alpha);
     checks.push({
       name: 'liveLogLoss',

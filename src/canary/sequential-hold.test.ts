@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisInput, VersionWindow } from './analysis';
-import { confidenceSequence } from './confidence-sequence';
+import { confidenceSequence, sideOfMargin } from './confidence-sequence';
 import { holdPlan, lookAtStep, nextWaitMs } from './sequential-hold';
 import { mulberry32 } from '../training/logistic-regression';
 import { analysisInput, spread, thresholds, versionWindow } from '../../test/support/canary-analysis-fixtures';
@@ -20,6 +20,14 @@ describe('confidence sequence (normal-mixture mSPRT)', () => {
       expect(e.likelihoodRatio >= 20, `estimate ${estimate}`).toBe(outside);
       expect(e.alwaysValidP < 0.05).toBe(outside);
     }
+  });
+
+  it('places a difference against its margin on the side harm lies: the whole interval beyond it, only the estimate, or neither', () => {
+    const at = (estimate: number, boundary: number) => confidenceSequence(estimate, 0.0016, 0.05, 0.05, boundary, { canary: 1, champion: 1 });
+    // Higher is worse (error rate, log loss), margin +0.05.
+    expect([0.4, 0.1, 0.0].map((x) => sideOfMargin(at(x, 0.05), true))).toEqual(['harm', 'beyond', 'within']);
+    // Lower is worse (AUC), margin −0.03.
+    expect([-0.4, -0.06, 0.0].map((x) => sideOfMargin(at(x, -0.03), false))).toEqual(['harm', 'beyond', 'within']);
   });
 
   it('is wider than the fixed-sample interval (the price of looking at every interval) and narrows as variance falls', () => {

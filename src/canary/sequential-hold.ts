@@ -18,7 +18,7 @@ import { binaryLogLossCheck } from './calibration-check';
 import { pairedShadowChecks } from './paired-checks';
 import { taskQualityChecks } from './task-checks';
 import { aucStandardError, analyseStep, type AnalysisInput, type CheckResult, type StepAnalysis, type VersionWindow } from './analysis';
-import { confidenceSequence, type SequentialEvidence } from './confidence-sequence';
+import { confidenceSequence, sideOfMargin, type SequentialEvidence } from './confidence-sequence';
 import { BEYOND } from './degradation-check';
 
 /** The hold of one step, in milliseconds. */
@@ -160,9 +160,10 @@ function errorRateCheck(input: AnalysisInput, alpha: number, withinMargin: boole
     canary: canary.requests,
     champion: concurrent ? champion.requests : 0,
   });
-  const harmful = e.lower > t.maxErrorRateIncrease;
+  const side = sideOfMargin(e, true);
+  const harmful = side === 'harm';
   // Not before 1/margin requests, where a single error would put the estimate beyond the margin.
-  const beyond = withinMargin && !harmful && e.estimate > t.maxErrorRateIncrease && canary.requests * t.maxErrorRateIncrease >= 1;
+  const beyond = withinMargin && side === 'beyond' && canary.requests * t.maxErrorRateIncrease >= 1;
   return {
     name: 'errorRate',
     verdict: harmful ? 'fail' : beyond ? 'inconclusive' : 'pass',
@@ -205,8 +206,9 @@ function qualityChecks(input: AnalysisInput, alpha: number): SequentialCheck[] {
     champion: champion.labels,
   });
   const check = (name: 'liveAuc' | 'liveAccuracy', e: SequentialEvidence, c: number, b: number, drop: number): SequentialCheck => {
-    const harmful = e.upper < -drop;
-    const beyond = within && labelled && !harmful && e.estimate < -drop;
+    const side = sideOfMargin(e, false);
+    const harmful = side === 'harm';
+    const beyond = within && labelled && side === 'beyond';
     // Below the minimum number of labels a quality check can fail on overwhelming evidence but not pass.
     const verdict = harmful ? 'fail' : beyond ? 'inconclusive' : labelled ? 'pass' : t.requireLabels && input.lastStep ? 'inconclusive' : 'pending';
     const label = name === 'liveAuc' ? 'AUC' : 'accuracy';
