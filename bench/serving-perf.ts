@@ -13,7 +13,9 @@
  *   oip     `/v2/models/:name/infer` with JSON tensors, 16 connections (and 64: `oip64`)
  *   grpc    `ModelInfer` from ghz, 16 connections × 1 call in flight (bench:oip's setting), and
  *           `grpc64`: 16 connections × 4 calls in flight, HTTP/2's streams, against `oip64`
- *   floors  bare Fastify answering constant JSON (/v1's floor); bare grpc-js answering ModelInfer
+ *   floors  bare Fastify answering constant JSON (/v1's floor), and the same process answering a
+ *           constant OIP response to the OIP bodies (what the protocol's larger request and response
+ *           cost with nothing behind them); bare grpc-js answering ModelInfer
  *           with a constant response (bench/floors/bare-grpc.ts): the gRPC path's ceiling here
  * Prints the issue's ratios for both servers: /v1 ÷ bare Fastify (target ≥ 60%), OIP REST ÷ /v1
  * (≥ 90%), gRPC ÷ OIP REST (≥ 100%).
@@ -38,7 +40,7 @@ const PROTO = path.join(ROOT, 'src', 'serving', 'grpc', 'grpc_predict_v2.proto')
 const run = promisify(execFile);
 
 type Path = 'v1' | 'oip' | 'grpc' | 'oip64' | 'grpc64';
-type Floor = 'bare' | 'bareGrpc' | 'bareGrpc64';
+type Floor = 'bare' | 'bareOip' | 'bareGrpc' | 'bareGrpc64';
 interface Target {
   name: 'before' | 'after';
   server: ServerProcess;
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
     const ghz = (await run(path.join(ROOT, 'scripts', 'ghz.sh'))).stdout.trim();
 
     const measure = async (p: Path | Floor, t: Target | undefined, secs: number): Promise<Figure> => {
-      const pid = t ? t.server.child.pid : p === 'bare' ? bare!.child.pid : bareGrpc!.child.pid;
+      const pid = t ? t.server.child.pid : p === 'bare' || p === 'bareOip' ? bare!.child.pid : bareGrpc!.child.pid;
       if (p === 'grpc' || p === 'grpc64' || p === 'bareGrpc' || p === 'bareGrpc64') {
         const c = p === 'grpc' || p === 'bareGrpc' ? '16' : '64';
         const port = t ? t.grpcPort : bareGrpc!.port;
@@ -132,6 +134,7 @@ async function main(): Promise<void> {
     // Warm-up: JIT, sockets, first runs, every path on both servers.
     for (const t of targets) for (const p of ['v1', 'oip', 'grpc'] as Path[]) await measure(p, t, 2);
     await measure('bare', undefined, 2);
+    await measure('bareOip', undefined, 2);
     await measure('bareGrpc', undefined, 2);
     if (fill > 0) for (const t of targets) await peak(t.server.base, v1, { seconds: 0, amount: fill, connections: 16 });
 
@@ -139,7 +142,7 @@ async function main(): Promise<void> {
     const figures = new Map<string, Figure[]>();
     const add = (key: string, f: Figure) => figures.set(key, [...(figures.get(key) ?? []), f]);
     for (let round = 0; round < rounds; round++) {
-      add('bare', await measure('bare', undefined, seconds));
+      for (const f of rotate(['bare', 'bareOip'] as const, round)) add(f, await measure(f, undefined, seconds));
       for (const f of ['bareGrpc', 'bareGrpc64'] as const) add(f, await measure(f, undefined, seconds));
       for (const p of paths) {
         const order = rotate(targets, round);
@@ -158,6 +161,7 @@ async function main(): Promise<void> {
     console.log(`   ledger filled with ${fill} /v1 requests a server before the rounds`);
     const floorLine = (key: Floor) => `${(figures.get(key) ?? []).map((x) => x.rps.toFixed(0)).join(' / ')} req/s → mean ${rps(key).toFixed(0)}, ${mean(key, (x) => x.cpuUs).toFixed(0)} µs CPU/request`;
     console.log(`   bare Fastify (floor)  ${floorLine('bare')}`);
+    console.log(`   bare Fastify, OIP bodies (the protocol's own cost)  ${floorLine('bareOip')}`);
     console.log(`   bare grpc-js (floor)  ${floorLine('bareGrpc')}; 64 in flight ${floorLine('bareGrpc64')}`);
     for (const p of paths) {
       const line = (name: string) => `${(figures.get(`${name}:${p}`) ?? []).map((x) => x.rps.toFixed(0)).join(' / ')} req/s (mean ${rps(`${name}:${p}`).toFixed(0)}, ${mean(`${name}:${p}`, (x) => x.cpuUs).toFixed(0)} µs CPU/req)`;
@@ -170,6 +174,13 @@ async function main(): Promise<void> {
         `   ${name.padEnd(6)} /v1 ÷ bare ${pct(r('v1'), rps('bare'))} (target ≥ 60%)   OIP ÷ /v1 ${pct(r('oip'), r('v1'))} (≥ 90%)   gRPC ÷ OIP ${pct(r('grpc'), r('oip'))} at 16 in flight, ${pct(r('grpc64'), r('oip64'))} at 64 (≥ 100%)`,
       );
     }
+    console.log(
+      `   bare Fastify, OIP ÷ /v1 bodies: ${pct(rps('bareOip'), rps('bare'))} (${mean('bareOip', (x) => x.cpuUs).toFixed(1)} vs ${mean('bare', (x) => x.cpuUs).toFixed(1)} µs CPU/request): what the larger OIP request and response cost with nothing behind them`,
+    );
+    const cpu = (key: string) => mean(key, (x) => x.cpuUs);
+    console.log(
+      `   OIP REST's CPU beyond /v1's, per request: this tree ${(cpu('after:oip') - cpu('after:v1')).toFixed(1)} µs, of which the bare protocol bytes ${(cpu('bareOip') - cpu('bare')).toFixed(1)} µs`,
+    );
     const ceiling = (p: 'oip' | 'oip64', f: Floor) => pct(rps(f), rps(`after:${p}`));
     console.log(`   bare grpc-js ÷ this tree's OIP REST: ${ceiling('oip', 'bareGrpc')} at 16 in flight, ${ceiling('oip64', 'bareGrpc64')} at 64 (below 100%: grpc-js alone answers fewer calls than the whole REST path)`);
     console.log(`   failed requests (non-2xx, errors, gRPC errors): ${failed}`);

@@ -172,9 +172,18 @@ function scenarioLines(r: SimulationReport): string[] {
     const gap = (w: SimulationWeek, x: WeekScore) => x.auc - w.hindsight!.auc;
     const recovered = after.findIndex((w) => gap(w, w.champion) >= -0.01);
     const frozenWithin = after.filter((w) => gap(w, w.frozen) >= -0.01).length;
+    // A champion that falls behind again after recovering has not recovered: name the week it fell back.
+    const relapse = recovered < 0 ? -1 : after.findIndex((w, i) => i > recovered && gap(w, w.champion) < -0.01);
+    const champion =
+      recovered < 0
+        ? 'in no week after the change'
+        : relapse < 0
+          ? `from the ${ordinal(recovered + 1)} week after the change on`
+          : `first in the ${ordinal(recovered + 1)} week after the change, but not in the ${ordinal(relapse + 1)} (${signed(gap(after[relapse], after[relapse].champion))})`;
+    const met = recovered >= 0 && recovered <= 1 && relapse < 0;
     return [
       `After the change (${s.from}): champion − hindsight ${after.map((w) => signed(gap(w, w.champion))).join(', ')}; frozen − hindsight ${after.map((w) => signed(gap(w, w.frozen))).join(', ')}.`,
-      `Champion within 0.01 of the hindsight model ${recovered < 0 ? 'in no week after the change' : `from the ${ordinal(recovered + 1)} week after the change on (target: within two weeks, ${recovered <= 1 && after.slice(recovered).every((w) => gap(w, w.champion) >= -0.01) ? 'met' : 'missed'})`}; frozen model within 0.01 in ${frozenWithin} of ${after.length} weeks.`,
+      `Champion within 0.01 of the hindsight model ${champion}${recovered < 0 ? '' : ` (target: within two weeks and from then on, ${met ? 'met' : 'missed'})`}; frozen model within 0.01 in ${frozenWithin} of ${after.length} weeks.`,
     ];
   }
   if (s.name === 'tainted-week') {

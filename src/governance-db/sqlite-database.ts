@@ -44,9 +44,10 @@ export class SqliteDatabase implements SqlDatabase {
     if (!inMemory && !options.path.startsWith('file:')) {
       mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     }
-    this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.db = new Database(options.path, { timeout: busyTimeoutMs });
     try {
-      this.db.pragma('journal_mode = WAL');
+      retryWhileBusy(() => this.db.pragma('journal_mode = WAL'), busyTimeoutMs);
       // SQLite leaves foreign keys off unless asked, per connection.
       this.db.pragma('foreign_keys = ON');
       migrateSqlite(this.db);
@@ -127,6 +128,31 @@ export class SqliteDatabase implements SqlDatabase {
       this.statements.set(sql, statement);
     }
     return statement;
+  }
+}
+
+/**
+ * Runs `step` again while it fails with SQLITE_BUSY, for up to `timeoutMs`, pausing 5–50 ms (random,
+ * so processes that collided do not collide again) between tries.
+ *
+ * For `journal_mode = WAL` on a file still in rollback mode: switching needs the file's exclusive
+ * lock, and when two processes opening the same fresh file each hold a shared lock and ask for it,
+ * SQLite answers SQLITE_BUSY at once instead of calling the busy handler, which would deadlock.
+ * The first process to get through switches the file; the others then read WAL and go on. Before
+ * this, 10 of 240 opens failed when 8 processes opened fresh files at the same moment (workers
+ * starting together on a new data folder).
+ */
+function retryWhileBusy<T>(step: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return step();
+    } catch (err) {
+      if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw err;
+      // A synchronous sleep: the constructor is synchronous, and nothing else may run on this connection yet.
+      Atomics.wait(pause, 0, 0, 5 + Math.floor(Math.random() * 46));
+    }
   }
 }
 

@@ -67,11 +67,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--recency-half-life <duration>', 'retrains weigh each row 0.5^(age / half-life) (train params.recencyHalfLife), e.g. "2 weeks"')
     .option('--warm-start', 'retrains start from the champion\'s weights (train params.warmStart)', false)
     .option('--anchor <x>', 'retrains start from the champion\'s weights and a penalty of this weight pulls toward them (train params.warmStart + anchor)', Number)
+    .option('--epochs <n>', "every training's epochs (train params.epochs; the pipeline's own otherwise)", positiveInt)
     .option('--incremental', 'a retrain with a champion trains on the rows since the champion\'s data window only (its replay window shrinks; the first training keeps --train-window)', false)
     .option('--hindsight <mode>', "concept-drift: the hindsight model is trained on the whole new regime ('in-sample', scored on rows it trained on) or once per week without that week ('leave-week-out')", 'in-sample')
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
     .parse(argv)
-    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean; pooledComparison: boolean; holdoutFraction?: number; recencyHalfLife?: string; warmStart: boolean; hindsight: string; anchor?: number; incremental: boolean; retrainWindow?: string }>();
+    .opts<{ weeks: number; start: string; trainWindow: string; model: string; pipeline: string; pipelineGates: boolean; margin: number; keep: boolean; live: boolean; liveFlights: number; maxAucDrop: number; minLabels: number; canary: boolean; scenario: string; scenarioWeek: number; hub: string; driftMinutes: number; taintFraction: number; canaryRate: number; relativeLossGate: boolean; pooledComparison: boolean; holdoutFraction?: number; recencyHalfLife?: string; warmStart: boolean; hindsight: string; anchor?: number; epochs?: number; incremental: boolean; retrainWindow?: string }>();
   if (o.hindsight !== 'in-sample' && o.hindsight !== 'leave-week-out') throw new Error(`--hindsight ${JSON.stringify(o.hindsight)}: use in-sample or leave-week-out`);
   const gates = o.relativeLossGate ? SIMULATION_GATES_RELATIVE_LOSS : SIMULATION_GATES;
   const scenario = scenarioFor(o.scenario, { start: o.start, week: o.scenarioWeek, hub: o.hub, driftMinutes: o.driftMinutes, taintFraction: o.taintFraction, rate: o.canaryRate });
@@ -124,8 +125,9 @@ async function main(argv: string[]): Promise<void> {
       const rate = scenario.name === 'traffic-drop' ? scenario.rate : 200;
       // Deep-merged into the pipeline's own train params (its epochs and seed stay).
       const train =
-        o.recencyHalfLife !== undefined || o.warmStart || o.anchor !== undefined
+        o.recencyHalfLife !== undefined || o.warmStart || o.anchor !== undefined || o.epochs !== undefined
           ? {
+              ...(o.epochs !== undefined && { epochs: o.epochs }),
               ...(o.recencyHalfLife !== undefined && { recencyHalfLife: o.recencyHalfLife }),
               ...((o.warmStart || o.anchor !== undefined) && { warmStart: true }),
               ...(o.anchor !== undefined && { anchor: o.anchor }),
