@@ -170,20 +170,20 @@ function scenarioLines(r: SimulationReport): string[] {
     const after = r.weeks.filter((w) => w.hindsight);
     if (after.length === 0) return ['No week after the change was scored.'];
     const gap = (w: SimulationWeek, x: WeekScore) => x.auc - w.hindsight!.auc;
-    const recovered = after.findIndex((w) => gap(w, w.champion) >= -0.01);
-    const frozenWithin = after.filter((w) => gap(w, w.frozen) >= -0.01).length;
-    // A champion that falls behind again after recovering has not recovered: name the week it fell back.
-    const relapse = recovered < 0 ? -1 : after.findIndex((w, i) => i > recovered && gap(w, w.champion) < -0.01);
+    // Judged on the gap as printed (4 places), so a week shown as -0.0100 counts as within.
+    const within = (w: SimulationWeek, x: WeekScore) => Math.round(gap(w, x) * 1e4) / 1e4 >= -0.01;
+    const recovered = after.findIndex((w) => within(w, w.champion));
+    const frozenWithin = after.filter((w) => within(w, w.frozen)).length;
+    // A champion that falls behind again after recovering has not recovered: name every week it was behind again.
+    const behindAgain = recovered < 0 ? [] : after.map((w, i) => ({ w, i })).filter(({ w, i }) => i > recovered && !within(w, w.champion));
     const champion =
       recovered < 0
         ? 'in no week after the change'
-        : relapse < 0
-          ? `from the ${ordinal(recovered + 1)} week after the change on`
-          : `first in the ${ordinal(recovered + 1)} week after the change, but not in the ${ordinal(relapse + 1)} (${signed(gap(after[relapse], after[relapse].champion))})`;
-    const met = recovered >= 0 && recovered <= 1 && relapse < 0;
+        : `from week ${recovered + 1} after the change${behindAgain.length === 0 ? ' on' : `, behind again in week ${behindAgain.map(({ w, i }) => `${i + 1} (${signed(gap(w, w.champion))})`).join(', ')}`}`;
+    const met = recovered >= 0 && recovered <= 1 && behindAgain.length === 0;
     return [
       `After the change (${s.from}): champion − hindsight ${after.map((w) => signed(gap(w, w.champion))).join(', ')}; frozen − hindsight ${after.map((w) => signed(gap(w, w.frozen))).join(', ')}.`,
-      `Champion within 0.01 of the hindsight model ${champion}${recovered < 0 ? '' : ` (target: within two weeks and from then on, ${met ? 'met' : 'missed'})`}; frozen model within 0.01 in ${frozenWithin} of ${after.length} weeks.`,
+      `Champion within 0.01 of the hindsight model ${champion}; target (within two weeks and from then on) ${met ? 'met' : 'missed'}; frozen model within 0.01 in ${frozenWithin} of ${after.length} weeks.`,
     ];
   }
   if (s.name === 'tainted-week') {
@@ -200,7 +200,6 @@ function scenarioLines(r: SimulationReport): string[] {
   return [];
 }
 
-const ordinal = (n: number) => (n === 1 ? 'first' : n === 2 ? 'second' : n === 3 ? 'third' : `${n}th`);
 
 const hasLive = (r: SimulationReport) => r.weeks.some((w) => w.live);
 const hasHindsight = (r: SimulationReport) => r.weeks.some((w) => w.hindsight);

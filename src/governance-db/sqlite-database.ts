@@ -20,7 +20,8 @@ export interface SqliteDatabaseOptions {
   /** Database file, created if missing; `:memory:` for a private in-memory database. */
   path: string;
   /**
-   * How long a write waits for another process's write lock before failing with SQLITE_BUSY.
+   * How long a write waits for another process's write lock before failing with SQLITE_BUSY; also
+   * how long opening a fresh file keeps retrying its switch to WAL (`retryWhileBusy`).
    * @default 5000
    */
   busyTimeoutMs?: number;
@@ -132,12 +133,14 @@ export class SqliteDatabase implements SqlDatabase {
 }
 
 /**
- * Runs `step` again while it fails with SQLITE_BUSY, for up to `timeoutMs`, pausing 5–50 ms (random,
- * so processes that collided do not collide again) between tries.
+ * Runs `step` again while it fails with SQLITE_BUSY, pausing 5–50 ms (random, so processes that
+ * collided do not collide again) between tries, and gives up on the first failure after `timeoutMs`
+ * (a try may itself wait up to the busy timeout for a lock, so the whole can take about twice that).
  *
- * For `journal_mode = WAL` on a file still in rollback mode: switching needs the file's exclusive
- * lock, and when two processes opening the same fresh file each hold a shared lock and ask for it,
- * SQLite answers SQLITE_BUSY at once instead of calling the busy handler, which would deadlock.
+ * For `journal_mode = WAL` on a file still in rollback mode: the switch reads the file under a
+ * shared lock and then asks for the write lock, and when two processes opening the same fresh file
+ * both do that, SQLite answers one SQLITE_BUSY at once instead of calling its busy handler (each
+ * would wait for the other's shared lock: a deadlock).
  * The first process to get through switches the file; the others then read WAL and go on. Before
  * this, 10 of 240 opens failed when 8 processes opened fresh files at the same moment (workers
  * starting together on a new data folder).
@@ -149,7 +152,7 @@ function retryWhileBusy<T>(step: () => T, timeoutMs: number): T {
     try {
       return step();
     } catch (err) {
-      if (!String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw err;
+      if (!(err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY')) || Date.now() >= deadline) throw err;
       // A synchronous sleep: the constructor is synchronous, and nothing else may run on this connection yet.
       Atomics.wait(pause, 0, 0, 5 + Math.floor(Math.random() * 46));
     }

@@ -1,30 +1,43 @@
 /**
- * Child process of concurrent-open.test.ts: opens `<dir>/db-<i>.sqlite` for i = 0..count-1, each
- * as soon as the parent creates `<dir>/go-<i>`, so every child opens the same fresh file at the
- * same moment. Prints `ready` once loaded, then one JSON line: per file, `ok` or the error.
+ * Child process of concurrent-open.test.ts. Prints `ready`, then for each stdin line `<i> <at>`
+ * opens `<dir>/db-<i>.sqlite` at wall-clock time `at` (ms since the epoch) and prints
+ * `{"i": <i>, "result": "ok" | "<code>: <message>"}`. Exits when stdin closes, or after a minute
+ * without it (a parent that died must not leave it running).
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteDatabase } from '../../src/governance-db/sqlite-database';
 
-async function main(): Promise<void> {
-  const [dir, count] = [process.argv[2], Number(process.argv[3])];
-  console.log('ready');
-  const results: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const go = path.join(dir, `go-${i}`);
-    // Spinning, not polling on a timer: the children must all leave this loop within microseconds.
-    while (!existsSync(go)) {
-      /* wait for the parent */
-    }
-    try {
-      await new SqliteDatabase({ path: path.join(dir, `db-${i}.sqlite`) }).close();
-      results.push('ok');
-    } catch (err) {
-      results.push(`${(err as { code?: string }).code}: ${(err as Error).message}`);
-    }
+const dir = process.argv[2];
+const orphaned = setTimeout(() => process.exit(2), 60_000);
+
+async function openAt(i: number, at: number): Promise<void> {
+  await sleep(Math.max(0, at - Date.now() - 5));
+  // The last few milliseconds spun rather than slept: a timer wakes each child up to a
+  // millisecond or more apart, and the collision needs them at the same moment.
+  while (Date.now() < at) {
+    /* spin */
   }
-  console.log(JSON.stringify(results));
+  let result = 'ok';
+  try {
+    await new SqliteDatabase({ path: path.join(dir, `db-${i}.sqlite`) }).close();
+  } catch (err) {
+    result = `${(err as { code?: string }).code}: ${(err as Error).message}`;
+  }
+  console.log(JSON.stringify({ i, result }));
 }
 
-void main();
+let queue = Promise.resolve();
+createInterface({ input: process.stdin })
+  .on('line', (line) => {
+    const [i, at] = line.split(' ').map(Number);
+    queue = queue.then(() => openAt(i, at));
+  })
+  .on('close', () => {
+    void queue.then(() => {
+      clearTimeout(orphaned);
+      process.exit(0);
+    });
+  });
+console.log('ready');

@@ -54,8 +54,9 @@ describe('workers spread over task queues', () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-topology-'));
     queue = `topo-${path.basename(dataDir)}`;
     common = { TEMPORAL_ADDRESS: env.address, SLIPWAY_TASK_QUEUE: queue, SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PIPELINES_DIR: PIPELINES, SLIPWAY_DEV_PRINCIPAL: 'local' };
-    // At the same moment, on the fresh data folder: both open its SQLite files together (once this
-    // failed with "database is locked"; test/governance-db/concurrent-open.test.ts has the cause).
+    // At the same moment, on the fresh data folder: both open its SQLite files together. Once this
+    // failed with "database is locked"; the likely cause, a fresh file's switch to WAL, is retried
+    // now (test/governance-db/concurrent-open.test.ts).
     const started = await Promise.allSettled(['general-a', 'general-b'].map((name) => spawnWorker(name, { ...common, SLIPWAY_WORKER_QUEUES: 'all' })));
     for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');

@@ -38,6 +38,12 @@ const positiveInt = (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 };
+/** The built-in trainer's own bound (builtin-trainer.ts), checked before a dev server starts. */
+const epochs = (value: string) => {
+  const n = positiveInt(value);
+  if (n > 1000) throw new InvalidArgumentError('expected 1 to 1000 (the built-in trainer\'s limit)');
+  return n;
+};
 
 async function main(argv: string[]): Promise<void> {
   const o = new Command('simulate')
@@ -67,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--recency-half-life <duration>', 'retrains weigh each row 0.5^(age / half-life) (train params.recencyHalfLife), e.g. "2 weeks"')
     .option('--warm-start', 'retrains start from the champion\'s weights (train params.warmStart)', false)
     .option('--anchor <x>', 'retrains start from the champion\'s weights and a penalty of this weight pulls toward them (train params.warmStart + anchor)', Number)
-    .option('--epochs <n>', "every training's epochs (train params.epochs; the pipeline's own otherwise)", positiveInt)
+    .option('--epochs <n>', "every training's epochs, 1 to 1000 (train params.epochs; the pipeline's own otherwise)", epochs)
     .option('--incremental', 'a retrain with a champion trains on the rows since the champion\'s data window only (its replay window shrinks; the first training keeps --train-window)', false)
     .option('--hindsight <mode>', "concept-drift: the hindsight model is trained on the whole new regime ('in-sample', scored on rows it trained on) or once per week without that week ('leave-week-out')", 'in-sample')
     .option('--keep', 'keep the simulation\'s registry, artifacts and step records', false)
@@ -123,7 +129,7 @@ async function main(argv: string[]): Promise<void> {
       // A sequential hold long enough for the low rate: the step waits for its sample instead of timing out.
       const hold = scenario.name === 'traffic-drop' ? { hold: { maxDuration: '5 minutes' } } : {};
       const rate = scenario.name === 'traffic-drop' ? scenario.rate : 200;
-      // Deep-merged into the pipeline's own train params (its epochs and seed stay).
+      // Deep-merged into the pipeline's own train params (its seed stays, and its epochs unless --epochs).
       const train =
         o.recencyHalfLife !== undefined || o.warmStart || o.anchor !== undefined || o.epochs !== undefined
           ? {
