@@ -156,15 +156,16 @@ async function main(): Promise<void> {
       return xs.reduce((a, x) => a + f(x), 0) / xs.length;
     };
     const rps = (key: string) => mean(key, (x) => x.rps);
+    const cpu = (key: string) => mean(key, (x) => x.cpuUs);
     const failed = [...figures.values()].flat().reduce((n, x) => n + x.failed, 0);
     console.log(`\nHot paths, before (${baseline}) and after (this tree), ${rounds} rounds of ${seconds} s, alternating; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(`   ledger filled with ${fill} /v1 requests a server before the rounds`);
-    const floorLine = (key: Floor) => `${(figures.get(key) ?? []).map((x) => x.rps.toFixed(0)).join(' / ')} req/s → mean ${rps(key).toFixed(0)}, ${mean(key, (x) => x.cpuUs).toFixed(0)} µs CPU/request`;
+    const floorLine = (key: Floor) => `${(figures.get(key) ?? []).map((x) => x.rps.toFixed(0)).join(' / ')} req/s → mean ${rps(key).toFixed(0)}, ${cpu(key).toFixed(0)} µs CPU/request`;
     console.log(`   bare Fastify (floor)  ${floorLine('bare')}`);
     console.log(`   bare Fastify, OIP bodies (the protocol's own cost)  ${floorLine('bareOip')}`);
     console.log(`   bare grpc-js (floor)  ${floorLine('bareGrpc')}; 64 in flight ${floorLine('bareGrpc64')}`);
     for (const p of paths) {
-      const line = (name: string) => `${(figures.get(`${name}:${p}`) ?? []).map((x) => x.rps.toFixed(0)).join(' / ')} req/s (mean ${rps(`${name}:${p}`).toFixed(0)}, ${mean(`${name}:${p}`, (x) => x.cpuUs).toFixed(0)} µs CPU/req)`;
+      const line = (name: string) => `${(figures.get(`${name}:${p}`) ?? []).map((x) => x.rps.toFixed(0)).join(' / ')} req/s (mean ${rps(`${name}:${p}`).toFixed(0)}, ${cpu(`${name}:${p}`).toFixed(0)} µs CPU/req)`;
       console.log(`   ${p.padEnd(7)} before ${line('before')}   after ${line('after')}   after/before ${((rps(`after:${p}`) / rps(`before:${p}`)) * 100).toFixed(1)}%`);
     }
     const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
@@ -175,9 +176,8 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `   bare Fastify, OIP ÷ /v1 bodies: ${pct(rps('bareOip'), rps('bare'))} (${mean('bareOip', (x) => x.cpuUs).toFixed(1)} vs ${mean('bare', (x) => x.cpuUs).toFixed(1)} µs CPU/request): what the larger OIP request and response cost with nothing behind them`,
+      `   bare Fastify, OIP ÷ /v1 bodies: ${pct(rps('bareOip'), rps('bare'))} (${cpu('bareOip').toFixed(1)} vs ${cpu('bare').toFixed(1)} µs CPU/request): what the larger OIP request and response cost with nothing behind them`,
     );
-    const cpu = (key: string) => mean(key, (x) => x.cpuUs);
     console.log(
       `   OIP REST's CPU beyond /v1's, per request: this tree ${(cpu('after:oip') - cpu('after:v1')).toFixed(1)} µs, of which the bare protocol bytes ${(cpu('bareOip') - cpu('bare')).toFixed(1)} µs`,
     );

@@ -200,7 +200,6 @@ function scenarioLines(r: SimulationReport): string[] {
   return [];
 }
 
-
 const hasLive = (r: SimulationReport) => r.weeks.some((w) => w.live);
 const hasHindsight = (r: SimulationReport) => r.weeks.some((w) => w.hindsight);
 const liveText = (w: SimulationWeek) => (w.live ? `${w.live.auc !== null ? f4(w.live.auc) : 'n/a'} (${w.live.labels})` : '');

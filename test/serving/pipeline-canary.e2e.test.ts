@@ -75,12 +75,12 @@ describe('flight-delay-canary pipeline', () => {
     });
     const report = await replay;
     // On failure, say what the canary decided and what traffic it had.
-    const evidence = JSON.stringify({ canary: second.steps.find((s) => s.id === 'canary')?.summary, replay: { ...report, latencyMs: undefined } });
+    const canary = second.steps.find((s) => s.id === 'canary')!.summary!;
+    const evidence = JSON.stringify({ canary, replay: { ...report, latencyMs: undefined } });
     expect(seen, evidence).toContain('holding@50');
     expect(seen, evidence).toContain('holding@100');
     expect(stages).toContain('canary');
 
-    const canary = second.steps.find((s) => s.id === 'canary')!.summary!;
     expect(canary).toMatchObject({ canaryVerdict: 'passed', candidate: 2, champion: 1, workflowId: `canary-${MODEL}` });
     expect(canary.steps).toEqual([
       { weight: 50, verdict: 'pass', decision: null },
